@@ -1,0 +1,109 @@
+"""The Dramatiq broker, configured once, and the decorator every actor is declared with.
+
+Actors are declared at import time, but nothing may connect or read the environment then;
+so they are declared on an inert placeholder (a ``StubBroker``) and moved to the real
+broker by :func:`configure`, which processes call when they start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import dramatiq
+from dramatiq import Actor, Broker
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Middleware,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from core.heartbeat import Heartbeat
+from core.ledger import Ledger
+from core.redis import check_broker_policy
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("critical", "default", "bulk")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def build_middleware(settings: Settings | None) -> list[Middleware]:
+    """Our middleware; the ledger comes first: it sees every skip and, last, every outcome."""
+    return [
+        Ledger(settings),
+        Heartbeat(settings),
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(),
+        CurrentMessage(),
+    ]
+
+
+class _State:
+    broker: Broker = StubBroker(middleware=build_middleware(None))
+    actors: dict[str, Actor[Any, Any]] = {}
+    configured: bool = False
+
+
+def actor(*, queue_name: str = "default", actor_name: str | None = None, **options: Any) -> Any:
+    """Declare a Dramatiq actor on SalesHub's broker (see the module docstring)."""
+    if queue_name not in QUEUES:
+        raise ValueError(f"unknown queue {queue_name!r}; use one of {QUEUES}")
+
+    def decorator(fn: F) -> Actor[Any, Any]:
+        declared: Actor[Any, Any] = dramatiq.actor(  # type: ignore[call-overload]
+            fn, actor_name=actor_name, queue_name=queue_name, broker=_State.broker, **options
+        )
+        _State.actors[declared.actor_name] = declared
+        return declared
+
+    return decorator
+
+
+def build_redis_broker(settings: Settings) -> RedisBroker:
+    """A Redis broker on ``settings.broker_url``, refusing an evicting Redis."""
+    broker = RedisBroker(
+        url=settings.broker_url,
+        namespace=settings.broker_namespace,
+        heartbeat_timeout=settings.heartbeat_timeout_ms,
+        middleware=build_middleware(settings),
+        socket_connect_timeout=5,
+        health_check_interval=30,
+    )
+    check_broker_policy(broker.client)
+    return broker
+
+
+def configure(settings: Settings, broker: Broker | None = None) -> Broker:
+    """Make ``broker`` (default: Redis at ``settings.broker_url``) the broker of every actor."""
+    broker = broker or build_redis_broker(settings)
+    for declared in _State.actors.values():
+        declared.broker = broker
+        broker.declare_actor(declared)
+    dramatiq.set_broker(broker)
+    _State.broker = broker
+    _State.configured = True
+    return broker
+
+
+def get_actor(name: str) -> Actor[Any, Any]:
+    """The actor declared under ``name``."""
+    return _State.actors[name]
+
+
+def current_broker() -> Broker:
+    """The broker actors are bound to now."""
+    return _State.broker

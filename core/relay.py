@@ -1,0 +1,198 @@
+"""The outbox relay: moves staged jobs from PostgreSQL to the broker.
+
+Batches are claimed with ``FOR UPDATE SKIP LOCKED`` (several relays may run), pushed to
+Redis in one pipeline, and stamped ``dispatched_at`` in the same transaction: if Redis is
+down the transaction rolls back and the rows wait; if the relay dies after the push and
+before the commit, the rows are sent again and the ledger skips the copy of a finished job.
+The relay wakes on ``LISTEN``/``NOTIFY``, so added latency is milliseconds, and polls once
+a second as a safety net.
+
+We push with Dramatiq's own ``enqueue`` Lua script, but pipelined: ``broker.enqueue`` makes
+one round trip per message, which caps a relay at a few thousand messages a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from typing import Any
+
+import psycopg
+from dramatiq import Message
+from dramatiq.brokers.redis import RedisBroker
+from redis.exceptions import RedisError
+
+from core.broker import QUEUES
+from core.outbox import NOTIFY_CHANNEL
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_CLAIM = """
+SELECT id, message FROM jobs
+WHERE dispatched_at IS NULL AND status = 'queued'
+ORDER BY created_at
+LIMIT %s
+FOR UPDATE SKIP LOCKED
+"""
+_MARK = """
+UPDATE jobs SET dispatched_at = now(), updated_at = now(), redis_id = v.rid, redis_queue = v.q
+FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(id, rid, q)
+WHERE jobs.id = v.id
+"""
+_SUSPECTS = """
+SELECT id, message, redis_id, redis_queue FROM jobs
+WHERE status IN ('queued', 'running') AND dispatched_at IS NOT NULL
+  AND updated_at < now() - make_interval(secs => %s)
+ORDER BY updated_at
+LIMIT %s
+FOR UPDATE SKIP LOCKED
+"""
+
+
+class Relay:
+    """Drain the outbox into the broker, re-send lost messages, and drive broker maintenance.
+
+    Parameters:
+      settings: database URL, batch size, re-send grace and maintenance interval.
+      broker: the Redis broker to push to.
+    """
+
+    def __init__(self, settings: Settings, broker: RedisBroker) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.stopping = threading.Event()
+        self._script = broker.scripts["dispatch"]
+        self._last_resend = 0.0
+        self._last_maintenance = 0.0
+
+    def _push(self, messages: list[tuple[uuid.UUID, dict[str, Any]]]) -> tuple[list[str], ...]:
+        """Push messages to Redis in one pipeline; return (ids, redis ids, queues)."""
+        broker = self.broker
+        pipe = broker.client.pipeline(transaction=False)
+        now = int(time.time() * 1000)
+        ids, rids, queues = [], [], []
+        for job_id, data in messages:
+            rid = str(uuid.uuid4())
+            message = Message(**{**data, "options": {**data["options"], "redis_message_id": rid}})
+            self._script(
+                keys=[broker.namespace],
+                args=[
+                    "enqueue",
+                    now,
+                    message.queue_name,
+                    broker.broker_id,
+                    broker.heartbeat_timeout,
+                    broker.dead_message_ttl,
+                    0,
+                    broker._max_unpack_size(),
+                    rid,
+                    message.encode(),
+                ],
+                client=pipe,
+            )
+            ids.append(str(job_id))
+            rids.append(rid)
+            queues.append(message.queue_name)
+        pipe.execute()
+        return ids, rids, queues
+
+    def drain_once(self, conn: psycopg.Connection[Any]) -> int:
+        """Send one batch of staged jobs; return how many were sent."""
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(_CLAIM, (self.settings.relay_batch_size,))
+            rows = cur.fetchall()
+            if not rows:
+                return 0
+            ids, rids, queues = self._push(rows)
+            cur.execute(_MARK, (ids, rids, queues))
+        return len(rows)
+
+    def drain(self, conn: psycopg.Connection[Any]) -> int:
+        """Send staged jobs until none is left; return how many were sent."""
+        total = 0
+        while not self.stopping.is_set():
+            sent = self.drain_once(conn)
+            total += sent
+            if sent < self.settings.relay_batch_size:
+                break
+        return total
+
+    def resend_lost(self, conn: psycopg.Connection[Any]) -> int:
+        """Re-send queued or running jobs whose message Redis no longer holds."""
+        ns = self.broker.namespace
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(_SUSPECTS, (self.settings.resend_after_s, 1000))
+            rows = cur.fetchall()
+            if not rows:
+                return 0
+            pipe = self.broker.client.pipeline(transaction=False)
+            for _, _, rid, queue in rows:
+                pipe.hexists(f"{ns}:{queue}.msgs", rid or "")
+            present = pipe.execute()
+            lost = [(r[0], r[1]) for r, here in zip(rows, present, strict=True) if not here]
+            if not lost:
+                return 0
+            log.warning("re-sending %d jobs whose messages the broker lost", len(lost))
+            ids, rids, queues = self._push(lost)
+            cur.execute(_MARK, (ids, rids, queues))
+        return len(lost)
+
+    def maintain(self) -> None:
+        """Requeue dead workers' unacked messages now, instead of on Dramatiq's 0.1% chance."""
+        broker = self.broker
+        now = int(time.time() * 1000)
+        for queue in QUEUES:
+            for name in (queue, f"{queue}.DQ"):
+                self._script(
+                    keys=[broker.namespace],
+                    args=[
+                        "qsize",
+                        now,
+                        name,
+                        "saleshub-maintenance",
+                        broker.heartbeat_timeout,
+                        broker.dead_message_ttl,
+                        1,
+                        broker._max_unpack_size(),
+                    ],
+                )
+
+    def tick(self, conn: psycopg.Connection[Any]) -> None:
+        """One pass: drain, and re-send and maintain when their intervals are due."""
+        self.drain(conn)
+        now = time.monotonic()
+        if now - self._last_maintenance >= self.settings.maintenance_interval_s:
+            self.maintain()
+            self._last_maintenance = now
+        if now - self._last_resend >= min(self.settings.resend_after_s / 2, 30.0):
+            self.resend_lost(conn)
+            self._last_resend = now
+
+    def run(self) -> None:
+        """Relay until :meth:`stop`; survive PostgreSQL and Redis outages with backoff."""
+        backoff = 0.1
+        while not self.stopping.is_set():
+            try:
+                with (
+                    psycopg.connect(self.settings.psycopg_dsn, autocommit=True) as listen,
+                    psycopg.connect(self.settings.psycopg_dsn, autocommit=True) as conn,
+                ):
+                    listen.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    log.info("relay listening on %s", NOTIFY_CHANNEL)
+                    while not self.stopping.is_set():
+                        self.tick(conn)
+                        backoff = 0.1
+                        for _ in listen.notifies(timeout=1.0, stop_after=1):
+                            pass
+            except (psycopg.Error, RedisError, OSError) as exc:
+                # The claimed batch rolled back: nothing is lost, it is sent when we are back.
+                log.warning("relay paused (%s); retrying in %.1fs", exc, backoff)
+            self.stopping.wait(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return."""
+        self.stopping.set()

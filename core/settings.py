@@ -1,0 +1,103 @@
+"""Settings: read from the environment once, into one typed object passed to factories."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+VERSION = "0.1.0"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob SalesHub reads, with its default.
+
+    Parameters:
+      database_url: SQLAlchemy URL of PostgreSQL (``DATABASE_URL``).
+      broker_url: Redis URL of the broker role, ``noeviction`` (``BROKER_URL``).
+      cache_url: Redis URL of the cache role, may evict (``CACHE_URL``).
+    """
+
+    database_url: str = "postgresql+psycopg://saleshub@127.0.0.1:5432/saleshub"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    cache_url: str = "redis://127.0.0.1:6379/1"
+    environment: str = "development"
+    # Broker namespace: keys are ``<namespace>:<queue>``.
+    broker_namespace: str = "dramatiq"
+    # A worker silent this long is dead; its unacked messages go back to their queue.
+    heartbeat_timeout_ms: int = 30_000
+    # How often the scheduler process drives Dramatiq's maintenance (requeue of dead workers').
+    maintenance_interval_s: float = 10.0
+    # Attempts after which a message that keeps killing its worker is marked dead.
+    max_attempts: int = 5
+    # The relay re-sends a queued job whose message Redis lost after this long.
+    resend_after_s: float = 60.0
+    relay_batch_size: int = 500
+    scheduler_lease_ttl_ms: int = 15_000
+    # Scale of every periodic schedule (tests compress the clock with a smaller value).
+    schedule_time_scale: float = 1.0
+    max_body_bytes: int = 1_048_576
+    idempotency_ttl_s: int = 86_400
+    db_pool_size: int = 10
+    log_level: str = "INFO"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``env`` (default: ``os.environ``), falling back to defaults."""
+        env = os.environ if env is None else env
+        d = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL") or d.database_url,
+            broker_url=env.get("BROKER_URL") or d.broker_url,
+            cache_url=env.get("CACHE_URL") or d.cache_url,
+            environment=env.get("ENVIRONMENT") or d.environment,
+            broker_namespace=env.get("BROKER_NAMESPACE") or d.broker_namespace,
+            heartbeat_timeout_ms=_int(env, "HEARTBEAT_TIMEOUT_MS", d.heartbeat_timeout_ms),
+            maintenance_interval_s=_float(env, "MAINTENANCE_INTERVAL_S", d.maintenance_interval_s),
+            max_attempts=_int(env, "MAX_ATTEMPTS", d.max_attempts),
+            resend_after_s=_float(env, "RESEND_AFTER_S", d.resend_after_s),
+            relay_batch_size=_int(env, "RELAY_BATCH_SIZE", d.relay_batch_size),
+            scheduler_lease_ttl_ms=_int(env, "SCHEDULER_LEASE_TTL_MS", d.scheduler_lease_ttl_ms),
+            schedule_time_scale=_float(env, "SCHEDULE_TIME_SCALE", d.schedule_time_scale),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", d.max_body_bytes),
+            idempotency_ttl_s=_int(env, "IDEMPOTENCY_TTL_S", d.idempotency_ttl_s),
+            db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size),
+            log_level=env.get("LOG_LEVEL") or d.log_level,
+        )
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def psycopg_dsn(self) -> str:
+        """The database URL in libpq form, for raw psycopg connections."""
+        return self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)

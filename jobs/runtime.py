@@ -1,0 +1,47 @@
+"""What actors share in a worker process: settings and a session factory, made after fork."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dramatiq.middleware import CurrentMessage
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.broker import current_broker
+from core.ledger import Ledger
+from core.settings import Settings
+from models.db import make_engine, make_sessionmaker
+from models.db import session_scope as _scope
+
+
+class _Runtime:
+    settings: Settings | None = None
+    factory: sessionmaker[Session] | None = None
+
+
+def init(settings: Settings, factory: sessionmaker[Session] | None = None) -> None:
+    """Set this process's settings and session factory (an engine of its own by default)."""
+    _Runtime.settings = settings
+    _Runtime.factory = factory or make_sessionmaker(
+        make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    )
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """One transaction for one message."""
+    if _Runtime.factory is None:
+        raise RuntimeError("jobs.runtime.init(settings) was not called in this process")
+    with _scope(_Runtime.factory) as session:
+        yield session
+
+
+def report_progress(percent: int) -> None:
+    """Record the progress (0..100) of the job the current message runs."""
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return
+    for middleware in current_broker().middleware:
+        if isinstance(middleware, Ledger):
+            middleware.set_progress(message, percent)

@@ -1,0 +1,90 @@
+"""The job ledger, which is also the transactional outbox.
+
+A row is inserted in the same transaction as the write that causes the job
+(``dispatched_at`` NULL: staged); the relay sends it to the broker and stamps
+``dispatched_at``; the worker's ledger middleware records its fate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "dead", "canceled")
+ACTIVE_STATUSES = ("queued", "running")
+
+
+class Job(Base):
+    """One job: its staged message and its ledger (status, attempts, progress, result)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'dead', 'canceled')",
+            name="status",
+        ),
+        Index("ix_jobs_org_created", "org_id", "created_at"),
+        Index(
+            "ix_jobs_undispatched",
+            "created_at",
+            postgresql_where=text("dispatched_at IS NULL AND status = 'queued'"),
+        ),
+        Index(
+            "ix_jobs_active_schedule",
+            "schedule_id",
+            "org_id",
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    type: Mapped[str] = mapped_column(String(64), nullable=False)
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    queue: Mapped[str] = mapped_column(String(64), nullable=False)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
+    message: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Attempts that ended with an outcome; ``attempts - completed_attempts`` counts crashes.
+    completed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    result: Mapped[Any | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    schedule_id: Mapped[str | None] = mapped_column(String(64))
+    redis_id: Mapped[str | None] = mapped_column(String(64))
+    redis_queue: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
