@@ -28,6 +28,13 @@ def init(settings: Settings, factory: sessionmaker[Session] | None = None) -> No
     )
 
 
+def current_settings() -> Settings:
+    """This process's settings."""
+    if _Runtime.settings is None:
+        raise RuntimeError("jobs.runtime.init(settings) was not called in this process")
+    return _Runtime.settings
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """One transaction for one message."""

@@ -1,0 +1,115 @@
+# SalesHub developer entry points.
+#
+#   make run      venv + private services + migrations + demo data, then web/worker/scheduler
+#   make test     venv + private services, then pytest      (PYTEST_ARGS="-k foo -x")
+#   make lint     ruff check, ruff format --check, mypy
+#   make fmt      ruff format + ruff check --fix
+#   make bench    services + migrations, then every bench/*.py
+#   make stop     stop the private PostgreSQL/Redis under var/ (data kept)
+#   make clean    stop them and DELETE var/ (database, broker queues, demo API key)
+#
+# Private services live under var/ and are reused between runs; scripts/services.sh
+# writes their URLs to .env. They never use the system PostgreSQL/Redis.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+# Load .env (written by scripts/services.sh) into the environment of a recipe line.
+LOAD_ENV := set -a; . ./.env; set +a;
+
+.PHONY: help venv services migrate demo run test lint fmt bench stop clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: requirements.txt requirements-dev.txt
+	@if [ ! -x $(BIN)/python ]; then \
+	  echo "creating $(VENV) with $(PYTHON)"; \
+	  if ! $(PYTHON) -m venv $(VENV); then \
+	    echo "python3 -m venv failed; installing Debian's python3-venv"; \
+	    rm -rf $(VENV); \
+	    SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv \
+	      "python3.$$($(PYTHON) -c 'import sys; print(sys.version_info[1])')-venv" \
+	      || $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv; \
+	    $(PYTHON) -m venv $(VENV); \
+	  fi; \
+	fi
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+services:
+	@scripts/services.sh ensure-packages
+	@scripts/services.sh start
+
+migrate: venv services
+	$(LOAD_ENV) $(BIN)/alembic upgrade head
+
+demo: migrate
+	@mkdir -p var
+	@$(LOAD_ENV) \
+	out="$$($(BIN)/flask --app web:create_app users create --org Demo --email ops@demo.local \
+	        --role operator --if-missing)"; \
+	printf '%s\n' "$$out"; \
+	key="$$(printf '%s\n' "$$out" | tail -n 1)"; \
+	if printf '%s' "$$key" | grep -Eq '^[A-Za-z0-9._~+/=:-]{16,}$$'; then \
+	  (umask 077; printf '%s\n' "$$key" > var/demo-api-key); \
+	fi
+	$(LOAD_ENV) $(BIN)/flask --app web:create_app seed --demo
+	@echo "================================================================"
+	@if [ -s var/demo-api-key ]; then \
+	  echo "  Demo API key (ops@demo.local, operator): $$(cat var/demo-api-key)"; \
+	  echo "  saved in var/demo-api-key"; \
+	else \
+	  echo "  No new demo API key printed (user already existed?); none saved in var/demo-api-key"; \
+	fi
+	@echo "================================================================"
+
+run: venv services migrate demo
+	@echo "================================================================"
+	@echo "  API     http://127.0.0.1:$(PORT)"
+	@echo "  Docs    http://127.0.0.1:$(PORT)/docs"
+	@echo "  Health  http://127.0.0.1:$(PORT)/health"
+	@if [ -s var/demo-api-key ]; then echo "  API key $$(cat var/demo-api-key)"; fi
+	@echo "  Ctrl-C stops web, worker and scheduler. PostgreSQL and Redis under var/"
+	@echo "  stay up for reuse: 'make stop' stops them, 'make clean' deletes their data."
+	@echo "================================================================"
+	@$(LOAD_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)
+
+test: venv services
+	$(LOAD_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv services migrate
+	@shopt -s nullglob; files=(bench/*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "no bench/*.py"; exit 0; fi; \
+	$(LOAD_ENV) \
+	for f in "$${files[@]}"; do \
+	  echo "# $$f" >&2; \
+	  $(BIN)/python "$$f"; \
+	done
+
+stop:
+	@scripts/services.sh stop
+
+# Deletes all local data: the database, broker queues and the demo API key.
+clean: stop
+	rm -rf var

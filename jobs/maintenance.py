@@ -1,0 +1,35 @@
+"""Platform housekeeping jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+
+from core.broker import actor
+from jobs.runtime import current_settings, session_scope
+from models import IdempotencyKey, Job
+
+JOB_RETENTION = timedelta(days=14)
+
+
+@actor(
+    actor_name="maintenance.cleanup",
+    queue_name="bulk",
+    max_retries=2,
+    time_limit=300_000,
+    max_age=3_600_000,
+)
+def cleanup() -> dict[str, Any]:
+    """Delete expired idempotency keys and finished jobs past retention."""
+    now = datetime.now(UTC)
+    ttl = timedelta(seconds=current_settings().idempotency_ttl_s)
+    with session_scope() as session:
+        keys = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - ttl))
+        jobs = session.execute(
+            delete(Job).where(
+                Job.status.in_(("succeeded", "canceled")), Job.finished_at < now - JOB_RETENTION
+            )
+        )
+        return {"idempotency_keys": keys.rowcount, "jobs": jobs.rowcount}  # type: ignore[attr-defined]

@@ -1,0 +1,129 @@
+"""Fixtures: real PostgreSQL and Redis (private instances from ``make test``), a fresh schema."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from alembic import command
+from alembic.config import Config
+from dotenv import dotenv_values
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.settings import Settings
+from models.db import make_engine, make_sessionmaker, session_scope
+from tests.support.factories import Tenant, make_tenant
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = (
+    "jobs, idempotency_keys, analytics_snapshots, activities, deals, leads, contacts, "
+    "companies, api_keys, users, organizations"
+)
+
+
+def _test_env() -> dict[str, str]:
+    if not os.environ.get("TEST_DATABASE_URL"):
+        # Not started through `make test`: start (or reuse) the private services.
+        subprocess.run([str(ROOT / "scripts" / "services.sh"), "start"], check=True, cwd=ROOT)
+        return {k: v for k, v in dotenv_values(ROOT / ".env").items() if v}
+    return dict(os.environ)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    env = _test_env()
+    return Settings(
+        database_url=env["TEST_DATABASE_URL"],
+        broker_url=env["TEST_BROKER_URL"],
+        cache_url=env["TEST_CACHE_URL"],
+        environment="test",
+        heartbeat_timeout_ms=3_000,
+        maintenance_interval_s=0.5,
+        resend_after_s=2.0,
+        max_attempts=3,
+        db_pool_size=5,
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    eng = make_engine(settings.database_url, pool_size=5)
+    with eng.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = settings.database_url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def broker_redis(settings: Settings) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(settings.broker_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest, settings: Settings) -> Iterator[None]:
+    """Every test starts with empty tables and empty test Redis databases."""
+    yield
+    if "engine" not in request.fixturenames and "app" not in request.fixturenames:
+        return
+    engine: Engine = request.getfixturevalue("engine")
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    for url in (settings.broker_url, settings.cache_url):
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> Flask:
+    return _make_app(settings)
+
+
+def _make_app(settings: Settings) -> Flask:
+    from web import create_app
+
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def tenant(sessions: sessionmaker[Session]) -> Tenant:
+    """Org A, with a member, an admin and an operator."""
+    with session_scope(sessions) as session:
+        return make_tenant(session, "Org A")
+
+
+@pytest.fixture
+def other_tenant(sessions: sessionmaker[Session]) -> Tenant:
+    """Org B, to prove isolation."""
+    with session_scope(sessions) as session:
+        return make_tenant(session, "Org B")
+
+
+def auth(key: str, **extra: Any) -> dict[str, str]:
+    """Headers for an authenticated request."""
+    return {"Authorization": f"Bearer {key}", **extra}

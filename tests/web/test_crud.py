@@ -1,0 +1,111 @@
+"""CRUD over the five resources: the contract's paths, fields and status codes."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import auth
+from tests.support.factories import Tenant
+
+MINIMAL = {
+    "companies": {"name": "Acme"},
+    "contacts": {"first_name": "Ada"},
+    "deals": {"title": "Big one"},
+    "leads": {"name": "Grace Hopper"},
+    "activities": {"kind": "call", "subject": "Intro"},
+}
+UPDATES = {
+    "companies": {"city": "Lyon"},
+    "contacts": {"email": "ada@example.com"},
+    "deals": {"stage": "won", "amount": "1200.50"},
+    "leads": {"status": "contacted", "score": 40},
+    "activities": {"done": True},
+}
+
+
+@pytest.mark.parametrize("name", list(MINIMAL))
+def test_create_read_update_delete(client: FlaskClient, tenant: Tenant, name: str) -> None:
+    h = auth(tenant.member)
+    created = client.post(f"/api/v1/{name}", json=MINIMAL[name], headers=h)
+    assert created.status_code == 201, created.json
+    body = created.json
+    assert body["id"] > 0 and body["created_at"] and body["updated_at"]
+    for field, value in MINIMAL[name].items():
+        assert body[field] == value
+
+    got = client.get(f"/api/v1/{name}/{body['id']}", headers=h)
+    assert got.status_code == 200 and got.json == body
+
+    patched = client.patch(f"/api/v1/{name}/{body['id']}", json=UPDATES[name], headers=h)
+    assert patched.status_code == 200, patched.json
+    for field, value in UPDATES[name].items():
+        assert patched.json[field] == value
+
+    listed = client.get(f"/api/v1/{name}", headers=h)
+    assert [i["id"] for i in listed.json["items"]] == [body["id"]]
+    assert listed.json["next_cursor"] is None
+
+    assert client.delete(f"/api/v1/{name}/{body['id']}", headers=h).status_code == 204
+    assert client.get(f"/api/v1/{name}/{body['id']}", headers=h).status_code == 404
+
+
+def test_deal_defaults(client: FlaskClient, tenant: Tenant) -> None:
+    body = client.post("/api/v1/deals", json={"title": "x"}, headers=auth(tenant.member)).json
+    assert body["stage"] == "lead" and body["currency"] == "USD" and body["amount"] is None
+
+
+def test_pagination_walks_every_row_once(client: FlaskClient, tenant: Tenant) -> None:
+    h = auth(tenant.member)
+    ids = [
+        client.post("/api/v1/companies", json={"name": f"C{i:02d}"}, headers=h).json["id"]
+        for i in range(7)
+    ]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        url = "/api/v1/companies?limit=3&sort=name" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=h).json
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids
+
+
+def test_filters_and_descending_sort(client: FlaskClient, tenant: Tenant) -> None:
+    h = auth(tenant.member)
+    for stage in ("won", "lost", "won"):
+        client.post("/api/v1/deals", json={"title": stage, "stage": stage}, headers=h)
+    won = client.get("/api/v1/deals?stage=won&sort=-created_at", headers=h).json["items"]
+    assert [d["stage"] for d in won] == ["won", "won"]
+    assert won[0]["id"] > won[1]["id"]
+
+
+def test_links_must_be_in_the_same_org(
+    client: FlaskClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    theirs = client.post(
+        "/api/v1/companies", json={"name": "Theirs"}, headers=auth(other_tenant.member)
+    ).json
+    resp = client.post(
+        "/api/v1/contacts",
+        json={"first_name": "X", "company_id": theirs["id"]},
+        headers=auth(tenant.member),
+    )
+    assert resp.status_code == 422
+    assert resp.json["error"]["details"][0]["loc"] == ["company_id"]
+    mine = client.post(
+        "/api/v1/contacts",
+        json={"first_name": "X", "owner_id": tenant.member_id},
+        headers=auth(tenant.member),
+    )
+    assert mine.status_code == 201 and mine.json["owner_id"] == tenant.member_id
+
+
+def test_patch_cannot_null_a_required_field(client: FlaskClient, tenant: Tenant) -> None:
+    h = auth(tenant.member)
+    cid = client.post("/api/v1/companies", json={"name": "A"}, headers=h).json["id"]
+    resp = client.patch(f"/api/v1/companies/{cid}", json={"name": None}, headers=h)
+    assert resp.status_code == 422
+    assert client.get(f"/api/v1/companies/{cid}", headers=h).json["name"] == "A"

@@ -1,0 +1,82 @@
+"""The HTTP API: ``create_app(settings=None)``."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from flask import Blueprint, Flask, Response, g, redirect
+from werkzeug.routing import BaseConverter
+
+from core.redis import check_broker_policy, connect
+from core.settings import Settings
+from models.db import make_engine, make_sessionmaker
+from web import analytics_api, cli, crud, errors, health, jobs_api
+from web.auth import authenticate
+from web.body import parse_json_body
+from web.ext import Resources, close_db
+from web.resources import RESOURCES
+from web.spec import spec
+
+log = logging.getLogger(__name__)
+
+
+class IdConverter(BaseConverter):
+    """A row id: 1 to 18 digits, so an id past PostgreSQL's bigint is a 404, not a 500."""
+
+    regex = r"[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+def _api_blueprint() -> Blueprint:
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+    @api.before_request
+    def _authenticate() -> None:
+        g.principal = authenticate()
+        parse_json_body()
+
+    for resource in RESOURCES:
+        crud.register(api, resource)
+    api.register_blueprint(jobs_api.bp)
+    api.register_blueprint(analytics_api.bp)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app; refuses to start on a broker Redis that may evict."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.url_map.converters["id"] = IdConverter
+    broker = connect(settings.broker_url)
+    check_broker_policy(broker)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    app.extensions["saleshub"] = Resources(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        broker=broker,
+        cache=connect(settings.cache_url),
+    )
+    errors.register(app)
+    app.teardown_appcontext(close_db)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(_api_blueprint())
+    cli.register(app)
+    spec.register(app)
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        return Response(orjson.dumps(spec.spec), mimetype="application/json")
+
+    @app.get("/docs")
+    def docs() -> Response:
+        return redirect("/docs/swagger/")  # type: ignore[return-value]
+
+    return app

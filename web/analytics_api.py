@@ -1,0 +1,19 @@
+"""``GET /api/v1/analytics/dashboard``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from core import analytics
+from web.auth import principal
+from web.ext import db
+from web.http import json_response
+from web.spec import spec
+
+bp = Blueprint("analytics", __name__)
+
+
+@bp.get("/analytics/dashboard")
+@spec.validate(tags=["analytics"])
+def dashboard() -> Response:
+    return json_response(analytics.dashboard(db(), principal().org_id))

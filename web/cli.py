@@ -1,0 +1,57 @@
+"""``flask users create`` and ``flask seed``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from core import seed as seeding
+from models import Organization, User
+from models.db import session_scope
+from web.auth import mint_key
+from web.ext import resources
+
+users = click.Group("users", help="Manage users and their API keys.")
+
+
+@users.command("create")
+@click.option("--org", "org_name", required=True, help="Organization name (created if missing).")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["member", "admin", "operator"]), default="member")
+@click.option("--if-missing", is_flag=True, help="Reuse the user if it exists (new key).")
+def create_user(org_name: str, email: str, role: str, if_missing: bool) -> None:
+    """Create a user (and its org); print the new API key alone on the last line."""
+    with session_scope(resources().sessions) as session:
+        org = session.scalar(select(Organization).where(Organization.name == org_name))
+        if org is None:
+            org = Organization(name=org_name)
+            session.add(org)
+            session.flush()
+        user = session.scalar(select(User).where(User.email == email))
+        if user is not None and (not if_missing or user.org_id != org.id):
+            raise click.ClickException(f"user {email} exists already")
+        if user is None:
+            user = User(org_id=org.id, email=email, role=role)
+            session.add(user)
+            session.flush()
+        key = mint_key(session, user)
+    click.echo(f"user {email} ({user.role}) in org {org_name} (id {org.id}); API key:", err=True)
+    click.echo(key)
+
+
+@click.command("seed")
+@click.option("--org", "org_name", default="Demo", show_default=True)
+@click.option("--demo", is_flag=True, help="A small demo data set (skipped if the org has data).")
+@click.option("--contacts", type=click.IntRange(0), default=0, help="Contacts to add.")
+def seed(org_name: str, demo: bool, contacts: int) -> None:
+    """Load realistic CRM data into an org (several Faker locales)."""
+    sizes = seeding.DEMO_SIZES if demo else seeding.sizes_for(contacts)
+    added = seeding.seed(resources().settings, org_name, sizes, skip_if_present=demo, progress=True)
+    click.echo(f"seeded {org_name}: {added}")
+
+
+def register(app: Flask) -> None:
+    """Add the commands to ``app``'s CLI."""
+    app.cli.add_command(users)
+    app.cli.add_command(seed)

@@ -1,0 +1,150 @@
+"""List, create, read, update and delete for one CRM resource, scoped to the caller's org."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, request
+from pydantic import BaseModel
+from spectree import Response as SpecResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import User
+from web.auth import principal
+from web.errors import ApiError, not_found
+from web.ext import db
+from web.http import json_response, row_to_dict
+from web.idempotency import transactional
+from web.pagination import paginate
+from web.schemas import list_model, update_model
+from web.spec import spec
+
+WriteHook = Callable[[Session, int, Any, str], None]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one resource is exposed.
+
+    Parameters:
+      name: plural path segment, e.g. ``companies``.
+      model: the SQLAlchemy model.
+      create: the pydantic create model (PATCH and list models derive from it).
+      sorts: columns a list may sort by (non-null ones, for keyset pagination).
+      filters: query filters, name to type, compared for equality.
+      links: foreign-key fields and the model whose row (in the same org) they name.
+      on_write: called in the write's transaction with (session, org id, row, action).
+    """
+
+    name: str
+    model: Any
+    create: type[BaseModel]
+    sorts: tuple[str, ...]
+    filters: dict[str, Any]
+    links: dict[str, Any] = field(default_factory=dict)
+    on_write: tuple[WriteHook, ...] = ()
+
+    @property
+    def singular(self) -> str:
+        return self.name[:-3] + "y" if self.name.endswith("ies") else self.name[:-1]
+
+
+def _get(resource: Resource, item_id: int) -> Any:
+    row = db().get(resource.model, item_id)
+    if row is None or row.org_id != principal().org_id:
+        raise not_found(resource.singular)
+    return row
+
+
+def _check_links(resource: Resource, values: dict[str, Any]) -> None:
+    org_id = principal().org_id
+    links = {**resource.links, "owner_id": User}
+    for name, target in links.items():
+        ref = values.get(name)
+        if ref is None:
+            continue
+        row = db().get(target, ref)
+        if row is None or row.org_id != org_id:
+            kind = target.__tablename__.rstrip("s")
+            raise ApiError(
+                422,
+                "request validation failed",
+                details=[{"loc": [name], "msg": f"no such {kind}", "type": "reference"}],
+            )
+
+
+def _run_hooks(resource: Resource, row: Any, action: str) -> None:
+    for hook in resource.on_write:
+        hook(db(), principal().org_id, row, action)
+
+
+def register(bp: Blueprint, resource: Resource) -> None:
+    """Add the five routes of ``resource`` to ``bp``."""
+    patch_model = update_model(resource.create)
+    query_model = list_model(f"{resource.create.__name__}List", resource.sorts, resource.filters)
+    required = {n for n, f in resource.create.model_fields.items() if f.is_required()}
+    tags = [resource.name]
+    base = f"/{resource.name}"
+
+    @spec.validate(query=query_model, tags=tags)
+    def list_items() -> Response:
+        q = request.context.query  # type: ignore[attr-defined]
+        model = resource.model
+        stmt = select(model).where(model.org_id == principal().org_id)
+        for name in resource.filters:
+            value = getattr(q, name)
+            if value is not None:
+                stmt = stmt.where(getattr(model, name) == value)
+        rows, cursor = paginate(db(), stmt, model=model, sort=q.sort, limit=q.limit, cursor=q.cursor)
+        return json_response({"items": [row_to_dict(r) for r in rows], "next_cursor": cursor})
+
+    @spec.validate(json=resource.create, tags=tags, resp=SpecResponse(HTTP_201=None))
+    @transactional
+    def create_item() -> Response:
+        values = request.context.json.model_dump()  # type: ignore[attr-defined]
+        _check_links(resource, values)
+        row = resource.model(org_id=principal().org_id, **values)
+        db().add(row)
+        db().flush()
+        _run_hooks(resource, row, "create")
+        db().refresh(row)
+        return json_response(row_to_dict(row), 201)
+
+    @spec.validate(tags=tags)
+    def get_item(item_id: int) -> Response:
+        return json_response(row_to_dict(_get(resource, item_id)))
+
+    @spec.validate(json=patch_model, tags=tags)
+    @transactional
+    def update_item(item_id: int) -> Response:
+        values = request.context.json.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        nulls = sorted(n for n in required if n in values and values[n] is None)
+        if nulls:
+            details = [{"loc": [n], "msg": "may not be null", "type": "null"} for n in nulls]
+            raise ApiError(422, "request validation failed", details=details)
+        row = _get(resource, item_id)
+        _check_links(resource, values)
+        for name, value in values.items():
+            setattr(row, name, value)
+        db().flush()
+        _run_hooks(resource, row, "update")
+        db().refresh(row)
+        return json_response(row_to_dict(row))
+
+    @spec.validate(tags=tags, resp=SpecResponse(HTTP_204=None))
+    @transactional
+    def delete_item(item_id: int) -> Response:
+        row = _get(resource, item_id)
+        _run_hooks(resource, row, "delete")
+        db().delete(row)
+        return Response(status=204)
+
+    n = resource.name
+    bp.add_url_rule(base, f"{n}_list", list_items, methods=["GET"])
+    bp.add_url_rule(base, f"{n}_create", create_item, methods=["POST"])
+    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_get", get_item, methods=["GET"])
+    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_update", update_item, methods=["PATCH"])
+    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_delete", delete_item, methods=["DELETE"])

@@ -1,0 +1,95 @@
+"""Transactions for writes, with ``Idempotency-Key`` replay on POST.
+
+The key row is inserted in the same transaction as the write, so the answer is stored
+exactly when the write commits; a concurrent request with the same key waits on the
+unique index until the first commits, then replays its answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+import orjson
+from flask import Response, make_response, request
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from models import IdempotencyKey
+from web.auth import principal
+from web.errors import ApiError
+from web.ext import db, resources
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_KEY_LENGTH = 255
+
+
+def _request_hash() -> str:
+    h = hashlib.sha256()
+    h.update(f"{request.method} {request.path}\n".encode())
+    h.update(request.get_data(cache=True))
+    return h.hexdigest()
+
+
+def _begin(session: Session, org_id: int, key: str, digest: str) -> Response | None:
+    """Claim ``key``; return the stored answer when it was used before with this body."""
+    ttl = timedelta(seconds=resources().settings.idempotency_ttl_s)
+    session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.org_id == org_id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.created_at < datetime.now(UTC) - ttl,
+        )
+    )
+    claimed = session.execute(
+        insert(IdempotencyKey)
+        .values(org_id=org_id, key=key, request_hash=digest, status_code=0, body=None)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
+    ).scalar_one_or_none()
+    if claimed is not None:
+        return None
+    row = session.execute(
+        select(IdempotencyKey).where(IdempotencyKey.org_id == org_id, IdempotencyKey.key == key)
+    ).scalar_one()
+    if row.request_hash != digest:
+        raise ApiError(409, "this Idempotency-Key was used with another request", code="conflict")
+    resp = make_response(orjson.dumps(row.body), row.status_code)
+    resp.mimetype = "application/json"
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def _finish(session: Session, org_id: int, key: str, resp: Response) -> None:
+    row = session.get(IdempotencyKey, (org_id, key))
+    assert row is not None
+    row.status_code = resp.status_code
+    row.body = resp.get_json(silent=True)
+
+
+def transactional(fn: F) -> F:
+    """Run a write view in one transaction and commit it; honour ``Idempotency-Key`` on POST."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        session = db()
+        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        org_id = principal().org_id
+        if key is not None:
+            if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+                raise ApiError(422, "Idempotency-Key must be 1 to 255 printable characters")
+            replay = _begin(session, org_id, key, _request_hash())
+            if replay is not None:
+                session.rollback()
+                return replay
+        resp = make_response(fn(*args, **kwargs))
+        if key is not None:
+            _finish(session, org_id, key, resp)
+        session.commit()
+        return resp
+
+    return wrapper  # type: ignore[return-value]

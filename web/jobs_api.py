@@ -1,0 +1,146 @@
+"""``/api/v1/jobs``: start a job, list and read the org's jobs, cancel one not yet running."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, request, url_for
+from pydantic import ValidationError
+from sqlalchemy import select, update
+
+from core.outbox import stage
+from jobs.registry import CONTRACT_TYPES, JOB_TYPES
+from models import Job
+from web.auth import ROLE_RANK, principal
+from web.errors import ApiError, not_found
+from web.ext import db
+from web.http import json_response
+from web.idempotency import transactional
+from web.schemas import JobIn, JobListQuery
+from web.spec import spec
+
+bp = Blueprint("jobs", __name__)
+PUBLIC_FIELDS = (
+    "type",
+    "status",
+    "progress",
+    "result",
+    "error",
+    "attempts",
+    "params",
+    "queue",
+    "created_at",
+    "updated_at",
+    "dispatched_at",
+    "started_at",
+    "finished_at",
+)
+
+
+def job_to_dict(job: Job) -> dict[str, Any]:
+    """The public view of a job."""
+    out: dict[str, Any] = {"id": str(job.id)}
+    for name in PUBLIC_FIELDS:
+        value = getattr(job, name)
+        out[name] = value.isoformat() if isinstance(value, datetime) else value
+    out["links"] = {"self": url_for("api.jobs.get_job", job_id=job.id)}
+    return out
+
+
+def _own_job(job_id: uuid.UUID) -> Job:
+    job = db().get(Job, job_id)
+    if job is None or job.org_id != principal().org_id:
+        raise not_found("job")
+    return job
+
+
+@bp.post("/jobs")
+@spec.validate(json=JobIn, tags=["jobs"])
+@transactional
+def create_job() -> Response:
+    body: JobIn = request.context.json  # type: ignore[attr-defined]
+    job_type = JOB_TYPES.get(body.type)
+    if job_type is None:
+        known = sorted(JOB_TYPES)
+        state = "is not available yet" if body.type in CONTRACT_TYPES else "is unknown"
+        raise ApiError(
+            422,
+            f"job type {body.type!r} {state}; known types: {', '.join(known)}",
+            details={"known_types": known},
+        )
+    who = principal()
+    if ROLE_RANK[who.role] < ROLE_RANK[job_type.role]:
+        raise ApiError(403, f"starting {body.type} needs the {job_type.role} role")
+    try:
+        params = job_type.params.model_validate(body.params)
+    except ValidationError as exc:
+        details = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise ApiError(422, "invalid params", details=details) from None
+    job_id = stage(
+        db(),
+        job_type.actor,
+        job_type=job_type.name,
+        org_id=who.org_id,
+        args=job_type.args(who.org_id, params),
+        params=params.model_dump(),
+        created_by=who.user_id,
+    )
+    db().flush()
+    job = db().get(Job, job_id)
+    assert job is not None
+    db().refresh(job)
+    return json_response(job_to_dict(job), 202, {"Location": job_to_dict(job)["links"]["self"]})
+
+
+@bp.get("/jobs")
+@spec.validate(query=JobListQuery, tags=["jobs"])
+def list_jobs() -> Response:
+    q: JobListQuery = request.context.query  # type: ignore[attr-defined]
+    stmt = select(Job).where(Job.org_id == principal().org_id)
+    if q.status:
+        stmt = stmt.where(Job.status == q.status)
+    if q.type:
+        stmt = stmt.where(Job.type == q.type)
+    if q.cursor:
+        try:
+            after = datetime.fromisoformat(q.cursor)
+        except ValueError:
+            raise ApiError(422, "invalid cursor", code="invalid_cursor") from None
+        stmt = stmt.where(Job.created_at < after)
+    rows = list(db().scalars(stmt.order_by(Job.created_at.desc()).limit(q.limit + 1)))
+    cursor = rows[q.limit - 1].created_at.isoformat() if len(rows) > q.limit else None
+    return json_response(
+        {"items": [job_to_dict(j) for j in rows[: q.limit]], "next_cursor": cursor}
+    )
+
+
+@bp.get("/jobs/<uuid:job_id>")
+@spec.validate(tags=["jobs"])
+def get_job(job_id: uuid.UUID) -> Response:
+    return json_response(job_to_dict(_own_job(job_id)))
+
+
+@bp.post("/jobs/<uuid:job_id>/cancel")
+@spec.validate(tags=["jobs"])
+@transactional
+def cancel_job(job_id: uuid.UUID) -> Response:
+    who = principal()
+    job = _own_job(job_id)
+    if ROLE_RANK[who.role] < ROLE_RANK["admin"]:
+        raise ApiError(403, "canceling a job needs the admin role")
+    done = (
+        db()
+        .execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status == "queued")
+            .values(status="canceled", finished_at=datetime.now(UTC), updated_at=datetime.now(UTC))
+            .returning(Job.id)
+        )
+        .scalar_one_or_none()
+    )
+    if done is None:
+        raise ApiError(409, f"job is {job.status}; only a queued job can be canceled")
+    db().refresh(job)
+    return json_response(job_to_dict(job))

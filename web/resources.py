@@ -1,0 +1,94 @@
+"""The five CRM resources and what their writes set off."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.outbox import stage
+from jobs.analytics import rollup
+from models import Activity, Company, Contact, Deal, Lead
+from web.crud import Resource
+from web.schemas import (
+    ActivityIn,
+    CompanyIn,
+    ContactIn,
+    DealIn,
+    Id,
+    Kind,
+    LeadIn,
+    LeadStatus,
+    Stage,
+    Text,
+)
+
+# Writes to the dashboard's inputs refresh its rollup, at most once per window per org.
+ROLLUP_DEBOUNCE_S = 10
+
+
+def refresh_dashboard(session: Session, org_id: int, _row: Any, _action: str) -> None:
+    """Stage one ``analytics.rollup`` per org and window, in the write's transaction."""
+    window = int(time.time()) // ROLLUP_DEBOUNCE_S
+    stage(
+        session,
+        rollup,
+        job_type="analytics.rollup",
+        org_id=org_id,
+        args=(org_id,),
+        dedupe_key=f"write:analytics.rollup:{org_id}:{window}",
+    )
+
+
+RESOURCES = (
+    Resource(
+        name="companies",
+        model=Company,
+        create=CompanyIn,
+        sorts=("created_at", "updated_at", "name"),
+        filters={"owner_id": Id, "industry": Text(100), "country": Text(100), "domain": Text(253)},
+    ),
+    Resource(
+        name="contacts",
+        model=Contact,
+        create=ContactIn,
+        sorts=("created_at", "updated_at", "first_name"),
+        filters={"owner_id": Id, "company_id": Id, "email": Text(320)},
+        links={"company_id": Company},
+    ),
+    Resource(
+        name="deals",
+        model=Deal,
+        create=DealIn,
+        sorts=("created_at", "updated_at", "title"),
+        filters={"owner_id": Id, "stage": Stage, "company_id": Id, "contact_id": Id},
+        links={"company_id": Company, "contact_id": Contact},
+        on_write=(refresh_dashboard,),
+    ),
+    Resource(
+        name="leads",
+        model=Lead,
+        create=LeadIn,
+        sorts=("created_at", "updated_at", "name"),
+        filters={"owner_id": Id, "status": LeadStatus, "source": Text(100)},
+        on_write=(refresh_dashboard,),
+    ),
+    Resource(
+        name="activities",
+        model=Activity,
+        create=ActivityIn,
+        sorts=("created_at", "updated_at"),
+        filters={
+            "owner_id": Id,
+            "kind": Kind,
+            "done": bool,
+            "contact_id": Id,
+            "company_id": Id,
+            "deal_id": Id,
+            "lead_id": Id,
+        },
+        links={"contact_id": Contact, "company_id": Company, "deal_id": Deal, "lead_id": Lead},
+        on_write=(refresh_dashboard,),
+    ),
+)

@@ -1,0 +1,1 @@
+"""The processes that run jobs: worker, scheduler and outbox relay."""

@@ -1,0 +1,23 @@
+"""What the ``dramatiq`` CLI loads: every job module, and ``setup`` to configure the broker.
+
+Run as ``dramatiq worker.entry:setup``; the CLI calls ``setup`` in each worker process.
+"""
+
+from __future__ import annotations
+
+import jobs.analytics
+import jobs.maintenance
+from core.broker import configure
+from core.settings import Settings
+from jobs import runtime
+from worker.logs import setup_logging
+
+JOB_MODULES = (jobs.analytics, jobs.maintenance)
+
+
+def setup() -> None:
+    """Configure this worker process from the environment."""
+    settings = Settings.from_env()
+    setup_logging(settings)
+    configure(settings)
+    runtime.init(settings)

@@ -1,0 +1,99 @@
+"""``python -m worker.scheduler``: periodic jobs (while holding the lease) and the outbox relay.
+
+Run two for high availability: only the lease holder fires, and each fire is deduplicated
+in PostgreSQL, so a lease handover cannot fire a period twice. Every instance relays.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from dramatiq.brokers.redis import RedisBroker
+
+import worker.entry  # noqa: F401 - declares every actor
+from core.broker import configure, get_actor
+from core.lease import Lease
+from core.relay import Relay
+from core.scheduling import fire, fire_time
+from core.settings import Settings
+from jobs.schedules import SCHEDULES, Schedule
+from models.db import make_engine, make_sessionmaker, session_scope
+from worker.logs import setup_logging
+
+log = logging.getLogger(__name__)
+LEASE_KEY = "saleshub:scheduler:lease"
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
+    """The scheduler (schedules rebuilt from ``SCHEDULES``), its lease, and a relay."""
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    sessions = make_sessionmaker(make_engine(settings.database_url, pool_size=2))
+    lease = Lease(broker.client, LEASE_KEY, settings.scheduler_lease_ttl_ms)
+    scheduler = BackgroundScheduler(timezone=UTC)
+
+    def run(schedule: Schedule, period: float) -> None:
+        if not lease.held:
+            return
+        with session_scope(sessions) as session:
+            n = fire(
+                session,
+                schedule_id=schedule.id,
+                actor=get_actor(schedule.job_type),
+                per_org=schedule.per_org,
+                fired_at=fire_time(period),
+            )
+        log.info("fired %s: %d jobs staged", schedule.id, n)
+
+    for schedule in SCHEDULES:
+        period = schedule.every_s * settings.schedule_time_scale
+        scheduler.add_job(
+            run,
+            IntervalTrigger(seconds=period, start_date=EPOCH),
+            args=(schedule, period),
+            id=schedule.id,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, int(period)),
+        )
+    return scheduler, lease, Relay(settings, broker)
+
+
+def main() -> int:
+    """Run until SIGTERM or SIGINT."""
+    settings = Settings.from_env()
+    setup_logging(settings)
+    scheduler, lease, relay = build(settings)
+    done = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        done.set()
+        relay.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threads = [
+        threading.Thread(target=lease.run, name="lease", daemon=True),
+        threading.Thread(target=relay.run, name="relay", daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    scheduler.start()
+    log.info("scheduler started with %d schedules", len(SCHEDULES))
+    done.wait()
+    scheduler.shutdown(wait=False)
+    lease.stop()
+    threads[1].join(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
