@@ -33,6 +33,13 @@ WAIT_SECONDS="${SERVICES_WAIT_SECONDS:-30}"
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: ERROR: %s\n' "$*" >&2; exit 1; }
 
+alive() {  # alive PID -> process exists and is not a zombie
+    local state
+    kill -0 "$1" 2>/dev/null || return 1
+    state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)"
+    [ "$state" != "Z" ] && [ "$state" != "X" ]
+}
+
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"
     elif command -v sudo >/dev/null 2>&1; then sudo "$@"
@@ -126,7 +133,7 @@ pg_running_port() {  # pg_running_port [any] -> port of the postmaster on var/pg
     pid="$(sed -n 1p "$pidfile" 2>/dev/null || true)"
     port="$(sed -n 4p "$pidfile" 2>/dev/null || true)"
     status="$(sed -n 8p "$pidfile" 2>/dev/null | tr -d ' ' || true)"
-    [ -n "$pid" ] && [ -n "$port" ] && kill -0 "$pid" 2>/dev/null || return 1
+    [ -n "$pid" ] && [ -n "$port" ] && alive "$pid" || return 1
     [ "${1:-}" = any ] || [ "$status" = "ready" ] || return 1
     printf '%s\n' "$port"
 }
@@ -141,12 +148,34 @@ pg_wait_ready() {  # pg_wait_ready PORT
     die "PostgreSQL on 127.0.0.1:$1 did not answer within ${WAIT_SECONDS}s (log: $PGRUN_DIR/postgres.log)"
 }
 
+# A killed postmaster whose zombie nobody reaps (a container's pid 1 may not) still
+# passes kill(pid, 0), and postgres then refuses to start ("another server might be
+# running"). Its children exit on their own once they notice; then drop the pidfile.
+pg_clear_zombie_pidfile() {
+    local pidfile="$PGDATA_DIR/postmaster.pid" pid i lock
+    [ -f "$pidfile" ] || return 0
+    pid="$(sed -n 1p "$pidfile" 2>/dev/null || true)"
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ! alive "$pid" || return 0
+    for ((i = 0; i < WAIT_SECONDS * 10; i++)); do
+        [ -z "$(ps -o pid= --ppid "$pid" 2>/dev/null)" ] && break
+        sleep 0.1
+    done
+    log "removing lock files of dead (zombie) postmaster $pid"
+    for lock in "$(pg_socket_dir)"/.s.PGSQL.*.lock; do
+        [ -f "$lock" ] && [ "$(sed -n 1p "$lock" 2>/dev/null)" = "$pid" ] \
+            && rm -f "$lock" "${lock%.lock}"
+    done
+    rm -f "$pidfile"
+}
+
 pg_make_traversable() {  # the postgres user must reach var/pg through every parent dir
     [ "$(id -u)" -eq 0 ] || return 0
     if runuser -u postgres -- test -x "$VAR" 2>/dev/null; then return 0; fi
-    local d="$VAR"
-    while [ "$d" != "/" ]; do
-        d="$(dirname "$d")"
+    local d rel="" part parts
+    # walk from / down, so only the blocking directories get o+x
+    IFS=/ read -r -a parts <<<"${VAR#/}"
+    for part in "${parts[@]}"; do
+        rel="$rel/$part"; d="$rel"
         if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
             log "chmod o+x $d (so the postgres user can reach $VAR)"
             chmod o+x "$d"
@@ -215,7 +244,7 @@ start_postgres() {
             --locale=C.UTF-8 >"$PGRUN_DIR/initdb.log" 2>&1 \
             || { cat "$PGRUN_DIR/initdb.log" >&2; die "initdb failed"; }
     fi
-    # A postmaster.pid left by a crash (dead pid) is handled by postgres itself.
+    pg_clear_zombie_pidfile
     PG_PORT="$(pick_port "${PG_PORT:-}" 55432)"
     sockdir="$(pg_socket_dir)"
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
@@ -243,7 +272,7 @@ redis_pid() {  # redis_pid DIR -> pid of the live redis-server whose pidfile is 
     local pid
     [ -f "$1/redis.pid" ] || return 1
     pid="$(cat "$1/redis.pid" 2>/dev/null || true)"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    [ -n "$pid" ] && alive "$pid" || return 1
     printf '%s\n' "$pid"
 }
 
@@ -312,7 +341,7 @@ wait_stopped() {
     local pid i
     for pid in "${STOPPING_PIDS[@]}"; do
         for ((i = 0; i < WAIT_SECONDS * 10; i++)); do
-            kill -0 "$pid" 2>/dev/null || continue 2
+            alive "$pid" || continue 2
             sleep 0.1
         done
         die "process $pid did not stop within ${WAIT_SECONDS}s"

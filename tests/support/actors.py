@@ -1,0 +1,52 @@
+"""Actors that only tests load (``python -m worker tests.support.actors``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import redis
+
+from core.broker import actor
+from jobs.runtime import current_settings
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(current_settings().cache_url)
+
+
+@actor(actor_name="test.blocker", queue_name="default", max_retries=0, time_limit=60_000)
+def blocker(key: str) -> str:
+    """Count a start, wait until the test releases it, then count one effect."""
+    r = _redis()
+    r.incr(f"{key}:started")
+    deadline = time.monotonic() + 30
+    while not r.exists(f"{key}:release") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    r.incr(f"{key}:effect")
+    return "done"
+
+
+@actor(actor_name="test.crasher", queue_name="default", max_retries=10)
+def crasher(key: str) -> None:
+    """Kill the process running it, every time."""
+    _redis().incr(f"{key}:started")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@actor(
+    actor_name="test.flaky", queue_name="critical", max_retries=2, min_backoff=10, max_backoff=50
+)
+def flaky(key: str, failures: int) -> int:
+    """Raise on the first ``failures`` runs, then succeed."""
+    n = _redis().incr(f"{key}:started")
+    if n <= failures:
+        raise RuntimeError(f"flaky failure {n}")
+    return int(n)
+
+
+@actor(actor_name="test.effect", queue_name="default", max_retries=0)
+def effect(key: str) -> None:
+    """Count one effect."""
+    _redis().incr(f"{key}:effect")

@@ -1,0 +1,167 @@
+"""Real processes for end-to-end tests: a private Redis, a worker, a relay."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import redis
+from dramatiq.brokers.redis import RedisBroker
+
+from core.relay import Relay
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it is truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+class RedisServer:
+    """A private ``redis-server`` with AOF, that a test may stop and start."""
+
+    def __init__(self, directory: Path, *, policy: str = "noeviction") -> None:
+        self.port = free_port()
+        self.dir = directory
+        self.policy = policy
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+                "--maxmemory-policy",
+                self.policy,
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        wait_for(lambda: _pings(client), timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment a SalesHub process gets in tests."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "BROKER_URL": settings.broker_url,
+        "CACHE_URL": settings.cache_url,
+        "HEARTBEAT_TIMEOUT_MS": str(settings.heartbeat_timeout_ms),
+        "MAINTENANCE_INTERVAL_S": str(settings.maintenance_interval_s),
+        "RESEND_AFTER_S": str(settings.resend_after_s),
+        "MAX_ATTEMPTS": str(settings.max_attempts),
+        "WORKER_PROCESSES": "1",
+        "WORKER_THREADS": "2",
+        "LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.update(extra)
+    return env
+
+
+class WorkerProcess:
+    """``python -m worker tests.support.actors``: the supervised Dramatiq worker."""
+
+    def __init__(self, settings: Settings, log: Path) -> None:
+        self.settings = settings
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "worker", "tests.support.actors"],
+                cwd=ROOT,
+                env=process_env(self.settings),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def dramatiq_children(self) -> list[int]:
+        """Pids of the Dramatiq worker processes (grandchildren of the supervisor)."""
+        out = subprocess.run(
+            ["pgrep", "-f", "-s", str(self.proc.pid), "dramatiq worker.entry"],  # type: ignore[union-attr]
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        return [int(p) for p in out]
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+        self.proc = None
+
+
+class RelayThread:
+    """The outbox relay in a thread of the test process."""
+
+    def __init__(self, settings: Settings, broker: RedisBroker) -> None:
+        self.relay = Relay(settings, broker)
+        self.thread = threading.Thread(target=self.relay.run, daemon=True)
+
+    def __enter__(self) -> Relay:
+        self.thread.start()
+        return self.relay
+
+    def __exit__(self, *exc: object) -> None:
+        self.relay.stop()
+        self.thread.join(15)

@@ -1,0 +1,160 @@
+"""The promises, end to end: real PostgreSQL, real Redis broker, relay and worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from pathlib import Path
+
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.broker import configure, get_actor
+from core.outbox import stage
+from core.settings import Settings
+from models import AnalyticsSnapshot, Job
+from models.db import session_scope
+from tests.conftest import auth
+from tests.support.factories import Tenant
+from tests.support.stack import RedisServer, RelayThread, WorkerProcess, wait_for
+
+
+def _job(sessions: sessionmaker[Session], job_id: uuid.UUID) -> Job:
+    with sessions() as s:
+        job = s.get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def _stage(sessions: sessionmaker[Session], actor_name: str, *args: object) -> uuid.UUID:
+    with session_scope(sessions) as s:
+        job_id = stage(s, get_actor(actor_name), job_type=actor_name, org_id=None, args=args)
+    assert job_id is not None
+    return job_id
+
+
+def _status(sessions: sessionmaker[Session], job_id: uuid.UUID, status: str) -> bool:
+    return _job(sessions, job_id).status == status
+
+
+def test_api_job_runs_after_commit(
+    client: FlaskClient,
+    tenant: Tenant,
+    broker: RedisBroker,
+    sessions: sessionmaker[Session],
+    worker_proc: WorkerProcess,
+    settings: Settings,
+) -> None:
+    resp = client.post(
+        "/api/v1/jobs", json={"type": "analytics.rollup"}, headers=auth(tenant.member)
+    )
+    assert resp.status_code == 202
+    job_id = uuid.UUID(resp.json["id"])
+    with RelayThread(settings, broker):
+        wait_for(lambda: _status(sessions, job_id, "succeeded"), timeout=30)
+    job = _job(sessions, job_id)
+    assert job.attempts == 1 and job.progress == 100
+    assert job.result == {"org_id": tenant.org_id, "deals": 0, "win_rate": None}
+    with sessions() as s:
+        assert s.get(AnalyticsSnapshot, tenant.org_id) is not None
+    got = client.get(f"/api/v1/jobs/{job_id}", headers=auth(tenant.member)).json
+    assert got["status"] == "succeeded" and got["started_at"] and got["finished_at"]
+
+
+def test_rolled_back_job_never_reaches_the_broker(
+    broker: RedisBroker, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    with sessions() as s:
+        stage(s, get_actor("test.effect"), job_type="t", org_id=None, args=("rb",))
+        s.rollback()
+    with RelayThread(settings, broker) as relay:
+        wait_for(lambda: relay._last_maintenance > 0)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Job)) == 0
+    assert broker.client.hlen(f"{broker.namespace}:default.msgs") == 0
+
+
+def test_committed_job_survives_relay_and_redis_outage(
+    settings: Settings, engine: object, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    server = RedisServer(tmp_path)
+    server.start()
+    local = settings.replace(broker_url=server.url)
+    broker = configure(local)
+    assert isinstance(broker, RedisBroker)
+    job_id = _stage(sessions, "test.effect", "outage")  # committed; the relay is not running
+    server.stop()  # and the broker is down
+    worker = WorkerProcess(local, tmp_path / "worker.log")
+    try:
+        with RelayThread(local, broker):
+            # The relay retries while Redis is down; the job stays staged.
+            wait_for(lambda: _job(sessions, job_id).dispatched_at is None, timeout=2)
+            server.start()
+            wait_for(lambda: _job(sessions, job_id).dispatched_at is not None, timeout=20)
+        worker.start()
+        wait_for(lambda: _status(sessions, job_id, "succeeded"), timeout=30)
+    finally:
+        worker.stop()
+        server.stop()
+    cache = redis.Redis.from_url(settings.cache_url)
+    assert cache.get("outage:effect") == b"1"
+    assert _job(sessions, job_id).attempts == 1
+
+
+def test_worker_killed_mid_job_runs_it_again_with_one_effect(
+    broker: RedisBroker,
+    sessions: sessionmaker[Session],
+    worker_proc: WorkerProcess,
+    settings: Settings,
+) -> None:
+    cache = redis.Redis.from_url(settings.cache_url)
+    job_id = _stage(sessions, "test.blocker", "kill")
+    with RelayThread(settings, broker):
+        wait_for(lambda: cache.get("kill:started") == b"1", timeout=30)
+        for pid in worker_proc.dramatiq_children():
+            os.kill(pid, signal.SIGKILL)
+        # The supervisor restarts the worker; the dead worker's message comes back.
+        wait_for(lambda: cache.get("kill:started") == b"2", timeout=30)
+        cache.set("kill:release", 1)
+        wait_for(lambda: _status(sessions, job_id, "succeeded"), timeout=30)
+    assert cache.get("kill:effect") == b"1"
+    assert _job(sessions, job_id).attempts == 2
+
+
+def test_message_that_keeps_killing_its_worker_is_dead(
+    broker: RedisBroker,
+    sessions: sessionmaker[Session],
+    worker_proc: WorkerProcess,
+    settings: Settings,
+) -> None:
+    cache = redis.Redis.from_url(settings.cache_url)
+    job_id = _stage(sessions, "test.crasher", "poison")
+    with RelayThread(settings, broker):
+        wait_for(lambda: _status(sessions, job_id, "dead"), timeout=90)
+    job = _job(sessions, job_id)
+    assert int(cache.get("poison:started") or 0) == settings.max_attempts
+    assert "crashes" in (job.error or "")
+    # It sits in the dead-letter queue, where an operator can find it.
+    assert broker.client.zcard(f"{broker.namespace}:default.XQ") == 1
+
+
+def test_retries_then_success_and_exhausted_retries_fail(
+    broker: RedisBroker,
+    sessions: sessionmaker[Session],
+    worker_proc: WorkerProcess,
+    settings: Settings,
+) -> None:
+    ok = _stage(sessions, "test.flaky", "once", 1)
+    bad = _stage(sessions, "test.flaky", "always", 99)
+    with RelayThread(settings, broker):
+        wait_for(lambda: _status(sessions, ok, "succeeded"), timeout=30)
+        wait_for(lambda: _status(sessions, bad, "failed"), timeout=30)
+    assert _job(sessions, ok).attempts == 2 and _job(sessions, ok).result == 2
+    failed = _job(sessions, bad)
+    assert failed.attempts == 3  # max_retries=2
+    assert "flaky failure 3" in (failed.error or "")
+    assert failed.finished_at is not None
