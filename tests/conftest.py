@@ -82,11 +82,10 @@ def broker_redis(settings: Settings) -> Iterator[redis.Redis]:
 def _clean(request: pytest.FixtureRequest, settings: Settings) -> Iterator[None]:
     """Every test starts with empty tables and empty test Redis databases."""
     yield
-    if "engine" not in request.fixturenames and "app" not in request.fixturenames:
-        return
-    engine: Engine = request.getfixturevalue("engine")
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    if "engine" in request.fixturenames:
+        engine: Engine = request.getfixturevalue("engine")
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     for url in (settings.broker_url, settings.cache_url):
         with redis.Redis.from_url(url) as client:
             client.flushdb()
