@@ -21,6 +21,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 # Load .env (written by scripts/services.sh) into the environment of a recipe line.
+# (gunicorn 27 otherwise binds one control socket per user, $$HOME/.gunicorn/gunicorn.ctl,
+# shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
 LOAD_ENV := set -a; . ./.env; set +a;
 
 .PHONY: help venv services migrate demo run test lint fmt bench stop clean
@@ -84,6 +86,7 @@ run: venv services migrate demo
 	@echo "  stay up for reuse: 'make stop' stops them, 'make clean' deletes their data."
 	@echo "================================================================"
 	@$(LOAD_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  GUNICORN_CMD_ARGS="$${GUNICORN_CMD_ARGS:---no-control-socket}" \
 	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)
 
 test: venv services

@@ -48,7 +48,7 @@ as_root() {
 
 pg_bindir() {
     local d
-    d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    d="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
     if [ -n "$d" ] && [ -x "$d/initdb" ]; then printf '%s\n' "$d"; return 0; fi
     d="$(command -v initdb 2>/dev/null || true)"
     if [ -n "$d" ]; then dirname "$d"; return 0; fi
@@ -198,7 +198,8 @@ pg_socket_dir() {
     if [ "${#PGRUN_DIR}" -le 80 ]; then
         printf '%s\n' "$PGRUN_DIR"
     else
-        local d="/tmp/saleshub-pg-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
+        local d
+        d="/tmp/saleshub-pg-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
         mkdir -p "$d"
         [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$d"
         printf '%s\n' "$d"

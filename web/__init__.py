@@ -55,7 +55,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.url_map.converters["id"] = IdConverter
     broker = connect(settings.broker_url)
-    check_broker_policy(broker)
+    try:
+        check_broker_policy(broker)
+    except BaseException:
+        broker.close()
+        raise
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     app.extensions["saleshub"] = Resources(
         settings=settings,

@@ -20,6 +20,8 @@ from web.ext import db
 KEY_PREFIX = "shk_"
 ROLE_RANK = {"member": 0, "admin": 1, "operator": 2}
 F = TypeVar("F", bound=Callable[..., Any])
+# RFC 9110: a 401 names the scheme that would be accepted.
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ def authenticate() -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
-        raise ApiError(401, "missing API key: send 'Authorization: Bearer <key>'")
+        raise ApiError(
+            401, "missing API key: send 'Authorization: Bearer <key>'", headers=CHALLENGE
+        )
     row = (
         db()
         .execute(
@@ -65,7 +69,7 @@ def authenticate() -> Principal:
         .first()
     )
     if row is None:
-        raise ApiError(401, "invalid API key")
+        raise ApiError(401, "invalid API key", headers=CHALLENGE)
     return Principal(user_id=row.id, org_id=row.org_id, role=row.role)
 
 

@@ -1,7 +1,8 @@
 """Checks every JSON body before validation: type, size, syntax, encoding, NUL bytes.
 
 Done once here rather than per view so malformed input can never reach a view (and
-never become a 500): 415 not JSON, 413 too large, 400 malformed, 422 NUL characters.
+never become a 500): 415 not JSON, 413 too large, 400 malformed, 422 NUL characters or
+a body that is not a JSON object.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def parse_json_body() -> None:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, f"malformed JSON: {exc}") from None
+    # The validator reads a falsy body (``[]``, ``null``, ``0``) as ``{}``: a PATCH would
+    # answer 200 for a body that is not even an object.
+    if not isinstance(value, dict):
+        raise ApiError(422, "the JSON body must be an object")
     _check(value)
     # Flask's get_json() (used by the validator) reads this cache.
-    request._cached_json = (value, value)  # type: ignore[attr-defined]
+    request._cached_json = (value, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from core import seed as seeding
@@ -12,7 +13,9 @@ from models.db import session_scope
 from web.auth import mint_key
 from web.ext import resources
 
-users = click.Group("users", help="Manage users and their API keys.")
+# AppGroup and with_appcontext push the app context themselves: under ``flask`` the
+# FlaskGroup would, but not under ``app.test_cli_runner()`` or another click entry point.
+users = AppGroup("users", help="Manage users and their API keys.")
 
 
 @users.command("create")
@@ -41,6 +44,7 @@ def create_user(org_name: str, email: str, role: str, if_missing: bool) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--org", "org_name", default="Demo", show_default=True)
 @click.option("--demo", is_flag=True, help="A small demo data set (skipped if the org has data).")
 @click.option("--contacts", type=click.IntRange(0), default=0, help="Contacts to add.")

@@ -18,6 +18,7 @@ from web.errors import ApiError, not_found
 from web.ext import db
 from web.http import json_response
 from web.idempotency import transactional
+from web.pagination import paginate
 from web.schemas import JobIn, JobListQuery
 from web.spec import spec
 
@@ -103,17 +104,10 @@ def list_jobs() -> Response:
         stmt = stmt.where(Job.status == q.status)
     if q.type:
         stmt = stmt.where(Job.type == q.type)
-    if q.cursor:
-        try:
-            after = datetime.fromisoformat(q.cursor)
-        except ValueError:
-            raise ApiError(422, "invalid cursor", code="invalid_cursor") from None
-        stmt = stmt.where(Job.created_at < after)
-    rows = list(db().scalars(stmt.order_by(Job.created_at.desc()).limit(q.limit + 1)))
-    cursor = rows[q.limit - 1].created_at.isoformat() if len(rows) > q.limit else None
-    return json_response(
-        {"items": [job_to_dict(j) for j in rows[: q.limit]], "next_cursor": cursor}
+    rows, cursor = paginate(
+        db(), stmt, model=Job, sort="-created_at", limit=q.limit, cursor=q.cursor
     )
+    return json_response({"items": [job_to_dict(j) for j in rows], "next_cursor": cursor})
 
 
 @bp.get("/jobs/<uuid:job_id>")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 MAX_ID = 2**63 - 1
 
@@ -17,17 +18,30 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _storable(value: datetime) -> datetime:
+    # PostgreSQL stores dates psycopg cannot read back (BC, past 9999): refuse them here,
+    # or the row is written and its answer fails. A naive time is taken as UTC.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("datetime out of range (years 1 to 9999 in UTC)") from None
+    return value
+
+
+# A string without NUL characters (PostgreSQL text cannot hold them).
+Str = Annotated[str, AfterValidator(_no_nul)]
+Moment = Annotated[datetime, AfterValidator(_storable)]
+
+
 def Text(max_length: int, *, min_length: int = 0) -> Any:
-    """A string of bounded length without NUL characters, trimmed of outer whitespace."""
-    return Annotated[
-        str,
-        Field(min_length=min_length, max_length=max_length),
-        AfterValidator(_no_nul),
-    ]
+    """A string of bounded length without NUL characters, for models built at run time."""
+    return Annotated[Str, Field(min_length=min_length, max_length=max_length)]
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Name = Text(200, min_length=1)
+Name = Annotated[Str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
 Stage = Literal["lead", "qualified", "proposal", "negotiation", "won", "lost"]
 LeadStatus = Literal["new", "contacted", "qualified", "disqualified", "converted"]
@@ -42,20 +56,20 @@ class Strict(BaseModel):
 
 class CompanyIn(Strict):
     name: Name
-    domain: Text(253) | None = None
-    industry: Text(100) | None = None
-    size: Text(50) | None = None
-    city: Text(100) | None = None
-    country: Text(100) | None = None
+    domain: Annotated[Str, Field(max_length=253)] | None = None
+    industry: Annotated[Str, Field(max_length=100)] | None = None
+    size: Annotated[Str, Field(max_length=50)] | None = None
+    city: Annotated[Str, Field(max_length=100)] | None = None
+    country: Annotated[Str, Field(max_length=100)] | None = None
     owner_id: Id | None = None
 
 
 class ContactIn(Strict):
-    first_name: Text(100, min_length=1)
-    last_name: Text(100) | None = None
+    first_name: Annotated[Str, Field(min_length=1, max_length=100)]
+    last_name: Annotated[Str, Field(max_length=100)] | None = None
     email: Email | None = None
-    phone: Text(50) | None = None
-    title: Text(200) | None = None
+    phone: Annotated[Str, Field(max_length=50)] | None = None
+    title: Annotated[Str, Field(max_length=200)] | None = None
     company_id: Id | None = None
     owner_id: Id | None = None
 
@@ -74,8 +88,8 @@ class DealIn(Strict):
 class LeadIn(Strict):
     name: Name
     email: Email | None = None
-    company_name: Text(200) | None = None
-    source: Text(100) | None = None
+    company_name: Annotated[Str, Field(max_length=200)] | None = None
+    source: Annotated[Str, Field(max_length=100)] | None = None
     status: LeadStatus = "new"
     score: Annotated[int, Field(ge=0, le=100)] | None = None
     owner_id: Id | None = None
@@ -83,9 +97,9 @@ class LeadIn(Strict):
 
 class ActivityIn(Strict):
     kind: Kind
-    subject: Text(300, min_length=1)
-    body: Text(20_000) | None = None
-    due_at: datetime | None = None
+    subject: Annotated[Str, Field(min_length=1, max_length=300)]
+    body: Annotated[Str, Field(max_length=20_000)] | None = None
+    due_at: Moment | None = None
     done: bool = False
     contact_id: Id | None = None
     company_id: Id | None = None
@@ -94,15 +108,24 @@ class ActivityIn(Strict):
     owner_id: Id | None = None
 
 
+def _patch_field(info: FieldInfo) -> tuple[Any, None]:
+    # ``info.annotation`` has lost the field's constraints (lengths, patterns, ranges) to
+    # ``info.metadata``: put them back, or PATCH would let through what POST refuses.
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated.__class_getitem__((annotation, *info.metadata))  # type: ignore[attr-defined]
+    # Defaulting to None makes the field optional without admitting an explicit null
+    # where the column is NOT NULL (pydantic does not validate defaults).
+    return annotation, None
+
+
 def update_model(create: type[BaseModel]) -> type[BaseModel]:
-    """The PATCH model of ``create``: every field optional, unknown fields still an error."""
-    fields: dict[str, Any] = {
-        name: (info.annotation | None, None)  # type: ignore[operator]
-        for name, info in create.model_fields.items()
-    }
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    """The PATCH model of ``create``: every field optional, nullable only where it may be."""
+    fields: dict[str, Any] = {n: _patch_field(i) for n, i in create.model_fields.items()}
+    model: type[BaseModel] = create_model(
         create.__name__.replace("In", "Patch"), __base__=Strict, **fields
     )
+    return model
 
 
 def list_model(name: str, sorts: tuple[str, ...], filters: dict[str, Any]) -> type[BaseModel]:
@@ -111,19 +134,20 @@ def list_model(name: str, sorts: tuple[str, ...], filters: dict[str, Any]) -> ty
     fields: dict[str, Any] = {
         "limit": (Annotated[int, Field(ge=1, le=200)], 50),
         "cursor": (Text(512) | None, None),
-        "sort": (Literal[sort_values], "-created_at"),  # type: ignore[valid-type]
+        "sort": (Literal[sort_values], "-created_at"),
         **{f: (t | None, None) for f, t in filters.items()},
     }
-    return create_model(name, __base__=Strict, **fields)  # type: ignore[call-overload, no-any-return]
+    model: type[BaseModel] = create_model(name, __base__=Strict, **fields)
+    return model
 
 
 class JobIn(Strict):
-    type: Text(64, min_length=1)
+    type: Annotated[Str, Field(min_length=1, max_length=64)]
     params: dict[str, Any] = Field(default_factory=dict)
 
 
 class JobListQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Text(512) | None = None
+    cursor: Annotated[Str, Field(max_length=512)] | None = None
     status: Literal["queued", "running", "succeeded", "failed", "dead", "canceled"] | None = None
-    type: Text(64) | None = None
+    type: Annotated[Str, Field(max_length=64)] | None = None

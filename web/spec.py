@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from spectree import SecurityScheme, SpecTree
+from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
 
 from core.settings import VERSION
 from web.errors import ApiError
@@ -33,7 +34,9 @@ spec = SpecTree(
     before=_before,
     annotations=True,
     security_schemes=[
-        SecurityScheme(name="bearer", data={"type": "http", "scheme": "bearer"}),
+        SecurityScheme(
+            name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer")
+        ),
     ],
     security={"bearer": []},
 )

@@ -1,0 +1,35 @@
+"""The outbox relay alone in its own process (no schedules), until SIGTERM.
+
+``python bench/support/relay_proc.py``; settings from the environment, as ``worker.scheduler`` reads them.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import worker.entry  # noqa: E402,F401 - declares every actor
+from bench.support import noop_actors  # noqa: E402,F401
+from core.broker import configure  # noqa: E402
+from core.relay import Relay  # noqa: E402
+from core.settings import Settings  # noqa: E402
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    relay = Relay(settings, configure(settings))  # type: ignore[arg-type]
+    signal.signal(signal.SIGTERM, lambda *_: relay.stop())
+    signal.signal(signal.SIGINT, lambda *_: relay.stop())
+    thread = threading.Thread(target=relay.run, name="relay", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Web fixtures: apps built from the test settings (or changed ones), disposed after the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine
+
+from core.settings import Settings
+from web import create_app
+
+
+def build_app(settings: Settings) -> Flask:
+    """An app in testing mode."""
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    return application
+
+
+def dispose(application: Flask) -> None:
+    """Close what ``application`` holds, so tests do not pile up connections."""
+    res = application.extensions["saleshub"]
+    res.engine.dispose()
+    res.broker.close()
+    res.cache.close()
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> Iterator[Flask]:
+    application = build_app(settings)
+    yield application
+    dispose(application)
+
+
+@pytest.fixture
+def make_app(settings: Settings, engine: Engine) -> Iterator[Callable[..., Flask]]:
+    """Build apps from the test settings with some changed, e.g. ``make_app(max_body_bytes=1)``."""
+    built: list[Flask] = []
+
+    def make(**changes: Any) -> Flask:
+        application = build_app(settings.replace(**changes))
+        built.append(application)
+        return application
+
+    yield make
+    for application in built:
+        dispose(application)
