@@ -161,13 +161,13 @@ class Processes:
         return proc is not None and proc.poll() is None
 
     def stop(self, name: str, timeout: float = 15.0) -> None:
-        """SIGTERM the process group we started (it is its own session), then SIGKILL."""
+        """SIGTERM the process we started, then SIGKILL what is left of its group."""
         proc = self.procs.pop(name, None)
         if proc is None:
             return
         pgid = proc.pid  # start_new_session: the group id is the child's pid
         if proc.poll() is None:
-            _signal_group(pgid, signal.SIGTERM)
+            proc.send_signal(signal.SIGTERM)  # the leader stops its own children
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -247,3 +247,90 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
         return None
     k = max(0, min(len(sorted_values) - 1, int(round(q * len(sorted_values) + 0.5)) - 1))
     return sorted_values[k]
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: str) -> tuple[int, int, float] | None:
+    """(ppid, pgrp, cpu seconds) of one process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read().decode(errors="replace")
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return int(fields[1]), int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine spent busy (all cores) since boot."""
+    with open("/proc/stat") as f:
+        parts = [int(x) for x in f.readline().split()[1:]]
+    idle = parts[3] + parts[4]
+    return (sum(parts[:8]) - idle) / _TICK
+
+
+class CpuMeter:
+    """CPU seconds used by groups of processes between :meth:`start` and :meth:`stop`.
+
+    Groups: ``pgids`` maps a name to a process group (one we started, its own session);
+    ``cmd_contains`` maps a name to a substring of the command line (PostgreSQL backends
+    show their database in it; Redis its address). Processes that exit in between are
+    not counted, so meter only while they run.
+    """
+
+    def __init__(self, pgids: dict[str, int], cmd_contains: dict[str, str]) -> None:
+        self.pgids = pgids
+        self.cmd_contains = cmd_contains
+        self.before: dict[str, dict[str, float]] = {}
+        self.busy0 = 0.0
+        self.wall0 = 0.0
+        self.own0 = 0.0
+
+    def _sample(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {name: {} for name in [*self.pgids, *self.cmd_contains]}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            st = _proc_stat(pid)
+            if st is None:
+                continue
+            _, pgrp, cpu = st
+            for name, pgid in self.pgids.items():
+                if pgrp == pgid:
+                    out[name][pid] = cpu
+            if self.cmd_contains:
+                cmd = _cmdline(pid)
+                for name, needle in self.cmd_contains.items():
+                    if needle in cmd:
+                        out[name][pid] = cpu
+        return out
+
+    def start(self) -> None:
+        self.before = self._sample()
+        self.busy0 = machine_busy_s()
+        self.wall0 = time.monotonic()
+        self.own0 = time.process_time()
+
+    def stop(self) -> dict[str, float]:
+        """CPU seconds per group, plus ``self`` (this process), ``machine`` and ``wall``."""
+        after = self._sample()
+        out = {}
+        for name, procs in after.items():
+            prev = self.before.get(name, {})
+            out[name] = sum(cpu - prev.get(pid, 0.0) for pid, cpu in procs.items())
+        out["self"] = time.process_time() - self.own0
+        out["machine"] = machine_busy_s() - self.busy0
+        out["wall"] = time.monotonic() - self.wall0
+        out["other"] = max(0.0, out["machine"] - sum(v for k, v in out.items()
+                                                      if k not in ("machine", "wall")))
+        return out

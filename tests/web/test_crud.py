@@ -7,21 +7,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import auth
 from tests.support.factories import Tenant
-
-MINIMAL = {
-    "companies": {"name": "Acme"},
-    "contacts": {"first_name": "Ada"},
-    "deals": {"title": "Big one"},
-    "leads": {"name": "Grace Hopper"},
-    "activities": {"kind": "call", "subject": "Intro"},
-}
-UPDATES = {
-    "companies": {"city": "Lyon"},
-    "contacts": {"email": "ada@example.com"},
-    "deals": {"stage": "won", "amount": "1200.50"},
-    "leads": {"status": "contacted", "score": 40},
-    "activities": {"done": True},
-}
+from tests.web.helpers import MINIMAL, UPDATES
 
 
 @pytest.mark.parametrize("name", list(MINIMAL))

@@ -1,0 +1,571 @@
+"""Job throughput and latency: bare Dramatiq vs our stack (outbox, relay, ledger), and the API.
+
+Run as ``.venv/bin/python bench/jobs.py [--quick]``; prints one JSON object per figure.
+
+Isolation: its own Redis database (``BENCH_REDIS_DB``, default 3) on the broker Redis, keys
+only under the namespaces ``bench`` and ``bench_bare`` (deleted with SCAN + UNLINK), and its
+own PostgreSQL database ``saleshub_bench`` (created and migrated if missing; its tables are
+emptied before and after). Everything binds to 127.0.0.1; every subprocess is stopped at
+the end, even on error.
+
+Figures:
+  1. bare Dramatiq: N no-op jobs already in Redis, drained by ``dramatiq -p 2 -t 8``.
+  2. our stack: the same N no-op jobs staged with ``core.outbox.stage`` and relayed before
+     the workers start, drained by ``dramatiq worker.entry:setup`` (ledger on), until every
+     job row is ``succeeded``.
+  3. ``Relay.drain()`` moving those N staged rows to Redis.
+  4. ``POST /api/v1/jobs`` (analytics.rollup) through gunicorn, relay and workers; and the
+     same path with a no-op job staged in single-row transactions from threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.support.common import (  # noqa: E402
+    ROOT,
+    CpuMeter,
+    Deadline,
+    Processes,
+    emit,
+    flush_namespace,
+    free_port,
+    load_env,
+    note,
+    percentile,
+    pipelined_enqueue,
+    wait_until,
+    with_pg_db,
+    with_redis_db,
+)
+
+load_env()
+
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+from dramatiq import Message  # noqa: E402
+from dramatiq.brokers.redis import RedisBroker  # noqa: E402
+
+BUDGET_S = 230.0
+PROCESSES, THREADS = "2", "8"
+NS_OURS, NS_BARE = "bench", "bench_bare"
+BENCH_DB = os.environ.get("BENCH_DATABASE_NAME", "saleshub_bench")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "3"))
+TENANTS = 8
+CLIENT_THREADS = 8
+STAGER_THREADS = 4
+TABLES = "jobs, analytics_snapshots, idempotency_keys, api_keys, users, organizations"
+
+
+class Bench:
+    def __init__(self, n: int, m: int, log_dir: Path) -> None:
+        self.n, self.m = n, m
+        self.deadline = Deadline(BUDGET_S)
+        self.procs = Processes(log_dir)
+        self.log_dir = log_dir
+        self.broker_url = with_redis_db(os.environ["BROKER_URL"], REDIS_DB)
+        self.cache_url = with_redis_db(os.environ["CACHE_URL"], REDIS_DB)
+        self.database_url = with_pg_db(os.environ["DATABASE_URL"], BENCH_DB)
+        self.redis = redis.Redis.from_url(self.broker_url)
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": self.database_url,
+            "BROKER_URL": self.broker_url,
+            "BROKER_NAMESPACE": NS_OURS,
+            "CACHE_URL": self.cache_url,
+            "LOG_LEVEL": "WARNING",
+            "BENCH_BARE_BROKER_URL": self.broker_url,
+            "BENCH_BARE_NAMESPACE": NS_BARE,
+        }
+        self.pg: psycopg.Connection[Any] | None = None
+        self.bare_rate: float | None = None
+        self.bare_drain_rate: float | None = None
+
+    # ------------------------------------------------------------------ setup / teardown
+    def timeout(self, seconds: float) -> float:
+        return max(1.0, min(seconds, self.deadline.left()))
+
+    def setup(self) -> None:
+        admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,))
+            if exists.fetchone() is None:
+                note(f"creating database {BENCH_DB}")
+                conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            timeout=60,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        # Everything in this process reads its settings from the bench environment.
+        os.environ.update({k: self.env[k] for k in ("DATABASE_URL", "BROKER_URL", "CACHE_URL")})
+        os.environ["BROKER_NAMESPACE"] = NS_OURS
+        self.pg = psycopg.connect(self.pg_dsn, autocommit=True)
+        self.reset()
+
+    @property
+    def pg_dsn(self) -> str:
+        return self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def reset(self) -> None:
+        assert self.pg is not None
+        self.pg.execute(f"TRUNCATE {TABLES} CASCADE")
+        for ns in (NS_OURS, NS_BARE):
+            flush_namespace(self.redis, ns)
+
+    def teardown(self) -> None:
+        self.procs.stop_all()
+        try:
+            if self.pg is not None and not self.pg.closed:
+                self.reset()
+                self.pg.close()
+            else:
+                for ns in (NS_OURS, NS_BARE):
+                    flush_namespace(self.redis, ns)
+        except Exception as exc:  # cleanup must not hide the real error
+            note(f"cleanup failed: {exc!r}")
+
+    # ------------------------------------------------------------------ helpers
+    def queue_state(self, ns: str) -> tuple[int, int]:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.llen(f"{ns}:default")
+        pipe.hlen(f"{ns}:default.msgs")
+        llen, hlen = pipe.execute()
+        return int(llen), int(hlen)
+
+    def drain_timed(self, ns: str, n: int, worker: str, t0: float) -> tuple[float, float]:
+        """Poll until ``ns:default`` is empty and all acked; (first fetch, done) times."""
+        first: float | None = None
+        end = time.perf_counter() + self.timeout(150)
+        while True:
+            llen, hlen = self.queue_state(ns)
+            now = time.perf_counter()
+            if first is None and llen < n:
+                first = now
+            if llen == 0 and hlen == 0:
+                return (first or now), now
+            if not self.procs.alive(worker):
+                raise RuntimeError(f"{worker} died:\n{self.procs.tail(worker)}")
+            if now > end:
+                raise TimeoutError(f"{worker}: {hlen} of {n} messages left after {now - t0:.0f}s")
+            time.sleep(0.005)
+
+    def meter(self, *names: str) -> CpuMeter:
+        """A started CPU meter over our processes ``names``, PostgreSQL and Redis."""
+        redis_addr = urlsplit(self.broker_url).netloc.rpartition("@")[2]
+        meter = CpuMeter(
+            {name: self.procs.procs[name].pid for name in names},
+            {"postgres": f" {BENCH_DB} ", "redis": f"redis-server {redis_addr}"},
+        )
+        meter.start()
+        return meter
+
+    def emit_cpu(self, prefix: str, usage: dict[str, float], jobs: int) -> None:
+        """CPU per job by component; ``other`` is the rest of the machine (not ours)."""
+        for name, seconds in usage.items():
+            if name != "wall" and name != "machine":
+                emit(f"{prefix}_cpu_ms_per_job_{name}", seconds * 1000 / jobs, "ms")
+        emit(f"{prefix}_machine_busy_cores", usage["machine"] / usage["wall"], "cores", "<= 2")
+
+    def worker_argv(self, *modules: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "dramatiq",
+            *modules,
+            "--processes",
+            PROCESSES,
+            "--threads",
+            THREADS,
+            "--queues",
+            "default",
+        ]
+
+    # ------------------------------------------------------------------ 1. bare Dramatiq
+    def bare(self) -> None:
+        n = self.n
+        broker = RedisBroker(url=self.broker_url, namespace=NS_BARE)
+        messages = (
+            Message(queue_name="default", actor_name="bench.bare_noop", args=(), kwargs={}, options={})
+            for _ in range(n)
+        )
+        t = time.perf_counter()
+        pipelined_enqueue(broker, messages)
+        enqueue_s = time.perf_counter() - t
+        assert self.queue_state(NS_BARE) == (n, n), self.queue_state(NS_BARE)
+        emit("bare_pipelined_enqueue_msgs_per_s", n / enqueue_s, "msgs/s")
+
+        t0 = time.perf_counter()
+        self.procs.start("bare_worker", self.worker_argv("bench.support.bare_actors"), self.env)
+        meter = self.meter("bare_worker")
+        first, done = self.drain_timed(NS_BARE, n, "bare_worker", t0)
+        usage = meter.stop()
+        self.bare_rate = n / (done - t0)
+        self.bare_drain_rate = n / (done - first)
+        emit("bare_dramatiq_jobs_per_s", self.bare_rate, "jobs/s")
+        emit("bare_dramatiq_boot_s", first - t0, "s")
+        emit("bare_dramatiq_drain_jobs_per_s", self.bare_drain_rate, "jobs/s")
+        self.emit_cpu("bare_dramatiq", usage, n)
+        self.procs.stop("bare_worker")
+        broker.client.close()
+        flush_namespace(self.redis, NS_BARE)
+
+    # ------------------------------------------------------------------ 2 + 3. our stack
+    def ours(self) -> None:
+        from core.broker import configure
+        from core.outbox import stage
+        from core.relay import Relay
+        from core.settings import Settings
+        from models.db import make_engine, make_sessionmaker, session_scope
+
+        from bench.support.noop_actors import noop
+
+        n = self.n
+        self.settings = Settings.from_env()
+        self.broker = configure(self.settings)
+        assert isinstance(self.broker, RedisBroker) and self.broker.namespace == NS_OURS
+        self.engine = make_engine(self.settings.database_url, pool_size=STAGER_THREADS + 2)
+        self.sessions = make_sessionmaker(self.engine)
+
+        t = time.perf_counter()
+        for start in range(0, n, 1000):
+            with session_scope(self.sessions) as s:
+                for _ in range(min(1000, n - start)):
+                    stage(s, noop, job_type="bench.noop", org_id=None)
+        emit("stage_bulk_rows_per_s", n / (time.perf_counter() - t), "rows/s")
+
+        relay = Relay(self.settings, self.broker)  # type: ignore[arg-type]
+        with psycopg.connect(self.settings.psycopg_dsn, autocommit=True) as conn:
+            t = time.perf_counter()
+            sent = relay.drain(conn)
+            relay_s = time.perf_counter() - t
+        assert sent == n, (sent, n)
+        assert self.queue_state(NS_OURS) == (n, n), self.queue_state(NS_OURS)
+        emit("relay_msgs_per_s", n / relay_s, "msgs/s", target=">= 10000")
+
+        t0 = time.perf_counter()
+        argv = self.worker_argv("worker.entry:setup", "bench.support.noop_actors")
+        self.procs.start("worker", argv, self.env)
+        meter = self.meter("worker")
+        first, _ = self.drain_timed(NS_OURS, n, "worker", t0)
+        assert self.pg is not None
+
+        def all_succeeded() -> bool:
+            row = self.pg.execute(  # type: ignore[union-attr]
+                "SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FROM jobs"
+            ).fetchone()
+            return row is not None and row[0] == n
+
+        wait_until(all_succeeded, timeout=self.timeout(30), what="all rows succeeded")
+        done = time.perf_counter()
+        usage = meter.stop()
+        rate, drain_rate = n / (done - t0), n / (done - first)
+        emit("saleshub_jobs_per_s", rate, "jobs/s", target=">= 0.8 x bare", baseline=self.bare_rate)
+        emit("saleshub_boot_s", first - t0, "s")
+        emit(
+            "saleshub_drain_jobs_per_s",
+            drain_rate,
+            "jobs/s",
+            target=">= 0.8 x bare",
+            baseline=self.bare_drain_rate,
+        )
+        self.emit_cpu("saleshub", usage, n)
+        self.pg.execute("TRUNCATE jobs")
+
+    # ------------------------------------------------------------------ 4. API end to end
+    def start_web_and_relay(self) -> int:
+        port = free_port()
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            PROCESSES,
+            "--threads",
+            THREADS,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "web:create_app()",
+        ]
+        self.procs.start("web", argv, self.env)
+        self.procs.start(
+            "relay", [sys.executable, str(ROOT / "bench/support/relay_proc.py")], self.env
+        )
+
+        def healthy() -> bool:
+            if not self.procs.alive("web"):
+                raise RuntimeError(f"gunicorn died:\n{self.procs.tail('web')}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/health")
+                ok = conn.getresponse().status == 200
+                conn.close()
+                return ok
+            except OSError:
+                return False
+
+        wait_until(healthy, timeout=self.timeout(30), interval=0.1, what="gunicorn healthy")
+        return port
+
+    def make_tenants(self) -> list[str]:
+        from models import Organization, User
+        from models.db import session_scope
+        from web.auth import mint_key
+
+        keys = []
+        with session_scope(self.sessions) as s:
+            for i in range(TENANTS):
+                org = Organization(name=f"bench-org-{i}")
+                s.add(org)
+                s.flush()
+                user = User(org_id=org.id, email=f"bench{i}@bench.local", role="member")
+                s.add(user)
+                s.flush()
+                keys.append(mint_key(s, user))
+        return keys
+
+    def post_jobs(self, port: int, keys: list[str], total: int) -> tuple[list[str], list[float]]:
+        """``total`` POSTs from CLIENT_THREADS keep-alive connections; (job ids, latencies)."""
+        ids: list[str] = []
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        body = json.dumps({"type": "analytics.rollup"})
+        start = threading.Barrier(CLIENT_THREADS)
+
+        def client(k: int) -> None:
+            share = total // CLIENT_THREADS + (1 if k < total % CLIENT_THREADS else 0)
+            headers = {
+                "Authorization": f"Bearer {keys[k % len(keys)]}",
+                "Content-Type": "application/json",
+            }
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            mine, lat = [], []
+            start.wait()
+            try:
+                for _ in range(share):
+                    if self.deadline.left() < 30:
+                        raise TimeoutError("time budget")
+                    t = time.perf_counter()
+                    try:
+                        conn.request("POST", "/api/v1/jobs", body, headers)
+                        resp = conn.getresponse()
+                        data = resp.read()
+                    except (OSError, http.client.HTTPException):
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                        conn.request("POST", "/api/v1/jobs", body, headers)
+                        resp = conn.getresponse()
+                        data = resp.read()
+                    lat.append(time.perf_counter() - t)
+                    if resp.status != 202:
+                        raise RuntimeError(f"POST /api/v1/jobs: {resp.status} {data[:300]!r}")
+                    mine.append(json.loads(data)["id"])
+            except Exception as exc:
+                with lock:
+                    errors.append(repr(exc))
+            finally:
+                conn.close()
+                with lock:
+                    ids.extend(mine)
+                    latencies.extend(lat)
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENT_THREADS)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(self.timeout(120))
+        if errors:
+            raise RuntimeError(f"{len(errors)} client errors, first: {errors[0]}")
+        return ids, latencies
+
+    def wait_finished(self, ids: list[str], what: str) -> None:
+        assert self.pg is not None
+
+        def active() -> int:
+            row = self.pg.execute(  # type: ignore[union-attr]
+                "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')"
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+        wait_until(lambda: active() == 0, timeout=self.timeout(90), interval=0.02, what=what)
+        row = self.pg.execute(
+            "SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FROM jobs"
+            " WHERE id = ANY(%s::uuid[])",
+            (ids,),
+        ).fetchone()
+        assert row is not None and row[0] == row[1] == len(ids), (row, len(ids))
+
+    def timings(self, ids: list[str], t_first: float) -> dict[str, float]:
+        """Rate (first request to last finish, wall clock) and latency split, from the rows."""
+        assert self.pg is not None
+        row = self.pg.execute(
+            """
+            WITH j AS (
+              SELECT extract(epoch FROM started_at - created_at) * 1000 AS c2s,
+                     extract(epoch FROM dispatched_at - created_at) * 1000 AS c2d,
+                     extract(epoch FROM started_at - dispatched_at) * 1000 AS d2s,
+                     extract(epoch FROM finished_at - started_at) * 1000 AS run,
+                     finished_at
+              FROM jobs WHERE id = ANY(%s::uuid[]))
+            SELECT extract(epoch FROM max(finished_at)),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY c2s),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY c2s),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY c2d),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY c2d),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY d2s),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY d2s),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY run),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY run)
+            FROM j
+            """,
+            (ids,),
+        ).fetchone()
+        assert row is not None
+        keys = ("end", "c2s50", "c2s99", "c2d50", "c2d99", "d2s50", "d2s99", "run50", "run99")
+        out = {k: float(v) for k, v in zip(keys, row, strict=True)}
+        out["rate"] = len(ids) / (out.pop("end") - t_first)
+        return out
+
+    def report(self, prefix: str, t: dict[str, float], rate_target: str | None) -> None:
+        emit(f"{prefix}_jobs_per_s", t["rate"], "jobs/s", target=rate_target)
+        emit(f"{prefix}_commit_to_start_p50_ms", t["c2s50"], "ms", target="<= 10")
+        emit(f"{prefix}_commit_to_start_p99_ms", t["c2s99"], "ms", target="<= 50")
+        emit(f"{prefix}_commit_to_dispatch_p50_ms", t["c2d50"], "ms")
+        emit(f"{prefix}_commit_to_dispatch_p99_ms", t["c2d99"], "ms")
+        emit(f"{prefix}_dispatch_to_start_p50_ms", t["d2s50"], "ms")
+        emit(f"{prefix}_dispatch_to_start_p99_ms", t["d2s99"], "ms")
+        emit(f"{prefix}_run_p50_ms", t["run50"], "ms")
+        emit(f"{prefix}_run_p99_ms", t["run99"], "ms")
+
+    def api(self) -> None:
+        keys = self.make_tenants()
+        port = self.start_web_and_relay()
+        # Warm up: connections, pools, prepared statements, in every process.
+        warm, _ = self.post_jobs(port, keys, 16 * CLIENT_THREADS)
+        self.wait_finished(warm, "warm-up jobs finished")
+
+        meter = self.meter("worker", "web", "relay")
+        t_first = time.time()
+        ids, latencies = self.post_jobs(port, keys, self.m)
+        posted = time.time()
+        self.wait_finished(ids, "API jobs finished")
+        usage = meter.stop()
+        latencies.sort()
+        emit("api_posts_per_s", len(ids) / (posted - t_first), "req/s")
+        emit("api_post_latency_p50_ms", (percentile(latencies, 0.5) or 0) * 1000, "ms")
+        emit("api_post_latency_p99_ms", (percentile(latencies, 0.99) or 0) * 1000, "ms")
+        self.report("api_rollup", self.timings(ids, t_first), ">= 1000")
+        self.emit_cpu("api_rollup", usage, len(ids))
+
+    # ------------------------------------------------------------------ 4b. no-op, staged
+    def staged_noop(self) -> None:
+        from core.outbox import stage
+        from models.db import session_scope
+
+        from bench.support.noop_actors import noop
+
+        ids: list[str] = []
+        lock = threading.Lock()
+        errors: list[str] = []
+        start = threading.Barrier(STAGER_THREADS)
+        total = self.m
+
+        def stager(k: int) -> None:
+            share = total // STAGER_THREADS + (1 if k < total % STAGER_THREADS else 0)
+            mine = []
+            start.wait()
+            try:
+                for _ in range(share):
+                    with session_scope(self.sessions) as s:
+                        mine.append(str(stage(s, noop, job_type="bench.noop", org_id=None)))
+            except Exception as exc:
+                errors.append(repr(exc))
+            with lock:
+                ids.extend(mine)
+
+        threads = [threading.Thread(target=stager, args=(k,)) for k in range(STAGER_THREADS)]
+        meter = self.meter("worker", "relay")
+        t_first = time.time()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(self.timeout(120))
+        staged = time.time()
+        if errors:
+            raise RuntimeError(f"{len(errors)} staging errors, first: {errors[0]}")
+        self.wait_finished(ids, "staged no-op jobs finished")
+        usage = meter.stop()
+        emit("noop_single_row_stages_per_s", len(ids) / (staged - t_first), "txn/s")
+        self.report("noop_staged", self.timings(ids, t_first), ">= 1000")
+        self.emit_cpu("noop_staged", usage, len(ids))
+
+    def run(self) -> None:
+        emit("machine_loadavg_1m_at_start", os.getloadavg()[0], "runnable", "<= 0.5 (quiet)")
+        self.setup()
+        note(f"bare Dramatiq: {self.n} no-op jobs")
+        self.bare()
+        self.deadline.check("bare")
+        note(f"our stack: stage, relay, drain {self.n} no-op jobs")
+        self.ours()
+        self.deadline.check("ours")
+        note(f"API: {self.m} POST /api/v1/jobs analytics.rollup")
+        self.api()
+        self.deadline.check("api")
+        note(f"no-op jobs staged in single-row transactions: {self.m}")
+        self.staged_noop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="N=2,000 and M=500")
+    parser.add_argument("--keep-logs", action="store_true", help="keep subprocess logs")
+    args = parser.parse_args()
+    n, m = (2_000, 500) if args.quick else (20_000, 3_000)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    log_dir = Path(tempfile.mkdtemp(prefix="saleshub-bench-"))
+    bench = Bench(n, m, log_dir)
+    ok = False
+    try:
+        bench.run()
+        ok = True
+    finally:
+        bench.teardown()
+        if ok and not args.keep_logs:
+            for f in log_dir.iterdir():
+                f.unlink()
+            log_dir.rmdir()
+        else:
+            note(f"subprocess logs in {log_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

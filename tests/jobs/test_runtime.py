@@ -1,0 +1,64 @@
+"""Actors through Dramatiq's StubBroker with our middleware: progress and the ledger."""
+
+from __future__ import annotations
+
+import uuid
+
+import dramatiq
+import pytest
+from dramatiq import Worker
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.broker import actor, build_middleware, configure
+from core.outbox import stage
+from core.settings import Settings
+from jobs import runtime
+from models import Job
+from models.db import session_scope
+
+PROGRESS: list[int] = []
+
+
+@actor(actor_name="test.progress", queue_name="bulk", max_retries=0)
+def progress_job(steps: int) -> int:
+    for i in range(1, steps + 1):
+        runtime.report_progress(i * 100 // steps)
+        with runtime.session_scope() as s:
+            job = s.get(
+                Job, uuid.UUID(dramatiq.middleware.CurrentMessage.get_current_message().message_id)
+            )
+            assert job is not None
+            PROGRESS.append(job.progress)
+    return steps
+
+
+def test_progress_and_outcome_are_recorded(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    broker = StubBroker(middleware=build_middleware(settings))
+    configure(settings, broker)
+    runtime.init(settings, sessions)
+    with session_scope(sessions) as s:
+        job_id = stage(s, progress_job, job_type="t", org_id=None, args=(4,))
+    with sessions() as s:
+        job = s.get(Job, job_id)
+        assert job is not None
+        broker.enqueue(dramatiq.Message(**job.message))
+    worker = Worker(broker, worker_timeout=50)
+    worker.start()
+    try:
+        broker.join("bulk", fail_fast=True)
+        worker.join()
+    finally:
+        worker.stop()
+    assert PROGRESS == [25, 50, 75, 100]
+    with sessions() as s:
+        done = s.get(Job, job_id)
+        assert done is not None and done.status == "succeeded" and done.result == 4
+
+
+def test_session_scope_needs_init() -> None:
+    runtime._Runtime.factory = None
+    with pytest.raises(RuntimeError, match="init"), runtime.session_scope():
+        pass
