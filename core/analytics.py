@@ -29,15 +29,16 @@ def compute(session: Session, org_id: int, *, today: date | None = None) -> dict
     """The dashboard figures of ``org_id``, computed from its rows."""
     today = today or datetime.now(UTC).date()
     since = today - timedelta(days=WINDOW_DAYS - 1)
-    by_stage = {s: {"count": 0, "amount": "0.00"} for s in STAGES}
+    by_stage: dict[str, dict[str, Any]] = {s: {"count": 0, "amount": "0.00"} for s in STAGES}
     rows = session.execute(
         select(Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount), 0))
         .where(Deal.org_id == org_id)
         .group_by(Deal.stage)
     ).all()
     for stage, count, amount in rows:
-        by_stage[stage] = {"count": count, "amount": f"{Decimal(amount):.2f}"}
-    won, lost = by_stage["won"]["count"], by_stage["lost"]["count"]
+        by_stage[stage] = {"count": count, "amount": f"{Decimal(amount or 0):.2f}"}
+    won: int = by_stage["won"]["count"]
+    lost: int = by_stage["lost"]["count"]
     days = [(since + timedelta(days=i)).isoformat() for i in range(WINDOW_DAYS)]
     leads = _per_day(session, Lead, org_id, since)
     activities = _per_day(session, Activity, org_id, since)

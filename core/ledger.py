@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 from dramatiq import Broker, Message
+from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
 from psycopg_pool import ConnectionPool
 
@@ -93,7 +94,7 @@ def _error_text(exception: BaseException) -> str:
     return text[:2000]
 
 
-def _is_ledgered(message: Message[Any]) -> bool:
+def _is_ledgered(message: Message[Any] | MessageProxy) -> bool:
     return bool(message.options.get(LEDGER_OPTION))
 
 
@@ -113,7 +114,7 @@ class Ledger(Middleware):
         assert self.store is not None
         return self.store.execute(sql, params)
 
-    def before_process_message(self, broker: Broker, message: Message[Any]) -> None:
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         if self.store is None or not _is_ledgered(message):
             return
         self._local.skipped = None
@@ -129,10 +130,10 @@ class Ledger(Middleware):
             self._write(_DEAD, (error, message.message_id))
             log.error("job %s is dead: %s", message.message_id, error)
             self._local.skipped = message.message_id
-            message.fail()  # type: ignore[attr-defined]
+            message.fail()
             raise SkipMessage()
 
-    def after_skip_message(self, broker: Broker, message: Message[Any]) -> None:
+    def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
         if self.store is None or not _is_ledgered(message):
             return
         if getattr(self._local, "skipped", None) == message.message_id:
@@ -143,7 +144,7 @@ class Ledger(Middleware):
     def after_process_message(
         self,
         broker: Broker,
-        message: Message[Any],
+        message: MessageProxy,
         *,
         result: Any = None,
         exception: BaseException | None = None,
@@ -171,7 +172,7 @@ class Ledger(Middleware):
         if self.store is not None:
             self.store.close()
 
-    def set_progress(self, message: Message[Any], percent: int) -> None:
+    def set_progress(self, message: Message[Any] | MessageProxy, percent: int) -> None:
         """Record the progress (0..100) of the job ``message`` runs."""
         if self.store is not None and _is_ledgered(message):
             self._write(_PROGRESS, (max(0, min(100, int(percent))), message.message_id))

@@ -38,7 +38,8 @@ def stage(
     With ``dedupe_key``, a second staging under the same key stages nothing and returns
     ``None``.
     """
-    message = actor.message_with_options(args=args, **{LEDGER_OPTION: True})
+    options: dict[str, Any] = {LEDGER_OPTION: True}
+    message = actor.message_with_options(args=args, **options)
     job_id = uuid.UUID(message.message_id)
     values = {
         "id": job_id,

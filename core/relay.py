@@ -76,7 +76,9 @@ class Relay:
         ids, rids, queues = [], [], []
         for job_id, data in messages:
             rid = str(uuid.uuid4())
-            message = Message(**{**data, "options": {**data["options"], "redis_message_id": rid}})
+            message: Message[Any] = Message(
+                **{**data, "options": {**data["options"], "redis_message_id": rid}}
+            )
             self._script(
                 keys=[broker.namespace],
                 args=[

@@ -1,0 +1,1 @@
+"""Plain, typed functions both doors call: settings, broker, outbox, relay, ledger."""
