@@ -30,13 +30,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.support.common import (  # noqa: E402
+from bench.support.common import (
     ROOT,
     CpuMeter,
     Deadline,
@@ -48,6 +49,7 @@ from bench.support.common import (  # noqa: E402
     note,
     percentile,
     pipelined_enqueue,
+    show_detail,
     wait_until,
     with_pg_db,
     with_redis_db,
@@ -68,6 +70,8 @@ REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "3"))
 TENANTS = 8
 CLIENT_THREADS = 8
 STAGER_THREADS = 4
+PACED_API_RATE = 100
+PACED_NOOP_RATE = 200
 TABLES = "jobs, analytics_snapshots, idempotency_keys, api_keys, users, organizations"
 
 
@@ -95,6 +99,8 @@ class Bench:
         self.pg: psycopg.Connection[Any] | None = None
         self.bare_rate: float | None = None
         self.bare_drain_rate: float | None = None
+        self.not_ours_s = 0.0
+        self.metered_s = 0.0
 
     # ------------------------------------------------------------------ setup / teardown
     def timeout(self, seconds: float) -> float:
@@ -181,10 +187,15 @@ class Bench:
 
     def emit_cpu(self, prefix: str, usage: dict[str, float], jobs: int) -> None:
         """CPU per job by component; ``other`` is the rest of the machine (not ours)."""
+        names = {"self": "bench_driver", "other": "not_ours"}
         for name, seconds in usage.items():
-            if name != "wall" and name != "machine":
-                emit(f"{prefix}_cpu_ms_per_job_{name}", seconds * 1000 / jobs, "ms")
-        emit(f"{prefix}_machine_busy_cores", usage["machine"] / usage["wall"], "cores", "<= 2")
+            if name not in ("wall", "machine"):
+                figure = f"{prefix}_cpu_ms_per_job_{names.get(name, name)}"
+                emit(figure, seconds * 1000 / jobs, "ms", detail=True)
+        busy = usage["machine"] / usage["wall"]
+        emit(f"{prefix}_machine_busy_cores", busy, "cores", "<= 2", detail=True)
+        self.not_ours_s += usage["other"]
+        self.metered_s += usage["wall"]
 
     def worker_argv(self, *modules: str) -> list[str]:
         return [
@@ -204,15 +215,17 @@ class Bench:
     def bare(self) -> None:
         n = self.n
         broker = RedisBroker(url=self.broker_url, namespace=NS_BARE)
-        messages = (
-            Message(queue_name="default", actor_name="bench.bare_noop", args=(), kwargs={}, options={})
+        messages: Iterator[Message[Any]] = (
+            Message(
+                queue_name="default", actor_name="bench.bare_noop", args=(), kwargs={}, options={}
+            )
             for _ in range(n)
         )
         t = time.perf_counter()
         pipelined_enqueue(broker, messages)
         enqueue_s = time.perf_counter() - t
         assert self.queue_state(NS_BARE) == (n, n), self.queue_state(NS_BARE)
-        emit("bare_pipelined_enqueue_msgs_per_s", n / enqueue_s, "msgs/s")
+        emit("bare_pipelined_enqueue_msgs_per_s", n / enqueue_s, "msgs/s", detail=True)
 
         t0 = time.perf_counter()
         self.procs.start("bare_worker", self.worker_argv("bench.support.bare_actors"), self.env)
@@ -222,8 +235,8 @@ class Bench:
         self.bare_rate = n / (done - t0)
         self.bare_drain_rate = n / (done - first)
         emit("bare_dramatiq_jobs_per_s", self.bare_rate, "jobs/s")
-        emit("bare_dramatiq_boot_s", first - t0, "s")
-        emit("bare_dramatiq_drain_jobs_per_s", self.bare_drain_rate, "jobs/s")
+        emit("bare_dramatiq_boot_s", first - t0, "s", detail=True)
+        emit("bare_dramatiq_drain_jobs_per_s", self.bare_drain_rate, "jobs/s", detail=True)
         self.emit_cpu("bare_dramatiq", usage, n)
         self.procs.stop("bare_worker")
         broker.client.close()
@@ -231,13 +244,12 @@ class Bench:
 
     # ------------------------------------------------------------------ 2 + 3. our stack
     def ours(self) -> None:
+        from bench.support.noop_actors import noop
         from core.broker import configure
         from core.outbox import stage
         from core.relay import Relay
         from core.settings import Settings
         from models.db import make_engine, make_sessionmaker, session_scope
-
-        from bench.support.noop_actors import noop
 
         n = self.n
         self.settings = Settings.from_env()
@@ -251,9 +263,9 @@ class Bench:
             with session_scope(self.sessions) as s:
                 for _ in range(min(1000, n - start)):
                     stage(s, noop, job_type="bench.noop", org_id=None)
-        emit("stage_bulk_rows_per_s", n / (time.perf_counter() - t), "rows/s")
+        emit("stage_bulk_rows_per_s", n / (time.perf_counter() - t), "rows/s", detail=True)
 
-        relay = Relay(self.settings, self.broker)  # type: ignore[arg-type]
+        relay = Relay(self.settings, self.broker)
         with psycopg.connect(self.settings.psycopg_dsn, autocommit=True) as conn:
             t = time.perf_counter()
             sent = relay.drain(conn)
@@ -280,13 +292,14 @@ class Bench:
         usage = meter.stop()
         rate, drain_rate = n / (done - t0), n / (done - first)
         emit("saleshub_jobs_per_s", rate, "jobs/s", target=">= 0.8 x bare", baseline=self.bare_rate)
-        emit("saleshub_boot_s", first - t0, "s")
+        emit("saleshub_boot_s", first - t0, "s", detail=True)
         emit(
             "saleshub_drain_jobs_per_s",
             drain_rate,
             "jobs/s",
             target=">= 0.8 x bare",
             baseline=self.bare_drain_rate,
+            detail=True,
         )
         self.emit_cpu("saleshub", usage, n)
         self.pg.execute("TRUNCATE jobs")
@@ -346,8 +359,11 @@ class Bench:
                 keys.append(mint_key(s, user))
         return keys
 
-    def post_jobs(self, port: int, keys: list[str], total: int) -> tuple[list[str], list[float]]:
-        """``total`` POSTs from CLIENT_THREADS keep-alive connections; (job ids, latencies)."""
+    def post_jobs(
+        self, port: int, keys: list[str], total: int, rate: float | None = None
+    ) -> tuple[list[str], list[float]]:
+        """``total`` POSTs from CLIENT_THREADS keep-alive connections, as fast as they go or
+        paced at ``rate`` per second in all; return (job ids, request latencies)."""
         ids: list[str] = []
         latencies: list[float] = []
         errors: list[str] = []
@@ -364,10 +380,15 @@ class Bench:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             mine, lat = [], []
             start.wait()
+            t_start = time.perf_counter()
             try:
-                for _ in range(share):
+                for i in range(share):
                     if self.deadline.left() < 30:
                         raise TimeoutError("time budget")
+                    if rate:
+                        pause = t_start + (i * CLIENT_THREADS + k) / rate - time.perf_counter()
+                        if pause > 0:
+                            time.sleep(pause)
                     t = time.perf_counter()
                     try:
                         conn.request("POST", "/api/v1/jobs", body, headers)
@@ -449,16 +470,22 @@ class Bench:
         out["rate"] = len(ids) / (out.pop("end") - t_first)
         return out
 
-    def report(self, prefix: str, t: dict[str, float], rate_target: str | None) -> None:
-        emit(f"{prefix}_jobs_per_s", t["rate"], "jobs/s", target=rate_target)
+    def report(
+        self, prefix: str, t: dict[str, float], rate_target: str | None, brief: bool = False
+    ) -> None:
+        emit(f"{prefix}_jobs_per_s", t["rate"], "jobs/s", rate_target, detail=not rate_target)
         emit(f"{prefix}_commit_to_start_p50_ms", t["c2s50"], "ms", target="<= 10")
         emit(f"{prefix}_commit_to_start_p99_ms", t["c2s99"], "ms", target="<= 50")
-        emit(f"{prefix}_commit_to_dispatch_p50_ms", t["c2d50"], "ms")
-        emit(f"{prefix}_commit_to_dispatch_p99_ms", t["c2d99"], "ms")
-        emit(f"{prefix}_dispatch_to_start_p50_ms", t["d2s50"], "ms")
-        emit(f"{prefix}_dispatch_to_start_p99_ms", t["d2s99"], "ms")
-        emit(f"{prefix}_run_p50_ms", t["run50"], "ms")
-        emit(f"{prefix}_run_p99_ms", t["run99"], "ms")
+        if brief:
+            emit(f"{prefix}_commit_to_dispatch_p50_ms", t["c2d50"], "ms", detail=True)
+            emit(f"{prefix}_dispatch_to_start_p50_ms", t["d2s50"], "ms", detail=True)
+            return
+        emit(f"{prefix}_commit_to_dispatch_p50_ms", t["c2d50"], "ms", detail=True)
+        emit(f"{prefix}_commit_to_dispatch_p99_ms", t["c2d99"], "ms", detail=True)
+        emit(f"{prefix}_dispatch_to_start_p50_ms", t["d2s50"], "ms", detail=True)
+        emit(f"{prefix}_dispatch_to_start_p99_ms", t["d2s99"], "ms", detail=True)
+        emit(f"{prefix}_run_p50_ms", t["run50"], "ms", detail=True)
+        emit(f"{prefix}_run_p99_ms", t["run99"], "ms", detail=True)
 
     def api(self) -> None:
         keys = self.make_tenants()
@@ -474,31 +501,45 @@ class Bench:
         self.wait_finished(ids, "API jobs finished")
         usage = meter.stop()
         latencies.sort()
-        emit("api_posts_per_s", len(ids) / (posted - t_first), "req/s")
-        emit("api_post_latency_p50_ms", (percentile(latencies, 0.5) or 0) * 1000, "ms")
-        emit("api_post_latency_p99_ms", (percentile(latencies, 0.99) or 0) * 1000, "ms")
+        emit("api_posts_per_s", len(ids) / (posted - t_first), "req/s", detail=True)
+        emit("api_post_latency_p50_ms", (percentile(latencies, 0.5) or 0) * 1000, "ms", detail=True)
+        emit(
+            "api_post_latency_p99_ms", (percentile(latencies, 0.99) or 0) * 1000, "ms", detail=True
+        )
         self.report("api_rollup", self.timings(ids, t_first), ">= 1000")
         self.emit_cpu("api_rollup", usage, len(ids))
 
+        # The same path below saturation: latency without a backlog.
+        rate, total = PACED_API_RATE, self.m // 6
+        t_first = time.time()
+        ids, _ = self.post_jobs(port, keys, total, rate=rate)
+        self.wait_finished(ids, "paced API jobs finished")
+        self.report(f"api_rollup_paced{rate}", self.timings(ids, t_first), None, brief=True)
+
     # ------------------------------------------------------------------ 4b. no-op, staged
-    def staged_noop(self) -> None:
+    def staged_noop(self, prefix: str, total: int, rate: float | None = None) -> None:
+        """``total`` no-op jobs, each staged in its own transaction, from STAGER_THREADS
+        threads as fast as they go or paced at ``rate`` per second in all."""
+        from bench.support.noop_actors import noop
         from core.outbox import stage
         from models.db import session_scope
-
-        from bench.support.noop_actors import noop
 
         ids: list[str] = []
         lock = threading.Lock()
         errors: list[str] = []
         start = threading.Barrier(STAGER_THREADS)
-        total = self.m
 
         def stager(k: int) -> None:
             share = total // STAGER_THREADS + (1 if k < total % STAGER_THREADS else 0)
             mine = []
             start.wait()
+            t_start = time.perf_counter()
             try:
-                for _ in range(share):
+                for i in range(share):
+                    if rate:
+                        pause = t_start + (i * STAGER_THREADS + k) / rate - time.perf_counter()
+                        if pause > 0:
+                            time.sleep(pause)
                     with session_scope(self.sessions) as s:
                         mine.append(str(stage(s, noop, job_type="bench.noop", org_id=None)))
             except Exception as exc:
@@ -518,9 +559,13 @@ class Bench:
             raise RuntimeError(f"{len(errors)} staging errors, first: {errors[0]}")
         self.wait_finished(ids, "staged no-op jobs finished")
         usage = meter.stop()
-        emit("noop_single_row_stages_per_s", len(ids) / (staged - t_first), "txn/s")
-        self.report("noop_staged", self.timings(ids, t_first), ">= 1000")
-        self.emit_cpu("noop_staged", usage, len(ids))
+        if rate:
+            self.report(prefix, self.timings(ids, t_first), None, brief=True)
+            return
+        # The rate is bounded by this process staging (SQLAlchemy, GIL), not by the stack.
+        emit(f"{prefix}_stage_txn_per_s", len(ids) / (staged - t_first), "txn/s", detail=True)
+        self.report(prefix, self.timings(ids, t_first), None)
+        self.emit_cpu(prefix, usage, len(ids))
 
     def run(self) -> None:
         emit("machine_loadavg_1m_at_start", os.getloadavg()[0], "runnable", "<= 0.5 (quiet)")
@@ -535,14 +580,24 @@ class Bench:
         self.api()
         self.deadline.check("api")
         note(f"no-op jobs staged in single-row transactions: {self.m}")
-        self.staged_noop()
+        self.staged_noop("noop_staged", self.m)
+        self.deadline.check("noop")
+        note(f"no-op jobs paced at {PACED_NOOP_RATE}/s: {self.m // 3}")
+        self.staged_noop(f"noop_staged_paced{PACED_NOOP_RATE}", self.m // 3, PACED_NOOP_RATE)
+        # Other processes on this machine (not ours) competed for the 2 cores this much.
+        emit("not_ours_cpu_cores_avg", self.not_ours_s / self.metered_s, "cores", "~0 (quiet)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=2,000 and M=500")
     parser.add_argument("--keep-logs", action="store_true", help="keep subprocess logs")
+    parser.add_argument(
+        "--detail", action="store_true", help="also print breakdowns (CPU per job, latency split)"
+    )
     args = parser.parse_args()
+    if args.detail:
+        show_detail()
     n, m = (2_000, 500) if args.quick else (20_000, 3_000)
 
     def on_signal(signum: int, _frame: object) -> None:

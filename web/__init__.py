@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import orjson
+import redis
 from flask import Blueprint, Flask, Response, g, redirect
 from werkzeug.routing import BaseConverter
 
@@ -49,7 +50,7 @@ def _api_blueprint() -> Blueprint:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the web app; refuses to start on a broker Redis that may evict."""
+    """Build the web app; refuses to start on a reachable broker Redis that may evict."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -57,6 +58,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     broker = connect(settings.broker_url)
     try:
         check_broker_policy(broker)
+    except (redis.ConnectionError, redis.TimeoutError):
+        # Writes stage their jobs in PostgreSQL, so the API keeps working while the broker
+        # is down; the relay and workers, which do write to it, check it when they connect.
+        log.warning("broker Redis unreachable at start; its policy is checked by the relay")
     except BaseException:
         broker.close()
         raise

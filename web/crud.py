@@ -49,7 +49,12 @@ class Resource:
 
     @property
     def singular(self) -> str:
-        return self.name[:-3] + "y" if self.name.endswith("ies") else self.name[:-1]
+        return singular(self.name)
+
+
+def singular(plural: str) -> str:
+    """``companies`` -> ``company``, ``users`` -> ``user``."""
+    return plural[:-3] + "y" if plural.endswith("ies") else plural[:-1]
 
 
 def _get(resource: Resource, item_id: int) -> Any:
@@ -68,7 +73,7 @@ def _check_links(resource: Resource, values: dict[str, Any]) -> None:
             continue
         row = db().get(target, ref)
         if row is None or row.org_id != org_id:
-            kind = target.__tablename__.rstrip("s")
+            kind = singular(target.__tablename__)
             raise ApiError(
                 422,
                 "request validation failed",

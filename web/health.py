@@ -45,4 +45,5 @@ def health() -> Response:
         "environment": res.settings.environment,
         "version": VERSION,
     }
-    return json_response(body, 200 if ok else 503)
+    # As every 503 of the contract: tell load balancers and clients when to look again.
+    return json_response(body, 200) if ok else json_response(body, 503, {"Retry-After": "5"})

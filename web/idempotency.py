@@ -26,12 +26,16 @@ from web.ext import db, resources
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_KEY_LENGTH = 255
+SORTED = orjson.OPT_SORT_KEYS
 
 
 def _request_hash() -> str:
     h = hashlib.sha256()
     h.update(f"{request.method} {request.path}\n".encode())
-    h.update(request.get_data(cache=True))
+    # The parsed body, re-encoded with sorted keys: a client that re-serializes the same
+    # object in another key order or spacing is sending the same request.
+    body = request.get_json(silent=True)
+    h.update(request.get_data(cache=True) if body is None else orjson.dumps(body, option=SORTED))
     return h.hexdigest()
 
 

@@ -6,6 +6,7 @@ URL not already in the environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -47,8 +48,15 @@ def emit(
     unit: str,
     target: str | float | None = None,
     baseline: float | None = None,
+    *,
+    detail: bool = False,
 ) -> None:
-    """Print one figure as one JSON line (``ratio`` = value / baseline when both exist)."""
+    """Print one figure as one JSON line (``ratio`` = value / baseline when both exist).
+
+    A ``detail`` figure (a breakdown) is printed only after :func:`show_detail`.
+    """
+    if detail and not _SHOW_DETAIL:
+        return
     ratio = round(value / baseline, 3) if value is not None and baseline else None
     if isinstance(value, float):
         value = round(value, 3 if abs(value) < 100 else 1)
@@ -63,6 +71,14 @@ def emit(
         "ratio": ratio,
     }
     print(json.dumps(line), flush=True)
+
+
+_SHOW_DETAIL: list[bool] = []
+
+
+def show_detail() -> None:
+    """Print the breakdown figures too."""
+    _SHOW_DETAIL.append(True)
 
 
 def note(text: str) -> None:
@@ -168,16 +184,12 @@ class Processes:
         pgid = proc.pid  # start_new_session: the group id is the child's pid
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)  # the leader stops its own children
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
         # Whatever of the group is left (e.g. Dramatiq's forked workers): kill it.
         _signal_group(pgid, signal.SIGKILL)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
 
     def stop_all(self) -> None:
         for name in list(self.procs):
@@ -192,15 +204,11 @@ class Processes:
 
 
 def _signal_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
-def pipelined_enqueue(
-    broker: Any, messages: Iterable[Any], *, chunk: int = 1000
-) -> list[str]:
+def pipelined_enqueue(broker: Any, messages: Iterable[Any], *, chunk: int = 1000) -> list[str]:
     """Enqueue Dramatiq messages with the broker's own ``enqueue`` script, pipelined.
 
     Equivalent to ``broker.enqueue`` (a fresh ``redis_message_id`` each) without one round
@@ -214,7 +222,8 @@ def pipelined_enqueue(
     pending = 0
     for message in messages:
         rid = str(uuid.uuid4())
-        msg = Message(**{**message.asdict(), "options": {**message.options, "redis_message_id": rid}})
+        options = {**message.options, "redis_message_id": rid}
+        msg: Message[Any] = Message(**{**message.asdict(), "options": options})
         script(
             keys=[broker.namespace],
             args=[
@@ -245,7 +254,7 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     """The ``q`` (0..1) percentile of already sorted values, nearest-rank."""
     if not sorted_values:
         return None
-    k = max(0, min(len(sorted_values) - 1, int(round(q * len(sorted_values) + 0.5)) - 1))
+    k = max(0, min(len(sorted_values) - 1, round(q * len(sorted_values) + 0.5) - 1))
     return sorted_values[k]
 
 
@@ -331,6 +340,7 @@ class CpuMeter:
         out["self"] = time.process_time() - self.own0
         out["machine"] = machine_busy_s() - self.busy0
         out["wall"] = time.monotonic() - self.wall0
-        out["other"] = max(0.0, out["machine"] - sum(v for k, v in out.items()
-                                                      if k not in ("machine", "wall")))
+        out["other"] = max(
+            0.0, out["machine"] - sum(v for k, v in out.items() if k not in ("machine", "wall"))
+        )
         return out

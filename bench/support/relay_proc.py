@@ -1,6 +1,7 @@
 """The outbox relay alone in its own process (no schedules), until SIGTERM.
 
-``python bench/support/relay_proc.py``; settings from the environment, as ``worker.scheduler`` reads them.
+``python bench/support/relay_proc.py``; settings from the environment, read as
+``worker.scheduler`` reads them.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import worker.entry  # noqa: E402,F401 - declares every actor
-from bench.support import noop_actors  # noqa: E402,F401
-from core.broker import configure  # noqa: E402
-from core.relay import Relay  # noqa: E402
-from core.settings import Settings  # noqa: E402
+import worker.entry  # noqa: F401 - declares every actor
+from bench.support import noop_actors  # noqa: F401
+from core.broker import configure
+from core.relay import Relay
+from core.settings import Settings
 
 
 def main() -> int:
