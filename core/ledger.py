@@ -1,16 +1,16 @@
 """The job ledger middleware: records each job's fate in PostgreSQL.
 
-Two writes per attempt, each a single autocommit statement with ``synchronous_commit``
-off: one when the attempt starts (it also counts attempts, so a message that kills its
-worker is stopped after ``max_attempts`` crashes, which Dramatiq alone never does, #213),
-one when it ends. A message whose job already finished or was canceled is skipped, so a
-redelivered message (#692) does not run a finished job twice.
+Two writes per attempt, grouped with other threads' writes by
+:class:`core.ledger_store.LedgerStore`: one when the attempt starts (it also counts
+attempts, so a message that kills its worker is stopped after ``max_attempts`` crashes,
+which Dramatiq alone never does, #213), one when it ends. A message whose job already
+finished or was canceled is skipped, so a redelivered message (#692) does not run a
+finished job twice.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import traceback
 from typing import Any
@@ -19,27 +19,16 @@ import orjson
 from dramatiq import Broker, Message
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
-from psycopg_pool import ConnectionPool
 
+from core.ledger_store import LedgerStore
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 LEDGER_OPTION = "saleshub_job"
 
-_START = """
-UPDATE jobs SET status = 'running', attempts = attempts + 1,
-       started_at = coalesce(started_at, now()), updated_at = now()
-WHERE id = %s AND status IN ('queued', 'running')
-RETURNING attempts - completed_attempts - 1
-"""
 _DEAD = """
 UPDATE jobs SET status = 'dead', error = %s, finished_at = now(), updated_at = now()
-WHERE id = %s
-"""
-_SUCCEEDED = """
-UPDATE jobs SET status = 'succeeded', result = %s, progress = 100, error = NULL,
-       completed_attempts = completed_attempts + 1, finished_at = now(), updated_at = now()
 WHERE id = %s
 """
 _FAILED = """
@@ -49,44 +38,6 @@ WHERE id = %s AND status = 'running'
 """
 _REQUEUED = "UPDATE jobs SET redis_id = %s, redis_queue = %s, updated_at = now() WHERE id = %s"
 _PROGRESS = "UPDATE jobs SET progress = %s, updated_at = now() WHERE id = %s AND status = 'running'"
-
-
-class LedgerStore:
-    """A small per-process connection pool for ledger writes, created on first use after fork."""
-
-    def __init__(self, dsn: str, *, size: int = 4) -> None:
-        self.dsn = dsn
-        self.size = size
-        self._pool: ConnectionPool | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
-
-    def _get_pool(self) -> ConnectionPool:
-        if self._pool is None or self._pid != os.getpid():
-            with self._lock:
-                if self._pool is None or self._pid != os.getpid():
-                    self._pool = ConnectionPool(
-                        self.dsn,
-                        min_size=1,
-                        max_size=self.size,
-                        kwargs={"autocommit": True, "options": "-c synchronous_commit=off"},
-                        timeout=10,
-                        open=True,
-                    )
-                    self._pid = os.getpid()
-        return self._pool
-
-    def execute(self, sql: str, params: tuple[Any, ...]) -> Any:
-        """Run one statement; return its first row, if any."""
-        with self._get_pool().connection() as conn, conn.cursor() as cur:
-            cur.execute(sql, params, prepare=True)
-            return cur.fetchone() if cur.description else None
-
-    def close(self) -> None:
-        """Close the pool of this process."""
-        if self._pool is not None and self._pid == os.getpid():
-            self._pool.close()
-        self._pool = None
 
 
 def _error_text(exception: BaseException) -> str:
@@ -118,12 +69,12 @@ class Ledger(Middleware):
         if self.store is None or not _is_ledgered(message):
             return
         self._local.skipped = None
-        row = self._write(_START, (message.message_id,))
-        if row is None:
+        assert self.store is not None
+        crashes = self.store.start(message.message_id)
+        if crashes is None:
             log.info("skipping message %s: its job is finished or unknown", message.message_id)
             self._local.skipped = message.message_id
             raise SkipMessage()
-        crashes = row[0]
         assert self.settings is not None
         if crashes >= self.settings.max_attempts:
             error = f"stopped after {crashes} attempts that ended without an outcome (crashes)"
@@ -153,7 +104,7 @@ class Ledger(Middleware):
             return
         if exception is None:
             payload = orjson.dumps(result).decode() if result is not None else None
-            self._write(_SUCCEEDED, (payload, message.message_id))
+            self.store.succeeded(message.message_id, payload)
             return
         # Retries runs before us on the way out: a message it gave up on is marked failed.
         status = "failed" if getattr(message, "failed", False) else "queued"

@@ -7,9 +7,17 @@ import logging
 from core.settings import Settings
 
 
+class _ResultsKeptFilter(logging.Filter):
+    """Drop Dramatiq's "returned a value … no Results middleware" warning: the ledger keeps it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "haven't added the Results middleware" not in str(record.msg)
+
+
 def setup_logging(settings: Settings) -> None:
     """Log to stderr at ``settings.log_level``."""
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
     )
+    logging.getLogger("dramatiq.worker.WorkerThread").addFilter(_ResultsKeptFilter())
