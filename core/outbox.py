@@ -19,9 +19,12 @@ from core.ledger import LEDGER_OPTION
 from models import Job
 
 NOTIFY_CHANNEL = "saleshub_outbox"
+_INSERT = insert(Job).returning(Job)
+_INSERT_DEDUPED = insert(Job).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job)
+_NOTIFY = text("SELECT pg_notify(:channel, '')")
 
 
-def stage(
+def stage_job(
     session: Session,
     actor: Actor[Any, Any],
     *,
@@ -32,17 +35,16 @@ def stage(
     created_by: int | None = None,
     dedupe_key: str | None = None,
     schedule_id: str | None = None,
-) -> uuid.UUID | None:
-    """Stage ``actor(*args)`` in ``session``'s transaction; return the job id.
+) -> Job | None:
+    """Stage ``actor(*args)`` in ``session``'s transaction; return the new job row.
 
     With ``dedupe_key``, a second staging under the same key stages nothing and returns
     ``None``.
     """
     options: dict[str, Any] = {LEDGER_OPTION: True}
     message = actor.message_with_options(args=args, **options)
-    job_id = uuid.UUID(message.message_id)
     values = {
-        "id": job_id,
+        "id": uuid.UUID(message.message_id),
         "org_id": org_id,
         "type": job_type,
         "actor": actor.actor_name,
@@ -50,19 +52,27 @@ def stage(
         "params": params or {},
         "message": message.asdict(),
         "status": "queued",
+        "attempts": 0,
+        "completed_attempts": 0,
+        "progress": 0,
         "created_by": created_by,
         "dedupe_key": dedupe_key,
         "schedule_id": schedule_id,
     }
-    stmt = insert(Job).values(**values)
-    if dedupe_key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    inserted = session.execute(stmt.returning(Job.id)).scalar_one_or_none()
-    if inserted is None:
+    # Values go as bind parameters of one cached statement (not baked into a new one).
+    stmt = _INSERT_DEDUPED if dedupe_key is not None else _INSERT
+    job = session.scalars(stmt, [values]).one_or_none()
+    if job is None:
         return None
     transaction = session.get_transaction()
     if session.info.get("outbox_notified") is not transaction:
         # NOTIFY is transactional: the relay wakes only if and when this commits.
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        session.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL})
         session.info["outbox_notified"] = transaction
-    return job_id
+    return job
+
+
+def stage(session: Session, actor: Actor[Any, Any], **kwargs: Any) -> uuid.UUID | None:
+    """Like :func:`stage_job`, returning only the job id."""
+    job = stage_job(session, actor, **kwargs)
+    return None if job is None else job.id

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request, url_for
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
-from core.outbox import stage
+from core.outbox import stage_job
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
 from web.auth import ROLE_RANK, principal
@@ -79,7 +79,7 @@ def create_job() -> Response:
     except ValidationError as exc:
         details = exc.errors(include_url=False, include_context=False, include_input=False)
         raise ApiError(422, "invalid params", details=details) from None
-    job_id = stage(
+    job = stage_job(
         db(),
         job_type.actor,
         job_type=job_type.name,
@@ -88,11 +88,9 @@ def create_job() -> Response:
         params=params.model_dump(),
         created_by=who.user_id,
     )
-    db().flush()
-    job = db().get(Job, job_id)
     assert job is not None
-    db().refresh(job)
-    return json_response(job_to_dict(job), 202, {"Location": job_to_dict(job)["links"]["self"]})
+    out = job_to_dict(job)
+    return json_response(out, 202, {"Location": out["links"]["self"]})
 
 
 @bp.get("/jobs")
