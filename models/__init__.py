@@ -2,6 +2,7 @@
 
 from models.activity import ACTIVITY_KINDS, Activity
 from models.analytics import AnalyticsSnapshot
+from models.audit import AuditEntry
 from models.base import Base
 from models.company import Company
 from models.contact import Contact
@@ -20,6 +21,7 @@ __all__ = [
     "STAGES",
     "Activity",
     "AnalyticsSnapshot",
+    "AuditEntry",
     "ApiKey",
     "Base",
     "Company",

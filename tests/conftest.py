@@ -19,14 +19,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
+from models import Base
 from models.db import make_engine, make_sessionmaker, session_scope
 from tests.support.factories import Tenant, make_tenant
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = (
-    "jobs, idempotency_keys, analytics_snapshots, activities, deals, leads, contacts, "
-    "companies, api_keys, users, organizations"
-)
+TABLES = ", ".join(t.name for t in Base.metadata.sorted_tables)
 
 
 def _test_env() -> dict[str, str]:
