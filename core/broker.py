@@ -28,8 +28,10 @@ from dramatiq.middleware import (
 
 from core.heartbeat import Heartbeat
 from core.ledger import Ledger
+from core.pause import PausableRedisBroker
 from core.redis import check_broker_policy
 from core.settings import Settings
+from core.stats import Stats
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ def build_middleware(settings: Settings | None) -> list[Middleware]:
     return [
         Ledger(settings),
         Heartbeat(settings),
+        Stats(enabled=settings is not None),
         AgeLimit(),
         TimeLimit(),
         ShutdownNotifications(),
@@ -75,7 +78,7 @@ def actor(*, queue_name: str = "default", actor_name: str | None = None, **optio
 
 def build_redis_broker(settings: Settings) -> RedisBroker:
     """A Redis broker on ``settings.broker_url``, refusing an evicting Redis."""
-    broker = RedisBroker(
+    broker = PausableRedisBroker(
         url=settings.broker_url,
         namespace=settings.broker_namespace,
         heartbeat_timeout=settings.heartbeat_timeout_ms,

@@ -8,15 +8,21 @@ middleware refreshes the heartbeat on a timer so only a really dead worker loses
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import socket
 import threading
 import time
 from typing import Any
 
+import orjson
 from dramatiq import Broker
 from dramatiq.middleware import Middleware
 
 from core.settings import Settings
+
+WORKERS_KEY = "saleshub:workers"
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,19 @@ class Heartbeat(Middleware):
         key = f"{broker.namespace}:__heartbeats__"  # type: ignore[attr-defined]
         broker_id = broker.broker_id  # type: ignore[attr-defined]
         interval = self.settings.heartbeat_timeout_ms / 3000
+        # Register who this worker is, for the ops view (Dramatiq keeps only an id).
+        info = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "queues": sorted(
+                getattr(worker, "consumer_whitelist", None) or broker.get_declared_queues()
+            ),
+            "started_at": time.time(),
+        }
+        try:
+            client.hset(WORKERS_KEY, broker_id, orjson.dumps(info))
+        except Exception:  # the heartbeat loop below reports a broker outage
+            log.warning("could not register the worker", exc_info=True)
 
         def beat() -> None:
             while not self._stop.wait(interval):
@@ -54,3 +73,7 @@ class Heartbeat(Middleware):
 
     def before_worker_shutdown(self, broker: Broker, worker: Any) -> None:
         self._stop.set()
+        client = getattr(broker, "client", None)
+        if self.settings is not None and client is not None:
+            with contextlib.suppress(Exception):
+                client.hdel(WORKERS_KEY, broker.broker_id)  # type: ignore[attr-defined]

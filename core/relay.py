@@ -24,6 +24,7 @@ from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 from redis.exceptions import RedisError
 
+from core.backpressure import platform_overload
 from core.broker import QUEUES
 from core.outbox import NOTIFY_CHANNEL
 from core.settings import Settings
@@ -163,8 +164,12 @@ class Relay:
                 )
 
     def tick(self, conn: psycopg.Connection[Any]) -> None:
-        """One pass: drain, and re-send and maintain when their intervals are due."""
-        self.drain(conn)
+        """One pass: drain (unless the broker is over its limit), re-send and maintain."""
+        overload = platform_overload(self.broker.client, self.settings)
+        if overload is None:
+            self.drain(conn)
+        else:
+            log.warning("relay holding staged jobs: %s", overload.message)
         now = time.monotonic()
         if now - self._last_maintenance >= self.settings.maintenance_interval_s:
             self.maintain()

@@ -65,3 +65,24 @@ def fire(
         )
         staged += job_id is not None
     return staged
+
+
+PAUSED_SCHEDULES_KEY = "saleshub:schedules:paused"
+
+
+def paused_schedules(client: Any) -> set[str]:
+    """Ids of the schedules an operator paused (kept in the broker Redis)."""
+    return {s.decode() for s in client.smembers(PAUSED_SCHEDULES_KEY)}
+
+
+def schedule_status(session: Session, schedule_id: str) -> dict[str, Any]:
+    """The last run of ``schedule_id``: when its newest job was staged and its status."""
+    row = session.execute(
+        select(Job.created_at, Job.status)
+        .where(Job.schedule_id == schedule_id)
+        .order_by(Job.created_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return {"last_run": None, "last_status": None}
+    return {"last_run": row.created_at.isoformat(), "last_status": row.status}

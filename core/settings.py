@@ -63,6 +63,10 @@ class Settings:
     scheduler_lease_ttl_ms: int = 15_000
     # Scale of every periodic schedule (tests compress the clock with a smaller value).
     schedule_time_scale: float = 1.0
+    # Backpressure: job-creating calls answer 503 past these, 429 for an org past its share.
+    queue_max_depth: int = 100_000
+    broker_max_memory_ratio: float = 0.8
+    org_max_active_jobs: int = 10_000
     max_body_bytes: int = 1_048_576
     idempotency_ttl_s: int = 86_400
     db_pool_size: int = 10
@@ -87,6 +91,11 @@ class Settings:
             relay_batch_size=_int(env, "RELAY_BATCH_SIZE", d.relay_batch_size),
             scheduler_lease_ttl_ms=_int(env, "SCHEDULER_LEASE_TTL_MS", d.scheduler_lease_ttl_ms),
             schedule_time_scale=_float(env, "SCHEDULE_TIME_SCALE", d.schedule_time_scale),
+            queue_max_depth=_int(env, "QUEUE_MAX_DEPTH", d.queue_max_depth),
+            broker_max_memory_ratio=_float(
+                env, "BROKER_MAX_MEMORY_RATIO", d.broker_max_memory_ratio
+            ),
+            org_max_active_jobs=_int(env, "ORG_MAX_ACTIVE_JOBS", d.org_max_active_jobs),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", d.max_body_bytes),
             idempotency_ttl_s=_int(env, "IDEMPOTENCY_TTL_S", d.idempotency_ttl_s),
             db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size),

@@ -49,6 +49,11 @@ class Job(Base):
             postgresql_where=text("dispatched_at IS NULL AND status = 'queued'"),
         ),
         Index(
+            "ix_jobs_org_active",
+            "org_id",
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+        Index(
             "ix_jobs_active_schedule",
             "schedule_id",
             "org_id",

@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter
 from core.redis import check_broker_policy, connect
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
-from web import analytics_api, cli, crud, errors, health, jobs_api
+from web import analytics_api, cli, crud, errors, health, jobs_api, ops_api
 from web.auth import authenticate
 from web.body import parse_json_body
 from web.ext import Resources, close_db
@@ -46,6 +46,7 @@ def _api_blueprint() -> Blueprint:
         crud.register(api, resource)
     api.register_blueprint(jobs_api.bp)
     api.register_blueprint(analytics_api.bp)
+    api.register_blueprint(ops_api.bp)
     return api
 
 

@@ -12,6 +12,7 @@ from models import Organization, User
 from models.db import session_scope
 from web.auth import mint_key
 from web.ext import resources
+from web.ops_cli import ops
 
 # AppGroup and with_appcontext push the app context themselves: under ``flask`` the
 # FlaskGroup would, but not under ``app.test_cli_runner()`` or another click entry point.
@@ -59,3 +60,4 @@ def register(app: Flask) -> None:
     """Add the commands to ``app``'s CLI."""
     app.cli.add_command(users)
     app.cli.add_command(seed)
+    app.cli.add_command(ops)

@@ -10,12 +10,13 @@ from flask import Blueprint, Response, request, url_for
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
+from core.backpressure import org_overload, platform_overload
 from core.outbox import stage_job
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
 from web.auth import ROLE_RANK, principal
 from web.errors import ApiError, not_found
-from web.ext import db
+from web.ext import db, resources
 from web.http import json_response
 from web.idempotency import transactional
 from web.pagination import paginate
@@ -50,9 +51,11 @@ def job_to_dict(job: Job) -> dict[str, Any]:
     return out
 
 
-def _own_job(job_id: uuid.UUID) -> Job:
+def _own_job(job_id: uuid.UUID, *, any_org_for_operator: bool = False) -> Job:
     job = db().get(Job, job_id)
-    if job is None or job.org_id != principal().org_id:
+    who = principal()
+    platform_wide = any_org_for_operator and who.role == "operator"
+    if job is None or (job.org_id != who.org_id and not platform_wide):
         raise not_found("job")
     return job
 
@@ -74,6 +77,14 @@ def create_job() -> Response:
     who = principal()
     if ROLE_RANK[who.role] < ROLE_RANK[job_type.role]:
         raise ApiError(403, f"starting {body.type} needs the {job_type.role} role")
+    settings = resources().settings
+    overload = platform_overload(resources().broker, settings) or org_overload(
+        db(), who.org_id, settings
+    )
+    if overload is not None:
+        raise ApiError(
+            overload.status, overload.message, headers={"Retry-After": str(overload.retry_after)}
+        )
     try:
         params = job_type.params.model_validate(body.params)
     except ValidationError as exc:
@@ -119,7 +130,7 @@ def get_job(job_id: uuid.UUID) -> Response:
 @transactional
 def cancel_job(job_id: uuid.UUID) -> Response:
     who = principal()
-    job = _own_job(job_id)
+    job = _own_job(job_id, any_org_for_operator=True)
     if ROLE_RANK[who.role] < ROLE_RANK["admin"]:
         raise ApiError(403, "canceling a job needs the admin role")
     done = (

@@ -21,7 +21,7 @@ import worker.entry  # noqa: F401 - declares every actor
 from core.broker import configure, get_actor
 from core.lease import Lease
 from core.relay import Relay
-from core.scheduling import fire, fire_time
+from core.scheduling import fire, fire_time, paused_schedules
 from core.settings import Settings
 from jobs.schedules import SCHEDULES, Schedule
 from models.db import make_engine, make_sessionmaker, session_scope
@@ -41,7 +41,7 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
     scheduler = BackgroundScheduler(timezone=UTC)
 
     def run(schedule: Schedule, period: float) -> None:
-        if not lease.held:
+        if not lease.held or schedule.id in paused_schedules(broker.client):
             return
         with session_scope(sessions) as session:
             n = fire(

@@ -1,0 +1,70 @@
+"""Backpressure: refuse new jobs before the broker fills up, and one org before it floods.
+
+A full ``noeviction`` broker refuses writes, including Dramatiq's fetch and ack scripts
+(FACTS.md), so we shed load well before: above ``queue_max_depth`` ready messages or
+``broker_max_memory_ratio`` of ``maxmemory`` new jobs get 503 and the relay holds staged
+rows in PostgreSQL; an org with ``org_max_active_jobs`` queued or running jobs gets 429.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.broker import QUEUES
+from core.settings import Settings
+from models import ACTIVE_STATUSES, Job
+
+
+@dataclass(frozen=True)
+class Overload:
+    """Why a job may not be accepted now.
+
+    Parameters:
+      status: 503 (the platform is over its limit) or 429 (this org is over its share).
+      message: what is over which limit.
+      retry_after: seconds a client should wait.
+    """
+
+    status: int
+    message: str
+    retry_after: int
+
+
+def platform_overload(client: redis.Redis, settings: Settings) -> Overload | None:
+    """An :class:`Overload` when the broker is too deep or too full, else None."""
+    pipe = client.pipeline(transaction=False)
+    for q in QUEUES:
+        pipe.llen(f"{settings.broker_namespace}:{q}")
+    pipe.info("memory")
+    *depths, memory = pipe.execute()
+    depth = sum(depths)
+    if depth >= settings.queue_max_depth:
+        return Overload(
+            503, f"queues hold {depth} ready jobs (limit {settings.queue_max_depth})", 30
+        )
+    maxmemory = int(memory.get("maxmemory") or 0)
+    if maxmemory and memory["used_memory"] / maxmemory >= settings.broker_max_memory_ratio:
+        used = memory["used_memory"] / maxmemory
+        return Overload(503, f"the broker is {used:.0%} full", 30)
+    return None
+
+
+def org_overload(session: Session, org_id: int, settings: Settings) -> Overload | None:
+    """An :class:`Overload` when ``org_id`` has too many unfinished jobs, else None."""
+    active = session.scalar(
+        select(func.count())
+        .select_from(Job)
+        .where(Job.org_id == org_id, Job.status.in_(ACTIVE_STATUSES))
+    )
+    if active is not None and active >= settings.org_max_active_jobs:
+        return Overload(
+            429,
+            f"this organization has {active} unfinished jobs "
+            f"(limit {settings.org_max_active_jobs})",
+            10,
+        )
+    return None

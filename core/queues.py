@@ -1,0 +1,119 @@
+"""Queue introspection read straight from the broker's keys (Dramatiq has no depth metric).
+
+Key layout (FACTS.md): ``ns:<q>`` list of ready ids, ``ns:<q>.msgs`` hash of queued and
+in-flight payloads, ``ns:<q>.DQ.msgs`` delayed payloads, ``ns:<q>.XQ`` dead-letter zset,
+``ns:__heartbeats__`` worker heartbeats, ``ns:__acks__.<worker>.<q>`` fetched-not-acked
+sets. Everything is O(1) per queue and worker except the oldest-message lookup (one HGET).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import orjson
+import redis
+
+from core.broker import QUEUES
+from core.heartbeat import WORKERS_KEY
+from core.pause import PAUSED_KEY
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """One queue's numbers.
+
+    Parameters:
+      name: the queue.
+      ready: waiting to be fetched.
+      delayed: waiting for their ETA (retries, delays).
+      in_flight: fetched by a worker and not yet acknowledged.
+      dead: dead letters kept for inspection and retry.
+      oldest_age_seconds: age of the oldest ready message (queue latency), 0 when empty.
+      paused: whether workers stopped taking from it.
+    """
+
+    name: str
+    ready: int
+    delayed: int
+    in_flight: int
+    dead: int
+    oldest_age_seconds: float
+    paused: bool
+
+
+def queue_stats(client: redis.Redis, namespace: str) -> list[QueueStats]:
+    """The numbers of every queue, from one pipeline round trip (plus one per oldest id)."""
+    pipe = client.pipeline(transaction=False)
+    for q in QUEUES:
+        base = f"{namespace}:{q}"
+        pipe.llen(base)
+        pipe.hlen(f"{base}.msgs")
+        pipe.hlen(f"{base}.DQ.msgs")
+        pipe.zcard(f"{base}.XQ")
+        pipe.lindex(base, 0)
+    pipe.smembers(PAUSED_KEY)
+    replies = pipe.execute()
+    paused = {p.decode() for p in replies[-1]}
+    now_ms = time.time() * 1000
+    out = []
+    for i, q in enumerate(QUEUES):
+        ready, msgs, delayed, dead, oldest_id = replies[i * 5 : i * 5 + 5]
+        age = 0.0
+        if oldest_id is not None:
+            raw = client.hget(f"{namespace}:{q}.msgs", oldest_id)
+            if raw:
+                ts = orjson.loads(raw).get("message_timestamp", now_ms)
+                age = max(0.0, (now_ms - ts) / 1000)
+        out.append(
+            QueueStats(
+                name=q,
+                ready=ready,
+                delayed=delayed,
+                in_flight=max(0, msgs - ready),
+                dead=dead,
+                oldest_age_seconds=round(age, 3),
+                paused=q in paused,
+            )
+        )
+    return out
+
+
+def workers(client: redis.Redis, namespace: str, *, timeout_ms: int) -> list[dict[str, Any]]:
+    """Live workers: id, host, pid, queues, in-flight count and last heartbeat."""
+    beats: Any = client.zrange(f"{namespace}:__heartbeats__", 0, -1, withscores=True)
+    info: Any = client.hgetall(WORKERS_KEY)
+    now_ms = time.time() * 1000
+    pipe = client.pipeline(transaction=False)
+    live = []
+    for raw_id, score in beats:
+        worker_id = raw_id.decode()
+        if worker_id not in {k.decode() for k in info} or now_ms - score > timeout_ms:
+            continue  # producers (web, relay) heartbeat too; only registered workers count
+        live.append((worker_id, score))
+        for q in QUEUES:
+            pipe.scard(f"{namespace}:__acks__.{worker_id}.{q}")
+    counts = pipe.execute()
+    out = []
+    for i, (worker_id, score) in enumerate(live):
+        meta = orjson.loads(info[worker_id.encode()])
+        in_flight = sum(counts[i * len(QUEUES) : (i + 1) * len(QUEUES)])
+        out.append(
+            {
+                **meta,
+                "id": worker_id,
+                "in_flight": in_flight,
+                "last_heartbeat_age_seconds": round((now_ms - score) / 1000, 3),
+            }
+        )
+    return out
+
+
+def snapshot(client: redis.Redis, namespace: str, *, timeout_ms: int) -> dict[str, Any]:
+    """Queues and workers as one JSON-ready document."""
+    return {
+        "queues": [asdict(q) for q in queue_stats(client, namespace)],
+        "workers": workers(client, namespace, timeout_ms=timeout_ms),
+        "ts": time.time(),
+    }
