@@ -1,0 +1,105 @@
+"""``GET /metrics``: Prometheus text, with queue figures read from the broker at scrape time.
+
+Queue gauges and job counters come from Redis (the same numbers as the ops API), so every
+web process reports the platform's figures; HTTP request durations are per process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, Response, g, request
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from core import queues, stats
+from web.ext import Resources
+
+
+
+class QueueCollector(Collector):
+    """Queue depth, latency, workers and per-actor job counts, read on each scrape.
+
+    Parameters:
+      res: the app's resources (broker client and settings).
+    """
+
+    def __init__(self, res: Resources) -> None:
+        self.res = res
+
+    def collect(self) -> Iterator[Metric]:
+        settings = self.res.settings
+        client = self.res.broker
+        gauges = {
+            name: GaugeMetricFamily(f"saleshub_queue_{name}", help_, labels=["queue"])
+            for name, help_ in (
+                ("ready", "Messages waiting to be fetched"),
+                ("delayed", "Messages waiting for their ETA"),
+                ("in_flight", "Messages fetched and not yet acknowledged"),
+                ("dead", "Dead-lettered messages"),
+                ("oldest_age_seconds", "Age of the oldest ready message"),
+                ("paused", "1 when workers do not take from the queue"),
+            )
+        }
+        for q in queues.queue_stats(client, settings.broker_namespace):
+            for name, family in gauges.items():
+                family.add_metric([q.name], float(getattr(q, name)))
+        yield from gauges.values()
+        live = queues.workers(
+            client, settings.broker_namespace, timeout_ms=settings.heartbeat_timeout_ms
+        )
+        yield GaugeMetricFamily("saleshub_workers", "Live worker processes", value=len(live))
+        totals: dict[tuple[str, str, str], int] = {}
+        for bucket in stats.rates(client, minutes=60):
+            for field, n in bucket["counts"].items():
+                queue, actor, kind = field.split("|")
+                totals[(queue, actor, kind)] = totals.get((queue, actor, kind), 0) + n
+        families: dict[str, Any] = {
+            "processed": CounterMetricFamily(
+                "saleshub_jobs_processed_last_hour", "Jobs processed", labels=["queue", "actor"]
+            ),
+            "failed": CounterMetricFamily(
+                "saleshub_jobs_failed_last_hour", "Jobs failed", labels=["queue", "actor"]
+            ),
+            "ms": CounterMetricFamily(
+                "saleshub_jobs_run_milliseconds_last_hour",
+                "Time spent running jobs",
+                labels=["queue", "actor"],
+            ),
+        }
+        for (queue, actor, kind), n in sorted(totals.items()):
+            families[kind].add_metric([queue, actor], n)
+        yield from families.values()
+
+
+def install(app: Flask, res: Resources) -> None:
+    """Give ``app`` its own registry, request timing and the ``/metrics`` route."""
+    registry = CollectorRegistry()
+    registry.register(QueueCollector(res))
+    duration = Histogram(
+        "saleshub_http_request_duration_seconds",
+        "HTTP request duration (this process)",
+        ["method", "endpoint", "status"],
+        registry=registry,
+    )
+
+    @app.before_request
+    def _start() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(resp: Response) -> Response:
+        started = g.get("request_started")
+        if started is not None:
+            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            duration.labels(request.method, endpoint, str(resp.status_code)).observe(
+                time.perf_counter() - started
+            )
+        return resp
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")
