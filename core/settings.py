@@ -68,6 +68,8 @@ class Settings:
     broker_max_memory_ratio: float = 0.8
     org_max_active_jobs: int = 10_000
     max_body_bytes: int = 1_048_576
+    # Browser origins allowed to open /ws besides the API's own host.
+    ws_allowed_origins: tuple[str, ...] = ()
     idempotency_ttl_s: int = 86_400
     db_pool_size: int = 10
     log_level: str = "INFO"
@@ -97,6 +99,9 @@ class Settings:
             ),
             org_max_active_jobs=_int(env, "ORG_MAX_ACTIVE_JOBS", d.org_max_active_jobs),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", d.max_body_bytes),
+            ws_allowed_origins=tuple(
+                o.strip() for o in env.get("WS_ALLOWED_ORIGINS", "").split(",") if o.strip()
+            ),
             idempotency_ttl_s=_int(env, "IDEMPOTENCY_TTL_S", d.idempotency_ttl_s),
             db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size),
             log_level=env.get("LOG_LEVEL") or d.log_level,

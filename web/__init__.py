@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter
 from core.redis import check_broker_policy, connect
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
-from web import analytics_api, cli, crud, errors, health, jobs_api, metrics, ops_api
+from web import analytics_api, cli, crud, errors, health, jobs_api, metrics, ops_api, ws
 from web.auth import authenticate
 from web.body import parse_json_body
 from web.ext import Resources, close_db
@@ -47,6 +47,7 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(jobs_api.bp)
     api.register_blueprint(analytics_api.bp)
     api.register_blueprint(ops_api.bp)
+    api.register_blueprint(ws.tickets)
     return api
 
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     errors.register(app)
     metrics.install(app, app.extensions["saleshub"])
+    ws.install(app, app.extensions["saleshub"])
     app.teardown_appcontext(close_db)
     app.register_blueprint(health.bp)
     app.register_blueprint(_api_blueprint())

@@ -1,0 +1,149 @@
+"""The websocket hub over a real server: handshake auth, origins, channels, abuse, slow clients."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+import websocket
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from core import events
+from core.settings import Settings
+from tests.conftest import auth
+from tests.support.factories import Tenant
+from tests.support.stack import free_port
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[str]:
+    port = free_port()
+    srv = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"ws://127.0.0.1:{port}/ws"
+    srv.shutdown()
+
+
+def _connect(url: str, key: str | None = None, **kw: Any) -> websocket.WebSocket:
+    header = [f"Authorization: Bearer {key}"] if key else []
+    ws = websocket.create_connection(url, header=header, timeout=5, **kw)
+    assert json.loads(ws.recv())["type"] == "hello"
+    return ws
+
+
+def _send(ws: websocket.WebSocket, **msg: Any) -> dict[str, Any]:
+    ws.send(json.dumps(msg))
+    return json.loads(ws.recv())
+
+
+def _recv_until(ws: websocket.WebSocket, kind: str, timeout: float = 5) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = json.loads(ws.recv())
+        if frame["type"] == kind:
+            return frame
+    raise AssertionError(f"no {kind} frame")
+
+
+def _status_of_refused(url: str, **kw: Any) -> int:
+    with pytest.raises(websocket.WebSocketBadStatusException) as err:
+        websocket.create_connection(url, timeout=5, **kw)
+    return err.value.status_code
+
+
+def test_handshake_needs_a_key_or_ticket_and_a_good_origin(
+    server: str, client: FlaskClient, tenant: Tenant
+) -> None:
+    assert _status_of_refused(server) == 401
+    assert _status_of_refused(server, header=["Authorization: Bearer nope"]) == 401
+    assert (
+        _status_of_refused(
+            server, header=[f"Authorization: Bearer {tenant.member}"], origin="http://evil.test"
+        )
+        == 403
+    )
+    ticket = client.post("/api/v1/ws/ticket", headers=auth(tenant.member)).json["ticket"]
+    host = server.removeprefix("ws://").removesuffix("/ws")
+    ws = _connect(f"{server}?ticket={ticket}", origin=f"http://{host}")
+    assert _send(ws, op="ping")["type"] == "pong"
+    ws.close()
+    assert _status_of_refused(f"{server}?ticket={ticket}") == 401  # one use only
+
+
+def test_subscriptions_are_authorized_per_role_and_org(
+    server: str, tenant: Tenant, other_tenant: Tenant, settings: Settings
+) -> None:
+    member = _connect(server, tenant.member)
+    assert _send(member, op="subscribe", channel="ops.queues")["type"] == "error"
+    assert _send(member, op="subscribe", channel="org:2:jobs")["type"] == "error"
+    assert _send(member, op="subscribe", channel="jobs")["type"] == "ack"
+    other = _connect(server, other_tenant.member)
+    assert _send(other, op="subscribe", channel="jobs")["type"] == "ack"
+    client = redis.Redis.from_url(settings.broker_url)
+    events.publish(
+        client, events.org_channel(tenant.org_id, "jobs"), {"id": "j1", "status": "running"}
+    )
+    got = _recv_until(member, "event")
+    assert got["data"] == {"id": "j1", "status": "running"} and set(got) >= {"channel", "id", "ts"}
+    other.settimeout(0.5)
+    with pytest.raises(websocket.WebSocketTimeoutException):
+        other.recv()  # org B never sees org A's events
+
+    operator = _connect(server, tenant.operator)
+    assert _send(operator, op="subscribe", channel="ops.queues")["type"] == "ack"
+    snap = _recv_until(operator, "event", timeout=6)
+    assert snap["channel"] == "ops.queues"
+    assert {q["name"] for q in snap["data"]["queues"]} == {"critical", "default", "bulk"}
+    for ws in (member, other, operator):
+        ws.close()
+
+
+def test_malformed_frames_get_errors_and_the_server_keeps_serving(
+    server: str, tenant: Tenant
+) -> None:
+    bad = _connect(server, tenant.member)
+    good = _connect(server, tenant.member)
+    for i in range(500):
+        bad.send(["{", "[]", "null", '{"op": 1}', "\x00"][i % 5])
+    errors = [json.loads(bad.recv())["type"] for _ in range(500)]
+    assert set(errors) == {"error"}
+    assert _send(good, op="ping")["type"] == "pong"
+    assert _send(bad, op="ping")["type"] == "pong"
+    bad.close()
+    good.close()
+
+
+def test_a_slow_client_is_dropped_and_others_keep_receiving(
+    app: Flask, server: str, tenant: Tenant, settings: Settings
+) -> None:
+    slow = _connect(server, tenant.member)
+    fast = _connect(server, tenant.member)
+    for ws in (slow, fast):
+        assert _send(ws, op="subscribe", channel="jobs")["type"] == "ack"
+    client = redis.Redis.from_url(settings.broker_url)
+    channel = events.org_channel(tenant.org_id, "jobs")
+    blob = "x" * 20_000
+    received = []
+
+    def drain() -> None:
+        while len(received) < 1500:
+            received.append(fast.recv())
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    for i in range(1500):  # ~30 MB: more than the slow client's socket buffers hold
+        events.publish(client, channel, {"n": i, "blob": blob})
+    reader.join(30)
+    assert len(received) == 1500  # the fast client got everything
+    hub = app.extensions["saleshub.hub"]
+    assert any(c.dropped for c in list(hub.clients)) or len(hub.clients) == 1
+    fast.close()
+    slow.close()

@@ -1,0 +1,237 @@
+"""``WS /ws``: the websocket hub every live feature uses.
+
+One Redis pub/sub listener per process fans events out to the local sockets subscribed to
+them; each socket has a bounded queue, and a client too slow to drain it is dropped, so it
+never stalls the others. The handshake is authenticated (API key header or a one-time
+ticket from ``POST /api/v1/ws/ticket``) and its ``Origin`` checked before the upgrade.
+flask-sock runs one handler thread per socket (gthread workers; FACTS.md sizes them).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import redis
+from flask import Blueprint, Flask, Response, g, request
+from flask_sock import Sock
+
+from core import events, queues
+from models import User
+from web.auth import Principal, authenticate, principal
+from web.errors import ApiError
+from web.ext import Resources, db, resources
+from web.http import json_response
+
+log = logging.getLogger(__name__)
+TICKET_PREFIX = "saleshub:ws-ticket:"
+TICKET_TTL_S = 60
+SEND_QUEUE = 256
+OPS_SNAPSHOT_S = 2.0
+
+tickets = Blueprint("ws_tickets", __name__)
+
+
+@tickets.post("/ws/ticket")
+def ws_ticket() -> Response:
+    """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers."""
+    ticket = secrets.token_urlsafe(24)
+    resources().broker.set(TICKET_PREFIX + ticket, principal().user_id, ex=TICKET_TTL_S)
+    return json_response({"ticket": ticket, "expires_in": TICKET_TTL_S}, 201)
+
+
+@dataclass(eq=False)
+class Client:
+    """One socket's identity and outbound queue."""
+
+    who: Principal
+    outbox: queue.Queue[bytes] = field(default_factory=lambda: queue.Queue(SEND_QUEUE))
+    channels: set[str] = field(default_factory=set)
+    dropped: bool = False
+
+    def offer(self, data: bytes) -> None:
+        """Queue a frame; a client whose queue is full is dropped, never waited for."""
+        if self.dropped:
+            return
+        try:
+            self.outbox.put_nowait(data)
+        except queue.Full:
+            self.dropped = True
+            log.warning("dropping slow websocket client of user %s", self.who.user_id)
+
+
+class Hub:
+    """Per-process fan-out from Redis pub/sub to local sockets.
+
+    Parameters:
+      res: the app's resources (broker Redis for pub/sub and snapshots).
+    """
+
+    def __init__(self, res: Resources) -> None:
+        self.res = res
+        self.clients: set[Client] = set()
+        self.lock = threading.Lock()
+        self.started = False
+        self.listening = threading.Event()
+
+    def start(self) -> None:
+        """Start the listener and snapshot threads once, on the first socket."""
+        with self.lock:
+            if self.started:
+                return
+            self.started = True
+        threading.Thread(target=self._listen, name="ws-listener", daemon=True).start()
+        threading.Thread(target=self._snapshots, name="ws-snapshots", daemon=True).start()
+        self.listening.wait(5)  # so the first socket misses nothing published after it joined
+
+    def add(self, client: Client) -> None:
+        self.start()
+        with self.lock:
+            self.clients.add(client)
+
+    def remove(self, client: Client) -> None:
+        with self.lock:
+            self.clients.discard(client)
+
+    def deliver(self, channel: str, data: bytes) -> None:
+        with self.lock:
+            targets = [c for c in self.clients if channel in c.channels]
+        for c in targets:
+            c.offer(data)
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                pubsub = self.res.broker.pubsub(ignore_subscribe_messages=True)
+                pubsub.psubscribe(events.PREFIX + "*")
+                pubsub.get_message(timeout=5)  # the subscription's confirmation
+                self.listening.set()
+                for msg in pubsub.listen():
+                    channel = msg["channel"].decode().removeprefix(events.PREFIX)
+                    self.deliver(channel, msg["data"])
+            except redis.RedisError as exc:  # reconnect; sockets stay open meanwhile
+                log.warning("websocket hub lost Redis (%s); reconnecting", exc)
+                threading.Event().wait(1.0)
+
+    def _snapshots(self) -> None:
+        settings = self.res.settings
+        while True:
+            threading.Event().wait(OPS_SNAPSHOT_S)
+            with self.lock:
+                wanted = any("ops.queues" in c.channels for c in self.clients)
+            if not wanted:
+                continue
+            try:
+                snap = queues.snapshot(
+                    self.res.broker,
+                    settings.broker_namespace,
+                    timeout_ms=settings.heartbeat_timeout_ms,
+                )
+            except redis.RedisError:
+                continue
+            self.deliver("ops.queues", orjson.dumps(events.frame("ops.queues", snap)))
+
+
+def allowed_channel(who: Principal, channel: str) -> str | None:
+    """The scoped channel name ``who`` may subscribe to as ``channel``, or None."""
+    if channel == "ops.queues":
+        return channel if who.role == "operator" else None
+    if channel in {"jobs", "dashboard", "activity", "notifications"}:
+        return events.org_channel(who.org_id, channel)
+    return None
+
+
+def _check_origin(allowed: tuple[str, ...]) -> None:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return  # not a browser: the API key or ticket is the only credential
+    host = urlsplit(origin).netloc
+    if origin in allowed or host == request.host:
+        return
+    raise ApiError(403, f"origin {origin!r} is not allowed")
+
+
+def _handshake_principal() -> Principal:
+    ticket = request.args.get("ticket")
+    if ticket is None:
+        return authenticate()
+    user_id = resources().broker.getdel(TICKET_PREFIX + ticket[:64])
+    if user_id is None:
+        raise ApiError(401, "invalid or expired websocket ticket")
+    user = db().get(User, int(user_id))
+    if user is None:
+        raise ApiError(401, "invalid or expired websocket ticket")
+    return Principal(user_id=user.id, org_id=user.org_id, role=user.role)
+
+
+def _error(message: str) -> bytes:
+    return orjson.dumps(events.frame("error", {"message": message}, kind="error"))
+
+
+def install(app: Flask, res: Resources) -> None:
+    """Add ``/ws`` to ``app``."""
+    hub = Hub(res)
+    app.extensions["saleshub.hub"] = hub
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25, "max_message_size": 16_384}
+    sock = Sock(app)
+
+    @app.before_request
+    def _guard() -> None:
+        if request.path == "/ws":
+            _check_origin(res.settings.ws_allowed_origins)
+            g.ws_principal = _handshake_principal()
+            db().close()
+
+    @sock.route("/ws")
+    def websocket(ws: Any) -> None:
+        client = Client(who=g.ws_principal)
+        hub.add(client)
+        try:
+            _serve(ws, client)
+        finally:
+            hub.remove(client)
+
+    def _serve(ws: Any, client: Client) -> None:
+        ws.send(orjson.dumps(events.frame("hello", {"role": client.who.role}, kind="hello")))
+        while not client.dropped:
+            while True:  # flush what the hub queued
+                try:
+                    data = client.outbox.get_nowait()
+                except queue.Empty:
+                    break
+                ws.send(data.decode())
+            raw = ws.receive(timeout=0.05)
+            if raw is None:
+                continue
+            _handle(ws, client, raw)
+        ws.close(reason=1008, message="too slow: send queue overflowed")
+
+    def _handle(ws: Any, client: Client, raw: str | bytes) -> None:
+        try:
+            msg = orjson.loads(raw)
+            op = msg.get("op") if isinstance(msg, dict) else None
+        except orjson.JSONDecodeError:
+            ws.send(_error("malformed frame: send JSON objects").decode())
+            return
+        if op in {"subscribe", "unsubscribe"}:
+            name = msg.get("channel")
+            scoped = allowed_channel(client.who, name) if isinstance(name, str) else None
+            if scoped is None:
+                ws.send(_error(f"channel {name!r} is unknown or not allowed").decode())
+                return
+            if op == "subscribe":
+                client.channels.add(scoped)
+            else:
+                client.channels.discard(scoped)
+            ack = events.frame(name, {"op": op, "ok": True}, kind="ack")
+            ws.send(orjson.dumps(ack).decode())
+        elif op == "ping":
+            ws.send(orjson.dumps(events.frame("", {}, kind="pong")).decode())
+        else:
+            ws.send(_error(f"unknown op {op!r}").decode())
