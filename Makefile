@@ -25,7 +25,7 @@ PYTEST_ARGS ?=
 # shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
 LOAD_ENV := set -a; . ./.env; set +a;
 
-.PHONY: help venv services migrate demo run test lint fmt bench stop clean
+.PHONY: help venv console browser services migrate demo run test lint fmt bench stop clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -48,6 +48,23 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt
 	fi
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	@touch $@
+
+# The ops console's chart library, from the npm registry (no CDN at run time).
+console: web/console/node_modules/.stamp
+
+web/console/node_modules/.stamp: web/console/package.json web/console/package-lock.json
+	@command -v npm >/dev/null || { SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	npm ci --prefix web/console --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's headless Chromium and its driver, for the console's browser test.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
 
 services:
 	@scripts/services.sh ensure-packages
@@ -76,7 +93,7 @@ demo: migrate
 	fi
 	@echo "================================================================"
 
-run: venv services migrate demo
+run: venv console services migrate demo
 	@echo "================================================================"
 	@echo "  API     http://127.0.0.1:$(PORT)"
 	@echo "  Docs    http://127.0.0.1:$(PORT)/docs"
@@ -89,7 +106,7 @@ run: venv services migrate demo
 	  GUNICORN_CMD_ARGS="$${GUNICORN_CMD_ARGS:---no-control-socket}" \
 	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)
 
-test: venv services
+test: venv console browser services
 	$(LOAD_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter
 from core.redis import check_broker_policy, connect
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
-from web import analytics_api, cli, crud, errors, health, jobs_api, metrics, ops_api, ws
+from web import analytics_api, cli, console, crud, errors, health, jobs_api, metrics, ops_api, ws
 from web.auth import authenticate
 from web.body import parse_json_body
 from web.ext import Resources, close_db
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ws.install(app, app.extensions["saleshub"])
     app.teardown_appcontext(close_db)
     app.register_blueprint(health.bp)
+    app.register_blueprint(console.bp)
     app.register_blueprint(_api_blueprint())
     cli.register(app)
     spec.register(app)

@@ -1,0 +1,37 @@
+"""``GET /ops``: the ops console page.
+
+The page and its scripts hold no data; everything it shows comes from the operator-only
+API and websocket with the key the operator signs in with. The chart library (uPlot) is
+installed from npm into ``web/console/node_modules`` by ``make`` (no CDN at run time).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, send_from_directory
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+VENDOR = HERE / "console" / "node_modules" / "uplot" / "dist"
+
+bp = Blueprint("console", __name__)
+
+
+@bp.get("/ops")
+def page() -> Response:
+    resp = send_from_directory(STATIC, "ops.html")
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; img-src 'self' data:"
+    )
+    return resp
+
+
+@bp.get("/ops/static/<any('ops.js', 'ops.css'):name>")
+def static_file(name: str) -> Response:
+    return send_from_directory(STATIC, name)
+
+
+@bp.get("/ops/vendor/<any('uPlot.iife.min.js', 'uPlot.min.css'):name>")
+def vendor(name: str) -> Response:
+    return send_from_directory(VENDOR, name)
