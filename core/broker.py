@@ -27,6 +27,7 @@ from dramatiq.middleware import (
 )
 
 from core.heartbeat import Heartbeat
+from core.job_events import JobEvents
 from core.ledger import Ledger
 from core.pause import PausableRedisBroker
 from core.redis import check_broker_policy
@@ -45,6 +46,7 @@ def build_middleware(settings: Settings | None) -> list[Middleware]:
         Ledger(settings),
         Heartbeat(settings),
         Stats(enabled=settings is not None),
+        JobEvents(enabled=settings is not None),
         AgeLimit(),
         TimeLimit(),
         ShutdownNotifications(),

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from core.job_events import ORG_OPTION
 from core.ledger import LEDGER_OPTION
 from models import Job
 
@@ -42,6 +43,8 @@ def stage_job(
     ``None``.
     """
     options: dict[str, Any] = {LEDGER_OPTION: True}
+    if org_id is not None:
+        options[ORG_OPTION] = org_id  # scopes its websocket events
     message = actor.message_with_options(args=args, **options)
     values = {
         "id": uuid.UUID(message.message_id),

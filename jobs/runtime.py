@@ -8,7 +8,9 @@ from contextlib import contextmanager
 from dramatiq.middleware import CurrentMessage
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import events
 from core.broker import current_broker
+from core.job_events import job_event
 from core.ledger import Ledger
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
@@ -49,6 +51,11 @@ def report_progress(percent: int) -> None:
     message = CurrentMessage.get_current_message()
     if message is None:
         return
-    for middleware in current_broker().middleware:
+    broker = current_broker()
+    for middleware in broker.middleware:
         if isinstance(middleware, Ledger):
             middleware.set_progress(message, percent)
+    event = job_event(message, "running", progress=percent)
+    client = getattr(broker, "client", None)
+    if event is not None and client is not None:
+        client.publish(events.PREFIX + event[0], event[1])
