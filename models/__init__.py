@@ -10,26 +10,56 @@ from models.deal import STAGES, Deal
 from models.idempotency import IdempotencyKey
 from models.job import ACTIVE_STATUSES, JOB_STATUSES, Job
 from models.lead import LEAD_STATUSES, Lead
+from models.notification import (
+    CHANNELS,
+    URGENCIES,
+    Delivery,
+    Notification,
+    NotificationPreferences,
+    PushSubscription,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from models.org import ROLES, ApiKey, Organization, User
+from models.search import (
+    SEARCH_TYPES,
+    SearchDocument,
+    SearchLatency,
+    SearchQueryStat,
+    SearchTerm,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
     "ACTIVITY_KINDS",
+    "CHANNELS",
     "JOB_STATUSES",
     "LEAD_STATUSES",
     "ROLES",
+    "SEARCH_TYPES",
     "STAGES",
+    "URGENCIES",
     "Activity",
     "AnalyticsSnapshot",
-    "AuditEntry",
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Company",
     "Contact",
     "Deal",
+    "Delivery",
     "IdempotencyKey",
     "Job",
     "Lead",
+    "Notification",
+    "NotificationPreferences",
     "Organization",
+    "PushSubscription",
+    "SearchDocument",
+    "SearchLatency",
+    "SearchQueryStat",
+    "SearchTerm",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -42,6 +42,7 @@ def clone(tmp_path: Path) -> Iterator[Path]:
 def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_URL")}
+    env["SMTP_PORT"] = str(free_port())  # the local mail sink that make run starts
     env.pop("MAKEFLAGS", None)
     log = (clone / "run.log").open("wb")
     proc = subprocess.Popen(

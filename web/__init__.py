@@ -12,11 +12,27 @@ from werkzeug.routing import BaseConverter
 from core.redis import check_broker_policy, connect
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
-from web import analytics_api, cli, console, crud, errors, health, jobs_api, metrics, ops_api, ws
+from web import (
+    analytics_api,
+    cli,
+    console,
+    crud,
+    errors,
+    health,
+    jobs_api,
+    metrics,
+    notifications_api,
+    ops_api,
+    webhooks_api,
+    ws,
+)
 from web.auth import authenticate
 from web.body import parse_json_body
+from web.cache_api import bp as cache_bp
+from web.caching import init_app as init_cache
 from web.ext import Resources, close_db
 from web.resources import RESOURCES
+from web.search_api import bp as search_bp
 from web.spec import spec
 
 log = logging.getLogger(__name__)
@@ -46,8 +62,12 @@ def _api_blueprint() -> Blueprint:
         crud.register(api, resource)
     api.register_blueprint(jobs_api.bp)
     api.register_blueprint(analytics_api.bp)
+    api.register_blueprint(search_bp)
+    api.register_blueprint(cache_bp)
     api.register_blueprint(ops_api.bp)
     api.register_blueprint(ws.tickets)
+    api.register_blueprint(notifications_api.bp)
+    api.register_blueprint(webhooks_api.bp)
     return api
 
 
@@ -75,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         broker=broker,
         cache=connect(settings.cache_url),
     )
+    init_cache(app, settings, app.extensions["saleshub"].sessions)
     errors.register(app)
     metrics.install(app, app.extensions["saleshub"])
     ws.install(app, app.extensions["saleshub"])

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from core import analytics
+from core.cache_keys import DASHBOARD
 from web.auth import principal
+from web.caching import cached
 from web.ext import db
 from web.http import json_response
 from web.spec import spec
@@ -15,5 +17,6 @@ bp = Blueprint("analytics", __name__)
 
 @bp.get("/analytics/dashboard")
 @spec.validate(tags=["analytics"])
+@cached("dashboard", tags=lambda: [DASHBOARD])
 def dashboard() -> Response:
     return json_response(analytics.dashboard(db(), principal().org_id))

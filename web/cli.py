@@ -8,6 +8,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from core import seed as seeding
+from core.broker import get_actor
+from core.outbox import stage
 from models import Organization, User
 from models.db import session_scope
 from web.auth import mint_key
@@ -54,6 +56,15 @@ def seed(org_name: str, demo: bool, contacts: int) -> None:
     sizes = seeding.DEMO_SIZES if demo else seeding.sizes_for(contacts)
     added = seeding.seed(resources().settings, org_name, sizes, skip_if_present=demo, progress=True)
     click.echo(f"seeded {org_name}: {added}")
+    if not added:
+        return
+    # COPY bypasses the write hooks: have the workers rebuild the org's search index and
+    # dashboard, through the outbox like any other job.
+    with session_scope(resources().sessions) as session:
+        org_id = session.scalar(select(Organization.id).where(Organization.name == org_name))
+        for name in ("search.reindex", "analytics.rollup"):
+            stage(session, get_actor(name), job_type=name, org_id=org_id, args=(org_id,))
+    click.echo(f"staged search.reindex and analytics.rollup for {org_name}")
 
 
 def register(app: Flask) -> None:

@@ -9,11 +9,13 @@ from typing import Any
 from flask import Blueprint, Response, request
 from pydantic import BaseModel
 from spectree import Response as SpecResponse
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from core.cache_keys import detail_tags, list_tags
 from models import User
 from web.auth import principal
+from web.caching import cached
 from web.errors import ApiError, not_found
 from web.ext import db
 from web.http import json_response, row_to_dict
@@ -81,6 +83,16 @@ def _check_links(resource: Resource, values: dict[str, Any]) -> None:
             )
 
 
+def _record_changes(row: Any, changes: dict[str, tuple[Any, Any]]) -> None:
+    inspect(row).info["changes"] = changes
+
+
+def changes_of(row: Any) -> dict[str, tuple[Any, Any]]:
+    """What the current write changed on ``row``: field -> (old, new); for write hooks."""
+    changes: dict[str, tuple[Any, Any]] = inspect(row).info.get("changes", {})
+    return changes
+
+
 def _run_hooks(resource: Resource, row: Any, action: str) -> None:
     for hook in resource.on_write:
         hook(db(), principal().org_id, row, action)
@@ -91,9 +103,11 @@ def register(bp: Blueprint, resource: Resource) -> None:
     patch_model = update_model(resource.create)
     query_model = list_model(f"{resource.create.__name__}List", resource.sorts, resource.filters)
     tags = [resource.name]
+    table = resource.model.__tablename__
     base = f"/{resource.name}"
 
     @spec.validate(query=query_model, tags=tags)
+    @cached(f"{resource.name}.list", tags=lambda: list_tags(table))
     def list_items() -> Response:
         q = request.context.query  # type: ignore[attr-defined]
         model = resource.model
@@ -115,11 +129,13 @@ def register(bp: Blueprint, resource: Resource) -> None:
         row = resource.model(org_id=principal().org_id, **values)
         db().add(row)
         db().flush()
+        _record_changes(row, {k: (None, v) for k, v in values.items() if v is not None})
         _run_hooks(resource, row, "create")
         db().refresh(row)
         return json_response(row_to_dict(row), 201)
 
     @spec.validate(tags=tags)
+    @cached(f"{resource.name}.detail", tags=lambda item_id: detail_tags(table, item_id))
     def get_item(item_id: int) -> Response:
         return json_response(row_to_dict(_get(resource, item_id)))
 
@@ -130,9 +146,11 @@ def register(bp: Blueprint, resource: Resource) -> None:
         values = request.context.json.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         row = _get(resource, item_id)
         _check_links(resource, values)
+        old = {name: getattr(row, name) for name in values}
         for name, value in values.items():
             setattr(row, name, value)
         db().flush()
+        _record_changes(row, {k: (old[k], v) for k, v in values.items() if old[k] != v})
         _run_hooks(resource, row, "update")
         db().refresh(row)
         return json_response(row_to_dict(row))

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from core.backpressure import org_overload, platform_overload
@@ -78,9 +79,12 @@ def create_job() -> Response:
     if ROLE_RANK[who.role] < ROLE_RANK[job_type.role]:
         raise ApiError(403, f"starting {body.type} needs the {job_type.role} role")
     settings = resources().settings
-    overload = platform_overload(resources().broker, settings) or org_overload(
-        db(), who.org_id, settings
-    )
+    try:
+        overload = platform_overload(resources().broker, settings)
+    except RedisError:
+        # The broker is down: the job waits safely in the outbox, so take it.
+        overload = None
+    overload = overload or org_overload(db(), who.org_id, settings)
     if overload is not None:
         raise ApiError(
             overload.status, overload.message, headers={"Retry-After": str(overload.retry_after)}

@@ -16,8 +16,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from core import queues, stats
+from core.cache_stats import CacheCollector
 from web.ext import Resources
-
 
 
 class QueueCollector(Collector):
@@ -79,6 +79,9 @@ def install(app: Flask, res: Resources) -> None:
     """Give ``app`` its own registry, request timing and the ``/metrics`` route."""
     registry = CollectorRegistry()
     registry.register(QueueCollector(res))
+    cache = app.extensions.get("saleshub.cache")
+    if cache is not None:  # this process's cache counters
+        registry.register(CacheCollector(cache.stats))
     duration = Histogram(
         "saleshub_http_request_duration_seconds",
         "HTTP request duration (this process)",

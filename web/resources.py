@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.notify.events import deal_events, lead_events, mention_events
 from core.outbox import stage
 from jobs.analytics import rollup
+from jobs.notifications import emit
+from jobs.search import stage_index
 from models import Activity, Company, Contact, Deal, Lead
-from web.crud import Resource
+from web.crud import Resource, changes_of
 from web.schemas import (
     ActivityIn,
     CompanyIn,
@@ -41,6 +44,22 @@ def refresh_dashboard(session: Session, org_id: int, _row: Any, _action: str) ->
     )
 
 
+def notify(session: Session, org_id: int, row: Any, action: str) -> None:
+    """Emit the notification events a write causes (stage changes, assignments, mentions)."""
+    if action == "delete":
+        return
+    changes = changes_of(row)
+    if isinstance(row, Deal):
+        events = deal_events(row, changes)
+    elif isinstance(row, Lead):
+        events = lead_events(row, changes)
+    elif isinstance(row, Activity):
+        events = mention_events(session, row, changes)
+    else:
+        return
+    emit(session, events)
+
+
 RESOURCES = (
     Resource(
         name="companies",
@@ -48,6 +67,7 @@ RESOURCES = (
         create=CompanyIn,
         sorts=("created_at", "updated_at", "name"),
         filters={"owner_id": Id, "industry": Text(100), "country": Text(100), "domain": Text(253)},
+        on_write=(stage_index,),
     ),
     Resource(
         name="contacts",
@@ -56,6 +76,7 @@ RESOURCES = (
         sorts=("created_at", "updated_at", "first_name"),
         filters={"owner_id": Id, "company_id": Id, "email": Text(320)},
         links={"company_id": Company},
+        on_write=(stage_index,),
     ),
     Resource(
         name="deals",
@@ -64,7 +85,7 @@ RESOURCES = (
         sorts=("created_at", "updated_at", "title"),
         filters={"owner_id": Id, "stage": Stage, "company_id": Id, "contact_id": Id},
         links={"company_id": Company, "contact_id": Contact},
-        on_write=(refresh_dashboard,),
+        on_write=(refresh_dashboard, stage_index, notify),
     ),
     Resource(
         name="leads",
@@ -72,7 +93,7 @@ RESOURCES = (
         create=LeadIn,
         sorts=("created_at", "updated_at", "name"),
         filters={"owner_id": Id, "status": LeadStatus, "source": Text(100)},
-        on_write=(refresh_dashboard,),
+        on_write=(refresh_dashboard, stage_index, notify),
     ),
     Resource(
         name="activities",
@@ -89,6 +110,6 @@ RESOURCES = (
             "lead_id": Id,
         },
         links={"contact_id": Contact, "company_id": Company, "deal_id": Deal, "lead_id": Lead},
-        on_write=(refresh_dashboard,),
+        on_write=(refresh_dashboard, notify),
     ),
 )

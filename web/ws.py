@@ -9,6 +9,7 @@ flask-sock runs one handler thread per socket (gthread workers; FACTS.md sizes t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import secrets
@@ -23,6 +24,9 @@ from flask import Blueprint, Flask, Response, g, request
 from flask_sock import Sock
 
 from core import events, queues
+from core import search as search_index
+from core.notify.fanout import user_channel
+from jobs.notifications import PRESENCE_PREFIX
 from models import User
 from web.auth import Principal, authenticate, principal
 from web.errors import ApiError
@@ -34,6 +38,7 @@ TICKET_PREFIX = "saleshub:ws-ticket:"
 TICKET_TTL_S = 60
 SEND_QUEUE = 256
 OPS_SNAPSHOT_S = 2.0
+PRESENCE_TTL_S = 30
 
 tickets = Blueprint("ws_tickets", __name__)
 
@@ -51,7 +56,7 @@ class Client:
     """One socket's identity and outbound queue."""
 
     who: Principal
-    outbox: queue.Queue[bytes] = field(default_factory=lambda: queue.Queue(SEND_QUEUE))
+    outbox: queue.Queue[bytes | None] = field(default_factory=lambda: queue.Queue(SEND_QUEUE))
     channels: set[str] = field(default_factory=set)
     dropped: bool = False
 
@@ -64,6 +69,29 @@ class Client:
         except queue.Full:
             self.dropped = True
             log.warning("dropping slow websocket client of user %s", self.who.user_id)
+
+
+_wake = threading.local()
+
+
+class _WakingEvent(threading.Event):
+    """simple-websocket's "input arrived" event, which also wakes the socket's handler.
+
+    The handler thread sleeps on its outbound queue; simple-websocket's reader thread sets
+    this event when a frame (or the close) arrives, and the extra ``None`` in the queue
+    wakes the handler to read it. So the handler never polls: it costs nothing while
+    idle and forwards a frame as soon as the hub queues it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake: queue.Queue[bytes | None] | None = getattr(_wake, "queue", None)
+
+    def set(self) -> None:
+        super().set()
+        if self.wake is not None:
+            with contextlib.suppress(queue.Full):
+                self.wake.put_nowait(None)
 
 
 class Hub:
@@ -94,6 +122,8 @@ class Hub:
         self.start()
         with self.lock:
             self.clients.add(client)
+        with contextlib.suppress(redis.RedisError):
+            self.res.broker.set(f"{PRESENCE_PREFIX}{client.who.user_id}", 1, ex=PRESENCE_TTL_S)
 
     def remove(self, client: Client) -> None:
         with self.lock:
@@ -119,10 +149,23 @@ class Hub:
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)
                 threading.Event().wait(1.0)
 
+    def _presence(self) -> None:
+        """Mark connected users online (read by notification routing), for PRESENCE_TTL_S."""
+        with self.lock:
+            users = {c.who.user_id for c in self.clients if not c.dropped}
+        if not users:
+            return
+        pipe = self.res.broker.pipeline(transaction=False)
+        for uid in users:
+            pipe.set(f"{PRESENCE_PREFIX}{uid}", 1, ex=PRESENCE_TTL_S)
+        pipe.execute()
+
     def _snapshots(self) -> None:
         settings = self.res.settings
         while True:
             threading.Event().wait(OPS_SNAPSHOT_S)
+            with contextlib.suppress(redis.RedisError):
+                self._presence()
             with self.lock:
                 wanted = any("ops.queues" in c.channels for c in self.clients)
             if not wanted:
@@ -142,7 +185,9 @@ def allowed_channel(who: Principal, channel: str) -> str | None:
     """The scoped channel name ``who`` may subscribe to as ``channel``, or None."""
     if channel == "ops.queues":
         return channel if who.role == "operator" else None
-    if channel in {"jobs", "dashboard", "activity", "notifications"}:
+    if channel == "notifications":
+        return user_channel(who.org_id, who.user_id)
+    if channel in {"jobs", "dashboard", "activity"}:
         return events.org_channel(who.org_id, channel)
     return None
 
@@ -170,6 +215,22 @@ def _handshake_principal() -> Principal:
     return Principal(user_id=user.id, org_id=user.org_id, role=user.role)
 
 
+def _search(ws: Any, client: Client, q: Any, limit: Any) -> None:
+    """``{"op": "search", "q": …}``: live results as the user types, from the org's index."""
+    if not isinstance(q, str) or not q.strip() or len(q) > 200 or "\x00" in q:
+        ws.send(_error("search needs q: 1 to 200 characters").decode())
+        return
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 50:
+        ws.send(_error("limit must be 1 to 50").decode())
+        return
+    with resources().sessions() as session:
+        result = search_index.search(
+            session, client.who.org_id, q, limit=limit, user_id=client.who.user_id
+        )
+    data = {"q": q, "items": result.items, "took_ms": result.took_ms}
+    ws.send(orjson.dumps(events.frame("search", data, kind="search")).decode())
+
+
 def _error(message: str) -> bytes:
     return orjson.dumps(events.frame("error", {"message": message}, kind="error"))
 
@@ -178,7 +239,11 @@ def install(app: Flask, res: Resources) -> None:
     """Add ``/ws`` to ``app``."""
     hub = Hub(res)
     app.extensions["saleshub.hub"] = hub
-    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25, "max_message_size": 16_384}
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        "ping_interval": 25,
+        "max_message_size": 16_384,
+        "event_class": _WakingEvent,
+    }
     sock = Sock(app)
 
     @app.before_request
@@ -187,10 +252,13 @@ def install(app: Flask, res: Resources) -> None:
             _check_origin(res.settings.ws_allowed_origins)
             g.ws_principal = _handshake_principal()
             db().close()
+            # The socket's Server is built next, in this thread: its event wakes this queue.
+            g.ws_outbox = _wake.queue = queue.Queue(SEND_QUEUE)
 
     @sock.route("/ws")
     def websocket(ws: Any) -> None:
-        client = Client(who=g.ws_principal)
+        client = Client(who=g.ws_principal, outbox=g.ws_outbox)
+        _wake.queue = None
         hub.add(client)
         try:
             _serve(ws, client)
@@ -199,18 +267,22 @@ def install(app: Flask, res: Resources) -> None:
 
     def _serve(ws: Any, client: Client) -> None:
         ws.send(orjson.dumps(events.frame("hello", {"role": client.who.role}, kind="hello")))
-        while not client.dropped:
-            while True:  # flush what the hub queued
+        while not client.dropped and ws.connected:
+            try:
+                item = client.outbox.get(timeout=30)
+            except queue.Empty:
+                continue
+            while item is not None or not client.outbox.empty():
+                if item is not None:
+                    ws.send(item.decode())
                 try:
-                    data = client.outbox.get_nowait()
+                    item = client.outbox.get_nowait()
                 except queue.Empty:
                     break
-                ws.send(data.decode())
-            raw = ws.receive(timeout=0.05)
-            if raw is None:
-                continue
-            _handle(ws, client, raw)
-        ws.close(reason=1008, message="too slow: send queue overflowed")
+            while (raw := ws.receive(timeout=0)) is not None:
+                _handle(ws, client, raw)
+        if client.dropped:
+            ws.close(reason=1008, message="too slow: send queue overflowed")
 
     def _handle(ws: Any, client: Client, raw: str | bytes) -> None:
         try:
@@ -231,6 +303,8 @@ def install(app: Flask, res: Resources) -> None:
                 client.channels.discard(scoped)
             ack = events.frame(name, {"op": op, "ok": True}, kind="ack")
             ws.send(orjson.dumps(ack).decode())
+        elif op == "search":
+            _search(ws, client, msg.get("q"), msg.get("limit", 10))
         elif op == "ping":
             ws.send(orjson.dumps(events.frame("", {}, kind="pong")).decode())
         else:

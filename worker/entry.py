@@ -6,13 +6,24 @@ Run as ``dramatiq worker.entry:setup``; the CLI calls ``setup`` in each worker p
 from __future__ import annotations
 
 import jobs.analytics
+import jobs.cache
 import jobs.maintenance
+import jobs.notifications
+import jobs.notify_channels
+import jobs.search
 from core.broker import configure
 from core.settings import Settings
 from jobs import runtime
 from worker.logs import setup_logging
 
-JOB_MODULES = (jobs.analytics, jobs.maintenance)
+JOB_MODULES = (
+    jobs.analytics,
+    jobs.cache,
+    jobs.maintenance,
+    jobs.notifications,
+    jobs.notify_channels,
+    jobs.search,
+)
 
 
 def setup() -> None:
@@ -20,4 +31,5 @@ def setup() -> None:
     settings = Settings.from_env()
     setup_logging(settings)
     configure(settings)
-    runtime.init(settings)
+    # Commits made by jobs (the rollup) invalidate the cached answers they change.
+    runtime.init(settings, jobs.cache.tracked_sessions(settings))

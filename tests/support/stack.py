@@ -165,3 +165,28 @@ class RelayThread:
     def __exit__(self, *exc: object) -> None:
         self.relay.stop()
         self.thread.join(15)
+
+
+class ServeApp:
+    """The Flask app on a real threaded server on 127.0.0.1 (websockets need one)."""
+
+    def __init__(self, app: Any) -> None:
+        from werkzeug.serving import make_server
+
+        self.port = free_port()
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+
+    def __enter__(self) -> ServeApp:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,14 +16,13 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.serving import make_server
 
 import tests.support.actors  # noqa: F401 - declares test.effect
 from core.broker import configure, get_actor
 from core.settings import Settings
 from models import Job
 from tests.support.factories import Tenant
-from tests.support.stack import ROOT, free_port, wait_for
+from tests.support.stack import ROOT, ServeApp, wait_for
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = (
@@ -43,11 +41,8 @@ CHROMIUM_FLAGS = (
 
 @pytest.fixture
 def base_url(app: Flask) -> Iterator[str]:
-    port = free_port()
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    srv.shutdown()
+    with ServeApp(app) as served:
+        yield served.http
 
 
 @pytest.fixture
@@ -61,6 +56,14 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     drv = webdriver.Chrome(service=Service(driver), options=opts)
     yield drv
     drv.quit()
+
+
+def _text(browser: WebDriver, selector: str) -> str | None:
+    """The text of the element ``selector`` now, or None if there is none."""
+    text: str | None = browser.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", selector
+    )
+    return text
 
 
 def test_console_renders_moves_and_retries(
@@ -83,21 +86,24 @@ def test_console_renders_moves_and_retries(
     browser.find_element(By.ID, "key").send_keys(tenant.operator)
     browser.find_element(By.CSS_SELECTOR, "#signin button").click()
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#queues tr[data-queue=bulk]"), 10)
-    wait_for(lambda: "live" in browser.find_element(By.ID, "status").text, 10)
+    wait_for(lambda: "live" in (_text(browser, "#status") or ""), 10)
 
     for i in range(7):
         broker.enqueue(effect.message(f"q{i}").copy(queue_name="bulk"))
     bulk_cell = "#queues tr[data-queue=bulk] td.ready"
-    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, bulk_cell).text == "7", 10)
+    wait_for(lambda: _text(browser, bulk_cell) == "7", 10)
     last = browser.execute_script("const d = window.opsChart.data; return d[3][d[3].length - 1];")
     assert last == 7  # the depth chart moved with the queue
 
-    row = f"#dead tr[data-message='{dead.message_id}']"
-    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, row), 10)
+    row = f'#dead tr[data-message="{dead.message_id}"]'
+    wait_for(lambda: _text(browser, row) is not None, 10)
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "ops-console.png"))
-    browser.find_element(By.CSS_SELECTOR, f"{row} button[data-action=retry]").click()
-    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, row), 10)
+    # The tables re-render every few seconds: query and click in one script, never holding
+    # an element reference across a re-render.
+    retry = f"{row} button[data-action=retry]"
+    browser.execute_script("document.querySelector(arguments[0]).click()", retry)
+    wait_for(lambda: _text(browser, row) is None, 10)
     with sessions() as s:
         job = s.get(Job, uuid.UUID(dead.message_id))
         assert job is not None and job.status == "queued"  # handed to the relay

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 
 import pytest
@@ -15,7 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.serving import make_server
 
 import tests.support.actors  # noqa: F401 - declares test.effect
 from core.broker import configure, get_actor
@@ -25,7 +23,7 @@ from models import AuditEntry, Job
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.factories import Tenant
-from tests.support.stack import free_port
+from tests.support.stack import ServeApp
 
 N_READY, M_DELAYED, K_IN_FLIGHT, D_DEAD = 5, 3, 2, 4
 
@@ -93,19 +91,14 @@ def test_api_cli_and_prometheus_agree(
         assert re.search(rf'^saleshub_queue_{name}{{queue="default"}} {value}\.0$', text, re.M)
     assert "saleshub_http_request_duration_seconds_bucket" in text
 
-    port = free_port()
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
+    with ServeApp(app) as served:
         ws = websocket.create_connection(
-            f"ws://127.0.0.1:{port}/ws", header=[f"Authorization: Bearer {tenant.operator}"]
+            served.ws, header=[f"Authorization: Bearer {tenant.operator}"]
         )
         ws.recv()  # hello
         ws.send(json.dumps({"op": "subscribe", "channel": "ops.queues"}))
         frames = [json.loads(ws.recv()) for _ in range(2)]  # the ack, then a snapshot
         ws.close()
-    finally:
-        srv.shutdown()
     live = _default(frames[1]["data"])
     assert (live["ready"], live["delayed"], live["in_flight"], live["dead"]) == (
         N_READY,

@@ -13,23 +13,19 @@ import redis
 import websocket
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from core import events
+from core.broker import QUEUES
 from core.settings import Settings
 from tests.conftest import auth
 from tests.support.factories import Tenant
-from tests.support.stack import free_port
+from tests.support.stack import ServeApp, wait_for
 
 
 @pytest.fixture
 def server(app: Flask) -> Iterator[str]:
-    port = free_port()
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"ws://127.0.0.1:{port}/ws"
-    srv.shutdown()
+    with ServeApp(app) as served:
+        yield served.ws
 
 
 def _connect(url: str, key: str | None = None, **kw: Any) -> websocket.WebSocket:
@@ -101,7 +97,7 @@ def test_subscriptions_are_authorized_per_role_and_org(
     assert _send(operator, op="subscribe", channel="ops.queues")["type"] == "ack"
     snap = _recv_until(operator, "event", timeout=6)
     assert snap["channel"] == "ops.queues"
-    assert {q["name"] for q in snap["data"]["queues"]} == {"critical", "default", "bulk"}
+    assert {q["name"] for q in snap["data"]["queues"]} == set(QUEUES)
     for ws in (member, other, operator):
         ws.close()
 
@@ -139,11 +135,37 @@ def test_a_slow_client_is_dropped_and_others_keep_receiving(
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    for i in range(1500):  # ~30 MB: more than the slow client's socket buffers hold
-        events.publish(client, channel, {"n": i, "blob": blob})
+    # ~30 MB in all: far more than the slow client's socket buffers hold. Published in
+    # steps the fast client keeps up with, so only the client that never reads falls behind.
+    for step in range(15):
+        for i in range(step * 100, step * 100 + 100):
+            events.publish(client, channel, {"n": i, "blob": blob})
+        wait_for(lambda step=step: len(received) >= step * 100 + 100, timeout=30)
     reader.join(30)
     assert len(received) == 1500  # the fast client got everything
     hub = app.extensions["saleshub.hub"]
     assert any(c.dropped for c in list(hub.clients)) or len(hub.clients) == 1
     fast.close()
     slow.close()
+
+
+def test_search_as_you_type_over_the_socket(
+    server: str, client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: Any
+) -> None:
+    from core import search
+
+    for t, name in ((tenant, "Zebulon Industries"), (other_tenant, "Zebulon Secret")):
+        client.post("/api/v1/companies", json={"name": name}, headers=auth(t.member))
+    with sessions() as s:
+        for t in (tenant, other_tenant):
+            search.reindex_org(s, t.org_id)
+    ws = _connect(server, tenant.member)
+    got = _send(ws, op="search", q="zebu")
+    assert got["type"] == "search" and got["data"]["q"] == "zebu"
+    assert [i["title"] for i in got["data"]["items"]] == ["Zebulon Industries"]
+    assert _send(ws, op="search", q="zebulon industires")["data"]["items"][0]["title"] == (
+        "Zebulon Industries"
+    )  # a typo is forgiven
+    for bad in ({"q": ""}, {"q": "x" * 201}, {"q": 5}, {"q": "ok", "limit": 0}):
+        assert _send(ws, op="search", **bad)["type"] == "error"
+    ws.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -11,21 +10,17 @@ import websocket
 from dramatiq.brokers.redis import RedisBroker
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from core.settings import Settings
 from tests.conftest import auth
 from tests.support.factories import Tenant
-from tests.support.stack import RelayThread, WorkerProcess, free_port
+from tests.support.stack import RelayThread, ServeApp, WorkerProcess
 
 
 @pytest.fixture
 def ws_url(app: Flask) -> Iterator[str]:
-    port = free_port()
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"ws://127.0.0.1:{port}/ws"
-    srv.shutdown()
+    with ServeApp(app) as served:
+        yield served.ws
 
 
 def _subscribe(url: str, key: str) -> websocket.WebSocket:

@@ -1,0 +1,159 @@
+"""Cache analytics: counters per namespace and a lookup-latency histogram.
+
+Each process counts in memory (no Redis write on the hit path) and adds its counts to one
+Redis hash at most once per ``flush_s``, so ``GET /api/v1/cache/stats`` sees every
+process. A process also keeps its own running totals for Prometheus.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import redis
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
+EVENTS = (
+    "hits",
+    "misses",
+    "stale",
+    "early_refreshes",
+    "lock_waits",
+    "errors",
+    "bypassed",
+    "computations",
+    "stores",
+    "dropped_stale_writes",
+    "bytes_stored",
+    "bytes_saved",
+)
+# Upper bounds (ms) of the lookup-latency buckets; the last one is +Inf.
+BUCKETS_MS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 100.0)
+
+
+def _bucket(ms: float) -> str:
+    for bound in BUCKETS_MS:
+        if ms <= bound:
+            return str(bound)
+    return "+Inf"
+
+
+class Stats:
+    """Counters of one process, flushed into the hash ``key``.
+
+    Parameters:
+      key: the Redis hash shared by every process.
+      flush_s: how often counts are added to it.
+    """
+
+    def __init__(self, key: str, *, flush_s: float = 1.0) -> None:
+        self.key = key
+        self.flush_s = flush_s
+        self._lock = threading.Lock()
+        self._pending: Counter[str] = Counter()
+        self.totals: Counter[str] = Counter()
+        self._last_flush = time.monotonic()
+
+    def incr(self, namespace: str, event: str, n: int = 1) -> None:
+        """Count ``n`` ``event`` in ``namespace``."""
+        field = f"{event}|{namespace}"
+        with self._lock:
+            self._pending[field] += n
+            self.totals[field] += n
+
+    def observe(self, seconds: float) -> None:
+        """Record one lookup's latency."""
+        field = f"latency_ms|{_bucket(seconds * 1000)}"
+        with self._lock:
+            self._pending[field] += 1
+            self.totals[field] += 1
+
+    def due(self) -> bool:
+        """Whether a flush is due."""
+        return time.monotonic() - self._last_flush >= self.flush_s
+
+    def flush(self, client: redis.Redis) -> None:
+        """Add the pending counts to Redis; on failure they wait for the next flush."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+            self._last_flush = time.monotonic()
+        if not pending:
+            return
+        try:
+            pipe = client.pipeline(transaction=False)
+            for field, n in pending.items():
+                pipe.hincrby(self.key, field, n)
+            pipe.execute()
+        except redis.RedisError:
+            with self._lock:
+                self._pending.update(pending)
+            raise
+
+    def read(self, client: redis.Redis) -> dict[str, Any]:
+        """Every process's counts: per namespace, totals, hit rate and the histogram."""
+        raw: dict[bytes, bytes] = client.hgetall(self.key)  # type: ignore[assignment]
+        return summarize({k.decode(): int(v) for k, v in raw.items()})
+
+
+def summarize(fields: dict[str, int]) -> dict[str, Any]:
+    """Turn ``event|namespace`` counters into the stats document."""
+    per_ns: dict[str, Counter[str]] = {}
+    histogram: Counter[str] = Counter()
+    for field, n in fields.items():
+        event, _, ns = field.partition("|")
+        if event == "latency_ms":
+            histogram[ns] += n
+        else:
+            per_ns.setdefault(ns, Counter())[event] += n
+    totals: Counter[str] = Counter()
+    for counts in per_ns.values():
+        totals.update(counts)
+
+    def doc(c: Counter[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {e: c.get(e, 0) for e in EVENTS}
+        served = c["hits"] + c["stale"] + c["misses"]
+        out["hit_rate"] = round((c["hits"] + c["stale"]) / served, 4) if served else None
+        return out
+
+    bounds = [*map(str, BUCKETS_MS), "+Inf"]
+    return {
+        **doc(totals),
+        "namespaces": {ns: doc(c) for ns, c in sorted(per_ns.items())},
+        "latency_ms": {"buckets": {b: histogram.get(b, 0) for b in bounds}},
+    }
+
+
+class CacheCollector:
+    """A Prometheus collector of one process's cache counters (register it where /metrics is).
+
+    Parameters:
+      stats: the process's :class:`Stats`.
+    """
+
+    def __init__(self, stats: Stats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Any]:
+        with self.stats._lock:
+            totals = dict(self.stats.totals)
+        events = CounterMetricFamily(
+            "saleshub_cache_events", "Cache events by namespace", labels=["namespace", "event"]
+        )
+        cumulative, count = [], 0
+        for field, n in sorted(totals.items()):
+            event, _, ns = field.partition("|")
+            if event != "latency_ms":
+                events.add_metric([ns, event], n)
+        for bound in [*map(str, BUCKETS_MS), "+Inf"]:
+            count += totals.get(f"latency_ms|{bound}", 0)
+            cumulative.append((bound if bound == "+Inf" else str(float(bound) / 1000), count))
+        yield events
+        yield HistogramMetricFamily(
+            "saleshub_cache_lookup_seconds",
+            "Cache lookup latency",
+            buckets=cumulative,
+            sum_value=None,
+        )

@@ -1,0 +1,1 @@
+"""Notifications: events, routing, and the channels that deliver them."""

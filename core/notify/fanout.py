@@ -1,0 +1,246 @@
+"""Fan-out: resolve an event's recipients in batches, route each, record and stage deliveries.
+
+Each batch is one transaction: notifications are inserted with ON CONFLICT DO NOTHING on
+(user, event key), so a re-run (retried trigger, redelivered message) adds nothing, and only
+newly inserted notifications get deliveries. Live in-app frames are returned to be published
+after the commit, so no client hears of a row it cannot read yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from dramatiq import Actor
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core import events as ws_events
+from core.notify.events import Event
+from core.notify.routing import Preferences, route
+from core.outbox import stage
+from core.settings import Settings
+from models import Delivery, Notification, NotificationPreferences, PushSubscription, User
+
+BATCH = 500
+
+
+def user_channel(org_id: int, user_id: int) -> str:
+    """The websocket channel of one user's notifications."""
+    return ws_events.org_channel(org_id, f"user:{user_id}:notifications")
+
+
+@dataclass
+class Senders:
+    """The actors deliveries are staged for (kept apart so core needs no jobs import).
+
+    Parameters:
+      email: stages ``notifications.email(delivery_id)``.
+      push: stages ``notifications.push(delivery_id)``, if push is wired.
+    """
+
+    email: Actor[Any, Any]
+    push: Actor[Any, Any] | None = None
+
+
+@dataclass
+class FanoutResult:
+    """What a fan-out did."""
+
+    notified: int = 0
+    live: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def recipient_batches(session: Session, event: Event, size: int = BATCH) -> Iterator[list[Any]]:
+    """The event's recipients (always within its org), ``size`` at a time, by user id."""
+    conditions = []
+    if event.users:
+        conditions.append(User.id.in_(event.users))
+    if event.roles:
+        conditions.append(User.role.in_(event.roles))
+    if not conditions and not event.everyone:
+        return
+    stmt = select(User.id, User.email).where(User.org_id == event.org_id)
+    if not event.everyone:
+        stmt = stmt.where(or_(*conditions))
+    last = 0
+    while True:
+        rows = session.execute(stmt.where(User.id > last).order_by(User.id).limit(size)).all()
+        if not rows:
+            return
+        yield list(rows)
+        last = rows[-1].id
+
+
+def digest_time(now: datetime, window_s: int) -> datetime:
+    """The end of the digest window containing ``now``."""
+    end = (int(now.timestamp()) // window_s + 1) * window_s
+    return datetime.fromtimestamp(end, tz=UTC)
+
+
+def fanout_batch(
+    session: Session,
+    event: Event,
+    users: list[Any],
+    *,
+    settings: Settings,
+    senders: Senders,
+    online: set[int],
+    now: datetime,
+) -> FanoutResult:
+    """Route and record ``event`` for one batch of users (in the caller's transaction)."""
+    ids = [u.id for u in users]
+    prefs = {
+        p.user_id: Preferences.from_dict(p.data)
+        for p in session.scalars(
+            select(NotificationPreferences).where(NotificationPreferences.user_id.in_(ids))
+        )
+    }
+    with_push = set(
+        session.scalars(select(PushSubscription.user_id).where(PushSubscription.user_id.in_(ids)))
+    )
+    throttled: set[int] = set()
+    if event.throttle_key:
+        since = now - timedelta(seconds=settings.throttle_window_s)
+        throttled = set(
+            session.scalars(
+                select(Notification.user_id).where(
+                    Notification.user_id.in_(ids),
+                    Notification.data["throttle_key"].astext == event.throttle_key,
+                    Notification.created_at >= since,
+                )
+            )
+        )
+    digest_at = digest_time(now, settings.digest_window_s)
+    escalation = timedelta(minutes=settings.escalation_minutes)
+    plans = {
+        uid: route(
+            category=event.category,
+            urgency=event.urgency,
+            prefs=prefs.get(uid, Preferences()),
+            has_push=uid in with_push,
+            online=uid in online,
+            throttled=uid in throttled,
+            now=now,
+            escalation=escalation,
+            digest_at=digest_at,
+        )
+        for uid in ids
+    }
+    data = {**event.data, "throttle_key": event.throttle_key}
+    rows = [
+        {
+            "org_id": event.org_id,
+            "user_id": uid,
+            "event_key": event.key,
+            "category": event.category,
+            "urgency": event.urgency,
+            "title": event.title,
+            "body": event.body,
+            "data": data,
+            "routing": [
+                {"channel": d.channel, "action": d.action, "rule": d.rule} for d in plans[uid]
+            ],
+        }
+        for uid in ids
+    ]
+    created = session.execute(
+        insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="uq_notifications_user_event")
+        .returning(Notification.id, Notification.user_id, Notification.created_at)
+    ).all()
+    result = FanoutResult(notified=len(created))
+    deliveries = []
+    for nid, uid, created_at in created:
+        for d in plans[uid]:
+            status = {"skip": "skipped", "now": "pending", "later": "pending", "digest": "pending"}[
+                d.action
+            ]
+            if d.channel == "in_app" and d.action == "now":
+                status = "sent"
+            deliveries.append(
+                {
+                    "notification_id": nid,
+                    "user_id": uid,
+                    "channel": d.channel,
+                    "status": status,
+                    "reason": d.rule if d.action != "now" or d.channel == "in_app" else None,
+                    "send_after": d.send_after,
+                }
+            )
+        live = any(d.channel == "in_app" and "live" in d.rule for d in plans[uid])
+        if live:
+            note = {
+                "id": nid,
+                "title": event.title,
+                "body": event.body,
+                "category": event.category,
+                "urgency": event.urgency,
+                "read_at": None,
+                "created_at": created_at.isoformat(),
+            }
+            channel = user_channel(event.org_id, uid)
+            result.live.append((channel, orjson.dumps(ws_events.frame("notifications", note))))
+    if not deliveries:
+        return result
+    staged = session.execute(
+        insert(Delivery)
+        .values(deliveries)
+        .on_conflict_do_nothing(constraint="uq_deliveries_notification_channel")
+        .returning(Delivery.id, Delivery.channel, Delivery.status, Delivery.send_after)
+    ).all()
+    for did, channel, status, send_after in staged:
+        if status != "pending" or send_after is not None:
+            continue  # skipped, or due later (the ``notifications.due`` sweep stages it)
+        if channel == "email":
+            stage(
+                session,
+                senders.email,
+                job_type="notifications.email",
+                org_id=event.org_id,
+                args=(did,),
+            )
+        elif channel == "push" and senders.push is not None:
+            stage(
+                session,
+                senders.push,
+                job_type="notifications.push",
+                org_id=event.org_id,
+                args=(did,),
+            )
+    return result
+
+
+def fanout(
+    sessions: Callable[[], Any],
+    event: Event,
+    *,
+    settings: Settings,
+    senders: Senders,
+    online: Callable[[list[int]], set[int]],
+    publish: Callable[[list[tuple[str, bytes]]], None],
+    now: datetime | None = None,
+) -> int:
+    """Fan ``event`` out batch by batch, one transaction each; return how many were notified."""
+    total = 0
+    with sessions() as reader:
+        batches = list(recipient_batches(reader, event))
+    for users in batches:
+        with sessions() as session, session.begin():
+            result = fanout_batch(
+                session,
+                event,
+                users,
+                settings=settings,
+                senders=senders,
+                online=online([u.id for u in users]),
+                now=now or datetime.now(UTC),
+            )
+        publish(result.live)
+        total += result.notified
+    return total

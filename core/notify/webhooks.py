@@ -1,0 +1,300 @@
+"""Webhooks: org endpoints, signed deliveries (Standard Webhooks), retries on Svix's schedule.
+
+Each (endpoint, event key) is one ``webhook_deliveries`` row, so an event emitted twice is
+delivered once. One job makes one attempt, under a row lock, and records it; a failed
+attempt sets ``next_attempt_at`` from :data:`RETRY_SCHEDULE_S`, and :func:`due` (a periodic
+job) stages the next one. An endpoint failing for :data:`DISABLE_AFTER` is disabled.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dramatiq import Actor
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from standardwebhooks import Webhook
+
+from core.broker import get_actor
+from core.notify.ssrf import RefusedUrl, check_url, safe_post
+from core.outbox import stage
+from core.settings import Settings
+from models import WebhookDelivery, WebhookEndpoint
+
+ACTOR = "notifications.webhook"
+ALL_EVENTS = "*"
+# Svix's schedule: the first attempt at once, then each delay after the previous failure.
+RETRY_SCHEDULE_S = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+DISABLE_AFTER = timedelta(days=5)
+# A due delivery whose job vanished (a dead worker's, say) is staged again after this.
+RESTAGE_S = 300
+DUE_BATCH = 1000
+USER_AGENT = "SalesHub-Webhooks/1"
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 24 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def register(
+    session: Session, org_id: int, url: str, events: list[str], settings: Settings
+) -> tuple[WebhookEndpoint, str]:
+    """Add an endpoint (its URL SSRF-checked); return it and its secret, to be shown once."""
+    check_url(url, settings.webhook_allowed_hosts)
+    secret = new_secret()
+    endpoint = WebhookEndpoint(
+        org_id=org_id, url=url, events=sorted(set(events)), secret=secret, enabled=True
+    )
+    session.add(endpoint)
+    session.flush()
+    return endpoint, secret
+
+
+def _stage(
+    session: Session,
+    actor: Actor[Any, Any],
+    delivery_id: int,
+    attempts: int,
+    org_id: int,
+    now: datetime,
+) -> bool:
+    # One job per attempt (per RESTAGE_S window): a second staging is a no-op.
+    window = int(now.timestamp()) // RESTAGE_S
+    staged = stage(
+        session,
+        actor,
+        job_type=ACTOR,
+        org_id=org_id,
+        args=(delivery_id, attempts),
+        dedupe_key=f"webhook:{delivery_id}:{attempts}:{window}",
+    )
+    return staged is not None
+
+
+def emit(
+    session: Session,
+    *,
+    org_id: int,
+    event_key: str,
+    event_type: str,
+    payload: dict[str, Any],
+    now: datetime | None = None,
+    actor: Actor[Any, Any] | None = None,
+) -> list[int]:
+    """Record one delivery per enabled endpoint of the org subscribed to ``event_type``.
+
+    Idempotent on (endpoint, ``event_key``); stages a ``notifications.webhook`` job per new
+    delivery in the caller's transaction. Returns the new deliveries' ids.
+    """
+    endpoints = session.scalars(
+        select(WebhookEndpoint.id).where(
+            WebhookEndpoint.org_id == org_id,
+            WebhookEndpoint.enabled.is_(True),
+            or_(
+                WebhookEndpoint.events.any_() == event_type,
+                WebhookEndpoint.events.any_() == ALL_EVENTS,
+            ),
+        )
+    ).all()
+    if not endpoints:
+        return []
+    when = now or datetime.now(UTC)
+    rows = [
+        {
+            "endpoint_id": endpoint_id,
+            "event_key": event_key,
+            "event_type": event_type,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": when,
+        }
+        for endpoint_id in endpoints
+    ]
+    created = session.scalars(
+        insert(WebhookDelivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["endpoint_id", "event_key"])
+        .returning(WebhookDelivery.id)
+    ).all()
+    sender = actor or get_actor(ACTOR)
+    for delivery_id in created:
+        _stage(session, sender, delivery_id, 0, org_id, when)
+    return list(created)
+
+
+def message_id(org_id: int, event_key: str) -> str:
+    """The ``webhook-id``: the same for every attempt of an event, so receivers can dedupe."""
+    return "msg_" + hashlib.sha256(f"{org_id}:{event_key}".encode()).hexdigest()[:32]
+
+
+def signed_request(
+    endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one attempt, signed per Standard Webhooks."""
+    body = json.dumps(
+        {"type": delivery.event_type, "timestamp": now.isoformat(), "data": delivery.payload},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    msg_id = message_id(endpoint.org_id, delivery.event_key)
+    signature = Webhook(endpoint.secret).sign(msg_id, now, body)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
+    return body.encode(), headers
+
+
+def _disable(session: Session, endpoint_id: int, since: datetime, now: datetime) -> None:
+    session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id)
+        .values(enabled=False, disabled_reason=f"failing since {since.isoformat()}")
+    )
+    # Deliveries in flight hold their row lock: skip them, they see the endpoint disabled.
+    pending = (
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(pending.scalar_subquery()))
+        .values(
+            status="skipped", last_error="endpoint disabled", next_attempt_at=None, updated_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _attempt(
+    endpoint: WebhookEndpoint, delivery: WebhookDelivery, settings: Settings, now: datetime
+) -> str | None:
+    """POST one attempt; record its status on ``delivery``; return the error, if any."""
+    body, headers = signed_request(endpoint, delivery, now)
+    delivery.attempts += 1
+    delivery.response_status = None
+    try:
+        resp = safe_post(
+            endpoint.url,
+            body,
+            headers,
+            timeout=settings.webhook_timeout_s,
+            allowed_hosts=settings.webhook_allowed_hosts,
+        )
+    except (RefusedUrl, OSError, http.client.HTTPException) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    delivery.response_status = resp.status
+    if 200 <= resp.status < 300:
+        return None
+    snippet = resp.body[:500].decode("utf-8", "replace").strip()
+    return f"HTTP {resp.status}: {snippet}" if snippet else f"HTTP {resp.status}"
+
+
+def deliver(
+    session: Session,
+    delivery_id: int,
+    settings: Settings,
+    now: datetime,
+    *,
+    attempt: int | None = None,
+) -> dict[str, Any] | None:
+    """Make one attempt of a due delivery and record it; ``None`` if there is nothing to do.
+
+    The row is locked for the attempt (``SKIP LOCKED``): a duplicate job running meanwhile
+    does nothing, and one running later finds it delivered, or (``attempt``, the attempt
+    number its job was staged for, or else ``now``) finds its attempt already made.
+    """
+    delivery = session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .with_for_update(skip_locked=True)
+    ).one_or_none()
+    if delivery is None or delivery.status != "pending":
+        return None
+    if attempt is not None and attempt != delivery.attempts:
+        return None
+    if attempt is None and delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+        return None
+    # Not locked: a slow endpoint must not serialize its deliveries.
+    endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
+    delivery.updated_at = now
+    error = (
+        "endpoint disabled" if not endpoint.enabled else _attempt(endpoint, delivery, settings, now)
+    )
+    if error is None:
+        delivery.status, delivery.last_error, delivery.next_attempt_at = "delivered", None, None
+        session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint.id)
+            .values(failing_since=None)
+            .execution_options(synchronize_session=False)
+        )
+        return _outcome(delivery, enabled=True)
+    delivery.last_error = error
+    if not endpoint.enabled:
+        delivery.status, delivery.next_attempt_at = "skipped", None
+        return _outcome(delivery, enabled=False)
+    row = session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint.id)
+        .values(failing_since=func.coalesce(WebhookEndpoint.failing_since, now))
+        .returning(WebhookEndpoint.failing_since, WebhookEndpoint.enabled)
+        .execution_options(synchronize_session=False)
+    ).one()
+    since: datetime = row.failing_since  # never NULL after the COALESCE
+    enabled: bool = row.enabled
+    scale = settings.webhook_retry_scale
+    if delivery.attempts < len(RETRY_SCHEDULE_S) and enabled:
+        delay = timedelta(seconds=RETRY_SCHEDULE_S[delivery.attempts] * scale)
+        delivery.next_attempt_at = now + delay
+    else:
+        # Out of attempts, or the endpoint was disabled while this attempt was in flight.
+        delivery.status, delivery.next_attempt_at = "failed", None
+    if enabled and now - since >= DISABLE_AFTER * scale:
+        delivery.status, delivery.next_attempt_at = "failed", None
+        session.flush()
+        _disable(session, endpoint.id, since, now)
+        enabled = False
+    return _outcome(delivery, enabled=enabled)
+
+
+def _outcome(delivery: WebhookDelivery, *, enabled: bool) -> dict[str, Any]:
+    return {
+        "delivery_id": delivery.id,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "response_status": delivery.response_status,
+        "endpoint_enabled": enabled,
+    }
+
+
+def due(
+    session: Session, now: datetime, *, actor: Actor[Any, Any] | None = None, limit: int = DUE_BATCH
+) -> int:
+    """Stage a job for every pending delivery whose next attempt is due; return how many."""
+    rows = session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookEndpoint.org_id)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            WebhookEndpoint.enabled.is_(True),
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+    ).all()
+    sender = actor or get_actor(ACTOR)
+    return sum(_stage(session, sender, r.id, r.attempts, r.org_id, now) for r in rows)

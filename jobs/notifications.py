@@ -1,0 +1,169 @@
+"""Notification jobs: fan-out, email, the deferred-delivery sweep, digests, due tasks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from dramatiq.middleware import CurrentMessage
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import events as ws_events
+from core.broker import actor, current_broker, get_actor
+from core.notify import email as mail
+from core.notify import webhooks
+from core.notify.events import Event, task_due_event
+from core.notify.fanout import Senders, fanout
+from core.outbox import stage
+from jobs.runtime import current_settings, session_factory, session_scope
+from models import Activity
+
+PRESENCE_PREFIX = "saleshub:presence:"
+_mailer: mail.Mailer | None = None
+
+
+def _get_mailer() -> mail.Mailer:
+    global _mailer
+    if _mailer is None:
+        _mailer = mail.Mailer(current_settings())
+    return _mailer
+
+
+def emit(session: Session, events: list[Event]) -> None:
+    """Stage one fan-out per event in ``session``'s transaction (once per event key)."""
+    for event in events:
+        stage(
+            session,
+            fanout_event,
+            job_type="notifications.fanout",
+            org_id=event.org_id,
+            args=(event.as_json(),),
+            dedupe_key=f"notify:{event.key}",
+        )
+
+
+def _online(user_ids: list[int]) -> set[int]:
+    client = current_broker().client  # type: ignore[attr-defined]
+    flags = client.mget([f"{PRESENCE_PREFIX}{u}" for u in user_ids]) if user_ids else []
+    return {u for u, flag in zip(user_ids, flags, strict=True) if flag}
+
+
+def _publish(frames: list[tuple[str, bytes]]) -> None:
+    if not frames:
+        return
+    pipe = current_broker().client.pipeline(transaction=False)  # type: ignore[attr-defined]
+    for channel, data in frames:
+        pipe.publish(ws_events.PREFIX + channel, data)
+    pipe.execute()
+
+
+def _senders() -> Senders:
+    try:
+        push = get_actor("notifications.push")
+    except KeyError:
+        push = None
+    return Senders(email=send_email, push=push)
+
+
+@actor(actor_name="notifications.fanout", queue_name="default", max_retries=5, time_limit=600_000)
+def fanout_event(event: dict[str, Any]) -> dict[str, int]:
+    """Route an event to each recipient (in batches) and to its org's webhooks."""
+    parsed = Event.from_json(event)
+    with session_scope() as session:  # once per event (idempotent on the event key)
+        webhooks.emit(
+            session,
+            org_id=parsed.org_id,
+            event_key=parsed.key,
+            event_type=parsed.category,
+            payload={
+                "type": parsed.category,
+                "title": parsed.title,
+                "body": parsed.body,
+                "urgency": parsed.urgency,
+                "data": parsed.data,
+            },
+        )
+    n = fanout(
+        session_factory(),
+        parsed,
+        settings=current_settings(),
+        senders=_senders(),
+        online=_online,
+        publish=_publish,
+    )
+    return {"notified": n}
+
+
+@actor(
+    actor_name="notifications.email",
+    queue_name="email",
+    max_retries=5,
+    min_backoff=5_000,
+    time_limit=60_000,
+)
+def send_email(delivery_id: int) -> str:
+    """Send one email delivery."""
+    with session_scope() as session:
+        return mail.send_delivery(session, delivery_id, current_settings(), _get_mailer())
+
+
+@actor(actor_name="notifications.due", queue_name="default", max_retries=1, max_age=120_000)
+def send_due() -> int:
+    """Stage deferred email and push deliveries whose time has come."""
+    senders = _senders()
+    with session_scope() as session:
+        due = mail.due_deliveries(session, datetime.now(UTC))
+        for did, channel, org_id in due:
+            target = senders.email if channel == "email" else senders.push
+            if target is not None:
+                stage(
+                    session, target, job_type=f"notifications.{channel}", org_id=org_id, args=(did,)
+                )
+        return len(due)
+
+
+@actor(actor_name="notifications.digest", queue_name="email", max_retries=2, max_age=600_000)
+def send_digests() -> int:
+    """Send each user one email collapsing their due digest notifications."""
+    with session_scope() as session:
+        return mail.send_digests(session, current_settings(), _get_mailer(), datetime.now(UTC))
+
+
+@actor(actor_name="notifications.tasks_due", queue_name="default", max_retries=1, max_age=120_000)
+def tasks_due() -> int:
+    """Notify owners of tasks that fell due (once per task and due time)."""
+    now = datetime.now(UTC)
+    with session_scope() as session:
+        tasks = session.scalars(
+            select(Activity)
+            .where(
+                Activity.kind == "task",
+                Activity.done.is_(False),
+                Activity.due_at <= now,
+                Activity.due_at > now.replace(year=now.year - 1),
+                Activity.owner_id.is_not(None),
+            )
+            .limit(5000)
+        ).all()
+        events = [e for t in tasks if (e := task_due_event(t)) is not None]
+        emit(session, events)
+        return len(events)
+
+
+@actor(actor_name="notifications.broadcast", queue_name="default", max_retries=3)
+def broadcast(org_id: int, title: str, body: str, urgency: str) -> dict[str, int]:
+    """An admin's message to every user of the org (keyed by this job, so retries add nothing)."""
+    message = CurrentMessage.get_current_message()
+    key = message.message_id if message is not None else uuid.uuid4().hex
+    event = Event(
+        key=f"broadcast:{key}",
+        org_id=org_id,
+        category="broadcast",
+        urgency=urgency,
+        title=title,
+        body=body,
+        everyone=True,
+    )
+    return fanout_event.fn(event.as_json())

@@ -1,0 +1,62 @@
+"""Notification channels with slow providers, on queues of their own: webhooks and web push.
+
+The webhook retry schedule is ours (``core.notify.webhooks.RETRY_SCHEDULE_S``, driven by
+``notifications.webhooks_due``), not Dramatiq's: its retries only cover a crash of the job.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from core.broker import actor
+from core.notify import push as push_channel
+from core.notify import webhooks
+from jobs.runtime import current_settings, session_scope
+
+
+@actor(
+    actor_name="notifications.webhook",
+    queue_name="webhooks",
+    max_retries=2,
+    min_backoff=1_000,
+    max_backoff=10_000,
+    # Above the 15 s request deadline (WEBHOOK_TIMEOUT_S), with room for the database.
+    time_limit=60_000,
+    max_age=86_400_000,
+)
+def webhook(delivery_id: int, attempt: int | None = None) -> dict[str, Any] | None:
+    """Make one attempt of a webhook delivery (a stale or duplicate message does nothing)."""
+    settings = current_settings()
+    with session_scope() as session:
+        return webhooks.deliver(session, delivery_id, settings, datetime.now(UTC), attempt=attempt)
+
+
+@actor(
+    actor_name="notifications.webhooks_due",
+    queue_name="webhooks",
+    max_retries=0,
+    time_limit=60_000,
+    # The next fire does the same work: a late one is dropped.
+    max_age=60_000,
+)
+def webhooks_due() -> dict[str, int]:
+    """Stage the webhook attempts whose retry time has come."""
+    with session_scope() as session:
+        return {"staged": webhooks.due(session, datetime.now(UTC))}
+
+
+@actor(
+    actor_name="notifications.push",
+    queue_name="push",
+    max_retries=2,
+    min_backoff=1_000,
+    max_backoff=10_000,
+    time_limit=60_000,
+    max_age=3_600_000,
+)
+def push(delivery_id: int) -> dict[str, Any] | None:
+    """Send one notification to every push subscription of its user."""
+    settings = current_settings()
+    with session_scope() as session:
+        return push_channel.send(session, delivery_id, settings)

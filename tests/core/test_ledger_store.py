@@ -1,0 +1,187 @@
+"""The ledger's group-commit writer: awaited starts, unawaited successes, plans that scale."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+
+from core import ledger
+from core.ledger_store import (
+    START_MANY,
+    SUCCEEDED_AND_START_MANY,
+    LedgerStore,
+    _Waiter,
+)
+from core.settings import Settings
+from tests.support.stack import wait_for
+
+_INSERT = """
+INSERT INTO jobs (id, type, actor, queue, params, message, status, attempts,
+                  completed_attempts, progress, dispatched_at)
+SELECT x, 't', 't', 'default', '{}', '{}', %s, 0, 0, 0, now() FROM unnest(%s::uuid[]) AS x
+"""
+
+
+@pytest.fixture
+def conn(settings: Settings, engine: Engine) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(settings.psycopg_dsn, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+def store(settings: Settings, engine: Engine) -> Iterator[LedgerStore]:
+    s = LedgerStore(settings.psycopg_dsn)
+    yield s
+    s.close()
+
+
+def _jobs(conn: psycopg.Connection[Any], n: int, status: str = "queued") -> list[str]:
+    ids = [str(uuid.uuid4()) for _ in range(n)]
+    conn.execute(_INSERT, (status, ids))
+    return ids
+
+
+def _row(conn: psycopg.Connection[Any], job_id: str) -> tuple[Any, ...]:
+    row = conn.execute(
+        "SELECT status, attempts, completed_attempts, result, finished_at IS NOT NULL"
+        " FROM jobs WHERE id = %s",
+        (job_id,),
+    ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def test_start_counts_attempts_and_skips_finished_and_unknown_jobs(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    (queued,) = _jobs(conn, 1)
+    (done,) = _jobs(conn, 1, "succeeded")
+    (canceled,) = _jobs(conn, 1, "canceled")
+    assert store.start(queued) == 0
+    assert store.start(queued) == 1  # a second start without an outcome: one crash
+    assert store.start(queued.upper()) == 2  # any spelling of the id
+    assert store.start(done) is None
+    assert store.start(canceled) is None
+    assert store.start(str(uuid.uuid4())) is None
+    assert _row(conn, queued)[:3] == ("running", 3, 0)
+    assert _row(conn, done)[:2] == ("succeeded", 0)
+
+
+def test_success_is_not_awaited_but_written_soon(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    (job,) = _jobs(conn, 1)
+    assert store.start(job) == 0
+    store.succeeded(job, '{"n": 1}')  # returns at once
+    wait_for(lambda: _row(conn, job)[0] == "succeeded", timeout=5, interval=0.005)
+    assert _row(conn, job) == ("succeeded", 1, 1, {"n": 1}, True)
+    assert store.start(job) is None  # a redelivered copy is skipped
+
+
+def test_successes_ride_with_starts_and_a_copy_of_a_job_finishing_is_skipped(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    store.linger_s = 60.0  # successes wait for a start
+    first, second = _jobs(conn, 2)
+    assert store.start(first) == 0
+    store.succeeded(first, None)
+    assert _row(conn, first)[0] == "running"
+    # The next start carries the success; a start of the same job in that batch is a copy.
+    assert store.start(second) == 0
+    assert _row(conn, first) == ("succeeded", 1, 1, None, True)
+    store.succeeded(second, "2")
+    assert store.start(second) is None
+    assert _row(conn, second) == ("succeeded", 1, 1, 2, True)
+
+
+def test_close_writes_waiting_successes(
+    settings: Settings, engine: Engine, conn: psycopg.Connection[Any]
+) -> None:
+    store = LedgerStore(settings.psycopg_dsn, linger_s=60.0)
+    ids = _jobs(conn, 3)
+    for job_id in ids:
+        assert store.start(job_id) == 0
+        store.succeeded(job_id, None)
+    store.close()
+    assert [_row(conn, j)[0] for j in ids] == ["succeeded"] * 3
+
+
+def test_concurrent_starts_are_grouped(store: LedgerStore, conn: psycopg.Connection[Any]) -> None:
+    ids = _jobs(conn, 40)
+    results: dict[str, int | None] = {}
+    barrier = threading.Barrier(8)
+
+    def run(k: int) -> None:
+        barrier.wait()
+        for job_id in ids[k::8]:
+            results[job_id] = store.start(job_id)
+            store.succeeded(job_id, None)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == dict.fromkeys(ids, 0)
+    store.close()
+    rows = conn.execute(
+        "SELECT count(*) FROM jobs WHERE status = 'succeeded' AND completed_attempts = 1"
+    ).fetchone()
+    assert rows is not None and rows[0] == 40
+
+
+def test_successes_survive_a_lost_connection(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    first, second = _jobs(conn, 2)
+    assert store.start(first) == 0
+    # Kill the writer's session: the next write fails, its waiter gets the error, and the
+    # success waiting with it is kept and written after the reconnect.
+    conn.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND query LIKE '%%attempts = attempts + 1%%'"
+    )
+    store.linger_s = 60.0
+    store.succeeded(first, None)
+    with pytest.raises(psycopg.OperationalError):
+        store.start(second)
+    assert store.start(second) == 0  # the failed start never reached the server
+    store.close()
+    assert _row(conn, first)[0] == "succeeded"
+
+
+def test_execute_returns_the_first_row(store: LedgerStore) -> None:
+    assert store.execute("SELECT %s::int + 1", (41,)) == (42,)
+    assert store.execute("SELECT 1 WHERE false", ()) is None
+
+
+def test_waiter_times_out() -> None:
+    with pytest.raises(TimeoutError):
+        _Waiter().wait(0.01)
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        (START_MANY, ([str(uuid.uuid4())],)),
+        (SUCCEEDED_AND_START_MANY, {"done": [], "results": [], "start": [str(uuid.uuid4())]}),
+        (ledger._FAILED, ("queued", "e", "queued", str(uuid.uuid4()))),
+        (ledger._PROGRESS, (5, str(uuid.uuid4()))),
+    ],
+)
+def test_plans_use_the_primary_key_when_statistics_say_few_jobs_are_active(
+    conn: psycopg.Connection[Any], sql: str, params: Any
+) -> None:
+    # The usual state: statistics from a table of finished jobs, then a backlog arrives.
+    _jobs(conn, 2000, "succeeded")
+    conn.execute("ANALYZE jobs")
+    _jobs(conn, 2000, "queued")
+    plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, params).fetchall())
+    assert "pk_jobs" in plan, plan

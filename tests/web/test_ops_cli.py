@@ -1,0 +1,61 @@
+"""``flask ops``: the same actions from a terminal, audited."""
+
+from __future__ import annotations
+
+from dramatiq.brokers.redis import RedisBroker
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+import tests.support.actors  # noqa: F401 - declares test.effect
+from core import pause
+from core.broker import configure, get_actor
+from core.settings import Settings
+from models import AuditEntry, Job
+
+
+def _dead(broker: RedisBroker, n: int) -> None:
+    for i in range(n):
+        broker.enqueue(get_actor("test.effect").message(f"cli{i}"))
+    consumer = broker.consume("default", prefetch=n)
+    for m in [next(consumer) for _ in range(n)]:
+        consumer.nack(m)
+
+
+def test_dead_letters_list_retry_and_purge(
+    app: Flask, settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    _dead(broker, 3)
+    cli = app.test_cli_runner()
+    listed = cli.invoke(args=["ops", "dead-letters", "--queue", "default"]).output
+    assert "3 dead letters" in listed and listed.count("test.effect") == 3
+    assert "1 dead letters" in cli.invoke(args=["ops", "dead-letters", "--q", "cli1"]).output
+    assert (
+        cli.invoke(args=["ops", "dead-letters", "--q", "cli1", "--retry"]).output.strip()
+        == "retried 1"
+    )
+    with sessions() as s:
+        assert s.scalars(select(Job.status)).all() == ["queued"]
+    assert cli.invoke(args=["ops", "dead-letters", "--purge"]).output.strip() == "purged 2"
+    both = cli.invoke(args=["ops", "dead-letters", "--retry", "--purge"])
+    assert both.exit_code != 0 and "not both" in both.output
+    with sessions() as s:
+        actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["dead_letter.retry_matching", "dead_letter.purge_matching"]
+
+
+def test_pause_and_resume(app: Flask, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    cli = app.test_cli_runner()
+    assert cli.invoke(args=["ops", "pause", "bulk"]).output.strip() == "bulk paused"
+    assert pause.paused_queues(broker.client) == {"bulk"}
+    table = cli.invoke(args=["ops", "queues"]).output
+    assert next(line for line in table.splitlines() if line.startswith("bulk")).endswith("yes")
+    assert cli.invoke(args=["ops", "resume", "bulk"]).output.strip() == "bulk resumed"
+    assert pause.paused_queues(broker.client) == set()
+    assert cli.invoke(args=["ops", "pause", "nope"]).exit_code != 0
+    with sessions() as s:
+        assert s.scalars(select(AuditEntry.target)).all() == ["bulk", "bulk"]

@@ -1,0 +1,235 @@
+"""``/api/v1/webhooks`` and ``/api/v1/me/push-subscriptions``: roles, isolation, bad input."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+import jobs.notify_channels  # noqa: F401 - declares the actor webhooks.emit stages
+from core.notify import webhooks
+from models.db import session_scope
+from tests.conftest import auth
+from tests.support.factories import Tenant
+from tests.web.helpers import assert_error, count
+from web import webhooks_api
+
+HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["deal.won", "lead.assigned"]}
+
+
+def _b64(n: int) -> str:
+    raw = b"\x04" + os.urandom(n - 1) if n == 65 else os.urandom(n)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _sub(endpoint: str = "http://127.0.0.1:9/push/abc") -> dict[str, Any]:
+    return {"endpoint": endpoint, "keys": {"p256dh": _b64(65), "auth": _b64(16)}}
+
+
+@pytest.fixture
+def api(make_app: Callable[..., Flask]) -> FlaskClient:
+    return make_app(webhook_allowed_hosts=("127.0.0.1",)).test_client()
+
+
+def test_admin_registers_lists_and_deletes(
+    api: FlaskClient, tenant: Tenant, engine: Engine
+) -> None:
+    resp = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin))
+    assert resp.status_code == 201, resp.json
+    created = resp.json
+    assert created["secret"].startswith("whsec_")
+    assert {k: created[k] for k in ("url", "events", "enabled")} == {
+        "url": HOOK["url"],
+        "events": ["deal.won", "lead.assigned"],
+        "enabled": True,
+    }
+    listed = api.get("/api/v1/webhooks", headers=auth(tenant.admin)).json
+    assert listed["next_cursor"] is None
+    (item,) = listed["items"]
+    assert item["id"] == created["id"] and "secret" not in item
+    assert (
+        api.delete(f"/api/v1/webhooks/{item['id']}", headers=auth(tenant.admin)).status_code == 204
+    )
+    assert_error(api.delete(f"/api/v1/webhooks/{item['id']}", headers=auth(tenant.admin)), 404)
+    assert count(engine, "webhook_endpoints") == 0
+
+
+def test_members_may_not_manage_webhooks(api: FlaskClient, tenant: Tenant) -> None:
+    assert_error(api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.member)), 403)
+    assert_error(api.get("/api/v1/webhooks", headers=auth(tenant.member)), 403)
+    hook_id = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).json["id"]
+    assert_error(api.delete(f"/api/v1/webhooks/{hook_id}", headers=auth(tenant.member)), 403)
+    assert_error(
+        api.get(f"/api/v1/webhooks/{hook_id}/deliveries", headers=auth(tenant.member)), 403
+    )
+
+
+def test_another_orgs_webhook_is_a_404(
+    api: FlaskClient, tenant: Tenant, other_tenant: Tenant, engine: Engine
+) -> None:
+    hook_id = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).json["id"]
+    theirs = auth(other_tenant.admin)
+    assert_error(api.delete(f"/api/v1/webhooks/{hook_id}", headers=theirs), 404)
+    assert_error(api.get(f"/api/v1/webhooks/{hook_id}/deliveries", headers=theirs), 404)
+    assert api.get("/api/v1/webhooks", headers=theirs).json["items"] == []
+    assert count(engine, "webhook_endpoints") == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://[::1]/",
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost/",
+        "file:///etc/passwd",
+    ],
+)
+def test_refused_urls_are_422(
+    client: FlaskClient, tenant: Tenant, engine: Engine, url: str
+) -> None:
+    resp = client.post("/api/v1/webhooks", json={**HOOK, "url": url}, headers=auth(tenant.admin))
+    error = assert_error(resp, 422)
+    assert error["message"].startswith("url refused: ")
+    assert error["details"][0]["loc"] == ["url"]
+    assert count(engine, "webhook_endpoints") == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"url": "http://127.0.0.1:9/"},
+        {"url": "http://127.0.0.1:9/", "events": []},
+        {"url": "http://127.0.0.1:9/", "events": ["Deal Won"]},
+        {"url": "http://127.0.0.1:9/", "events": ["x" * 65]},
+        {"url": "http://127.0.0.1:9/", "events": "deal.won"},
+        {"url": 5, "events": ["*"]},
+        {"url": "http://127.0.0.1:9/" + "a" * 2000, "events": ["*"]},
+        {"url": "not a url", "events": ["*"]},
+        {"url": "http://127.0.0.1:99999/", "events": ["*"]},
+        {"url": "http://127.0.0.1:9/", "events": ["*"], "secret": "mine"},
+    ],
+)
+def test_bad_webhook_input_is_4xx(api: FlaskClient, tenant: Tenant, body: dict[str, Any]) -> None:
+    assert_error(api.post("/api/v1/webhooks", json=body, headers=auth(tenant.admin)), 422)
+
+
+def test_an_org_has_a_bounded_number_of_webhooks(
+    api: FlaskClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webhooks_api, "MAX_ENDPOINTS_PER_ORG", 2)
+    for _ in range(2):
+        assert (
+            api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).status_code == 201
+        )
+    assert_error(api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)), 409)
+
+
+def test_idempotent_registration_replays_the_secret(
+    api: FlaskClient, tenant: Tenant, engine: Engine
+) -> None:
+    headers = auth(tenant.admin, **{"Idempotency-Key": "hook-1"})
+    first = api.post("/api/v1/webhooks", json=HOOK, headers=headers)
+    again = api.post("/api/v1/webhooks", json=HOOK, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json == again.json
+    assert count(engine, "webhook_endpoints") == 1
+
+
+def test_delivery_log(api: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]) -> None:
+    hook_id = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).json["id"]
+    with session_scope(sessions) as s:
+        for n in range(3):
+            webhooks.emit(
+                s,
+                org_id=tenant.org_id,
+                event_key=f"deal:{n}:won",
+                event_type="deal.won",
+                payload={"deal_id": n},
+            )
+    url = f"/api/v1/webhooks/{hook_id}/deliveries"
+    page = api.get(f"{url}?limit=2", headers=auth(tenant.admin)).json
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    rest = api.get(f"{url}?limit=2&cursor={page['next_cursor']}", headers=auth(tenant.admin)).json
+    items = page["items"] + rest["items"]
+    assert sorted(i["event_key"] for i in items) == ["deal:0:won", "deal:1:won", "deal:2:won"]
+    assert {(i["status"], i["attempts"], i["event_type"]) for i in items} == {
+        ("pending", 0, "deal.won")
+    }
+    assert api.get(f"{url}?status=delivered", headers=auth(tenant.admin)).json["items"] == []
+    assert_error(api.get(f"{url}?status=nope", headers=auth(tenant.admin)), 422)
+    assert_error(api.get(f"{url}?cursor=garbage", headers=auth(tenant.admin)), 422)
+
+
+def test_push_subscribe_and_unsubscribe(api: FlaskClient, tenant: Tenant, engine: Engine) -> None:
+    body = _sub()
+    first = api.post("/api/v1/me/push-subscriptions", json=body, headers=auth(tenant.member))
+    assert first.status_code == 201, first.json
+    # The same browser again (new keys): the row is taken over, not duplicated.
+    again = api.post("/api/v1/me/push-subscriptions", json=_sub(), headers=auth(tenant.member))
+    assert again.status_code == 201 and again.json["id"] == first.json["id"]
+    assert count(engine, "push_subscriptions") == 1
+    # Only its owner can remove it.
+    query = {"endpoint": body["endpoint"]}
+    assert_error(
+        api.delete("/api/v1/me/push-subscriptions", query_string=query, headers=auth(tenant.admin)),
+        404,
+    )
+    resp = api.delete(
+        "/api/v1/me/push-subscriptions", query_string=query, headers=auth(tenant.member)
+    )
+    assert resp.status_code == 204
+    assert count(engine, "push_subscriptions") == 0
+    assert_error(
+        api.delete(
+            "/api/v1/me/push-subscriptions", query_string=query, headers=auth(tenant.member)
+        ),
+        404,
+    )
+    assert_error(api.delete("/api/v1/me/push-subscriptions", headers=auth(tenant.member)), 422)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"endpoint": "http://127.0.0.1:9/p"},
+        {"endpoint": "http://127.0.0.1:9/p", "keys": {"p256dh": _b64(65)}},
+        {"endpoint": "http://127.0.0.1:9/p", "keys": {"p256dh": _b64(64), "auth": _b64(16)}},
+        {"endpoint": "http://127.0.0.1:9/p", "keys": {"p256dh": _b64(65), "auth": "***"}},
+        {"endpoint": "http://127.0.0.1:9/p", "keys": {"p256dh": 1, "auth": _b64(16)}},
+        {"endpoint": "http://127.0.0.1:9/p", "keys": {"p256dh": "A", "auth": _b64(16)}},
+        {**_sub(), "extra": 1},
+        {**_sub(), "endpoint": ""},
+    ],
+)
+def test_bad_push_subscriptions_are_422(
+    api: FlaskClient, tenant: Tenant, body: dict[str, Any]
+) -> None:
+    resp = api.post("/api/v1/me/push-subscriptions", json=body, headers=auth(tenant.member))
+    assert_error(resp, 422)
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://localhost:9/p", "http://10.0.0.1/p", "http://169.254.169.254/p"]
+)
+def test_refused_push_endpoints_are_422(
+    api: FlaskClient, tenant: Tenant, engine: Engine, endpoint: str
+) -> None:
+    resp = api.post(
+        "/api/v1/me/push-subscriptions", json=_sub(endpoint), headers=auth(tenant.member)
+    )
+    assert assert_error(resp, 422)["message"].startswith("endpoint refused: ")
+    assert count(engine, "push_subscriptions") == 0
+
+
+def test_unauthenticated_is_401(api: FlaskClient) -> None:
+    assert_error(api.get("/api/v1/webhooks"), 401)
+    assert_error(api.post("/api/v1/me/push-subscriptions", json=_sub()), 401)

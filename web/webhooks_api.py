@@ -1,0 +1,210 @@
+"""``/api/v1/webhooks`` (org admins) and ``/api/v1/me/push-subscriptions`` (any user)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any, Literal
+
+from flask import Blueprint, Response, request
+from pydantic import AfterValidator, Field
+from spectree import Response as SpecResponse
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from core.notify import webhooks
+from core.notify.ssrf import RefusedUrl, check_url
+from jobs import notify_channels  # noqa: F401 - declares the actors webhooks.emit stages
+from models import PushSubscription, WebhookDelivery, WebhookEndpoint
+from web.auth import principal, require_role
+from web.errors import ApiError, not_found
+from web.ext import db, resources
+from web.http import json_response, row_to_dict
+from web.idempotency import transactional
+from web.pagination import paginate
+from web.schemas import Str, Strict
+from web.spec import spec
+
+bp = Blueprint("webhooks", __name__)
+MAX_ENDPOINTS_PER_ORG = 50
+
+Url = Annotated[Str, Field(min_length=1, max_length=2000)]
+# An event type (``deal.won``) or ``*`` for every event.
+EVENT_TYPE = r"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)$"
+EventType = Annotated[str, Field(pattern=EVENT_TYPE, max_length=64)]
+
+
+def _b64url(length: int) -> Any:
+    def check(value: str) -> str:
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        except (binascii.Error, ValueError):
+            raise ValueError("must be base64url") from None
+        if len(raw) != length:
+            raise ValueError(f"must encode {length} bytes")
+        return value
+
+    return AfterValidator(check)
+
+
+class WebhookIn(Strict):
+    url: Url
+    events: Annotated[list[EventType], Field(min_length=1, max_length=50)]
+
+
+class DeliveryListQuery(Strict):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[Str, Field(max_length=512)] | None = None
+    status: Literal["pending", "sent", "delivered", "failed", "skipped"] | None = None
+
+
+class ListQuery(Strict):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[Str, Field(max_length=512)] | None = None
+
+
+class PushKeys(Strict):
+    # An uncompressed P-256 point, and a 16-byte authentication secret (RFC 8291).
+    p256dh: Annotated[str, Field(max_length=200), _b64url(65)]
+    auth: Annotated[str, Field(max_length=100), _b64url(16)]
+
+
+class PushSubscriptionIn(Strict):
+    endpoint: Url
+    keys: PushKeys
+
+
+class PushSubscriptionQuery(Strict):
+    endpoint: Url
+
+
+def _refused(field: str, exc: RefusedUrl) -> ApiError:
+    return ApiError(
+        422,
+        f"{field} refused: {exc}",
+        details=[{"loc": [field], "msg": str(exc), "type": "url_refused"}],
+    )
+
+
+def endpoint_to_dict(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """The public view of an endpoint (never its secret)."""
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "enabled": endpoint.enabled,
+        "disabled_reason": endpoint.disabled_reason,
+        "failing_since": endpoint.failing_since.isoformat() if endpoint.failing_since else None,
+        "created_at": endpoint.created_at.isoformat(),
+    }
+
+
+def _own_endpoint(endpoint_id: int) -> WebhookEndpoint:
+    endpoint = db().get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.org_id != principal().org_id:
+        raise not_found("webhook")
+    return endpoint
+
+
+@bp.get("/webhooks")
+@spec.validate(query=ListQuery, tags=["webhooks"])
+@require_role("admin")
+def list_webhooks() -> Response:
+    q: ListQuery = request.context.query  # type: ignore[attr-defined]
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.org_id == principal().org_id)
+    rows, cursor = paginate(
+        db(), stmt, model=WebhookEndpoint, sort="created_at", limit=q.limit, cursor=q.cursor
+    )
+    return json_response({"items": [endpoint_to_dict(e) for e in rows], "next_cursor": cursor})
+
+
+@bp.post("/webhooks")
+@spec.validate(json=WebhookIn, tags=["webhooks"], resp=SpecResponse(HTTP_201=None))
+@require_role("admin")
+@transactional
+def create_webhook() -> Response:
+    body: WebhookIn = request.context.json  # type: ignore[attr-defined]
+    org_id = principal().org_id
+    session = db()
+    count = session.scalar(
+        select(func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.org_id == org_id)
+    )
+    if (count or 0) >= MAX_ENDPOINTS_PER_ORG:
+        raise ApiError(409, f"an organization has at most {MAX_ENDPOINTS_PER_ORG} webhooks")
+    try:
+        endpoint, secret = webhooks.register(
+            session, org_id, body.url, body.events, resources().settings
+        )
+    except RefusedUrl as exc:
+        raise _refused("url", exc) from None
+    session.refresh(endpoint)
+    # The only time the secret is shown.
+    return json_response({**endpoint_to_dict(endpoint), "secret": secret}, 201)
+
+
+@bp.delete("/webhooks/<id:endpoint_id>")
+@spec.validate(tags=["webhooks"], resp=SpecResponse(HTTP_204=None))
+@require_role("admin")
+@transactional
+def delete_webhook(endpoint_id: int) -> Response:
+    db().delete(_own_endpoint(endpoint_id))
+    return Response(status=204)
+
+
+@bp.get("/webhooks/<id:endpoint_id>/deliveries")
+@spec.validate(query=DeliveryListQuery, tags=["webhooks"])
+@require_role("admin")
+def list_deliveries(endpoint_id: int) -> Response:
+    q: DeliveryListQuery = request.context.query  # type: ignore[attr-defined]
+    endpoint = _own_endpoint(endpoint_id)
+    stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    if q.status:
+        stmt = stmt.where(WebhookDelivery.status == q.status)
+    rows, cursor = paginate(
+        db(), stmt, model=WebhookDelivery, sort="-created_at", limit=q.limit, cursor=q.cursor
+    )
+    items = [row_to_dict(row, hidden=()) for row in rows]
+    return json_response({"items": items, "next_cursor": cursor})
+
+
+@bp.post("/me/push-subscriptions")
+@spec.validate(json=PushSubscriptionIn, tags=["notifications"], resp=SpecResponse(HTTP_201=None))
+@transactional
+def subscribe_push() -> Response:
+    body: PushSubscriptionIn = request.context.json  # type: ignore[attr-defined]
+    try:
+        check_url(body.endpoint, resources().settings.webhook_allowed_hosts)
+    except RefusedUrl as exc:
+        raise _refused("endpoint", exc) from None
+    values = {
+        "user_id": principal().user_id,
+        "endpoint": body.endpoint,
+        "p256dh": body.keys.p256dh,
+        "auth": body.keys.auth,
+    }
+    # A browser re-subscribing (new keys, or another user signed in) takes the row over.
+    upsert = (
+        insert(PushSubscription)
+        .values(values)
+        .on_conflict_do_update(constraint="uq_push_subscriptions_endpoint", set_=values)
+        .returning(PushSubscription.id, PushSubscription.endpoint, PushSubscription.created_at)
+    )
+    row = db().execute(upsert).one()
+    out = {"id": row.id, "endpoint": row.endpoint, "created_at": row.created_at.isoformat()}
+    return json_response(out, 201)
+
+
+@bp.delete("/me/push-subscriptions")
+@spec.validate(
+    query=PushSubscriptionQuery, tags=["notifications"], resp=SpecResponse(HTTP_204=None)
+)
+@transactional
+def unsubscribe_push() -> Response:
+    q: PushSubscriptionQuery = request.context.query  # type: ignore[attr-defined]
+    stmt = delete(PushSubscription).where(
+        PushSubscription.user_id == principal().user_id, PushSubscription.endpoint == q.endpoint
+    )
+    gone = db().execute(stmt.returning(PushSubscription.id)).first()
+    if gone is None:
+        raise not_found("push subscription")
+    return Response(status=204)
