@@ -102,6 +102,7 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         "MAINTENANCE_INTERVAL_S": str(settings.maintenance_interval_s),
         "RESEND_AFTER_S": str(settings.resend_after_s),
         "MAX_ATTEMPTS": str(settings.max_attempts),
+        "SMTP_PORT": str(settings.smtp_port),
         "WORKER_PROCESSES": "1",
         "WORKER_THREADS": "2",
         "LOG_LEVEL": "INFO",
