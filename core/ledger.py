@@ -60,9 +60,6 @@ class Ledger(Middleware):
     """
 
     def __init__(self, settings: Settings | None) -> None:
-        import os as _os  # PERF-TEMP
-        if _os.environ.get("PERF_LEDGER_OFF"):
-            settings = None
         self.settings = settings
         self.store = LedgerStore(settings.psycopg_dsn) if settings else None
         self._local = threading.local()
@@ -128,6 +125,11 @@ class Ledger(Middleware):
         redis_id = message.options.get("redis_message_id")
         if redis_id:
             self._write(_REQUEUED, (redis_id, message.queue_name, message.message_id))
+
+    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+        # Start the writer and connect now, not when the first job starts.
+        if self.store is not None:
+            self.store.open()
 
     def after_worker_shutdown(self, broker: Broker, worker: Any) -> None:
         if self.store is not None:

@@ -1,18 +1,22 @@
 """Ledger writes with group commit: one writer thread per process, one statement per batch.
 
-PostgreSQL's cost is per statement, not per row (about 0.15 ms of server CPU per
-statement, 0.02 ms per row; see docs/decisions/0002-ledger-writes.md), so a writer thread
-takes whatever writes are waiting and sends them as few statements as it can:
+PostgreSQL's cost is mostly per statement and per commit (measured figures in
+docs/decisions/0002-ledger-writes.md), so a writer thread takes whatever writes are waiting
+and sends them as few statements as it can:
 
 - **starts** are awaited: the caller blocks until its attempt is counted (the crash count
   must be in PostgreSQL before the actor runs). A lone start is not delayed.
 - **successes** are not awaited (:meth:`LedgerStore.succeeded`): they wait, at most
-  ``linger_s``, for the next start and go in the same statement, so a busy worker sends
-  one statement per batch of starts and outcomes together.
-- anything else (failures, dead jobs, progress, Redis ids) is one awaited statement.
+  ``linger_s``, for the next starts and go in the same statement, so a busy worker sends
+  one statement (one commit) per batch of starts and successes. A success still waiting
+  when the process dies is lost: the row stays ``running`` and the relay re-sends the job
+  after ``RESEND_AFTER_S`` (see the decision record).
+- anything else (failures, dead jobs, progress, Redis ids) is one awaited statement, run
+  before the batch's successes and starts.
 
-Within a batch, awaited statements run first, then successes, then starts; a start of a
-job whose success is in the same batch is answered "finished" (the copy is skipped).
+A start of a job whose success is in the same batch is answered "finished" (the copy is
+skipped). The hot statement is prepared once per connection and run through libpq
+directly, which releases the GIL for the whole round trip.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import uuid
 from typing import Any
 
 import psycopg
+from psycopg.pq import ConnStatus, ExecStatus
 
 log = logging.getLogger(__name__)
 
@@ -36,38 +41,29 @@ log = logging.getLogger(__name__)
 # primary key: 0.7 ms a statement with 6,000 active jobs, and linear in the backlog.
 # tests/core/test_ledger_store.py checks the plans.
 
-START_MANY = """
-UPDATE jobs SET status = 'running', attempts = attempts + 1,
-       started_at = coalesce(started_at, now()), updated_at = now()
-WHERE id = ANY(%s::uuid[]) AND (status IN ('queued', 'running')) IS TRUE
-RETURNING id::text, attempts - completed_attempts - 1
-"""
-SUCCEEDED_MANY = """
-UPDATE jobs SET status = 'succeeded', result = v.result::jsonb, progress = 100, error = NULL,
-       completed_attempts = completed_attempts + 1, finished_at = now(), updated_at = now()
-FROM unnest(%s::uuid[], %s::text[]) AS v(id, result)
-WHERE jobs.id = v.id
-"""
-# Successes and starts in one statement (one parse, one commit). Both updates see the same
-# snapshot, so a start of a job succeeding in this statement is excluded: it is finished.
-SUCCEEDED_AND_START_MANY = """
+# Successes and starts in one statement (one commit; either list may be empty), prepared
+# once per connection. Both updates see the same snapshot, so a start of a job succeeding
+# in this statement is excluded: it is finished. Parameters: success ids, their JSON
+# results, start ids, each a text array literal.
+FLUSH = """
 WITH done AS (
   UPDATE jobs SET status = 'succeeded', result = v.result::jsonb, progress = 100,
          error = NULL, completed_attempts = completed_attempts + 1, finished_at = now(),
          updated_at = now()
-  FROM unnest(%(done)s::uuid[], %(results)s::text[]) AS v(id, result)
+  FROM unnest($1::text::uuid[], $2::text::text[]) AS v(id, result)
   WHERE jobs.id = v.id
 )
 UPDATE jobs SET status = 'running', attempts = attempts + 1,
        started_at = coalesce(started_at, now()), updated_at = now()
-WHERE id = ANY(%(start)s::uuid[]) AND id <> ALL(%(done)s::uuid[])
+WHERE id = ANY($3::text::uuid[]) AND id <> ALL($1::text::uuid[])
   AND (status IN ('queued', 'running')) IS TRUE
 RETURNING id::text, attempts - completed_attempts - 1
 """
+_FLUSH_NAME = b"saleshub_ledger_flush"
 
-_START, _SUCCEEDED, _SQL, _STOP = range(4)
+_START, _SQL, _STOP, _WAKE_KIND = range(4)
+_WAKE = (_WAKE_KIND, None, None)
 _MISSING = object()
-_ST = [0, 0, 0]
 
 
 class _Waiter:
@@ -102,7 +98,7 @@ class LedgerStore:
 
     Parameters:
       dsn: libpq connection string of PostgreSQL.
-      max_batch: most writes of one kind sent in one statement.
+      max_batch: most starts sent in one statement.
       linger_s: longest a success waits for a start to share its statement.
     """
 
@@ -110,16 +106,32 @@ class LedgerStore:
         self.dsn = dsn
         self.max_batch = max_batch
         self.linger_s = linger_s
-        self._queue: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
-        self._pid = 0
         self._lock = threading.Lock()
+        self._pid = 0
         self._thread: threading.Thread | None = None
+        self._queue: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
+        # Successes bypass the queue: appending wakes nobody unless the writer sleeps with
+        # nothing to do (a wake per success cost a GIL hand-off per job).
+        self._done_lock = threading.Lock()
+        self._done_ids: list[str] = []
+        self._done_results: list[str | None] = []
+        self._done_since = 0.0
+        self._writer_idle = False
+
+    def open(self) -> None:
+        """Start this process's writer (and its connection) now rather than on first use."""
+        if self._pid != os.getpid():
+            self._ensure_writer()
 
     def _ensure_writer(self) -> None:
         with self._lock:
             if self._pid != os.getpid():
-                # After fork: a fresh queue and writer; nothing of the parent's is usable.
+                # After fork: a fresh queue and writer; nothing of the parent's is usable,
+                # and the parent writes its own pending successes.
                 self._queue = queue.SimpleQueue()
+                self._done_lock = threading.Lock()
+                self._done_ids, self._done_results = [], []
+                self._writer_idle = False
                 self._thread = threading.Thread(
                     target=self._run, args=(self._queue,), name="ledger-writer", daemon=True
                 )
@@ -144,7 +156,14 @@ class LedgerStore:
         does not wait. :meth:`close` writes the ones still waiting."""
         if self._pid != os.getpid():
             self._ensure_writer()
-        self._queue.put((_SUCCEEDED, job_id, result_json))
+        with self._done_lock:
+            if not self._done_ids:
+                self._done_since = time.monotonic()
+            self._done_ids.append(job_id)
+            self._done_results.append(result_json)
+            wake, self._writer_idle = self._writer_idle, False
+        if wake:
+            self._queue.put(_WAKE)
 
     def execute(self, sql: str, params: tuple[Any, ...]) -> Any:
         """Run one statement in the writer; return its first row, if any."""
@@ -166,55 +185,64 @@ class LedgerStore:
         conn: psycopg.Connection[Any] | None = None
         sqls: list[tuple[Any, _Waiter]] = []
         starts: list[tuple[str, _Waiter]] = []
-        done_ids: list[str] = []
+        done_ids: list[str] = []  # taken from the shared lists, or kept after a failure
         done_results: list[str | None] = []
-        deadline = 0.0  # when waiting successes go, alone if need be
+        retry_at = 0.0
         failures = 0
         stop = False
+        try:
+            conn = _connect(self.dsn)
+        except Exception as exc:  # the first batch reports it to its callers and retries
+            log.warning("ledger writer cannot connect yet: %s", exc)
         while True:
+            with self._done_lock:
+                if done_ids:  # kept after a failure: retry after the backoff
+                    timeout: float | None = retry_at - time.monotonic()
+                elif self._done_ids:
+                    timeout = self._done_since + self.linger_s - time.monotonic()
+                else:
+                    timeout = None
+                    self._writer_idle = True
             try:
-                item = q.get(timeout=max(0.0, deadline - time.monotonic())) if done_ids else q.get()
+                item: tuple[int, Any, Any] | None = (
+                    q.get() if timeout is None else q.get(timeout=max(0.0, timeout))
+                )
             except queue.Empty:
                 item = None
+            if item is not None:
+                # Let the other threads that are ready run first: their starts join this
+                # batch (fewer, larger statements; measured in 0002-ledger-writes.md).
+                time.sleep(0)
             while item is not None:
                 kind, data, extra = item
                 if kind == _START:
                     starts.append((data, extra))
-                elif kind == _SUCCEEDED:
-                    if not done_ids and not failures:
-                        deadline = time.monotonic() + self.linger_s
-                    done_ids.append(data)
-                    done_results.append(extra)
                 elif kind == _SQL:
                     sqls.append((data, extra))
-                else:
+                elif kind == _STOP:
                     stop = True
-                if len(starts) >= self.max_batch or len(done_ids) >= self.max_batch:
+                if len(starts) >= self.max_batch:
                     break
                 try:
                     item = q.get_nowait()
                 except queue.Empty:
                     item = None
-            due = (
-                sqls
-                or starts
-                or stop
-                or len(done_ids) >= self.max_batch
-                or (done_ids and time.monotonic() >= deadline)
-            )
+            with self._done_lock:
+                due = bool(sqls or starts or stop)
+                if self._done_ids and (due or time.monotonic() >= self._done_since + self.linger_s):
+                    due = True
+                    done_ids += self._done_ids
+                    done_results += self._done_results
+                    self._done_ids, self._done_results = [], []
+            if done_ids and not due and time.monotonic() >= retry_at:
+                due = True
             if not due:
                 continue
             try:
-                if conn is None or conn.closed:
-                    conn = psycopg.connect(
-                        self.dsn,
-                        autocommit=True,
-                        options="-c synchronous_commit=off",
-                        connect_timeout=5,
-                    )
-                _ST[0] += 1
-                _ST[1] += len(starts)
-                _ST[2] += len(done_ids)
+                if conn is None or conn.closed or conn.pgconn.status != ConnStatus.OK:
+                    if conn is not None:
+                        conn.close()
+                    conn = _connect(self.dsn)
                 self._write(conn, sqls, starts, done_ids, done_results)
                 failures = 0
             except Exception as exc:  # waiting callers get the error; successes are kept
@@ -227,14 +255,11 @@ class LedgerStore:
                     waiter.reject(exc)
                 sqls.clear()
                 starts.clear()
-                deadline = time.monotonic() + min(0.1 * 2**failures, 5.0)
+                retry_at = time.monotonic() + min(0.1 * 2**failures, 5.0)
             if stop and (not done_ids or failures >= 3):
                 break
         if conn is not None:
             conn.close()
-        import sys
-
-        print("LEDGERSTATS flushes=%d starts=%d done=%d" % tuple(_ST), file=sys.stderr, flush=True)
         if done_ids:
             log.error("ledger writer stopped with %d outcomes unwritten", len(done_ids))
 
@@ -247,33 +272,66 @@ class LedgerStore:
         done_results: list[str | None],
     ) -> None:
         """Send one batch; answer its waiters and empty the lists (those written)."""
-        with conn.cursor() as cur:
-            while sqls:
-                (sql, params), waiter = sqls[0]
-                cur.execute(sql, params)
-                row = cur.fetchone() if cur.description else None
-                del sqls[0]
-                waiter.resolve(row)
-            if starts:
-                ids = [job_id for job_id, _ in starts]
-                if done_ids:
-                    args = {"done": done_ids, "results": done_results, "start": ids}
-                    cur.execute(SUCCEEDED_AND_START_MANY, args)
-                else:
-                    cur.execute(START_MANY, (ids,))
-                done_ids.clear()
-                done_results.clear()
-                crashes = dict(cur.fetchall())
-                for job_id, waiter in starts:
-                    value = crashes.get(job_id, _MISSING)
-                    if value is _MISSING:  # not the canonical spelling, or not started
-                        value = crashes.get(_canonical(job_id))
-                    waiter.resolve(value)
-                starts.clear()
-            elif done_ids:
-                cur.execute(SUCCEEDED_MANY, (done_ids, done_results))
-                done_ids.clear()
-                done_results.clear()
+        if sqls:
+            with conn.cursor() as cur:
+                while sqls:
+                    (sql, params), waiter = sqls[0]
+                    cur.execute(sql, params)
+                    row = cur.fetchone() if cur.description else None
+                    del sqls[0]
+                    waiter.resolve(row)
+        if not (starts or done_ids):
+            return
+        # Straight to libpq: psycopg's cursor spends ~80 µs of GIL-holding Python a
+        # statement converting the query and dumping lists; exec_prepared releases the GIL
+        # for the whole round trip.
+        pgconn = conn.pgconn
+        params = [
+            _text_array(done_ids),
+            _text_array(done_results),
+            _text_array([job_id for job_id, _ in starts]),
+        ]
+        res = pgconn.exec_prepared(_FLUSH_NAME, params)
+        if res.status != ExecStatus.TUPLES_OK:
+            if pgconn.status != ConnStatus.OK:  # the connection is gone, not the statement
+                message = (pgconn.error_message or b"connection lost").decode(errors="replace")
+                raise psycopg.OperationalError(message.strip())
+            raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
+        done_ids.clear()
+        done_results.clear()
+        if not starts:
+            return
+        get = res.get_value
+        crashes = {
+            get(i, 0).decode(): int(get(i, 1))  # type: ignore[union-attr, arg-type]
+            for i in range(res.ntuples)
+        }
+        for job_id, waiter in starts:
+            value = crashes.get(job_id, _MISSING)
+            if value is _MISSING:  # not the canonical spelling, or not started
+                value = crashes.get(_canonical(job_id))
+            waiter.resolve(value)
+        starts.clear()
+
+
+def _connect(dsn: str) -> psycopg.Connection[Any]:
+    conn = psycopg.connect(
+        dsn, autocommit=True, options="-c synchronous_commit=off", connect_timeout=5
+    )
+    res = conn.pgconn.prepare(_FLUSH_NAME, FLUSH.encode())
+    if res.status != ExecStatus.COMMAND_OK:
+        conn.close()
+        raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
+    return conn
+
+
+def _text_array(values: list[str] | list[str | None]) -> bytes:
+    """A PostgreSQL text array literal of ``values`` (``None`` is NULL)."""
+    parts = [
+        "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    ]
+    return ("{" + ",".join(parts) + "}").encode()
 
 
 def _canonical(job_id: str) -> str:
