@@ -12,12 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from core import ledger
-from core.ledger_store import (
-    START_MANY,
-    SUCCEEDED_AND_START_MANY,
-    LedgerStore,
-    _Waiter,
-)
+from core.ledger_store import FLUSH, LedgerStore, _text_array, _Waiter
 from core.settings import Settings
 from tests.support.stack import wait_for
 
@@ -167,21 +162,39 @@ def test_waiter_times_out() -> None:
         _Waiter().wait(0.01)
 
 
+def test_text_array_literals_round_trip(conn: psycopg.Connection[Any]) -> None:
+    values = ['{"a": "b\\"c"}', None, "x,y}", "", "NULL", "\\"]
+    got = conn.execute("SELECT %s::text::text[]", (_text_array(values).decode(),)).fetchone()
+    assert got is not None and got[0] == values
+
+
+def _numbered(sql: str) -> str:
+    """``sql`` with psycopg's ``%s`` placeholders as ``$1, $2, …``."""
+    parts = sql.split("%s")
+    return "".join(p + (f"${i}" if i < len(parts) else "") for i, p in enumerate(parts, 1))
+
+
+@pytest.mark.parametrize("mode", ["auto", "force_generic_plan"])
 @pytest.mark.parametrize(
-    ("sql", "params"),
+    ("sql", "args"),
     [
-        (START_MANY, ([str(uuid.uuid4())],)),
-        (SUCCEEDED_AND_START_MANY, {"done": [], "results": [], "start": [str(uuid.uuid4())]}),
-        (ledger._FAILED, ("queued", "e", "queued", str(uuid.uuid4()))),
-        (ledger._PROGRESS, (5, str(uuid.uuid4()))),
+        (FLUSH, f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}'"),
+        (FLUSH, f"'{{{uuid.uuid4()}}}', '{{1}}', '{{{uuid.uuid4()}}}'"),
+        (_numbered(ledger._FAILED), f"'queued', 'e', 'queued', '{uuid.uuid4()}'"),
+        (_numbered(ledger._PROGRESS), f"5, '{uuid.uuid4()}'"),
     ],
 )
 def test_plans_use_the_primary_key_when_statistics_say_few_jobs_are_active(
-    conn: psycopg.Connection[Any], sql: str, params: Any
+    conn: psycopg.Connection[Any], sql: str, args: str, mode: str
 ) -> None:
     # The usual state: statistics from a table of finished jobs, then a backlog arrives.
     _jobs(conn, 2000, "succeeded")
     conn.execute("ANALYZE jobs")
     _jobs(conn, 2000, "queued")
-    plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, params).fetchall())
+    conn.execute(f"SET plan_cache_mode = {mode}")
+    types = ", ".join(["unknown"] * (args.count(",") + 1))
+    conn.execute(f"PREPARE ledger_plan ({types}) AS {sql}")
+    plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN EXECUTE ledger_plan ({args})"))
+    conn.execute("DEALLOCATE ledger_plan")
     assert "pk_jobs" in plan, plan
+    assert "Seq Scan on jobs" not in plan, plan
