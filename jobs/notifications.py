@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dramatiq.middleware import CurrentMessage
@@ -142,7 +142,7 @@ def tasks_due() -> int:
                 Activity.kind == "task",
                 Activity.done.is_(False),
                 Activity.due_at <= now,
-                Activity.due_at > now.replace(year=now.year - 1),
+                Activity.due_at > now - timedelta(days=365),  # replace(year=) fails on 29 Feb
                 Activity.owner_id.is_not(None),
             )
             .limit(5000)

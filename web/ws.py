@@ -14,6 +14,7 @@ import logging
 import queue
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -147,7 +148,7 @@ class Hub:
                     self.deliver(channel, msg["data"])
             except redis.RedisError as exc:  # reconnect; sockets stay open meanwhile
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)
-                threading.Event().wait(1.0)
+                time.sleep(1.0)
 
     def _presence(self) -> None:
         """Mark connected users online (read by notification routing), for PRESENCE_TTL_S."""
@@ -163,7 +164,7 @@ class Hub:
     def _snapshots(self) -> None:
         settings = self.res.settings
         while True:
-            threading.Event().wait(OPS_SNAPSHOT_S)
+            time.sleep(OPS_SNAPSHOT_S)
             with contextlib.suppress(redis.RedisError):
                 self._presence()
             with self.lock:
