@@ -43,9 +43,9 @@ import orjson  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
-from core.cache import Cache, Result  # noqa: E402
-from core.cache_config import CacheConfig  # noqa: E402
-from core.cache_warm import Warmer, warm_keys, warm_org, written_keys  # noqa: E402
+from core.cache.config import CacheConfig  # noqa: E402
+from core.cache.service import Cache, Result  # noqa: E402
+from core.cache.warm import Warmer, warm_keys, warm_org, written_keys  # noqa: E402
 from core.settings import Settings  # noqa: E402
 
 BUDGET_S = 110.0
@@ -243,7 +243,7 @@ def replay(cache: Cache, org: int, *, warming: bool, seconds: float) -> tuple[fl
         if rng.random() < WRITE_SHARE:
             versions[row] += 1
             written = [f"contacts:{row}", "list:contacts"]
-            if cache.bump(org, written) and warming:  # refresh_on_write, as core.cache_track
+            if cache.bump(org, written) and warming:  # refresh_on_write, as core.cache.track
                 warm_keys(cache, None, org, written_keys(written), warmers=warmers)  # type: ignore[arg-type]
             continue
         key = cache.key(org, "contacts.detail", {"item_id": row})

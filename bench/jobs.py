@@ -10,7 +10,7 @@ the end, even on error.
 
 Figures:
   1. bare Dramatiq: N no-op jobs already in Redis, drained by ``dramatiq -p 2 -t 8``.
-  2. our stack: the same N no-op jobs staged with ``core.outbox.stage`` and relayed before
+  2. our stack: the same N no-op jobs staged with ``core.queueing.outbox.stage`` and relayed before
      the workers start, drained by ``dramatiq worker.entry:setup`` (ledger on), until every
      job row is ``succeeded``.
   3. ``Relay.drain()`` moving those N staged rows to Redis.
@@ -245,9 +245,9 @@ class Bench:
     # ------------------------------------------------------------------ 2 + 3. our stack
     def ours(self) -> None:
         from bench.support.noop_actors import noop
-        from core.broker import configure
-        from core.outbox import stage
-        from core.relay import Relay
+        from core.queueing.broker import configure
+        from core.queueing.outbox import stage
+        from core.queueing.relay import Relay
         from core.settings import Settings
         from models.db import make_engine, make_sessionmaker, session_scope
 
@@ -521,7 +521,7 @@ class Bench:
         """``total`` no-op jobs, each staged in its own transaction, from STAGER_THREADS
         threads as fast as they go or paced at ``rate`` per second in all."""
         from bench.support.noop_actors import noop
-        from core.outbox import stage
+        from core.queueing.outbox import stage
         from models.db import session_scope
 
         ids: list[str] = []

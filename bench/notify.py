@@ -47,9 +47,9 @@ def main() -> None:
     from werkzeug.serving import make_server
 
     import worker.entry  # noqa: F401 - declares every actor
-    from core.broker import configure
     from core.notify import email as mail
-    from core.notify.events import Event
+    from core.notify.triggers import Event
+    from core.queueing.broker import configure
     from core.settings import Settings
     from jobs import notifications as jobs_notify
     from jobs import runtime

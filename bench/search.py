@@ -250,8 +250,8 @@ class Bench:
         import redis as redis_lib
         from dramatiq.brokers.redis import RedisBroker
 
-        from core.broker import configure
-        from core.relay import Relay
+        from core.queueing.broker import configure
+        from core.queueing.relay import Relay
         from models import User
         from web import create_app
         from web.auth import mint_key

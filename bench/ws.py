@@ -12,7 +12,7 @@ Figures:
   1. publish -> receive latency: one gunicorn gthread worker serving ``web:create_app()``;
      100, 500 and 1,000 sockets (``bench/support/ws_clients.py``: asyncio, a minimal
      RFC 6455 client, in a separate process) subscribed to the org's ``jobs`` channel;
-     the bench publishes timestamped events with ``core.events.publish`` every 50 ms and
+     the bench publishes timestamped events with ``core.channels.publish`` every 50 ms and
      every socket's receive time minus the frame's ``ts`` is one sample. Before that, one
      lone event on the idle hub: how long until the last socket has it.
   2. memory per socket: the worker's VmRSS with N sockets minus before any, over N; and
@@ -347,7 +347,7 @@ class Bench:
         return meter
 
     def websockets(self) -> None:
-        from core import events
+        from core import channels
 
         self.clients = [
             ClientProc(self.procs, f"clients{i}", self.web_port, self.key, self.log_dir)
@@ -361,8 +361,8 @@ class Bench:
         rss0, threads0 = rss_kb(self.worker_pid), threads_of(self.worker_pid)
         emit("ws_worker_rss_mb_0_sockets", rss0 / 1024, "MB", detail=True)
         publisher = redis.Redis(host="127.0.0.1", port=self.redis_port, db=0)
-        channel = events.org_channel(self.org_id, "jobs")
-        events.publish(publisher, channel, {"seq": -1})  # nobody listens yet
+        channel = channels.org_channel(self.org_id, "jobs")
+        channels.publish(publisher, channel, {"seq": -1})  # nobody listens yet
         opened = 0
         for n in self.levels:
             self.deadline.check(f"websockets at {n}")
@@ -446,7 +446,7 @@ class Bench:
 
     def fanout(self, publisher: redis.Redis, channel: str, count: int) -> dict[str, Any]:
         """Publish ``count`` events ``EVENT_GAP_S`` apart; what every socket received."""
-        from core import events
+        from core import channels
 
         self.all_clients(10, op="record")
         meter = self.meter()
@@ -455,7 +455,7 @@ class Bench:
             pause = start + i * EVENT_GAP_S - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            events.publish(publisher, channel, {"seq": i})
+            channels.publish(publisher, channel, {"seq": i})
         got = self.all_clients(COLLECT_S + 20, op="collect", expect=count, timeout=COLLECT_S)
         usage = meter.stop()
         return {

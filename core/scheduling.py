@@ -10,7 +10,7 @@ from dramatiq import Actor
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.outbox import stage
+from core.queueing.outbox import stage
 from models import ACTIVE_STATUSES, Job, Organization
 
 log = logging.getLogger(__name__)

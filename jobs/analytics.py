@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import analytics
-from core.broker import actor
+from core import rollups
+from core.queueing.broker import actor
 from jobs.runtime import session_scope
 
 
 @actor(
-    actor_name="analytics.rollup",
+    actor_name="rollups.rollup",
     queue_name="default",
     max_retries=3,
     min_backoff=1_000,
@@ -21,4 +21,4 @@ from jobs.runtime import session_scope
 def rollup(org_id: int) -> dict[str, Any]:
     """Recompute the analytics snapshot of one organization."""
     with session_scope() as session:
-        return analytics.rollup_org(session, org_id)
+        return rollups.rollup_org(session, org_id)

@@ -7,17 +7,17 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.broker import actor
-from core.cache import Cache
-from core.cache_config import CacheConfig
-from core.cache_track import track_writes
-from core.cache_warm import warm_org
-from core.outbox import stage
+from core.cache.config import CacheConfig
+from core.cache.service import Cache
+from core.cache.track import track_writes
+from core.cache.warm import warm_org
+from core.queueing.broker import actor
+from core.queueing.outbox import stage
 from core.settings import Settings
 from jobs.runtime import current_settings, session_scope
 from models.db import make_engine, make_sessionmaker
 
-# ``dashboard``, ``list:contacts``, ``contacts:12``, ``rows:deals`` (see core.cache_keys).
+# ``dashboard``, ``list:contacts``, ``contacts:12``, ``rows:deals`` (see core.cache.keys).
 Tag = Annotated[str, Field(pattern=r"^[a-z_]+(:[a-z0-9_]+)?$", max_length=100)]
 
 

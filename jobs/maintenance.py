@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from core.broker import actor
+from core.queueing.broker import actor
 from jobs.runtime import current_settings, session_scope
 from models import IdempotencyKey, Job
 

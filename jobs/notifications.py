@@ -10,13 +10,13 @@ from dramatiq.middleware import CurrentMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import events as ws_events
-from core.broker import actor, current_broker, get_actor
+from core import channels
 from core.notify import email as mail
 from core.notify import webhooks
-from core.notify.events import Event, task_due_event
 from core.notify.fanout import Senders, fanout
-from core.outbox import stage
+from core.notify.triggers import Event, task_due_event
+from core.queueing.broker import actor, current_broker, get_actor
+from core.queueing.outbox import stage
 from jobs.runtime import current_settings, session_factory, session_scope
 from models import Activity
 
@@ -55,7 +55,7 @@ def _publish(frames: list[tuple[str, bytes]]) -> None:
         return
     pipe = current_broker().client.pipeline(transaction=False)  # type: ignore[attr-defined]
     for channel, data in frames:
-        pipe.publish(ws_events.PREFIX + channel, data)
+        pipe.publish(channels.PREFIX + channel, data)
     pipe.execute()
 
 

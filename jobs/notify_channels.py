@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from core.broker import actor
 from core.notify import push as push_channel
 from core.notify import webhooks
+from core.queueing.broker import actor
 from jobs.runtime import current_settings, session_scope
 
 

@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from dramatiq.middleware import CurrentMessage
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import events
-from core.broker import current_broker
-from core.job_events import job_event
-from core.ledger import Ledger
+from core import channels
+from core.queueing.broker import current_broker
+from core.queueing.ledger import Ledger
+from core.queueing.status_feed import job_event
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from models.db import session_scope as _scope
@@ -65,4 +65,4 @@ def report_progress(percent: int) -> None:
     event = job_event(message, "running", progress=percent)
     client = getattr(broker, "client", None)
     if event is not None and client is not None:
-        client.publish(events.PREFIX + event[0], event[1])
+        client.publish(channels.PREFIX + event[0], event[1])

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core import search
-from core.broker import actor
-from core.outbox import stage
-from core.redis import connect
+from core.queueing.broker import actor
+from core.queueing.outbox import stage
+from core.redis_clients import connect
 from jobs.runtime import current_settings, report_progress, session_scope
 
 ENTITY_TYPES = {"companies": "company", "contacts": "contact", "deals": "deal", "leads": "lead"}

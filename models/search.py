@@ -131,7 +131,7 @@ class SearchQueryStat(Base):
 
 
 class SearchLatency(Base):
-    """A latency histogram per org and day: searches per bucket (``core.search.analytics``)."""
+    """A latency histogram per org and day: searches per bucket (``core.search.query_stats``)."""
 
     __tablename__ = "search_latency"
 

@@ -9,7 +9,7 @@ import redis
 from flask import Blueprint, Flask, Response, g, redirect
 from werkzeug.routing import BaseConverter
 
-from core.redis import check_broker_policy, connect
+from core.redis_clients import check_broker_policy, connect
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from web import (

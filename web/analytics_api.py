@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from core import analytics
-from core.cache_keys import DASHBOARD
+from core import rollups
+from core.cache.keys import DASHBOARD
 from web.auth import principal
 from web.caching import cached
 from web.ext import db
@@ -19,4 +19,4 @@ bp = Blueprint("analytics", __name__)
 @spec.validate(tags=["analytics"])
 @cached("dashboard", tags=lambda: [DASHBOARD])
 def dashboard() -> Response:
-    return json_response(analytics.dashboard(db(), principal().org_id))
+    return json_response(rollups.dashboard(db(), principal().org_id))

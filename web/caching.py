@@ -15,9 +15,9 @@ from flask import Flask, Response, current_app, make_response, request
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.http import unquote_etag
 
-from core.cache import Cache, Result, Uncacheable
-from core.cache_config import CacheConfig
-from core.cache_track import track_writes
+from core.cache.config import CacheConfig
+from core.cache.service import Cache, Result, Uncacheable
+from core.cache.track import track_writes
 from core.settings import Settings
 from web.auth import principal
 

@@ -8,8 +8,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from core import seed as seeding
-from core.broker import get_actor
-from core.outbox import stage
+from core.queueing.broker import get_actor
+from core.queueing.outbox import stage
 from models import Organization, User
 from models.db import session_scope
 from web.auth import mint_key

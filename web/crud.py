@@ -12,7 +12,7 @@ from spectree import Response as SpecResponse
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from core.cache_keys import detail_tags, list_tags
+from core.cache.keys import detail_tags, list_tags
 from models import User
 from web.auth import principal
 from web.caching import cached

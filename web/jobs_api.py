@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
-from core.backpressure import org_overload, platform_overload
-from core.outbox import stage_job
+from core.ops.backpressure import org_overload, platform_overload
+from core.queueing.outbox import stage_job
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
 from web.auth import ROLE_RANK, principal

@@ -15,8 +15,9 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from core import queues, stats
-from core.cache_stats import CacheCollector
+from core.cache.stats import CacheCollector
+from core.ops import introspection
+from core.queueing import minute_stats
 from web.ext import Resources
 
 
@@ -44,16 +45,16 @@ class QueueCollector(Collector):
                 ("paused", "1 when workers do not take from the queue"),
             )
         }
-        for q in queues.queue_stats(client, settings.broker_namespace):
+        for q in introspection.queue_stats(client, settings.broker_namespace):
             for name, family in gauges.items():
                 family.add_metric([q.name], float(getattr(q, name)))
         yield from gauges.values()
-        live = queues.workers(
+        live = introspection.workers(
             client, settings.broker_namespace, timeout_ms=settings.heartbeat_timeout_ms
         )
         yield GaugeMetricFamily("saleshub_workers", "Live worker processes", value=len(live))
         totals: dict[tuple[str, str, str], int] = {}
-        for bucket in stats.rates(client, minutes=60):
+        for bucket in minute_stats.rates(client, minutes=60):
             for field, n in bucket["counts"].items():
                 queue, actor, kind = field.split("|")
                 totals[(queue, actor, kind)] = totals.get((queue, actor, kind), 0) + n

@@ -12,8 +12,9 @@ from typing import Any, Literal
 from flask import Blueprint, Response, request
 from pydantic import Field
 
-from core import deadletters, pause, queues, stats
-from core.broker import QUEUES, get_actor
+from core.ops import deadletters, introspection
+from core.queueing import minute_stats, pause
+from core.queueing.broker import QUEUES, get_actor
 from core.scheduling import PAUSED_SCHEDULES_KEY, fire, fire_time, paused_schedules, schedule_status
 from jobs.schedules import SCHEDULES, Schedule
 from models import AuditEntry
@@ -53,10 +54,10 @@ def _audit(action: str, target: str, **details: Any) -> None:
 def overview() -> dict[str, Any]:
     """Queues, workers and the last hour's rates: what every ops view shows."""
     res = resources()
-    snap = queues.snapshot(
+    snap = introspection.snapshot(
         res.broker, res.settings.broker_namespace, timeout_ms=res.settings.heartbeat_timeout_ms
     )
-    per_minute = stats.rates(res.broker, minutes=60)
+    per_minute = minute_stats.rates(res.broker, minutes=60)
     snap["rates"] = per_minute
     last = per_minute[-2]["counts"] if len(per_minute) > 1 else {}
     for q in snap["queues"]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from core import deadletters, pause
-from core.broker import QUEUES
+from core.ops import deadletters
+from core.queueing import pause
+from core.queueing.broker import QUEUES
 from models import AuditEntry
 from models.db import session_scope
 from web.ext import resources

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.notify.events import deal_events, lead_events, mention_events
-from core.outbox import stage
+from core.notify.triggers import deal_events, lead_events, mention_events
+from core.queueing.outbox import stage
 from jobs.analytics import rollup
 from jobs.notifications import emit
 from jobs.search import stage_index

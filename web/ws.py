@@ -24,9 +24,10 @@ import redis
 from flask import Blueprint, Flask, Response, g, request
 from flask_sock import Sock
 
-from core import events, queues
+from core import channels
 from core import search as search_index
 from core.notify.fanout import user_channel
+from core.ops import introspection
 from jobs.notifications import PRESENCE_PREFIX
 from models import User
 from web.auth import Principal, authenticate, principal
@@ -140,11 +141,11 @@ class Hub:
         while True:
             try:
                 pubsub = self.res.broker.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(events.PREFIX + "*")
+                pubsub.psubscribe(channels.PREFIX + "*")
                 pubsub.get_message(timeout=5)  # the subscription's confirmation
                 self.listening.set()
                 for msg in pubsub.listen():
-                    channel = msg["channel"].decode().removeprefix(events.PREFIX)
+                    channel = msg["channel"].decode().removeprefix(channels.PREFIX)
                     self.deliver(channel, msg["data"])
             except redis.RedisError as exc:  # reconnect; sockets stay open meanwhile
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)
@@ -172,14 +173,14 @@ class Hub:
             if not wanted:
                 continue
             try:
-                snap = queues.snapshot(
+                snap = introspection.snapshot(
                     self.res.broker,
                     settings.broker_namespace,
                     timeout_ms=settings.heartbeat_timeout_ms,
                 )
             except redis.RedisError:
                 continue
-            self.deliver("ops.queues", orjson.dumps(events.frame("ops.queues", snap)))
+            self.deliver("ops.queues", orjson.dumps(channels.frame("ops.queues", snap)))
 
 
 def allowed_channel(who: Principal, channel: str) -> str | None:
@@ -189,7 +190,7 @@ def allowed_channel(who: Principal, channel: str) -> str | None:
     if channel == "notifications":
         return user_channel(who.org_id, who.user_id)
     if channel in {"jobs", "dashboard", "activity"}:
-        return events.org_channel(who.org_id, channel)
+        return channels.org_channel(who.org_id, channel)
     return None
 
 
@@ -229,11 +230,11 @@ def _search(ws: Any, client: Client, q: Any, limit: Any) -> None:
             session, client.who.org_id, q, limit=limit, user_id=client.who.user_id
         )
     data = {"q": q, "items": result.items, "took_ms": result.took_ms}
-    ws.send(orjson.dumps(events.frame("search", data, kind="search")).decode())
+    ws.send(orjson.dumps(channels.frame("search", data, kind="search")).decode())
 
 
 def _error(message: str) -> bytes:
-    return orjson.dumps(events.frame("error", {"message": message}, kind="error"))
+    return orjson.dumps(channels.frame("error", {"message": message}, kind="error"))
 
 
 def install(app: Flask, res: Resources) -> None:
@@ -267,7 +268,7 @@ def install(app: Flask, res: Resources) -> None:
             hub.remove(client)
 
     def _serve(ws: Any, client: Client) -> None:
-        ws.send(orjson.dumps(events.frame("hello", {"role": client.who.role}, kind="hello")))
+        ws.send(orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
         while not client.dropped and ws.connected:
             try:
                 item = client.outbox.get(timeout=30)
@@ -302,11 +303,11 @@ def install(app: Flask, res: Resources) -> None:
                 client.channels.add(scoped)
             else:
                 client.channels.discard(scoped)
-            ack = events.frame(name, {"op": op, "ok": True}, kind="ack")
+            ack = channels.frame(name, {"op": op, "ok": True}, kind="ack")
             ws.send(orjson.dumps(ack).decode())
         elif op == "search":
             _search(ws, client, msg.get("q"), msg.get("limit", 10))
         elif op == "ping":
-            ws.send(orjson.dumps(events.frame("", {}, kind="pong")).decode())
+            ws.send(orjson.dumps(channels.frame("", {}, kind="pong")).decode())
         else:
             ws.send(_error(f"unknown op {op!r}").decode())

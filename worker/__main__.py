@@ -14,7 +14,7 @@ import sys
 import time
 from types import FrameType
 
-from core.broker import QUEUES
+from core.queueing.broker import QUEUES
 
 
 def command(extra_modules: list[str]) -> list[str]:

@@ -11,7 +11,7 @@ import jobs.maintenance
 import jobs.notifications
 import jobs.notify_channels
 import jobs.search
-from core.broker import configure
+from core.queueing.broker import configure
 from core.settings import Settings
 from jobs import runtime
 from worker.logs import setup_logging

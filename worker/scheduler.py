@@ -18,9 +18,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from dramatiq.brokers.redis import RedisBroker
 
 import worker.entry  # noqa: F401 - declares every actor
-from core.broker import configure, get_actor
 from core.lease import Lease
-from core.relay import Relay
+from core.queueing.broker import configure, get_actor
+from core.queueing.relay import Relay
 from core.scheduling import fire, fire_time, paused_schedules
 from core.settings import Settings
 from jobs.schedules import SCHEDULES, Schedule

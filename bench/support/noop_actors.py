@@ -6,7 +6,7 @@ stage it.
 
 from __future__ import annotations
 
-from core.broker import actor
+from core.queueing.broker import actor
 
 
 @actor(actor_name="bench.noop", queue_name="default")

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import worker.entry  # noqa: F401 - declares every actor
 from bench.support import noop_actors  # noqa: F401
-from core.broker import configure
-from core.relay import Relay
+from core.queueing.broker import configure
+from core.queueing.relay import Relay
 from core.settings import Settings
 
 

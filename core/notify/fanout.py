@@ -18,10 +18,10 @@ from dramatiq import Actor
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from core import events as ws_events
-from core.notify.events import Event
+from core import channels
 from core.notify.routing import Preferences, route
-from core.outbox import stage
+from core.notify.triggers import Event
+from core.queueing.outbox import stage
 from core.settings import Settings
 from models import Notification, NotificationPreferences, PushSubscription, User
 
@@ -56,7 +56,7 @@ _INSERT_DELIVERIES = text(
 
 def user_channel(org_id: int, user_id: int) -> str:
     """The websocket channel of one user's notifications."""
-    return ws_events.org_channel(org_id, f"user:{user_id}:notifications")
+    return channels.org_channel(org_id, f"user:{user_id}:notifications")
 
 
 @dataclass
@@ -208,7 +208,7 @@ def fanout_batch(
                 "created_at": created_at.isoformat(),
             }
             channel = user_channel(event.org_id, uid)
-            result.live.append((channel, orjson.dumps(ws_events.frame("notifications", note))))
+            result.live.append((channel, orjson.dumps(channels.frame("notifications", note))))
     if not deliveries:
         return result
     staged = session.execute(

@@ -22,9 +22,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
-from core.broker import get_actor
 from core.notify.ssrf import RefusedUrl, check_url, safe_post
-from core.outbox import stage
+from core.queueing.broker import get_actor
+from core.queueing.outbox import stage
 from core.settings import Settings
 from models import WebhookDelivery, WebhookEndpoint
 

@@ -14,12 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import cache_warm
-from core.broker import build_middleware, configure
-from core.cache import Cache
-from core.cache_config import CacheConfig
-from core.cache_warm import Warmer, warm_org
-from core.outbox import stage
+from core.cache import warm
+from core.cache.config import CacheConfig
+from core.cache.service import Cache
+from core.cache.warm import Warmer, warm_org
+from core.queueing.broker import build_middleware, configure
+from core.queueing.outbox import stage
 from core.settings import Settings
 from jobs import cache as cache_jobs
 from jobs import runtime
@@ -108,7 +108,7 @@ def test_a_stale_warm_racing_an_invalidation_does_not_win(
     contact = create_all(client, tenant.member)["contacts"]
     url = f"/api/v1/contacts/{contact['id']}"
     client.get(url, headers=auth(tenant.member))
-    real = cache_warm.WARMERS["contacts.detail"]
+    real = warm.WARMERS["contacts.detail"]
 
     def compute_then_lose_the_race(session: Session, org_id: int, params: dict[str, Any]) -> Any:
         old = real.compute(session, org_id, params)  # the warm has read the old row...
@@ -117,7 +117,7 @@ def test_a_stale_warm_racing_an_invalidation_does_not_win(
         return old
 
     monkeypatch.setitem(
-        cache_warm.WARMERS, "contacts.detail", Warmer(real.tags, compute_then_lose_the_race)
+        warm.WARMERS, "contacts.detail", Warmer(real.tags, compute_then_lose_the_race)
     )
     with session_scope(sessions) as s:
         done = warm_org(cache, s, tenant.org_id, top=50)
@@ -131,8 +131,8 @@ def test_hit_counts_follow_demand_and_stay_bounded(cache: Cache, tenant: Tenant)
     cache.lookup(keys[:1] * 3)
     hits = cache.keys.hits(tenant.org_id)
     assert cache.client.zscore(hits, keys[0].member) == 4
-    cache_warm._decay(cache.client, hits)
-    assert cache.client.zcard(hits) == cache_warm.KEEP_COUNTED
+    warm._decay(cache.client, hits)
+    assert cache.client.zcard(hits) == warm.KEEP_COUNTED
     assert cache.client.zscore(hits, keys[0].member) == 2
 
 

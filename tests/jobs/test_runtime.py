@@ -10,8 +10,8 @@ from dramatiq import Worker
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.broker import actor, build_middleware, configure
-from core.outbox import stage
+from core.queueing.broker import actor, build_middleware, configure
+from core.queueing.outbox import stage
 from core.settings import Settings
 from jobs import runtime
 from models import Job

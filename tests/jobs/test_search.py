@@ -127,7 +127,7 @@ def test_schedules_and_registry(
     assert by_id["search.health"].every_s == 86_400 and by_id["search.health"].per_org
     assert not by_id["search.analytics"].per_org
     # The scheduled jobs run through the broker like any other.
-    from core.broker import get_actor
+    from core.queueing.broker import get_actor
     from core.scheduling import fire
 
     search.record(broker_redis, tenant.org_id, "hello", 0, 3.0)

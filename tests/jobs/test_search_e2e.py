@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 import worker.entry  # noqa: F401 - declares every actor
 from core import search
-from core.broker import configure
+from core.queueing.broker import configure
 from core.settings import Settings
 from tests.conftest import auth
 from tests.support.factories import Tenant

@@ -8,7 +8,7 @@ import time
 
 import redis
 
-from core.broker import actor
+from core.queueing.broker import actor
 from jobs.runtime import current_settings
 
 

@@ -11,7 +11,7 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.broker import QUEUES, build_middleware, configure
+from core.queueing.broker import QUEUES, build_middleware, configure
 from core.settings import Settings
 from jobs import runtime
 from models import Job

@@ -16,7 +16,7 @@ from typing import Any
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
-from core.relay import Relay
+from core.queueing.relay import Relay
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from core.redis import BrokerConfigError
+from core.redis_clients import BrokerConfigError
 from core.settings import Settings
 from tests.web.conftest import build_app, dispose
 

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from core.cache_config import CacheConfig
+from core.cache.config import CacheConfig
 from tests.conftest import auth
 from tests.support.factories import Tenant
 from tests.web.helpers import MINIMAL, RESOURCES, UPDATES, assert_error, create_all

@@ -10,7 +10,7 @@ import pytest
 import redis
 from flask import Flask
 
-from core.cache_config import CacheConfig
+from core.cache.config import CacheConfig
 from tests.conftest import auth
 from tests.support.factories import Tenant
 from tests.support.stack import RedisServer, wait_for

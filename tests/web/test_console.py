@@ -18,7 +18,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session, sessionmaker
 
 import tests.support.actors  # noqa: F401 - declares test.effect
-from core.broker import configure, get_actor
+from core.queueing.broker import configure, get_actor
 from core.settings import Settings
 from models import Job
 from tests.support.factories import Tenant

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.outbox import stage
+from core.queueing.outbox import stage
 from jobs.analytics import rollup
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models.db import session_scope

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.broker import configure
-from core.notify.events import Event
+from core.notify.triggers import Event
+from core.queueing.broker import configure
 from core.settings import Settings
 from jobs import notifications as jobs_notify
 from jobs import runtime

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import tests.support.actors  # noqa: F401 - declares test.effect
-from core.broker import configure, get_actor
-from core.outbox import stage
+from core.queueing.broker import configure, get_actor
+from core.queueing.outbox import stage
 from core.settings import Settings
 from models import AuditEntry, Job
 from models.db import session_scope

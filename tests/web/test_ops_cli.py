@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import tests.support.actors  # noqa: F401 - declares test.effect
-from core import pause
-from core.broker import configure, get_actor
+from core.queueing import pause
+from core.queueing.broker import configure, get_actor
 from core.settings import Settings
 from models import AuditEntry, Job
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import search
-from core.search.analytics import EVENTS_KEY
+from core.search.query_stats import EVENTS_KEY
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.factories import Tenant

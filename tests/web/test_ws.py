@@ -14,8 +14,8 @@ import websocket
 from flask import Flask
 from flask.testing import FlaskClient
 
-from core import events
-from core.broker import QUEUES
+from core import channels
+from core.queueing.broker import QUEUES
 from core.settings import Settings
 from tests.conftest import auth
 from tests.support.factories import Tenant
@@ -84,8 +84,8 @@ def test_subscriptions_are_authorized_per_role_and_org(
     other = _connect(server, other_tenant.member)
     assert _send(other, op="subscribe", channel="jobs")["type"] == "ack"
     client = redis.Redis.from_url(settings.broker_url)
-    events.publish(
-        client, events.org_channel(tenant.org_id, "jobs"), {"id": "j1", "status": "running"}
+    channels.publish(
+        client, channels.org_channel(tenant.org_id, "jobs"), {"id": "j1", "status": "running"}
     )
     got = _recv_until(member, "event")
     assert got["data"] == {"id": "j1", "status": "running"} and set(got) >= {"channel", "id", "ts"}
@@ -125,7 +125,7 @@ def test_a_slow_client_is_dropped_and_others_keep_receiving(
     for ws in (slow, fast):
         assert _send(ws, op="subscribe", channel="jobs")["type"] == "ack"
     client = redis.Redis.from_url(settings.broker_url)
-    channel = events.org_channel(tenant.org_id, "jobs")
+    channel = channels.org_channel(tenant.org_id, "jobs")
     blob = "x" * 20_000
     received = []
 
@@ -139,7 +139,7 @@ def test_a_slow_client_is_dropped_and_others_keep_receiving(
     # steps the fast client keeps up with, so only the client that never reads falls behind.
     for step in range(15):
         for i in range(step * 100, step * 100 + 100):
-            events.publish(client, channel, {"n": i, "blob": blob})
+            channels.publish(client, channel, {"n": i, "blob": blob})
         wait_for(lambda step=step: len(received) >= step * 100 + 100, timeout=30)
     reader.join(30)
     assert len(received) == 1500  # the fast client got everything

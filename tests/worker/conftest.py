@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 import tests.support.actors  # noqa: F401 - declares the test actors
 import worker.entry  # noqa: F401 - declares every actor
-from core.broker import configure
+from core.queueing.broker import configure
 from core.settings import Settings
 from jobs import runtime
 from tests.support.stack import WorkerProcess

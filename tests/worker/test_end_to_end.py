@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.broker import configure, get_actor
-from core.outbox import stage
+from core.queueing.broker import configure, get_actor
+from core.queueing.outbox import stage
 from core.settings import Settings
 from models import AnalyticsSnapshot, Job
 from models.db import session_scope

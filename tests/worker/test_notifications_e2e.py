@@ -9,8 +9,8 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.broker import configure
-from core.notify.events import Event
+from core.notify.triggers import Event
+from core.queueing.broker import configure
 from core.settings import Settings
 from models import Delivery, Job, Notification
 from models.db import session_scope

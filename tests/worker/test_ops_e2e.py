@@ -9,9 +9,9 @@ from dramatiq.brokers.redis import RedisBroker
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import pause
-from core.broker import get_actor
-from core.outbox import stage
+from core.queueing import pause
+from core.queueing.broker import get_actor
+from core.queueing.outbox import stage
 from core.settings import Settings
 from models import Job
 from models.db import session_scope

@@ -12,8 +12,8 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.broker import get_actor
 from core.lease import Lease
+from core.queueing.broker import get_actor
 from core.scheduling import fire, fire_time
 from core.settings import Settings
 from models import Job

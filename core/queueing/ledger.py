@@ -1,7 +1,7 @@
 """The job ledger middleware: records each job's fate in PostgreSQL.
 
 Two writes per attempt, grouped with other threads' writes by
-:class:`core.ledger_store.LedgerStore`: one when the attempt starts, awaited (it also
+:class:`core.queueing.ledger_store.LedgerStore`: one when the attempt starts, awaited (it also
 counts attempts, so a message that kills its worker is stopped after ``max_attempts``
 crashes, which Dramatiq alone never does, #213), one when it ends. A success is written
 without waiting (within milliseconds, with the next starts); a failure is awaited. A
@@ -21,7 +21,7 @@ from dramatiq import Broker, Message
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
 
-from core.ledger_store import LedgerStore
+from core.queueing.ledger_store import LedgerStore
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class Ledger(Middleware):
         if store is None or not _is_ledgered(message):
             return
         if exception is None:
-            # Not awaited: written with the next starts (see core.ledger_store).
+            # Not awaited: written with the next starts (see core.queueing.ledger_store).
             payload = None if result is None else orjson.dumps(result).decode()
             store.succeeded(message.message_id, payload)
             return

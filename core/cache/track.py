@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
-from core.cache_base import CacheBase
-from core.cache_keys import TRACKED_TABLES, write_tags
-from core.cache_warm import warm_keys, written_keys
+from core.cache.base import CacheBase
+from core.cache.keys import TRACKED_TABLES, write_tags
+from core.cache.warm import warm_keys, written_keys
 
 log = logging.getLogger(__name__)
 INFO_KEY = "saleshub.cache_tags"

@@ -1,6 +1,6 @@
 """The cache's Lua scripts: a bulk store or a tag snapshot is one round trip, atomic in Redis.
 
-An entry starts with its tag section (see ``core.cache_codec``): ``n`` (2 bytes), then
+An entry starts with its tag section (see ``core.cache.codec``): ``n`` (2 bytes), then
 ``"<tag key> <version>\\n"`` per tag. A value is valid only while every tag still has the
 version it was computed under. Lookups need no script (one ``MGET`` of the entries and
 their tags, compared in Python); a store must compare and set atomically, so it is one.

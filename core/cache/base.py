@@ -32,11 +32,11 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from core import cache_scripts
-from core.cache_codec import CODEC_IDS, CorruptEntry, Entry, pack, stamps_of, unpack
-from core.cache_config import CacheConfig
-from core.cache_keys import CacheKey, KeySpace
-from core.cache_stats import Stats
+from core.cache import scripts
+from core.cache.codec import CODEC_IDS, CorruptEntry, Entry, pack, stamps_of, unpack
+from core.cache.config import CacheConfig
+from core.cache.keys import CacheKey, KeySpace
+from core.cache.stats import Stats
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def connect(url: str, timeout_s: float) -> redis.Redis:
 
 
 def _section(names: Sequence[str], versions: dict[bytes, bytes | None]) -> bytes | None:
-    """The tag section an entry valid now would carry (see ``core.cache_codec.tag_section``).
+    """The tag section an entry valid now would carry (see ``core.cache.codec.tag_section``).
 
     ``names`` are sorted already.
     """
@@ -95,7 +95,7 @@ def _section(names: Sequence[str], versions: dict[bytes, bytes | None]) -> bytes
 
 
 class CacheBase:
-    """Tag-versioned values of one environment, without the read-through (see ``core.cache``).
+    """Tag-versioned values of one environment, without the read-through (``core.cache.service``).
 
     Parameters:
       client: the cache Redis, with short timeouts (see :func:`connect`).
@@ -108,9 +108,9 @@ class CacheBase:
         self.config = config
         self.keys = KeySpace(config.namespace, environment)
         self.stats = Stats(self.keys.stats)
-        self._snapshot = client.register_script(cache_scripts.SNAPSHOT)
-        self._store = client.register_script(cache_scripts.STORE)
-        self._release = client.register_script(cache_scripts.RELEASE)
+        self._snapshot = client.register_script(scripts.SNAPSHOT)
+        self._store = client.register_script(scripts.STORE)
+        self._release = client.register_script(scripts.RELEASE)
         self._codec = CODEC_IDS[config.codec]
         self._down_until = 0.0
         self._pending: dict[int, set[str]] = {}

@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.job_events import ORG_OPTION
-from core.ledger import LEDGER_OPTION
+from core.queueing.ledger import LEDGER_OPTION
+from core.queueing.status_feed import ORG_OPTION
 from models import Job
 
 NOTIFY_CHANNEL = "saleshub_outbox"

@@ -10,8 +10,8 @@ import orjson
 import pytest
 import redis
 
-from core.cache import HIT, MISS, STALE, Cache, Result, Uncacheable
-from core.cache_config import CacheConfig
+from core.cache.config import CacheConfig
+from core.cache.service import HIT, MISS, STALE, Cache, Result, Uncacheable
 from core.settings import Settings
 from tests.support.stack import free_port
 
@@ -235,7 +235,7 @@ def test_stats_count_every_process_and_describe_redis(cache: Cache, settings: Se
 def test_prometheus_series(cache: Cache) -> None:
     from prometheus_client import CollectorRegistry, generate_latest
 
-    from core.cache_stats import CacheCollector
+    from core.cache.stats import CacheCollector
 
     key = cache.key(ORG, "dashboard")
     for _ in range(2):

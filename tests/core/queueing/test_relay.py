@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import tests.support.actors  # noqa: F401
 import worker.entry  # noqa: F401
-from core.broker import configure, get_actor
-from core.outbox import stage
-from core.relay import Relay
+from core.queueing.broker import configure, get_actor
+from core.queueing.outbox import stage
+from core.queueing.relay import Relay
 from core.settings import Settings
 from models import Job
 from models.db import session_scope

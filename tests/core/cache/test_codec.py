@@ -7,8 +7,8 @@ import os
 import orjson
 import pytest
 
-from core import cache_codec as codec
-from core.cache_config import CacheConfig
+from core.cache import codec
+from core.cache.config import CacheConfig
 from core.settings import SettingsError
 
 STAMPS = {"shc:test:t:1:contacts:7": "ab12", "shc:test:t:1:rows:contacts": "cd34"}

@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.broker import QUEUES
+from core.queueing.broker import QUEUES
 from core.settings import Settings
 from models import ACTIVE_STATUSES, Job
 

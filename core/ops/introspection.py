@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 import redis
 
-from core.broker import QUEUES
-from core.heartbeat import WORKERS_KEY
-from core.pause import PAUSED_KEY
+from core.queueing.broker import QUEUES
+from core.queueing.heartbeat import WORKERS_KEY
+from core.queueing.pause import PAUSED_KEY
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import redis
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
-from core.broker import QUEUES
-from core.ledger import LEDGER_OPTION
-from core.outbox import NOTIFY_CHANNEL
+from core.queueing.broker import QUEUES
+from core.queueing.ledger import LEDGER_OPTION
+from core.queueing.outbox import NOTIFY_CHANNEL
 from models import Job
 
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import analytics
-from core.cache import Cache
-from core.cache_config import CacheConfig
-from core.cache_keys import write_tags
-from core.cache_track import track_writes
+from core import rollups
+from core.cache.config import CacheConfig
+from core.cache.keys import write_tags
+from core.cache.service import Cache
+from core.cache.track import track_writes
 from core.settings import Settings
 from models import Company, Contact, Deal
 from models.db import make_sessionmaker, session_scope
@@ -112,7 +112,7 @@ def test_the_rollup_job_write_bumps_the_dashboard(
         cache, tenant.org_id, {"dashboard": ["dashboard"], "contacts": ["list:contacts"]}
     )
     with session_scope(tracked) as s:
-        analytics.rollup_org(s, tenant.org_id)
+        rollups.rollup_org(s, tenant.org_id)
     assert _alive(cache, keys) == {"contacts"}
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import analytics
+from core import rollups
 from models import Activity, Deal, Lead
 from models.db import session_scope
 from tests.support.factories import Tenant
@@ -30,24 +30,24 @@ def test_rollup_counts_own_org_only_and_is_idempotent(
         s.add(Lead(org_id=tenant.org_id, name="L"))
         s.add(Activity(org_id=tenant.org_id, kind="call", subject="S"))
     with session_scope(sessions) as s:
-        summary = analytics.rollup_org(s, tenant.org_id)
-        analytics.rollup_org(s, tenant.org_id)  # a redelivered job changes nothing
+        summary = rollups.rollup_org(s, tenant.org_id)
+        rollups.rollup_org(s, tenant.org_id)  # a redelivered job changes nothing
     assert summary == {"org_id": tenant.org_id, "deals": 4, "win_rate": round(2 / 3, 4)}
     with sessions() as s:
-        board = analytics.dashboard(s, tenant.org_id)
+        board = rollups.dashboard(s, tenant.org_id)
     assert board["source"] == "rollup"
     assert board["pipeline"]["won"] == {"count": 2, "amount": "300.50"}
     assert board["pipeline"]["proposal"] == {"count": 0, "amount": "0.00"}
     today = datetime.now(UTC).date().isoformat()
     assert board["new_leads_per_day"][-1] == {"day": today, "count": 1}
     assert board["activities_per_day"][-1] == {"day": today, "count": 1}
-    assert len(board["new_leads_per_day"]) == analytics.WINDOW_DAYS
+    assert len(board["new_leads_per_day"]) == rollups.WINDOW_DAYS
 
 
 def test_dashboard_is_live_before_the_first_rollup(
     sessions: sessionmaker[Session], tenant: Tenant
 ) -> None:
     with sessions() as s:
-        board = analytics.dashboard(s, tenant.org_id)
+        board = rollups.dashboard(s, tenant.org_id)
     assert board["source"] == "live" and board["computed_at"] is None
     assert board["win_rate"] is None

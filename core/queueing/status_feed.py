@@ -16,8 +16,8 @@ import redis
 from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 
-from core import events
-from core.flusher import PeriodicFlush
+from core import channels
+from core.queueing.flusher import PeriodicFlush
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,9 @@ def job_event(message: Any, status: str, **extra: Any) -> tuple[str, bytes] | No
     org_id = message.options.get(ORG_OPTION)
     if org_id is None:
         return None
-    channel = events.org_channel(org_id, "jobs")
+    channel = channels.org_channel(org_id, "jobs")
     data = {"id": message.message_id, "actor": message.actor_name, "status": status, **extra}
-    return channel, orjson.dumps(events.frame("jobs", data))
+    return channel, orjson.dumps(channels.frame("jobs", data))
 
 
 class JobEvents(PeriodicFlush):
@@ -80,7 +80,7 @@ class JobEvents(PeriodicFlush):
         try:
             pipe = client.pipeline(transaction=False)
             for channel, data in pending:
-                pipe.publish(events.PREFIX + channel, data)
+                pipe.publish(channels.PREFIX + channel, data)
             pipe.execute()
         except redis.RedisError:
             log.warning("dropped %d job events: broker unreachable", len(pending))

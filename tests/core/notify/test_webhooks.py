@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from core.broker import build_middleware, configure
 from core.notify import webhooks
 from core.notify.ssrf import RefusedUrl
+from core.queueing.broker import build_middleware, configure
 from core.settings import Settings
 from jobs import notify_channels, runtime
 from models import Job, WebhookDelivery, WebhookEndpoint

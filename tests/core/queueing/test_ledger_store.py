@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
-from core import ledger
-from core.ledger_store import FLUSH, LedgerStore, _text_array, _Waiter
+from core.queueing import ledger
+from core.queueing.ledger_store import FLUSH, LedgerStore, _text_array, _Waiter
 from core.settings import Settings
 from tests.support.stack import wait_for
 

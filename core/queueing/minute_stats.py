@@ -16,7 +16,7 @@ import redis
 from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 
-from core.flusher import PeriodicFlush
+from core.queueing.flusher import PeriodicFlush
 
 log = logging.getLogger(__name__)
 

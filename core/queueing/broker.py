@@ -26,13 +26,13 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
-from core.heartbeat import Heartbeat
-from core.job_events import JobEvents
-from core.ledger import Ledger
-from core.pause import PausableRedisBroker
-from core.redis import check_broker_policy
+from core.queueing.heartbeat import Heartbeat
+from core.queueing.ledger import Ledger
+from core.queueing.minute_stats import Stats
+from core.queueing.pause import PausableRedisBroker
+from core.queueing.status_feed import JobEvents
+from core.redis_clients import check_broker_policy
 from core.settings import Settings
-from core.stats import Stats
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ An entry is one Redis string::
     [2 bytes n][n bytes: "<tag key> <stamp>\\n" per tag][header][etag][payload]
 
 The tag section comes first so the lookup script can check, inside Redis, that every tag
-still has the version the value was computed under (see ``core.cache``). The header says
+still has the version the value was computed under (see ``core.cache.service``). The header says
 how the payload is compressed, when the value goes stale, and how long it took to compute
 (XFetch needs it). Every codec is always readable, whatever ``CACHE_CODEC`` says now.
 """

@@ -24,9 +24,9 @@ from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 from redis.exceptions import RedisError
 
-from core.backpressure import platform_overload
-from core.broker import QUEUES
-from core.outbox import NOTIFY_CHANNEL
+from core.ops.backpressure import platform_overload
+from core.queueing.broker import QUEUES
+from core.queueing.outbox import NOTIFY_CHANNEL
 from core.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The cache service: read-through with single-flight, stale-while-revalidate and XFetch.
 
-See ``core.cache_base`` for the correctness rules (tag versions, conditional stores,
+See ``core.cache.base`` for the correctness rules (tag versions, conditional stores,
 bounded Redis calls) and docs/decisions/0003-cache-keys.md for the measurements.
 """
 
@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 
 import redis
 
-from core.cache_base import HIT, MISS, STALE, CacheBase, Result, Uncacheable
-from core.cache_codec import Entry, etag_of
-from core.cache_keys import CacheKey
+from core.cache.base import HIT, MISS, STALE, CacheBase, Result, Uncacheable
+from core.cache.codec import Entry, etag_of
+from core.cache.keys import CacheKey
 
 __all__ = ["HIT", "MISS", "STALE", "Cache", "Result", "Uncacheable"]
 

@@ -17,9 +17,9 @@ import orjson
 import redis
 from sqlalchemy.orm import Session
 
-from core import analytics
-from core.cache_base import CacheBase
-from core.cache_keys import DASHBOARD, canonical, detail_tags, parse_member
+from core import rollups
+from core.cache.base import CacheBase
+from core.cache.keys import DASHBOARD, canonical, detail_tags, parse_member
 from models import Activity, Company, Contact, Deal, Lead
 
 # Hit counters keep this many keys per org; scores halve on every warm so they follow demand.
@@ -81,7 +81,7 @@ def _detail(table: str) -> Warmer:
 WARMERS: dict[str, Warmer] = {
     "dashboard": Warmer(
         tags=lambda _p: [DASHBOARD],
-        compute=lambda s, org_id, _p: encode(analytics.dashboard(s, org_id)),
+        compute=lambda s, org_id, _p: encode(rollups.dashboard(s, org_id)),
     ),
     **{f"{table}.detail": _detail(table) for table in DETAIL_MODELS},
 }

@@ -1,0 +1,1 @@
+"""Operations: queue introspection, dead letters, backpressure and the audit log."""

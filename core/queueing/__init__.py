@@ -1,0 +1,9 @@
+"""Queueing: the Dramatiq broker and its middleware, the outbox, the relay and the ledger.
+
+- ``broker``: the broker, configured once per process, and the ``actor`` decorator;
+- ``queues``: the one definition of SalesHub's queues;
+- ``outbox`` stages jobs in the caller's transaction, ``relay`` sends them after commit;
+- ``job_state``: every job state transition (stage, start, progress, succeed, fail, dead,
+  cancel, clean up); ``ledger``/``ledger_store`` record them from the worker;
+- ``heartbeat``, ``pause``, ``minute_stats``, ``status_feed``, ``flusher``: middleware.
+"""
