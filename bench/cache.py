@@ -43,7 +43,6 @@ import orjson  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
-from core.cache.config import CacheConfig  # noqa: E402
 from core.cache.service import Cache, Result  # noqa: E402
 from core.cache.warm import Warmer, warm_keys, warm_org, written_keys  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -128,7 +127,7 @@ def prepare_database(settings: Settings) -> None:
         else:
             note(f"creating database {BENCH_DB}")
             conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    env = {**os.environ, "DATABASE_URL": settings.database_url}
+    env = {**os.environ, "DATABASE_URL": settings.database.url}
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=ROOT,
@@ -152,7 +151,7 @@ def bench_endpoint(settings: Settings) -> None:
     org_name = f"bench-cache-{os.getpid()}"
     seed.seed(settings, org_name, seed.sizes_for(2000))
     on = create_app(settings)
-    off = create_app(settings.replace(extra={"cache": CacheConfig(enabled=False)}))
+    off = create_app(settings.replace(cache={"enabled": False}))
     try:
         sessions = on.extensions["saleshub"].sessions
         with session_scope(sessions) as s:
@@ -290,12 +289,11 @@ def main() -> int:
     url = with_redis_db(os.environ["CACHE_URL"], REDIS_DB)
     raw = redis.Redis.from_url(url)
     settings = Settings.from_env().replace(
-        database_url=with_pg_db(os.environ["DATABASE_URL"], BENCH_DB),
-        cache_url=url,
+        database={"url": with_pg_db(os.environ["DATABASE_URL"], BENCH_DB)},
+        cache={"url": url, "namespace": NAMESPACE, "timeout_ms": 1000.0},
         environment="bench",
-        extra={"cache": CacheConfig(namespace=NAMESPACE, timeout_s=1.0)},
     )
-    cache = Cache.from_url(url, settings.extra["cache"], environment="bench")
+    cache = Cache.from_url(url, settings.cache, environment="bench")
     flush_namespace(raw, NAMESPACE)
     emit("loadavg_1m", os.getloadavg()[0], "load", "2 cores, shared")
     try:

@@ -255,7 +255,7 @@ class Bench:
         self.settings = Settings.from_env()
         self.broker = configure(self.settings)
         assert isinstance(self.broker, RedisBroker) and self.broker.namespace == NS_OURS
-        self.engine = make_engine(self.settings.database_url, pool_size=STAGER_THREADS + 2)
+        self.engine = make_engine(self.settings.database.url, pool_size=STAGER_THREADS + 2)
         self.sessions = make_sessionmaker(self.engine)
 
         t = time.perf_counter()
@@ -266,7 +266,7 @@ class Bench:
         emit("stage_bulk_rows_per_s", n / (time.perf_counter() - t), "rows/s", detail=True)
 
         relay = Relay(self.settings, self.broker)
-        with psycopg.connect(self.settings.psycopg_dsn, autocommit=True) as conn:
+        with psycopg.connect(self.settings.database.psycopg_dsn, autocommit=True) as conn:
             t = time.perf_counter()
             sent = relay.drain(conn)
             relay_s = time.perf_counter() - t

@@ -86,11 +86,11 @@ def main() -> None:
                 "SMTP_PORT": str(smtp_port),
             }
         )
-        engine = make_engine(settings.database_url, pool_size=10)
+        engine = make_engine(settings.database.url, pool_size=10)
         sessions = make_sessionmaker(engine)
         configure(settings)
         runtime.init(settings, sessions)
-        with psycopg.connect(settings.psycopg_dsn, autocommit=True) as conn:
+        with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
             conn.execute(
                 "TRUNCATE organizations, users, api_keys, notifications, "
                 "notification_deliveries, jobs CASCADE"

@@ -78,7 +78,7 @@ def _targets(contacts: int) -> dict[str, Any]:
 
 
 def ensure_database(settings: Settings) -> None:
-    admin = with_pg_db(settings.psycopg_dsn, "postgres")
+    admin = with_pg_db(settings.database.psycopg_dsn, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)
@@ -87,7 +87,7 @@ def ensure_database(settings: Settings) -> None:
             note(f"creating database {BENCH_DB}")
             conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
     cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["database_url"] = settings.database_url
+    cfg.attributes["database_url"] = settings.database.url
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "head")
 
@@ -112,10 +112,9 @@ class Bench:
         self.args = args
         env = Settings.from_env()
         self.settings = env.replace(
-            database_url=with_pg_db(env.database_url, BENCH_DB),
-            broker_url=with_redis_db(env.broker_url, REDIS_DB),
-            cache_url=with_redis_db(env.cache_url, REDIS_DB),
-            broker_namespace=NS,
+            database={"url": with_pg_db(env.database.url, BENCH_DB)},
+            broker={"url": with_redis_db(env.broker.url, REDIS_DB), "namespace": NS},
+            cache={"url": with_redis_db(env.cache.url, REDIS_DB)},
         )
         self.org_name = f"bench-search-{args.contacts}"
         self.rng = random.Random(42)
@@ -128,7 +127,7 @@ class Bench:
         sizes["activities"] = 0
         note(f"seeding {self.org_name} if needed: {sizes}")
         seeding.seed(self.settings, self.org_name, sizes, skip_if_present=True, progress=False)
-        self.engine = make_engine(self.settings.database_url, pool_size=4)
+        self.engine = make_engine(self.settings.database.url, pool_size=4)
         self.sessions = make_sessionmaker(self.engine)
         with self.sessions() as s:
             self.org_id = s.execute(
@@ -221,7 +220,7 @@ class Bench:
             timed(lambda q=q: process.extract(q, names, scorer=fuzz.WRatio, limit=10))
             for q, _ in qs
         )
-        with psycopg.connect(self.settings.psycopg_dsn, autocommit=True) as conn:
+        with psycopg.connect(self.settings.database.psycopg_dsn, autocommit=True) as conn:
             note("trigram index on contact names (baseline only)")
             conn.execute(
                 "CREATE INDEX IF NOT EXISTS bench_contacts_name_trgm ON contacts USING gin "
@@ -256,7 +255,7 @@ class Bench:
         from web import create_app
         from web.auth import mint_key
 
-        client = redis_lib.Redis.from_url(self.settings.broker_url)
+        client = redis_lib.Redis.from_url(self.settings.broker.url)
         flush_namespace(client, NS)
         with self.sessions() as s:
             s.execute(text("DELETE FROM jobs WHERE org_id = :o"), {"o": self.org_id})
@@ -269,9 +268,9 @@ class Bench:
             s.commit()
         env = {
             **os.environ,
-            "DATABASE_URL": self.settings.database_url,
-            "BROKER_URL": self.settings.broker_url,
-            "CACHE_URL": self.settings.cache_url,
+            "DATABASE_URL": self.settings.database.url,
+            "BROKER_URL": self.settings.broker.url,
+            "CACHE_URL": self.settings.cache.url,
             "BROKER_NAMESPACE": NS,
             "WORKER_PROCESSES": "1",
             "WORKER_THREADS": "4",

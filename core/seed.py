@@ -66,7 +66,7 @@ def seed(
 ) -> dict[str, int]:
     """Add ``sizes`` rows of each resource to org ``org_name`` (created if missing)."""
     rng = random.Random(rng_seed)
-    with psycopg.connect(settings.psycopg_dsn) as conn, conn.cursor() as cur:
+    with psycopg.connect(settings.database.psycopg_dsn) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO organizations (name) VALUES (%s) ON CONFLICT (name) DO NOTHING",
             (org_name,),

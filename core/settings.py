@@ -1,12 +1,31 @@
-"""Settings: read from the environment once, into one typed object passed to factories."""
+"""Settings: read once per process, into one typed object passed to factories.
+
+Every knob is an environment variable (documented in the README with its default). A
+process calls :meth:`Settings.from_env` once at start: it reads ``.env`` (written by
+``make run``) under the process environment, validates every group, and stops with the
+variable's name when a value is invalid. ``Settings(...)`` alone reads nothing: tests and
+benchmarks build exactly the settings they mean.
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import contextvars
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
+
+from dotenv import dotenv_values
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 VERSION = "0.1.0"
 
@@ -15,137 +34,311 @@ class SettingsError(ValueError):
     """A setting is missing or malformed."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+def _env(name: str, default: Any, **kwargs: Any) -> Any:
+    """A field read from the environment variable ``name``."""
+    return Field(default, validation_alias=name, **kwargs)
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+class _Group(BaseModel):
+    # Fields are filled by attribute name in code and by variable name from the environment.
+    model_config = ConfigDict(
+        frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True
+    )
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every knob SalesHub reads, with its default.
+def _split(value: Any) -> Any:
+    """``"a, b"`` from the environment as ``("a", "b")``."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+class DatabaseSettings(_Group):
+    """PostgreSQL.
 
     Parameters:
-      database_url: SQLAlchemy URL of PostgreSQL (``DATABASE_URL``).
-      broker_url: Redis URL of the broker role, ``noeviction`` (``BROKER_URL``).
-      cache_url: Redis URL of the cache role, may evict (``CACHE_URL``).
+      url: SQLAlchemy URL (``DATABASE_URL``).
+      pool_size: connections per process pool (``DB_POOL_SIZE``).
     """
 
-    database_url: str = "postgresql+psycopg://saleshub@127.0.0.1:5432/saleshub"
-    broker_url: str = "redis://127.0.0.1:6379/0"
-    cache_url: str = "redis://127.0.0.1:6379/1"
-    environment: str = "development"
-    # Broker namespace: keys are ``<namespace>:<queue>``.
-    broker_namespace: str = "dramatiq"
-    # A worker silent this long is dead; its unacked messages go back to their queue.
-    heartbeat_timeout_ms: int = 30_000
-    # How often the scheduler process drives Dramatiq's maintenance (requeue of dead workers').
-    maintenance_interval_s: float = 10.0
-    # Attempts after which a message that keeps killing its worker is marked dead.
-    max_attempts: int = 5
-    # The relay re-sends a queued job whose message Redis lost after this long.
-    resend_after_s: float = 60.0
-    relay_batch_size: int = 500
-    scheduler_lease_ttl_ms: int = 15_000
-    # Scale of every periodic schedule (tests compress the clock with a smaller value).
-    schedule_time_scale: float = 1.0
-    # Backpressure: job-creating calls answer 503 past these, 429 for an org past its share.
-    queue_max_depth: int = 100_000
-    broker_max_memory_ratio: float = 0.8
-    org_max_active_jobs: int = 10_000
-    max_body_bytes: int = 1_048_576
-    # Browser origins allowed to open /ws besides the API's own host.
-    ws_allowed_origins: tuple[str, ...] = ()
-    idempotency_ttl_s: int = 86_400
-    db_pool_size: int = 10
-    # Notifications.
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_security: str = "none"  # none | starttls | ssl
-    smtp_user: str = ""
-    smtp_password: str = ""
-    mail_from: str = "SalesHub <notifications@saleshub.local>"
-    public_url: str = "http://127.0.0.1:8000"
-    escalation_minutes: float = 15.0
-    digest_window_s: int = 3600
-    throttle_window_s: int = 600
-    webhook_allowed_hosts: tuple[str, ...] = ()
-    webhook_timeout_s: float = 15.0
-    # Scales the webhook retry schedule (tests compress the clock with a small value).
-    webhook_retry_scale: float = 1.0
-    vapid_private_key: str = ""
-    vapid_subject: str = "mailto:ops@saleshub.local"
-    log_level: str = "INFO"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``env`` (default: ``os.environ``), falling back to defaults."""
-        env = os.environ if env is None else env
-        d = cls()
-        return cls(
-            database_url=env.get("DATABASE_URL") or d.database_url,
-            broker_url=env.get("BROKER_URL") or d.broker_url,
-            cache_url=env.get("CACHE_URL") or d.cache_url,
-            environment=env.get("ENVIRONMENT") or d.environment,
-            broker_namespace=env.get("BROKER_NAMESPACE") or d.broker_namespace,
-            heartbeat_timeout_ms=_int(env, "HEARTBEAT_TIMEOUT_MS", d.heartbeat_timeout_ms),
-            maintenance_interval_s=_float(env, "MAINTENANCE_INTERVAL_S", d.maintenance_interval_s),
-            max_attempts=_int(env, "MAX_ATTEMPTS", d.max_attempts),
-            resend_after_s=_float(env, "RESEND_AFTER_S", d.resend_after_s),
-            relay_batch_size=_int(env, "RELAY_BATCH_SIZE", d.relay_batch_size),
-            scheduler_lease_ttl_ms=_int(env, "SCHEDULER_LEASE_TTL_MS", d.scheduler_lease_ttl_ms),
-            schedule_time_scale=_float(env, "SCHEDULE_TIME_SCALE", d.schedule_time_scale),
-            queue_max_depth=_int(env, "QUEUE_MAX_DEPTH", d.queue_max_depth),
-            broker_max_memory_ratio=_float(
-                env, "BROKER_MAX_MEMORY_RATIO", d.broker_max_memory_ratio
-            ),
-            org_max_active_jobs=_int(env, "ORG_MAX_ACTIVE_JOBS", d.org_max_active_jobs),
-            max_body_bytes=_int(env, "MAX_BODY_BYTES", d.max_body_bytes),
-            ws_allowed_origins=tuple(
-                o.strip() for o in env.get("WS_ALLOWED_ORIGINS", "").split(",") if o.strip()
-            ),
-            idempotency_ttl_s=_int(env, "IDEMPOTENCY_TTL_S", d.idempotency_ttl_s),
-            db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size),
-            smtp_host=env.get("SMTP_HOST") or d.smtp_host,
-            smtp_port=_int(env, "SMTP_PORT", d.smtp_port),
-            smtp_security=env.get("SMTP_SECURITY") or d.smtp_security,
-            smtp_user=env.get("SMTP_USER") or d.smtp_user,
-            smtp_password=env.get("SMTP_PASSWORD") or d.smtp_password,
-            mail_from=env.get("MAIL_FROM") or d.mail_from,
-            public_url=env.get("PUBLIC_URL") or d.public_url,
-            escalation_minutes=_float(env, "ESCALATION_MINUTES", d.escalation_minutes),
-            digest_window_s=_int(env, "DIGEST_WINDOW_S", d.digest_window_s),
-            throttle_window_s=_int(env, "THROTTLE_WINDOW_S", d.throttle_window_s),
-            webhook_allowed_hosts=tuple(
-                h.strip() for h in env.get("WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
-            ),
-            webhook_timeout_s=_float(env, "WEBHOOK_TIMEOUT_S", d.webhook_timeout_s),
-            webhook_retry_scale=_float(env, "WEBHOOK_RETRY_SCALE", d.webhook_retry_scale),
-            vapid_private_key=env.get("VAPID_PRIVATE_KEY") or d.vapid_private_key,
-            vapid_subject=env.get("VAPID_SUBJECT") or d.vapid_subject,
-            log_level=env.get("LOG_LEVEL") or d.log_level,
-        )
-
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with ``changes`` applied."""
-        return dataclasses.replace(self, **changes)
+    url: str = _env("DATABASE_URL", "postgresql+psycopg://saleshub@127.0.0.1:5432/saleshub")
+    pool_size: int = _env("DB_POOL_SIZE", 10, ge=1)
 
     @property
     def psycopg_dsn(self) -> str:
-        """The database URL in libpq form, for raw psycopg connections."""
-        return self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        """The URL in libpq form, for raw psycopg connections."""
+        return self.url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class BrokerSettings(_Group):
+    """The broker Redis (``noeviction``), the outbox relay and backpressure.
+
+    Parameters:
+      url: Redis URL of the broker role (``BROKER_URL``).
+      namespace: key prefix of Dramatiq's keys (``BROKER_NAMESPACE``).
+      relay_batch_size: staged jobs the relay sends per round trip.
+      resend_after_s: a queued job whose message Redis lost is re-sent after this long.
+      queue_max_depth: job-creating calls answer 503 past this many ready messages.
+      max_memory_ratio: ... or past this share of the broker's ``maxmemory``.
+      org_max_active_jobs: an org past this many queued or running jobs gets 429.
+    """
+
+    url: str = _env("BROKER_URL", "redis://127.0.0.1:6379/0")
+    namespace: str = _env("BROKER_NAMESPACE", "dramatiq")
+    relay_batch_size: int = _env("RELAY_BATCH_SIZE", 500, ge=1)
+    resend_after_s: float = _env("RESEND_AFTER_S", 60.0, gt=0)
+    queue_max_depth: int = _env("QUEUE_MAX_DEPTH", 100_000, ge=1)
+    max_memory_ratio: float = _env("BROKER_MAX_MEMORY_RATIO", 0.8, gt=0, le=1)
+    org_max_active_jobs: int = _env("ORG_MAX_ACTIVE_JOBS", 10_000, ge=1)
+
+
+class WorkerSettings(_Group):
+    """Worker and scheduler processes.
+
+    Parameters:
+      processes, threads: size of the ``python -m worker`` pool.
+      heartbeat_timeout_ms: a worker silent this long is dead; its messages are requeued.
+      maintenance_interval_s: how often the scheduler drives Dramatiq's maintenance.
+      max_attempts: attempts after which a message that keeps killing its worker is dead.
+      scheduler_lease_ttl_ms: the scheduler lease; another scheduler takes over after it.
+      schedule_time_scale: scale of every periodic schedule (tests compress the clock).
+    """
+
+    processes: int = _env("WORKER_PROCESSES", 2, ge=1)
+    threads: int = _env("WORKER_THREADS", 8, ge=1)
+    heartbeat_timeout_ms: int = _env("HEARTBEAT_TIMEOUT_MS", 30_000, ge=1)
+    maintenance_interval_s: float = _env("MAINTENANCE_INTERVAL_S", 10.0, gt=0)
+    max_attempts: int = _env("MAX_ATTEMPTS", 5, ge=1)
+    scheduler_lease_ttl_ms: int = _env("SCHEDULER_LEASE_TTL_MS", 15_000, ge=1)
+    schedule_time_scale: float = _env("SCHEDULE_TIME_SCALE", 1.0, gt=0)
+
+
+class CacheSettings(_Group):
+    """The cache Redis (may evict) and the response cache.
+
+    Parameters:
+      url: Redis URL of the cache role (``CACHE_URL``).
+      enabled: ``False`` serves every read from PostgreSQL (``CACHE_ENABLED=0``).
+      soft_ttl_s: after this a value is stale: served while one caller refreshes it.
+      hard_ttl_s: after this Redis drops the value.
+      jitter: both TTLs are stretched by up to this fraction, so keys written together do
+        not expire together.
+      compress_min_bytes: values at least this large are compressed.
+      codec: ``zstd`` (default, see docs/decisions/0003), ``zlib`` or ``none``.
+      timeout_ms: bound of every cache Redis call; past it the request uses PostgreSQL.
+      breaker_s: after a failed call the cache is skipped this long (no timeout per request).
+      lock_ttl_s: a single-flight lock outlives a crashed holder this long.
+      lock_wait_ms: how long concurrent misses wait for the holder before computing.
+      xfetch_beta: XFetch's beta; > 1 refreshes earlier, 0 disables early refresh.
+      warm_top_keys: hottest keys per org the ``cache.warm`` job recomputes.
+      hit_sample: share of lookups that count their keys' hits (weighted), for warming.
+      refresh_on_write: recompute a written row's detail right after its commit.
+    """
+
+    url: str = _env("CACHE_URL", "redis://127.0.0.1:6379/1")
+    enabled: bool = _env("CACHE_ENABLED", True)
+    namespace: str = _env("CACHE_NAMESPACE", "shc")
+    soft_ttl_s: float = _env("CACHE_SOFT_TTL_S", 60.0, gt=0)
+    hard_ttl_s: float = _env("CACHE_HARD_TTL_S", 600.0, gt=0)
+    jitter: float = _env("CACHE_TTL_JITTER", 0.1, ge=0, lt=1)
+    compress_min_bytes: int = _env("CACHE_COMPRESS_MIN_BYTES", 1024, ge=0)
+    codec: Literal["zstd", "zlib", "none"] = _env("CACHE_CODEC", "zstd")
+    zstd_level: int = _env("CACHE_ZSTD_LEVEL", 1, ge=1, le=22)
+    timeout_ms: float = _env("CACHE_TIMEOUT_MS", 100.0, gt=0)
+    breaker_s: float = _env("CACHE_BREAKER_S", 1.0, ge=0)
+    lock_ttl_s: float = _env("CACHE_LOCK_TTL_S", 10.0, gt=0)
+    lock_wait_ms: float = _env("CACHE_LOCK_WAIT_MS", 3000.0, ge=0)
+    xfetch_beta: float = _env("CACHE_XFETCH_BETA", 1.0, ge=0)
+    warm_top_keys: int = _env("CACHE_WARM_TOP_KEYS", 50, ge=0)
+    hit_sample: float = _env("CACHE_HIT_SAMPLE", 0.1, gt=0, le=1)
+    refresh_on_write: bool = _env("CACHE_REFRESH_ON_WRITE", True)
+
+    @model_validator(mode="after")
+    def _ttls_ordered(self) -> CacheSettings:
+        if self.soft_ttl_s > self.hard_ttl_s:
+            raise ValueError("need CACHE_SOFT_TTL_S <= CACHE_HARD_TTL_S")
+        return self
+
+    @property
+    def timeout_s(self) -> float:
+        """``timeout_ms`` in seconds."""
+        return self.timeout_ms / 1000
+
+    @property
+    def lock_wait_s(self) -> float:
+        """``lock_wait_ms`` in seconds."""
+        return self.lock_wait_ms / 1000
+
+
+class WebSettings(_Group):
+    """The web process.
+
+    Parameters:
+      public_url: the API's public origin, used in links (emails, pushes).
+      max_body_bytes: larger request bodies answer 413.
+      ws_allowed_origins: browser origins allowed to open /ws besides the API's own host.
+      idempotency_ttl_s: how long an ``Idempotency-Key`` answer is replayed.
+    """
+
+    public_url: str = _env("PUBLIC_URL", "http://127.0.0.1:8000")
+    max_body_bytes: int = _env("MAX_BODY_BYTES", 1_048_576, ge=1)
+    ws_allowed_origins: tuple[str, ...] = _env("WS_ALLOWED_ORIGINS", ())
+    idempotency_ttl_s: int = _env("IDEMPOTENCY_TTL_S", 86_400, ge=1)
+
+    _split_origins = field_validator("ws_allowed_origins", mode="before")(_split)
+
+
+class NotifySettings(_Group):
+    """Notification channels: email, webhooks, web push, routing windows.
+
+    Parameters:
+      smtp_*, mail_from: the SMTP relay and sender (``smtp_security``: none, starttls, ssl).
+      escalation_minutes: an unread critical notification escalates after this long.
+      digest_window_s, throttle_window_s: digest period; repeat suppression per user.
+      webhook_allowed_hosts: hosts webhooks may reach although they resolve to private
+        addresses (tests, on-premise receivers).
+      webhook_timeout_s: bound of one webhook call.
+      webhook_retry_scale: scales the retry schedule (tests compress the clock).
+      vapid_private_key, vapid_subject: web push signing.
+    """
+
+    smtp_host: str = _env("SMTP_HOST", "127.0.0.1")
+    smtp_port: int = _env("SMTP_PORT", 1025, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = _env("SMTP_SECURITY", "none")
+    smtp_user: str = _env("SMTP_USER", "")
+    smtp_password: str = _env("SMTP_PASSWORD", "")
+    mail_from: str = _env("MAIL_FROM", "SalesHub <notifications@saleshub.local>")
+    escalation_minutes: float = _env("ESCALATION_MINUTES", 15.0, gt=0)
+    digest_window_s: int = _env("DIGEST_WINDOW_S", 3600, ge=1)
+    throttle_window_s: int = _env("THROTTLE_WINDOW_S", 600, ge=0)
+    webhook_allowed_hosts: tuple[str, ...] = _env("WEBHOOK_ALLOWED_HOSTS", ())
+    webhook_timeout_s: float = _env("WEBHOOK_TIMEOUT_S", 15.0, gt=0)
+    webhook_retry_scale: float = _env("WEBHOOK_RETRY_SCALE", 1.0, gt=0)
+    vapid_private_key: str = _env("VAPID_PRIVATE_KEY", "")
+    vapid_subject: str = _env("VAPID_SUBJECT", "mailto:ops@saleshub.local")
+
+    _split_hosts = field_validator("webhook_allowed_hosts", mode="before")(_split)
+
+
+class SearchSettings(_Group):
+    """Search.
+
+    Parameters:
+      analytics_retention_days: days of search query statistics kept.
+    """
+
+    analytics_retention_days: int = _env("SEARCH_ANALYTICS_RETENTION_DAYS", 90, ge=1)
+
+
+GROUPS = ("database", "broker", "worker", "cache", "web", "notify", "search")
+# The environment of the running ``from_env`` call; ``Settings(...)`` alone reads nothing.
+_READING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "saleshub_settings_env", default=None
+)
+
+
+class _FlatEnvironment(PydanticBaseSettingsSource):
+    """Every group reads its own variables, by name, from one flat mapping."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        # An empty variable means "not set", as in a shell's ``VAR=``.
+        self.env = {k: v for k, v in env.items() if v != ""}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        alias = field.validation_alias if isinstance(field.validation_alias, str) else None
+        key = field_name if field_name in GROUPS else alias
+        value = self.env if field_name in GROUPS else self.env.get(key or "")
+        return value, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, _, _ = self.get_field_value(field, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+class Settings(BaseSettings):
+    """Every knob SalesHub reads, grouped; see each group for its variables and defaults.
+
+    Parameters:
+      environment: ``development``, ``test``, ``production``… (``ENVIRONMENT``); part of
+        every cache key.
+      log_level: ``LOG_LEVEL`` of every process.
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True
+    )
+
+    environment: str = _env("ENVIRONMENT", "development")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = _env("LOG_LEVEL", "INFO")
+    database: DatabaseSettings = DatabaseSettings()
+    broker: BrokerSettings = BrokerSettings()
+    worker: WorkerSettings = WorkerSettings()
+    cache: CacheSettings = CacheSettings()
+    web: WebSettings = WebSettings()
+    notify: NotifySettings = NotifySettings()
+    search: SearchSettings = SearchSettings()
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        env = _READING.get()
+        if env is None:
+            return (init_settings,)
+        return (init_settings, _FlatEnvironment(settings_cls, env))
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
+    ) -> Settings:
+        """Settings from ``env`` (default: ``env_file`` under the process environment).
+
+        Raises :class:`SettingsError` naming every invalid variable.
+        """
+        if env is None:
+            found = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+            env = {**{k: v for k, v in found.items() if v is not None}, **os.environ}
+        token = _READING.set(env)
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc)) from None
+        finally:
+            _READING.reset(token)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes``; a group may be given as a dict of the fields to change."""
+        update = {
+            name: getattr(self, name).model_copy(update=value) if isinstance(value, dict) else value
+            for name, value in changes.items()
+        }
+        return self.model_copy(update=update)
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        name = loc[-1] if loc else "settings"
+        field = Settings.model_fields.get(name) if len(loc) == 1 else None
+        if field is not None and isinstance(field.validation_alias, str):
+            name = field.validation_alias
+        given = error.get("input")
+        shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+        problems.append(f"{name}: {error['msg']}{shown}")
+    return "invalid settings: " + "; ".join(problems)

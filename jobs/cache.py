@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.cache.config import CacheConfig
 from core.cache.service import Cache
 from core.cache.track import track_writes
 from core.cache.warm import warm_org
@@ -46,17 +45,19 @@ class _Services:
 def cache_service(settings: Settings | None = None) -> Cache:
     """This worker process's cache service (made on first use, after fork)."""
     settings = settings or current_settings()
-    cache = _Services.by_url.get(settings.cache_url)
+    cache = _Services.by_url.get(settings.cache.url)
     if cache is None:
-        config = CacheConfig.from_settings(settings)
-        cache = Cache.from_url(settings.cache_url, config, environment=settings.environment)
-        _Services.by_url[settings.cache_url] = cache
+        config = settings.cache
+        cache = Cache.from_url(settings.cache.url, config, environment=settings.environment)
+        _Services.by_url[settings.cache.url] = cache
     return cache
 
 
 def tracked_sessions(settings: Settings) -> sessionmaker[Session]:
     """A session factory whose commits invalidate the cache (the rollup's, for the dashboard)."""
-    factory = make_sessionmaker(make_engine(settings.database_url, pool_size=settings.db_pool_size))
+    factory = make_sessionmaker(
+        make_engine(settings.database.url, pool_size=settings.database.pool_size)
+    )
     track_writes(factory, cache_service(settings))
     return factory
 

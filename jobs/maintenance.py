@@ -24,7 +24,7 @@ JOB_RETENTION = timedelta(days=14)
 def cleanup() -> dict[str, Any]:
     """Delete expired idempotency keys and finished jobs past retention."""
     now = datetime.now(UTC)
-    ttl = timedelta(seconds=current_settings().idempotency_ttl_s)
+    ttl = timedelta(seconds=current_settings().web.idempotency_ttl_s)
     with session_scope() as session:
         keys = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - ttl))
         jobs = session.execute(

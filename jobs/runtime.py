@@ -26,7 +26,7 @@ def init(settings: Settings, factory: sessionmaker[Session] | None = None) -> No
     """Set this process's settings and session factory (an engine of its own by default)."""
     _Runtime.settings = settings
     _Runtime.factory = factory or make_sessionmaker(
-        make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        make_engine(settings.database.url, pool_size=settings.database.pool_size)
     )
 
 

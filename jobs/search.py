@@ -91,10 +91,13 @@ def health(org_id: int) -> dict[str, Any]:
 )
 def analytics() -> dict[str, Any]:
     """Roll buffered search events up into the per-org analytics tables."""
-    client = connect(current_settings().broker_url)
+    settings = current_settings()
+    client = connect(settings.broker.url)
     try:
         with session_scope() as session:
-            return search.rollup(session, client)
+            return search.rollup(
+                session, client, retention_days=settings.search.analytics_retention_days
+            )
     finally:
         client.close()
 

@@ -14,7 +14,7 @@ config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name)
 
-url = config.attributes.get("database_url") or Settings.from_env().database_url
+url = config.attributes.get("database_url") or Settings.from_env().database.url
 config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
 target_metadata = Base.metadata
 

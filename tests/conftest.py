@@ -18,7 +18,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.settings import Settings
+from core.settings import (
+    BrokerSettings,
+    CacheSettings,
+    DatabaseSettings,
+    Settings,
+    WorkerSettings,
+)
 from models import Base
 from models.db import make_engine, make_sessionmaker, session_scope
 from tests.support.factories import Tenant, make_tenant
@@ -39,25 +45,23 @@ def _test_env() -> dict[str, str]:
 def settings() -> Settings:
     env = _test_env()
     return Settings(
-        database_url=env["TEST_DATABASE_URL"],
-        broker_url=env["TEST_BROKER_URL"],
-        cache_url=env["TEST_CACHE_URL"],
         environment="test",
-        heartbeat_timeout_ms=3_000,
-        maintenance_interval_s=0.5,
-        resend_after_s=2.0,
-        max_attempts=3,
-        db_pool_size=5,
+        database=DatabaseSettings(url=env["TEST_DATABASE_URL"], pool_size=5),
+        broker=BrokerSettings(url=env["TEST_BROKER_URL"], resend_after_s=2.0),
+        cache=CacheSettings(url=env["TEST_CACHE_URL"]),
+        worker=WorkerSettings(
+            heartbeat_timeout_ms=3_000, maintenance_interval_s=0.5, max_attempts=3
+        ),
     )
 
 
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Iterator[Engine]:
-    eng = make_engine(settings.database_url, pool_size=5)
+    eng = make_engine(settings.database.url, pool_size=5)
     with eng.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["database_url"] = settings.database_url
+    cfg.attributes["database_url"] = settings.database.url
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "head")
     yield eng
@@ -71,7 +75,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def broker_redis(settings: Settings) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(settings.broker_url)
+    client = redis.Redis.from_url(settings.broker.url)
     yield client
     client.close()
 
@@ -84,7 +88,7 @@ def _clean(request: pytest.FixtureRequest, settings: Settings) -> Iterator[None]
         engine: Engine = request.getfixturevalue("engine")
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    for url in (settings.broker_url, settings.cache_url):
+    for url in (settings.broker.url, settings.cache.url):
         with redis.Redis.from_url(url) as client:
             client.flushdb()
 

@@ -75,9 +75,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app; refuses to start on a reachable broker Redis that may evict."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = settings.web.max_body_bytes
     app.url_map.converters["id"] = IdConverter
-    broker = connect(settings.broker_url)
+    broker = connect(settings.broker.url)
     try:
         check_broker_policy(broker)
     except (redis.ConnectionError, redis.TimeoutError):
@@ -87,13 +87,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     except BaseException:
         broker.close()
         raise
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = make_engine(settings.database.url, pool_size=settings.database.pool_size)
     app.extensions["saleshub"] = Resources(
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
         broker=broker,
-        cache=connect(settings.cache_url),
+        cache=connect(settings.cache.url),
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     errors.register(app)

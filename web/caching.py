@@ -15,7 +15,6 @@ from flask import Flask, Response, current_app, make_response, request
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.http import unquote_etag
 
-from core.cache.config import CacheConfig
 from core.cache.service import Cache, Result, Uncacheable
 from core.cache.track import track_writes
 from core.settings import Settings
@@ -29,9 +28,7 @@ CACHE_CONTROL = "private, no-cache"
 
 def init_app(app: Flask, settings: Settings, sessions: sessionmaker[Session]) -> Cache:
     """Give ``app`` a cache service, and make every commit of ``sessions`` invalidate it."""
-    cache = Cache.from_url(
-        settings.cache_url, CacheConfig.from_settings(settings), environment=settings.environment
-    )
+    cache = Cache.from_url(settings.cache.url, settings.cache, environment=settings.environment)
     track_writes(sessions, cache)
     app.extensions[EXTENSION] = cache
     return cache

@@ -41,7 +41,7 @@ def _request_hash() -> str:
 
 def _begin(session: Session, org_id: int, key: str, digest: str) -> Response | None:
     """Claim ``key``; return the stored answer when it was used before with this body."""
-    ttl = timedelta(seconds=resources().settings.idempotency_ttl_s)
+    ttl = timedelta(seconds=resources().settings.web.idempotency_ttl_s)
     session.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.org_id == org_id,

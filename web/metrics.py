@@ -45,12 +45,12 @@ class QueueCollector(Collector):
                 ("paused", "1 when workers do not take from the queue"),
             )
         }
-        for q in introspection.queue_stats(client, settings.broker_namespace):
+        for q in introspection.queue_stats(client, settings.broker.namespace):
             for name, family in gauges.items():
                 family.add_metric([q.name], float(getattr(q, name)))
         yield from gauges.values()
         live = introspection.workers(
-            client, settings.broker_namespace, timeout_ms=settings.heartbeat_timeout_ms
+            client, settings.broker.namespace, timeout_ms=settings.worker.heartbeat_timeout_ms
         )
         yield GaugeMetricFamily("saleshub_workers", "Live worker processes", value=len(live))
         totals: dict[tuple[str, str, str], int] = {}

@@ -55,7 +55,9 @@ def overview() -> dict[str, Any]:
     """Queues, workers and the last hour's rates: what every ops view shows."""
     res = resources()
     snap = introspection.snapshot(
-        res.broker, res.settings.broker_namespace, timeout_ms=res.settings.heartbeat_timeout_ms
+        res.broker,
+        res.settings.broker.namespace,
+        timeout_ms=res.settings.worker.heartbeat_timeout_ms,
     )
     per_minute = minute_stats.rates(res.broker, minutes=60)
     snap["rates"] = per_minute
@@ -92,7 +94,7 @@ def pause_queue(name: str, action: str) -> Response:
 
 def _letters(**filters: Any) -> list[deadletters.DeadLetter]:
     res = resources()
-    return deadletters.find(res.broker, res.settings.broker_namespace, **filters)
+    return deadletters.find(res.broker, res.settings.broker.namespace, **filters)
 
 
 @bp.get("/dead-letters")
@@ -120,7 +122,7 @@ def retry_dead_letter(message_id: str) -> Response:
     found = _one(message_id)
     _audit("dead_letter.retry", message_id)
     res = resources()
-    n = deadletters.retry(db(), res.broker, res.settings.broker_namespace, found)
+    n = deadletters.retry(db(), res.broker, res.settings.broker.namespace, found)
     return json_response({"retried": n})
 
 
@@ -132,7 +134,7 @@ def delete_dead_letter(message_id: str) -> Response:
     _audit("dead_letter.delete", message_id)
     db().commit()
     res = resources()
-    deadletters.remove(res.broker, res.settings.broker_namespace, found)
+    deadletters.remove(res.broker, res.settings.broker.namespace, found)
     return Response(status=204)
 
 
@@ -145,7 +147,7 @@ def bulk_dead_letters(action: str) -> Response:
     found = _letters(queue=f.queue, actor=f.actor, text=f.q)
     _audit(f"dead_letter.{action}_matching", "dead-letters", count=len(found), **f.model_dump())
     res = resources()
-    ns = res.settings.broker_namespace
+    ns = res.settings.broker.namespace
     if action == "retry":
         n = deadletters.retry(db(), res.broker, ns, found)
         return json_response({"retried": n})
@@ -168,7 +170,7 @@ def list_schedule() -> Response:
     paused = paused_schedules(res.broker)
     items = []
     for s in SCHEDULES:
-        period = s.every_s * res.settings.schedule_time_scale
+        period = s.every_s * res.settings.worker.schedule_time_scale
         items.append(
             {
                 "id": s.id,

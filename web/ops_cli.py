@@ -55,7 +55,7 @@ def dead_letters(
     if retry and purge:
         raise click.UsageError("choose --retry or --purge, not both")
     res = resources()
-    ns = res.settings.broker_namespace
+    ns = res.settings.broker.namespace
     found = deadletters.find(res.broker, ns, queue=queue, actor=actor, text=text)
     if retry or purge:
         _audit(f"dead_letter.{'retry' if retry else 'purge'}_matching", "cli", count=len(found))

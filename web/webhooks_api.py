@@ -173,7 +173,7 @@ def list_deliveries(endpoint_id: int) -> Response:
 def subscribe_push() -> Response:
     body: PushSubscriptionIn = request.context.json  # type: ignore[attr-defined]
     try:
-        check_url(body.endpoint, resources().settings.webhook_allowed_hosts)
+        check_url(body.endpoint, resources().settings.notify.webhook_allowed_hosts)
     except RefusedUrl as exc:
         raise _refused("endpoint", exc) from None
     values = {

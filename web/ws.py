@@ -175,8 +175,8 @@ class Hub:
             try:
                 snap = introspection.snapshot(
                     self.res.broker,
-                    settings.broker_namespace,
-                    timeout_ms=settings.heartbeat_timeout_ms,
+                    settings.broker.namespace,
+                    timeout_ms=settings.worker.heartbeat_timeout_ms,
                 )
             except redis.RedisError:
                 continue
@@ -251,7 +251,7 @@ def install(app: Flask, res: Resources) -> None:
     @app.before_request
     def _guard() -> None:
         if request.path == "/ws":
-            _check_origin(res.settings.ws_allowed_origins)
+            _check_origin(res.settings.web.ws_allowed_origins)
             g.ws_principal = _handshake_principal()
             db().close()
             # The socket's Server is built next, in this thread: its event wakes this queue.

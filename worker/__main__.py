@@ -7,7 +7,6 @@ the platform); this supervisor restarts it, with backoff, until told to stop.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,10 +14,11 @@ import time
 from types import FrameType
 
 from core.queueing.broker import QUEUES
+from core.settings import Settings
 
 
-def command(extra_modules: list[str]) -> list[str]:
-    """The dramatiq command line, sized from ``WORKER_PROCESSES`` and ``WORKER_THREADS``."""
+def command(settings: Settings, extra_modules: list[str]) -> list[str]:
+    """The dramatiq command line, sized from ``settings.worker``."""
     return [
         sys.executable,
         "-m",
@@ -26,9 +26,9 @@ def command(extra_modules: list[str]) -> list[str]:
         "worker.entry:setup",
         *extra_modules,
         "--processes",
-        os.environ.get("WORKER_PROCESSES", "2"),
+        str(settings.worker.processes),
         "--threads",
-        os.environ.get("WORKER_THREADS", "8"),
+        str(settings.worker.threads),
         "--queues",
         *QUEUES,
     ]
@@ -36,6 +36,7 @@ def command(extra_modules: list[str]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Supervise the dramatiq CLI until SIGTERM or SIGINT."""
+    settings = Settings.from_env()  # an invalid value stops here, before any worker starts
     stopping = False
     child: subprocess.Popen[bytes] | None = None
 
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> int:
     backoff = 0.5
     while not stopping:
         started = time.monotonic()
-        child = subprocess.Popen(command(argv))
+        child = subprocess.Popen(command(settings, argv))
         code = child.wait()
         if stopping:
             return 0

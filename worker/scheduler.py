@@ -36,8 +36,8 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
     """The scheduler (schedules rebuilt from ``SCHEDULES``), its lease, and a relay."""
     broker = configure(settings)
     assert isinstance(broker, RedisBroker)
-    sessions = make_sessionmaker(make_engine(settings.database_url, pool_size=2))
-    lease = Lease(broker.client, LEASE_KEY, settings.scheduler_lease_ttl_ms)
+    sessions = make_sessionmaker(make_engine(settings.database.url, pool_size=2))
+    lease = Lease(broker.client, LEASE_KEY, settings.worker.scheduler_lease_ttl_ms)
     scheduler = BackgroundScheduler(timezone=UTC)
 
     def run(schedule: Schedule, period: float) -> None:
@@ -54,7 +54,7 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
         log.info("fired %s: %d jobs staged", schedule.id, n)
 
     for schedule in SCHEDULES:
-        period = schedule.every_s * settings.schedule_time_scale
+        period = schedule.every_s * settings.worker.schedule_time_scale
         scheduler.add_job(
             run,
             IntervalTrigger(seconds=period, start_date=EPOCH),

@@ -34,9 +34,9 @@ from redis.retry import Retry
 
 from core.cache import scripts
 from core.cache.codec import CODEC_IDS, CorruptEntry, Entry, pack, stamps_of, unpack
-from core.cache.config import CacheConfig
 from core.cache.keys import CacheKey, KeySpace
 from core.cache.stats import Stats
+from core.settings import CacheSettings
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class CacheBase:
       environment: part of every key.
     """
 
-    def __init__(self, client: redis.Redis, config: CacheConfig, *, environment: str) -> None:
+    def __init__(self, client: redis.Redis, config: CacheSettings, *, environment: str) -> None:
         self.client = client
         self.config = config
         self.keys = KeySpace(config.namespace, environment)
@@ -117,7 +117,7 @@ class CacheBase:
         self._guard = threading.Lock()
 
     @classmethod
-    def from_url(cls, url: str, config: CacheConfig, *, environment: str) -> Self:
+    def from_url(cls, url: str, config: CacheSettings, *, environment: str) -> Self:
         """A service with its own bounded client on ``url``."""
         return cls(connect(url, config.timeout_s), config, environment=environment)
 

@@ -43,16 +43,19 @@ class Mailer:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         conn: smtplib.SMTP
-        if s.smtp_security == "ssl":
+        if s.notify.smtp_security == "ssl":
             conn = smtplib.SMTP_SSL(
-                s.smtp_host, s.smtp_port, timeout=15, context=ssl.create_default_context()
+                s.notify.smtp_host,
+                s.notify.smtp_port,
+                timeout=15,
+                context=ssl.create_default_context(),
             )
         else:
-            conn = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=15)
-            if s.smtp_security == "starttls":
+            conn = smtplib.SMTP(s.notify.smtp_host, s.notify.smtp_port, timeout=15)
+            if s.notify.smtp_security == "starttls":
                 conn.starttls(context=ssl.create_default_context())
-        if s.smtp_user:
-            conn.login(s.smtp_user, s.smtp_password)
+        if s.notify.smtp_user:
+            conn.login(s.notify.smtp_user, s.notify.smtp_password)
         return conn
 
     def send(self, msg: EmailMessage) -> None:
@@ -80,11 +83,11 @@ class Mailer:
 def compose(settings: Settings, to: str, subject: str, lines: list[str]) -> EmailMessage:
     """A text + HTML email with ``List-Unsubscribe`` pointing at the preferences."""
     msg = EmailMessage()
-    msg["From"] = settings.mail_from
+    msg["From"] = settings.notify.mail_from
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain="saleshub.local")
-    prefs = f"{settings.public_url}/api/v1/me/notification-preferences"
+    prefs = f"{settings.web.public_url}/api/v1/me/notification-preferences"
     msg["List-Unsubscribe"] = f"<{prefs}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     footer = f"Change what you receive: {prefs}"

@@ -130,7 +130,7 @@ def fanout_batch(
     )
     throttled: set[int] = set()
     if event.throttle_key:
-        since = now - timedelta(seconds=settings.throttle_window_s)
+        since = now - timedelta(seconds=settings.notify.throttle_window_s)
         throttled = set(
             session.scalars(
                 select(Notification.user_id).where(
@@ -140,8 +140,8 @@ def fanout_batch(
                 )
             )
         )
-    digest_at = digest_time(now, settings.digest_window_s)
-    escalation = timedelta(minutes=settings.escalation_minutes)
+    digest_at = digest_time(now, settings.notify.digest_window_s)
+    escalation = timedelta(minutes=settings.notify.escalation_minutes)
     plans = {
         uid: route(
             category=event.category,

@@ -97,7 +97,8 @@ def safe_session(settings: Settings) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment: we connect where we checked
     adapter = SsrfAdapter(
-        timeout=settings.webhook_timeout_s, allowed_hosts=settings.webhook_allowed_hosts
+        timeout=settings.notify.webhook_timeout_s,
+        allowed_hosts=settings.notify.webhook_allowed_hosts,
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -147,15 +148,15 @@ def payload(
 def notification_payload(note: Notification, settings: Settings) -> bytes:
     """The push payload of one notification."""
     target = note.data.get("url") if isinstance(note.data.get("url"), str) else None
-    url = urljoin(settings.public_url.rstrip("/") + "/", target or "")
+    url = urljoin(settings.web.public_url.rstrip("/") + "/", target or "")
     if len(url) > MAX_URL:
-        url = settings.public_url
+        url = settings.web.public_url
     extra = {"id": note.id, "category": note.category, "urgency": note.urgency}
     return payload(title=note.title, body=note.body, url=url, extra=extra)
 
 
 def _vapid(settings: Settings) -> Vapid:
-    key = settings.vapid_private_key.strip()
+    key = settings.notify.vapid_private_key.strip()
     if os.path.isfile(key):
         return Vapid.from_file(private_key_file=key)
     if key.startswith("-----BEGIN"):
@@ -177,8 +178,8 @@ def _push_one(
             info,
             data=data.decode(),
             vapid_private_key=vapid,
-            vapid_claims={"sub": settings.vapid_subject},
-            timeout=settings.webhook_timeout_s,
+            vapid_claims={"sub": settings.notify.vapid_subject},
+            timeout=settings.notify.webhook_timeout_s,
             ttl=TTL_S,
             requests_session=transport,
         )
@@ -212,7 +213,7 @@ def send(session: Session, delivery_id: int, settings: Settings) -> dict[str, An
         )
     )
     outcome: dict[str, Any] = {"delivery_id": delivery.id, "sent": 0, "removed": 0, "failed": 0}
-    if not settings.vapid_private_key.strip():
+    if not settings.notify.vapid_private_key.strip():
         return _finish(delivery, outcome, "skipped", reason="no VAPID key configured")
     if not subs:
         return _finish(delivery, outcome, "skipped", reason="no push subscription")

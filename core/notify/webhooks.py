@@ -48,7 +48,7 @@ def register(
     session: Session, org_id: int, url: str, events: list[str], settings: Settings
 ) -> tuple[WebhookEndpoint, str]:
     """Add an endpoint (its URL SSRF-checked); return it and its secret, to be shown once."""
-    check_url(url, settings.webhook_allowed_hosts)
+    check_url(url, settings.notify.webhook_allowed_hosts)
     secret = new_secret()
     endpoint = WebhookEndpoint(
         org_id=org_id, url=url, events=sorted(set(events)), secret=secret, enabled=True
@@ -191,8 +191,8 @@ def _attempt(
             endpoint.url,
             body,
             headers,
-            timeout=settings.webhook_timeout_s,
-            allowed_hosts=settings.webhook_allowed_hosts,
+            timeout=settings.notify.webhook_timeout_s,
+            allowed_hosts=settings.notify.webhook_allowed_hosts,
         )
     except (RefusedUrl, OSError, http.client.HTTPException) as exc:
         return f"{type(exc).__name__}: {exc}"
@@ -256,7 +256,7 @@ def deliver(
     ).one()
     since: datetime = row.failing_since  # never NULL after the COALESCE
     enabled: bool = row.enabled
-    scale = settings.webhook_retry_scale
+    scale = settings.notify.webhook_retry_scale
     if delivery.attempts < len(RETRY_SCHEDULE_S) and enabled:
         delay = timedelta(seconds=RETRY_SCHEDULE_S[delivery.attempts] * scale)
         delivery.next_attempt_at = now + delay

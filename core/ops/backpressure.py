@@ -38,16 +38,16 @@ def platform_overload(client: redis.Redis, settings: Settings) -> Overload | Non
     """An :class:`Overload` when the broker is too deep or too full, else None."""
     pipe = client.pipeline(transaction=False)
     for q in QUEUES:
-        pipe.llen(f"{settings.broker_namespace}:{q}")
+        pipe.llen(f"{settings.broker.namespace}:{q}")
     pipe.info("memory")
     *depths, memory = pipe.execute()
     depth = sum(depths)
-    if depth >= settings.queue_max_depth:
+    if depth >= settings.broker.queue_max_depth:
         return Overload(
-            503, f"queues hold {depth} ready jobs (limit {settings.queue_max_depth})", 30
+            503, f"queues hold {depth} ready jobs (limit {settings.broker.queue_max_depth})", 30
         )
     maxmemory = int(memory.get("maxmemory") or 0)
-    if maxmemory and memory["used_memory"] / maxmemory >= settings.broker_max_memory_ratio:
+    if maxmemory and memory["used_memory"] / maxmemory >= settings.broker.max_memory_ratio:
         used = memory["used_memory"] / maxmemory
         return Overload(503, f"the broker is {used:.0%} full", 30)
     return None
@@ -60,11 +60,11 @@ def org_overload(session: Session, org_id: int, settings: Settings) -> Overload 
         .select_from(Job)
         .where(Job.org_id == org_id, Job.status.in_(ACTIVE_STATUSES))
     )
-    if active is not None and active >= settings.org_max_active_jobs:
+    if active is not None and active >= settings.broker.org_max_active_jobs:
         return Overload(
             429,
             f"this organization has {active} unfinished jobs "
-            f"(limit {settings.org_max_active_jobs})",
+            f"(limit {settings.broker.org_max_active_jobs})",
             10,
         )
     return None

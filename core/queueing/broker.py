@@ -80,11 +80,11 @@ def actor(*, queue_name: str = "default", actor_name: str | None = None, **optio
 
 
 def build_redis_broker(settings: Settings) -> RedisBroker:
-    """A Redis broker on ``settings.broker_url``, refusing an evicting Redis."""
+    """A Redis broker on ``settings.broker.url``, refusing an evicting Redis."""
     broker = PausableRedisBroker(
-        url=settings.broker_url,
-        namespace=settings.broker_namespace,
-        heartbeat_timeout=settings.heartbeat_timeout_ms,
+        url=settings.broker.url,
+        namespace=settings.broker.namespace,
+        heartbeat_timeout=settings.worker.heartbeat_timeout_ms,
         middleware=build_middleware(settings),
         socket_connect_timeout=5,
         health_check_interval=30,
@@ -94,7 +94,7 @@ def build_redis_broker(settings: Settings) -> RedisBroker:
 
 
 def configure(settings: Settings, broker: Broker | None = None) -> Broker:
-    """Make ``broker`` (default: Redis at ``settings.broker_url``) the broker of every actor."""
+    """Make ``broker`` (default: Redis at ``settings.broker.url``) the broker of every actor."""
     broker = broker or build_redis_broker(settings)
     for declared in _State.actors.values():
         declared.broker = broker

@@ -45,7 +45,7 @@ class Heartbeat(Middleware):
             return
         key = f"{broker.namespace}:__heartbeats__"  # type: ignore[attr-defined]
         broker_id = broker.broker_id  # type: ignore[attr-defined]
-        interval = self.settings.heartbeat_timeout_ms / 3000
+        interval = self.settings.worker.heartbeat_timeout_ms / 3000
         # Register who this worker is, for the ops view (Dramatiq keeps only an id).
         info = {
             "host": socket.gethostname(),

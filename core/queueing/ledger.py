@@ -61,7 +61,7 @@ class Ledger(Middleware):
 
     def __init__(self, settings: Settings | None) -> None:
         self.settings = settings
-        self.store = LedgerStore(settings.psycopg_dsn) if settings else None
+        self.store = LedgerStore(settings.database.psycopg_dsn) if settings else None
         self._local = threading.local()
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> Any:
@@ -81,7 +81,7 @@ class Ledger(Middleware):
             local.skipped = message_id
             raise SkipMessage()
         assert self.settings is not None
-        if crashes >= self.settings.max_attempts:
+        if crashes >= self.settings.worker.max_attempts:
             error = f"stopped after {crashes} attempts that ended without an outcome (crashes)"
             self._write(_DEAD, (error, message_id))
             log.error("job %s is dead: %s", message_id, error)

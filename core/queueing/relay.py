@@ -105,7 +105,7 @@ class Relay:
     def drain_once(self, conn: psycopg.Connection[Any]) -> int:
         """Send one batch of staged jobs; return how many were sent."""
         with conn.transaction(), conn.cursor() as cur:
-            cur.execute(_CLAIM, (self.settings.relay_batch_size,))
+            cur.execute(_CLAIM, (self.settings.broker.relay_batch_size,))
             rows = cur.fetchall()
             if not rows:
                 return 0
@@ -119,7 +119,7 @@ class Relay:
         while not self.stopping.is_set():
             sent = self.drain_once(conn)
             total += sent
-            if sent < self.settings.relay_batch_size:
+            if sent < self.settings.broker.relay_batch_size:
                 break
         return total
 
@@ -127,7 +127,7 @@ class Relay:
         """Re-send queued or running jobs whose message Redis no longer holds."""
         ns = self.broker.namespace
         with conn.transaction(), conn.cursor() as cur:
-            cur.execute(_SUSPECTS, (self.settings.resend_after_s, 1000))
+            cur.execute(_SUSPECTS, (self.settings.broker.resend_after_s, 1000))
             rows = cur.fetchall()
             if not rows:
                 return 0
@@ -171,10 +171,10 @@ class Relay:
         else:
             log.warning("relay holding staged jobs: %s", overload.message)
         now = time.monotonic()
-        if now - self._last_maintenance >= self.settings.maintenance_interval_s:
+        if now - self._last_maintenance >= self.settings.worker.maintenance_interval_s:
             self.maintain()
             self._last_maintenance = now
-        if now - self._last_resend >= min(self.settings.resend_after_s / 2, 30.0):
+        if now - self._last_resend >= min(self.settings.broker.resend_after_s / 2, 30.0):
             self.resend_lost(conn)
             self._last_resend = now
 
@@ -184,8 +184,8 @@ class Relay:
         while not self.stopping.is_set():
             try:
                 with (
-                    psycopg.connect(self.settings.psycopg_dsn, autocommit=True) as listen,
-                    psycopg.connect(self.settings.psycopg_dsn, autocommit=True) as conn,
+                    psycopg.connect(self.settings.database.psycopg_dsn, autocommit=True) as listen,
+                    psycopg.connect(self.settings.database.psycopg_dsn, autocommit=True) as conn,
                 ):
                     listen.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     log.info("relay listening on %s", NOTIFY_CHANNEL)

@@ -113,7 +113,13 @@ def _write(session: Session, events: list[bytes]) -> int:
     return sum(v[0] for v in stats.values())
 
 
-def rollup(session: Session, client: redis.Redis, *, batch: int = BATCH) -> dict[str, Any]:
+def rollup(
+    session: Session,
+    client: redis.Redis,
+    *,
+    batch: int = BATCH,
+    retention_days: int = RETENTION_DAYS,
+) -> dict[str, Any]:
     """Move buffered search events into the analytics tables, one committed batch at a time."""
     events = 0
     while True:
@@ -125,7 +131,7 @@ def rollup(session: Session, client: redis.Redis, *, batch: int = BATCH) -> dict
         client.ltrim(EVENTS_KEY, len(raw), -1)
         if len(raw) < batch:
             break
-    since = datetime.now(UTC).date() - timedelta(days=RETENTION_DAYS)
+    since = datetime.now(UTC).date() - timedelta(days=retention_days)
     params = {"since": since}
     session.execute(text("DELETE FROM search_query_stats WHERE day < :since"), params)
     session.execute(text("DELETE FROM search_latency WHERE day < :since"), params)

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.cache import warm
-from core.cache.config import CacheConfig
 from core.cache.service import Cache
 from core.cache.warm import Warmer, warm_org
 from core.queueing.broker import build_middleware, configure
@@ -32,19 +31,19 @@ from tests.web.conftest import build_app, dispose
 from tests.web.helpers import create_all
 
 # Count every lookup's hits (production samples them), so the hottest keys are exact here.
-COUNT_ALL = CacheConfig(timeout_s=2.0, hit_sample=1.0)
+COUNT_ALL = {"timeout_ms": 2000.0, "hit_sample": 1.0}
 
 
 @pytest.fixture
 def cache(settings: Settings) -> Iterator[Cache]:
-    c = Cache.from_url(settings.cache_url, COUNT_ALL, environment="test")
+    c = Cache.from_url(settings.cache.url, COUNT_ALL, environment="test")
     yield c
     c.close()
 
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> Iterator[FlaskClient]:
-    app = build_app(settings.replace(extra={"cache": COUNT_ALL}))
+    app = build_app(settings.replace(cache=COUNT_ALL))
     yield app.test_client()
     dispose(app)
 

@@ -33,7 +33,7 @@ def test_cleanup_removes_only_expired_rows(
     settings: Settings, sessions: sessionmaker[Session], tenant: Tenant
 ) -> None:
     runtime.init(settings, sessions)
-    old = datetime.now(UTC) - timedelta(seconds=settings.idempotency_ttl_s + 60)
+    old = datetime.now(UTC) - timedelta(seconds=settings.web.idempotency_ttl_s + 60)
     with session_scope(sessions) as s:
         s.add(
             IdempotencyKey(

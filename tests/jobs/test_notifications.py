@@ -26,7 +26,7 @@ def mailbox(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> Iterator[tuple[Settings, Inbox]]:
     with smtp_server() as (port, inbox):
-        local = settings.replace(smtp_port=port)
+        local = settings.replace(notify={"smtp_port": port})
         configure(local)
         runtime.init(local, sessions)
         jobs_notify._mailer = None
@@ -157,7 +157,7 @@ def test_escalation_emails_only_if_still_unread(
             .where(Notification.event_key == "read-it")
             .values(read_at=datetime.now(UTC))
         )
-    later = datetime.now(UTC) + timedelta(minutes=settings.escalation_minutes + 1)
+    later = datetime.now(UTC) + timedelta(minutes=settings.notify.escalation_minutes + 1)
     mailer = mail.Mailer(settings)
     with session_scope(sessions) as s:
         results = sorted(
@@ -174,7 +174,7 @@ def test_digest_collapses_many_events_into_one_email(
     settings, inbox = mailbox
     for i in range(12):
         jobs_notify.fanout_event.fn(_event(tenant, "normal", key=f"d{i}").as_json())
-    later = datetime.now(UTC) + timedelta(seconds=settings.digest_window_s + 1)
+    later = datetime.now(UTC) + timedelta(seconds=settings.notify.digest_window_s + 1)
     with session_scope(sessions) as s:
         assert mail.send_digests(s, settings, mail.Mailer(settings), later) == 1
     with session_scope(sessions) as s:

@@ -13,7 +13,7 @@ from jobs.runtime import current_settings
 
 
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(current_settings().cache_url)
+    return redis.Redis.from_url(current_settings().cache.url)
 
 
 @actor(actor_name="test.blocker", queue_name="default", max_retries=0, time_limit=60_000)

@@ -37,7 +37,10 @@ def app(settings: Settings, engine: Engine) -> Iterator[Flask]:
 
 @pytest.fixture
 def make_app(settings: Settings, engine: Engine) -> Iterator[Callable[..., Flask]]:
-    """Build apps from the test settings with some changed, e.g. ``make_app(max_body_bytes=1)``."""
+    """Apps from the test settings with groups changed.
+
+    For example ``make_app(web={"max_body_bytes": 1})``.
+    """
     built: list[Flask] = []
 
     def make(**changes: Any) -> Flask:

@@ -82,7 +82,7 @@ def test_the_same_server_with_noeviction_is_accepted(
     _set_policy(evicting_redis, "noeviction")
     try:
         app = build_app(settings.replace(broker_url=evicting_redis))
-        assert app.extensions["saleshub"].settings.broker_url == evicting_redis
+        assert app.extensions["saleshub"].settings.broker.url == evicting_redis
         dispose(app)
     finally:
         _set_policy(evicting_redis, "allkeys-lru")

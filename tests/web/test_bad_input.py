@@ -307,7 +307,7 @@ def test_a_cursor_from_another_list_is_refused(client: FlaskClient, tenant: Tena
 def test_a_body_past_the_limit_is_413(
     make_app: Callable[..., Flask], sessions: Any, engine: Engine, method: str
 ) -> None:
-    small = make_app(max_body_bytes=1024)
+    small = make_app(web={"max_body_bytes": 1024})
     with session_scope(sessions) as session:
         tenant = make_tenant(session, "Small")
     client = small.test_client()

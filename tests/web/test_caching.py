@@ -8,7 +8,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from core.cache.config import CacheConfig
 from tests.conftest import auth
 from tests.support.factories import Tenant
 from tests.web.helpers import MINIMAL, RESOURCES, UPDATES, assert_error, create_all
@@ -51,9 +50,9 @@ def test_etag_round_trip(client: FlaskClient, tenant: Tenant) -> None:
 def test_read_your_writes_across_web_processes(
     name: str, refresh: bool, make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
-    config = CacheConfig(refresh_on_write=refresh)
-    reader = make_app(extra={"cache": config}).test_client()
-    writer = make_app(extra={"cache": config}).test_client()
+    config = {"refresh_on_write": refresh}
+    reader = make_app(cache=config).test_client()
+    writer = make_app(cache=config).test_client()
     key = auth(tenant.member)
     row = writer.post(f"/api/v1/{name}", json=MINIMAL[name], headers=key).json
     detail, listing = f"/api/v1/{name}/{row['id']}", f"/api/v1/{name}?limit=5"
@@ -133,7 +132,7 @@ def test_cached_answers_equal_uncached_ones(
     client: FlaskClient, make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
     rows = create_all(client, tenant.member)
-    off = make_app(extra={"cache": CacheConfig(enabled=False)}).test_client()
+    off = make_app(cache={"enabled": False}).test_client()
     urls = [f"/api/v1/{n}/{rows[n]['id']}" for n in RESOURCES]
     urls += [f"/api/v1/{n}?limit=3" for n in RESOURCES] + ["/api/v1/analytics/dashboard"]
     for url in urls:

@@ -10,13 +10,12 @@ import pytest
 import redis
 from flask import Flask
 
-from core.cache.config import CacheConfig
 from tests.conftest import auth
 from tests.support.factories import Tenant
 from tests.support.stack import RedisServer, wait_for
 from tests.web.helpers import create_all
 
-FAST_FAILURE = CacheConfig(timeout_s=0.5, breaker_s=0.2)
+FAST_FAILURE = {"timeout_ms": 500.0, "breaker_s": 0.2}
 
 
 @pytest.fixture
@@ -31,7 +30,7 @@ def cache_server(tmp_path: Path) -> Iterator[RedisServer]:
 def test_stopped_mid_run(
     make_app: Callable[..., Flask], cache_server: RedisServer, tenant: Tenant
 ) -> None:
-    app = make_app(cache_url=cache_server.url, extra={"cache": FAST_FAILURE})
+    app = make_app(cache={**FAST_FAILURE, "url": cache_server.url})
     client, key = app.test_client(), auth(tenant.member)
     row = create_all(client, tenant.member)["contacts"]
     urls = [f"/api/v1/contacts/{row['id']}", "/api/v1/contacts?limit=5"]
@@ -86,7 +85,7 @@ def test_flushed_mid_run(make_app: Callable[..., Flask], tenant: Tenant) -> None
     key = auth(tenant.member)
     row = create_all(writer, tenant.member)["deals"]
     urls = [f"/api/v1/deals/{row['id']}", "/api/v1/deals?limit=5", "/api/v1/analytics/dashboard"]
-    raw = redis.Redis.from_url(reader.application.extensions["saleshub"].settings.cache_url)
+    raw = redis.Redis.from_url(reader.application.extensions["saleshub"].settings.cache.url)
     for stage in ("lead", "qualified", "won"):
         for url in urls * 2:
             assert reader.get(url, headers=key).status_code == 200

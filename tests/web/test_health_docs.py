@@ -39,11 +39,11 @@ def test_health_when_everything_is_up(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("changes", "down"),
-    [({"database_url": CLOSED_DB}, "database"), ({"cache_url": CLOSED_REDIS}, "cache")],
+    [({"database": {"url": CLOSED_DB}}, "database"), ({"cache": {"url": CLOSED_REDIS}}, "cache")],
     ids=["database", "cache"],
 )
 def test_health_is_503_when_a_dependency_is_down(
-    make_app: Callable[..., Flask], changes: dict[str, str], down: str
+    make_app: Callable[..., Flask], changes: dict[str, dict[str, str]], down: str
 ) -> None:
     resp = make_app(**changes).test_client().get("/health")
     assert resp.status_code == 503
@@ -61,7 +61,7 @@ def test_with_the_broker_down_health_is_503_and_writes_still_stage_their_jobs(
     make_app: Callable[..., Flask], sessions: sessionmaker[Session], engine: Engine
 ) -> None:
     # The web process starts (and restarts) during a broker outage: jobs go to the outbox.
-    app = make_app(broker_url=CLOSED_REDIS)
+    app = make_app(broker={"url": CLOSED_REDIS})
     with session_scope(sessions) as session:
         tenant = make_tenant(session, "Outage")
     client = app.test_client()

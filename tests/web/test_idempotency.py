@@ -102,7 +102,7 @@ def test_an_expired_key_is_treated_as_new(
     client: FlaskClient, engine: Engine, settings: Settings, tenant: Tenant
 ) -> None:
     first = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "old")
-    ttl = timedelta(seconds=settings.idempotency_ttl_s + 1)
+    ttl = timedelta(seconds=settings.web.idempotency_ttl_s + 1)
     with engine.begin() as conn:
         conn.execute(text("UPDATE idempotency_keys SET created_at = now() - :ttl"), {"ttl": ttl})
     again = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "old")
@@ -120,7 +120,7 @@ def test_a_key_just_inside_its_lifetime_still_replays(
     client: FlaskClient, engine: Engine, settings: Settings, tenant: Tenant
 ) -> None:
     first = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "young")
-    age = timedelta(seconds=settings.idempotency_ttl_s - 60)
+    age = timedelta(seconds=settings.web.idempotency_ttl_s - 60)
     with engine.begin() as conn:
         conn.execute(text("UPDATE idempotency_keys SET created_at = now() - :age"), {"age": age})
     again = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "young")

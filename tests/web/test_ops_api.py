@@ -189,7 +189,7 @@ def test_backpressure_over_the_platform_limit_is_503(
 ) -> None:
     from web import create_app
 
-    small = create_app(settings.replace(queue_max_depth=3))
+    small = create_app(settings.replace(broker={"queue_max_depth": 3}))
     for i in range(3):
         broker.enqueue(_msg(f"x{i}"))
     resp = small.test_client().post(
@@ -204,7 +204,7 @@ def test_backpressure_for_one_org_is_429(
 ) -> None:
     from web import create_app
 
-    small = create_app(settings.replace(org_max_active_jobs=2)).test_client()
+    small = create_app(settings.replace(broker={"org_max_active_jobs": 2})).test_client()
     body = {"type": "analytics.rollup"}
     for _ in range(2):
         assert small.post("/api/v1/jobs", json=body, headers=auth(tenant.member)).status_code == 202

@@ -35,7 +35,7 @@ def _sub(endpoint: str = "http://127.0.0.1:9/push/abc") -> dict[str, Any]:
 
 @pytest.fixture
 def api(make_app: Callable[..., Flask]) -> FlaskClient:
-    return make_app(webhook_allowed_hosts=("127.0.0.1",)).test_client()
+    return make_app(notify={"webhook_allowed_hosts": ("127.0.0.1",)}).test_client()
 
 
 def test_admin_registers_lists_and_deletes(

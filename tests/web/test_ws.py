@@ -83,7 +83,7 @@ def test_subscriptions_are_authorized_per_role_and_org(
     assert _send(member, op="subscribe", channel="jobs")["type"] == "ack"
     other = _connect(server, other_tenant.member)
     assert _send(other, op="subscribe", channel="jobs")["type"] == "ack"
-    client = redis.Redis.from_url(settings.broker_url)
+    client = redis.Redis.from_url(settings.broker.url)
     channels.publish(
         client, channels.org_channel(tenant.org_id, "jobs"), {"id": "j1", "status": "running"}
     )
@@ -124,7 +124,7 @@ def test_a_slow_client_is_dropped_and_others_keep_receiving(
     fast = _connect(server, tenant.member)
     for ws in (slow, fast):
         assert _send(ws, op="subscribe", channel="jobs")["type"] == "ack"
-    client = redis.Redis.from_url(settings.broker_url)
+    client = redis.Redis.from_url(settings.broker.url)
     channel = channels.org_channel(tenant.org_id, "jobs")
     blob = "x" * 20_000
     received = []

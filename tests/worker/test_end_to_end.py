@@ -100,7 +100,7 @@ def test_committed_job_survives_relay_and_redis_outage(
     finally:
         worker.stop()
         server.stop()
-    cache = redis.Redis.from_url(settings.cache_url)
+    cache = redis.Redis.from_url(settings.cache.url)
     assert cache.get("outage:effect") == b"1"
     assert _job(sessions, job_id).attempts == 1
 
@@ -111,7 +111,7 @@ def test_worker_killed_mid_job_runs_it_again_with_one_effect(
     worker_proc: WorkerProcess,
     settings: Settings,
 ) -> None:
-    cache = redis.Redis.from_url(settings.cache_url)
+    cache = redis.Redis.from_url(settings.cache.url)
     job_id = _stage(sessions, "test.blocker", "kill")
     with RelayThread(settings, broker):
         wait_for(lambda: cache.get("kill:started") == b"1", timeout=30)
@@ -131,12 +131,12 @@ def test_message_that_keeps_killing_its_worker_is_dead(
     worker_proc: WorkerProcess,
     settings: Settings,
 ) -> None:
-    cache = redis.Redis.from_url(settings.cache_url)
+    cache = redis.Redis.from_url(settings.cache.url)
     job_id = _stage(sessions, "test.crasher", "poison")
     with RelayThread(settings, broker):
         wait_for(lambda: _status(sessions, job_id, "dead"), timeout=90)
     job = _job(sessions, job_id)
-    assert int(cache.get("poison:started") or 0) == settings.max_attempts
+    assert int(cache.get("poison:started") or 0) == settings.worker.max_attempts
     assert "crashes" in (job.error or "")
     # It sits in the dead-letter queue, where an operator can find it.
     assert broker.client.zcard(f"{broker.namespace}:default.XQ") == 1

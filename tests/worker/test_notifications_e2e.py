@@ -29,7 +29,7 @@ def test_a_redelivered_event_notifies_each_recipient_once(
     import jobs.notifications as jobs_notify
 
     with smtp_server() as (port, inbox):
-        local = settings.replace(smtp_port=port)
+        local = settings.replace(notify={"smtp_port": port})
         broker = configure(local)
         assert isinstance(broker, RedisBroker)
         event = Event(

@@ -8,8 +8,7 @@ import orjson
 import pytest
 
 from core.cache import codec
-from core.cache.config import CacheConfig
-from core.settings import SettingsError
+from core.settings import CacheSettings, Settings, SettingsError
 
 STAMPS = {"shc:test:t:1:contacts:7": "ab12", "shc:test:t:1:rows:contacts": "cd34"}
 JSON = orjson.dumps({"items": [{"id": i, "first_name": "Ada", "city": "Lyon"} for i in range(200)]})
@@ -66,16 +65,16 @@ def test_corrupt_entries_are_refused() -> None:
 
 
 def test_config_from_env_and_its_checks() -> None:
-    config = CacheConfig.from_env(
+    config = Settings.from_env(
         {"CACHE_CODEC": "zlib", "CACHE_TIMEOUT_MS": "20", "CACHE_ENABLED": "off"}
-    )
+    ).cache
     assert (config.codec, config.timeout_s, config.enabled) == ("zlib", 0.02, False)
-    assert CacheConfig.from_env({}) == CacheConfig()
+    assert Settings.from_env({}).cache == CacheSettings()
     with pytest.raises(SettingsError):
-        CacheConfig.from_env({"CACHE_CODEC": "lz4"})
+        Settings.from_env({"CACHE_CODEC": "lz4"})
     with pytest.raises(SettingsError):
-        CacheConfig.from_env({"CACHE_SOFT_TTL_S": "900"})  # longer than the hard TTL
+        Settings.from_env({"CACHE_SOFT_TTL_S": "900"})  # longer than the hard TTL
     with pytest.raises(SettingsError):
-        CacheConfig.from_env({"CACHE_TTL_JITTER": "2"})
+        Settings.from_env({"CACHE_TTL_JITTER": "2"})
     with pytest.raises(SettingsError):
-        CacheConfig.from_env({"CACHE_TIMEOUT_MS": "soon"})
+        Settings.from_env({"CACHE_TIMEOUT_MS": "soon"})

@@ -10,21 +10,22 @@ import orjson
 import pytest
 import redis
 
-from core.cache.config import CacheConfig
 from core.cache.service import HIT, MISS, STALE, Cache, Result, Uncacheable
-from core.settings import Settings
+from core.settings import CacheSettings, Settings
 from tests.support.stack import free_port
 
 ORG, OTHER = 1, 2
 
 
 def make_cache(url: str, **changes: object) -> Cache:
-    return Cache.from_url(url, CacheConfig(timeout_s=2.0).replace(**changes), environment="test")
+    return Cache.from_url(
+        url, CacheSettings(timeout_ms=2000).model_copy(update=changes), environment="test"
+    )
 
 
 @pytest.fixture
 def cache(settings: Settings) -> Iterator[Cache]:
-    c = make_cache(settings.cache_url)
+    c = make_cache(settings.cache.url)
     yield c
     c.close()
 
@@ -106,7 +107,7 @@ def test_a_value_computed_before_a_write_never_lands_after_it(cache: Cache) -> N
 def test_a_lost_tag_version_can_never_match_again(cache: Cache, settings: Settings) -> None:
     key = cache.key(ORG, "contacts.list")
     cache.set(key, "cached", ["list:contacts"])
-    raw = redis.Redis.from_url(settings.cache_url)
+    raw = redis.Redis.from_url(settings.cache.url)
     raw.delete(cache.keys.tag(ORG, "list:contacts"))  # evicted or flushed
     assert cache.get(key) is None
     cache.snapshot([(ORG, ["list:contacts"])])  # re-created with a fresh random version
@@ -180,8 +181,8 @@ def test_a_stampede_on_an_expired_key_serves_stale_while_one_refreshes(cache: Ca
 
 
 def test_xfetch_refreshes_a_valid_value_early(settings: Settings) -> None:
-    eager = make_cache(settings.cache_url, xfetch_beta=1e12)
-    never = make_cache(settings.cache_url, xfetch_beta=0)
+    eager = make_cache(settings.cache.url, xfetch_beta=1e12)
+    never = make_cache(settings.cache.url, xfetch_beta=0)
     key = eager.key(ORG, "dashboard")
     compute = Counted(delay=0.005)  # a computation that takes time: its delta is > 0
     eager.fetch(key, tags=["dashboard"], compute=compute)
@@ -194,7 +195,7 @@ def test_xfetch_refreshes_a_valid_value_early(settings: Settings) -> None:
 
 
 def test_without_redis_every_call_degrades_to_computing(settings: Settings) -> None:
-    down = make_cache(f"redis://127.0.0.1:{free_port()}/0", timeout_s=0.2, breaker_s=60)
+    down = make_cache(f"redis://127.0.0.1:{free_port()}/0", timeout_ms=200, breaker_s=60)
     key = down.key(ORG, "dashboard")
     compute = Counted()
     states = [down.fetch(key, tags=["dashboard"], compute=compute).state for _ in range(5)]
@@ -218,7 +219,7 @@ def test_pattern_invalidation_deletes_only_the_orgs_matching_entries(cache: Cach
 
 
 def test_stats_count_every_process_and_describe_redis(cache: Cache, settings: Settings) -> None:
-    other_process = make_cache(settings.cache_url)
+    other_process = make_cache(settings.cache.url)
     key = cache.key(ORG, "contacts.list")
     cache.fetch(key, tags=["list:contacts"], compute=Counted(b"x" * 5000))
     other_process.fetch(key, tags=["list:contacts"], compute=Counted())

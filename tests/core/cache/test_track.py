@@ -9,11 +9,10 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import rollups
-from core.cache.config import CacheConfig
 from core.cache.keys import write_tags
 from core.cache.service import Cache
 from core.cache.track import track_writes
-from core.settings import Settings
+from core.settings import CacheSettings, Settings
 from models import Company, Contact, Deal
 from models.db import make_sessionmaker, session_scope
 from tests.support.factories import Tenant
@@ -21,7 +20,7 @@ from tests.support.factories import Tenant
 
 @pytest.fixture
 def cache(settings: Settings) -> Iterator[Cache]:
-    c = Cache.from_url(settings.cache_url, CacheConfig(timeout_s=2.0), environment="test")
+    c = Cache.from_url(settings.cache.url, CacheSettings(timeout_ms=2000), environment="test")
     yield c
     c.close()
 

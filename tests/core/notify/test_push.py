@@ -70,10 +70,12 @@ def vapid() -> Vapid:
 def conf(settings: Settings, vapid: Vapid) -> Settings:
     raw = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
     return settings.replace(
-        webhook_allowed_hosts=("127.0.0.1",),
-        vapid_private_key=_b64(raw),
-        vapid_subject="mailto:ops@example.com",
-        public_url="https://app.example.com",
+        notify={
+            "webhook_allowed_hosts": ("127.0.0.1",),
+            "vapid_private_key": _b64(raw),
+            "vapid_subject": "mailto:ops@example.com",
+        },
+        web={"public_url": "https://app.example.com"},
     )
 
 
@@ -244,7 +246,7 @@ def test_skipped_without_subscription_or_vapid_key(
     with session_scope(sessions) as s:
         s.get_one(Delivery, delivery_id).status = "pending"
     _subscribe(sessions, tenant, service.url("/ok"), Browser())
-    _send(sessions, conf.replace(vapid_private_key=""), delivery_id)
+    _send(sessions, conf.replace(notify={"vapid_private_key": ""}), delivery_id)
     assert _state(sessions, delivery_id)[:2] == ("skipped", "no VAPID key configured")
     assert service.seen == []
 
@@ -268,7 +270,7 @@ def test_an_invalid_vapid_key_fails_the_delivery(
 ) -> None:
     _subscribe(sessions, tenant, service.url("/ok"), Browser())
     delivery_id = _notify(sessions, tenant)
-    _send(sessions, conf.replace(vapid_private_key="bm90IGEga2V5"), delivery_id)
+    _send(sessions, conf.replace(notify={"vapid_private_key": "bm90IGEga2V5"}), delivery_id)
     status, _, _, error = _state(sessions, delivery_id)
     assert status == "failed" and "VAPID_PRIVATE_KEY" in error
     assert service.seen == []

@@ -36,7 +36,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def hooks(settings: Settings) -> Settings:
-    return settings.replace(webhook_allowed_hosts=("127.0.0.1",), webhook_retry_scale=SCALE)
+    return settings.replace(
+        notify={"webhook_allowed_hosts": ("127.0.0.1",), "webhook_retry_scale": SCALE}
+    )
 
 
 def _register(
@@ -103,7 +105,7 @@ def test_secret_follows_standard_webhooks() -> None:
 def test_registration_refuses_private_urls(
     hooks: Settings, sessions: sessionmaker[Session], tenant: Tenant
 ) -> None:
-    strict = hooks.replace(webhook_allowed_hosts=())
+    strict = hooks.replace(notify={"webhook_allowed_hosts": ()})
     for url in ("http://127.0.0.1:9/", "http://10.0.0.1/", "http://169.254.169.254/"):
         with session_scope(sessions) as s, pytest.raises(RefusedUrl):
             webhooks.register(s, tenant.org_id, url, ["*"], strict)
@@ -290,7 +292,7 @@ def test_an_endpoint_no_longer_allowed_is_refused_at_delivery(
 ) -> None:
     _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
     (delivery_id,) = _emit(sessions, tenant.org_id, "k")
-    strict = hooks.replace(webhook_allowed_hosts=())
+    strict = hooks.replace(notify={"webhook_allowed_hosts": ()})
     _deliver(sessions, strict, delivery_id, datetime.now(UTC))
     row = _delivery(sessions, delivery_id)
     assert row.status == "pending" and row.attempts == 1

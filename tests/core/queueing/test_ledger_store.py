@@ -25,13 +25,13 @@ SELECT x, 't', 't', 'default', '{}', '{}', %s, 0, 0, 0, now() FROM unnest(%s::uu
 
 @pytest.fixture
 def conn(settings: Settings, engine: Engine) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(settings.psycopg_dsn, autocommit=True) as c:
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as c:
         yield c
 
 
 @pytest.fixture
 def store(settings: Settings, engine: Engine) -> Iterator[LedgerStore]:
-    s = LedgerStore(settings.psycopg_dsn)
+    s = LedgerStore(settings.database.psycopg_dsn)
     yield s
     s.close()
 
@@ -98,7 +98,7 @@ def test_successes_ride_with_starts_and_a_copy_of_a_job_finishing_is_skipped(
 def test_close_writes_waiting_successes(
     settings: Settings, engine: Engine, conn: psycopg.Connection[Any]
 ) -> None:
-    store = LedgerStore(settings.psycopg_dsn, linger_s=60.0)
+    store = LedgerStore(settings.database.psycopg_dsn, linger_s=60.0)
     ids = _jobs(conn, 3)
     for job_id in ids:
         assert store.start(job_id) == 0

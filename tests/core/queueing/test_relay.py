@@ -31,11 +31,11 @@ def _stage_many(sessions: sessionmaker[Session], n: int) -> list[uuid.UUID]:
 def test_drain_sends_in_batches_and_stamps_rows(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    broker = configure(settings.replace(relay_batch_size=4))
+    broker = configure(settings.replace(broker={"relay_batch_size": 4}))
     assert isinstance(broker, RedisBroker)
     ids = _stage_many(sessions, 10)
-    relay = Relay(settings.replace(relay_batch_size=4), broker)
-    with psycopg.connect(settings.psycopg_dsn, autocommit=True) as conn:
+    relay = Relay(settings.replace(broker={"relay_batch_size": 4}), broker)
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
         assert relay.drain_once(conn) == 4
         assert relay.drain(conn) == 6
         assert relay.drain(conn) == 0
@@ -52,7 +52,7 @@ def test_lost_messages_are_sent_again(settings: Settings, sessions: sessionmaker
     assert isinstance(broker, RedisBroker)
     relay = Relay(settings, broker)
     _kept, lost = _stage_many(sessions, 2)
-    with psycopg.connect(settings.psycopg_dsn, autocommit=True) as conn:
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
         relay.drain(conn)
         with sessions() as s:
             gone = s.get(Job, lost)
