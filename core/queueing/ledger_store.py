@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # statistics that say few jobs are active (the usual state: finished jobs are kept 14
 # days) the planner then scans that whole index for every statement instead of using the
 # primary key: 0.7 ms a statement with 6,000 active jobs, and linear in the backlog.
-# tests/core/test_ledger_store.py checks the plans.
+# tests/core/queueing/test_ledger_store.py checks the plans.
 
 # Successes and starts in one statement (one commit; either list may be empty), prepared
 # once per connection. Both updates see the same snapshot, so a start of a job succeeding

@@ -36,7 +36,9 @@ COUNT_ALL = {"timeout_ms": 2000.0, "hit_sample": 1.0}
 
 @pytest.fixture
 def cache(settings: Settings) -> Iterator[Cache]:
-    c = Cache.from_url(settings.cache.url, COUNT_ALL, environment="test")
+    c = Cache.from_url(
+        settings.cache.url, settings.cache.model_copy(update=COUNT_ALL), environment="test"
+    )
     yield c
     c.close()
 
