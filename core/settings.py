@@ -323,6 +323,14 @@ class Settings(BaseSettings):
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes``; a group may be given as a dict of the fields to change."""
+        unknown = set(changes) - set(type(self).model_fields)
+        for name, value in changes.items():
+            if isinstance(value, dict) and name in GROUPS:
+                unknown |= {
+                    f"{name}.{f}" for f in set(value) - set(type(getattr(self, name)).model_fields)
+                }
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
         update = {
             name: getattr(self, name).model_copy(update=value) if isinstance(value, dict) else value
             for name, value in changes.items()

@@ -72,7 +72,7 @@ def test_an_evicting_broker_is_refused(
 ) -> None:
     _set_policy(evicting_redis, policy)
     with pytest.raises(BrokerConfigError, match="noeviction") as raised:
-        build_app(settings.replace(broker_url=evicting_redis))
+        build_app(settings.replace(broker={"url": evicting_redis}))
     assert policy in str(raised.value)
 
 
@@ -81,7 +81,7 @@ def test_the_same_server_with_noeviction_is_accepted(
 ) -> None:
     _set_policy(evicting_redis, "noeviction")
     try:
-        app = build_app(settings.replace(broker_url=evicting_redis))
+        app = build_app(settings.replace(broker={"url": evicting_redis}))
         assert app.extensions["saleshub"].settings.broker.url == evicting_redis
         dispose(app)
     finally:
@@ -91,7 +91,7 @@ def test_the_same_server_with_noeviction_is_accepted(
 def test_the_cache_may_evict(settings: Settings, evicting_redis: str) -> None:
     # Only the broker role must keep every key; the cache role is LRU by design.
     _set_policy(evicting_redis, "allkeys-lru")
-    app = build_app(settings.replace(cache_url=evicting_redis))
+    app = build_app(settings.replace(cache={"url": evicting_redis}))
     try:
         assert app.extensions["saleshub"].cache.config_get("maxmemory-policy") == {
             "maxmemory-policy": "allkeys-lru"

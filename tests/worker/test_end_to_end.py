@@ -83,7 +83,7 @@ def test_committed_job_survives_relay_and_redis_outage(
 ) -> None:
     server = RedisServer(tmp_path)
     server.start()
-    local = settings.replace(broker_url=server.url)
+    local = settings.replace(broker={"url": server.url})
     broker = configure(local)
     assert isinstance(broker, RedisBroker)
     job_id = _stage(sessions, "test.effect", "outage")  # committed; the relay is not running
