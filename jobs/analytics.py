@@ -10,7 +10,7 @@ from jobs.runtime import session_scope
 
 
 @actor(
-    actor_name="rollups.rollup",
+    actor_name="analytics.rollup",
     queue_name="default",
     max_retries=3,
     min_backoff=1_000,

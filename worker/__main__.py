@@ -14,7 +14,7 @@ import sys
 import time
 from types import FrameType
 
-from core.queueing.broker import QUEUES
+from core.queueing.queues import NAMES
 
 
 def command(extra_modules: list[str]) -> list[str]:
@@ -30,7 +30,7 @@ def command(extra_modules: list[str]) -> list[str]:
         "--threads",
         os.environ.get("WORKER_THREADS", "8"),
         "--queues",
-        *QUEUES,
+        *NAMES,
     ]
 
 

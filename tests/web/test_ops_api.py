@@ -15,13 +15,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import tests.support.actors  # noqa: F401 - declares test.effect
-from core.queueing.broker import configure, get_actor
+from core.queueing.broker import configure
 from core.queueing.outbox import stage
 from core.settings import Settings
+from jobs import analytics
 from models import AuditEntry, Job
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.actors import effect
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp
 
@@ -36,7 +37,7 @@ def broker(settings: Settings) -> RedisBroker:
 
 
 def _msg(key: str) -> Message[object]:
-    return get_actor("test.effect").message(key)
+    return effect.message(key)
 
 
 @pytest.fixture
@@ -224,7 +225,7 @@ def test_operator_may_cancel_any_orgs_job(
     with session_scope(sessions) as s:
         job_id = stage(
             s,
-            get_actor("analytics.rollup"),
+            analytics.rollup,
             job_type="analytics.rollup",
             org_id=other_tenant.org_id,
         )
