@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 import redis
 
 PREFIX = "saleshub:events:"
+# What a hub subscribes to: every channel's events.
+PATTERN = PREFIX + "*"
+
+
+def redis_channel(channel: str) -> str:
+    """The Redis pub/sub channel that carries ``channel``'s events."""
+    return PREFIX + channel
+
+
+def channel_of(redis_name: bytes | str) -> str:
+    """The channel a Redis pub/sub channel name carries (the inverse of :func:`redis_channel`)."""
+    name = redis_name.decode() if isinstance(redis_name, bytes) else redis_name
+    return name.removeprefix(PREFIX)
 
 
 def org_channel(org_id: int, topic: str) -> str:
@@ -34,4 +48,16 @@ def frame(channel: str, data: Any, *, kind: str = "event") -> dict[str, Any]:
 
 def publish(client: redis.Redis, channel: str, data: Any) -> None:
     """Publish one event on ``channel`` to every web process."""
-    client.publish(PREFIX + channel, orjson.dumps(frame(channel, data)))
+    client.publish(redis_channel(channel), orjson.dumps(frame(channel, data)))
+
+
+def publish_encoded(client: redis.Redis, events: Iterable[tuple[str, bytes]]) -> int:
+    """Publish frames already encoded, as ``(channel, frame)`` pairs, in one round trip."""
+    pipe = client.pipeline(transaction=False)
+    n = 0
+    for channel, data in events:
+        pipe.publish(redis_channel(channel), data)
+        n += 1
+    if n:
+        pipe.execute()
+    return n

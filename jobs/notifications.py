@@ -15,8 +15,9 @@ from core.notify import email as mail
 from core.notify import webhooks
 from core.notify.fanout import Senders, fanout
 from core.notify.triggers import Event, task_due_event
-from core.queueing.broker import actor, current_broker, get_actor
+from core.queueing.broker import actor, current_broker
 from core.queueing.outbox import stage
+from jobs import notify_channels
 from jobs.runtime import current_settings, session_factory, session_scope
 from models import Activity
 
@@ -51,20 +52,12 @@ def _online(user_ids: list[int]) -> set[int]:
 
 
 def _publish(frames: list[tuple[str, bytes]]) -> None:
-    if not frames:
-        return
-    pipe = current_broker().client.pipeline(transaction=False)  # type: ignore[attr-defined]
-    for channel, data in frames:
-        pipe.publish(channels.PREFIX + channel, data)
-    pipe.execute()
+    if frames:
+        channels.publish_encoded(current_broker().client, frames)  # type: ignore[attr-defined]
 
 
 def _senders() -> Senders:
-    try:
-        push = get_actor("notifications.push")
-    except KeyError:
-        push = None
-    return Senders(email=send_email, push=push)
+    return Senders(email=send_email, push=notify_channels.push)
 
 
 @actor(actor_name="notifications.fanout", queue_name="default", max_retries=5, time_limit=600_000)
@@ -84,6 +77,7 @@ def fanout_event(event: dict[str, Any]) -> dict[str, int]:
                 "urgency": parsed.urgency,
                 "data": parsed.data,
             },
+            actor=notify_channels.webhook,
         )
     n = fanout(
         session_factory(),

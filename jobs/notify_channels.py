@@ -43,7 +43,7 @@ def webhook(delivery_id: int, attempt: int | None = None) -> dict[str, Any] | No
 def webhooks_due() -> dict[str, int]:
     """Stage the webhook attempts whose retry time has come."""
     with session_scope() as session:
-        return {"staged": webhooks.due(session, datetime.now(UTC))}
+        return {"staged": webhooks.due(session, datetime.now(UTC), actor=webhook)}
 
 
 @actor(

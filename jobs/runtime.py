@@ -65,4 +65,4 @@ def report_progress(percent: int) -> None:
     event = job_event(message, "running", progress=percent)
     client = getattr(broker, "client", None)
     if event is not None and client is not None:
-        client.publish(channels.PREFIX + event[0], event[1])
+        channels.publish_encoded(client, [event])

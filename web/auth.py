@@ -7,19 +7,20 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ApiKey, User
-from web.errors import ApiError
+from web.errors import ApiError, not_found
 from web.ext import db
 
 KEY_PREFIX = "shk_"
 ROLE_RANK = {"member": 0, "admin": 1, "operator": 2}
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M")
 # RFC 9110: a 401 names the scheme that would be accepted.
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -92,3 +93,24 @@ def require_role(role: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def owned(
+    model: type[M],
+    row_id: Any,
+    kind: str,
+    *,
+    by: Literal["org_id", "user_id"] = "org_id",
+    any_org: bool = False,
+) -> M:
+    """The ``model`` row ``row_id`` if the caller's org (or, ``by="user_id"``, the caller) owns it.
+
+    Another org's (or user's) row answers the same 404 as a missing one; ``any_org`` lets
+    every row through (an operator's platform-wide view).
+    """
+    row = db().get(model, row_id)
+    who = principal()
+    mine = who.user_id if by == "user_id" else who.org_id
+    if row is None or (getattr(row, by) != mine and not any_org):
+        raise not_found(kind)
+    return row

@@ -8,8 +8,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from core import seed as seeding
-from core.queueing.broker import get_actor
 from core.queueing.outbox import stage
+from jobs.registry import JOB_TYPES
 from models import Organization, User
 from models.db import session_scope
 from web.auth import mint_key
@@ -63,7 +63,7 @@ def seed(org_name: str, demo: bool, contacts: int) -> None:
     with session_scope(resources().sessions) as session:
         org_id = session.scalar(select(Organization.id).where(Organization.name == org_name))
         for name in ("search.reindex", "analytics.rollup"):
-            stage(session, get_actor(name), job_type=name, org_id=org_id, args=(org_id,))
+            stage(session, JOB_TYPES[name].actor, job_type=name, org_id=org_id, args=(org_id,))
     click.echo(f"staged search.reindex and analytics.rollup for {org_name}")
 
 

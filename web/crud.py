@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from core.cache.keys import detail_tags, list_tags
 from models import User
-from web.auth import principal
+from web.auth import owned, principal
 from web.caching import cached
-from web.errors import ApiError, not_found
+from web.errors import ApiError
 from web.ext import db
 from web.http import json_response, row_to_dict
 from web.idempotency import transactional
@@ -60,10 +60,7 @@ def singular(plural: str) -> str:
 
 
 def _get(resource: Resource, item_id: int) -> Any:
-    row = db().get(resource.model, item_id)
-    if row is None or row.org_id != principal().org_id:
-        raise not_found(resource.singular)
-    return row
+    return owned(resource.model, item_id, resource.singular)
 
 
 def _check_links(resource: Resource, values: dict[str, Any]) -> None:

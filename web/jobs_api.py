@@ -15,8 +15,8 @@ from core.ops.backpressure import org_overload, platform_overload
 from core.queueing.outbox import stage_job
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
-from web.auth import ROLE_RANK, principal
-from web.errors import ApiError, not_found
+from web.auth import ROLE_RANK, owned, principal
+from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
 from web.idempotency import transactional
@@ -53,12 +53,8 @@ def job_to_dict(job: Job) -> dict[str, Any]:
 
 
 def _own_job(job_id: uuid.UUID, *, any_org_for_operator: bool = False) -> Job:
-    job = db().get(Job, job_id)
-    who = principal()
-    platform_wide = any_org_for_operator and who.role == "operator"
-    if job is None or (job.org_id != who.org_id and not platform_wide):
-        raise not_found("job")
-    return job
+    platform_wide = any_org_for_operator and principal().role == "operator"
+    return owned(Job, job_id, "job", any_org=platform_wide)
 
 
 @bp.post("/jobs")

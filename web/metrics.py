@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -53,12 +52,8 @@ class QueueCollector(Collector):
             client, settings.broker.namespace, timeout_ms=settings.worker.heartbeat_timeout_ms
         )
         yield GaugeMetricFamily("saleshub_workers", "Live worker processes", value=len(live))
-        totals: dict[tuple[str, str, str], int] = {}
-        for bucket in minute_stats.rates(client, minutes=60):
-            for field, n in bucket["counts"].items():
-                queue, actor, kind = field.split("|")
-                totals[(queue, actor, kind)] = totals.get((queue, actor, kind), 0) + n
-        families: dict[str, Any] = {
+        hour = minute_stats.totals(b["counts"] for b in minute_stats.rates(client, minutes=60))
+        families: dict[str, CounterMetricFamily] = {
             "processed": CounterMetricFamily(
                 "saleshub_jobs_processed_last_hour", "Jobs processed", labels=["queue", "actor"]
             ),
@@ -71,8 +66,9 @@ class QueueCollector(Collector):
                 labels=["queue", "actor"],
             ),
         }
-        for (queue, actor, kind), n in sorted(totals.items()):
-            families[kind].add_metric([queue, actor], n)
+        for (queue, actor), rates in sorted(hour.items()):
+            for kind, counter in families.items():
+                counter.add_metric([queue, actor], getattr(rates, kind))
         yield from families.values()
 
 

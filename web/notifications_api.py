@@ -12,8 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from models import Delivery, Notification, NotificationPreferences
-from web.auth import ROLE_RANK, principal
-from web.errors import not_found
+from web.auth import ROLE_RANK, owned, principal
 from web.ext import db
 from web.http import json_response
 from web.idempotency import transactional
@@ -81,10 +80,7 @@ def _delivery(d: Delivery) -> dict[str, Any]:
 
 
 def _own(notification_id: int) -> Notification:
-    n = db().get(Notification, notification_id)
-    if n is None or n.user_id != principal().user_id:
-        raise not_found("notification")
-    return n
+    return owned(Notification, notification_id, "notification", by="user_id")
 
 
 @bp.get("/notifications")

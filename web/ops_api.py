@@ -7,17 +7,17 @@ where there is one, and before the broker is touched otherwise.
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint, Response, request
 from pydantic import Field
 
-from core.ops import deadletters, introspection
+from core.ops import audit, deadletters, introspection
 from core.queueing import minute_stats, pause
-from core.queueing.broker import QUEUES, get_actor
+from core.queueing.queues import NAMES, Queue
 from core.scheduling import PAUSED_SCHEDULES_KEY, fire, fire_time, paused_schedules, schedule_status
+from jobs import schedules
 from jobs.schedules import SCHEDULES, Schedule
-from models import AuditEntry
 from web.auth import principal, require_role
 from web.errors import not_found
 from web.ext import db, resources
@@ -26,29 +26,24 @@ from web.schemas import Strict, Text
 from web.spec import spec
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
-QueueName = Literal["critical", "default", "bulk"]
 
 
 class DeadLetterQuery(Strict):
-    queue: QueueName | None = None
+    queue: Queue | None = None
     actor: Text(128) | None = None  # type: ignore[valid-type]
     q: Text(200) | None = None  # type: ignore[valid-type]
     limit: int = Field(default=50, ge=1, le=500)
 
 
 class DeadLetterFilter(Strict):
-    queue: QueueName | None = None
+    queue: Queue | None = None
     actor: Text(128) | None = None  # type: ignore[valid-type]
     q: Text(200) | None = None  # type: ignore[valid-type]
 
 
 def _audit(action: str, target: str, **details: Any) -> None:
     who = principal()
-    db().add(
-        AuditEntry(
-            org_id=who.org_id, user_id=who.user_id, action=action, target=target, details=details
-        )
-    )
+    audit.record(db(), action, target, org_id=who.org_id, user_id=who.user_id, **details)
 
 
 def overview() -> dict[str, Any]:
@@ -59,16 +54,7 @@ def overview() -> dict[str, Any]:
         res.settings.broker.namespace,
         timeout_ms=res.settings.worker.heartbeat_timeout_ms,
     )
-    per_minute = minute_stats.rates(res.broker, minutes=60)
-    snap["rates"] = per_minute
-    last = per_minute[-2]["counts"] if len(per_minute) > 1 else {}
-    for q in snap["queues"]:
-        q["processed_last_minute"] = sum(
-            v for k, v in last.items() if k.startswith(f"{q['name']}|") and k.endswith("|processed")
-        )
-        q["failed_last_minute"] = sum(
-            v for k, v in last.items() if k.startswith(f"{q['name']}|") and k.endswith("|failed")
-        )
+    snap["rates"] = minute_stats.rates(res.broker, minutes=60)
     return snap
 
 
@@ -83,7 +69,7 @@ def get_queues() -> Response:
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def pause_queue(name: str, action: str) -> Response:
-    if name not in QUEUES:
+    if name not in NAMES:
         raise not_found("queue")
     _audit(f"queue.{action}", name)
     db().commit()
@@ -145,7 +131,8 @@ def bulk_dead_letters(action: str) -> Response:
     body = request.context.json  # type: ignore[attr-defined]
     f = DeadLetterFilter() if body is None else body
     found = _letters(queue=f.queue, actor=f.actor, text=f.q)
-    _audit(f"dead_letter.{action}_matching", "dead-letters", count=len(found), **f.model_dump())
+    filters = f.model_dump(mode="json")
+    _audit(f"dead_letter.{action}_matching", "dead-letters", count=len(found), **filters)
     res = resources()
     ns = res.settings.broker.namespace
     if action == "retry":
@@ -156,10 +143,10 @@ def bulk_dead_letters(action: str) -> Response:
 
 
 def _schedule(schedule_id: str) -> Schedule:
-    for s in SCHEDULES:
-        if s.id == schedule_id:
-            return s
-    raise not_found("schedule")
+    schedule = schedules.find(schedule_id)
+    if schedule is None:
+        raise not_found("schedule")
+    return schedule
 
 
 @bp.get("/schedule")
@@ -174,7 +161,9 @@ def list_schedule() -> Response:
         items.append(
             {
                 "id": s.id,
-                "job_type": s.job_type,
+                "job_type": s.id,
+                "actor": s.actor.actor_name,
+                "queue": s.actor.queue_name,
                 "every_s": period,
                 "per_org": s.per_org,
                 "paused": s.id in paused,
@@ -196,7 +185,7 @@ def act_on_schedule(schedule_id: str, action: str) -> Response:
         staged = fire(
             db(),
             schedule_id=schedule.id,
-            actor=get_actor(schedule.job_type),
+            actor=schedule.actor,
             per_org=schedule.per_org,
             fired_at=int(time.time() * 1000),
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask.cli import with_appcontext
 
-from core.ops import deadletters
+from core.ops import audit, deadletters
 from core.queueing import pause
-from core.queueing.broker import QUEUES
-from models import AuditEntry
+from core.queueing.queues import NAMES
 from models.db import session_scope
 from web.ext import resources
 from web.ops_api import overview
@@ -16,9 +17,9 @@ from web.ops_api import overview
 ops = click.Group("ops", help="Queues, workers and dead letters.")
 
 
-def _audit(action: str, target: str, **details: object) -> None:
+def _audit(action: str, target: str, **details: Any) -> None:
     with session_scope(resources().sessions) as session:
-        session.add(AuditEntry(action=action, target=target, details={"via": "cli", **details}))
+        audit.record(session, action, target, via="cli", **details)
 
 
 @ops.command("queues")
@@ -42,7 +43,7 @@ def show_queues() -> None:
 
 
 @ops.command("dead-letters")
-@click.option("--queue", type=click.Choice(QUEUES))
+@click.option("--queue", type=click.Choice(NAMES))
 @click.option("--actor")
 @click.option("--q", "text", help="Text in the error or payload.")
 @click.option("--retry", is_flag=True, help="Run the matching dead letters again.")
@@ -72,7 +73,7 @@ def dead_letters(
 
 
 @ops.command("pause")
-@click.argument("queue", type=click.Choice(QUEUES))
+@click.argument("queue", type=click.Choice(NAMES))
 @with_appcontext
 def pause_queue(queue: str) -> None:
     """Stop workers taking from QUEUE (nothing in it is lost)."""
@@ -82,7 +83,7 @@ def pause_queue(queue: str) -> None:
 
 
 @ops.command("resume")
-@click.argument("queue", type=click.Choice(QUEUES))
+@click.argument("queue", type=click.Choice(NAMES))
 @with_appcontext
 def resume_queue(queue: str) -> None:
     """Let workers take from QUEUE again."""

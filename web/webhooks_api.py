@@ -14,9 +14,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from core.notify import webhooks
 from core.notify.ssrf import RefusedUrl, check_url
-from jobs import notify_channels  # noqa: F401 - declares the actors webhooks.emit stages
 from models import PushSubscription, WebhookDelivery, WebhookEndpoint
-from web.auth import principal, require_role
+from web.auth import owned, principal, require_role
 from web.errors import ApiError, not_found
 from web.ext import db, resources
 from web.http import json_response, row_to_dict
@@ -100,10 +99,7 @@ def endpoint_to_dict(endpoint: WebhookEndpoint) -> dict[str, Any]:
 
 
 def _own_endpoint(endpoint_id: int) -> WebhookEndpoint:
-    endpoint = db().get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.org_id != principal().org_id:
-        raise not_found("webhook")
-    return endpoint
+    return owned(WebhookEndpoint, endpoint_id, "webhook")
 
 
 @bp.get("/webhooks")

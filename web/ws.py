@@ -141,11 +141,11 @@ class Hub:
         while True:
             try:
                 pubsub = self.res.broker.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(channels.PREFIX + "*")
+                pubsub.psubscribe(channels.PATTERN)
                 pubsub.get_message(timeout=5)  # the subscription's confirmation
                 self.listening.set()
                 for msg in pubsub.listen():
-                    channel = msg["channel"].decode().removeprefix(channels.PREFIX)
+                    channel = channels.channel_of(msg["channel"])
                     self.deliver(channel, msg["data"])
             except redis.RedisError as exc:  # reconnect; sockets stay open meanwhile
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)

@@ -13,7 +13,7 @@ import sys
 import time
 from types import FrameType
 
-from core.queueing.broker import QUEUES
+from core.queueing.queues import NAMES
 from core.settings import Settings
 
 
@@ -30,7 +30,7 @@ def command(settings: Settings, extra_modules: list[str]) -> list[str]:
         "--threads",
         str(settings.worker.threads),
         "--queues",
-        *QUEUES,
+        *NAMES,
     ]
 
 

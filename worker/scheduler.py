@@ -17,9 +17,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from dramatiq.brokers.redis import RedisBroker
 
-import worker.entry  # noqa: F401 - declares every actor
 from core.lease import Lease
-from core.queueing.broker import configure, get_actor
+from core.queueing.broker import configure
 from core.queueing.relay import Relay
 from core.scheduling import fire, fire_time, paused_schedules
 from core.settings import Settings
@@ -47,7 +46,7 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
             n = fire(
                 session,
                 schedule_id=schedule.id,
-                actor=get_actor(schedule.job_type),
+                actor=schedule.actor,
                 per_org=schedule.per_org,
                 fired_at=fire_time(period),
             )

@@ -23,12 +23,10 @@ from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
 from core.notify.ssrf import RefusedUrl, check_url, safe_post
-from core.queueing.broker import get_actor
 from core.queueing.outbox import stage
 from core.settings import Settings
 from models import WebhookDelivery, WebhookEndpoint
 
-ACTOR = "notifications.webhook"
 ALL_EVENTS = "*"
 # Svix's schedule: the first attempt at once, then each delay after the previous failure.
 RETRY_SCHEDULE_S = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -71,7 +69,7 @@ def _stage(
     staged = stage(
         session,
         actor,
-        job_type=ACTOR,
+        job_type=actor.actor_name,
         org_id=org_id,
         args=(delivery_id, attempts),
         dedupe_key=f"webhook:{delivery_id}:{attempts}:{window}",
@@ -86,13 +84,13 @@ def emit(
     event_key: str,
     event_type: str,
     payload: dict[str, Any],
+    actor: Actor[Any, Any],
     now: datetime | None = None,
-    actor: Actor[Any, Any] | None = None,
 ) -> list[int]:
     """Record one delivery per enabled endpoint of the org subscribed to ``event_type``.
 
-    Idempotent on (endpoint, ``event_key``); stages a ``notifications.webhook`` job per new
-    delivery in the caller's transaction. Returns the new deliveries' ids.
+    Idempotent on (endpoint, ``event_key``); stages an ``actor`` job (one attempt, see
+    :func:`deliver`) per new delivery in the caller's transaction. Returns the new ids.
     """
     endpoints = session.scalars(
         select(WebhookEndpoint.id).where(
@@ -125,9 +123,8 @@ def emit(
         .on_conflict_do_nothing(index_elements=["endpoint_id", "event_key"])
         .returning(WebhookDelivery.id)
     ).all()
-    sender = actor or get_actor(ACTOR)
     for delivery_id in created:
-        _stage(session, sender, delivery_id, 0, org_id, when)
+        _stage(session, actor, delivery_id, 0, org_id, when)
     return list(created)
 
 
@@ -281,10 +278,8 @@ def _outcome(delivery: WebhookDelivery, *, enabled: bool) -> dict[str, Any]:
     }
 
 
-def due(
-    session: Session, now: datetime, *, actor: Actor[Any, Any] | None = None, limit: int = DUE_BATCH
-) -> int:
-    """Stage a job for every pending delivery whose next attempt is due; return how many."""
+def due(session: Session, now: datetime, *, actor: Actor[Any, Any], limit: int = DUE_BATCH) -> int:
+    """Stage an ``actor`` job for every pending delivery now due; return how many."""
     rows = session.execute(
         select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookEndpoint.org_id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -296,5 +291,4 @@ def due(
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
     ).all()
-    sender = actor or get_actor(ACTOR)
-    return sum(_stage(session, sender, r.id, r.attempts, r.org_id, now) for r in rows)
+    return sum(_stage(session, actor, r.id, r.attempts, r.org_id, now) for r in rows)

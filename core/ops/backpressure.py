@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.queueing.broker import QUEUES
+from core.queueing.queues import NAMES
 from core.settings import Settings
 from models import ACTIVE_STATUSES, Job
 
@@ -37,7 +37,7 @@ class Overload:
 def platform_overload(client: redis.Redis, settings: Settings) -> Overload | None:
     """An :class:`Overload` when the broker is too deep or too full, else None."""
     pipe = client.pipeline(transaction=False)
-    for q in QUEUES:
+    for q in NAMES:
         pipe.llen(f"{settings.broker.namespace}:{q}")
     pipe.info("memory")
     *depths, memory = pipe.execute()

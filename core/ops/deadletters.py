@@ -17,9 +17,9 @@ import redis
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
-from core.queueing.broker import QUEUES
 from core.queueing.ledger import LEDGER_OPTION
 from core.queueing.outbox import NOTIFY_CHANNEL
+from core.queueing.queues import NAMES
 from models import Job
 
 
@@ -75,7 +75,7 @@ def find(
 ) -> list[DeadLetter]:
     """Dead letters matching every given filter, newest first."""
     found = []
-    for q in [queue] if queue else list(QUEUES):
+    for q in (str(queue),) if queue else NAMES:
         xq = f"{namespace}:{q}.XQ"
         entries: Any = client.zrevrange(xq, 0, -1, withscores=True)
         if not entries:

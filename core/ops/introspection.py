@@ -15,9 +15,10 @@ from typing import Any
 import orjson
 import redis
 
-from core.queueing.broker import QUEUES
+from core.queueing import minute_stats
 from core.queueing.heartbeat import WORKERS_KEY
 from core.queueing.pause import PAUSED_KEY
+from core.queueing.queues import Queue
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class QueueStats:
 
     Parameters:
       name: the queue.
+      pool: the workers that take from it (``worker`` or ``delivery``).
       ready: waiting to be fetched.
       delayed: waiting for their ETA (retries, delays).
       in_flight: fetched by a worker and not yet acknowledged.
@@ -35,6 +37,7 @@ class QueueStats:
     """
 
     name: str
+    pool: str
     ready: int
     delayed: int
     in_flight: int
@@ -46,8 +49,8 @@ class QueueStats:
 def queue_stats(client: redis.Redis, namespace: str) -> list[QueueStats]:
     """The numbers of every queue, from one pipeline round trip (plus one per oldest id)."""
     pipe = client.pipeline(transaction=False)
-    for q in QUEUES:
-        base = f"{namespace}:{q}"
+    for q in Queue:
+        base = f"{namespace}:{q.value}"
         pipe.llen(base)
         pipe.hlen(f"{base}.msgs")
         pipe.hlen(f"{base}.DQ.msgs")
@@ -58,23 +61,24 @@ def queue_stats(client: redis.Redis, namespace: str) -> list[QueueStats]:
     paused = {p.decode() for p in replies[-1]}
     now_ms = time.time() * 1000
     out = []
-    for i, q in enumerate(QUEUES):
+    for i, q in enumerate(Queue):
         ready, msgs, delayed, dead, oldest_id = replies[i * 5 : i * 5 + 5]
         age = 0.0
         if oldest_id is not None:
-            raw = client.hget(f"{namespace}:{q}.msgs", oldest_id)
+            raw = client.hget(f"{namespace}:{q.value}.msgs", oldest_id)
             if raw:
                 ts = orjson.loads(raw).get("message_timestamp", now_ms)
                 age = max(0.0, (now_ms - ts) / 1000)
         out.append(
             QueueStats(
-                name=q,
+                name=q.value,
+                pool=q.pool.value,
                 ready=ready,
                 delayed=delayed,
                 in_flight=max(0, msgs - ready),
                 dead=dead,
                 oldest_age_seconds=round(age, 3),
-                paused=q in paused,
+                paused=q.value in paused,
             )
         )
     return out
@@ -92,13 +96,13 @@ def workers(client: redis.Redis, namespace: str, *, timeout_ms: int) -> list[dic
         if worker_id not in {k.decode() for k in info} or now_ms - score > timeout_ms:
             continue  # producers (web, relay) heartbeat too; only registered workers count
         live.append((worker_id, score))
-        for q in QUEUES:
-            pipe.scard(f"{namespace}:__acks__.{worker_id}.{q}")
+        for q in Queue:
+            pipe.scard(f"{namespace}:__acks__.{worker_id}.{q.value}")
     counts = pipe.execute()
     out = []
     for i, (worker_id, score) in enumerate(live):
         meta = orjson.loads(info[worker_id.encode()])
-        in_flight = sum(counts[i * len(QUEUES) : (i + 1) * len(QUEUES)])
+        in_flight = sum(counts[i * len(Queue) : (i + 1) * len(Queue)])
         out.append(
             {
                 **meta,
@@ -111,9 +115,21 @@ def workers(client: redis.Redis, namespace: str, *, timeout_ms: int) -> list[dic
 
 
 def snapshot(client: redis.Redis, namespace: str, *, timeout_ms: int) -> dict[str, Any]:
-    """Queues and workers as one JSON-ready document."""
+    """Queues (with the last whole minute's throughput) and workers, as one JSON document."""
+    last_minute = minute_stats.rates(client, minutes=2)[0]["counts"]
+    done = minute_stats.per_queue(minute_stats.totals([last_minute]))
+    queues = []
+    for q in queue_stats(client, namespace):
+        rates = done.get(q.name, minute_stats.Rates())
+        queues.append(
+            {
+                **asdict(q),
+                "processed_last_minute": rates.processed,
+                "failed_last_minute": rates.failed,
+            }
+        )
     return {
-        "queues": [asdict(q) for q in queue_stats(client, namespace)],
+        "queues": queues,
         "workers": workers(client, namespace, timeout_ms=timeout_ms),
         "ts": time.time(),
     }

@@ -30,14 +30,13 @@ from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
 from core.queueing.minute_stats import Stats
 from core.queueing.pause import PausableRedisBroker
+from core.queueing.queues import NAMES
 from core.queueing.status_feed import JobEvents
 from core.redis_clients import check_broker_policy
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Slow providers get queues of their own, so they cannot starve the rest.
-QUEUES = ("critical", "default", "bulk", "email", "webhooks", "push")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -66,8 +65,8 @@ class _State:
 
 def actor(*, queue_name: str = "default", actor_name: str | None = None, **options: Any) -> Any:
     """Declare a Dramatiq actor on SalesHub's broker (see the module docstring)."""
-    if queue_name not in QUEUES:
-        raise ValueError(f"unknown queue {queue_name!r}; use one of {QUEUES}")
+    if queue_name not in NAMES:
+        raise ValueError(f"unknown queue {queue_name!r}; use one of {NAMES}")
 
     def decorator(fn: F) -> Actor[Any, Any]:
         declared: Actor[Any, Any] = dramatiq.actor(  # type: ignore[call-overload]
@@ -103,11 +102,6 @@ def configure(settings: Settings, broker: Broker | None = None) -> Broker:
     _State.broker = broker
     _State.configured = True
     return broker
-
-
-def get_actor(name: str) -> Actor[Any, Any]:
-    """The actor declared under ``name``."""
-    return _State.actors[name]
 
 
 def current_broker() -> Broker:

@@ -2,6 +2,9 @@
 
 Counted in memory by each worker process and flushed once a second in one pipeline, so
 the hot path pays a dict update, not a Redis round trip. Buckets live two weeks.
+
+A bucket is a hash of counters named ``queue|actor|kind`` (kind: ``processed``,
+``failed`` or ``ms``); :func:`field` writes those names and :func:`totals` reads them.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ import logging
 import threading
 import time
 from collections import Counter
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import redis
 from dramatiq import Broker
@@ -22,6 +27,47 @@ log = logging.getLogger(__name__)
 
 PREFIX = "saleshub:stats:"
 RETENTION_S = 14 * 86400
+Kind = Literal["processed", "failed", "ms"]
+
+
+@dataclass
+class Rates:
+    """Counts of one queue (or one actor on it) over some minutes.
+
+    Parameters:
+      processed: messages that ran without raising.
+      failed: messages whose actor raised.
+      ms: milliseconds spent running them.
+    """
+
+    processed: int = 0
+    failed: int = 0
+    ms: int = 0
+
+
+def field(queue: str, actor: str, kind: Kind) -> str:
+    """The counter of ``kind`` for ``actor`` on ``queue`` in a bucket."""
+    return f"{queue}|{actor}|{kind}"
+
+
+def totals(buckets: Iterable[Mapping[str, int]]) -> dict[tuple[str, str], Rates]:
+    """The counters of ``buckets`` (as in :func:`rates`) summed per (queue, actor)."""
+    out: dict[tuple[str, str], Rates] = {}
+    for counts in buckets:
+        for name, n in counts.items():
+            queue, actor, kind = name.split("|")
+            rates = out.setdefault((queue, actor), Rates())
+            setattr(rates, kind, getattr(rates, kind) + n)
+    return out
+
+
+def per_queue(by_actor: Mapping[tuple[str, str], Rates]) -> dict[str, Rates]:
+    """Per-actor :func:`totals` summed per queue."""
+    out: dict[str, Rates] = {}
+    for (queue, _actor), r in by_actor.items():
+        q = out.setdefault(queue, Rates())
+        q.processed, q.failed, q.ms = q.processed + r.processed, q.failed + r.failed, q.ms + r.ms
+    return out
 
 
 def bucket_key(minute: int) -> str:
@@ -84,10 +130,10 @@ class Stats(PeriodicFlush):
     ) -> None:
         started = getattr(self._local, "started", None)
         ms = int((time.perf_counter() - started) * 1000) if started else 0
-        base = f"{message.queue_name.removesuffix('.DQ')}|{message.actor_name}|"
+        queue, actor = message.queue_name.removesuffix(".DQ"), message.actor_name
         with self._lock:
-            self._counts[base + ("failed" if exception is not None else "processed")] += 1
-            self._counts[base + "ms"] += ms
+            self._counts[field(queue, actor, "processed" if exception is None else "failed")] += 1
+            self._counts[field(queue, actor, "ms")] += ms
 
     def flush(self, client: redis.Redis) -> None:
         with self._lock:

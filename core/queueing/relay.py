@@ -25,8 +25,8 @@ from dramatiq.brokers.redis import RedisBroker
 from redis.exceptions import RedisError
 
 from core.ops.backpressure import platform_overload
-from core.queueing.broker import QUEUES
 from core.queueing.outbox import NOTIFY_CHANNEL
+from core.queueing.queues import NAMES
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class Relay:
         """Requeue dead workers' unacked messages now, instead of on Dramatiq's 0.1% chance."""
         broker = self.broker
         now = int(time.time() * 1000)
-        for queue in QUEUES:
+        for queue in NAMES:
             for name in (queue, f"{queue}.DQ"):
                 self._script(
                     keys=[broker.namespace],

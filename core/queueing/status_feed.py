@@ -78,9 +78,6 @@ class JobEvents(PeriodicFlush):
         if not pending:
             return
         try:
-            pipe = client.pipeline(transaction=False)
-            for channel, data in pending:
-                pipe.publish(channels.PREFIX + channel, data)
-            pipe.execute()
+            channels.publish_encoded(client, pending)
         except redis.RedisError:
             log.warning("dropped %d job events: broker unreachable", len(pending))

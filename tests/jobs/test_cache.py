@@ -180,7 +180,7 @@ def test_the_actors(
 def test_a_late_warm_is_dropped_not_run(
     stub: StubBroker, cache: Cache, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
-    assert any(s.job_type == "cache.warm" and s.per_org for s in SCHEDULES)
+    assert any(s.actor is cache_jobs.warm and s.per_org for s in SCHEDULES)
     max_age = cache_jobs.warm.options["max_age"]
     with session_scope(sessions) as s:
         job_id = stage(s, cache_jobs.warm, job_type="cache.warm", org_id=tenant.org_id)

@@ -127,7 +127,6 @@ def test_schedules_and_registry(
     assert by_id["search.health"].every_s == 86_400 and by_id["search.health"].per_org
     assert not by_id["search.analytics"].per_org
     # The scheduled jobs run through the broker like any other.
-    from core.queueing.broker import get_actor
     from core.scheduling import fire
 
     search.record(broker_redis, tenant.org_id, "hello", 0, 3.0)
@@ -136,7 +135,7 @@ def test_schedules_and_registry(
             fire(
                 s,
                 schedule_id=sched.id,
-                actor=get_actor(sched.job_type),
+                actor=sched.actor,
                 per_org=sched.per_org,
                 fired_at=0,
             )

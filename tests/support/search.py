@@ -11,7 +11,8 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.queueing.broker import QUEUES, build_middleware, configure
+from core.queueing.broker import build_middleware, configure
+from core.queueing.queues import NAMES
 from core.settings import Settings
 from jobs import runtime
 from models import Job
@@ -45,7 +46,7 @@ def run_staged_jobs(
             for job_type, message in messages:
                 ran.append(job_type)
                 broker.enqueue(Message(**message))
-            for queue in QUEUES:
+            for queue in NAMES:
                 if queue in broker.queues:
                     broker.join(queue, fail_fast=True)
             worker.join()

@@ -17,10 +17,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session, sessionmaker
 
-import tests.support.actors  # noqa: F401 - declares test.effect
-from core.queueing.broker import configure, get_actor
+from core.queueing.broker import configure
 from core.settings import Settings
 from models import Job
+from tests.support.actors import effect
 from tests.support.factories import Tenant
 from tests.support.stack import ROOT, ServeApp, wait_for
 
@@ -75,7 +75,6 @@ def test_console_renders_moves_and_retries(
 ) -> None:
     broker = configure(settings)
     assert isinstance(broker, RedisBroker)
-    effect = get_actor("test.effect")
     broker.enqueue(effect.message("doomed"))
     consumer = broker.consume("default", prefetch=1)
     dead = next(consumer)

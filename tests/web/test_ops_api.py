@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
+from collections import Counter
 
 import pytest
 import websocket
@@ -15,13 +17,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import tests.support.actors  # noqa: F401 - declares test.effect
-from core.queueing.broker import configure, get_actor
+from core.queueing import minute_stats
+from core.queueing.broker import configure
 from core.queueing.outbox import stage
+from core.queueing.queues import NAMES, Queue
 from core.settings import Settings
+from jobs import analytics, notifications
 from models import AuditEntry, Job
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.actors import effect
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp
 
@@ -36,7 +41,7 @@ def broker(settings: Settings) -> RedisBroker:
 
 
 def _msg(key: str) -> Message[object]:
-    return get_actor("test.effect").message(key)
+    return effect.message(key)
 
 
 @pytest.fixture
@@ -224,10 +229,84 @@ def test_operator_may_cancel_any_orgs_job(
     with session_scope(sessions) as s:
         job_id = stage(
             s,
-            get_actor("analytics.rollup"),
+            analytics.rollup,
             job_type="analytics.rollup",
             org_id=other_tenant.org_id,
         )
     resp = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=auth(tenant.operator))
     assert resp.status_code == 200 and resp.json["status"] == "canceled"
     assert client.get(f"/api/v1/jobs/{job_id}", headers=auth(tenant.operator)).status_code == 404
+
+
+def _dead_on(broker: RedisBroker, queue: str, message: Message[object]) -> str:
+    """Dead-letter ``message`` on ``queue``; return its id."""
+    broker.enqueue(message)
+    consumer = broker.consume(queue, prefetch=1)
+    dead = next(consumer)
+    assert dead is not None
+    consumer.nack(dead)
+    consumer.close()
+    return dead.message_id
+
+
+def test_dead_letters_of_every_queue_can_be_filtered(
+    client: FlaskClient, tenant: Tenant, broker: RedisBroker, sessions: sessionmaker[Session]
+) -> None:
+    h = auth(tenant.operator)
+    on_email = _dead_on(broker, "email", notifications.send_email.message(1))
+    on_default = _dead_on(broker, "default", _msg("d"))
+    for queue, expected in (("email", [on_email]), ("default", [on_default]), ("push", [])):
+        resp = client.get(f"/api/v1/ops/dead-letters?queue={queue}", headers=h)
+        assert resp.status_code == 200, (queue, resp.json)
+        assert [d["message_id"] for d in resp.json["items"]] == expected
+        assert all(d["queue"] == queue for d in resp.json["items"])
+    resp = client.get("/api/v1/ops/dead-letters?queue=mail", headers=h)
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "validation_error"
+    purged = client.post("/api/v1/ops/dead-letters/purge", json={"queue": "webhooks"}, headers=h)
+    assert purged.json == {"purged": 0}
+    purged = client.post("/api/v1/ops/dead-letters/purge", json={"queue": "email"}, headers=h)
+    assert purged.json == {"purged": 1}
+    assert client.get("/api/v1/ops/dead-letters", headers=h).json["total"] == 1
+    with sessions() as s:
+        details = [a.details for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert [d["queue"] for d in details] == ["webhooks", "email"]
+
+
+def test_queues_show_their_pool_and_last_minute_rates(
+    app: Flask, client: FlaskClient, tenant: Tenant, broker: RedisBroker
+) -> None:
+    if time.time() % 60 > 55:  # the last whole minute must not change under the test
+        time.sleep(6)
+    last_minute = int(time.time() // 60) - 1
+    counts = Counter(
+        {
+            minute_stats.field("email", "notifications.email", "processed"): 3,
+            minute_stats.field("email", "notifications.email", "failed"): 1,
+            minute_stats.field("email", "notifications.digest", "processed"): 2,
+            minute_stats.field("email", "notifications.email", "ms"): 40,
+        }
+    )
+    minute_stats.add_counts(broker.client, counts, last_minute)
+    h = auth(tenant.operator)
+    body = client.get("/api/v1/ops/queues", headers=h).json
+    by_name = {q["name"]: q for q in body["queues"]}
+    assert list(by_name) == list(NAMES)
+    assert {n: q["pool"] for n, q in by_name.items()} == {q.value: q.pool.value for q in Queue}
+    email = by_name["email"]
+    assert (email["processed_last_minute"], email["failed_last_minute"]) == (5, 1)
+    assert by_name["default"]["processed_last_minute"] == 0
+    text = client.get("/metrics", headers=h).get_data(as_text=True)
+    labels = 'actor="notifications.email",queue="email"'
+    assert re.search(rf"^saleshub_jobs_processed_last_hour_total{{{labels}}} 3\.0$", text, re.M)
+    assert re.search(rf"^saleshub_jobs_failed_last_hour_total{{{labels}}} 1\.0$", text, re.M)
+    # The live snapshot carries the same figures as the API.
+    with ServeApp(app) as served:
+        ws = websocket.create_connection(
+            served.ws, header=[f"Authorization: Bearer {tenant.operator}"]
+        )
+        ws.recv()  # hello
+        ws.send(json.dumps({"op": "subscribe", "channel": "ops.queues"}))
+        frames = [json.loads(ws.recv()) for _ in range(2)]  # the ack, then a snapshot
+        ws.close()
+    live = {q["name"]: q for q in frames[1]["data"]["queues"]}
+    assert (live["email"]["processed_last_minute"], live["email"]["pool"]) == (5, "delivery")

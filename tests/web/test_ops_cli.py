@@ -7,16 +7,16 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import tests.support.actors  # noqa: F401 - declares test.effect
 from core.queueing import pause
-from core.queueing.broker import configure, get_actor
+from core.queueing.broker import configure
 from core.settings import Settings
 from models import AuditEntry, Job
+from tests.support.actors import effect
 
 
 def _dead(broker: RedisBroker, n: int) -> None:
     for i in range(n):
-        broker.enqueue(get_actor("test.effect").message(f"cli{i}"))
+        broker.enqueue(effect.message(f"cli{i}"))
     consumer = broker.consume("default", prefetch=n)
     for m in [next(consumer) for _ in range(n)]:
         consumer.nack(m)

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-import jobs.notify_channels  # noqa: F401 - declares the actor webhooks.emit stages
 from core.notify import webhooks
+from jobs import notify_channels
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.factories import Tenant
@@ -154,6 +154,7 @@ def test_delivery_log(api: FlaskClient, tenant: Tenant, sessions: sessionmaker[S
                 event_key=f"deal:{n}:won",
                 event_type="deal.won",
                 payload={"deal_id": n},
+                actor=notify_channels.webhook,
             )
     url = f"/api/v1/webhooks/{hook_id}/deliveries"
     page = api.get(f"{url}?limit=2", headers=auth(tenant.admin)).json

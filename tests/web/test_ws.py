@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core import channels
-from core.queueing.broker import QUEUES
+from core.queueing.queues import NAMES
 from core.settings import Settings
 from tests.conftest import auth
 from tests.support.factories import Tenant
@@ -97,7 +97,7 @@ def test_subscriptions_are_authorized_per_role_and_org(
     assert _send(operator, op="subscribe", channel="ops.queues")["type"] == "ack"
     snap = _recv_until(operator, "event", timeout=6)
     assert snap["channel"] == "ops.queues"
-    assert {q["name"] for q in snap["data"]["queues"]} == set(QUEUES)
+    assert {q["name"] for q in snap["data"]["queues"]} == set(NAMES)
     for ws in (member, other, operator):
         ws.close()
 

@@ -6,19 +6,22 @@ import os
 import signal
 import uuid
 from pathlib import Path
+from typing import Any
 
 import redis
+from dramatiq import Actor
 from dramatiq.brokers.redis import RedisBroker
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.queueing.broker import configure, get_actor
+from core.queueing.broker import configure
 from core.queueing.outbox import stage
 from core.settings import Settings
 from models import AnalyticsSnapshot, Job
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.actors import blocker, crasher, effect, flaky
 from tests.support.factories import Tenant
 from tests.support.stack import RedisServer, RelayThread, WorkerProcess, wait_for
 
@@ -30,9 +33,9 @@ def _job(sessions: sessionmaker[Session], job_id: uuid.UUID) -> Job:
         return job
 
 
-def _stage(sessions: sessionmaker[Session], actor_name: str, *args: object) -> uuid.UUID:
+def _stage(sessions: sessionmaker[Session], actor: Actor[Any, Any], *args: object) -> uuid.UUID:
     with session_scope(sessions) as s:
-        job_id = stage(s, get_actor(actor_name), job_type=actor_name, org_id=None, args=args)
+        job_id = stage(s, actor, job_type=actor.actor_name, org_id=None, args=args)
     assert job_id is not None
     return job_id
 
@@ -69,7 +72,7 @@ def test_rolled_back_job_never_reaches_the_broker(
     broker: RedisBroker, sessions: sessionmaker[Session], settings: Settings
 ) -> None:
     with sessions() as s:
-        stage(s, get_actor("test.effect"), job_type="t", org_id=None, args=("rb",))
+        stage(s, effect, job_type="t", org_id=None, args=("rb",))
         s.rollback()
     with RelayThread(settings, broker) as relay:
         wait_for(lambda: relay._last_maintenance > 0)
@@ -86,7 +89,7 @@ def test_committed_job_survives_relay_and_redis_outage(
     local = settings.replace(broker={"url": server.url})
     broker = configure(local)
     assert isinstance(broker, RedisBroker)
-    job_id = _stage(sessions, "test.effect", "outage")  # committed; the relay is not running
+    job_id = _stage(sessions, effect, "outage")  # committed; the relay is not running
     server.stop()  # and the broker is down
     worker = WorkerProcess(local, tmp_path / "worker.log")
     try:
@@ -112,7 +115,7 @@ def test_worker_killed_mid_job_runs_it_again_with_one_effect(
     settings: Settings,
 ) -> None:
     cache = redis.Redis.from_url(settings.cache.url)
-    job_id = _stage(sessions, "test.blocker", "kill")
+    job_id = _stage(sessions, blocker, "kill")
     with RelayThread(settings, broker):
         wait_for(lambda: cache.get("kill:started") == b"1", timeout=30)
         for pid in worker_proc.dramatiq_children():
@@ -132,7 +135,7 @@ def test_message_that_keeps_killing_its_worker_is_dead(
     settings: Settings,
 ) -> None:
     cache = redis.Redis.from_url(settings.cache.url)
-    job_id = _stage(sessions, "test.crasher", "poison")
+    job_id = _stage(sessions, crasher, "poison")
     with RelayThread(settings, broker):
         wait_for(lambda: _status(sessions, job_id, "dead"), timeout=90)
     job = _job(sessions, job_id)
@@ -148,8 +151,8 @@ def test_retries_then_success_and_exhausted_retries_fail(
     worker_proc: WorkerProcess,
     settings: Settings,
 ) -> None:
-    ok = _stage(sessions, "test.flaky", "once", 1)
-    bad = _stage(sessions, "test.flaky", "always", 99)
+    ok = _stage(sessions, flaky, "once", 1)
+    bad = _stage(sessions, flaky, "always", 99)
     with RelayThread(settings, broker):
         wait_for(lambda: _status(sessions, ok, "succeeded"), timeout=30)
         wait_for(lambda: _status(sessions, bad, "failed"), timeout=30)

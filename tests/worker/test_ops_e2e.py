@@ -10,12 +10,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.queueing import pause
-from core.queueing.broker import get_actor
 from core.queueing.outbox import stage
 from core.settings import Settings
 from models import Job
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.actors import effect, flaky
 from tests.support.factories import Tenant
 from tests.support.stack import RelayThread, WorkerProcess, wait_for
 
@@ -35,10 +35,7 @@ def test_paused_queue_takes_nothing_and_loses_nothing(
 ) -> None:
     pause.pause(broker.client, "default")
     with session_scope(sessions) as s:
-        ids = [
-            stage(s, get_actor("test.effect"), job_type="t", org_id=None, args=(f"p{i}",))
-            for i in range(3)
-        ]
+        ids = [stage(s, effect, job_type="t", org_id=None, args=(f"p{i}",)) for i in range(3)]
     with RelayThread(settings, broker):
         wait_for(lambda: broker.client.llen(f"{broker.namespace}:default") == 3, timeout=20)
         time.sleep(2.5)  # the worker polls the pause flag every second: give it time to misbehave
@@ -57,7 +54,7 @@ def test_dead_letter_retry_runs_the_job_again(
     settings: Settings,
 ) -> None:
     with session_scope(sessions) as s:
-        job_id = stage(s, get_actor("test.flaky"), job_type="t", org_id=None, args=("dl", 3))
+        job_id = stage(s, flaky, job_type="t", org_id=None, args=("dl", 3))
     assert job_id is not None
     with RelayThread(settings, broker):
         wait_for(lambda: _status(sessions, job_id) == "failed", timeout=30)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.lease import Lease
-from core.queueing.broker import get_actor
 from core.scheduling import fire, fire_time
 from core.settings import Settings
+from jobs import analytics
 from models import Job
 from models.db import session_scope
 from tests.support.factories import Tenant
@@ -30,7 +30,7 @@ def test_fire_time_is_epoch_aligned() -> None:
 def test_fire_dedupes_and_skips_active_runs(
     sessions: sessionmaker[Session], tenant: Tenant, other_tenant: Tenant, broker: object
 ) -> None:
-    rollup = get_actor("analytics.rollup")
+    rollup = analytics.rollup
     kw = {"schedule_id": "analytics.rollup", "actor": rollup, "per_org": True}
     with session_scope(sessions) as s:
         assert fire(s, fired_at=100, **kw) == 2

@@ -1,9 +1,11 @@
 // SalesHub ops console: REST for actions, the /ws hub for live queue snapshots.
 "use strict";
-const QUEUES = ["critical", "default", "bulk"];
 const HOUR = 1800; // points kept: one snapshot every 2 s
+const COLORS = ["#c62828", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037"];
 let key = sessionStorage.getItem("saleshub-key");
-const series = { t: [], ...Object.fromEntries(QUEUES.map((q) => [q, []])) };
+// The queues come from the API (GET /ops/queues), which reads them from core.queueing.queues.
+let queues = [];
+let series = { t: [] };
 
 async function api(method, path, body) {
   const resp = await fetch(`/api/v1${path}`, {
@@ -64,12 +66,12 @@ function renderQueues(snap) {
 
 function plot(snap) {
   series.t.push(snap.ts);
-  for (const q of QUEUES) {
+  for (const q of queues) {
     const found = snap.queues.find((x) => x.name === q);
     series[q].push(found ? found.ready + found.in_flight + found.delayed : 0);
   }
   if (series.t.length > HOUR) for (const k of Object.keys(series)) series[k].shift();
-  window.opsChart.setData([series.t, ...QUEUES.map((q) => series[q])]);
+  window.opsChart.setData([series.t, ...queues.map((q) => series[q])]);
 }
 
 async function refreshDead() {
@@ -121,12 +123,14 @@ async function live() {
 
 async function start() {
   const snap = await api("GET", "/ops/queues");
+  queues = snap.queues.map((q) => q.name);
+  series = { t: [], ...Object.fromEntries(queues.map((q) => [q, []])) };
   document.getElementById("signin").hidden = true;
   document.getElementById("console").hidden = false;
   window.opsChart = new uPlot({
     width: Math.min(900, window.innerWidth - 40), height: 220,
-    series: [{}, ...QUEUES.map((q, i) => ({ label: q, stroke: ["#c62828", "#1565c0", "#2e7d32"][i] }))],
-  }, [[], [], [], []], document.getElementById("chart"));
+    series: [{}, ...queues.map((q, i) => ({ label: q, stroke: COLORS[i % COLORS.length] }))],
+  }, [[], ...queues.map(() => [])], document.getElementById("chart"));
   renderQueues(snap);
   plot(snap);
   await Promise.all([refreshDead(), refreshSchedules()]);

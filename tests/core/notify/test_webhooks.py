@@ -63,6 +63,7 @@ def _emit(
             event_key=key,
             event_type=event_type,
             payload={"deal_id": 7, "title": "Big one"},
+            actor=notify_channels.webhook,
             now=now,
         )
 
@@ -205,7 +206,7 @@ def test_delivering_twice_after_success_posts_once(
     assert len(receiver.seen) == 1
     # The sweep has nothing left to stage.
     with session_scope(sessions) as s:
-        assert webhooks.due(s, now + timedelta(days=1)) == 0
+        assert webhooks.due(s, now + timedelta(days=1), actor=notify_channels.webhook) == 0
 
 
 def test_a_stale_job_does_not_run_an_attempt_early(
@@ -238,9 +239,12 @@ def test_failing_endpoint_is_retried_on_schedule_then_disabled(
         due_at = attempt_times[-1] + timedelta(seconds=webhooks.RETRY_SCHEDULE_S[attempt] * SCALE)
         assert _delivery(sessions, first).next_attempt_at == due_at
         with session_scope(sessions) as s:
-            assert webhooks.due(s, due_at - timedelta(microseconds=1)) == 0  # not yet
+            assert (
+                webhooks.due(s, due_at - timedelta(microseconds=1), actor=notify_channels.webhook)
+                == 0
+            )  # not yet
         with session_scope(sessions) as s:
-            assert webhooks.due(s, due_at) == 1
+            assert webhooks.due(s, due_at, actor=notify_channels.webhook) == 1
         outcome = _deliver(sessions, hooks, first, due_at, attempt=attempt)
         assert outcome is not None and outcome["attempts"] == attempt + 1
         attempt_times.append(due_at)
@@ -267,7 +271,7 @@ def test_failing_endpoint_is_retried_on_schedule_then_disabled(
     # A disabled endpoint gets nothing new, and the sweep ignores it.
     assert _emit(sessions, tenant.org_id, "event-4", now=t0 + five_days) == []
     with session_scope(sessions) as s:
-        assert webhooks.due(s, t0 + timedelta(days=30)) == 0
+        assert webhooks.due(s, t0 + timedelta(days=30), actor=notify_channels.webhook) == 0
     assert len(receiver.seen) == 10
 
 

@@ -10,22 +10,19 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-import tests.support.actors  # noqa: F401
 import worker.entry  # noqa: F401
-from core.queueing.broker import configure, get_actor
+from core.queueing.broker import configure
 from core.queueing.outbox import stage
 from core.queueing.relay import Relay
 from core.settings import Settings
 from models import Job
 from models.db import session_scope
+from tests.support.actors import effect
 
 
 def _stage_many(sessions: sessionmaker[Session], n: int) -> list[uuid.UUID]:
     with session_scope(sessions) as s:
-        return [
-            stage(s, get_actor("test.effect"), job_type="t", org_id=None, args=(f"k{i}",))  # type: ignore[misc]
-            for i in range(n)
-        ]
+        return [stage(s, effect, job_type="t", org_id=None, args=(f"k{i}",)) for i in range(n)]
 
 
 def test_drain_sends_in_batches_and_stamps_rows(

@@ -1,0 +1,48 @@
+"""The one definition of the queues: six of them, in two pools, and actors only on those."""
+
+from __future__ import annotations
+
+import pytest
+
+import worker.entry
+from core.queueing import queues
+from core.queueing.broker import actor
+from core.queueing.queues import NAMES, Pool, Queue
+from worker.__main__ import command
+
+
+def test_six_queues_in_two_pools() -> None:
+    assert NAMES == ("critical", "default", "bulk", "email", "webhooks", "push")
+    assert queues.names(Pool.WORKER) == ("critical", "default", "bulk")
+    assert queues.names(Pool.DELIVERY) == ("email", "webhooks", "push")
+    assert queues.names() == NAMES
+    assert Queue("email") is Queue.EMAIL and Queue.EMAIL.pool is Pool.DELIVERY
+    assert f"ns:{Queue.BULK}" == "ns:bulk"  # a Queue is its name wherever a str is wanted
+
+
+def test_an_actor_on_an_unknown_queue_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown queue 'mail'"):
+
+        @actor(actor_name="test.misfiled", queue_name="mail")
+        def misfiled() -> None:
+            """Never declared."""
+
+
+def test_every_declared_actor_is_on_a_defined_queue() -> None:
+    declared = [
+        value
+        for module in worker.entry.JOB_MODULES
+        for value in vars(module).values()
+        if hasattr(value, "actor_name") and hasattr(value, "queue_name")
+    ]
+    assert len(declared) >= 15
+    assert {a.queue_name for a in declared} <= set(NAMES)
+    # Deliveries stay off the CPU queues: every email, webhook and push actor is in the pool.
+    for a in declared:
+        if a.actor_name in {"notifications.email", "notifications.webhook", "notifications.push"}:
+            assert Queue(a.queue_name).pool is Pool.DELIVERY
+
+
+def test_the_worker_consumes_every_queue() -> None:
+    argv = command([])
+    assert argv[argv.index("--queues") + 1 :] == list(NAMES)
