@@ -21,7 +21,7 @@ from core.settings import Settings
 from jobs import notify_channels, runtime
 from models import Delivery, Notification, PushSubscription
 from models.db import session_scope
-from tests.core.test_notify_ssrf import Receiver, Seen
+from tests.core.notify.test_ssrf import Receiver, Seen
 from tests.support.factories import Tenant
 
 

@@ -22,7 +22,7 @@ from core.settings import Settings
 from jobs import notify_channels, runtime
 from models import Job, WebhookDelivery, WebhookEndpoint
 from models.db import session_scope
-from tests.core.test_notify_ssrf import Receiver, Seen
+from tests.core.notify.test_ssrf import Receiver, Seen
 from tests.support.factories import Tenant
 
 SCALE = 0.001  # Svix's 27.6 hours of retries in 99 s, five days in 432 s
