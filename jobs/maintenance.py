@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from core.queueing import job_state
 from core.queueing.broker import actor
 from jobs.runtime import current_settings, session_scope
-from models import IdempotencyKey, Job
+from models import IdempotencyKey
 
 JOB_RETENTION = timedelta(days=14)
 
@@ -27,9 +28,5 @@ def cleanup() -> dict[str, Any]:
     ttl = timedelta(seconds=current_settings().web.idempotency_ttl_s)
     with session_scope() as session:
         keys = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - ttl))
-        jobs = session.execute(
-            delete(Job).where(
-                Job.status.in_(("succeeded", "canceled")), Job.finished_at < now - JOB_RETENTION
-            )
-        )
-        return {"idempotency_keys": keys.rowcount, "jobs": jobs.rowcount}  # type: ignore[attr-defined]
+        jobs = job_state.clean_up(session, finished_before=now - JOB_RETENTION)
+        return {"idempotency_keys": keys.rowcount, "jobs": jobs}  # type: ignore[attr-defined]

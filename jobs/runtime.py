@@ -13,6 +13,7 @@ from core.queueing.broker import current_broker
 from core.queueing.ledger import Ledger
 from core.queueing.status_feed import job_event
 from core.settings import Settings
+from models import JobStatus
 from models.db import make_engine, make_sessionmaker
 from models.db import session_scope as _scope
 
@@ -62,7 +63,7 @@ def report_progress(percent: int) -> None:
     for middleware in broker.middleware:
         if isinstance(middleware, Ledger):
             middleware.set_progress(message, percent)
-    event = job_event(message, "running", progress=percent)
+    event = job_event(message, JobStatus.RUNNING, progress=percent)
     client = getattr(broker, "client", None)
     if event is not None and client is not None:
         channels.publish_encoded(client, [event])

@@ -8,7 +8,7 @@ from models.company import Company
 from models.contact import Contact
 from models.deal import STAGES, Deal
 from models.idempotency import IdempotencyKey
-from models.job import ACTIVE_STATUSES, JOB_STATUSES, Job
+from models.job import ACTIVE_STATUSES, FINISHED_STATUSES, JOB_STATUSES, Job, JobStatus
 from models.lead import LEAD_STATUSES, Lead
 from models.notification import (
     CHANNELS,
@@ -33,6 +33,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "ACTIVITY_KINDS",
     "CHANNELS",
+    "FINISHED_STATUSES",
     "JOB_STATUSES",
     "LEAD_STATUSES",
     "ROLES",
@@ -50,6 +51,7 @@ __all__ = [
     "Delivery",
     "IdempotencyKey",
     "Job",
+    "JobStatus",
     "Lead",
     "Notification",
     "NotificationPreferences",

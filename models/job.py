@@ -8,7 +8,9 @@ A row is inserted in the same transaction as the write that causes the job
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,8 +31,26 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "dead", "canceled")
-ACTIVE_STATUSES = ("queued", "running")
+
+class JobStatus(StrEnum):
+    """Where a job is in its life; ``failed`` spent its retries, ``dead`` was stopped by us."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DEAD = "dead"
+    CANCELED = "canceled"
+
+
+JOB_STATUSES: tuple[JobStatus, ...] = tuple(JobStatus)
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED_STATUSES = tuple(s for s in JobStatus if s not in ACTIVE_STATUSES)
+
+
+def sql_list(statuses: Iterable[JobStatus]) -> str:
+    """``statuses`` as the items of an SQL ``IN (…)`` list: ``'queued', 'running'``."""
+    return ", ".join(f"'{status}'" for status in statuses)
 
 
 class Job(Base):
@@ -39,25 +59,25 @@ class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('queued', 'running', 'succeeded', 'failed', 'dead', 'canceled')",
+            f"status IN ({sql_list(JOB_STATUSES)})",
             name="status",
         ),
         Index("ix_jobs_org_created", "org_id", "created_at"),
         Index(
             "ix_jobs_undispatched",
             "created_at",
-            postgresql_where=text("dispatched_at IS NULL AND status = 'queued'"),
+            postgresql_where=text(f"dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'"),
         ),
         Index(
             "ix_jobs_org_active",
             "org_id",
-            postgresql_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text(f"status IN ({sql_list(ACTIVE_STATUSES)})"),
         ),
         Index(
             "ix_jobs_active_schedule",
             "schedule_id",
             "org_id",
-            postgresql_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text(f"status IN ({sql_list(ACTIVE_STATUSES)})"),
         ),
     )
 
@@ -70,7 +90,7 @@ class Job(Base):
     queue: Mapped[str] = mapped_column(String(64), nullable=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
     message: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=JobStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Attempts that ended with an outcome; ``attempts - completed_attempts`` counts crashes.
     completed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

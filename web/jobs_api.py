@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from pydantic import ValidationError
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.ops.backpressure import org_overload, platform_overload
-from core.queueing.outbox import stage_job
+from core.queueing import job_state
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
 from web.auth import ROLE_RANK, owned, principal
@@ -90,7 +90,7 @@ def create_job() -> Response:
     except ValidationError as exc:
         details = exc.errors(include_url=False, include_context=False, include_input=False)
         raise ApiError(422, "invalid params", details=details) from None
-    job = stage_job(
+    job = job_state.stage(
         db(),
         job_type.actor,
         job_type=job_type.name,
@@ -133,17 +133,7 @@ def cancel_job(job_id: uuid.UUID) -> Response:
     job = _own_job(job_id, any_org_for_operator=True)
     if ROLE_RANK[who.role] < ROLE_RANK["admin"]:
         raise ApiError(403, "canceling a job needs the admin role")
-    done = (
-        db()
-        .execute(
-            update(Job)
-            .where(Job.id == job.id, Job.status == "queued")
-            .values(status="canceled", finished_at=datetime.now(UTC), updated_at=datetime.now(UTC))
-            .returning(Job.id)
-        )
-        .scalar_one_or_none()
-    )
-    if done is None:
+    if not job_state.cancel(db(), job.id):
         raise ApiError(409, f"job is {job.status}; only a queued job can be canceled")
     db().refresh(job)
     return json_response(job_to_dict(job))

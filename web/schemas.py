@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
+from models import JobStatus
+
 MAX_ID = 2**63 - 1
 
 
@@ -149,5 +151,5 @@ class JobIn(Strict):
 class JobListQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     cursor: Annotated[Str, Field(max_length=512)] | None = None
-    status: Literal["queued", "running", "succeeded", "failed", "dead", "canceled"] | None = None
+    status: JobStatus | None = None
     type: Annotated[Str, Field(max_length=64)] | None = None

@@ -14,13 +14,13 @@ from typing import Any
 
 import orjson
 import redis
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.queueing.ledger import LEDGER_OPTION
-from core.queueing.outbox import NOTIFY_CHANNEL
+from core.queueing import job_state
+from core.queueing.outbox import LEDGER_OPTION, NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
-from models import Job
+from models import Job, JobStatus
 
 
 @dataclass(frozen=True)
@@ -124,19 +124,8 @@ def retry(session: Session, client: redis.Redis, namespace: str, letters: list[D
             if k not in {"retries", "traceback", "eta", "redis_message_id"}
         }
         message = {**letter.message, "queue_name": letter.queue, "options": options}
-        updated = session.execute(
-            update(Job)
-            .where(Job.id == uuid.UUID(letter.message_id))
-            .values(
-                status="queued",
-                message=message,
-                dispatched_at=None,
-                finished_at=None,
-                completed_attempts=Job.attempts,
-            )
-            .returning(Job.id)
-        ).scalar_one_or_none()
-        if updated is None:  # not staged through the outbox: stage it now
+        if not job_state.requeue(session, uuid.UUID(letter.message_id), message):
+            # Not staged through the outbox: stage it now.
             session.add(
                 Job(
                     id=uuid.UUID(letter.message_id),
@@ -145,7 +134,7 @@ def retry(session: Session, client: redis.Redis, namespace: str, letters: list[D
                     queue=letter.queue,
                     params={},
                     message={**message, "options": {**options, LEDGER_OPTION: True}},
-                    status="queued",
+                    status=JobStatus.QUEUED,
                 )
             )
     if letters:

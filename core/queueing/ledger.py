@@ -21,26 +21,14 @@ from dramatiq import Broker, Message
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
 
+from core.queueing.job_state import DEAD_SQL, FAIL_SQL, PROGRESS_SQL, failure_status
 from core.queueing.ledger_store import LedgerStore
+from core.queueing.outbox import LEDGER_OPTION
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LEDGER_OPTION = "saleshub_job"
-
-_DEAD = """
-UPDATE jobs SET status = 'dead', error = %s, finished_at = now(), updated_at = now()
-WHERE id = %s
-"""
-_FAILED = """
-UPDATE jobs SET status = %s, error = %s, completed_attempts = completed_attempts + 1,
-       finished_at = CASE WHEN %s = 'failed' THEN now() END, updated_at = now()
-WHERE id = %s AND (status = 'running') IS TRUE
-"""
 _REQUEUED = "UPDATE jobs SET redis_id = %s, redis_queue = %s, updated_at = now() WHERE id = %s"
-_PROGRESS = """
-UPDATE jobs SET progress = %s, updated_at = now() WHERE id = %s AND (status = 'running') IS TRUE
-"""
 
 
 def _error_text(exception: BaseException) -> str:
@@ -83,7 +71,7 @@ class Ledger(Middleware):
         assert self.settings is not None
         if crashes >= self.settings.worker.max_attempts:
             error = f"stopped after {crashes} attempts that ended without an outcome (crashes)"
-            self._write(_DEAD, (error, message_id))
+            self._write(DEAD_SQL, (error, message_id))
             log.error("job %s is dead: %s", message_id, error)
             local.skipped = message_id
             message.fail()
@@ -95,7 +83,7 @@ class Ledger(Middleware):
         if getattr(self._local, "skipped", None) == message.message_id:
             return
         # Skipped by another middleware after we marked it running: AgeLimit's max_age.
-        self._write(_DEAD, ("expired before it could run (max_age)", message.message_id))
+        self._write(DEAD_SQL, ("expired before it could run (max_age)", message.message_id))
 
     def after_process_message(
         self,
@@ -114,8 +102,8 @@ class Ledger(Middleware):
             store.succeeded(message.message_id, payload)
             return
         # Retries runs before us on the way out: a message it gave up on is marked failed.
-        status = "failed" if getattr(message, "failed", False) else "queued"
-        self._write(_FAILED, (status, _error_text(exception), status, message.message_id))
+        status = failure_status(gave_up=getattr(message, "failed", False))
+        self._write(FAIL_SQL, (status, _error_text(exception), status, message.message_id))
 
     def after_enqueue(self, broker: Broker, message: Message[Any], delay: int | None) -> None:
         # Retries and delay queues re-enqueue under a new Redis id; keep it for the relay's
@@ -138,4 +126,4 @@ class Ledger(Middleware):
     def set_progress(self, message: Message[Any] | MessageProxy, percent: int) -> None:
         """Record the progress (0..100) of the job ``message`` runs."""
         if self.store is not None and _is_ledgered(message):
-            self._write(_PROGRESS, (max(0, min(100, int(percent))), message.message_id))
+            self._write(PROGRESS_SQL, (max(0, min(100, int(percent))), message.message_id))

@@ -32,33 +32,12 @@ from typing import Any
 import psycopg
 from psycopg.pq import ConnStatus, ExecStatus
 
+from core.queueing.job_state import SUCCEED_AND_START_SQL
+
 log = logging.getLogger(__name__)
 
-# ``(…) IS TRUE`` (status is NOT NULL, so the same rows): a bare ``status IN ('queued',
-# 'running')`` implies the predicate of the partial index ix_jobs_active_schedule, and with
-# statistics that say few jobs are active (the usual state: finished jobs are kept 14
-# days) the planner then scans that whole index for every statement instead of using the
-# primary key: 0.7 ms a statement with 6,000 active jobs, and linear in the backlog.
-# tests/core/queueing/test_ledger_store.py checks the plans.
-
-# Successes and starts in one statement (one commit; either list may be empty), prepared
-# once per connection. Both updates see the same snapshot, so a start of a job succeeding
-# in this statement is excluded: it is finished. Parameters: success ids, their JSON
-# results, start ids, each a text array literal.
-FLUSH = """
-WITH done AS (
-  UPDATE jobs SET status = 'succeeded', result = v.result::jsonb, progress = 100,
-         error = NULL, completed_attempts = completed_attempts + 1, finished_at = now(),
-         updated_at = now()
-  FROM unnest($1::text::uuid[], $2::text::text[]) AS v(id, result)
-  WHERE jobs.id = v.id
-)
-UPDATE jobs SET status = 'running', attempts = attempts + 1,
-       started_at = coalesce(started_at, now()), updated_at = now()
-WHERE id = ANY($3::text::uuid[]) AND id <> ALL($1::text::uuid[])
-  AND (status IN ('queued', 'running')) IS TRUE
-RETURNING id::text, attempts - completed_attempts - 1
-"""
+# The one statement of a batch: successes and starts (core.queueing.job_state owns it).
+FLUSH = SUCCEED_AND_START_SQL
 _FLUSH_NAME = b"saleshub_ledger_flush"
 
 _START, _SQL, _STOP, _WAKE_KIND = range(4)

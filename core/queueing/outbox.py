@@ -15,10 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.queueing.ledger import LEDGER_OPTION
 from core.queueing.status_feed import ORG_OPTION
-from models import Job
+from models import Job, JobStatus
 
+# Marks a message as a staged job: the worker's ledger records its state.
+LEDGER_OPTION = "saleshub_job"
 NOTIFY_CHANNEL = "saleshub_outbox"
 _INSERT = insert(Job).returning(Job)
 _INSERT_DEDUPED = insert(Job).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job)
@@ -54,7 +55,7 @@ def stage_job(
         "queue": actor.queue_name,
         "params": params or {},
         "message": message.asdict(),
-        "status": "queued",
+        "status": JobStatus.QUEUED,
         "attempts": 0,
         "completed_attempts": 0,
         "progress": 0,

@@ -28,29 +28,31 @@ from core.ops.backpressure import platform_overload
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
 from core.settings import Settings
+from models.job import ACTIVE_STATUSES, JobStatus, sql_list
 
 log = logging.getLogger(__name__)
 
-_CLAIM = """
+# Built from JobStatus values only; literals, so the planner matches ix_jobs_undispatched.
+_CLAIM = f"""
 SELECT id, message FROM jobs
-WHERE dispatched_at IS NULL AND status = 'queued'
+WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
 ORDER BY created_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED
-"""
+"""  # noqa: S608
 _MARK = """
 UPDATE jobs SET dispatched_at = now(), updated_at = now(), redis_id = v.rid, redis_queue = v.q
 FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(id, rid, q)
 WHERE jobs.id = v.id
 """
-_SUSPECTS = """
+_SUSPECTS = f"""
 SELECT id, message, redis_id, redis_queue FROM jobs
-WHERE status IN ('queued', 'running') AND dispatched_at IS NOT NULL
+WHERE status IN ({sql_list(ACTIVE_STATUSES)}) AND dispatched_at IS NOT NULL
   AND updated_at < now() - make_interval(secs => %s)
 ORDER BY updated_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED
-"""
+"""  # noqa: S608
 
 
 class Relay:

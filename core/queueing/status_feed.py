@@ -18,6 +18,7 @@ from dramatiq.broker import MessageProxy
 
 from core import channels
 from core.queueing.flusher import PeriodicFlush
+from models import JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class JobEvents(PeriodicFlush):
                 self._pending.append(event)
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
-        self._add(message, "running")
+        self._add(message, JobStatus.RUNNING)
 
     def after_process_message(
         self,
@@ -67,9 +68,9 @@ class JobEvents(PeriodicFlush):
         exception: BaseException | None = None,
     ) -> None:
         if exception is None:
-            self._add(message, "succeeded")
+            self._add(message, JobStatus.SUCCEEDED)
         else:
-            self._add(message, "failed" if message.failed else "retrying")
+            self._add(message, JobStatus.FAILED if message.failed else "retrying")
 
     def flush(self, client: redis.Redis) -> None:
         """Publish what is pending."""

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
-from core.queueing import ledger
+from core.queueing import job_state
 from core.queueing.ledger_store import FLUSH, LedgerStore, _text_array, _Waiter
 from core.settings import Settings
 from tests.support.stack import wait_for
@@ -180,8 +180,8 @@ def _numbered(sql: str) -> str:
     [
         (FLUSH, f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}'"),
         (FLUSH, f"'{{{uuid.uuid4()}}}', '{{1}}', '{{{uuid.uuid4()}}}'"),
-        (_numbered(ledger._FAILED), f"'queued', 'e', 'queued', '{uuid.uuid4()}'"),
-        (_numbered(ledger._PROGRESS), f"5, '{uuid.uuid4()}'"),
+        (_numbered(job_state.FAIL_SQL), f"'queued', 'e', 'queued', '{uuid.uuid4()}'"),
+        (_numbered(job_state.PROGRESS_SQL), f"5, '{uuid.uuid4()}'"),
     ],
 )
 def test_plans_use_the_primary_key_when_statistics_say_few_jobs_are_active(

@@ -1,0 +1,114 @@
+"""The broker: middleware order, actors moved by ``configure``, queues checked, Redis vetted."""
+
+from __future__ import annotations
+
+import dramatiq
+import pytest
+import redis
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from core.queueing.broker import (
+    actor,
+    build_middleware,
+    build_redis_broker,
+    configure,
+    current_broker,
+)
+from core.queueing.heartbeat import Heartbeat
+from core.queueing.ledger import Ledger
+from core.queueing.minute_stats import Stats
+from core.queueing.queues import NAMES
+from core.queueing.status_feed import JobEvents
+from core.redis_clients import BrokerConfigError
+from core.settings import Settings
+
+
+@actor(actor_name="test.broker_probe", queue_name="bulk", max_retries=0)
+def probe(n: int) -> int:
+    """Return ``n``."""
+    return n
+
+
+def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
+    middleware = build_middleware(settings)
+    assert [type(m) for m in middleware] == [
+        Ledger,
+        Heartbeat,
+        Stats,
+        JobEvents,
+        AgeLimit,
+        TimeLimit,
+        ShutdownNotifications,
+        Callbacks,
+        Pipelines,
+        Retries,
+        CurrentMessage,
+    ]
+    # Dramatiq runs ``after_*`` hooks in reverse, so the ledger records an outcome last,
+    # once Retries has decided whether the message failed for good.
+    ledger = middleware[0]
+    assert isinstance(ledger, Ledger) and ledger.store is not None
+
+
+def test_middleware_without_settings_is_inert() -> None:
+    ledger, heartbeat, stats, events = build_middleware(None)[:4]
+    assert isinstance(ledger, Ledger) and ledger.store is None
+    assert isinstance(heartbeat, Heartbeat) and heartbeat.settings is None
+    assert isinstance(stats, Stats) and not stats.enabled
+    assert isinstance(events, JobEvents) and not events.enabled
+
+
+def test_configure_moves_declared_actors_to_the_new_broker(settings: Settings) -> None:
+    first = configure(settings, StubBroker(middleware=build_middleware(None)))
+    second = StubBroker(middleware=build_middleware(None))
+    assert configure(settings, second) is second
+    assert probe.broker is second
+    assert second.get_actor("test.broker_probe") is probe
+    assert "test.broker_probe" in second.get_declared_actors()
+    assert "bulk" in second.get_declared_queues()
+    assert dramatiq.get_broker() is second and current_broker() is second
+    assert first is not second
+    # And a message sent now lands on the new broker's queue.
+    probe.send(1)
+    assert second.queues["bulk"].qsize() == 1
+
+
+def test_actor_refuses_an_unknown_queue() -> None:
+    with pytest.raises(ValueError, match="unknown queue 'slow'"):
+        actor(queue_name="slow")
+    assert "slow" not in NAMES
+
+
+def _set_policy(url: str, policy: str) -> None:
+    with redis.Redis.from_url(url) as client:
+        client.config_set("maxmemory-policy", policy)
+
+
+def test_build_redis_broker_refuses_an_evicting_redis(
+    settings: Settings, evicting_redis: str
+) -> None:
+    _set_policy(evicting_redis, "allkeys-lru")
+    with pytest.raises(BrokerConfigError, match="allkeys-lru"):
+        build_redis_broker(settings.replace(broker_url=evicting_redis))
+
+
+def test_build_redis_broker_accepts_noeviction(settings: Settings, evicting_redis: str) -> None:
+    _set_policy(evicting_redis, "noeviction")
+    try:
+        broker = build_redis_broker(settings.replace(broker_url=evicting_redis))
+        try:
+            assert broker.namespace == settings.broker.namespace
+            assert isinstance(broker.middleware[0], Ledger)
+        finally:
+            broker.client.close()
+    finally:
+        _set_policy(evicting_redis, "allkeys-lru")
