@@ -33,7 +33,16 @@ from models.db import make_engine, make_sessionmaker, session_scope
 from tests.support.factories import Tenant, make_tenant
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ", ".join(t.name for t in Base.metadata.sorted_tables)
+# Emptying the tables after each test: DELETE in dependency order and a sequence reset cost
+# about 5 ms here; TRUNCATE of the same tables cost about 50 ms (it swaps every table's and
+# index's files). A per-test SAVEPOINT would be cheaper still, but most tests cross
+# connections (the app's own engine, the relay's LISTEN, worker processes) and must see
+# committed rows.
+_EMPTY = text(
+    "; ".join(f"DELETE FROM {t.name}" for t in reversed(Base.metadata.sorted_tables))
+    + "; SELECT setval(c.oid, 1, false) FROM pg_class c"
+    " WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+)
 
 
 def _test_env() -> dict[str, str]:
@@ -133,7 +142,7 @@ def _clean(request: pytest.FixtureRequest, settings: Settings) -> Iterator[None]
     if "engine" in request.fixturenames:
         engine: Engine = request.getfixturevalue("engine")
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+            conn.execute(_EMPTY)
     for url in (settings.broker.url, settings.cache.url):
         with redis.Redis.from_url(url) as client:
             client.flushdb()

@@ -98,13 +98,13 @@ def test_build_redis_broker_refuses_an_evicting_redis(
 ) -> None:
     _set_policy(evicting_redis, "allkeys-lru")
     with pytest.raises(BrokerConfigError, match="allkeys-lru"):
-        build_redis_broker(settings.replace(broker_url=evicting_redis))
+        build_redis_broker(settings.replace(broker={"url": evicting_redis}))
 
 
 def test_build_redis_broker_accepts_noeviction(settings: Settings, evicting_redis: str) -> None:
     _set_policy(evicting_redis, "noeviction")
     try:
-        broker = build_redis_broker(settings.replace(broker_url=evicting_redis))
+        broker = build_redis_broker(settings.replace(broker={"url": evicting_redis}))
         try:
             assert broker.namespace == settings.broker.namespace
             assert isinstance(broker.middleware[0], Ledger)

@@ -8,6 +8,7 @@ import worker.entry
 from core.queueing import queues
 from core.queueing.broker import actor
 from core.queueing.queues import NAMES, Pool, Queue
+from core.settings import Settings, WorkerSettings
 from worker.__main__ import command
 
 
@@ -43,6 +44,8 @@ def test_every_declared_actor_is_on_a_defined_queue() -> None:
             assert Queue(a.queue_name).pool is Pool.DELIVERY
 
 
-def test_the_worker_consumes_every_queue() -> None:
-    argv = command([])
+def test_the_worker_consumes_every_queue_with_its_configured_size() -> None:
+    argv = command(Settings(worker=WorkerSettings(processes=3, threads=5)), [])
     assert argv[argv.index("--queues") + 1 :] == list(NAMES)
+    assert argv[argv.index("--processes") + 1] == "3"
+    assert argv[argv.index("--threads") + 1] == "5"
