@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis
 
 EVICTING_POLICIES_OK = frozenset({"noeviction"})
@@ -12,13 +14,19 @@ class BrokerConfigError(RuntimeError):
 
 
 def connect(url: str, *, timeout: float = 5.0) -> redis.Redis:
-    """A client for ``url`` with bounded connect and socket timeouts."""
-    return redis.Redis.from_url(
-        url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout,
-        health_check_interval=30,
-    )
+    """A client for ``url`` whose every call ends within about ``timeout``: bounded
+    connect and socket timeouts, TCP keepalive, and a ping on a connection idle 30 s."""
+    return redis.Redis.from_url(url, **client_options(timeout))
+
+
+def client_options(timeout: float) -> dict[str, Any]:
+    """redis-py options that bound every wait on a dead or half-open connection."""
+    return {
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "socket_keepalive": True,
+        "health_check_interval": 30,
+    }
 
 
 def check_broker_policy(client: redis.Redis) -> None:

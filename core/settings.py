@@ -59,10 +59,16 @@ class DatabaseSettings(_Group):
     Parameters:
       url: SQLAlchemy URL (``DATABASE_URL``).
       pool_size: connections per process pool (``DB_POOL_SIZE``).
+      connect_timeout_s: bound of opening one connection (``DB_CONNECT_TIMEOUT_S``; libpq
+        waits at least 2 s).
+      statement_timeout_ms: bound of one statement of a web request
+        (``DB_STATEMENT_TIMEOUT_MS``; 0 means none). Jobs are bounded by their time limit.
     """
 
     url: str = _env("DATABASE_URL", "postgresql+psycopg://saleshub@127.0.0.1:5432/saleshub")
     pool_size: int = _env("DB_POOL_SIZE", 10, ge=1)
+    connect_timeout_s: int = _env("DB_CONNECT_TIMEOUT_S", 5, ge=1)
+    statement_timeout_ms: int = _env("DB_STATEMENT_TIMEOUT_MS", 30_000, ge=0)
 
     @property
     def psycopg_dsn(self) -> str:
@@ -81,6 +87,9 @@ class BrokerSettings(_Group):
       queue_max_depth: job-creating calls answer 503 past this many ready messages.
       max_memory_ratio: ... or past this share of the broker's ``maxmemory``.
       org_max_active_jobs: an org past this many queued or running jobs gets 429.
+      socket_timeout_s: bound of every broker Redis call (``BROKER_SOCKET_TIMEOUT_S``), so
+        a half-open connection cannot hang the relay, the lease or a request.
+      relay_silent_s: ``/health`` answers 503 when no relay has reported for this long.
     """
 
     url: str = _env("BROKER_URL", "redis://127.0.0.1:6379/0")
@@ -90,6 +99,8 @@ class BrokerSettings(_Group):
     queue_max_depth: int = _env("QUEUE_MAX_DEPTH", 100_000, ge=1)
     max_memory_ratio: float = _env("BROKER_MAX_MEMORY_RATIO", 0.8, gt=0, le=1)
     org_max_active_jobs: int = _env("ORG_MAX_ACTIVE_JOBS", 10_000, ge=1)
+    socket_timeout_s: float = _env("BROKER_SOCKET_TIMEOUT_S", 5.0, gt=0)
+    relay_silent_s: float = _env("RELAY_SILENT_S", 60.0, gt=0)
 
 
 class WorkerSettings(_Group):

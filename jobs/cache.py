@@ -56,7 +56,11 @@ def cache_service(settings: Settings | None = None) -> Cache:
 def tracked_sessions(settings: Settings) -> sessionmaker[Session]:
     """A session factory whose commits invalidate the cache (the rollup's, for the dashboard)."""
     factory = make_sessionmaker(
-        make_engine(settings.database.url, pool_size=settings.database.pool_size)
+        make_engine(
+            settings.database.url,
+            pool_size=settings.database.pool_size,
+            connect_timeout_s=settings.database.connect_timeout_s,
+        )
     )
     track_writes(factory, cache_service(settings))
     return factory

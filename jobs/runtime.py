@@ -27,7 +27,11 @@ def init(settings: Settings, factory: sessionmaker[Session] | None = None) -> No
     """Set this process's settings and session factory (an engine of its own by default)."""
     _Runtime.settings = settings
     _Runtime.factory = factory or make_sessionmaker(
-        make_engine(settings.database.url, pool_size=settings.database.pool_size)
+        make_engine(
+            settings.database.url,
+            pool_size=settings.database.pool_size,
+            connect_timeout_s=settings.database.connect_timeout_s,
+        )
     )
 
 

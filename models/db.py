@@ -4,13 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
-    """Create an engine for ``url``; call it after fork, never at import."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    connect_timeout_s: int = 5,
+    statement_timeout_ms: int = 0,
+) -> Engine:
+    """Create an engine for ``url``; call it after fork, never at import.
+
+    Every wait is bounded: connecting by ``connect_timeout_s``, a pooled connection whose
+    peer vanished by TCP keepalive (about a minute), and each statement by
+    ``statement_timeout_ms`` when not 0.
+    """
+    connect_args: dict[str, Any] = {
+        "connect_timeout": connect_timeout_s,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    if statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
     return create_engine(
         url,
         pool_size=pool_size,
@@ -18,7 +40,8 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         pool_pre_ping=True,
         pool_recycle=1800,
         echo=echo,
-        connect_args={"connect_timeout": 5},
+        pool_timeout=max(connect_timeout_s, 5),
+        connect_args=connect_args,
     )
 
 

@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.web.max_body_bytes
     app.url_map.converters["id"] = IdConverter
-    broker = connect(settings.broker.url)
+    broker = connect(settings.broker.url, timeout=settings.broker.socket_timeout_s)
     try:
         check_broker_policy(broker)
     except (redis.ConnectionError, redis.TimeoutError):
@@ -87,7 +87,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     except BaseException:
         broker.close()
         raise
-    engine = make_engine(settings.database.url, pool_size=settings.database.pool_size)
+    engine = make_engine(
+        settings.database.url,
+        pool_size=settings.database.pool_size,
+        connect_timeout_s=settings.database.connect_timeout_s,
+        statement_timeout_ms=settings.database.statement_timeout_ms,
+    )
     app.extensions["saleshub"] = Resources(
         settings=settings,
         engine=engine,

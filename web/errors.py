@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
+import redis
+import sqlalchemy.exc
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -53,6 +56,25 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+# A dependency that is down, unreachable, too slow or restarting: the request may succeed
+# later, so it is a 503 (with Retry-After), never a 500. Statement timeouts and
+# serialization failures are psycopg OperationalErrors too, and retrying helps them alike.
+DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection within pool_timeout
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+)
+RETRY_AFTER_S = 5
+
+
+def _dependency_name(err: Exception) -> str:
+    return "redis" if isinstance(err, redis.RedisError) else "database"
+
+
 def not_found(kind: str = "resource") -> ApiError:
     """The 404 for a missing id and for another org's id alike."""
     return ApiError(404, f"{kind} not found")
@@ -83,6 +105,20 @@ def register(app: Flask) -> None:
         headers.pop("Content-Type", None)
         message = err.description or err.name
         return error_response(status, _CODES.get(status, "error"), message, None, headers)
+
+    def _dependency_down(err: Exception) -> Response:
+        name = _dependency_name(err)
+        log.warning("%s unavailable: %s", name, err)
+        return error_response(
+            503,
+            "unavailable",
+            f"a service this request needs ({name}) is unavailable; retry later",
+            {"dependency": name},
+            {"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+    for kind in DEPENDENCY_ERRORS:
+        app.register_error_handler(kind, _dependency_down)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:

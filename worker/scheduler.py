@@ -35,7 +35,13 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
     """The scheduler (schedules rebuilt from ``SCHEDULES``), its lease, and a relay."""
     broker = configure(settings)
     assert isinstance(broker, RedisBroker)
-    sessions = make_sessionmaker(make_engine(settings.database.url, pool_size=2))
+    sessions = make_sessionmaker(
+        make_engine(
+            settings.database.url,
+            pool_size=2,
+            connect_timeout_s=settings.database.connect_timeout_s,
+        )
+    )
     lease = Lease(broker.client, LEASE_KEY, settings.worker.scheduler_lease_ttl_ms)
     scheduler = BackgroundScheduler(timezone=UTC)
 

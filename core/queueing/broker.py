@@ -32,7 +32,7 @@ from core.queueing.minute_stats import Stats
 from core.queueing.pause import PausableRedisBroker
 from core.queueing.queues import NAMES
 from core.queueing.status_feed import JobEvents
-from core.redis_clients import check_broker_policy
+from core.redis_clients import check_broker_policy, client_options
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,7 @@ def build_redis_broker(settings: Settings) -> RedisBroker:
         namespace=settings.broker.namespace,
         heartbeat_timeout=settings.worker.heartbeat_timeout_ms,
         middleware=build_middleware(settings),
-        socket_connect_timeout=5,
-        health_check_interval=30,
+        **client_options(settings.broker.socket_timeout_s),
     )
     check_broker_policy(broker.client)
     return broker
