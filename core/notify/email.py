@@ -13,11 +13,10 @@ import logging
 import smtplib
 import ssl
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -80,12 +79,18 @@ class Mailer:
                 self._conn = None
 
 
+def header_value(value: str) -> str:
+    """``value`` on one line: CR, LF and other line breaks in a header (a deal title with a
+    newline) make ``email`` refuse the message, or would inject a header."""
+    return " ".join(value.splitlines()).strip()
+
+
 def compose(settings: Settings, to: str, subject: str, lines: list[str]) -> EmailMessage:
     """A text + HTML email with ``List-Unsubscribe`` pointing at the preferences."""
     msg = EmailMessage()
-    msg["From"] = settings.notify.mail_from
-    msg["To"] = to
-    msg["Subject"] = subject
+    msg["From"] = header_value(settings.notify.mail_from)
+    msg["To"] = header_value(to)
+    msg["Subject"] = header_value(subject)
     msg["Message-ID"] = make_msgid(domain="saleshub.local")
     prefs = f"{settings.web.public_url}/api/v1/me/notification-preferences"
     msg["List-Unsubscribe"] = f"<{prefs}>"
@@ -159,32 +164,81 @@ def _collapse(title: str, n: int) -> str:
     return f"{title} (x{n})"
 
 
+_DUE_DIGEST = (
+    Delivery.status == "pending",
+    Delivery.channel == "email",
+    Delivery.reason.like("urgency % digest%"),
+)
+# Attempts after which a digest the SMTP server keeps failing is given up ("failed").
+DIGEST_MAX_ATTEMPTS = 5
+
+
 def send_digests(session: Session, settings: Settings, mailer: Mailer, now: datetime) -> int:
-    """One email per user for their due digest deliveries; return how many emails went."""
+    """One email per user for their due digest deliveries; return how many emails went.
+
+    Each recipient is its own transaction: a recipient the server refuses, or an outage
+    half-way, never undoes the "sent" marks of those already mailed. A refused recipient's
+    deliveries are ``failed`` with the server's answer; any other error is recorded on the
+    deliveries, which stay pending (given up after ``DIGEST_MAX_ATTEMPTS``), and raised
+    once every other recipient had their turn.
+    """
+    users = session.scalars(
+        select(Delivery.user_id)
+        .where(*_DUE_DIGEST, Delivery.send_after <= now)
+        .group_by(Delivery.user_id)
+        .order_by(Delivery.user_id)
+    ).all()
+    session.commit()
+    sent = 0
+    retry: BaseException | None = None
+    for user_id in users:
+        try:
+            sent += _send_digest(session, settings, mailer, now, user_id)
+        except (smtplib.SMTPException, OSError) as exc:
+            retry = exc
+    if retry is not None:
+        raise retry
+    return sent
+
+
+def _send_digest(
+    session: Session, settings: Settings, mailer: Mailer, now: datetime, user_id: int
+) -> int:
+    """Send one user's digest and commit its outcome; return 1 if an email went."""
     rows = session.execute(
-        select(Delivery, Notification.title, Notification.category, User.email)
+        select(Delivery, Notification.title, User.email)
         .join(Notification, Notification.id == Delivery.notification_id)
         .join(User, User.id == Delivery.user_id)
-        .where(
-            Delivery.status == "pending",
-            Delivery.channel == "email",
-            Delivery.send_after <= now,
-            Delivery.reason.like("urgency % digest%"),
-        )
-        .order_by(Delivery.user_id, Delivery.id)
+        .where(*_DUE_DIGEST, Delivery.send_after <= now, Delivery.user_id == user_id)
+        .order_by(Delivery.id)
         .with_for_update(of=Delivery, skip_locked=True)
     ).all()
-    per_user: dict[str, list[Any]] = defaultdict(list)
-    for delivery, title, _category, email in rows:
-        per_user[email].append((delivery, title))
-    sent = 0
-    for email, items in per_user.items():
-        counts = Counter(title for _, title in items)
-        lines = [_collapse(title, n) for title, n in counts.most_common()]
-        subject = f"SalesHub digest: {len(items)} updates"
+    if not rows:
+        session.commit()
+        return 0
+    email = rows[0].email
+    deliveries = [row.Delivery for row in rows]
+    counts = Counter(row.title for row in rows)
+    lines = [_collapse(title, n) for title, n in counts.most_common()]
+    subject = f"SalesHub digest: {len(rows)} updates"
+    try:
         mailer.send(compose(settings, email, subject, lines))
-        for delivery, _ in items:
-            delivery.status, delivery.attempts = "sent", delivery.attempts + 1
-        session.flush()
-        sent += 1
-    return sent
+    except smtplib.SMTPRecipientsRefused as exc:
+        _record(deliveries, "failed", f"{type(exc).__name__}: {exc.recipients}")
+        session.commit()
+        log.warning("digest to user %d refused: %s", user_id, exc.recipients)
+        return 0
+    except (smtplib.SMTPException, OSError) as exc:
+        gave_up = deliveries[0].attempts + 1 >= DIGEST_MAX_ATTEMPTS
+        _record(deliveries, "failed" if gave_up else "pending", f"{type(exc).__name__}: {exc}")
+        session.commit()
+        raise
+    _record(deliveries, "sent", None)
+    session.commit()
+    return 1
+
+
+def _record(deliveries: list[Delivery], status: str, error: str | None) -> None:
+    for delivery in deliveries:
+        delivery.status, delivery.attempts = status, delivery.attempts + 1
+        delivery.last_error = None if error is None else error[:500]
