@@ -72,6 +72,14 @@ UPDATE jobs SET status = %s, error = %s, completed_attempts = completed_attempts
 WHERE id = %s AND (status = '{JobStatus.RUNNING}') IS TRUE
 """  # noqa: S608 (enum values only)
 
+# The job succeeded but PostgreSQL refused to store its result (e.g. a ``\u0000`` in JSON):
+# it is failed with the reason, so it does not block the ledger. Parameters: error, job id.
+UNSTORABLE_RESULT_SQL = f"""
+UPDATE jobs SET status = '{JobStatus.FAILED}', error = %s, result = NULL,
+       completed_attempts = completed_attempts + 1, finished_at = now(), updated_at = now()
+WHERE id = %s AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
+"""  # noqa: S608 (enum values only)
+
 # SalesHub stopped the job (it kept killing its worker, or passed its age limit).
 # Parameters: error, job id.
 DEAD_SQL = f"""

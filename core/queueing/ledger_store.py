@@ -32,7 +32,8 @@ from typing import Any
 import psycopg
 from psycopg.pq import ConnStatus, ExecStatus
 
-from core.queueing.job_state import SUCCEED_AND_START_SQL
+from core.queueing.job_state import SUCCEED_AND_START_SQL, UNSTORABLE_RESULT_SQL
+from core.queueing.supervisor import run_supervised
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,13 @@ class LedgerStore:
                 self._done_lock = threading.Lock()
                 self._done_ids, self._done_results = [], []
                 self._writer_idle = False
+                q = self._queue
                 self._thread = threading.Thread(
-                    target=self._run, args=(self._queue,), name="ledger-writer", daemon=True
+                    target=run_supervised,
+                    args=("ledger-writer", lambda: self._run(q)),
+                    kwargs={"first_backoff_s": 0.05, "max_backoff_s": 5.0},
+                    name="ledger-writer",
+                    daemon=True,
                 )
                 self._thread.start()
                 self._pid = os.getpid()
@@ -272,10 +278,10 @@ class LedgerStore:
         ]
         res = pgconn.exec_prepared(_FLUSH_NAME, params)
         if res.status != ExecStatus.TUPLES_OK:
-            if pgconn.status != ConnStatus.OK:  # the connection is gone, not the statement
-                message = (pgconn.error_message or b"connection lost").decode(errors="replace")
-                raise psycopg.OperationalError(message.strip())
-            raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
+            _raise_if_disconnected(conn)
+            # PostgreSQL refused the statement, not the connection: one row is poison.
+            LedgerStore._write_one_by_one(conn, starts, done_ids, done_results)
+            return
         done_ids.clear()
         done_results.clear()
         if not starts:
@@ -291,6 +297,45 @@ class LedgerStore:
                 value = crashes.get(_canonical(job_id))
             waiter.resolve(value)
         starts.clear()
+
+    @staticmethod
+    def _write_one_by_one(
+        conn: psycopg.Connection[Any],
+        starts: list[tuple[str, _Waiter]],
+        done_ids: list[str],
+        done_results: list[str | None],
+    ) -> None:
+        """After a batch PostgreSQL refused: write each row alone, so one poison row (a
+        result it cannot store) fails its own job instead of every batch behind it."""
+        pgconn = conn.pgconn
+        while done_ids:
+            job_id, result = done_ids[0], done_results[0]
+            res = pgconn.exec_prepared(
+                _FLUSH_NAME, [_text_array([job_id]), _text_array([result]), b"{}"]
+            )
+            if res.status != ExecStatus.TUPLES_OK:
+                _raise_if_disconnected(conn)
+                error = psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
+                log.error("ledger: job %s succeeded but its result was refused: %s", job_id, error)
+                message = f"the job's result could not be stored: {type(error).__name__}: {error}"
+                conn.execute(UNSTORABLE_RESULT_SQL, (message[:2000], job_id))
+            del done_ids[0], done_results[0]
+        while starts:
+            job_id, waiter = starts[0]
+            res = pgconn.exec_prepared(_FLUSH_NAME, [b"{}", b"{}", _text_array([job_id])])
+            if res.status != ExecStatus.TUPLES_OK:
+                _raise_if_disconnected(conn)
+                waiter.reject(psycopg.errors.error_from_result(res, encoding=conn.info.encoding))
+            else:
+                waiter.resolve(int(res.get_value(0, 1)) if res.ntuples else None)  # type: ignore[arg-type]
+            del starts[0]
+
+
+def _raise_if_disconnected(conn: psycopg.Connection[Any]) -> None:
+    pgconn = conn.pgconn
+    if pgconn.status != ConnStatus.OK:  # the connection is gone, not the statement
+        message = (pgconn.error_message or b"connection lost").decode(errors="replace")
+        raise psycopg.OperationalError(message.strip())
 
 
 def _connect(dsn: str) -> psycopg.Connection[Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from core.queueing import job_state
 from core.queueing.ledger_store import FLUSH, LedgerStore, _text_array, _Waiter
+from core.queueing.supervisor import restarts
 from core.settings import Settings
 from tests.support.stack import wait_for
 
@@ -198,3 +199,59 @@ def test_plans_use_the_primary_key_when_statistics_say_few_jobs_are_active(
     conn.execute("DEALLOCATE ledger_plan")
     assert "pk_jobs" in plan, plan
     assert "Seq Scan on jobs" not in plan, plan
+
+
+def test_a_result_postgresql_refuses_fails_its_own_job_and_nothing_behind_it(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    store.linger_s = 60.0  # the poison success rides with the next starts
+    poison, good, later = _jobs(conn, 3)
+    assert store.start(poison) == 0
+    assert store.start(good) == 0
+    store.succeeded(poison, '{"text": "a\\u0000b"}')  # jsonb cannot hold NUL
+    store.succeeded(good, '{"n": 1}')
+    assert store.start(later) == 0  # the batch failed; row by row, only the poison fails
+    assert _row(conn, good) == ("succeeded", 1, 1, {"n": 1}, True)
+    status, _, completed, result, finished = _row(conn, poison)
+    assert (status, completed, result, finished) == ("failed", 1, None, True)
+    error = conn.execute("SELECT error FROM jobs WHERE id = %s", (poison,)).fetchone()
+    assert error is not None and "result could not be stored" in error[0]
+    # And the writer keeps going: the next batch takes the fast path again.
+    store.succeeded(later, None)
+    store.close()
+    assert _row(conn, later)[0] == "succeeded"
+
+
+def test_a_start_postgresql_refuses_fails_only_its_caller(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    (job,) = _jobs(conn, 1)
+    barrier = threading.Barrier(2)
+    results: dict[str, Any] = {}
+
+    def start(job_id: str) -> None:
+        barrier.wait()
+        try:
+            results[job_id] = store.start(job_id)
+        except psycopg.Error as exc:
+            results[job_id] = exc
+
+    threads = [threading.Thread(target=start, args=(j,)) for j in (job, "not-a-uuid")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results[job] == 0
+    assert isinstance(results["not-a-uuid"], psycopg.errors.InvalidTextRepresentation)
+
+
+def test_a_writer_that_crashes_is_restarted_and_counted(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    first, second = _jobs(conn, 2)
+    assert store.start(first) == 0
+    before = restarts("ledger-writer")
+    store._queue.put((0, None))  # type: ignore[arg-type]  # a malformed item: a bug in the loop
+    wait_for(lambda: restarts("ledger-writer") == before + 1, timeout=5, interval=0.01)
+    assert store.start(second) == 0  # the restarted writer serves the next start
+    assert store._thread is not None and store._thread.is_alive()

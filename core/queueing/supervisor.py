@@ -1,0 +1,66 @@
+"""Long-lived loops (relay, lease, ledger writer) that restart with backoff when they raise.
+
+A loop catches the failures it expects (a dependency down) itself; anything else used to
+end its thread silently while the process looked healthy. :func:`run_supervised` logs it
+with its traceback, counts it in :data:`RESTARTS` (reported by the relay's heartbeat, so
+``/health`` and ``/metrics`` show it), waits, and starts the loop again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+# Restarts per loop name in this process.
+RESTARTS: Counter[str] = Counter()
+_lock = threading.Lock()
+
+
+def run_supervised(
+    name: str,
+    loop: Callable[[], None],
+    *,
+    stopping: threading.Event | None = None,
+    first_backoff_s: float = 0.5,
+    max_backoff_s: float = 30.0,
+    healthy_after_s: float = 60.0,
+) -> None:
+    """Run ``loop`` until it returns (it was asked to stop), restarting it when it raises.
+
+    Parameters:
+      name: the loop's name in logs and :data:`RESTARTS`.
+      loop: the loop; returning means "stopped on purpose".
+      stopping: set to end the backoff wait early and not restart.
+      first_backoff_s, max_backoff_s: the wait doubles from the first to the most.
+      healthy_after_s: a loop that ran this long before raising starts from the first wait.
+    """
+    backoff = first_backoff_s
+    while stopping is None or not stopping.is_set():
+        started = time.monotonic()
+        try:
+            loop()
+            return
+        except Exception:
+            with _lock:
+                RESTARTS[name] += 1
+                count = RESTARTS[name]
+            if time.monotonic() - started >= healthy_after_s:
+                backoff = first_backoff_s
+            log.exception("%s loop crashed (restart %d); restarting in %.1fs", name, count, backoff)
+        if stopping is not None:
+            if stopping.wait(backoff):
+                return
+        else:
+            time.sleep(backoff)
+        backoff = min(backoff * 2, max_backoff_s)
+
+
+def restarts(name: str) -> int:
+    """How many times the loop ``name`` was restarted in this process."""
+    with _lock:
+        return RESTARTS[name]
