@@ -8,6 +8,8 @@ import threading
 
 import redis
 
+from core.queueing.supervisor import run_supervised
+
 # Renew or release only while we still hold the lease (another may hold it by now).
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -54,9 +56,17 @@ class Lease:
 
     def run(self) -> None:
         """Tick every third of the TTL until :meth:`stop`."""
-        while not self._stop.is_set():
-            self.tick()
-            self._stop.wait(self.ttl_ms / 3000)
+        try:
+            while not self._stop.is_set():
+                self.tick()
+                self._stop.wait(self.ttl_ms / 3000)
+        except BaseException:
+            self.held = False  # not renewed from now on: never fire on a stale lease
+            raise
+
+    def run_supervised(self) -> None:
+        """:meth:`run`, restarted with backoff when it raises something unexpected."""
+        run_supervised("lease", self.run, stopping=self._stop)
 
     def stop(self) -> None:
         """Stop renewing and give the lease up."""

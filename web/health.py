@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response
 from sqlalchemy import text
 
+from core.queueing.relay import LAG_SQL, read_heartbeat
 from core.settings import VERSION
 from web.ext import resources
 from web.http import json_response
@@ -24,6 +25,35 @@ def _probe(check: Any) -> dict[str, Any]:
     return {"status": "up", "latency_ms": round((time.perf_counter() - start) * 1000, 2)}
 
 
+def _relay(res: Any) -> dict[str, Any]:
+    """The outbox relay: its last heartbeat and lag (oldest staged job not yet sent).
+
+    ``down`` once a relay that did report has been silent past ``RELAY_SILENT_S``;
+    ``unknown`` when none ever reported (a fresh install) or the broker cannot say.
+    """
+    out: dict[str, Any] = {"status": "unknown"}
+    try:
+        with res.engine.connect() as conn:
+            lag = conn.execute(text(LAG_SQL)).scalar()
+        out["lag_s"] = round(float(lag or 0.0), 3)
+    except Exception as exc:  # the database probe reports it
+        out["lag_error"] = exc.__class__.__name__
+    try:
+        beat = read_heartbeat(res.broker)
+    except Exception as exc:  # the redis probe reports it
+        out["error"] = exc.__class__.__name__
+        return out
+    if beat is not None:
+        age = max(0.0, time.time() - float(beat["at"]))
+        silent = age > res.settings.broker.relay_silent_s
+        out.update(
+            status="down" if silent else "up",
+            last_heartbeat_age_s=round(age, 3),
+            restarts=int(beat.get("restarts", 0)),
+        )
+    return out
+
+
 @bp.get("/health")
 def health() -> Response:
     res = resources()
@@ -37,10 +67,12 @@ def health() -> Response:
         "redis": _probe(res.broker.ping),
         "cache": _probe(res.cache.ping),
     }
-    ok = all(c["status"] == "up" for c in checks.values())
+    relay = _relay(res)
+    ok = all(c["status"] == "up" for c in checks.values()) and relay["status"] != "down"
     body = {
         "status": "ok" if ok else "degraded",
         **checks,
+        "relay": relay,
         "uptime": round(time.time() - res.started, 1),
         "environment": res.settings.environment,
         "version": VERSION,

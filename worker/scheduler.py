@@ -86,8 +86,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     threads = [
-        threading.Thread(target=lease.run, name="lease", daemon=True),
-        threading.Thread(target=relay.run, name="relay", daemon=True),
+        threading.Thread(target=lease.run_supervised, name="lease", daemon=True),
+        threading.Thread(target=relay.run_supervised, name="relay", daemon=True),
     ]
     for t in threads:
         t.start()

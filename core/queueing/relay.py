@@ -13,7 +13,10 @@ one round trip per message, which caps a relay at a few thousand messages a seco
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -27,10 +30,21 @@ from redis.exceptions import RedisError
 from core.ops.backpressure import platform_overload
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
+from core.queueing.supervisor import restarts, run_supervised
 from core.settings import Settings
 from models.job import ACTIVE_STATUSES, JobStatus, sql_list
 
 log = logging.getLogger(__name__)
+
+# The last heartbeat of any relay (JSON: at, pid, host, restarts), read by ``/health``.
+# No TTL: a relay silent since its last beat is told from one that never ran.
+HEARTBEAT_KEY = "saleshub:relay:heartbeat"
+HEARTBEAT_EVERY_S = 1.0
+# Age of the oldest staged job not yet sent (ix_jobs_undispatched), in seconds.
+LAG_SQL = f"""
+SELECT extract(epoch FROM now() - min(created_at)) FROM jobs
+WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
+"""  # noqa: S608
 
 # Built from JobStatus values only; literals, so the planner matches ix_jobs_undispatched.
 _CLAIM = f"""
@@ -70,6 +84,7 @@ class Relay:
         self._script = broker.scripts["dispatch"]
         self._last_resend = 0.0
         self._last_maintenance = 0.0
+        self._last_beat = 0.0
 
     def _push(self, messages: list[tuple[uuid.UUID, dict[str, Any]]]) -> tuple[list[str], ...]:
         """Push messages to Redis in one pipeline; return (ids, redis ids, queues)."""
@@ -165,6 +180,20 @@ class Relay:
                     ],
                 )
 
+    def beat(self) -> None:
+        """Tell ``/health`` this relay is alive (at most every ``HEARTBEAT_EVERY_S``)."""
+        now = time.monotonic()
+        if now - self._last_beat < HEARTBEAT_EVERY_S:
+            return
+        value = {
+            "at": time.time(),
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "restarts": restarts("relay"),
+        }
+        self.broker.client.set(HEARTBEAT_KEY, json.dumps(value))
+        self._last_beat = now
+
     def tick(self, conn: psycopg.Connection[Any]) -> None:
         """One pass: drain (unless the broker is over its limit), re-send and maintain."""
         overload = platform_overload(self.broker.client, self.settings)
@@ -181,7 +210,10 @@ class Relay:
             self._last_resend = now
 
     def run(self) -> None:
-        """Relay until :meth:`stop`; survive PostgreSQL and Redis outages with backoff."""
+        """Relay until :meth:`stop`; survive PostgreSQL and Redis outages with backoff.
+
+        Anything else raises: run it under :func:`core.queueing.supervisor.run_supervised`.
+        """
         backoff = 0.1
         while not self.stopping.is_set():
             try:
@@ -193,6 +225,7 @@ class Relay:
                     log.info("relay listening on %s", NOTIFY_CHANNEL)
                     while not self.stopping.is_set():
                         self.tick(conn)
+                        self.beat()
                         backoff = 0.1
                         for _ in listen.notifies(timeout=1.0, stop_after=1):
                             pass
@@ -202,6 +235,19 @@ class Relay:
             self.stopping.wait(backoff)
             backoff = min(backoff * 2, 5.0)
 
+    def run_supervised(self) -> None:
+        """:meth:`run`, restarted with backoff when it raises something unexpected."""
+        run_supervised("relay", self.run, stopping=self.stopping)
+
     def stop(self) -> None:
         """Ask :meth:`run` to return."""
         self.stopping.set()
+
+
+def read_heartbeat(client: Any) -> dict[str, Any] | None:
+    """The last relay heartbeat, or None if no relay ever reported."""
+    raw = client.get(HEARTBEAT_KEY)
+    if raw is None:
+        return None
+    value: dict[str, Any] = json.loads(raw)
+    return value

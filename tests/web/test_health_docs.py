@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.queueing.relay import HEARTBEAT_KEY
 from core.settings import VERSION
 from models.db import session_scope
 from tests.conftest import auth
@@ -162,3 +165,21 @@ def test_docs_redirect_to_a_page_that_loads(client: FlaskClient) -> None:
     assert urls
     spec = client.get(urls[0])
     assert spec.status_code == 200 and "/api/v1/companies" in spec.json["paths"]
+
+
+def test_health_reports_the_relay_and_is_503_when_it_went_silent(
+    make_app: Callable[..., Flask], broker_redis: Any
+) -> None:
+    client = make_app(broker={"relay_silent_s": 30}).test_client()
+    body = client.get("/health").json
+    assert body["relay"]["status"] == "unknown" and body["relay"]["lag_s"] == 0  # never ran
+    broker_redis.set(HEARTBEAT_KEY, json.dumps({"at": time.time() - 5, "restarts": 2}))
+    resp = client.get("/health")
+    assert resp.status_code == 200
+    relay = resp.json["relay"]
+    assert relay["status"] == "up" and relay["restarts"] == 2
+    assert 4 < relay["last_heartbeat_age_s"] < 30
+    broker_redis.set(HEARTBEAT_KEY, json.dumps({"at": time.time() - 31, "restarts": 2}))
+    resp = client.get("/health")
+    assert resp.status_code == 503 and int(resp.headers["Retry-After"]) > 0
+    assert resp.json["status"] == "degraded" and resp.json["relay"]["status"] == "down"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from typing import Any
 
 import psycopg
 from dramatiq.brokers.redis import RedisBroker
@@ -13,11 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 import worker.entry  # noqa: F401
 from core.queueing.broker import configure
 from core.queueing.outbox import stage
-from core.queueing.relay import Relay
+from core.queueing.relay import LAG_SQL, Relay, read_heartbeat
+from core.queueing.supervisor import restarts
 from core.settings import Settings
 from models import Job
 from models.db import session_scope
 from tests.support.actors import effect
+from tests.support.stack import wait_for
 
 
 def _stage_many(sessions: sessionmaker[Session], n: int) -> list[uuid.UUID]:
@@ -79,3 +83,52 @@ def test_maintenance_requeues_a_dead_workers_messages(settings: Settings) -> Non
     Relay(settings, broker).maintain()
     assert client.lrange(f"{ns}:default", 0, -1) == [b"m1"]
     assert not client.exists(f"{ns}:__acks__.deadworker.default")
+
+
+class _CrashingRelay(Relay):
+    """A relay whose first pass hits a bug (an exception no loop expects)."""
+
+    crashes = 1
+
+    def tick(self, conn: psycopg.Connection[Any]) -> None:
+        if self.crashes:
+            self.crashes -= 1
+            raise RuntimeError("a bug in the relay")
+        super().tick(conn)
+
+
+def test_a_relay_that_crashes_is_restarted_counted_and_keeps_draining(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    ids = _stage_many(sessions, 3)
+    relay = _CrashingRelay(settings, broker)
+    before = restarts("relay")
+    thread = threading.Thread(target=relay.run_supervised, daemon=True)
+    thread.start()
+    try:
+
+        def dispatched() -> bool:
+            with sessions() as s:
+                return all(s.get(Job, i).dispatched_at is not None for i in ids)  # type: ignore[union-attr]
+
+        wait_for(dispatched, timeout=15)
+        assert restarts("relay") == before + 1
+        beat = wait_for(lambda: read_heartbeat(broker.client), timeout=5)
+        assert time.time() - beat["at"] < 5 and beat["restarts"] == before + 1
+    finally:
+        relay.stop()
+        thread.join(10)
+    assert not thread.is_alive()  # stop() ends the supervised loop too
+
+
+def test_lag_is_the_age_of_the_oldest_undispatched_job(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
+        assert conn.execute(LAG_SQL).fetchone() == (None,)
+        _stage_many(sessions, 2)
+        conn.execute("UPDATE jobs SET created_at = now() - interval '90 seconds'")
+        row = conn.execute(LAG_SQL).fetchone()
+    assert row is not None and 89 < float(row[0]) < 120
