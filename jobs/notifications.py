@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from dramatiq.middleware import CurrentMessage
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import channels
 from core.notify import email as mail
-from core.notify import webhooks
+from core.notify import triggers, webhooks
 from core.notify.fanout import Senders, fanout
-from core.notify.triggers import Event, task_due_event
+from core.notify.triggers import Event
 from core.queueing.broker import actor, current_broker
 from core.queueing.outbox import stage
 from jobs import notify_channels
 from jobs.runtime import current_settings, session_factory, session_scope
-from models import Activity
 
 PRESENCE_PREFIX = "saleshub:presence:"
+TASKS_DUE_PAGE = 1000
 _mailer: mail.Mailer | None = None
 
 
@@ -128,22 +127,14 @@ def send_digests() -> int:
 @actor(actor_name="notifications.tasks_due", queue_name="default", max_retries=1, max_age=120_000)
 def tasks_due() -> int:
     """Notify owners of tasks that fell due (once per task and due time)."""
+    total = 0
     now = datetime.now(UTC)
-    with session_scope() as session:
-        tasks = session.scalars(
-            select(Activity)
-            .where(
-                Activity.kind == "task",
-                Activity.done.is_(False),
-                Activity.due_at <= now,
-                Activity.due_at > now - timedelta(days=365),  # replace(year=) fails on 29 Feb
-                Activity.owner_id.is_not(None),
-            )
-            .limit(5000)
-        ).all()
-        events = [e for t in tasks if (e := task_due_event(t)) is not None]
-        emit(session, events)
-        return len(events)
+    while True:  # one transaction per page, so a page's marks never wait for the rest
+        with session_scope() as session:
+            n = triggers.notify_due_tasks(session, now, emit=emit, page_size=TASKS_DUE_PAGE)
+        total += n
+        if n < TASKS_DUE_PAGE:
+            return total
 
 
 @actor(actor_name="notifications.broadcast", queue_name="default", max_retries=3)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, OrgScoped
@@ -22,6 +32,12 @@ class Activity(OrgScoped, Base):
     __tablename__ = "activities"
     __table_args__ = (
         CheckConstraint("kind IN ('note', 'call', 'email', 'meeting', 'task')", name="kind"),
+        Index(
+            "ix_activities_open_tasks_due",
+            "due_at",
+            "id",
+            postgresql_where=text("kind = 'task' AND NOT done"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -29,6 +45,8 @@ class Activity(OrgScoped, Base):
     body: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The due time the owner was told about; another due time (rescheduled) is told again.
+    due_notified_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     contact_id: Mapped[int | None] = _link("contacts")
     company_id: Mapped[int | None] = _link("companies")
     deal_id: Mapped[int | None] = _link("deals")

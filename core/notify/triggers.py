@@ -9,14 +9,15 @@ redelivered message creates nothing twice: notifications are unique per (user, k
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import User
+from models import Activity, User
 
 MENTION = re.compile(r"@([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
@@ -167,3 +168,35 @@ def task_due_event(activity: Any) -> Event | None:
         users=(activity.owner_id,),
         data={"activity_id": activity.id},
     )
+
+
+def notify_due_tasks(
+    session: Session,
+    now: datetime,
+    *,
+    emit: Callable[[Session, list[Event]], None],
+    page_size: int = 1000,
+) -> int:
+    """Emit one page of due tasks not yet notified for their due time, oldest due first,
+    and mark them; return how many. Notified tasks leave the query, so a backlog of old
+    overdue tasks cannot starve newly due ones: call it until it returns less than a page.
+    """
+    tasks = session.scalars(
+        select(Activity)
+        .where(
+            Activity.kind == "task",
+            Activity.done.is_(False),
+            Activity.due_at <= now,
+            Activity.due_at > now - timedelta(days=365),  # replace(year=) fails on 29 Feb
+            Activity.owner_id.is_not(None),
+            Activity.due_notified_for.is_distinct_from(Activity.due_at),
+        )
+        .order_by(Activity.due_at, Activity.id)
+        .limit(page_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    events = [e for t in tasks if (e := task_due_event(t)) is not None]
+    emit(session, events)
+    for task in tasks:
+        task.due_notified_for = task.due_at
+    return len(tasks)

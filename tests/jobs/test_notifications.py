@@ -15,7 +15,7 @@ from core.queueing.broker import configure
 from core.settings import Settings
 from jobs import notifications as jobs_notify
 from jobs import runtime
-from models import Delivery, Job, Notification, NotificationPreferences, User
+from models import Activity, Delivery, Job, Notification, NotificationPreferences, User
 from models.db import session_scope
 from tests.support.factories import Tenant
 from tests.support.smtp import Inbox, smtp_server
@@ -202,3 +202,39 @@ def test_an_event_reaches_the_orgs_webhooks_once(
     assert [(r.event_key, r.event_type, r.payload["title"]) for r in rows] == [
         ("hooked", "deal.stage_changed", "Deal moved to Negotiation")
     ]
+
+
+def test_tasks_due_pages_past_a_backlog_so_newly_due_tasks_are_notified(
+    mailbox: tuple[Settings, Inbox],
+    tenant: Tenant,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jobs_notify, "TASKS_DUE_PAGE", 7)  # a backlog of several pages
+    now = datetime.now(UTC)
+    with session_scope(sessions) as s:
+        for i in range(20):  # long overdue, never done
+            s.add(_task(tenant, f"old {i}", now - timedelta(days=10, minutes=i)))
+    assert jobs_notify.tasks_due() == 20
+    assert jobs_notify.tasks_due() == 0  # once per task and due time
+    with session_scope(sessions) as s:
+        s.add(_task(tenant, "fresh", now - timedelta(seconds=1)))
+        moved = s.scalars(select(Activity).where(Activity.subject == "old 3")).one()
+        moved.due_at = now - timedelta(seconds=2)  # rescheduled: due again
+    assert jobs_notify.tasks_due() == 2
+    with sessions() as s:
+        fanouts = s.scalar(
+            select(func.count()).select_from(Job).where(Job.type == "notifications.fanout")
+        )
+    assert fanouts == 22
+
+
+def _task(tenant: Tenant, subject: str, due_at: datetime) -> Activity:
+    return Activity(
+        org_id=tenant.org_id,
+        owner_id=tenant.member_id,
+        kind="task",
+        subject=subject,
+        due_at=due_at,
+        done=False,
+    )
