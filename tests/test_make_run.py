@@ -28,6 +28,36 @@ def _get(url: str, key: str | None = None) -> tuple[int, dict[str, object]]:
         return 0, {}
 
 
+def _scheduler_pid(session: int) -> int | None:
+    """The pid of ``python -m worker.scheduler`` (not its supervisor) in ``session``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+            if os.getsid(int(entry.name)) != session:
+                continue
+        except (OSError, ProcessLookupError):
+            continue
+        if b"worker.scheduler" in args and b"worker.supervise" not in args:
+            return int(entry.name)
+    return None
+
+
+def _run_job(base: str, key: str) -> None:
+    req = urllib.request.Request(
+        f"{base}/api/v1/jobs",
+        data=b'{"type": "analytics.rollup"}',
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        job = json.loads(resp.read())
+    wait_for(
+        lambda: _get(f"{base}/api/v1/jobs/{job['id']}", key)[1].get("status") == "succeeded",
+        timeout=60,
+    )
+
+
 @pytest.fixture
 def clone(tmp_path: Path) -> Iterator[Path]:
     """A clean clone of this repository's HEAD, sharing only the virtualenv."""
@@ -62,17 +92,14 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
         assert status == 200 and len(page["items"]) == 5  # type: ignore[arg-type]
         assert _get(f"{base}/api/v1/companies")[0] == 401
         # The scheduler relays and the worker runs an API-triggered job.
-        req = urllib.request.Request(
-            f"{base}/api/v1/jobs",
-            data=b'{"type": "analytics.rollup"}',
-            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            job = json.loads(resp.read())
-        wait_for(
-            lambda: _get(f"{base}/api/v1/jobs/{job['id']}", key)[1].get("status") == "succeeded",
-            timeout=60,
-        )
+        _run_job(base, key)
+        # A scheduler that dies is restarted; web and worker keep running meanwhile.
+        scheduler = _scheduler_pid(proc.pid)
+        assert scheduler is not None
+        os.kill(scheduler, signal.SIGKILL)
+        wait_for(lambda: _scheduler_pid(proc.pid) not in (None, scheduler), timeout=30)
+        assert _get(f"{base}/health")[0] == 200
+        _run_job(base, key)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

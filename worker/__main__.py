@@ -7,14 +7,11 @@ the platform); this supervisor restarts it, with backoff, until told to stop.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
-import time
-from types import FrameType
 
 from core.queueing.queues import NAMES
 from core.settings import Settings
+from worker.supervise import supervise
 
 
 def command(settings: Settings, extra_modules: list[str]) -> list[str]:
@@ -37,30 +34,7 @@ def command(settings: Settings, extra_modules: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     """Supervise the dramatiq CLI until SIGTERM or SIGINT."""
     settings = Settings.from_env()  # an invalid value stops here, before any worker starts
-    stopping = False
-    child: subprocess.Popen[bytes] | None = None
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    backoff = 0.5
-    while not stopping:
-        started = time.monotonic()
-        child = subprocess.Popen(command(settings, argv))
-        code = child.wait()
-        if stopping:
-            return 0
-        if time.monotonic() - started > 30:
-            backoff = 0.5
-        print(f"worker exited with {code}; restarting in {backoff:.1f}s", file=sys.stderr)
-        time.sleep(backoff)
-        backoff = min(backoff * 2, 10.0)
-    return 0
+    return supervise(command(settings, argv), name="worker")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,65 @@
+"""``python -m worker.supervise``: a process that dies comes back; SIGTERM stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.stack import ROOT, wait_for
+
+# Appends its pid to a file; the first run dies at once, later runs wait to be stopped.
+CHILD = """
+import os, pathlib, sys, time
+log = pathlib.Path(sys.argv[1])
+runs = log.read_text().split() if log.exists() else []
+with log.open("a") as f:
+    f.write(f"{os.getpid()}\\n")
+if not runs:
+    sys.exit(3)
+time.sleep(600)
+"""
+
+
+def _pids(log: Path) -> list[int]:
+    return [int(p) for p in log.read_text().split()] if log.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_command_that_exits_or_is_killed_is_restarted_and_sigterm_stops_it(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "pids"
+    sup = subprocess.Popen(
+        [sys.executable, "-m", "worker.supervise", sys.executable, "-c", CHILD, str(log)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(lambda: len(_pids(log)) == 2, timeout=10)  # exited with 3: restarted
+        second = _pids(log)[1]
+        os.kill(second, signal.SIGKILL)  # killed: restarted too
+        wait_for(lambda: len(_pids(log)) == 3, timeout=10)
+        third = _pids(log)[2]
+        assert _alive(third) and sup.poll() is None
+        sup.send_signal(signal.SIGTERM)
+        assert sup.wait(10) == 0
+        wait_for(lambda: not _alive(third), timeout=5)
+    finally:
+        if sup.poll() is None:
+            sup.kill()
+            sup.wait(5)
+    stderr = sup.stderr.read().decode() if sup.stderr else ""
+    assert "exited with 3; restarting" in stderr and "exited with -9; restarting" in stderr
+    time.sleep(0.6)
+    assert len(_pids(log)) == 3  # nothing started after SIGTERM
