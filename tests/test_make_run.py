@@ -28,16 +28,16 @@ def _get(url: str, key: str | None = None) -> tuple[int, dict[str, object]]:
         return 0, {}
 
 
-def _scheduler_pid(session: int) -> int | None:
-    """The pid of ``python -m worker.scheduler`` (not its supervisor) in ``session``."""
+def _scheduler_pid(clone: Path) -> int | None:
+    """The pid of ``python -m worker.scheduler`` (not its supervisor) run from ``clone``."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             args = (entry / "cmdline").read_bytes().split(b"\0")
-            if os.getsid(int(entry.name)) != session:
+            if (entry / "cwd").resolve() != clone.resolve():
                 continue
-        except (OSError, ProcessLookupError):
+        except OSError:
             continue
         if b"worker.scheduler" in args and b"worker.supervise" not in args:
             return int(entry.name)
@@ -94,10 +94,10 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
         # The scheduler relays and the worker runs an API-triggered job.
         _run_job(base, key)
         # A scheduler that dies is restarted; web and worker keep running meanwhile.
-        scheduler = _scheduler_pid(proc.pid)
+        scheduler = _scheduler_pid(clone)
         assert scheduler is not None
         os.kill(scheduler, signal.SIGKILL)
-        wait_for(lambda: _scheduler_pid(proc.pid) not in (None, scheduler), timeout=30)
+        wait_for(lambda: _scheduler_pid(clone) not in (None, scheduler), timeout=30)
         assert _get(f"{base}/health")[0] == 200
         _run_job(base, key)
     finally:

@@ -51,7 +51,7 @@ def supervise(argv: list[str], *, name: str | None = None) -> int:
         return 0
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
+            signal.signal(sig, handler)
 
 
 def main(argv: list[str]) -> int:
