@@ -23,6 +23,7 @@ from web import (
     metrics,
     notifications_api,
     ops_api,
+    users_api,
     webhooks_api,
     ws,
 )
@@ -68,6 +69,7 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(ws.tickets)
     api.register_blueprint(notifications_api.bp)
     api.register_blueprint(webhooks_api.bp)
+    api.register_blueprint(users_api.bp)
     return api
 
 
