@@ -23,6 +23,7 @@ from web import (
     metrics,
     notifications_api,
     ops_api,
+    security,
     users_api,
     webhooks_api,
     ws,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     errors.register(app)
+    security.install(app)
     metrics.install(app, app.extensions["saleshub"])
     ws.install(app, app.extensions["saleshub"])
     app.teardown_appcontext(close_db)

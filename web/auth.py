@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from sqlalchemy.orm import Session
 from models import ApiKey, User
 from web.errors import ApiError, not_found
 from web.ext import db, resources
-
-log = logging.getLogger(__name__)
 
 KEY_PREFIX = "shk_"
 # ``last_used_at`` is written at most this often per key, so reads stay reads.
