@@ -1,8 +1,8 @@
 """``/api/v1/users`` (org admins; operators for every org) and ``/api/v1/keys`` (own keys).
 
-The rules that protect an org from locking itself out live here: an admin cannot create,
-promote or mint keys for an operator, and the last enabled admin of an org cannot be
-demoted or disabled (409). Every change is written to the audit log in its transaction.
+An admin cannot create, promote or mint keys for an operator (403); the last enabled admin
+of an org cannot be demoted or disabled (409, ``core.access``). Every change is written to
+the audit log in its transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from spectree import Response as SpecResponse
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from core import access
 from core.ops import audit
 from models import ApiKey, User
 from web.auth import ROLE_RANK, Principal, create_key, owned, principal, require_role
@@ -114,23 +115,6 @@ def _user(user_id: int) -> User:
     return owned(User, user_id, "user", any_org=_is_operator(who))
 
 
-def _guard_last_admin(user: User, *, role: str, disabled: bool) -> None:
-    """409 when the change would leave ``user``'s org without an enabled admin."""
-    if user.role != "admin" or user.disabled_at is not None:
-        return
-    if role == "admin" and not disabled:
-        return
-    # Lock the org's enabled admins, so two admins demoting each other at once cannot both
-    # pass this check.
-    admins = db().scalars(
-        select(User.id)
-        .where(User.org_id == user.org_id, User.role == "admin", User.disabled_at.is_(None))
-        .with_for_update()
-    )
-    if not set(admins) - {user.id}:
-        raise ApiError(409, "the last admin of an organization cannot be demoted or disabled")
-
-
 @bp.get("/users")
 @spec.validate(query=UserListQuery, tags=["access"])
 @require_role("admin")
@@ -180,23 +164,15 @@ def update_user(user_id: int) -> Response:
     who = principal()
     user = _user(user_id)
     _may_grant(who, user.role)
-    role = body.role if body.role is not None else user.role
-    _may_grant(who, role)
-    disabled = body.disabled if body.disabled is not None else user.disabled_at is not None
-    _guard_last_admin(user, role=role, disabled=disabled)
-    changes: dict[str, Any] = {}
-    if role != user.role:
-        changes["role"] = [user.role, role]
-        user.role = role
-    if disabled != (user.disabled_at is not None):
-        changes["disabled"] = disabled
-        user.disabled_at = datetime.now(UTC) if disabled else None
+    if body.role is not None:
+        _may_grant(who, body.role)
+    try:
+        changes = access.change_user(
+            db(), user, role=body.role, disabled=body.disabled, actor_id=who.user_id
+        )
+    except access.LastAdmin as exc:
+        raise ApiError(409, str(exc)) from None
     if changes:
-        audit.record(
-            db(), "user.update", f"user:{user.id}", org_id=user.org_id, user_id=who.user_id,
-            **changes,
-        )  # fmt: skip
-        db().flush()
         db().refresh(user)
     return json_response(user_to_dict(user))
 
@@ -259,11 +235,5 @@ def revoke_key(key_id: int) -> Response:
         mine = owner is not None and (owner.org_id == who.org_id or _is_operator(who))
         if not mine or ROLE_RANK[who.role] < ROLE_RANK["admin"]:
             raise not_found("API key")
-    if row.revoked_at is None:
-        row.revoked_at = datetime.now(UTC)
-        owner = session.get(User, row.user_id)
-        audit.record(
-            session, "key.revoke", f"api_key:{row.id}",
-            org_id=owner.org_id if owner else None, user_id=who.user_id, prefix=row.prefix,
-        )  # fmt: skip
+    access.revoke_key(session, row, actor_id=who.user_id)
     return Response(status=204)
