@@ -136,9 +136,8 @@ def list_keys(email: str) -> None:
         for k in session.scalars(
             select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)
         ):
-            cols = (k.id, k.prefix, k.name or "-", _iso(k.created_at), _iso(k.last_used_at))
-            cols += (_iso(k.expires_at), _iso(k.revoked_at))
-            click.echo("\t".join(map(str, cols)))
+            dates = (k.created_at, k.last_used_at, k.expires_at, k.revoked_at)
+            click.echo("\t".join([str(k.id), k.prefix, k.name or "-", *map(_iso, dates)]))
 
 
 @keys.command("revoke")
