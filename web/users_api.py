@@ -233,7 +233,8 @@ def revoke_key(key_id: int) -> Response:
     if row.user_id != who.user_id:
         owner = session.get(User, row.user_id)
         mine = owner is not None and (owner.org_id == who.org_id or _is_operator(who))
-        if not mine or ROLE_RANK[who.role] < ROLE_RANK["admin"]:
+        if owner is None or not mine or ROLE_RANK[who.role] < ROLE_RANK["admin"]:
             raise not_found("API key")
+        _may_grant(who, owner.role)
     access.revoke_key(session, row, actor_id=who.user_id)
     return Response(status=204)

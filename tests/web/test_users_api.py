@@ -90,6 +90,9 @@ def test_admins_cannot_make_or_touch_operators(
     assert_error(disable, 403)
     mint = client.post("/api/v1/keys", json={"user_id": operator_id}, headers=auth(tenant.admin))
     assert_error(mint, 403)
+    with sessions() as s:
+        op_key = s.scalars(select(ApiKey.id).where(ApiKey.user_id == operator_id)).one()
+    assert_error(client.delete(f"/api/v1/keys/{op_key}", headers=auth(tenant.admin)), 403)
     assert count(engine, "audit_log") == 0
     # An operator may.
     ok = client.post("/api/v1/users", json=body, headers=auth(tenant.operator))
