@@ -2,7 +2,7 @@
 #
 #   make run      venv + private services + migrations + demo data, then web/worker/scheduler
 #   make test     venv + private services, then pytest      (PYTEST_ARGS="-k foo -x")
-#   make lint     ruff check, ruff format --check, mypy
+#   make lint     ruff check, ruff format --check, mypy, bandit (medium and high)
 #   make fmt      ruff format + ruff check --fix
 #   make bench    services + migrations, then every bench/*.py
 #   make stop     stop the private PostgreSQL/Redis under var/ (data kept)
@@ -20,6 +20,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+# What bandit scans (tests assert, which is their job); it fails on medium and high findings.
+BANDIT_PATHS := core jobs models web worker migrations bench scripts
 # Load .env (written by scripts/services.sh) into the environment of a recipe line.
 # (gunicorn 27 otherwise binds one control socket per user, $$HOME/.gunicorn/gunicorn.ctl,
 # shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
@@ -113,6 +115,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -ll -c pyproject.toml -r $(BANDIT_PATHS)
 
 fmt: venv
 	$(BIN)/ruff format .

@@ -189,12 +189,14 @@ class WebSettings(_Group):
       max_body_bytes: larger request bodies answer 413.
       ws_allowed_origins: browser origins allowed to open /ws besides the API's own host.
       idempotency_ttl_s: how long an ``Idempotency-Key`` answer is replayed.
+      metrics_token: a bearer token that may read ``/metrics`` (empty: operator keys only).
     """
 
     public_url: str = _env("PUBLIC_URL", "http://127.0.0.1:8000")
     max_body_bytes: int = _env("MAX_BODY_BYTES", 1_048_576, ge=1)
     ws_allowed_origins: tuple[str, ...] = _env("WS_ALLOWED_ORIGINS", ())
     idempotency_ttl_s: int = _env("IDEMPOTENCY_TTL_S", 86_400, ge=1)
+    metrics_token: str = _env("METRICS_TOKEN", "", repr=False)
 
     _split_origins = field_validator("ws_allowed_origins", mode="before")(_split)
 

@@ -33,6 +33,8 @@ class User(Timestamps, Base):
     )
     email: Mapped[str] = mapped_column(String(320), unique=True, nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, default="member")
+    # A disabled user's keys answer 401; the user and its history stay.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organization: Mapped[Organization] = relationship()
 
@@ -46,8 +48,12 @@ class ApiKey(Timestamps, Base):
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
     )
+    name: Mapped[str] = mapped_column(String(100), nullable=False, default="", server_default="")
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written at most once a minute per key, outside the request's transaction.
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()

@@ -23,6 +23,8 @@ from web import (
     metrics,
     notifications_api,
     ops_api,
+    security,
+    users_api,
     webhooks_api,
     ws,
 )
@@ -68,6 +70,7 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(ws.tickets)
     api.register_blueprint(notifications_api.bp)
     api.register_blueprint(webhooks_api.bp)
+    api.register_blueprint(users_api.bp)
     return api
 
 
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     errors.register(app)
+    security.install(app)
     metrics.install(app, app.extensions["saleshub"])
     ws.install(app, app.extensions["saleshub"])
     app.teardown_appcontext(close_db)

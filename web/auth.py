@@ -6,18 +6,21 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, Literal, TypeVar
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import ApiKey, User
 from web.errors import ApiError, not_found
-from web.ext import db
+from web.ext import db, resources
 
 KEY_PREFIX = "shk_"
+# ``last_used_at`` is written at most this often per key, so reads stay reads.
+LAST_USED_EVERY = timedelta(minutes=1)
 ROLE_RANK = {"member": 0, "admin": 1, "operator": 2}
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M")
@@ -33,11 +36,13 @@ class Principal:
       user_id: the user's id.
       org_id: the user's organization; every query is scoped by it.
       role: ``member``, ``admin`` or ``operator``.
+      key_id: the API key it authenticated with (``None`` for a websocket ticket).
     """
 
     user_id: int
     org_id: int
     role: str
+    key_id: int | None = None
 
 
 def hash_key(key: str) -> str:
@@ -45,11 +50,33 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def mint_key(session: Session, user: User) -> str:
+def mint_key(
+    session: Session, user: User, *, name: str = "", expires_at: datetime | None = None
+) -> str:
     """Create an API key for ``user``; the plain key is returned once and never stored."""
+    return create_key(session, user, name=name, expires_at=expires_at)[1]
+
+
+def create_key(
+    session: Session, user: User, *, name: str = "", expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Create an API key for ``user``: the row (flushed) and the plain key, shown once."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(user_id=user.id, prefix=key[:12], key_hash=hash_key(key)))
-    return key
+    row = ApiKey(
+        user_id=user.id, name=name, prefix=key[:12], key_hash=hash_key(key), expires_at=expires_at
+    )
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def usable_key(now: Any) -> Any:
+    """The condition on ``ApiKey`` and ``User`` under which a key authenticates."""
+    return (
+        ApiKey.revoked_at.is_(None),
+        or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+        User.disabled_at.is_(None),
+    )
 
 
 def authenticate() -> Principal:
@@ -60,18 +87,37 @@ def authenticate() -> Principal:
         raise ApiError(
             401, "missing API key: send 'Authorization: Bearer <key>'", headers=CHALLENGE
         )
+    # Read on every request, with no cache in front: a revoked key, a disabled user or a
+    # changed role takes effect from the next request.
+    now = datetime.now(UTC)
     row = (
         db()
         .execute(
-            select(User.id, User.org_id, User.role)
+            select(User.id, User.org_id, User.role, ApiKey.id.label("key_id"), ApiKey.last_used_at)
             .join(ApiKey, ApiKey.user_id == User.id)
-            .where(ApiKey.key_hash == hash_key(key.strip()), ApiKey.revoked_at.is_(None))
+            .where(ApiKey.key_hash == hash_key(key.strip()), *usable_key(now))
         )
         .first()
     )
     if row is None:
         raise ApiError(401, "invalid API key", headers=CHALLENGE)
-    return Principal(user_id=row.id, org_id=row.org_id, role=row.role)
+    if row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY:
+        _touch(row.key_id, now)
+    return Principal(user_id=row.id, org_id=row.org_id, role=row.role, key_id=row.key_id)
+
+
+def _touch(key_id: int, now: datetime) -> None:
+    """Record the key's use in its own short transaction (a GET commits nothing)."""
+    with resources().engine.begin() as conn:
+        conn.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.id == key_id,
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_EVERY),
+            )
+            # Not a change of the key: leave ``updated_at`` as it is.
+            .values(last_used_at=now, updated_at=ApiKey.updated_at)
+        )
 
 
 def principal() -> Principal:

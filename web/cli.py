@@ -1,24 +1,45 @@
-"""``flask users create`` and ``flask seed``."""
+"""``flask users create|list|set-role|disable``, ``flask keys create|list|revoke``, ``flask seed``.
+
+The shell is the platform's operator: these commands act on any org, and keep the same
+rules as the API (the last admin of an org stays) and the same audit log (no acting user).
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from core import access
 from core import seed as seeding
+from core.ops import audit
 from core.queueing.outbox import stage
 from jobs.registry import JOB_TYPES
-from models import Organization, User
+from models import ApiKey, Organization, User
 from models.db import session_scope
-from web.auth import mint_key
+from web.auth import create_key, mint_key
 from web.ext import resources
 from web.ops_cli import ops
 
 # AppGroup and with_appcontext push the app context themselves: under ``flask`` the
 # FlaskGroup would, but not under ``app.test_cli_runner()`` or another click entry point.
 users = AppGroup("users", help="Manage users and their API keys.")
+keys = AppGroup("keys", help="Create, list and revoke API keys.")
+
+
+def _user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else "-"
 
 
 @users.command("create")
@@ -46,6 +67,91 @@ def create_user(org_name: str, email: str, role: str, if_missing: bool) -> None:
     click.echo(key)
 
 
+@users.command("list")
+@click.option("--org", "org_name", help="Only this organization's users.")
+def list_users(org_name: str | None) -> None:
+    """List users: id, org, email, role, disabled."""
+    with session_scope(resources().sessions) as session:
+        stmt = select(User, Organization.name).join(Organization).order_by(User.id)
+        if org_name is not None:
+            stmt = stmt.where(Organization.name == org_name)
+        for user, org in session.execute(stmt):
+            state = "disabled" if user.disabled_at else "active"
+            click.echo(f"{user.id}\t{org}\t{user.email}\t{user.role}\t{state}")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["member", "admin", "operator"]))
+def set_role(email: str, role: str) -> None:
+    """Change a user's role (from its next request)."""
+    with session_scope(resources().sessions) as session:
+        try:
+            changes = access.change_user(session, _user(session, email), role=role)
+        except access.LastAdmin as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{email}: {role}" if changes else f"{email} is {role} already")
+
+
+@users.command("disable")
+@click.argument("email")
+@click.option("--enable", is_flag=True, help="Enable the user again instead.")
+def disable_user(email: str, enable: bool) -> None:
+    """Disable a user: every key of theirs answers 401 from its next request."""
+    with session_scope(resources().sessions) as session:
+        try:
+            access.change_user(session, _user(session, email), disabled=not enable)
+        except access.LastAdmin as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{email}: {'enabled' if enable else 'disabled'}")
+
+
+@keys.command("create")
+@click.option("--email", required=True, help="The key's user.")
+@click.option("--name", default="", help="What the key is for.")
+@click.option("--expires-days", type=click.IntRange(1), help="Expire the key after this many days.")
+def create_api_key(email: str, name: str, expires_days: int | None) -> None:
+    """Mint a key for a user; print the key alone on the last line (shown once)."""
+    expires = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
+    with session_scope(resources().sessions) as session:
+        user = _user(session, email)
+        if user.disabled_at is not None:
+            raise click.ClickException(f"user {email} is disabled")
+        row, key = create_key(session, user, name=name, expires_at=expires)
+        audit.record(
+            session, "key.create", f"api_key:{row.id}", org_id=user.org_id, owner_id=user.id,
+            name=name, prefix=row.prefix,
+        )  # fmt: skip
+        key_id = row.id
+    click.echo(f"key {key_id} for {email}:", err=True)
+    click.echo(key)
+
+
+@keys.command("list")
+@click.option("--email", required=True, help="The keys' user.")
+def list_keys(email: str) -> None:
+    """List a user's keys: id, prefix, name, created, last used, expires, revoked."""
+    with session_scope(resources().sessions) as session:
+        user = _user(session, email)
+        for k in session.scalars(
+            select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)
+        ):
+            dates = (k.created_at, k.last_used_at, k.expires_at, k.revoked_at)
+            click.echo("\t".join([str(k.id), k.prefix, k.name or "-", *map(_iso, dates)]))
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=click.IntRange(1))
+def revoke_api_key(key_id: int) -> None:
+    """Revoke a key: it answers 401 from its next request."""
+    with session_scope(resources().sessions) as session:
+        row = session.get(ApiKey, key_id)
+        if row is None:
+            raise click.ClickException(f"no API key {key_id}")
+        done = access.revoke_key(session, row)
+    click.echo(f"key {key_id} revoked" if done else f"key {key_id} was revoked already")
+
+
 @click.command("seed")
 @with_appcontext
 @click.option("--org", "org_name", default="Demo", show_default=True)
@@ -70,5 +176,6 @@ def seed(org_name: str, demo: bool, contacts: int) -> None:
 def register(app: Flask) -> None:
     """Add the commands to ``app``'s CLI."""
     app.cli.add_command(users)
+    app.cli.add_command(keys)
     app.cli.add_command(seed)
     app.cli.add_command(ops)

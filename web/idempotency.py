@@ -2,7 +2,10 @@
 
 The key row is inserted in the same transaction as the write, so the answer is stored
 exactly when the write commits; a concurrent request with the same key waits on the
-unique index until the first commits, then replays its answer.
+unique index until the first commits, then replays its answer. Keys are scoped to the
+API key that sent them: another caller of the org reusing one goes through the view and
+its role checks. Fields named by :func:`secret_fields` (a new API key, a webhook secret)
+are left out of the stored answer, so a secret is never kept or replayed from storage.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import orjson
-from flask import Response, make_response, request
+from flask import Response, g, make_response, request
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -39,26 +42,47 @@ def _request_hash() -> str:
     return h.hexdigest()
 
 
-def _begin(session: Session, org_id: int, key: str, digest: str) -> Response | None:
+def secret_fields(*names: str) -> None:
+    """Leave these top-level fields of this request's answer out of its stored copy."""
+    g.idempotency_secrets = names
+
+
+Scope = tuple[int, int]  # (org id, API key id)
+
+
+def _begin(session: Session, scope: Scope, key: str, digest: str) -> Response | None:
     """Claim ``key``; return the stored answer when it was used before with this body."""
+    org_id, api_key_id = scope
     ttl = timedelta(seconds=resources().settings.web.idempotency_ttl_s)
     session.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.org_id == org_id,
+            IdempotencyKey.api_key_id == api_key_id,
             IdempotencyKey.key == key,
             IdempotencyKey.created_at < datetime.now(UTC) - ttl,
         )
     )
     claimed = session.execute(
         insert(IdempotencyKey)
-        .values(org_id=org_id, key=key, request_hash=digest, status_code=0, body=None)
+        .values(
+            org_id=org_id,
+            api_key_id=api_key_id,
+            key=key,
+            request_hash=digest,
+            status_code=0,
+            body=None,
+        )
         .on_conflict_do_nothing()
         .returning(IdempotencyKey.key)
     ).scalar_one_or_none()
     if claimed is not None:
         return None
     row = session.execute(
-        select(IdempotencyKey).where(IdempotencyKey.org_id == org_id, IdempotencyKey.key == key)
+        select(IdempotencyKey).where(
+            IdempotencyKey.org_id == org_id,
+            IdempotencyKey.api_key_id == api_key_id,
+            IdempotencyKey.key == key,
+        )
     ).scalar_one()
     if row.request_hash != digest:
         raise ApiError(409, "this Idempotency-Key was used with another request", code="conflict")
@@ -68,11 +92,15 @@ def _begin(session: Session, org_id: int, key: str, digest: str) -> Response | N
     return resp
 
 
-def _finish(session: Session, org_id: int, key: str, resp: Response) -> None:
-    row = session.get(IdempotencyKey, (org_id, key))
+def _finish(session: Session, scope: Scope, key: str, resp: Response) -> None:
+    row = session.get(IdempotencyKey, (*scope, key))
     assert row is not None
     row.status_code = resp.status_code
-    row.body = resp.get_json(silent=True)
+    body = resp.get_json(silent=True)
+    hidden = g.pop("idempotency_secrets", ())
+    if hidden and isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in hidden}
+    row.body = body
 
 
 def transactional(fn: F) -> F:
@@ -82,17 +110,20 @@ def transactional(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         session = db()
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
-        org_id = principal().org_id
+        who = principal()
+        if who.key_id is None:  # not an API key (a websocket ticket): nothing to scope by
+            key = None
+        scope = (who.org_id, who.key_id or 0)
         if key is not None:
             if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
                 raise ApiError(422, "Idempotency-Key must be 1 to 255 printable characters")
-            replay = _begin(session, org_id, key, _request_hash())
+            replay = _begin(session, scope, key, _request_hash())
             if replay is not None:
                 session.rollback()
                 return replay
         resp = make_response(fn(*args, **kwargs))
         if key is not None:
-            _finish(session, org_id, key, resp)
+            _finish(session, scope, key, resp)
         session.commit()
         return resp
 

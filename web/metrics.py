@@ -1,11 +1,14 @@
 """``GET /metrics``: Prometheus text, with queue figures read from the broker at scrape time.
 
 Queue gauges and job counters come from Redis (the same numbers as the ops API), so every
-web process reports the platform's figures; HTTP request durations are per process.
+web process reports the platform's figures; HTTP request durations are per process. The
+figures are the platform's, so only an operator key or the scraper's ``METRICS_TOKEN``
+reads them.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Iterator
 
@@ -17,6 +20,8 @@ from prometheus_client.registry import Collector
 from core.cache.stats import CacheCollector
 from core.ops import introspection
 from core.queueing import minute_stats
+from web.auth import CHALLENGE, authenticate
+from web.errors import ApiError
 from web.ext import Resources
 
 
@@ -100,6 +105,23 @@ def install(app: Flask, res: Resources) -> None:
             )
         return resp
 
+    token = res.settings.web.metrics_token
+
+    def _allowed() -> None:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        given = given.strip()
+        if (
+            token
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(given.encode(), token.encode())
+        ):
+            return
+        if not given:
+            raise ApiError(401, "send an operator API key or the metrics token", headers=CHALLENGE)
+        if authenticate().role != "operator":
+            raise ApiError(403, "this needs the operator role")
+
     @app.get("/metrics")
     def metrics() -> Response:
+        _allowed()
         return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, request
@@ -19,11 +20,12 @@ from web.auth import owned, principal, require_role
 from web.errors import ApiError, not_found
 from web.ext import db, resources
 from web.http import json_response, row_to_dict
-from web.idempotency import transactional
+from web.idempotency import secret_fields, transactional
 from web.pagination import paginate
 from web.schemas import Str, Strict
 from web.spec import spec
 
+log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 MAX_ENDPOINTS_PER_ORG = 50
 
@@ -78,10 +80,13 @@ class PushSubscriptionQuery(Strict):
 
 
 def _refused(field: str, exc: RefusedUrl) -> ApiError:
+    # Why is logged, not answered: the reason can name an internal address the host
+    # resolved to, and a client must not be able to map internal DNS through it.
+    log.info("refused %s for org %s: %s", field, principal().org_id, exc)
     return ApiError(
         422,
-        f"{field} refused: {exc}",
-        details=[{"loc": [field], "msg": str(exc), "type": "url_refused"}],
+        "URL not allowed",
+        details=[{"loc": [field], "msg": "URL not allowed", "type": "url_refused"}],
     )
 
 
@@ -134,7 +139,8 @@ def create_webhook() -> Response:
     except RefusedUrl as exc:
         raise _refused("url", exc) from None
     session.refresh(endpoint)
-    # The only time the secret is shown.
+    # The only time the secret is shown; a replay of this request shows the endpoint alone.
+    secret_fields("secret")
     return json_response({**endpoint_to_dict(endpoint), "secret": secret}, 201)
 
 
@@ -178,14 +184,21 @@ def subscribe_push() -> Response:
         "p256dh": body.keys.p256dh,
         "auth": body.keys.auth,
     }
-    # A browser re-subscribing (new keys, or another user signed in) takes the row over.
+    # A browser re-subscribing (new keys) updates its own row; an endpoint another user
+    # holds is not taken over (whoever knows the URL could otherwise steal the pushes).
     upsert = (
         insert(PushSubscription)
         .values(values)
-        .on_conflict_do_update(constraint="uq_push_subscriptions_endpoint", set_=values)
+        .on_conflict_do_update(
+            constraint="uq_push_subscriptions_endpoint",
+            set_=values,
+            where=PushSubscription.user_id == principal().user_id,
+        )
         .returning(PushSubscription.id, PushSubscription.endpoint, PushSubscription.created_at)
     )
-    row = db().execute(upsert).one()
+    row = db().execute(upsert).first()
+    if row is None:
+        raise ApiError(409, "this push endpoint belongs to another user", code="conflict")
     out = {"id": row.id, "endpoint": row.endpoint, "created_at": row.created_at.isoformat()}
     return json_response(out, 201)
 

@@ -4,6 +4,9 @@ One Redis pub/sub listener per process fans events out to the local sockets subs
 them; each socket has a bounded queue, and a client too slow to drain it is dropped, so it
 never stalls the others. The handshake is authenticated (API key header or a one-time
 ticket from ``POST /api/v1/ws/ticket``) and its ``Origin`` checked before the upgrade.
+Every ``RECHECK_S`` one query re-checks every open socket's key and user: a socket whose
+key was revoked or expired, whose user was disabled or whose role changed is closed
+(1008), so access taken away reaches open sockets within seconds.
 flask-sock runs one handler thread per socket (gthread workers; FACTS.md sizes them).
 """
 
@@ -16,6 +19,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,14 +27,16 @@ import orjson
 import redis
 from flask import Blueprint, Flask, Response, g, request
 from flask_sock import Sock
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import channels
 from core import search as search_index
 from core.notify.fanout import user_channel
 from core.ops import introspection
 from jobs.notifications import PRESENCE_PREFIX
-from models import User
-from web.auth import Principal, authenticate, principal
+from models import ApiKey, User
+from web.auth import Principal, authenticate, principal, usable_key
 from web.errors import ApiError
 from web.ext import Resources, db, resources
 from web.http import json_response
@@ -41,6 +47,8 @@ TICKET_TTL_S = 60
 SEND_QUEUE = 256
 OPS_SNAPSHOT_S = 2.0
 PRESENCE_TTL_S = 30
+# How often open sockets' keys and users are checked again.
+RECHECK_S = 5.0
 
 tickets = Blueprint("ws_tickets", __name__)
 
@@ -61,6 +69,13 @@ class Client:
     outbox: queue.Queue[bytes | None] = field(default_factory=lambda: queue.Queue(SEND_QUEUE))
     channels: set[str] = field(default_factory=set)
     dropped: bool = False
+    revoked: bool = False
+
+    def revoke(self) -> None:
+        """Mark the socket's access as gone and wake its handler to close it."""
+        self.revoked = True
+        with contextlib.suppress(queue.Full):
+            self.outbox.put_nowait(None)
 
     def offer(self, data: bytes) -> None:
         """Queue a frame; a client whose queue is full is dropped, never waited for."""
@@ -118,6 +133,7 @@ class Hub:
             self.started = True
         threading.Thread(target=self._listen, name="ws-listener", daemon=True).start()
         threading.Thread(target=self._snapshots, name="ws-snapshots", daemon=True).start()
+        threading.Thread(target=self._recheck_loop, name="ws-recheck", daemon=True).start()
         self.listening.wait(5)  # so the first socket misses nothing published after it joined
 
     def add(self, client: Client) -> None:
@@ -130,6 +146,47 @@ class Hub:
     def remove(self, client: Client) -> None:
         with self.lock:
             self.clients.discard(client)
+
+    def recheck(self) -> int:
+        """Revoke the sockets whose key, user or role no longer hold; how many were."""
+        with self.lock:
+            clients = list(self.clients)
+        if not clients:
+            return 0
+        key_ids = {c.who.key_id for c in clients if c.who.key_id is not None}
+        user_ids = {c.who.user_id for c in clients if c.who.key_id is None}
+        with self.res.sessions() as session:
+            keys: dict[int, str] = {
+                key_id: role
+                for key_id, role in session.execute(
+                    select(ApiKey.id, User.role)
+                    .join(User, User.id == ApiKey.user_id)
+                    .where(ApiKey.id.in_(key_ids), *usable_key(datetime.now(UTC)))
+                )
+            }
+            users: dict[int, str] = {
+                user_id: role
+                for user_id, role in session.execute(
+                    select(User.id, User.role).where(
+                        User.id.in_(user_ids), User.disabled_at.is_(None)
+                    )
+                )
+            }
+        gone = 0
+        for c in clients:
+            role = users.get(c.who.user_id) if c.who.key_id is None else keys.get(c.who.key_id)
+            if role != c.who.role:
+                c.revoke()
+                gone += 1
+        return gone
+
+    def _recheck_loop(self) -> None:
+        while True:
+            time.sleep(RECHECK_S)
+            try:
+                self.recheck()
+            except SQLAlchemyError:  # the database briefly down: check again next round
+                log.warning("websocket access re-check failed", exc_info=True)
 
     def deliver(self, channel: str, data: bytes) -> None:
         with self.lock:
@@ -212,7 +269,7 @@ def _handshake_principal() -> Principal:
     if user_id is None:
         raise ApiError(401, "invalid or expired websocket ticket")
     user = db().get(User, int(user_id))
-    if user is None:
+    if user is None or user.disabled_at is not None:
         raise ApiError(401, "invalid or expired websocket ticket")
     return Principal(user_id=user.id, org_id=user.org_id, role=user.role)
 
@@ -269,7 +326,7 @@ def install(app: Flask, res: Resources) -> None:
 
     def _serve(ws: Any, client: Client) -> None:
         ws.send(orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
-        while not client.dropped and ws.connected:
+        while not client.dropped and not client.revoked and ws.connected:
             try:
                 item = client.outbox.get(timeout=30)
             except queue.Empty:
@@ -283,7 +340,9 @@ def install(app: Flask, res: Resources) -> None:
                     break
             while (raw := ws.receive(timeout=0)) is not None:
                 _handle(ws, client, raw)
-        if client.dropped:
+        if client.revoked:
+            ws.close(reason=1008, message="access revoked: authenticate again")
+        elif client.dropped:
             ws.close(reason=1008, message="too slow: send queue overflowed")
 
     def _handle(ws: Any, client: Client, raw: str | bytes) -> None:

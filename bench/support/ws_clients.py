@@ -87,7 +87,9 @@ class Client(asyncio.Protocol):
                 self.buf = buf
                 return
             head, buf = buf[:end], buf[end + 4 :]
-            accept = base64.b64encode(hashlib.sha1(self.request_key + GUID).digest())
+            accept = base64.b64encode(
+                hashlib.sha1(self.request_key + GUID, usedforsecurity=False).digest()
+            )
             if not head.startswith(b"HTTP/1.1 101") or accept not in head:
                 self._fail(head.split(b"\r\n", 1)[0].decode(errors="replace"))
                 return

@@ -138,9 +138,15 @@ class CacheBase:
         if opened:
             log.warning("cache Redis failed (%s); serving from PostgreSQL", exc.__class__.__name__)
 
-    def report(self) -> dict[str, Any]:
-        """Every process's counters, plus the cache Redis's keys and memory."""
+    def report(self, org_id: int | None = None) -> dict[str, Any]:
+        """Every process's counters, plus the cache Redis's keys and memory.
+
+        With ``org_id``, that org's counters alone: the key count and memory are the whole
+        platform's, so they are left out.
+        """
         self.stats.flush(self.client)
+        if org_id is not None:
+            return self.stats.read(self.client, org_id=org_id)
         doc = self.stats.read(self.client)
         memory: dict[str, Any] = self.client.info("memory")
         doc["keys"] = self.client.dbsize()
@@ -289,7 +295,7 @@ class CacheBase:
                 out.append(unpack(raw))
             except CorruptEntry:
                 out.append(None)
-        self.stats.observe(time.perf_counter() - start)
+        self.stats.observe(time.perf_counter() - start, org_id=keys[0].org_id)
         return out
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one service per process, bounded
@@ -315,7 +321,7 @@ class CacheBase:
             args += [ttl, value]
         stored = [bool(x) for x in self._store(keys=[k.entry for k, _, _ in items], args=args)]
         for (key, _value, _ttl), ok in zip(items, stored, strict=True):
-            self.stats.incr(key.name, "stores" if ok else "dropped_stale_writes")
+            self.stats.incr(key.name, "stores" if ok else "dropped_stale_writes", org_id=key.org_id)
         return stored
 
     def get_many(
@@ -333,7 +339,7 @@ class CacheBase:
             self._failed(exc, keys[0].name)
             return [None] * len(keys)
         for key, entry in zip(keys, entries, strict=True):
-            self.stats.incr(key.name, "hits" if entry else "misses")
+            self.stats.incr(key.name, "hits" if entry else "misses", org_id=key.org_id)
         return [None if e is None else orjson.loads(e.payload) for e in entries]
 
     def get(self, key: CacheKey, tags: Sequence[str] | None = None) -> Any:

@@ -54,7 +54,7 @@ class Cache(CacheBase):
         ttls: tuple[float | None, float | None],
     ) -> Result:
         if not self.usable(key.org_id):
-            self.stats.incr(key.name, "bypassed")
+            self.stats.incr(key.name, "bypassed", org_id=key.org_id)
             payload = compute()
             return Result(payload, etag_of(payload), MISS)
         deadline = time.monotonic() + self.config.lock_wait_s
@@ -66,15 +66,15 @@ class Cache(CacheBase):
                     now_ms = time.time() * 1000
                     if now_ms < entry.soft_expiry_ms:
                         if self._xfetch(entry, now_ms) and (token := self._lock(key)):
-                            self.stats.incr(key.name, "early_refreshes")
+                            self.stats.incr(key.name, "early_refreshes", org_id=key.org_id)
                             return self._refresh(key, tags, compute, token, ttls)
-                        self.stats.incr(key.name, "hits")
+                        self.stats.incr(key.name, "hits", org_id=key.org_id)
                         if waited:
-                            self.stats.incr(key.name, "lock_waits")
+                            self.stats.incr(key.name, "lock_waits", org_id=key.org_id)
                         return Result(entry.payload, entry.etag, HIT)
                     if token := self._lock(key):
                         return self._refresh(key, tags, compute, token, ttls)
-                    self.stats.incr(key.name, "stale")
+                    self.stats.incr(key.name, "stale", org_id=key.org_id)
                     return Result(entry.payload, entry.etag, STALE)
                 if token := self._lock(key):
                     return self._refresh(key, tags, compute, token, ttls)
@@ -117,8 +117,8 @@ class Cache(CacheBase):
             start = time.perf_counter()
             payload = compute()
             delta_ms = int((time.perf_counter() - start) * 1000)
-            self.stats.incr(key.name, "computations")
-            self.stats.incr(key.name, "misses")
+            self.stats.incr(key.name, "computations", org_id=key.org_id)
+            self.stats.incr(key.name, "misses", org_id=key.org_id)
             etag = etag_of(payload)
             if stamps is not None:
                 value, ttl = self.entry(
@@ -126,8 +126,13 @@ class Cache(CacheBase):
                 )
                 try:
                     self.store([(key, value, ttl)])
-                    self.stats.incr(key.name, "bytes_stored", len(value))
-                    self.stats.incr(key.name, "bytes_saved", max(0, len(payload) - len(value)))
+                    self.stats.incr(key.name, "bytes_stored", len(value), org_id=key.org_id)
+                    self.stats.incr(
+                        key.name,
+                        "bytes_saved",
+                        max(0, len(payload) - len(value)),
+                        org_id=key.org_id,
+                    )
                 except redis.RedisError as exc:
                     self._failed(exc, key.name)
             return Result(payload, etag, MISS)

@@ -2,7 +2,9 @@
 
 Each process counts in memory (no Redis write on the hit path) and adds its counts to one
 Redis hash at most once per ``flush_s``, so ``GET /api/v1/cache/stats`` sees every
-process. A process also keeps its own running totals for Prometheus.
+process. Counts that belong to one organization are also added to that org's own hash
+(``<key>:org:<id>``), so an org's admin sees their figures and nobody else's. A process
+also keeps its own running totals for Prometheus.
 """
 
 from __future__ import annotations
@@ -54,22 +56,31 @@ class Stats:
         self.flush_s = flush_s
         self._lock = threading.Lock()
         self._pending: Counter[str] = Counter()
+        self._pending_org: Counter[tuple[int, str]] = Counter()
         self.totals: Counter[str] = Counter()
         self._last_flush = time.monotonic()
 
-    def incr(self, namespace: str, event: str, n: int = 1) -> None:
-        """Count ``n`` ``event`` in ``namespace``."""
+    def org_key(self, org_id: int) -> str:
+        """The hash of ``org_id``'s own counts."""
+        return f"{self.key}:org:{org_id}"
+
+    def incr(self, namespace: str, event: str, n: int = 1, *, org_id: int | None = None) -> None:
+        """Count ``n`` ``event`` in ``namespace`` (and in ``org_id``'s figures, if given)."""
         field = f"{event}|{namespace}"
         with self._lock:
             self._pending[field] += n
             self.totals[field] += n
+            if org_id is not None:
+                self._pending_org[org_id, field] += n
 
-    def observe(self, seconds: float) -> None:
+    def observe(self, seconds: float, *, org_id: int | None = None) -> None:
         """Record one lookup's latency."""
         field = f"latency_ms|{_bucket(seconds * 1000)}"
         with self._lock:
             self._pending[field] += 1
             self.totals[field] += 1
+            if org_id is not None:
+                self._pending_org[org_id, field] += 1
 
     def due(self) -> bool:
         """Whether a flush is due."""
@@ -79,22 +90,28 @@ class Stats:
         """Add the pending counts to Redis; on failure they wait for the next flush."""
         with self._lock:
             pending, self._pending = self._pending, Counter()
+            per_org, self._pending_org = self._pending_org, Counter()
             self._last_flush = time.monotonic()
-        if not pending:
+        if not pending and not per_org:
             return
         try:
             pipe = client.pipeline(transaction=False)
             for field, n in pending.items():
                 pipe.hincrby(self.key, field, n)
+            for (org_id, field), n in per_org.items():
+                pipe.hincrby(self.org_key(org_id), field, n)
             pipe.execute()
         except redis.RedisError:
             with self._lock:
                 self._pending.update(pending)
+                self._pending_org.update(per_org)
             raise
 
-    def read(self, client: redis.Redis) -> dict[str, Any]:
-        """Every process's counts: per namespace, totals, hit rate and the histogram."""
-        raw: dict[bytes, bytes] = client.hgetall(self.key)  # type: ignore[assignment]
+    def read(self, client: redis.Redis, *, org_id: int | None = None) -> dict[str, Any]:
+        """Every process's counts (of every org, or of ``org_id``): per namespace, totals,
+        hit rate and the histogram."""
+        key = self.key if org_id is None else self.org_key(org_id)
+        raw: dict[bytes, bytes] = client.hgetall(key)  # type: ignore[assignment]
         return summarize({k.decode(): int(v) for k, v in raw.items()})
 
 

@@ -37,7 +37,11 @@ _COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 class RefusedUrl(ValueError):
-    """A URL we will not send to; the message says why, for the person who gave it."""
+    """A URL we will not send to; the message says why, for the server log only.
+
+    It can name the internal address a host resolved to: callers answer a generic
+    "URL not allowed", so a client cannot map internal DNS through it.
+    """
 
 
 @dataclass(frozen=True)

@@ -56,13 +56,13 @@ UPDATE jobs SET status = '{JobStatus.RUNNING}', attempts = attempts + 1,
 WHERE id = ANY($3::text::uuid[]) AND id <> ALL($1::text::uuid[])
   AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
 RETURNING id::text, attempts - completed_attempts - 1
-"""  # noqa: S608 (enum values only)
+"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 # Parameters: progress (0..100), job id. Only a running job moves.
 PROGRESS_SQL = f"""
 UPDATE jobs SET progress = %s, updated_at = now()
 WHERE id = %s AND (status = '{JobStatus.RUNNING}') IS TRUE
-"""  # noqa: S608 (enum values only)
+"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 # An attempt raised. Parameters: status (:func:`failure_status`), error, the same status
 # again, job id. ``failed`` is final (finished_at set); ``queued`` waits for its retry.
@@ -70,7 +70,7 @@ FAIL_SQL = f"""
 UPDATE jobs SET status = %s, error = %s, completed_attempts = completed_attempts + 1,
        finished_at = CASE WHEN %s = '{JobStatus.FAILED}' THEN now() END, updated_at = now()
 WHERE id = %s AND (status = '{JobStatus.RUNNING}') IS TRUE
-"""  # noqa: S608 (enum values only)
+"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 # The job succeeded but PostgreSQL refused to store its result (e.g. a ``\u0000`` in JSON):
 # it is failed with the reason, so it does not block the ledger. Parameters: error, job id.
@@ -85,7 +85,7 @@ WHERE id = %s AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
 DEAD_SQL = f"""
 UPDATE jobs SET status = '{JobStatus.DEAD}', error = %s, finished_at = now(), updated_at = now()
 WHERE id = %s
-"""  # noqa: S608 (enum values only)
+"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 
 def failure_status(*, gave_up: bool) -> JobStatus:

@@ -53,7 +53,7 @@ WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
 ORDER BY created_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
 _MARK = """
 UPDATE jobs SET dispatched_at = now(), updated_at = now(), redis_id = v.rid, redis_queue = v.q
 FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(id, rid, q)
@@ -66,7 +66,7 @@ WHERE status IN ({sql_list(ACTIVE_STATUSES)}) AND dispatched_at IS NOT NULL
 ORDER BY updated_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 
 class Relay:

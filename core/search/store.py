@@ -44,10 +44,10 @@ _TYPES = (
 )
 _ARGS = ", ".join(f"CAST(:c{i} AS {t})" for i, t in enumerate(_TYPES))
 _UPSERT = text(
-    "INSERT INTO search_documents (org_id, " + COLUMNS + ") "
+    "INSERT INTO search_documents (org_id, " + COLUMNS + ") "  # nosec B608  # module constants only
     "SELECT :org, u.c0, u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.c8::jsonb, "
     "u.c9::tsvector, u.c10, u.c11, u.c12, u.c13, u.c14, u.c15 "
-    "FROM unnest(" + _ARGS + ") AS u(" + ", ".join(f"c{i}" for i in range(len(_TYPES))) + ") "
+    "FROM unnest(" + _ARGS + ") AS u(" + ", ".join(f"c{i}" for i in range(len(_TYPES))) + ") "  # nosec B608  # module constants only
     "ORDER BY u.c0, u.c1 "
     "ON CONFLICT (org_id, entity_type, entity_id) DO UPDATE SET "
     "version = excluded.version, deleted = excluded.deleted, title = excluded.title, "
@@ -114,7 +114,7 @@ _LOAD_TABLE = text(
 )
 # Constants only (as _UPSERT).
 _FROM_LOAD = text(
-    "INSERT INTO search_documents (org_id, " + COLUMNS + ") "  # noqa: S608
+    "INSERT INTO search_documents (org_id, " + COLUMNS + ") "  # noqa: S608  # nosec B608  # module constants only
     "SELECT org_id, "
     + COLUMNS
     + " FROM search_load ORDER BY entity_type, entity_id "

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.settings import Settings
 from jobs import runtime
 from jobs.maintenance import cleanup
-from models import IdempotencyKey, Job
+from models import ApiKey, IdempotencyKey, Job
 from models.db import session_scope
 from tests.support.factories import Tenant
 
@@ -34,13 +34,28 @@ def test_cleanup_removes_only_expired_rows(
 ) -> None:
     runtime.init(settings, sessions)
     old = datetime.now(UTC) - timedelta(seconds=settings.web.idempotency_ttl_s + 60)
+    with sessions() as s:
+        key_id = s.scalars(select(ApiKey.id)).first()
     with session_scope(sessions) as s:
         s.add(
             IdempotencyKey(
-                org_id=tenant.org_id, key="old", request_hash="h", status_code=201, created_at=old
+                org_id=tenant.org_id,
+                api_key_id=key_id,
+                key="old",
+                request_hash="h",
+                status_code=201,
+                created_at=old,
             )
         )
-        s.add(IdempotencyKey(org_id=tenant.org_id, key="new", request_hash="h", status_code=201))
+        s.add(
+            IdempotencyKey(
+                org_id=tenant.org_id,
+                api_key_id=key_id,
+                key="new",
+                request_hash="h",
+                status_code=201,
+            )
+        )
         s.add_all([_job("succeeded", 30), _job("succeeded", 1), _job("failed", 30)])
     assert cleanup.fn() == {"idempotency_keys": 1, "jobs": 1}
     with sessions() as s:

@@ -51,11 +51,20 @@ def create_all(client: FlaskClient, key: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+# Bookkeeping that any authenticated request may write (a key's last use).
+_SELECT = {
+    "api_keys": "id, user_id, name, prefix, key_hash, revoked_at, expires_at, created_at",
+}
+
+
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in a comparable form."""
     with engine.connect() as conn:
         return {
-            t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+            t: [
+                tuple(r)
+                for r in conn.execute(text(f"SELECT {_SELECT.get(t, '*')} FROM {t} ORDER BY 1"))
+            ]
             for t in TABLES
         }
 

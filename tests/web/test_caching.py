@@ -143,17 +143,35 @@ def test_cached_answers_equal_uncached_ones(
         assert hit.get_data() == plain.get_data(), url
 
 
-def test_cache_stats(client: FlaskClient, tenant: Tenant) -> None:
+def test_cache_stats(client: FlaskClient, tenant: Tenant, other_tenant: Tenant) -> None:
     create_all(client, tenant.member)
     for _ in range(3):
         client.get("/api/v1/contacts", headers=auth(tenant.member))
+    client.get("/api/v1/contacts", headers=auth(other_tenant.member))
     assert_error(client.get("/api/v1/cache/stats", headers=auth(tenant.member)), 403)
+    # An admin sees their org's figures, and nothing of the platform's.
     stats = client.get("/api/v1/cache/stats", headers=auth(tenant.admin)).json
     listing = stats["namespaces"]["contacts.list"]
     assert (listing["hits"], listing["misses"], listing["hit_rate"]) == (2, 1, 0.6667)
-    assert stats["status"] == "up" and stats["enabled"] is True
-    assert stats["keys"] >= 1 and stats["memory"]["used_bytes"] > 0
+    assert stats["status"] == "up" and stats["enabled"] is True and stats["scope"] == "org"
+    assert "keys" not in stats and "memory" not in stats
     assert sum(stats["latency_ms"]["buckets"].values()) == 3
+    theirs = client.get("/api/v1/cache/stats", headers=auth(other_tenant.admin)).json
+    assert (theirs["hits"], theirs["misses"]) == (0, 1)
+    # An admin cannot ask for another org's.
+    mine = client.get(
+        f"/api/v1/cache/stats?org_id={other_tenant.org_id}", headers=auth(tenant.admin)
+    ).json
+    assert mine["namespaces"]["contacts.list"]["hits"] == 2
+    # An operator sees the platform, or one org.
+    platform = client.get("/api/v1/cache/stats", headers=auth(tenant.operator)).json
+    assert platform["scope"] == "platform"
+    assert (platform["namespaces"]["contacts.list"]["misses"], platform["hits"]) == (2, 2)
+    assert platform["keys"] >= 1 and platform["memory"]["used_bytes"] > 0
+    one = client.get(
+        f"/api/v1/cache/stats?org_id={other_tenant.org_id}", headers=auth(tenant.operator)
+    ).json
+    assert one["scope"] == "org" and (one["hits"], one["misses"]) == (0, 1)
 
 
 def test_cache_jobs_are_started_by_admins(client: FlaskClient, tenant: Tenant) -> None:

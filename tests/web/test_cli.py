@@ -1,4 +1,4 @@
-"""``flask users create`` and ``flask seed``."""
+"""``flask users``, ``flask keys`` and ``flask seed``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from tests.conftest import auth
+from tests.support.factories import Tenant
 from tests.web.helpers import count
 
 
@@ -82,3 +83,51 @@ def test_seed_adds_rows_to_the_org(app: Flask, engine: Engine) -> None:
         app.test_cli_runner().invoke(args=["seed", "--contacts", "50", "--org", "Y"]).exit_code == 0
     )
     assert count(engine, "contacts", in_y) == 100
+
+
+def _run(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result.exit_code, result.output
+
+
+def test_users_list_set_role_and_disable(
+    app: Flask, client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    code, out = _run(app, "users", "list", "--org", "Org A")
+    assert code == 0, out
+    rows = [line.split("\t") for line in out.strip().splitlines()]
+    assert {(r[2], r[3], r[4]) for r in rows} == {
+        ("member@org-a.test", "member", "active"),
+        ("admin@org-a.test", "admin", "active"),
+        ("operator@org-a.test", "operator", "active"),
+    }
+    assert _run(app, "users", "set-role", "member@org-a.test", "admin")[0] == 0
+    assert client.get("/api/v1/users", headers=auth(tenant.member)).status_code == 200
+    assert _run(app, "users", "disable", "member@org-a.test")[0] == 0
+    assert client.get("/api/v1/users", headers=auth(tenant.member)).status_code == 401
+    assert _run(app, "users", "disable", "member@org-a.test", "--enable")[0] == 0
+    assert client.get("/api/v1/users", headers=auth(tenant.member)).status_code == 200
+    # The last admin of Org B stays one.
+    code, out = _run(app, "users", "set-role", "admin@org-b.test", "member")
+    assert code != 0 and "last admin" in out
+    code, out = _run(app, "users", "disable", "admin@org-b.test")
+    assert code != 0 and "last admin" in out
+    assert count(engine, "audit_log", "action = 'user.update'") == 3
+    assert _run(app, "users", "disable", "nobody@x.test")[0] != 0
+
+
+def test_keys_create_list_revoke(app: Flask, client: FlaskClient, tenant: Tenant) -> None:
+    code, out = _run(app, "keys", "create", "--email", "member@org-a.test", "--name", "ci")
+    assert code == 0, out
+    key = out.strip().splitlines()[-1]
+    assert client.get("/api/v1/companies", headers=auth(key)).status_code == 200
+    code, out = _run(app, "keys", "list", "--email", "member@org-a.test")
+    rows = [line.split("\t") for line in out.strip().splitlines()]
+    assert len(rows) == 2 and rows[1][2] == "ci" and key.startswith(rows[1][1])
+    assert rows[1][4] != "-" and rows[1][6] == "-"  # used, not revoked
+    code, out = _run(app, "keys", "revoke", rows[1][0])
+    assert code == 0 and "revoked" in out
+    assert client.get("/api/v1/companies", headers=auth(key)).status_code == 401
+    assert "already" in _run(app, "keys", "revoke", rows[1][0])[1]
+    assert _run(app, "keys", "revoke", "999999")[0] != 0
+    assert client.get("/api/v1/companies", headers=auth(tenant.member)).status_code == 200

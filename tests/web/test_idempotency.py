@@ -88,14 +88,29 @@ def test_keys_are_per_org(
     assert count(engine, "companies", "org_id = :o", o=other_tenant.org_id) == 1
 
 
-def test_keys_are_shared_by_the_users_of_one_org(
+def test_keys_are_scoped_to_the_api_key_that_sent_them(
     client: FlaskClient, engine: Engine, tenant: Tenant
 ) -> None:
-    first = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "org-wide")
-    second = _post(client, tenant.admin, "/api/v1/companies", {"name": "A"}, "org-wide")
-    assert second.headers["Idempotent-Replayed"] == "true"
-    assert second.json == first.json
-    assert count(engine, "companies") == 1
+    first = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "per-key")
+    second = _post(client, tenant.admin, "/api/v1/companies", {"name": "A"}, "per-key")
+    assert second.status_code == 201
+    assert "Idempotent-Replayed" not in second.headers
+    assert second.json["id"] != first.json["id"]
+    assert count(engine, "companies") == 2
+    again = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "per-key")
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == first.json
+
+
+def test_another_caller_reusing_a_key_meets_the_role_check(
+    client: FlaskClient, engine: Engine, tenant: Tenant
+) -> None:
+    resp = _post(client, tenant.admin, "/api/v1/users", {"email": "new@a.test"}, "admin-only")
+    assert resp.status_code == 201
+    denied = _post(client, tenant.member, "/api/v1/users", {"email": "new@a.test"}, "admin-only")
+    assert_error(denied, 403)
+    assert "Idempotent-Replayed" not in denied.headers
+    assert count(engine, "users") == 4
 
 
 def test_an_expired_key_is_treated_as_new(

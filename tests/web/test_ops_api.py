@@ -86,7 +86,7 @@ def test_api_cli_and_prometheus_agree(
     row = next(line for line in out.splitlines() if line.startswith("default"))
     assert row.split()[1:5] == [str(N_READY), str(M_DELAYED), str(K_IN_FLIGHT), str(D_DEAD)]
 
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers=auth(tenant.operator)).get_data(as_text=True)
     for name, value in (
         ("ready", N_READY),
         ("delayed", M_DELAYED),

@@ -20,6 +20,7 @@ from core.settings import Settings
 from tests.conftest import auth
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp, wait_for
+from web import ws as ws_module
 
 
 @pytest.fixture
@@ -169,3 +170,66 @@ def test_search_as_you_type_over_the_socket(
     for bad in ({"q": ""}, {"q": "x" * 201}, {"q": 5}, {"q": "ok", "limit": 0}):
         assert _send(ws, op="search", **bad)["type"] == "error"
     ws.close()
+
+
+def _closed_within(ws: websocket.WebSocket, seconds: float) -> bool:
+    """Whether the server closes ``ws`` within ``seconds`` (frames before it are skipped)."""
+    ws.settimeout(seconds)
+    try:
+        while True:
+            opcode, _ = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return True
+    except websocket.WebSocketConnectionClosedException:
+        return True
+    except websocket.WebSocketTimeoutException:
+        return False
+
+
+def test_open_sockets_close_when_access_is_taken_away(
+    server: str, client: FlaskClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert ws_module.RECHECK_S <= 5
+    monkeypatch.setattr(ws_module, "RECHECK_S", 0.2)
+    minted = client.post("/api/v1/keys", json={"name": "ws"}, headers=auth(tenant.member)).json
+    revoked = _connect(server, minted["key"])
+    disabled = _connect(server, tenant.member)
+    ticket = client.post("/api/v1/ws/ticket", headers=auth(tenant.admin)).json["ticket"]
+    demoted = _connect(f"{server}?ticket={ticket}")
+    untouched = _connect(server, tenant.operator)
+    # Make sure the re-check runs against a hub that sees all four.
+    assert _send(untouched, op="ping")["type"] == "pong"
+
+    assert (
+        client.delete(f"/api/v1/keys/{minted['id']}", headers=auth(tenant.member)).status_code
+        == 204
+    )
+    assert _closed_within(revoked, 5)
+    url = f"/api/v1/users/{tenant.member_id}"
+    assert client.patch(url, json={"disabled": True}, headers=auth(tenant.admin)).status_code == 200
+    assert _closed_within(disabled, 5)
+    second = client.post(
+        "/api/v1/users", json={"email": "a2@a.test", "role": "admin"}, headers=auth(tenant.admin)
+    )
+    admin_id = next(
+        u["id"]
+        for u in client.get("/api/v1/users", headers=auth(tenant.admin)).json["items"]
+        if u["email"] == "admin@org-a.test"
+    )
+    assert second.status_code == 201
+    demote = client.patch(
+        f"/api/v1/users/{admin_id}", json={"role": "member"}, headers=auth(tenant.operator)
+    )
+    assert demote.status_code == 200
+    assert _closed_within(demoted, 5)
+    # The operator's socket is still served.
+    assert _send(untouched, op="ping")["type"] == "pong"
+    untouched.close()
+
+
+def test_a_disabled_user_gets_no_socket(server: str, client: FlaskClient, tenant: Tenant) -> None:
+    ticket = client.post("/api/v1/ws/ticket", headers=auth(tenant.member)).json["ticket"]
+    url = f"/api/v1/users/{tenant.member_id}"
+    assert client.patch(url, json={"disabled": True}, headers=auth(tenant.admin)).status_code == 200
+    assert _status_of_refused(f"{server}?ticket={ticket}") == 401
+    assert _status_of_refused(server, header=[f"Authorization: Bearer {tenant.member}"]) == 401

@@ -1,0 +1,80 @@
+"""Changes to users and API keys, shared by the API and the CLI, each written to the audit log.
+
+The rule that keeps an org manageable lives here: the last enabled admin of an org cannot
+be demoted or disabled (:class:`LastAdmin`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.ops import audit
+from models import ApiKey, User
+
+
+class LastAdmin(Exception):
+    """The change would leave an organization without an enabled admin."""
+
+
+def guard_last_admin(session: Session, user: User, *, role: str, disabled: bool) -> None:
+    """Raise :class:`LastAdmin` if ``user`` is the last enabled admin of its org and would stop."""
+    if user.role != "admin" or user.disabled_at is not None:
+        return
+    if role == "admin" and not disabled:
+        return
+    # Lock the org's enabled admins, so two admins demoting each other at once cannot both
+    # pass this check.
+    admins = session.scalars(
+        select(User.id)
+        .where(User.org_id == user.org_id, User.role == "admin", User.disabled_at.is_(None))
+        .with_for_update()
+    )
+    if not set(admins) - {user.id}:
+        raise LastAdmin("the last admin of an organization cannot be demoted or disabled")
+
+
+def change_user(
+    session: Session,
+    user: User,
+    *,
+    role: str | None = None,
+    disabled: bool | None = None,
+    actor_id: int | None = None,
+) -> dict[str, Any]:
+    """Set ``user``'s role and/or disabled state; the changes made (audited), or ``{}``."""
+    new_role = role if role is not None else user.role
+    now_disabled = user.disabled_at is not None
+    new_disabled = disabled if disabled is not None else now_disabled
+    guard_last_admin(session, user, role=new_role, disabled=new_disabled)
+    changes: dict[str, Any] = {}
+    if new_role != user.role:
+        changes["role"] = [user.role, new_role]
+        user.role = new_role
+    if new_disabled != now_disabled:
+        changes["disabled"] = new_disabled
+        user.disabled_at = datetime.now(UTC) if new_disabled else None
+    if changes:
+        audit.record(
+            session, "user.update", f"user:{user.id}", org_id=user.org_id, user_id=actor_id,
+            **changes,
+        )  # fmt: skip
+        session.flush()
+    return changes
+
+
+def revoke_key(session: Session, key: ApiKey, *, actor_id: int | None = None) -> bool:
+    """Revoke ``key`` from its next request; False if it was revoked already."""
+    if key.revoked_at is not None:
+        return False
+    key.revoked_at = datetime.now(UTC)
+    owner = session.get(User, key.user_id)
+    audit.record(
+        session, "key.revoke", f"api_key:{key.id}",
+        org_id=owner.org_id if owner else None, user_id=actor_id, prefix=key.prefix,
+    )  # fmt: skip
+    session.flush()
+    return True

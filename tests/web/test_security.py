@@ -1,0 +1,104 @@
+"""Security headers on every page, ``/metrics`` access, and the headers' policy itself."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import auth
+from tests.support.factories import Tenant
+from tests.web.helpers import assert_error
+from web.security import content_security_policy
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {d.split()[0]: d.split()[1:] for d in policy.split("; ")}
+
+
+def _html_pages(client: FlaskClient) -> list[str]:
+    """Every HTML page the app serves: each GET rule without arguments answering HTML."""
+    found = []
+    for rule in client.application.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.arguments:
+            continue
+        resp = client.get(rule.rule, follow_redirects=True)
+        if resp.mimetype == "text/html":
+            found.append(rule.rule)
+    return found
+
+
+def test_every_html_page_has_the_headers(client: FlaskClient) -> None:
+    pages = _html_pages(client)
+    assert "/ops" in pages and "/docs/swagger/" in pages
+    for path in pages:
+        resp = client.get(path)
+        policy = resp.headers["Content-Security-Policy"]
+        directives = _directives(policy)
+        assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy, path
+        assert directives["frame-ancestors"] == ["'none'"], path
+        assert directives["object-src"] == ["'none'"], path
+        assert resp.headers["X-Content-Type-Options"] == "nosniff", path
+        assert resp.headers["Referrer-Policy"] == "no-referrer", path
+        assert resp.headers["X-Frame-Options"] == "DENY", path
+
+
+def test_the_docs_inline_script_is_allowed_by_its_hash(client: FlaskClient) -> None:
+    resp = client.get("/docs/swagger/")
+    html = resp.get_data(as_text=True)
+    inline = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert inline
+    script_src = _directives(resp.headers["Content-Security-Policy"])["script-src"]
+    for body in inline:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in script_src
+    assert "https://unpkg.com" in script_src
+
+
+def test_the_ops_console_allows_only_its_own_files(client: FlaskClient) -> None:
+    directives = _directives(client.get("/ops").headers["Content-Security-Policy"])
+    assert directives["script-src"] == ["'self'"] and directives["style-src"] == ["'self'"]
+    # Its scripts and styles are files of its own.
+    html = client.get("/ops").get_data(as_text=True)
+    assert "<script>" not in html and "<style" not in html and "style=" not in html
+    for src in re.findall(r'(?:src|href)="(/ops/[^"]+)"', html):
+        assert client.get(src).status_code == 200, src
+
+
+def test_json_answers_are_not_sniffed(client: FlaskClient) -> None:
+    resp = client.get("/health")
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in resp.headers
+
+
+def test_policy_hashes_inline_blocks_but_not_external_scripts() -> None:
+    html = '<script src="/a.js"></script><script>x()</script><style>p{}</style>'
+    directives = _directives(content_security_policy(html))
+    assert len(directives["script-src"]) == 2 and len(directives["style-src"]) == 2
+
+
+@pytest.fixture
+def token_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(web={"metrics_token": "scrape-me"})
+
+
+def test_metrics_need_an_operator_or_the_token(token_app: Flask, tenant: Tenant) -> None:
+    client = token_app.test_client()
+    assert_error(client.get("/metrics"), 401)
+    assert_error(client.get("/metrics", headers=auth("wrong-token")), 401)
+    assert_error(client.get("/metrics", headers=auth("scrape-mé")), 401)
+    assert_error(client.get("/metrics", headers=auth(tenant.member)), 403)
+    assert_error(client.get("/metrics", headers=auth(tenant.admin)), 403)
+    for key in ("scrape-me", tenant.operator):
+        resp = client.get("/metrics", headers=auth(key))
+        assert resp.status_code == 200 and "saleshub_queue_ready" in resp.get_data(as_text=True)
+
+
+def test_without_a_token_only_operators_read_metrics(client: FlaskClient, tenant: Tenant) -> None:
+    assert_error(client.get("/metrics", headers={"Authorization": "Bearer "}), 401)
+    assert client.get("/metrics", headers=auth(tenant.operator)).status_code == 200

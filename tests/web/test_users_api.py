@@ -1,0 +1,268 @@
+"""``/api/v1/users`` and ``/api/v1/keys``: managed access, effective from the next request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import ApiKey, AuditEntry, User
+from models.db import session_scope
+from tests.conftest import auth
+from tests.support.factories import Tenant
+from tests.web.helpers import assert_error, count
+from web.auth import hash_key
+
+KEY_FIELDS = {
+    "id", "name", "prefix", "user_id", "created_at", "last_used_at", "expires_at", "revoked_at",
+}  # fmt: skip
+
+
+def _user_id(sessions: sessionmaker[Session], email: str) -> int:
+    with sessions() as s:
+        return s.scalars(select(User.id).where(User.email == email)).one()
+
+
+def _actions(sessions: sessionmaker[Session]) -> list[tuple[str, str, dict[str, Any]]]:
+    with sessions() as s:
+        rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(e.action, e.target, e.details) for e in rows]
+
+
+def _companies(client: FlaskClient, key: str) -> int:
+    return client.get("/api/v1/companies", headers=auth(key)).status_code
+
+
+def test_admin_creates_lists_and_changes_users(
+    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    created = client.post(
+        "/api/v1/users", json={"email": "new@a.test", "role": "admin"}, headers=auth(tenant.admin)
+    )
+    assert created.status_code == 201, created.json
+    user = created.json
+    assert (user["email"], user["role"], user["disabled"]) == ("new@a.test", "admin", False)
+    listed = client.get("/api/v1/users", headers=auth(tenant.admin)).json
+    emails = [u["email"] for u in listed["items"]]
+    assert "new@a.test" in emails and not any(e.endswith("org-b.test") for e in emails)
+    changed = client.patch(
+        f"/api/v1/users/{user['id']}", json={"role": "member"}, headers=auth(tenant.admin)
+    )
+    assert changed.status_code == 200 and changed.json["role"] == "member"
+    assert [a[:2] for a in _actions(sessions)] == [
+        ("user.create", f"user:{user['id']}"),
+        ("user.update", f"user:{user['id']}"),
+    ]
+    assert _actions(sessions)[1][2] == {"role": ["admin", "member"]}
+    # A duplicate email is a conflict, wherever the user is.
+    dup = client.post(
+        "/api/v1/users", json={"email": "admin@org-b.test"}, headers=auth(tenant.admin)
+    )
+    assert_error(dup, 409)
+
+
+def test_members_cannot_manage_users(client: FlaskClient, tenant: Tenant) -> None:
+    assert_error(client.get("/api/v1/users", headers=auth(tenant.member)), 403)
+    body = {"email": "x@a.test"}
+    assert_error(client.post("/api/v1/users", json=body, headers=auth(tenant.member)), 403)
+    patch = client.patch(
+        f"/api/v1/users/{tenant.member_id}", json={"role": "admin"}, headers=auth(tenant.member)
+    )
+    assert_error(patch, 403)
+
+
+def test_admins_cannot_make_or_touch_operators(
+    client: FlaskClient, engine: Engine, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    body = {"email": "op@a.test", "role": "operator"}
+    assert_error(client.post("/api/v1/users", json=body, headers=auth(tenant.admin)), 403)
+    promote = client.patch(
+        f"/api/v1/users/{tenant.member_id}", json={"role": "operator"}, headers=auth(tenant.admin)
+    )
+    assert_error(promote, 403)
+    operator_id = _user_id(sessions, "operator@org-a.test")
+    disable = client.patch(
+        f"/api/v1/users/{operator_id}", json={"disabled": True}, headers=auth(tenant.admin)
+    )
+    assert_error(disable, 403)
+    mint = client.post("/api/v1/keys", json={"user_id": operator_id}, headers=auth(tenant.admin))
+    assert_error(mint, 403)
+    with sessions() as s:
+        op_key = s.scalars(select(ApiKey.id).where(ApiKey.user_id == operator_id)).one()
+    assert_error(client.delete(f"/api/v1/keys/{op_key}", headers=auth(tenant.admin)), 403)
+    assert count(engine, "audit_log") == 0
+    # An operator may.
+    ok = client.post("/api/v1/users", json=body, headers=auth(tenant.operator))
+    assert ok.status_code == 201 and ok.json["role"] == "operator"
+
+
+def test_the_last_admin_cannot_be_demoted_or_disabled(
+    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    admin_id = _user_id(sessions, "admin@org-a.test")
+    for change in ({"role": "member"}, {"disabled": True}):
+        resp = client.patch(f"/api/v1/users/{admin_id}", json=change, headers=auth(tenant.admin))
+        assert_error(resp, 409)
+        # Not even by an operator.
+        resp = client.patch(f"/api/v1/users/{admin_id}", json=change, headers=auth(tenant.operator))
+        assert_error(resp, 409)
+    # With a second admin the first may step down.
+    second = client.post(
+        "/api/v1/users", json={"email": "a2@a.test", "role": "admin"}, headers=auth(tenant.admin)
+    ).json
+    resp = client.patch(
+        f"/api/v1/users/{admin_id}", json={"role": "member"}, headers=auth(tenant.admin)
+    )
+    assert resp.status_code == 200
+    # ... which takes effect on the very next request.
+    assert_error(client.get("/api/v1/users", headers=auth(tenant.admin)), 403)
+    last = client.patch(
+        f"/api/v1/users/{second['id']}", json={"disabled": True}, headers=auth(tenant.operator)
+    )
+    assert_error(last, 409)
+
+
+def test_another_orgs_ids_are_404(
+    client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant,
+    sessions: sessionmaker[Session],
+) -> None:  # fmt: skip
+    theirs = _user_id(sessions, "member@org-b.test")
+    with sessions() as s:
+        their_key = s.scalars(select(ApiKey.id).where(ApiKey.user_id == theirs)).one()
+    patch = client.patch(
+        f"/api/v1/users/{theirs}", json={"disabled": True}, headers=auth(tenant.admin)
+    )
+    assert_error(patch, 404)
+    assert_error(client.get(f"/api/v1/keys?user_id={theirs}", headers=auth(tenant.admin)), 404)
+    mint = client.post("/api/v1/keys", json={"user_id": theirs}, headers=auth(tenant.admin))
+    assert_error(mint, 404)
+    assert_error(client.delete(f"/api/v1/keys/{their_key}", headers=auth(tenant.admin)), 404)
+    assert_error(client.delete("/api/v1/keys/999999", headers=auth(tenant.admin)), 404)
+    assert _companies(client, other_tenant.member) == 200
+    assert count(engine, "audit_log") == 0
+
+
+def test_keys_are_listed_created_once_and_revoked(
+    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    created = client.post(
+        "/api/v1/keys", json={"name": "ci", "expires_at": expires}, headers=auth(tenant.member)
+    )
+    assert created.status_code == 201, created.json
+    body = created.json
+    assert set(body) == KEY_FIELDS | {"key"}
+    assert body["user_id"] == tenant.member_id and body["name"] == "ci"
+    assert body["key"].startswith(body["prefix"])
+    listed = client.get("/api/v1/keys", headers=auth(tenant.member)).json["items"]
+    assert len(listed) == 2 and all(set(k) == KEY_FIELDS for k in listed)
+    # The key works, and its use is recorded.
+    assert _companies(client, body["key"]) == 200
+    with sessions() as s:
+        row = s.get(ApiKey, body["id"])
+        assert row is not None and row.last_used_at is not None
+        assert row.key_hash == hash_key(body["key"])
+    resp = client.delete(f"/api/v1/keys/{body['id']}", headers=auth(tenant.member))
+    assert resp.status_code == 204
+    assert_error(client.get("/api/v1/companies", headers=auth(body["key"])), 401)
+    listed = client.get("/api/v1/keys", headers=auth(tenant.member)).json["items"]
+    assert [k["revoked_at"] is not None for k in listed] == [False, True]
+    # Revoking again changes nothing.
+    assert (
+        client.delete(f"/api/v1/keys/{body['id']}", headers=auth(tenant.member)).status_code == 204
+    )
+    assert [a[0] for a in _actions(sessions)] == ["key.create", "key.revoke"]
+
+
+def test_a_key_revoking_itself_is_refused_from_its_next_request(
+    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as s:
+        key_id = s.scalars(
+            select(ApiKey.id).where(ApiKey.key_hash == hash_key(tenant.member))
+        ).one()
+    assert client.delete(f"/api/v1/keys/{key_id}", headers=auth(tenant.member)).status_code == 204
+    assert_error(client.get("/api/v1/keys", headers=auth(tenant.member)), 401)
+
+
+def test_admin_mints_and_revokes_for_a_user_of_the_org(
+    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    minted = client.post(
+        "/api/v1/keys",
+        json={"user_id": tenant.member_id, "name": "ops"},
+        headers=auth(tenant.admin),
+    )
+    assert minted.status_code == 201 and minted.json["user_id"] == tenant.member_id
+    listed = client.get(f"/api/v1/keys?user_id={tenant.member_id}", headers=auth(tenant.admin))
+    assert len(listed.json["items"]) == 2
+    # A member manages only their own keys.
+    admin_id = _user_id(sessions, "admin@org-a.test")
+    assert_error(client.get(f"/api/v1/keys?user_id={admin_id}", headers=auth(tenant.member)), 403)
+    with sessions() as s:
+        admin_key = s.scalars(select(ApiKey.id).where(ApiKey.user_id == admin_id)).one()
+    assert_error(client.delete(f"/api/v1/keys/{admin_key}", headers=auth(tenant.member)), 404)
+    gone = client.delete(f"/api/v1/keys/{minted.json['id']}", headers=auth(tenant.admin))
+    assert gone.status_code == 204
+    assert_error(client.get("/api/v1/companies", headers=auth(minted.json["key"])), 401)
+    assert _companies(client, tenant.member) == 200
+
+
+def test_disabled_users_keys_answer_401_until_enabled(
+    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    url = f"/api/v1/users/{tenant.member_id}"
+    resp = client.patch(url, json={"disabled": True}, headers=auth(tenant.admin))
+    assert resp.status_code == 200 and resp.json["disabled"] is True
+    assert_error(client.get("/api/v1/companies", headers=auth(tenant.member)), 401)
+    mint = client.post(
+        "/api/v1/keys", json={"user_id": tenant.member_id}, headers=auth(tenant.admin)
+    )
+    assert_error(mint, 409)
+    assert (
+        client.patch(url, json={"disabled": False}, headers=auth(tenant.admin)).status_code == 200
+    )
+    assert _companies(client, tenant.member) == 200
+    assert [a[2] for a in _actions(sessions)] == [{"disabled": True}, {"disabled": False}]
+
+
+def test_expired_keys_answer_401(
+    client: FlaskClient, engine: Engine, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    with session_scope(sessions) as s:
+        s.execute(
+            update(ApiKey)
+            .where(ApiKey.key_hash == hash_key(tenant.member))
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert_error(client.get("/api/v1/companies", headers=auth(tenant.member)), 401)
+    past = {"expires_at": "2020-01-01T00:00:00Z"}
+    assert_error(client.post("/api/v1/keys", json=past, headers=auth(tenant.admin)), 422)
+
+
+def test_key_creation_replays_without_the_key(
+    client: FlaskClient, engine: Engine, tenant: Tenant
+) -> None:
+    headers = auth(tenant.member, **{"Idempotency-Key": "mint-1"})
+    first = client.post("/api/v1/keys", json={"name": "x"}, headers=headers)
+    again = client.post("/api/v1/keys", json={"name": "x"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "key" not in again.json and again.json["id"] == first.json["id"]
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT body::text FROM idempotency_keys")).scalar_one()
+    assert first.json["key"] not in stored
+
+
+def test_the_api_is_in_the_openapi_document(client: FlaskClient) -> None:
+    paths = client.get("/openapi.json").json["paths"]
+    assert {
+        "/api/v1/users",
+        "/api/v1/users/{user_id}",
+        "/api/v1/keys",
+        "/api/v1/keys/{key_id}",
+    } <= set(paths)
+    assert_error(client.post("/api/v1/users", json={"email": "nope"}, headers={}), 401)
