@@ -162,7 +162,10 @@ def test_a_stampede_on_a_cold_key_computes_at_most_twice(cache: Cache) -> None:
     assert compute.calls <= 2
     assert {r.payload for r in results} == {compute.payload}
     assert sum(r.state == MISS for r in results) == compute.calls
-    assert cache.stats.totals["lock_waits|dashboard"] >= 90
+    # Every other caller got the computed value from the cache: most after waiting for the
+    # lock holder, a few (on a loaded machine) only after it had stored the value.
+    assert cache.stats.totals["hits|dashboard"] == 100 - compute.calls
+    assert cache.stats.totals["lock_waits|dashboard"] >= 1
 
 
 def test_a_stampede_on_an_expired_key_serves_stale_while_one_refreshes(cache: Cache) -> None:
