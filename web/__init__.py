@@ -6,7 +6,7 @@ import logging
 
 import orjson
 import redis
-from flask import Blueprint, Flask, Response, g, redirect
+from flask import Blueprint, Flask, Response, g
 from werkzeug.routing import BaseConverter
 
 from core.redis_clients import check_broker_policy, connect
@@ -17,6 +17,7 @@ from web import (
     cli,
     console,
     crud,
+    docs,
     errors,
     health,
     jobs_api,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     app.register_blueprint(health.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(docs.bp)
     app.register_blueprint(_api_blueprint())
     cli.register(app)
     spec.register(app)
@@ -118,9 +120,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.get("/openapi.json")
     def openapi() -> Response:
         return Response(orjson.dumps(spec.spec), mimetype="application/json")
-
-    @app.get("/docs")
-    def docs() -> Response:
-        return redirect("/docs/swagger/")  # type: ignore[return-value]
 
     return app

@@ -13,7 +13,8 @@ from flask import Blueprint, Response, send_from_directory
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
-VENDOR = HERE / "console" / "node_modules" / "uplot" / "dist"
+NODE_MODULES = HERE / "console" / "node_modules"
+VENDOR = NODE_MODULES / "uplot" / "dist"
 
 bp = Blueprint("console", __name__)
 
@@ -32,3 +33,9 @@ def static_file(name: str) -> Response:
 @bp.get("/ops/vendor/<any('uPlot.iife.min.js', 'uPlot.min.css'):name>")
 def vendor(name: str) -> Response:
     return send_from_directory(VENDOR, name)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    # Browsers ask on every page; "no icon", cached for a day, rather than a 404 each time.
+    return Response(status=204, headers={"Cache-Control": "public, max-age=86400"})

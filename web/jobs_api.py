@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, request, url_for
 from pydantic import ValidationError
 from redis.exceptions import RedisError
+from spectree import Response as SpecResponse
 from sqlalchemy import select
 
 from core.ops.backpressure import org_overload, platform_overload
@@ -22,7 +23,7 @@ from web.http import json_response
 from web.idempotency import transactional
 from web.pagination import paginate
 from web.schemas import JobIn, JobListQuery
-from web.spec import spec
+from web.spec import may_answer, spec
 
 bp = Blueprint("jobs", __name__)
 PUBLIC_FIELDS = (
@@ -58,7 +59,8 @@ def _own_job(job_id: uuid.UUID, *, any_org_for_operator: bool = False) -> Job:
 
 
 @bp.post("/jobs")
-@spec.validate(json=JobIn, tags=["jobs"])
+@may_answer(429)  # over the org's or the platform's queue limit (core.ops.backpressure)
+@spec.validate(json=JobIn, tags=["jobs"], resp=SpecResponse(HTTP_202=None))
 @transactional
 def create_job() -> Response:
     body: JobIn = request.context.json  # type: ignore[attr-defined]

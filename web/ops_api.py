@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from pydantic import Field
+from spectree import Response as SpecResponse
 
 from core.ops import audit, deadletters, introspection
 from core.queueing import minute_stats, pause
@@ -113,7 +114,7 @@ def retry_dead_letter(message_id: str) -> Response:
 
 
 @bp.delete("/dead-letters/<message_id>")
-@spec.validate(tags=["ops"])
+@spec.validate(tags=["ops"], resp=SpecResponse(HTTP_204=None))
 @require_role("operator")
 def delete_dead_letter(message_id: str) -> Response:
     found = _one(message_id)

@@ -3,8 +3,7 @@
 The policy never allows ``unsafe-inline``: a page's inline ``<script>`` and ``<style>``
 blocks (the API docs pages spectree renders have a few) are allowed by their SHA-256,
 computed from the answer itself, so a page added later is covered without anyone
-listing it. The docs pages load Swagger UI from its CDN; that host is allowed on those
-pages only.
+listing it. No page loads anything from another host (Swagger UI on ``/docs`` is ours).
 """
 
 from __future__ import annotations
@@ -13,10 +12,8 @@ import base64
 import hashlib
 import re
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 
-# The CDNs spectree's documentation pages load their bundles from.
-DOCS_SOURCES = "https://unpkg.com https://cdn.jsdelivr.net"
 _INLINE = re.compile(r"<(script|style)(?![^>]*\bsrc=)[^>]*>(.*?)</\1>", re.S | re.I)
 BASE_POLICY = {
     "default-src": "'self'",
@@ -35,15 +32,12 @@ def _digest(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-def content_security_policy(html: str, *, extra_sources: str = "") -> str:
+def content_security_policy(html: str) -> str:
     """The policy of one page: inline blocks allowed by hash, never ``unsafe-inline``."""
     policy = dict(BASE_POLICY)
     for tag, body in _INLINE.findall(html):
         directive = "script-src" if tag.lower() == "script" else "style-src"
         policy[directive] += " " + _digest(body)
-    if extra_sources:
-        for directive in ("script-src", "style-src"):
-            policy[directive] += " " + extra_sources
     return "; ".join(f"{k} {v}" for k, v in policy.items())
 
 
@@ -57,9 +51,6 @@ def install(app: Flask) -> None:
         if resp.mimetype == "text/html":
             # A file sent as is (the ops console) is ours and has no inline blocks.
             html = "" if resp.direct_passthrough else resp.get_data(as_text=True)
-            extra = DOCS_SOURCES if request.path.startswith("/docs/") else ""
-            resp.headers["Content-Security-Policy"] = content_security_policy(
-                html, extra_sources=extra
-            )
+            resp.headers["Content-Security-Policy"] = content_security_policy(html)
             resp.headers["X-Frame-Options"] = "DENY"
         return resp

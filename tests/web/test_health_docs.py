@@ -111,10 +111,8 @@ def _resolve(doc: dict[str, Any], ref: str) -> Any:
 def test_openapi_is_a_valid_openapi_3_document(document: dict[str, Any]) -> None:
     assert re.fullmatch(r"3\.[01]\.\d+", document["openapi"])
     assert document["info"]["title"] and document["info"]["version"] == VERSION
-    assert document["components"]["securitySchemes"]["bearer"] == {
-        "type": "http",
-        "scheme": "bearer",
-    }
+    scheme = document["components"]["securitySchemes"]["bearer"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
     for ref in _refs(document):
         assert isinstance(_resolve(document, ref), dict), ref
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -153,18 +151,88 @@ def test_openapi_describes_the_crud_contract(document: dict[str, Any]) -> None:
     assert schema["additionalProperties"] is False
 
 
-def test_docs_redirect_to_a_page_that_loads(client: FlaskClient) -> None:
-    resp = client.get("/docs")
-    assert resp.status_code in (301, 302, 307, 308)
-    page = client.get(resp.headers["Location"])
+def _operations(app: Flask) -> Iterator[tuple[str, str, Any]]:
+    """(OpenAPI path, method, rule) of every route of the contract, from the URL map."""
+    for rule in app.url_map.iter_rules():
+        skipped = ("/docs", "/openapi.json", "/static/")
+        if getattr(rule, "websocket", False) or rule.rule.startswith(skipped):
+            continue
+        path = re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield path, method.lower(), rule
+
+
+def _envelope(doc: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    schema = response["content"]["application/json"]["schema"]
+    resolved: dict[str, Any] = _resolve(doc, schema["$ref"])
+    return resolved
+
+
+def test_every_operation_documents_what_it_can_answer(
+    client: FlaskClient, document: dict[str, Any]
+) -> None:
+    operations = list(_operations(client.application))
+    assert len(operations) > 60
+    for path, method, rule in operations:
+        op = document["paths"][path][method]
+        where = f"{method.upper()} {path}"
+        responses = op["responses"]
+        assert any(code.startswith("2") for code in responses), where
+        expected = {"404"} if rule.arguments else set()
+        if path.startswith("/api/v1/"):
+            expected |= {"401", "403", "503"}
+            if method in ("post", "put", "patch"):
+                expected |= {"400", "409", "413", "415", "422"}
+            assert op.get("security", document["security"]) == [{"bearer": []}], where
+        assert expected <= set(responses), (where, expected - set(responses))
+        for code, response in responses.items():
+            if code.startswith(("4", "5")) and path != "/health":
+                error = _envelope(document, response)["properties"]["error"]
+                assert error["required"] == ["code", "message", "details"], (where, code)
+        for param in op.get("parameters", []):
+            if param["in"] == "path":
+                schema = param["schema"]
+                assert schema.get("type") in ("integer", "string"), (where, param)
+                converter = type(rule._converters[param["name"]]).__name__
+                if converter == "IdConverter":
+                    assert schema["type"] == "integer" and schema["minimum"] == 1, where
+                if converter == "UUIDConverter":
+                    assert schema == {"type": "string", "format": "uuid"}, where
+    paths = document["paths"]
+    assert {"200", "503"} <= set(paths["/health"]["get"]["responses"])
+    assert paths["/health"]["get"]["security"] == []
+    assert {"200", "401", "403"} <= set(paths["/metrics"]["get"]["responses"])
+    assert "text/html" in paths["/ops"]["get"]["responses"]["200"]["content"]
+    assert "429" in paths["/api/v1/jobs"]["post"]["responses"]
+    assert "202" in paths["/api/v1/jobs"]["post"]["responses"]
+    assert not any(name.startswith("ValidationError") for name in document["components"]["schemas"])
+
+
+def test_a_validation_error_matches_its_documented_envelope(
+    client: FlaskClient, tenant: Any
+) -> None:
+    resp = client.post("/api/v1/companies", json={}, headers=auth(tenant.member))
+    assert resp.status_code == 422
+    assert set(resp.json) == {"error"} and set(resp.json["error"]) == {"code", "message", "details"}
+
+
+def test_docs_is_a_page_of_our_own_assets(client: FlaskClient) -> None:
+    page = client.get("/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
-    assert "swagger" in html.lower()
-    # The page loads its document from a URL that answers it.
-    urls = re.findall(r'url:\s*"([^"]+)"', html)
-    assert urls
-    spec = client.get(urls[0])
-    assert spec.status_code == 200 and "/api/v1/companies" in spec.json["paths"]
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any("swagger-ui-bundle.js" in a for a in assets)
+    for asset in assets:
+        assert asset.startswith("/docs/assets/"), asset  # no CDN: the page works offline
+        resp = client.get(asset)
+        assert resp.status_code == 200 and len(resp.get_data()) > 100, asset
+    script = client.get("/docs/assets/docs.js").get_data(as_text=True)
+    assert '"/openapi.json"' in script
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_favicon_is_not_a_404(client: FlaskClient) -> None:
+    assert client.get("/favicon.ico").status_code in (200, 204)
 
 
 def test_health_reports_the_relay_and_is_503_when_it_went_silent(
