@@ -190,6 +190,7 @@ class WebSettings(_Group):
       ws_allowed_origins: browser origins allowed to open /ws besides the API's own host.
       idempotency_ttl_s: how long an ``Idempotency-Key`` answer is replayed.
       metrics_token: a bearer token that may read ``/metrics`` (empty: operator keys only).
+      access_log: log one line per request (logger ``saleshub.access``).
     """
 
     public_url: str = _env("PUBLIC_URL", "http://127.0.0.1:8000")
@@ -197,6 +198,7 @@ class WebSettings(_Group):
     ws_allowed_origins: tuple[str, ...] = _env("WS_ALLOWED_ORIGINS", ())
     idempotency_ttl_s: int = _env("IDEMPOTENCY_TTL_S", 86_400, ge=1)
     metrics_token: str = _env("METRICS_TOKEN", "", repr=False)
+    access_log: bool = _env("ACCESS_LOG", True)
 
     _split_origins = field_validator("ws_allowed_origins", mode="before")(_split)
 
@@ -280,6 +282,7 @@ class Settings(BaseSettings):
       environment: ``development``, ``test``, ``production``… (``ENVIRONMENT``); part of
         every cache key.
       log_level: ``LOG_LEVEL`` of every process.
+      log_format: ``LOG_FORMAT``: ``text`` lines, or ``json`` (one object a line).
     """
 
     model_config = SettingsConfigDict(
@@ -288,6 +291,7 @@ class Settings(BaseSettings):
 
     environment: str = _env("ENVIRONMENT", "development")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = _env("LOG_LEVEL", "INFO")
+    log_format: Literal["text", "json"] = _env("LOG_FORMAT", "text")
     database: DatabaseSettings = DatabaseSettings()
     broker: BrokerSettings = BrokerSettings()
     worker: WorkerSettings = WorkerSettings()
@@ -300,6 +304,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(

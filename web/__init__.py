@@ -9,6 +9,7 @@ import redis
 from flask import Blueprint, Flask, Response, g
 from werkzeug.routing import BaseConverter
 
+from core.logs import setup_logging
 from core.redis_clients import check_broker_policy, connect
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
@@ -24,6 +25,7 @@ from web import (
     metrics,
     notifications_api,
     ops_api,
+    request_log,
     security,
     users_api,
     webhooks_api,
@@ -78,6 +80,7 @@ def _api_blueprint() -> Blueprint:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app; refuses to start on a reachable broker Redis that may evict."""
     settings = settings or Settings.from_env()
+    setup_logging(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.web.max_body_bytes
     app.url_map.converters["id"] = IdConverter
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     errors.register(app)
     security.install(app)
+    request_log.install(app, access_log=settings.web.access_log)
     metrics.install(app, app.extensions["saleshub"])
     ws.install(app, app.extensions["saleshub"])
     app.teardown_appcontext(close_db)

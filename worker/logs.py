@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from core import logs
 from core.settings import Settings
 
 
@@ -15,9 +16,6 @@ class _ResultsKeptFilter(logging.Filter):
 
 
 def setup_logging(settings: Settings) -> None:
-    """Log to stderr at ``settings.log_level``."""
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
-    )
+    """Log to stderr at ``settings.log_level``, as text or JSON (``settings.log_format``)."""
+    logs.setup_logging(settings)
     logging.getLogger("dramatiq.worker.WorkerThread").addFilter(_ResultsKeptFilter())
