@@ -78,14 +78,14 @@ migrate: venv services
 demo: migrate
 	@mkdir -p var
 	@$(LOAD_ENV) \
-	out="$$($(BIN)/flask --app web:create_app users create --org Demo --email ops@demo.local \
+	out="$$($(BIN)/flask users create --org Demo --email ops@demo.local \
 	        --role operator --if-missing)"; \
 	printf '%s\n' "$$out"; \
 	key="$$(printf '%s\n' "$$out" | tail -n 1)"; \
 	if printf '%s' "$$key" | grep -Eq '^[A-Za-z0-9._~+/=:-]{16,}$$'; then \
 	  (umask 077; printf '%s\n' "$$key" > var/demo-api-key); \
 	fi
-	$(LOAD_ENV) $(BIN)/flask --app web:create_app seed --demo
+	$(LOAD_ENV) $(BIN)/flask seed --demo
 	@echo "================================================================"
 	@if [ -s var/demo-api-key ]; then \
 	  echo "  Demo API key (ops@demo.local, operator): $$(cat var/demo-api-key)"; \
