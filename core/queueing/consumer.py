@@ -16,8 +16,9 @@ maintenance requeueing a dead worker's messages) costs only Dramatiq's usual pol
 Message format, fetch, acks, nacks, heartbeats and maintenance are Dramatiq's, untouched.
 Pub/sub creates no key, so nothing here needs ``KEYS`` or ``SCAN``.
 
-A paused queue (:mod:`core.queueing.pause`) fetches nothing and reports idle; a wake-up
-re-reads the paused flag before the next fetch.
+A paused queue (:mod:`core.queueing.pause`) fetches nothing and reports idle. The consumer
+re-reads the paused flag once a second, and at once when a waiting consumer hears
+``PAUSED_CHANNEL`` (pause and resume publish there), so a wake-up costs no extra round trip.
 
 This is the only module that relies on Dramatiq's private consumer API (``_RedisConsumer``,
 ``message_cache``, ``misses``, ``do_fetch``, ``_dispatch``). It was written for
@@ -38,7 +39,7 @@ from dramatiq.common import compute_backoff
 from dramatiq.errors import ConnectionClosed
 from redis.client import PubSub
 
-from core.queueing.pause import PAUSED_KEY
+from core.queueing.pause import PAUSED_CHANNEL, PAUSED_KEY
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +95,17 @@ class WakingConsumer(_RedisConsumer):
             return self._pubsub
         pubsub = self.broker.client.pubsub()
         try:
-            pubsub.subscribe(self._channel)
+            pubsub.subscribe(self._channel, PAUSED_CHANNEL)
             # Confirmed before the fetch, so a publish after the fetch cannot be missed.
             deadline = time.monotonic() + SUBSCRIBE_TIMEOUT_S
+            confirmed = 0
             while time.monotonic() < deadline:
                 reply = pubsub.get_message(timeout=deadline - time.monotonic())
                 if reply is not None and reply["type"] == "subscribe":
-                    self._pubsub = pubsub
-                    return pubsub
+                    confirmed += 1
+                    if confirmed == 2:
+                        self._pubsub = pubsub
+                        return pubsub
         except redis.RedisError as exc:
             log.warning("no wake-ups for %s, polling instead: %s", self.queue_name, exc)
         pubsub.close()
@@ -114,15 +118,19 @@ class WakingConsumer(_RedisConsumer):
             return
         try:
             reply = pubsub.get_message(timeout=seconds)
-            if reply is None or reply["type"] != "message":
-                return
-            while pubsub.get_message(timeout=0) is not None:
-                pass  # wake-ups for messages the next fetch takes anyway
+            woken = False
+            # Read everything waiting: one fetch serves every wake-up already sent.
+            while reply is not None:
+                if reply["type"] == "message":
+                    woken = True
+                    if reply["channel"] == PAUSED_CHANNEL.encode():
+                        self._checked = 0.0  # re-read the paused flag before fetching
+                reply = pubsub.get_message(timeout=0)
         except redis.RedisError:
             self._drop_subscription()
             return
-        self.misses = 0
-        self._checked = 0.0  # a paused queue must not take what woke it
+        if woken:
+            self.misses = 0
 
     def _drop_subscription(self) -> None:
         if self._pubsub is not None:

@@ -1,10 +1,11 @@
 """Pausing queues: workers stop fetching from a paused queue; nothing in it is touched.
 
 Dramatiq has no pause. Our broker's consumer (:mod:`core.queueing.consumer`) asks the
-broker Redis (at most once a second per consumer, and after every wake-up) whether its
-queue is in the paused set, and while it is, fetches nothing and reports idle. Messages
-stay in Redis (and the delay queue keeps its ETA order), so resuming loses nothing.
-Messages a worker had already prefetched finish.
+broker Redis whether its queue is in the paused set: at most once a second, and at once
+when, waiting idle, it hears :func:`pause` or :func:`resume` announce a change on
+``PAUSED_CHANNEL``. While paused it fetches nothing and reports idle. Messages stay in
+Redis (and the delay queue keeps its ETA order), so resuming loses nothing. Messages a
+worker had already prefetched finish.
 """
 
 from __future__ import annotations
@@ -14,16 +15,24 @@ from typing import Any
 import redis
 
 PAUSED_KEY = "saleshub:paused"
+#: Pub/sub channel on which pause and resume announce a change to waiting consumers.
+PAUSED_CHANNEL = "saleshub:paused.changed"
 
 
 def pause(client: redis.Redis, queue: str) -> bool:
     """Pause ``queue``; return False if it was paused already."""
-    return bool(client.sadd(PAUSED_KEY, queue))
+    changed = bool(client.sadd(PAUSED_KEY, queue))
+    if changed:
+        client.publish(PAUSED_CHANNEL, queue)
+    return changed
 
 
 def resume(client: redis.Redis, queue: str) -> bool:
     """Resume ``queue``; return False if it was not paused."""
-    return bool(client.srem(PAUSED_KEY, queue))
+    changed = bool(client.srem(PAUSED_KEY, queue))
+    if changed:
+        client.publish(PAUSED_CHANNEL, queue)
+    return changed
 
 
 def paused_queues(client: redis.Redis) -> set[str]:
