@@ -602,6 +602,8 @@ class Bench:
         emit("quiet_commit_to_start_max_ms", c2s[-1], "ms")
         emit("quiet_commit_to_dispatch_p50_ms", percentile(c2d, 0.5), "ms", detail=True)
         emit("quiet_commit_to_dispatch_p99_ms", percentile(c2d, 0.99), "ms", detail=True)
+        d2s = sorted((float(r[1]) - float(r[2])) * 1000 for r in rows)
+        emit("quiet_dispatch_to_start_p50_ms", percentile(d2s, 0.5), "ms", detail=True)
 
     def run_quiet_only(self) -> None:
         """Only the quiet-system figure: worker and relay, no bare run, no web."""
