@@ -17,8 +17,9 @@ Message format, fetch, acks, nacks, heartbeats and maintenance are Dramatiq's, u
 Pub/sub creates no key, so nothing here needs ``KEYS`` or ``SCAN``.
 
 A paused queue (:mod:`core.queueing.pause`) fetches nothing and reports idle. The consumer
-re-reads the paused flag once a second, and at once when a waiting consumer hears
+re-reads the paused flag once a second, and before its next fetch when it hears
 ``PAUSED_CHANNEL`` (pause and resume publish there), so a wake-up costs no extra round trip.
+It reads its subscription before every fetch, so notices never pile up in Redis.
 
 This is the only module that relies on Dramatiq's private consumer API (``_RedisConsumer``,
 ``message_cache``, ``misses``, ``do_fetch``, ``_dispatch``). It was written for
@@ -115,22 +116,27 @@ class WakingConsumer(_RedisConsumer):
         """Wait up to ``seconds`` for a wake-up; on one, fetch again without backing off."""
         if pubsub is None:
             time.sleep(seconds)
-            return
+        elif self._read(pubsub, seconds):
+            self.misses = 0
+
+    def _read(self, pubsub: PubSub, seconds: float) -> bool:
+        """Read every notice waiting (up to ``seconds`` for the first); True if any came.
+
+        A pause notice makes the next fetch re-read the paused flag. Reading also keeps a
+        busy consumer's subscription from piling up in Redis's pub/sub output buffer.
+        """
+        heard = False
         try:
             reply = pubsub.get_message(timeout=seconds)
-            woken = False
-            # Read everything waiting: one fetch serves every wake-up already sent.
             while reply is not None:
                 if reply["type"] == "message":
-                    woken = True
+                    heard = True
                     if reply["channel"] == PAUSED_CHANNEL.encode():
-                        self._checked = 0.0  # re-read the paused flag before fetching
+                        self._checked = 0.0
                 reply = pubsub.get_message(timeout=0)
         except redis.RedisError:
             self._drop_subscription()
-            return
-        if woken:
-            self.misses = 0
+        return heard
 
     def _drop_subscription(self) -> None:
         if self._pubsub is not None:
@@ -141,6 +147,12 @@ class WakingConsumer(_RedisConsumer):
     def __next__(self) -> Any:
         if self.message_cache:
             return super().__next__()
+        try:
+            pubsub = self._subscription()
+        except redis.ConnectionError as exc:
+            raise ConnectionClosed(exc) from None
+        if pubsub is not None:
+            self._read(pubsub, 0)  # the fetch below serves wake-ups already sent
         if self._is_paused():
             time.sleep(PAUSED_SLEEP_S)
             return None
@@ -148,7 +160,6 @@ class WakingConsumer(_RedisConsumer):
         if wanted <= 0:
             return super().__next__()  # prefetch full: Dramatiq's own backoff until an ack
         try:
-            pubsub = self._subscription()
             self.message_cache = self.broker.do_fetch(self.queue_name, wanted)
         except redis.ConnectionError as exc:
             raise ConnectionClosed(exc) from None

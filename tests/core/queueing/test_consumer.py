@@ -180,3 +180,17 @@ def test_wake_ups_create_no_keys(broker: WakingRedisBroker) -> None:
     consumer_module.publish_wake(broker.client, broker.namespace, ["default", "default"])
     assert broker.client.exists(wake_channel(broker.namespace, "default")) == 0
     assert not list(broker.client.scan_iter(match="*wake*"))
+
+
+def test_a_pause_notice_stops_the_next_fetch(broker: WakingRedisBroker) -> None:
+    consumer = broker.consume("default", prefetch=1, timeout=10)
+    try:
+        assert next(consumer) is None  # subscribed; the flag read (not paused) and cached
+        pause(broker.client, "default")
+        broker.enqueue(_message())
+        # Within the flag's one-second cache, only the pause notice can stop the fetch.
+        assert [next(consumer) for _ in range(3)] == [None, None, None]
+        assert broker.client.llen(f"{broker.namespace}:default") == 1
+    finally:
+        resume(broker.client, "default")
+        consumer.close()
