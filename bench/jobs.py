@@ -19,7 +19,8 @@ Figures:
   5. Quiet system: one no-op job at a time, QUIET_GAP_S apart, each staged in its own
      transaction; commit (client clock, after COMMIT returned) to ``started_at``. This is
      the latency a user waits for after a quiet moment (docs/decisions/0008).
-     ``--only quiet`` runs this figure alone (worker and relay only).
+     ``--only quiet`` runs this figure alone (worker and relay only); ``--only paced``
+     the paced no-op figure of 4 the same way.
 """
 
 from __future__ import annotations
@@ -605,8 +606,8 @@ class Bench:
         d2s = sorted((float(r[1]) - float(r[2])) * 1000 for r in rows)
         emit("quiet_dispatch_to_start_p50_ms", percentile(d2s, 0.5), "ms", detail=True)
 
-    def run_quiet_only(self) -> None:
-        """Only the quiet-system figure: worker and relay, no bare run, no web."""
+    def run_only(self, figure: str) -> None:
+        """Only the quiet-system (or paced no-op) figure: worker and relay, no bare, no web."""
         from core.queueing.broker import configure
         from core.settings import Settings
         from models.db import make_engine, make_sessionmaker
@@ -624,6 +625,11 @@ class Bench:
         )
         # Warm up every process (imports, pools, prepared statements) before measuring.
         self.staged_noop("quiet_warmup", 64)
+        if figure == "paced":
+            total = self.m // 3
+            note(f"no-op jobs paced at {PACED_NOOP_RATE}/s: {total}")
+            self.staged_noop(f"noop_staged_paced{PACED_NOOP_RATE}", total, PACED_NOOP_RATE)
+            return
         note(f"quiet system: {QUIET_JOBS} no-op jobs {QUIET_GAP_S}s apart")
         self.quiet()
 
@@ -655,7 +661,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=2,000 and M=500")
     parser.add_argument(
-        "--only", choices=["quiet"], help="run one figure alone (quiet: commit->start, idle)"
+        "--only",
+        choices=["quiet", "paced"],
+        help=f"one figure alone: quiet (commit->start, idle) or paced ({PACED_NOOP_RATE}/s)",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep subprocess logs")
     parser.add_argument(
@@ -675,8 +683,8 @@ def main() -> int:
     bench = Bench(n, m, log_dir)
     ok = False
     try:
-        if args.only == "quiet":
-            bench.run_quiet_only()
+        if args.only:
+            bench.run_only(args.only)
         else:
             bench.run()
         ok = True
