@@ -16,6 +16,11 @@ Figures:
   3. ``Relay.drain()`` moving those N staged rows to Redis.
   4. ``POST /api/v1/jobs`` (analytics.rollup) through gunicorn, relay and workers; and the
      same path with a no-op job staged in single-row transactions from threads.
+  5. Quiet system: one no-op job at a time, QUIET_GAP_S apart, each staged in its own
+     transaction; commit (client clock, after COMMIT returned) to ``started_at``. This is
+     the latency a user waits for after a quiet moment (docs/decisions/0008).
+     ``--only quiet`` runs this figure alone (worker and relay only); ``--only paced``
+     the paced no-op figure of 4 the same way.
 """
 
 from __future__ import annotations
@@ -72,6 +77,8 @@ CLIENT_THREADS = 8
 STAGER_THREADS = 4
 PACED_API_RATE = 100
 PACED_NOOP_RATE = 200
+QUIET_JOBS = 60
+QUIET_GAP_S = 0.25
 TABLES = "jobs, analytics_snapshots, idempotency_keys, api_keys, users, organizations"
 
 
@@ -567,6 +574,65 @@ class Bench:
         self.report(prefix, self.timings(ids, t_first), None)
         self.emit_cpu(prefix, usage, len(ids))
 
+    # ------------------------------------------------------------------ 5. quiet system
+    def quiet(self, count: int = QUIET_JOBS, gap: float = QUIET_GAP_S) -> None:
+        """``count`` no-op jobs staged one at a time, ``gap`` seconds apart, on an idle stack."""
+        from bench.support.noop_actors import noop
+        from core.queueing.outbox import stage
+        from models.db import session_scope
+
+        assert self.pg is not None
+        committed: dict[str, float] = {}
+        time.sleep(2.0)  # let every consumer back off to its longest poll interval
+        for _ in range(count):
+            with session_scope(self.sessions) as s:
+                job_id = str(stage(s, noop, job_type="bench.noop", org_id=None))
+            committed[job_id] = time.time()
+            self.wait_finished([job_id], "quiet job finished")
+            time.sleep(gap)
+        rows = self.pg.execute(
+            "SELECT id::text, extract(epoch FROM started_at),"
+            " extract(epoch FROM dispatched_at) FROM jobs WHERE id = ANY(%s::uuid[])",
+            (list(committed),),
+        ).fetchall()
+        c2s = sorted((float(r[1]) - committed[r[0]]) * 1000 for r in rows)
+        c2d = sorted((float(r[2]) - committed[r[0]]) * 1000 for r in rows)
+        target = {0.5: "<= 2", 0.99: "<= 10"}
+        for q, name in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99")):
+            emit(f"quiet_commit_to_start_{name}_ms", percentile(c2s, q), "ms", target.get(q))
+        emit("quiet_commit_to_start_max_ms", c2s[-1], "ms")
+        emit("quiet_commit_to_dispatch_p50_ms", percentile(c2d, 0.5), "ms", detail=True)
+        emit("quiet_commit_to_dispatch_p99_ms", percentile(c2d, 0.99), "ms", detail=True)
+        d2s = sorted((float(r[1]) - float(r[2])) * 1000 for r in rows)
+        emit("quiet_dispatch_to_start_p50_ms", percentile(d2s, 0.5), "ms", detail=True)
+
+    def run_only(self, figure: str) -> None:
+        """Only the quiet-system (or paced no-op) figure: worker and relay, no bare, no web."""
+        from core.queueing.broker import configure
+        from core.settings import Settings
+        from models.db import make_engine, make_sessionmaker
+
+        emit("machine_loadavg_1m_at_start", os.getloadavg()[0], "runnable", "<= 0.5 (quiet)")
+        self.setup()
+        self.settings = Settings.from_env()
+        self.broker = configure(self.settings)
+        self.engine = make_engine(self.settings.database.url, pool_size=2)
+        self.sessions = make_sessionmaker(self.engine)
+        argv = self.worker_argv("worker.entry:setup", "bench.support.noop_actors")
+        self.procs.start("worker", argv, self.env)
+        self.procs.start(
+            "relay", [sys.executable, str(ROOT / "bench/support/relay_proc.py")], self.env
+        )
+        # Warm up every process (imports, pools, prepared statements) before measuring.
+        self.staged_noop("quiet_warmup", 64)
+        if figure == "paced":
+            total = self.m // 3
+            note(f"no-op jobs paced at {PACED_NOOP_RATE}/s: {total}")
+            self.staged_noop(f"noop_staged_paced{PACED_NOOP_RATE}", total, PACED_NOOP_RATE)
+            return
+        note(f"quiet system: {QUIET_JOBS} no-op jobs {QUIET_GAP_S}s apart")
+        self.quiet()
+
     def run(self) -> None:
         emit("machine_loadavg_1m_at_start", os.getloadavg()[0], "runnable", "<= 0.5 (quiet)")
         self.setup()
@@ -584,6 +650,9 @@ class Bench:
         self.deadline.check("noop")
         note(f"no-op jobs paced at {PACED_NOOP_RATE}/s: {self.m // 3}")
         self.staged_noop(f"noop_staged_paced{PACED_NOOP_RATE}", self.m // 3, PACED_NOOP_RATE)
+        self.deadline.check("paced")
+        note(f"quiet system: {QUIET_JOBS} no-op jobs {QUIET_GAP_S}s apart")
+        self.quiet()
         # Other processes on this machine (not ours) competed for the 2 cores this much.
         emit("not_ours_cpu_cores_avg", self.not_ours_s / self.metered_s, "cores", "~0 (quiet)")
 
@@ -591,6 +660,11 @@ class Bench:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=2,000 and M=500")
+    parser.add_argument(
+        "--only",
+        choices=["quiet", "paced"],
+        help=f"one figure alone: quiet (commit->start, idle) or paced ({PACED_NOOP_RATE}/s)",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep subprocess logs")
     parser.add_argument(
         "--detail", action="store_true", help="also print breakdowns (CPU per job, latency split)"
@@ -609,7 +683,10 @@ def main() -> int:
     bench = Bench(n, m, log_dir)
     ok = False
     try:
-        bench.run()
+        if args.only:
+            bench.run_only(args.only)
+        else:
+            bench.run()
         ok = True
     finally:
         bench.teardown()

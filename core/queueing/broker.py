@@ -26,10 +26,10 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
+from core.queueing.consumer import WakingRedisBroker
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
 from core.queueing.minute_stats import Stats
-from core.queueing.pause import PausableRedisBroker
 from core.queueing.queues import NAMES
 from core.queueing.status_feed import JobEvents
 from core.redis_clients import check_broker_policy, client_options
@@ -80,7 +80,7 @@ def actor(*, queue_name: str = "default", actor_name: str | None = None, **optio
 
 def build_redis_broker(settings: Settings) -> RedisBroker:
     """A Redis broker on ``settings.broker.url``, refusing an evicting Redis."""
-    broker = PausableRedisBroker(
+    broker = WakingRedisBroker(
         url=settings.broker.url,
         namespace=settings.broker.namespace,
         heartbeat_timeout=settings.worker.heartbeat_timeout_ms,

@@ -28,6 +28,7 @@ from dramatiq.brokers.redis import RedisBroker
 from redis.exceptions import RedisError
 
 from core.ops.backpressure import platform_overload
+from core.queueing.consumer import publish_wake
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
 from core.queueing.supervisor import restarts, run_supervised
@@ -116,6 +117,7 @@ class Relay:
             ids.append(str(job_id))
             rids.append(rid)
             queues.append(message.queue_name)
+        publish_wake(pipe, broker.namespace, queues)
         pipe.execute()
         return ids, rids, queues
 

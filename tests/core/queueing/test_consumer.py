@@ -1,0 +1,196 @@
+"""The waking consumer, on the real Redis broker.
+
+Every consumer here is given a poll backoff of at least a minute (``timeout`` 120 s and a
+long run of misses), so a message it gets within WITHIN_S seconds can only have come from a
+wake-up: Dramatiq's polling alone would still be asleep. WITHIN_S is generous for a loaded
+2-core box; speed itself is measured in bench/jobs.py, not here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import dramatiq
+import psycopg
+import pytest
+from dramatiq import Message
+from dramatiq.broker import MessageProxy
+from dramatiq.brokers.redis import _RedisConsumer
+from sqlalchemy.orm import Session, sessionmaker
+
+import worker.entry  # noqa: F401 - declares every actor
+from core.queueing import consumer as consumer_module
+from core.queueing.broker import build_redis_broker, configure
+from core.queueing.consumer import (
+    DRAMATIQ_VERSION,
+    WakingConsumer,
+    WakingRedisBroker,
+    wake_channel,
+)
+from core.queueing.outbox import stage
+from core.queueing.pause import pause, resume
+from core.queueing.relay import Relay
+from core.settings import Settings
+from models.db import session_scope
+from tests.support.actors import effect
+
+LONG_POLL_MS = 120_000  # Dramatiq's backoff then sleeps 60-120 s after an empty fetch
+WITHIN_S = 10.0
+
+
+def test_written_for_this_dramatiq() -> None:
+    # consumer.py relies on Dramatiq's private _RedisConsumer; re-read it before upgrading.
+    assert dramatiq.__version__ == DRAMATIQ_VERSION, (
+        f"core/queueing/consumer.py was written for Dramatiq {DRAMATIQ_VERSION}, this is "
+        f"{dramatiq.__version__}: check _RedisConsumer.__next__, do_fetch and _dispatch"
+    )
+    probe = _RedisConsumer.__new__(_RedisConsumer)
+    _RedisConsumer.__init__(probe, object(), "default", 4, 1000)
+    assert (probe.message_cache, probe.misses, probe.prefetch, probe.timeout) == ([], 0, 4, 1000)
+    assert probe.outstanding_message_count == 0
+
+
+@pytest.fixture
+def broker(settings: Settings) -> Iterator[WakingRedisBroker]:
+    b = build_redis_broker(settings)
+    assert isinstance(b, WakingRedisBroker)
+    yield b
+    b.client.close()
+
+
+class Taker:
+    """A consumer in its own thread that calls ``next`` until it gets a message."""
+
+    def __init__(self, broker: WakingRedisBroker, queue: str, prefetch: int = 1) -> None:
+        self.consumer = broker.consume(queue, prefetch=prefetch, timeout=LONG_POLL_MS)
+        assert isinstance(self.consumer, WakingConsumer)
+        self.consumer.misses = 30  # as after a long quiet moment: the longest backoff
+        self.got: list[MessageProxy] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.channel = wake_channel(broker.namespace, queue)
+        self.client = broker.client
+
+    def _run(self) -> None:
+        while not self.stop.is_set() and not self.got:
+            message = next(self.consumer)
+            if message is not None:
+                self.got.append(message)
+
+    def __enter__(self) -> Taker:
+        self.thread.start()
+        # Subscribed means its next empty fetch is followed by a wait on the channel.
+        deadline = time.monotonic() + WITHIN_S
+        while dict(self.client.pubsub_numsub(self.channel)).get(self.channel.encode(), 0) < 1:
+            assert time.monotonic() < deadline, "consumer never subscribed"
+            time.sleep(0.01)
+        time.sleep(0.2)  # let it reach its long wait
+        return self
+
+    def wait(self, seconds: float = WITHIN_S) -> MessageProxy | None:
+        self.thread.join(seconds)
+        return self.got[0] if self.got else None
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        # Wake it so the thread sees ``stop``; its subscription closes with the consumer.
+        self.client.publish(self.channel, b"1")
+        self.thread.join(WITHIN_S)
+        self.consumer.close()
+
+
+def _message(queue: str = "default") -> Message[Any]:
+    return Message(queue_name=queue, actor_name="test.effect", args=("x",), kwargs={}, options={})
+
+
+def test_enqueue_wakes_a_consumer_in_its_longest_backoff(broker: WakingRedisBroker) -> None:
+    with Taker(broker, "default") as taker:
+        sent = broker.enqueue(_message())
+        got = taker.wait()
+    assert got is not None and got.message_id == sent.message_id
+
+
+def test_a_delayed_message_wakes_the_delay_queue_consumer(broker: WakingRedisBroker) -> None:
+    with Taker(broker, "default.DQ") as taker:
+        sent = broker.enqueue(_message(), delay=50)
+        got = taker.wait()
+    assert got is not None and got.message_id == sent.message_id and "eta" in got.options
+
+
+def test_the_relay_wakes_the_consumer(
+    settings: Settings, sessions: sessionmaker[Session], broker: WakingRedisBroker
+) -> None:
+    configure(settings, broker)
+    with session_scope(sessions) as s:
+        job_id = stage(s, effect, job_type="t", org_id=None, args=("relayed",))
+    with Taker(broker, "default") as taker:
+        with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
+            assert Relay(settings, broker).drain(conn) == 1
+        got = taker.wait()
+    assert got is not None and got.message_id == str(job_id)
+
+
+def test_requeued_messages_wake_another_consumer(broker: WakingRedisBroker) -> None:
+    sent = [broker.enqueue(_message()) for _ in range(2)]
+    stopping = broker.consume("default", prefetch=2, timeout=LONG_POLL_MS)
+    held = [next(stopping), next(stopping)]
+    assert broker.client.llen(f"{broker.namespace}:default") == 0
+    with Taker(broker, "default") as taker:
+        stopping.requeue(held)  # what a stopping worker does with what it prefetched
+        got = taker.wait()
+    assert got is not None and got.message_id in {m.message_id for m in sent}
+    stopping.close()
+
+
+def test_a_wake_up_does_not_unpause_a_queue(broker: WakingRedisBroker) -> None:
+    ns = broker.namespace
+    try:
+        with Taker(broker, "default") as taker:
+            pause(broker.client, "default")  # while it waits, subscribed, in a long backoff
+            broker.enqueue(_message())
+            assert taker.wait(1.5) is None  # woken (and polled every 0.1 s) but paused
+            assert broker.client.llen(f"{ns}:default") == 1
+            resume(broker.client, "default")
+            got = taker.wait()
+        assert got is not None
+        assert broker.client.llen(f"{ns}:default") == 0
+    finally:
+        resume(broker.client, "default")
+
+
+def test_without_a_subscription_it_still_polls(
+    broker: WakingRedisBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(WakingConsumer, "_subscription", lambda self: None)
+    consumer = broker.consume("default", prefetch=1, timeout=50)
+    sent = broker.enqueue(_message())
+    deadline = time.monotonic() + WITHIN_S
+    got = None
+    while got is None and time.monotonic() < deadline:
+        got = next(consumer)
+    assert got is not None and got.message_id == sent.message_id
+    consumer.close()
+
+
+def test_wake_ups_create_no_keys(broker: WakingRedisBroker) -> None:
+    assert wake_channel(broker.namespace, "bulk") == f"{broker.namespace}:bulk.wake"
+    consumer_module.publish_wake(broker.client, broker.namespace, ["default", "default"])
+    assert broker.client.exists(wake_channel(broker.namespace, "default")) == 0
+    assert not list(broker.client.scan_iter(match="*wake*"))
+
+
+def test_a_pause_notice_stops_the_next_fetch(broker: WakingRedisBroker) -> None:
+    consumer = broker.consume("default", prefetch=1, timeout=10)
+    try:
+        assert next(consumer) is None  # subscribed; the flag read (not paused) and cached
+        pause(broker.client, "default")
+        broker.enqueue(_message())
+        # Within the flag's one-second cache, only the pause notice can stop the fetch.
+        assert [next(consumer) for _ in range(3)] == [None, None, None]
+        assert broker.client.llen(f"{broker.namespace}:default") == 1
+    finally:
+        resume(broker.client, "default")
+        consumer.close()
