@@ -18,7 +18,7 @@ Figures:
      same path with a no-op job staged in single-row transactions from threads.
   5. Quiet system: one no-op job at a time, QUIET_GAP_S apart, each staged in its own
      transaction; commit (client clock, after COMMIT returned) to ``started_at``. This is
-     the latency a user waits for after a quiet moment (docs/decisions/0008).
+     the latency a user waits for after a quiet moment (docs/decisions/0009).
      ``--only quiet`` runs this figure alone (worker and relay only); ``--only paced``
      the paced no-op figure of 4 the same way.
 """
