@@ -15,5 +15,6 @@ never ``web``, ``jobs`` or ``worker`` (actors it needs are passed in as argument
 - ``rollups``: the CRM dashboard figures (pipeline, win rate, leads, activity).
 - ``scheduling`` and ``lease``: firing periodic jobs once, under a leader lease.
 - ``redis_clients``: Redis clients for the two roles and the broker's safety check.
+- ``logs``: logging set up from settings (text or JSON lines, with the request id).
 - ``seed``: demo data.
 """
