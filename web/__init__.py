@@ -74,8 +74,12 @@ def _api_blueprint() -> Blueprint:
     return api
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the web app; refuses to start on a reachable broker Redis that may evict."""
+def create_app(settings: Settings | None = None, *, websockets: bool = True) -> Flask:
+    """Build the web app; refuses to start on a reachable broker Redis that may evict.
+
+    ``websockets=False`` (the web process) leaves ``/ws`` to the realtime process, so no
+    REST request thread ever holds a socket; ``/ws`` then answers 404 naming its URL.
+    """
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.web.max_body_bytes
@@ -107,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     security.install(app)
     metrics.install(app, app.extensions["saleshub"])
-    ws.install(app, app.extensions["saleshub"])
+    ws.install(app, app.extensions["saleshub"], serve=websockets)
     app.teardown_appcontext(close_db)
     app.register_blueprint(health.bp)
     app.register_blueprint(console.bp)
