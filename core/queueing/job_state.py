@@ -78,7 +78,7 @@ UNSTORABLE_RESULT_SQL = f"""
 UPDATE jobs SET status = '{JobStatus.FAILED}', error = %s, result = NULL,
        completed_attempts = completed_attempts + 1, finished_at = now(), updated_at = now()
 WHERE id = %s AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
-"""  # noqa: S608 (enum values only)
+"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 # SalesHub stopped the job (it kept killing its worker, or passed its age limit).
 # Parameters: error, job id.
