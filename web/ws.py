@@ -22,6 +22,7 @@ import contextlib
 import logging
 import queue
 import secrets
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -70,8 +71,21 @@ def ws_ticket() -> Response:
     return json_response({"ticket": ticket, "expires_in": TICKET_TTL_S}, 201)
 
 
-# An outbound frame with the monotonic time it was queued; None only wakes the handler.
-Item = tuple[float, bytes] | None
+# An outbound frame: the monotonic time it was queued, its JSON, and the same JSON as a
+# whole websocket text frame (built once per event for every socket); None only wakes.
+Item = tuple[float, bytes, bytes] | None
+
+
+def text_frame(payload: bytes) -> bytes:
+    """``payload`` (UTF-8 JSON) as one unmasked, final text frame (RFC 6455 5.2)."""
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", 0x81, n)
+    elif n < 65_536:
+        head = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, n)
+    return head + payload
 
 
 @dataclass(eq=False)
@@ -83,6 +97,8 @@ class Client:
     channels: set[str] = field(default_factory=set)
     lease: Lease | None = None
     inbound: TokenBucket = field(default_factory=lambda: TokenBucket(20.0, 40))
+    # No extension offered (permessage-deflate would compress each socket's frames itself).
+    plain: bool = False
     dropped: bool = False
     revoked: bool = False
     warned_at: float = 0.0
@@ -93,12 +109,12 @@ class Client:
         with contextlib.suppress(queue.Full):
             self.outbox.put_nowait(None)
 
-    def offer(self, data: bytes) -> None:
+    def offer(self, data: bytes, frame: bytes) -> None:
         """Queue a frame; a client whose queue is full is dropped, never waited for."""
         if self.dropped:
             return
         try:
-            self.outbox.put_nowait((time.monotonic(), data))
+            self.outbox.put_nowait((time.monotonic(), data, frame))
         except queue.Full:
             self.dropped = True
             log.warning("dropping slow websocket client of user %s", self.who.user_id)
@@ -212,8 +228,11 @@ class Hub:
     def deliver(self, channel: str, data: bytes) -> None:
         with self.lock:
             targets = [c for c in self.clients if channel in c.channels]
+        if not targets:
+            return
+        frame = text_frame(data)
         for c in targets:
-            c.offer(data)
+            c.offer(data, frame)
 
     def _listen(self) -> None:
         while True:
@@ -349,7 +368,9 @@ class SendTimeout(Exception):
     """A frame's send outlived its deadline: the client stopped reading."""
 
 
-def send_text(ws: Any, data: bytes | str, deadline_s: float | None = None) -> None:
+def send_text(
+    ws: Any, data: bytes | str, deadline_s: float | None = None, *, frame: bytes | None = None
+) -> None:
     """Send one text frame, whole, within ``deadline_s`` (under gevent).
 
     simple-websocket's ``send`` calls ``socket.send`` once, which may write part of a frame
@@ -358,10 +379,13 @@ def send_text(ws: Any, data: bytes | str, deadline_s: float | None = None) -> No
     """
     from wsproto.events import TextMessage
 
-    text = data.decode() if isinstance(data, bytes) else data
     if not ws.connected:
         raise ConnectionClosed(ws.close_reason, ws.close_message)
-    out = ws.ws.send(TextMessage(data=text))
+    if frame is not None:  # built once for every socket that negotiated no extension
+        out = frame
+    else:
+        text = data.decode() if isinstance(data, bytes) else data
+        out = ws.ws.send(TextMessage(data=text))
     if deadline_s is None:
         ws.sock.sendall(out)
         return
@@ -458,6 +482,7 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             outbox=g.ws_outbox,
             lease=g.pop("ws_lease"),
             inbound=TokenBucket(limits.inbound_per_s, limits.inbound_burst),
+            plain=not request.headers.get("Sec-WebSocket-Extensions"),
         )
         _wake.queue = None
         hub.add(client)
@@ -472,8 +497,8 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
                 with contextlib.suppress(redis.RedisError):
                     hub.leases.release(client.lease)
 
-    def _send(ws: Any, data: bytes | str) -> None:
-        send_text(ws, data, deadline)
+    def _send(ws: Any, data: bytes | str, frame: bytes | None = None) -> None:
+        send_text(ws, data, deadline, frame=frame)
 
     def _serve(ws: Any, client: Client) -> None:
         _send(ws, orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
@@ -488,13 +513,15 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
                     if time.monotonic() - item[0] > limits.slow_after_s:
                         behind = True
                         break
-                    _send(ws, item[1])
+                    _send(ws, item[1], item[2] if client.plain else None)
                 try:
                     item = client.outbox.get_nowait()
                 except queue.Empty:
                     break
-            while not behind and (raw := ws.receive(timeout=0)) is not None:
-                _handle(ws, client, raw)
+            # simple-websocket's reader appends inbound frames here (and wakes us through
+            # the event); reading the list spares a timed wait per wake-up.
+            while not behind and ws.input_buffer:
+                _handle(ws, client, ws.input_buffer.pop(0))
         if client.revoked:
             _close(ws, 1008, "access revoked: authenticate again")
         elif client.dropped or behind:

@@ -22,6 +22,7 @@ from core import channels
 from core.settings import Settings
 from tests.support.factories import Tenant
 from tests.support.stack import GunicornProcess, wait_for
+from web.ws import text_frame
 from web.ws_limits import SocketLeases, user_key
 
 CAPS = {
@@ -87,6 +88,26 @@ def test_every_frame_is_text_json(realtime: list[str], tenant: Tenant, settings:
         {"id": "j1"},
     )
     assert _text(ws)["type"] == "event"
+    ws.close()
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65_535, 65_536, 200_000])
+def test_a_shared_frame_is_what_wsproto_would_send(size: int) -> None:
+    from wsproto.connection import Connection, ConnectionType
+    from wsproto.events import TextMessage
+
+    payload = "é" * (size // 2) + "x" * (size % 2)
+    wsproto_frame = Connection(ConnectionType.SERVER).send(TextMessage(data=payload))
+    assert text_frame(payload.encode()) == wsproto_frame
+
+
+def test_large_events_arrive_whole(realtime: list[str], tenant: Tenant, settings: Settings) -> None:
+    ws = _connect(realtime[1], tenant.member)
+    assert _ask(ws, op="subscribe", channel="jobs")["type"] == "ack"
+    broker = redis.Redis.from_url(settings.broker.url)
+    for n in (10, 30_000, 100_000):
+        channels.publish(broker, channels.org_channel(tenant.org_id, "jobs"), {"blob": "y" * n})
+        assert _text(ws)["data"]["blob"] == "y" * n
     ws.close()
 
 
