@@ -27,6 +27,7 @@ from web import (
     users_api,
     webhooks_api,
     ws,
+    ws_handshake,
 )
 from web.auth import authenticate
 from web.body import parse_json_body
@@ -67,7 +68,7 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(search_bp)
     api.register_blueprint(cache_bp)
     api.register_blueprint(ops_api.bp)
-    api.register_blueprint(ws.tickets)
+    api.register_blueprint(ws_handshake.tickets)
     api.register_blueprint(notifications_api.bp)
     api.register_blueprint(webhooks_api.bp)
     api.register_blueprint(users_api.bp)

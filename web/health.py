@@ -12,7 +12,7 @@ from core.queueing.relay import LAG_SQL, read_heartbeat
 from core.settings import VERSION
 from web.ext import resources
 from web.http import json_response
-from web.ws import websocket_url
+from web.ws_handshake import websocket_url
 
 bp = Blueprint("health", __name__)
 

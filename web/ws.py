@@ -21,18 +21,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import secrets
-import struct
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 import redis
-from flask import Blueprint, Flask, Response, g, request
+from flask import Flask, Response, g, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from sqlalchemy import select
@@ -42,50 +39,26 @@ from core import channels
 from core import search as search_index
 from core.notify.fanout import user_channel
 from core.ops import introspection
-from core.settings import Settings
 from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
-from web.auth import Principal, authenticate, principal, usable_key
+from web.auth import Principal, usable_key
 from web.errors import ApiError
 from web.ext import Resources, db, resources
-from web.http import json_response
+from web.ws_frames import SendTimeout, abort, cooperative, send_text, text_frame
+from web.ws_handshake import check_origin, handshake_principal, websocket_url
 from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
 
 log = logging.getLogger(__name__)
-TICKET_PREFIX = "saleshub:ws-ticket:"
-TICKET_TTL_S = 60
 SEND_QUEUE = 256
 OPS_SNAPSHOT_S = 2.0
 PRESENCE_TTL_S = 30
 # How often open sockets' keys and users are checked again.
 RECHECK_S = 5.0
 
-tickets = Blueprint("ws_tickets", __name__)
-
-
-@tickets.post("/ws/ticket")
-def ws_ticket() -> Response:
-    """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers."""
-    ticket = secrets.token_urlsafe(24)
-    resources().broker.set(TICKET_PREFIX + ticket, principal().user_id, ex=TICKET_TTL_S)
-    return json_response({"ticket": ticket, "expires_in": TICKET_TTL_S}, 201)
-
 
 # An outbound frame: the monotonic time it was queued, its JSON, and the same JSON as a
 # whole websocket text frame (built once per event for every socket); None only wakes.
 Item = tuple[float, bytes, bytes] | None
-
-
-def text_frame(payload: bytes) -> bytes:
-    """``payload`` (UTF-8 JSON) as one unmasked, final text frame (RFC 6455 5.2)."""
-    n = len(payload)
-    if n < 126:
-        head = struct.pack("!BB", 0x81, n)
-    elif n < 65_536:
-        head = struct.pack("!BBH", 0x81, 126, n)
-    else:
-        head = struct.pack("!BBQ", 0x81, 127, n)
-    return head + payload
 
 
 @dataclass(eq=False)
@@ -301,109 +274,6 @@ def allowed_channel(who: Principal, channel: str) -> str | None:
     return None
 
 
-def websocket_url(settings: Settings, *, served_here: bool) -> str:
-    """The URL a client opens: ``WEBSOCKET_URL``, this origin's ``/ws`` if it serves it, or
-    this host on the realtime port."""
-    if settings.realtime.websocket_url:
-        return settings.realtime.websocket_url
-    scheme = "wss" if request.scheme == "https" else "ws"
-    if served_here:
-        return f"{scheme}://{request.host}/ws"
-    host = urlsplit(f"//{request.host}").hostname or "127.0.0.1"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{scheme}://{host}:{settings.realtime.realtime_port}/ws"
-
-
-def _origin_allowed(origin: str, settings: Settings) -> bool:
-    """The API's own origin (``PUBLIC_URL``, or this host), or one of ``WS_ALLOWED_ORIGINS``.
-
-    The realtime process listens on its own port, so the console's page (served by the
-    web process) opens sockets from another origin: the API's, which is allowed.
-    """
-    if origin in settings.web.ws_allowed_origins:
-        return True
-    parts = urlsplit(origin)
-    if parts.netloc == request.host:
-        return True
-    api = urlsplit(settings.web.public_url)
-    if (parts.scheme, parts.netloc) == (api.scheme, api.netloc):
-        return True
-    # The API reached by another name of this host (localhost, an IP): same host, API port.
-    here = urlsplit(f"//{request.host}").hostname
-    try:
-        return parts.hostname == here and parts.port == api.port
-    except ValueError:  # a malformed port
-        return False
-
-
-def _check_origin(settings: Settings) -> None:
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return  # not a browser: the API key or ticket is the only credential
-    if not _origin_allowed(origin, settings):
-        raise ApiError(403, f"origin {origin!r} is not allowed")
-
-
-def _handshake_principal() -> Principal:
-    ticket = request.args.get("ticket")
-    if ticket is None:
-        return authenticate()
-    user_id = resources().broker.getdel(TICKET_PREFIX + ticket[:64])
-    if user_id is None:
-        raise ApiError(401, "invalid or expired websocket ticket")
-    user = db().get(User, int(user_id))
-    if user is None or user.disabled_at is not None:
-        raise ApiError(401, "invalid or expired websocket ticket")
-    return Principal(user_id=user.id, org_id=user.org_id, role=user.role)
-
-
-def _cooperative() -> bool:
-    """Whether sockets are gevent's (the realtime process), so a send can be timed out."""
-    monkey = __import__("sys").modules.get("gevent.monkey")
-    return bool(monkey and monkey.is_module_patched("socket"))
-
-
-class SendTimeout(Exception):
-    """A frame's send outlived its deadline: the client stopped reading."""
-
-
-def send_text(
-    ws: Any, data: bytes | str, deadline_s: float | None = None, *, frame: bytes | None = None
-) -> None:
-    """Send one text frame, whole, within ``deadline_s`` (under gevent).
-
-    simple-websocket's ``send`` calls ``socket.send`` once, which may write part of a frame
-    on a non-blocking (gevent) socket; ``sendall`` writes it whole. A str is always a text
-    frame: a bytes payload would go out as a binary frame, which browsers hand over as a Blob.
-    """
-    from wsproto.events import TextMessage
-
-    if not ws.connected:
-        raise ConnectionClosed(ws.close_reason, ws.close_message)
-    if frame is not None:  # built once for every socket that negotiated no extension
-        out = frame
-    else:
-        text = data.decode() if isinstance(data, bytes) else data
-        out = ws.ws.send(TextMessage(data=text))
-    if deadline_s is None:
-        ws.sock.sendall(out)
-        return
-    import gevent
-
-    with gevent.Timeout(deadline_s, SendTimeout):
-        ws.sock.sendall(out)
-
-
-def _abort(ws: Any) -> None:
-    """Drop a connection whose stream may hold half a frame: no close frame can follow."""
-    ws.connected = False
-    with contextlib.suppress(OSError):
-        ws.sock.shutdown(2)
-    with contextlib.suppress(OSError):
-        ws.sock.close()
-
-
 def _search(ws: Any, client: Client, q: Any, limit: Any) -> None:
     """``{"op": "search", "q": …}``: live results as the user types, from the org's index."""
     if not isinstance(q, str) or not q.strip() or len(q) > 200 or "\x00" in q:
@@ -447,13 +317,13 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
         "event_class": _WakingEvent,
     }
     sock = Sock(app)
-    deadline = limits.send_timeout_s if _cooperative() else None
+    deadline = limits.send_timeout_s if cooperative() else None
 
     @app.before_request
     def _guard() -> None:
         if request.path == "/ws":
-            _check_origin(res.settings)
-            who = _handshake_principal()
+            check_origin(res.settings)
+            who = handshake_principal()
             db().close()
             lease = hub.leases.admit(who.user_id, who.org_id)
             if not isinstance(lease, Lease):
@@ -490,7 +360,7 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             _serve(ws, client)
         except SendTimeout:
             log.warning("websocket of user %s stopped reading; cut off", client.who.user_id)
-            _abort(ws)
+            abort(ws)
         finally:
             hub.remove(client)
             if client.lease is not None:
@@ -540,7 +410,7 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             with gevent.Timeout(deadline, SendTimeout):
                 ws.close(reason=code, message=message)
         except (SendTimeout, OSError, ConnectionClosed):
-            _abort(ws)
+            abort(ws)
 
     def _handle(ws: Any, client: Client, raw: str | bytes) -> None:
         if not client.inbound.take():

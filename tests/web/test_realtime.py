@@ -22,7 +22,7 @@ from core import channels
 from core.settings import Settings
 from tests.support.factories import Tenant
 from tests.support.stack import GunicornProcess, wait_for
-from web.ws import text_frame
+from web.ws_frames import text_frame
 from web.ws_limits import SocketLeases, user_key
 
 CAPS = {
