@@ -107,6 +107,7 @@ run: venv console services migrate demo
 	@echo "================================================================"
 	@$(LOAD_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" \
 	  GUNICORN_CMD_ARGS="$${GUNICORN_CMD_ARGS:---no-control-socket}" \
+	  PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}" \
 	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)
 
 test: venv console browser services
