@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 import redis
 import websocket
+from flask.testing import FlaskClient
 
 from core import channels
 from core.settings import Settings
+from tests.conftest import auth
 from tests.support.factories import Tenant
 from tests.support.stack import GunicornProcess, wait_for
 from web.ws_frames import text_frame
@@ -273,3 +275,14 @@ def test_rest_answers_while_sockets_are_open_on_the_realtime_server(
         assert all(_ask(ws, op="ping")["type"] == "pong" for ws in sockets)
         for ws in sockets:
             ws.close()
+
+
+def test_a_revoked_key_closes_its_socket_on_the_realtime_process(
+    realtime: list[str], client: FlaskClient, tenant: Tenant
+) -> None:
+    minted = client.post("/api/v1/keys", json={"name": "ws"}, headers=auth(tenant.member)).json
+    assert minted is not None
+    ws = _connect(realtime[1], minted["key"])
+    revoke = client.delete(f"/api/v1/keys/{minted['id']}", headers=auth(tenant.member))
+    assert revoke.status_code == 204
+    assert _close_code(ws, 5 + 2) == 1008  # re-checked every 5 s (RECHECK_S)
