@@ -100,12 +100,14 @@ run: venv console services migrate demo
 	@echo "  API     http://127.0.0.1:$(PORT)"
 	@echo "  Docs    http://127.0.0.1:$(PORT)/docs"
 	@echo "  Health  http://127.0.0.1:$(PORT)/health"
+	@echo "  Sockets ws://127.0.0.1:$${REALTIME_PORT:-8001}/ws  (realtime process; /health says websocket_url)"
 	@if [ -s var/demo-api-key ]; then echo "  API key $$(cat var/demo-api-key)"; fi
-	@echo "  Ctrl-C stops web, worker and scheduler. PostgreSQL and Redis under var/"
+	@echo "  Ctrl-C stops web, realtime, worker and scheduler. PostgreSQL and Redis under var/"
 	@echo "  stay up for reuse: 'make stop' stops them, 'make clean' deletes their data."
 	@echo "================================================================"
 	@$(LOAD_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" \
 	  GUNICORN_CMD_ARGS="$${GUNICORN_CMD_ARGS:---no-control-socket}" \
+	  PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}" \
 	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)
 
 test: venv console browser services

@@ -203,6 +203,33 @@ class WebSettings(_Group):
     _split_origins = field_validator("ws_allowed_origins", mode="before")(_split)
 
 
+class RealtimeSettings(_Group):
+    """The realtime process that serves ``/ws`` (gevent), and the limits of every socket.
+
+    Parameters:
+      websocket_url: the URL clients open, announced by ``GET /health`` (empty: derived from
+        the request's host and ``realtime_port``, or the API's own origin where it serves
+        ``/ws`` itself).
+      realtime_port: the realtime process's port (read by the Procfile's shell too).
+      max_per_user, max_per_org: open sockets across every realtime process; past them the
+        handshake answers 429.
+      send_timeout_s: deadline of one frame's send; a client that blocks it is cut off.
+      slow_after_s: a socket whose oldest queued frame is older than this is closed (1013).
+      inbound_per_s, inbound_burst: frames a client may send (token bucket).
+      max_message_bytes: larger inbound frames close the socket (1009).
+    """
+
+    websocket_url: str = _env("WEBSOCKET_URL", "")
+    realtime_port: int = _env("REALTIME_PORT", 8001, ge=1, le=65535)
+    max_per_user: int = _env("WS_MAX_PER_USER", 20, ge=1)
+    max_per_org: int = _env("WS_MAX_PER_ORG", 2000, ge=1)
+    send_timeout_s: float = _env("WS_SEND_TIMEOUT_S", 10.0, gt=0)
+    slow_after_s: float = _env("WS_SLOW_AFTER_S", 10.0, gt=0)
+    inbound_per_s: float = _env("WS_INBOUND_PER_S", 20.0, gt=0)
+    inbound_burst: int = _env("WS_INBOUND_BURST", 40, ge=1)
+    max_message_bytes: int = _env("WS_MAX_MESSAGE_BYTES", 16_384, ge=256)
+
+
 class NotifySettings(_Group):
     """Notification channels: email, webhooks, web push, routing windows.
 
@@ -245,7 +272,7 @@ class SearchSettings(_Group):
     analytics_retention_days: int = _env("SEARCH_ANALYTICS_RETENTION_DAYS", 90, ge=1)
 
 
-GROUPS = ("database", "broker", "worker", "cache", "web", "notify", "search")
+GROUPS = ("database", "broker", "worker", "cache", "web", "realtime", "notify", "search")
 # The environment of the running ``from_env`` call; ``Settings(...)`` alone reads nothing.
 _READING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
     "saleshub_settings_env", default=None
@@ -297,6 +324,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     cache: CacheSettings = CacheSettings()
     web: WebSettings = WebSettings()
+    realtime: RealtimeSettings = RealtimeSettings()
     notify: NotifySettings = NotifySettings()
     search: SearchSettings = SearchSettings()
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import websocket
 
 from tests.support.stack import ROOT, free_port, wait_for
 
@@ -73,6 +74,8 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_URL")}
     env["SMTP_PORT"] = str(free_port())  # the local mail sink that make run starts
+    realtime = free_port()
+    env["REALTIME_PORT"] = str(realtime)  # the websocket process that make run starts
     env.pop("MAKEFLAGS", None)
     log = (clone / "run.log").open("wb")
     proc = subprocess.Popen(
@@ -91,6 +94,12 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
         status, page = _get(f"{base}/api/v1/companies?limit=5", key)
         assert status == 200 and len(page["items"]) == 5  # type: ignore[arg-type]
         assert _get(f"{base}/api/v1/companies")[0] == 401
+        # The console's way in: /health names the realtime process, which takes the API's origin.
+        assert body["websocket_url"] == f"ws://127.0.0.1:{realtime}/ws"  # type: ignore[index]
+        ws = wait_for(lambda: _websocket(body["websocket_url"], key, base), timeout=30)  # type: ignore[index]
+        opcode, hello = ws.recv_data()
+        assert opcode == websocket.ABNF.OPCODE_TEXT and json.loads(hello)["type"] == "hello"
+        ws.close()
         # The scheduler relays and the worker runs an API-triggered job.
         _run_job(base, key)
         # A scheduler that dies is restarted; web and worker keep running meanwhile.
@@ -110,3 +119,13 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
         log.close()
     time.sleep(0.5)
     assert _get(f"http://127.0.0.1:{port}/health")[0] == 0  # Ctrl-C stopped everything
+    assert _get(f"http://127.0.0.1:{realtime}/health")[0] == 0
+
+
+def _websocket(url: str, key: str, origin: str) -> websocket.WebSocket | None:
+    try:
+        return websocket.create_connection(
+            url, header=[f"Authorization: Bearer {key}"], origin=origin, timeout=5
+        )
+    except (OSError, websocket.WebSocketException):
+        return None

@@ -30,6 +30,7 @@ from web import (
     users_api,
     webhooks_api,
     ws,
+    ws_handshake,
 )
 from web.auth import authenticate
 from web.body import parse_json_body
@@ -70,15 +71,19 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(search_bp)
     api.register_blueprint(cache_bp)
     api.register_blueprint(ops_api.bp)
-    api.register_blueprint(ws.tickets)
+    api.register_blueprint(ws_handshake.tickets)
     api.register_blueprint(notifications_api.bp)
     api.register_blueprint(webhooks_api.bp)
     api.register_blueprint(users_api.bp)
     return api
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the web app; refuses to start on a reachable broker Redis that may evict."""
+def create_app(settings: Settings | None = None, *, websockets: bool = True) -> Flask:
+    """Build the web app; refuses to start on a reachable broker Redis that may evict.
+
+    ``websockets=False`` (the web process) leaves ``/ws`` to the realtime process, so no
+    REST request thread ever holds a socket; ``/ws`` then answers 404 naming its URL.
+    """
     settings = settings or Settings.from_env()
     setup_logging(settings)
     app = Flask(__name__)
@@ -112,7 +117,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     security.install(app)
     request_log.install(app, access_log=settings.web.access_log)
     metrics.install(app, app.extensions["saleshub"])
-    ws.install(app, app.extensions["saleshub"])
+    ws.install(app, app.extensions["saleshub"], serve=websockets)
     app.teardown_appcontext(close_db)
     app.register_blueprint(health.bp)
     app.register_blueprint(console.bp)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 
 from core.queueing.relay import LAG_SQL, read_heartbeat
 from core.settings import VERSION
 from web.ext import resources
 from web.http import json_response
+from web.ws_handshake import websocket_url
 
 bp = Blueprint("health", __name__)
 
@@ -76,6 +77,9 @@ def health() -> Response:
         "uptime": round(time.time() - res.started, 1),
         "environment": res.settings.environment,
         "version": VERSION,
+        "websocket_url": websocket_url(
+            res.settings, served_here="saleshub.hub" in current_app.extensions
+        ),
     }
     # As every 503 of the contract: tell load balancers and clients when to look again.
     return json_response(body, 200) if ok else json_response(body, 503, {"Retry-After": "5"})

@@ -7,7 +7,13 @@ ticket from ``POST /api/v1/ws/ticket``) and its ``Origin`` checked before the up
 Every ``RECHECK_S`` one query re-checks every open socket's key and user: a socket whose
 key was revoked or expired, whose user was disabled or whose role changed is closed
 (1008), so access taken away reaches open sockets within seconds.
-flask-sock runs one handler thread per socket (gthread workers; FACTS.md sizes them).
+
+The realtime process serves it under gunicorn's gevent worker (docs/decisions/
+0010-realtime-server.md), where every "thread" here is a greenlet; the web process does
+not serve it (``install(..., serve=False)``) and points clients to ``websocket_url``.
+Open sockets are capped per user and per org across processes (``web.ws_limits``), every
+frame is text JSON, a send has a deadline and a socket that falls ``slow_after_s`` behind
+is closed with 1013; inbound frames are size- and rate-limited.
 """
 
 from __future__ import annotations
@@ -15,18 +21,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 import redis
-from flask import Blueprint, Flask, Response, g, request
+from flask import Flask, Response, g, request
 from flask_sock import Sock
+from simple_websocket import ConnectionClosed
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,40 +41,40 @@ from core.notify.fanout import user_channel
 from core.ops import introspection
 from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
-from web.auth import Principal, authenticate, principal, usable_key
+from web.auth import Principal, usable_key
 from web.errors import ApiError
 from web.ext import Resources, db, resources
-from web.http import json_response
+from web.ws_frames import SendTimeout, abort, cooperative, send_text, text_frame
+from web.ws_handshake import check_origin, handshake_principal, websocket_url
+from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
 
 log = logging.getLogger(__name__)
-TICKET_PREFIX = "saleshub:ws-ticket:"
-TICKET_TTL_S = 60
 SEND_QUEUE = 256
 OPS_SNAPSHOT_S = 2.0
 PRESENCE_TTL_S = 30
 # How often open sockets' keys and users are checked again.
 RECHECK_S = 5.0
 
-tickets = Blueprint("ws_tickets", __name__)
 
-
-@tickets.post("/ws/ticket")
-def ws_ticket() -> Response:
-    """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers."""
-    ticket = secrets.token_urlsafe(24)
-    resources().broker.set(TICKET_PREFIX + ticket, principal().user_id, ex=TICKET_TTL_S)
-    return json_response({"ticket": ticket, "expires_in": TICKET_TTL_S}, 201)
+# An outbound frame: the monotonic time it was queued, its JSON, and the same JSON as a
+# whole websocket text frame (built once per event for every socket); None only wakes.
+Item = tuple[float, bytes, bytes] | None
 
 
 @dataclass(eq=False)
 class Client:
-    """One socket's identity and outbound queue."""
+    """One socket's identity, outbound queue, cap lease and inbound budget."""
 
     who: Principal
-    outbox: queue.Queue[bytes | None] = field(default_factory=lambda: queue.Queue(SEND_QUEUE))
+    outbox: queue.Queue[Item] = field(default_factory=lambda: queue.Queue(SEND_QUEUE))
     channels: set[str] = field(default_factory=set)
+    lease: Lease | None = None
+    inbound: TokenBucket = field(default_factory=lambda: TokenBucket(20.0, 40))
+    # No extension offered (permessage-deflate would compress each socket's frames itself).
+    plain: bool = False
     dropped: bool = False
     revoked: bool = False
+    warned_at: float = 0.0
 
     def revoke(self) -> None:
         """Mark the socket's access as gone and wake its handler to close it."""
@@ -77,12 +82,12 @@ class Client:
         with contextlib.suppress(queue.Full):
             self.outbox.put_nowait(None)
 
-    def offer(self, data: bytes) -> None:
+    def offer(self, data: bytes, frame: bytes) -> None:
         """Queue a frame; a client whose queue is full is dropped, never waited for."""
         if self.dropped:
             return
         try:
-            self.outbox.put_nowait(data)
+            self.outbox.put_nowait((time.monotonic(), data, frame))
         except queue.Full:
             self.dropped = True
             log.warning("dropping slow websocket client of user %s", self.who.user_id)
@@ -102,7 +107,7 @@ class _WakingEvent(threading.Event):
 
     def __init__(self) -> None:
         super().__init__()
-        self.wake: queue.Queue[bytes | None] | None = getattr(_wake, "queue", None)
+        self.wake: queue.Queue[Item] | None = getattr(_wake, "queue", None)
 
     def set(self) -> None:
         super().set()
@@ -120,6 +125,11 @@ class Hub:
 
     def __init__(self, res: Resources) -> None:
         self.res = res
+        self.leases = SocketLeases(
+            res.broker,
+            max_per_user=res.settings.realtime.max_per_user,
+            max_per_org=res.settings.realtime.max_per_org,
+        )
         self.clients: set[Client] = set()
         self.lock = threading.Lock()
         self.started = False
@@ -191,8 +201,11 @@ class Hub:
     def deliver(self, channel: str, data: bytes) -> None:
         with self.lock:
             targets = [c for c in self.clients if channel in c.channels]
+        if not targets:
+            return
+        frame = text_frame(data)
         for c in targets:
-            c.offer(data)
+            c.offer(data, frame)
 
     def _listen(self) -> None:
         while True:
@@ -219,12 +232,22 @@ class Hub:
             pipe.set(f"{PRESENCE_PREFIX}{uid}", 1, ex=PRESENCE_TTL_S)
         pipe.execute()
 
+    def _renew(self) -> None:
+        with self.lock:
+            leases = [c.lease for c in self.clients if c.lease is not None]
+        if leases:
+            self.leases.renew(leases)
+
     def _snapshots(self) -> None:
         settings = self.res.settings
+        renewed = time.monotonic()
         while True:
             time.sleep(OPS_SNAPSHOT_S)
             with contextlib.suppress(redis.RedisError):
                 self._presence()
+                if time.monotonic() - renewed >= RENEW_S:
+                    self._renew()
+                    renewed = time.monotonic()
             with self.lock:
                 wanted = any("ops.queues" in c.channels for c in self.clients)
             if not wanted:
@@ -251,122 +274,172 @@ def allowed_channel(who: Principal, channel: str) -> str | None:
     return None
 
 
-def _check_origin(allowed: tuple[str, ...]) -> None:
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return  # not a browser: the API key or ticket is the only credential
-    host = urlsplit(origin).netloc
-    if origin in allowed or host == request.host:
-        return
-    raise ApiError(403, f"origin {origin!r} is not allowed")
-
-
-def _handshake_principal() -> Principal:
-    ticket = request.args.get("ticket")
-    if ticket is None:
-        return authenticate()
-    user_id = resources().broker.getdel(TICKET_PREFIX + ticket[:64])
-    if user_id is None:
-        raise ApiError(401, "invalid or expired websocket ticket")
-    user = db().get(User, int(user_id))
-    if user is None or user.disabled_at is not None:
-        raise ApiError(401, "invalid or expired websocket ticket")
-    return Principal(user_id=user.id, org_id=user.org_id, role=user.role)
-
-
 def _search(ws: Any, client: Client, q: Any, limit: Any) -> None:
     """``{"op": "search", "q": …}``: live results as the user types, from the org's index."""
     if not isinstance(q, str) or not q.strip() or len(q) > 200 or "\x00" in q:
-        ws.send(_error("search needs q: 1 to 200 characters").decode())
+        send_text(ws, _error("search needs q: 1 to 200 characters"))
         return
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 50:
-        ws.send(_error("limit must be 1 to 50").decode())
+        send_text(ws, _error("limit must be 1 to 50"))
         return
     with resources().sessions() as session:
         result = search_index.search(
             session, client.who.org_id, q, limit=limit, user_id=client.who.user_id
         )
     data = {"q": q, "items": result.items, "took_ms": result.took_ms}
-    ws.send(orjson.dumps(channels.frame("search", data, kind="search")).decode())
+    send_text(ws, orjson.dumps(channels.frame("search", data, kind="search")))
 
 
 def _error(message: str) -> bytes:
     return orjson.dumps(channels.frame("error", {"message": message}, kind="error"))
 
 
-def install(app: Flask, res: Resources) -> None:
-    """Add ``/ws`` to ``app``."""
+def _not_here(app: Flask, res: Resources) -> None:
+    """The web process serves no sockets: say where they are."""
+
+    @app.route("/ws")
+    def websocket_elsewhere() -> Response:
+        url = websocket_url(res.settings, served_here=False)
+        raise ApiError(404, f"websockets are served at {url}", details={"websocket_url": url})
+
+
+def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
+    """Add ``/ws`` to ``app`` (``serve=False``: only a 404 naming ``websocket_url``)."""
+    if not serve:
+        _not_here(app, res)
+        return
+    limits = res.settings.realtime
     hub = Hub(res)
     app.extensions["saleshub.hub"] = hub
     app.config["SOCK_SERVER_OPTIONS"] = {
         "ping_interval": 25,
-        "max_message_size": 16_384,
+        "max_message_size": limits.max_message_bytes,
         "event_class": _WakingEvent,
     }
     sock = Sock(app)
+    deadline = limits.send_timeout_s if cooperative() else None
 
     @app.before_request
     def _guard() -> None:
         if request.path == "/ws":
-            _check_origin(res.settings.web.ws_allowed_origins)
-            g.ws_principal = _handshake_principal()
+            check_origin(res.settings)
+            who = handshake_principal()
             db().close()
+            lease = hub.leases.admit(who.user_id, who.org_id)
+            if not isinstance(lease, Lease):
+                cap = limits.max_per_user if lease == "user" else limits.max_per_org
+                raise ApiError(
+                    429,
+                    f"too many open websockets for this {lease} (at most {cap})",
+                    headers={"Retry-After": str(RETRY_AFTER_S)},
+                )
+            g.ws_principal, g.ws_lease = who, lease
             # The socket's Server is built next, in this thread: its event wakes this queue.
             g.ws_outbox = _wake.queue = queue.Queue(SEND_QUEUE)
 
+    @app.teardown_request
+    def _release_unused(_exc: BaseException | None) -> None:
+        # A lease taken by a handshake that never reached the handler (an error between).
+        lease = g.pop("ws_lease", None)
+        if lease is not None:
+            with contextlib.suppress(redis.RedisError):
+                hub.leases.release(lease)
+
     @sock.route("/ws")
     def websocket(ws: Any) -> None:
-        client = Client(who=g.ws_principal, outbox=g.ws_outbox)
+        client = Client(
+            who=g.ws_principal,
+            outbox=g.ws_outbox,
+            lease=g.pop("ws_lease"),
+            inbound=TokenBucket(limits.inbound_per_s, limits.inbound_burst),
+            plain=not request.headers.get("Sec-WebSocket-Extensions"),
+        )
         _wake.queue = None
         hub.add(client)
         try:
             _serve(ws, client)
+        except SendTimeout:
+            log.warning("websocket of user %s stopped reading; cut off", client.who.user_id)
+            abort(ws)
         finally:
             hub.remove(client)
+            if client.lease is not None:
+                with contextlib.suppress(redis.RedisError):
+                    hub.leases.release(client.lease)
+
+    def _send(ws: Any, data: bytes | str, frame: bytes | None = None) -> None:
+        send_text(ws, data, deadline, frame=frame)
 
     def _serve(ws: Any, client: Client) -> None:
-        ws.send(orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
-        while not client.dropped and not client.revoked and ws.connected:
+        _send(ws, orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
+        behind = False
+        while not client.dropped and not client.revoked and not behind and ws.connected:
             try:
                 item = client.outbox.get(timeout=30)
             except queue.Empty:
                 continue
             while item is not None or not client.outbox.empty():
                 if item is not None:
-                    ws.send(item.decode())
+                    if time.monotonic() - item[0] > limits.slow_after_s:
+                        behind = True
+                        break
+                    _send(ws, item[1], item[2] if client.plain else None)
                 try:
                     item = client.outbox.get_nowait()
                 except queue.Empty:
                     break
-            while (raw := ws.receive(timeout=0)) is not None:
-                _handle(ws, client, raw)
+            # simple-websocket's reader appends inbound frames here (and wakes us through
+            # the event); reading the list spares a timed wait per wake-up.
+            while not behind and ws.input_buffer:
+                _handle(ws, client, ws.input_buffer.pop(0))
         if client.revoked:
-            ws.close(reason=1008, message="access revoked: authenticate again")
-        elif client.dropped:
-            ws.close(reason=1008, message="too slow: send queue overflowed")
+            _close(ws, 1008, "access revoked: authenticate again")
+        elif client.dropped or behind:
+            log.warning("websocket of user %s fell behind; closed", client.who.user_id)
+            _close(ws, 1013, "too slow: fell behind the events")
+
+    def _close(ws: Any, code: int, message: str) -> None:
+        if not ws.connected:
+            return
+        try:
+            if deadline is None:
+                ws.close(reason=code, message=message)
+                return
+            import gevent
+
+            with gevent.Timeout(deadline, SendTimeout):
+                ws.close(reason=code, message=message)
+        except (SendTimeout, OSError, ConnectionClosed):
+            abort(ws)
 
     def _handle(ws: Any, client: Client, raw: str | bytes) -> None:
+        if not client.inbound.take():
+            now = time.monotonic()
+            if now - client.warned_at >= 1.0:  # one warning a second, not one per frame
+                client.warned_at = now
+                rate = f"{limits.inbound_per_s:g}"
+                _send(ws, _error(f"rate limited: at most {rate} frames a second"))
+            return
         try:
             msg = orjson.loads(raw)
             op = msg.get("op") if isinstance(msg, dict) else None
         except orjson.JSONDecodeError:
-            ws.send(_error("malformed frame: send JSON objects").decode())
+            _send(ws, _error("malformed frame: send JSON objects"))
             return
         if op in {"subscribe", "unsubscribe"}:
             name = msg.get("channel")
             scoped = allowed_channel(client.who, name) if isinstance(name, str) else None
             if scoped is None:
-                ws.send(_error(f"channel {name!r} is unknown or not allowed").decode())
+                _send(ws, _error(f"channel {name!r} is unknown or not allowed"))
                 return
             if op == "subscribe":
                 client.channels.add(scoped)
             else:
                 client.channels.discard(scoped)
-            ack = channels.frame(name, {"op": op, "ok": True}, kind="ack")
-            ws.send(orjson.dumps(ack).decode())
+            _send(ws, orjson.dumps(channels.frame(name, {"op": op, "ok": True}, kind="ack")))
         elif op == "search":
             _search(ws, client, msg.get("q"), msg.get("limit", 10))
         elif op == "ping":
-            ws.send(orjson.dumps(channels.frame("", {}, kind="pong")).decode())
+            _send(ws, orjson.dumps(channels.frame("", {}, kind="pong")))
         else:
-            ws.send(_error(f"unknown op {op!r}").decode())
+            _send(ws, _error(f"unknown op {op!r}"))

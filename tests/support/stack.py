@@ -191,3 +191,69 @@ class ServeApp:
     @property
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
+
+
+class GunicornProcess:
+    """``gunicorn`` serving ``web:create_app(...)`` as a Procfile entry does (web or realtime).
+
+    Parameters:
+      settings: the test settings, passed as environment variables.
+      log: file the server's output goes to.
+      worker_class: ``gthread`` (web) or ``gevent`` (realtime).
+      app: the application spec, e.g. ``web:create_app(websockets=False)``.
+      args: more gunicorn options; env: more environment variables.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        log: Path,
+        *,
+        worker_class: str,
+        app: str = "web:create_app()",
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.port = free_port()
+        self.log = log
+        self.argv = [
+            sys.executable, "-m", "gunicorn", "--no-control-socket",
+            "--worker-class", worker_class, "--workers", "1",
+            "--bind", f"127.0.0.1:{self.port}", *args, app,
+        ]  # fmt: skip
+        self.env = process_env(settings, **(env or {}))
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> GunicornProcess:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        wait_for(self._answers, timeout=30, interval=0.2)
+        return self
+
+    def _answers(self) -> bool:
+        assert self.proc is not None and self.proc.poll() is None, self.log.read_text()[-2000:]
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                return s.recv(12).startswith(b"HTTP/1")
+        except OSError:
+            return False
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"

@@ -108,9 +108,9 @@ def test_malformed_frames_get_errors_and_the_server_keeps_serving(
 ) -> None:
     bad = _connect(server, tenant.member)
     good = _connect(server, tenant.member)
-    for i in range(500):
+    for i in range(30):  # within the inbound burst (WS_INBOUND_BURST, 40)
         bad.send(["{", "[]", "null", '{"op": 1}', "\x00"][i % 5])
-    errors = [json.loads(bad.recv())["type"] for _ in range(500)]
+    errors = [json.loads(bad.recv())["type"] for _ in range(30)]
     assert set(errors) == {"error"}
     assert _send(good, op="ping")["type"] == "pong"
     assert _send(bad, op="ping")["type"] == "pong"

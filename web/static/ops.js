@@ -1,4 +1,4 @@
-// SalesHub ops console: REST for actions, the /ws hub for live queue snapshots.
+// SalesHub ops console: REST for actions, the /ws hub (realtime process) for live queue snapshots.
 "use strict";
 const HOUR = 1800; // points kept: one snapshot every 2 s
 const COLORS = ["#c62828", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037"];
@@ -102,10 +102,17 @@ async function refreshSchedules() {
   }));
 }
 
+// Where /ws is served: the realtime process, as GET /health announces it (any status).
+async function websocketUrl() {
+  const resp = await fetch("/health");
+  const { websocket_url: url } = await resp.json();
+  return url;
+}
+
 async function live() {
+  const url = await websocketUrl();
   const { ticket } = await api("POST", "/ws/ticket");
-  const proto = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${proto}://${location.host}/ws?ticket=${encodeURIComponent(ticket)}`);
+  const ws = new WebSocket(`${url}?ticket=${encodeURIComponent(ticket)}`);
   ws.onopen = () => ws.send(JSON.stringify({ op: "subscribe", channel: "ops.queues" }));
   ws.onmessage = (ev) => {
     const frame = JSON.parse(ev.data);

@@ -1,0 +1,88 @@
+"""The ``/ws`` handshake: where sockets are served, which origins may open them, who opens one.
+
+Browsers cannot send headers on a websocket: they open it with a one-time ticket.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, request
+
+from core.settings import Settings
+from models import User
+from web.auth import Principal, authenticate, principal
+from web.errors import ApiError
+from web.ext import db, resources
+from web.http import json_response
+
+TICKET_PREFIX = "saleshub:ws-ticket:"
+TICKET_TTL_S = 60
+
+tickets = Blueprint("ws_tickets", __name__)
+
+
+@tickets.post("/ws/ticket")
+def ws_ticket() -> Response:
+    """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers."""
+    ticket = secrets.token_urlsafe(24)
+    resources().broker.set(TICKET_PREFIX + ticket, principal().user_id, ex=TICKET_TTL_S)
+    return json_response({"ticket": ticket, "expires_in": TICKET_TTL_S}, 201)
+
+
+def websocket_url(settings: Settings, *, served_here: bool) -> str:
+    """The URL a client opens: ``WEBSOCKET_URL``, this origin's ``/ws`` if it serves it, or
+    this host on the realtime port."""
+    if settings.realtime.websocket_url:
+        return settings.realtime.websocket_url
+    scheme = "wss" if request.scheme == "https" else "ws"
+    if served_here:
+        return f"{scheme}://{request.host}/ws"
+    host = urlsplit(f"//{request.host}").hostname or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{settings.realtime.realtime_port}/ws"
+
+
+def _origin_allowed(origin: str, settings: Settings) -> bool:
+    """The API's own origin (``PUBLIC_URL``, or this host), or one of ``WS_ALLOWED_ORIGINS``.
+
+    The realtime process listens on its own port, so the console's page (served by the
+    web process) opens sockets from another origin: the API's, which is allowed.
+    """
+    if origin in settings.web.ws_allowed_origins:
+        return True
+    parts = urlsplit(origin)
+    if parts.netloc == request.host:
+        return True
+    api = urlsplit(settings.web.public_url)
+    if (parts.scheme, parts.netloc) == (api.scheme, api.netloc):
+        return True
+    # The API reached by another name of this host (localhost, an IP): same host, API port.
+    here = urlsplit(f"//{request.host}").hostname
+    try:
+        return parts.hostname == here and parts.port == api.port
+    except ValueError:  # a malformed port
+        return False
+
+
+def check_origin(settings: Settings) -> None:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return  # not a browser: the API key or ticket is the only credential
+    if not _origin_allowed(origin, settings):
+        raise ApiError(403, f"origin {origin!r} is not allowed")
+
+
+def handshake_principal() -> Principal:
+    ticket = request.args.get("ticket")
+    if ticket is None:
+        return authenticate()
+    user_id = resources().broker.getdel(TICKET_PREFIX + ticket[:64])
+    if user_id is None:
+        raise ApiError(401, "invalid or expired websocket ticket")
+    user = db().get(User, int(user_id))
+    if user is None or user.disabled_at is not None:
+        raise ApiError(401, "invalid or expired websocket ticket")
+    return Principal(user_id=user.id, org_id=user.org_id, role=user.role)
