@@ -46,6 +46,8 @@ def run_supervised(
             loop()
             return
         except Exception:
+            # Swallowed on purpose: this is the supervisor. The crash is logged with its
+            # traceback and counted, and the loop restarts after a backoff.
             with _lock:
                 RESTARTS[name] += 1
                 count = RESTARTS[name]
