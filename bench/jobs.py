@@ -107,6 +107,8 @@ class Bench:
         self.bare_rate: float | None = None
         self.bare_drain_rate: float | None = None
         self.not_ours_s = 0.0
+        self.ours_rate = self.ours_drain_rate = 0.0
+        self.quiet_c2s: list[float] = []
         self.metered_s = 0.0
 
     # ------------------------------------------------------------------ setup / teardown
@@ -298,6 +300,7 @@ class Bench:
         done = time.perf_counter()
         usage = meter.stop()
         rate, drain_rate = n / (done - t0), n / (done - first)
+        self.ours_rate, self.ours_drain_rate = rate, drain_rate
         emit("saleshub_jobs_per_s", rate, "jobs/s", target=">= 0.8 x bare", baseline=self.bare_rate)
         emit("saleshub_boot_s", first - t0, "s", detail=True)
         emit(
@@ -596,6 +599,7 @@ class Bench:
             (list(committed),),
         ).fetchall()
         c2s = sorted((float(r[1]) - committed[r[0]]) * 1000 for r in rows)
+        self.quiet_c2s = c2s
         c2d = sorted((float(r[2]) - committed[r[0]]) * 1000 for r in rows)
         target = {0.5: "<= 2", 0.99: "<= 10"}
         for q, name in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99")):

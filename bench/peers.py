@@ -1,0 +1,135 @@
+"""SalesHub against its peers: the same no-op jobs and the same latency probe, in one run.
+
+Run as ``.venv/bin/python bench/peers.py [--quick]`` (``make bench`` runs it); prints one
+JSON object per figure. Peers: bare Dramatiq, Huey, Celery, RQ and Taskiq, each with its own
+worker command at 2 processes of 8 threads (RQ: 2 processes; Taskiq: 2 processes of 64 async
+tasks), installed from the pinned ``requirements-bench.txt`` into ``.venv-bench`` (built here
+on first use, never into the project's ``.venv``). All on the same private Redis: the peers
+in a database of their own (``BENCH_PEERS_REDIS_DB``, default 4, emptied before and after);
+our stack as bench/jobs.py runs it (outbox, relay, ledger on; database 3 and
+``saleshub_bench``).
+
+Figures, for each peer and for our stack:
+  - drain rate: N no-op jobs already queued, from the first job's start to the last job's
+    effect (a counter in Redis for the peers; ``succeeded`` in the ledger for ours);
+  - quiet probe: after 2 s idle, one job at a time 0.25 s apart, enqueue (for ours: the
+    staging transaction's COMMIT) → start, p50 and p99.
+``saleshub_*_vs_best_peer`` carries the best peer's figure as ``baseline`` and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.jobs import QUIET_GAP_S, QUIET_JOBS, Bench
+from bench.support.common import ROOT, emit, note, percentile, with_redis_db
+
+PEERS = ("dramatiq", "huey", "celery", "rq", "taskiq")
+BENCH_ENV = ROOT / ".venv-bench"
+REQUIREMENTS = ROOT / "requirements-bench.txt"
+PEERS_DB = int(os.environ.get("BENCH_PEERS_REDIS_DB", "4"))
+
+
+def bench_python() -> Path:
+    """The bench environment's interpreter, (re)built when requirements-bench.txt changed."""
+    python, stamp = BENCH_ENV / "bin" / "python", BENCH_ENV / ".stamp"
+    if stamp.exists() and stamp.stat().st_mtime >= REQUIREMENTS.stat().st_mtime:
+        return python
+    note(f"building {BENCH_ENV} from {REQUIREMENTS.name}")
+    venv.create(BENCH_ENV, with_pip=True, clear=True)
+    pip = [str(python), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)]
+    subprocess.run(pip, check=True, timeout=600)
+    stamp.touch()
+    return python
+
+
+def run_peer(python: Path, peer: str, n: int, broker_url: str, log_dir: Path) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BENCH_PEER_URL": with_redis_db(broker_url, PEERS_DB),
+        "BENCH_PEER_PREFIX": "peer",
+    }
+    argv = [str(python), "-m", "bench.support.peers.driver", peer, "--jobs", str(n)]
+    argv += ["--probe", str(QUIET_JOBS), "--gap", str(QUIET_GAP_S), "--log", str(log_dir / peer)]
+    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=420)
+    if out.returncode != 0:
+        raise RuntimeError(f"{peer} failed:\n{out.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="N=2,000 instead of 20,000")
+    parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset")
+    args = parser.parse_args()
+    n = 2_000 if args.quick else 20_000
+    python = bench_python()
+    log_dir = Path(tempfile.mkdtemp(prefix="saleshub-peers-"))
+    bench = Bench(n, 0, log_dir)
+    emit("machine_loadavg_1m_at_start", os.getloadavg()[0], "runnable", "<= 0.5 (quiet)")
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        bench.setup()
+        for peer in args.peers.split(","):
+            note(f"{peer}: {n} no-op jobs, then {QUIET_JOBS} quiet probes")
+            results[peer] = run_peer(python, peer, n, bench.broker_url, log_dir)
+        note(f"SalesHub: {n} no-op jobs through outbox, relay and ledger, then quiet probes")
+        bench.ours()
+        bench.procs.start(
+            "relay", [sys.executable, str(ROOT / "bench/support/relay_proc.py")], bench.env
+        )
+        bench.staged_noop("quiet_warmup", 64)
+        bench.quiet()
+    finally:
+        bench.teardown()
+        note(f"subprocess logs in {log_dir}")
+
+    best_rate = max(r["drain_jobs_per_s"] for r in results.values())
+    probes = {p: r["probe_ms"] for p, r in results.items()}
+    best_p50 = min(percentile(v, 0.5) or 0.0 for v in probes.values())
+    best_p99 = min(percentile(v, 0.99) or 0.0 for v in probes.values())
+    for peer, r in results.items():
+        emit(f"peer_{peer}_drain_jobs_per_s", r["drain_jobs_per_s"], "jobs/s", None, best_rate)
+        emit(f"peer_{peer}_quiet_start_p50_ms", percentile(probes[peer], 0.5), "ms", None, best_p50)
+        emit(
+            f"peer_{peer}_quiet_start_p99_ms", percentile(probes[peer], 0.99), "ms", None, best_p99
+        )
+    c2s = bench.quiet_c2s
+    emit(
+        "saleshub_drain_jobs_per_s_vs_best_peer",
+        bench.ours_drain_rate,
+        "jobs/s",
+        ">= 1.0 x best peer",
+        best_rate,
+    )
+    emit(
+        "saleshub_quiet_commit_to_start_p50_ms_vs_best_peer",
+        percentile(c2s, 0.5),
+        "ms",
+        "<= 2",
+        best_p50,
+    )
+    emit(
+        "saleshub_quiet_commit_to_start_p99_ms_vs_best_peer",
+        percentile(c2s, 0.99),
+        "ms",
+        "<= 10",
+        best_p99,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
