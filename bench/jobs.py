@@ -252,20 +252,26 @@ class Bench:
         flush_namespace(self.redis, NS_BARE)
 
     # ------------------------------------------------------------------ 2 + 3. our stack
-    def ours(self) -> None:
-        from bench.support.noop_actors import noop
+    def init_stack(self) -> None:
+        """Settings, broker and sessions of this process, from the bench environment."""
         from core.queueing.broker import configure
-        from core.queueing.outbox import stage
-        from core.queueing.relay import Relay
         from core.settings import Settings
-        from models.db import make_engine, make_sessionmaker, session_scope
+        from models.db import make_engine, make_sessionmaker
 
-        n = self.n
         self.settings = Settings.from_env()
         self.broker = configure(self.settings)
         assert isinstance(self.broker, RedisBroker) and self.broker.namespace == NS_OURS
         self.engine = make_engine(self.settings.database.url, pool_size=STAGER_THREADS + 2)
         self.sessions = make_sessionmaker(self.engine)
+
+    def ours(self) -> None:
+        from bench.support.noop_actors import noop
+        from core.queueing.outbox import stage
+        from core.queueing.relay import Relay
+        from models.db import session_scope
+
+        n = self.n
+        self.init_stack()
 
         t = time.perf_counter()
         for start in range(0, n, 1000):

@@ -25,32 +25,17 @@ import os
 import subprocess
 import sys
 import tempfile
-import venv
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.jobs import QUIET_GAP_S, QUIET_JOBS, Bench
+from bench.support.bench_env import bench_python
 from bench.support.common import ROOT, emit, note, percentile, with_redis_db
 
 PEERS = ("dramatiq", "huey", "celery", "rq", "taskiq")
-BENCH_ENV = ROOT / ".venv-bench"
-REQUIREMENTS = ROOT / "requirements-bench.txt"
 PEERS_DB = int(os.environ.get("BENCH_PEERS_REDIS_DB", "4"))
-
-
-def bench_python() -> Path:
-    """The bench environment's interpreter, (re)built when requirements-bench.txt changed."""
-    python, stamp = BENCH_ENV / "bin" / "python", BENCH_ENV / ".stamp"
-    if stamp.exists() and stamp.stat().st_mtime >= REQUIREMENTS.stat().st_mtime:
-        return python
-    note(f"building {BENCH_ENV} from {REQUIREMENTS.name}")
-    venv.create(BENCH_ENV, with_pip=True, clear=True)
-    pip = [str(python), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)]
-    subprocess.run(pip, check=True, timeout=600)
-    stamp.touch()
-    return python
 
 
 def run_peer(python: Path, peer: str, n: int, broker_url: str, log_dir: Path) -> dict[str, Any]:
