@@ -264,15 +264,14 @@ class Bench:
         self.engine = make_engine(self.settings.database.url, pool_size=STAGER_THREADS + 2)
         self.sessions = make_sessionmaker(self.engine)
 
-    def ours(self) -> None:
+    def stage_and_relay(self) -> None:
+        """Stage N no-op jobs in 1,000-row transactions, then relay them all to Redis."""
         from bench.support.noop_actors import noop
         from core.queueing.outbox import stage
         from core.queueing.relay import Relay
         from models.db import session_scope
 
         n = self.n
-        self.init_stack()
-
         t = time.perf_counter()
         for start in range(0, n, 1000):
             with session_scope(self.sessions) as s:
@@ -288,6 +287,11 @@ class Bench:
         assert sent == n, (sent, n)
         assert self.queue_state(NS_OURS) == (n, n), self.queue_state(NS_OURS)
         emit("relay_msgs_per_s", n / relay_s, "msgs/s", target=">= 10000")
+
+    def ours(self) -> None:
+        n = self.n
+        self.init_stack()
+        self.stage_and_relay()
 
         t0 = time.perf_counter()
         argv = self.worker_argv("worker.entry:setup", "bench.support.noop_actors")

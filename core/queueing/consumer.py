@@ -13,8 +13,18 @@ the subscription existed, and its wake-up is already waiting on the socket: none
 to a race. A lost wake-up (subscription down, a publisher that does not publish, such as
 maintenance requeueing a dead worker's messages) costs only Dramatiq's usual poll backoff.
 
-Message format, fetch, acks, nacks, heartbeats and maintenance are Dramatiq's, untouched.
+Message format, fetch, nacks, heartbeats and maintenance are Dramatiq's, untouched.
 Pub/sub creates no key, so nothing here needs ``KEYS`` or ``SCAN``.
+
+Acks are Dramatiq's ``ack`` command, but not sent by the worker thread that finished the
+job: :meth:`WakingConsumer.ack` hands the message id to the consumer's :class:`AckSender`,
+which sends every id waiting in one pipelined round trip (profiled in
+docs/decisions/0018-job-path-profile.md: the synchronous ack was 30% of a worker's busy
+samples). The id leaves ``queued_message_ids`` at once, as in Dramatiq, so prefetch and the
+requeue at shutdown are unchanged; ``close`` sends what is waiting before it requeues. An
+ack lost with its process (killed between the job and the send) leaves the message unacked:
+Dramatiq's maintenance redelivers it once the worker's heartbeat is stale, and the ledger
+skips a job that already finished (docs/decisions/0002), so the job does not run twice.
 
 A paused queue (:mod:`core.queueing.pause`) fetches nothing and reports idle. The consumer
 re-reads the paused flag once a second, and before its next fetch when it hears
@@ -30,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -41,6 +52,7 @@ from dramatiq.errors import ConnectionClosed
 from redis.client import PubSub
 
 from core.queueing.pause import PAUSED_CHANNEL, PAUSED_KEY
+from core.queueing.supervisor import run_supervised
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +61,8 @@ DRAMATIQ_VERSION = "2.2.1"
 PAUSE_CHECK_INTERVAL_S = 1.0
 PAUSED_SLEEP_S = 0.1
 SUBSCRIBE_TIMEOUT_S = 2.0
+#: Most acks sent in one pipeline.
+ACK_BATCH = 256
 
 
 def wake_channel(namespace: str, queue_name: str) -> str:
@@ -60,6 +74,93 @@ def publish_wake(client: Any, namespace: str, queue_names: Iterable[str]) -> Non
     """Wake the consumers of ``queue_names``; ``client`` may be a pipeline (then queued)."""
     for name in sorted(set(queue_names)):
         client.publish(wake_channel(namespace, name), b"1")
+
+
+class AckSender:
+    """Sends one consumer's acks from a thread of its own, all waiting ids per round trip.
+
+    Parameters:
+      broker: the broker whose ``dispatch`` script acks (Dramatiq's ``ack`` command).
+      queue_name: the queue the messages were fetched from (acks go to the current queue).
+    """
+
+    def __init__(self, broker: RedisBroker, queue_name: str) -> None:
+        self.broker = broker
+        self.queue_name = queue_name
+        self._cond = threading.Condition()
+        self._ids: list[str] = []
+        self._in_flight = 0
+        self._closed = False
+        self._thread = threading.Thread(
+            target=run_supervised,
+            args=(f"acks-{queue_name}", self._run),
+            kwargs={"first_backoff_s": 0.05, "max_backoff_s": 2.0},
+            name=f"acks-{queue_name}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def put(self, redis_message_id: str) -> None:
+        with self._cond:
+            self._ids.append(redis_message_id)
+            if len(self._ids) == 1:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._ids and not self._closed:
+                    self._cond.wait()
+                if not self._ids:
+                    return
+                batch, self._ids = self._ids[:ACK_BATCH], self._ids[ACK_BATCH:]
+                self._in_flight = len(batch)
+            try:
+                self._send(batch)
+            except redis.RedisError as exc:
+                with self._cond:  # kept: sent again once Redis answers
+                    self._ids[:0] = batch
+                    if self._closed:  # close() reports them; maintenance redelivers
+                        return
+                log.warning(
+                    "acks for %s not sent yet (%d waiting): %s",
+                    self.queue_name,
+                    len(self._ids),
+                    exc,
+                )
+                time.sleep(0.1)
+            finally:
+                with self._cond:
+                    self._in_flight = 0
+                    self._cond.notify_all()
+
+    def _send(self, ids: list[str]) -> None:
+        broker = self.broker
+        script = broker.scripts["dispatch"]
+        now = int(time.time() * 1000)
+        pipe = broker.client.pipeline(transaction=False)
+        for rid in ids:
+            args = ["ack", now, self.queue_name, broker.broker_id, broker.heartbeat_timeout]
+            args += [broker.dead_message_ttl, 0, broker._max_unpack_size(), rid]
+            script(keys=[broker.namespace], args=args, client=pipe)
+        pipe.execute()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Send what is waiting (for up to ``timeout`` seconds), then stop the thread."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            while (self._ids or self._in_flight) and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
+            if self._ids:
+                log.warning(
+                    "%d acks for %s not sent; maintenance redelivers them and the "
+                    "ledger skips them",
+                    len(self._ids),
+                    self.queue_name,
+                )
+        self._thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class WakingConsumer(_RedisConsumer):
@@ -79,6 +180,12 @@ class WakingConsumer(_RedisConsumer):
         self._pubsub: PubSub | None = None
         self._checked = 0.0
         self._paused = False
+        self._acks = AckSender(broker, queue_name)
+
+    def ack(self, message: Any) -> None:
+        """Queue the ack for :class:`AckSender` (Dramatiq sends it from this thread)."""
+        self.queued_message_ids.discard(message.message_id)
+        self._acks.put(message.options["redis_message_id"])
 
     def _is_paused(self) -> bool:
         now = time.monotonic()
@@ -170,7 +277,8 @@ class WakingConsumer(_RedisConsumer):
         return None
 
     def close(self) -> None:
-        """Drop the wake subscription, then close as Dramatiq does."""
+        """Send the acks waiting, drop the wake subscription, then close as Dramatiq does."""
+        self._acks.close()
         self._drop_subscription()
         super().close()
 

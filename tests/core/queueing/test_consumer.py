@@ -194,3 +194,86 @@ def test_a_pause_notice_stops_the_next_fetch(broker: WakingRedisBroker) -> None:
     finally:
         resume(broker.client, "default")
         consumer.close()
+
+
+def _unacked(broker: WakingRedisBroker, queue: str = "default") -> tuple[int, int]:
+    """(messages still stored, ids still in this broker's ack set) of ``queue``."""
+    ns = broker.namespace
+    stored = broker.client.hlen(f"{ns}:{queue}.msgs")
+    acks = broker.client.scard(f"{ns}:__acks__.{broker.broker_id}.{queue}")
+    return int(stored), int(acks)
+
+
+def _take(consumer: Any, n: int) -> list[MessageProxy]:
+    taken: list[MessageProxy] = []
+    deadline = time.monotonic() + WITHIN_S
+    while len(taken) < n and time.monotonic() < deadline:
+        got = next(consumer)
+        if got is not None:
+            taken.append(got)
+    assert len(taken) == n
+    return taken
+
+
+def test_acks_are_sent_by_the_ack_thread_and_leave_prefetch_at_once(
+    broker: WakingRedisBroker,
+) -> None:
+    consumer = broker.consume("default", prefetch=4, timeout=50)
+    try:
+        broker.enqueue(_message())
+        (message,) = _take(consumer, 1)
+        assert consumer.outstanding_message_count == 1
+        assert _unacked(broker) == (1, 1)
+        consumer.ack(message)
+        assert consumer.outstanding_message_count == 0  # before any round trip
+        deadline = time.monotonic() + WITHIN_S
+        while _unacked(broker) != (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _unacked(broker) == (0, 0)
+    finally:
+        consumer.close()
+
+
+def test_close_sends_every_waiting_ack(broker: WakingRedisBroker) -> None:
+    n = consumer_module.ACK_BATCH + 44  # more than one pipeline
+    consumer = broker.consume("default", prefetch=n + 1, timeout=50)
+    for _ in range(n + 1):
+        broker.enqueue(_message())
+    *done, unfinished = _take(consumer, n + 1)
+    for message in done:
+        consumer.ack(message)
+    consumer.requeue([unfinished])  # as Dramatiq's worker does before it closes
+    consumer.close()
+    # Every acked message is gone; the one never acked went back to the queue.
+    assert _unacked(broker) == (1, 0)
+    assert broker.client.llen(f"{broker.namespace}:default") == 1
+    assert unfinished.message_id not in {m.message_id for m in done}
+
+
+def test_acks_kept_while_redis_refuses_are_sent_when_it_answers(
+    broker: WakingRedisBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer = broker.consume("default", prefetch=2, timeout=50)
+    sender = consumer._acks
+    real_send = consumer_module.AckSender._send
+    refusals: list[int] = []
+
+    def flaky_send(self: Any, ids: list[str]) -> None:
+        if not refusals:
+            refusals.append(len(ids))
+            raise consumer_module.redis.ConnectionError("broker restarting")
+        real_send(self, ids)
+
+    monkeypatch.setattr(consumer_module.AckSender, "_send", flaky_send)
+    try:
+        broker.enqueue(_message())
+        (message,) = _take(consumer, 1)
+        consumer.ack(message)
+        deadline = time.monotonic() + WITHIN_S
+        while _unacked(broker) != (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert refusals == [1]
+        assert _unacked(broker) == (0, 0)
+        assert sender._ids == []
+    finally:
+        consumer.close()
