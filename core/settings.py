@@ -9,7 +9,10 @@ benchmarks build exactly the settings they mean.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextvars
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -265,7 +268,57 @@ class SearchSettings(_Group):
     analytics_retention_days: int = _env("SEARCH_ANALYTICS_RETENTION_DAYS", 90, ge=1)
 
 
-GROUPS = ("database", "broker", "worker", "cache", "web", "realtime", "notify", "search")
+class SecretsSettings(_Group):
+    """Encryption of the secrets SalesHub stores (webhook secrets, the VAPID key).
+
+    Parameters:
+      keys: Fernet keys (``SECRET_KEYS``, comma-separated): new values are encrypted with
+        the first, stored ones decrypted with any, so a key is rotated by putting the new
+        one first and running ``flask secrets rotate`` before dropping the old one. Empty:
+        a development-only key (``DEV_SECRET_KEY``, public, in this file) where
+        ``ENVIRONMENT`` is development, test or bench; any other environment refuses to start.
+      webhook_overlap_s: after a webhook secret is rotated, deliveries are signed with the
+        old secret too for this long (``WEBHOOK_SECRET_OVERLAP_S``).
+    """
+
+    keys: tuple[str, ...] = _env("SECRET_KEYS", (), repr=False)
+    webhook_overlap_s: int = _env("WEBHOOK_SECRET_OVERLAP_S", 86_400, ge=0)
+
+    _split_keys = field_validator("keys", mode="before")(_split)
+
+    @field_validator("keys")
+    @classmethod
+    def _fernet_keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            try:
+                raw = base64.urlsafe_b64decode(key.encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    "each key must be 32 url-safe base64 bytes (Fernet.generate_key())"
+                )
+        return value
+
+
+# The key used where SECRET_KEYS is empty: published here, so it protects nothing and is
+# refused outside development, test and bench (see Settings._secret_keys_set).
+DEV_SECRET_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"saleshub development only, not a secret").digest()
+).decode()
+DEV_ENVIRONMENTS = frozenset({"development", "test", "bench"})
+
+GROUPS = (
+    "database",
+    "broker",
+    "worker",
+    "cache",
+    "web",
+    "realtime",
+    "notify",
+    "search",
+    "secrets",
+)
 # The environment of the running ``from_env`` call; ``Settings(...)`` alone reads nothing.
 _READING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
     "saleshub_settings_env", default=None
@@ -320,6 +373,21 @@ class Settings(BaseSettings):
     realtime: RealtimeSettings = RealtimeSettings()
     notify: NotifySettings = NotifySettings()
     search: SearchSettings = SearchSettings()
+    secrets: SecretsSettings = SecretsSettings()
+
+    @model_validator(mode="after")
+    def _secret_keys_set(self) -> Settings:
+        if not self.secrets.keys and self.environment not in DEV_ENVIRONMENTS:
+            raise ValueError(
+                f"SECRET_KEYS must be set where ENVIRONMENT is {self.environment!r}"
+                " (the built-in key is for development only)"
+            )
+        return self
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The Fernet keys in force: ``SECRET_KEYS``, or the development key."""
+        return self.secrets.keys or (DEV_SECRET_KEY,)
 
     @field_validator("log_level", mode="before")
     @classmethod
