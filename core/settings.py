@@ -14,6 +14,7 @@ import binascii
 import contextvars
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,9 @@ class _Group(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True
     )
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 def _split(value: Any) -> Any:
@@ -184,6 +188,8 @@ class WebSettings(_Group):
       public_url: the API's public origin, used in links (emails, pushes).
       max_body_bytes: larger request bodies answer 413.
       ws_allowed_origins: browser origins allowed to open /ws besides the API's own host.
+      cors_allowed_origins: browser origins the API answers CORS requests from
+        (``CORS_ALLOWED_ORIGINS``, exact ``scheme://host[:port]``; empty: none).
       idempotency_ttl_s: how long an ``Idempotency-Key`` answer is replayed.
       metrics_token: a bearer token that may read ``/metrics`` (empty: operator keys only).
       access_log: log one line per request (logger ``saleshub.access``).
@@ -192,11 +198,24 @@ class WebSettings(_Group):
     public_url: str = _env("PUBLIC_URL", "http://127.0.0.1:8000")
     max_body_bytes: int = _env("MAX_BODY_BYTES", 1_048_576, ge=1)
     ws_allowed_origins: tuple[str, ...] = _env("WS_ALLOWED_ORIGINS", ())
+    cors_allowed_origins: tuple[str, ...] = _env("CORS_ALLOWED_ORIGINS", ())
     idempotency_ttl_s: int = _env("IDEMPOTENCY_TTL_S", 86_400, ge=1)
     metrics_token: str = _env("METRICS_TOKEN", "", repr=False)
     access_log: bool = _env("ACCESS_LOG", True)
 
-    _split_origins = field_validator("ws_allowed_origins", mode="before")(_split)
+    _split_origins = field_validator("ws_allowed_origins", "cors_allowed_origins", mode="before")(
+        _split
+    )
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Exact origins only: flask-cors reads "*" as every origin, and a string with
+        # regex characters as a pattern.
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return value
 
 
 class RealtimeSettings(_Group):

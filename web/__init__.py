@@ -6,7 +6,7 @@ import logging
 
 import orjson
 import redis
-from flask import Blueprint, Flask, Response, g
+from flask import Blueprint, Flask, Response, g, request
 from werkzeug.routing import BaseConverter
 
 from core.logs import setup_logging
@@ -17,6 +17,7 @@ from web import (
     analytics_api,
     cli,
     console,
+    cors,
     crud,
     docs,
     errors,
@@ -61,6 +62,10 @@ def _api_blueprint() -> Blueprint:
 
     @api.before_request
     def _authenticate() -> None:
+        if request.method == "OPTIONS":
+            # A CORS preflight carries no credentials (web/cors.py answers it); Flask's own
+            # OPTIONS answer runs no view, so nothing is read or changed without a key.
+            return
         g.principal = authenticate()
         parse_json_body()
 
@@ -115,6 +120,7 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     errors.register(app)
     security.install(app)
+    cors.install(app, settings.web.cors_allowed_origins)
     request_log.install(app, access_log=settings.web.access_log)
     metrics.install(app, app.extensions["saleshub"])
     ws.install(app, app.extensions["saleshub"], serve=websockets)
