@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter
 from core.logs import setup_logging
 from core.redis_clients import check_broker_policy, connect
 from core.settings import Settings
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine, make_sessionmaker, scope_to_org
 from web import (
     analytics_api,
     cli,
@@ -37,7 +37,7 @@ from web.auth import authenticate
 from web.body import parse_json_body
 from web.cache_api import bp as cache_bp
 from web.caching import init_app as init_cache
-from web.ext import Resources, close_db
+from web.ext import Resources, close_db, db
 from web.resources import RESOURCES
 from web.search_api import bp as search_bp
 from web.spec import spec
@@ -67,6 +67,10 @@ def _api_blueprint() -> Blueprint:
             # OPTIONS answer runs no view, so nothing is read or changed without a key.
             return
         g.principal = authenticate()
+        if g.principal.role != "operator":
+            # The second wall: the request's queries see only its org's rows whatever their
+            # WHERE clause says (PostgreSQL row-level security). Operators work across orgs.
+            scope_to_org(db(), g.principal.org_id)
         parse_json_body()
 
     for resource in RESOURCES:
