@@ -11,6 +11,7 @@ never ``web``, ``jobs`` or ``worker`` (actors it needs are passed in as argument
 - ``search/``: the per-org search index, query pipeline, ranking, query statistics.
 - ``notify/``: notification triggers, routing, fan-out and the channels that deliver them.
 - ``access``: changes to users and API keys (role, disabled, revoke) and the last-admin rule.
+- ``crypto``: secrets at rest (webhook secrets, the VAPID key), encrypted with ``SECRET_KEYS``.
 - ``channels``: events over Redis pub/sub for the websocket hubs.
 - ``rollups``: the CRM dashboard figures (pipeline, win rate, leads, activity).
 - ``scheduling`` and ``lease``: firing periodic jobs once, under a leader lease.

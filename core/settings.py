@@ -9,8 +9,12 @@ benchmarks build exactly the settings they mean.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextvars
+import hashlib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +41,9 @@ class _Group(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True
     )
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 def _split(value: Any) -> Any:
@@ -181,6 +188,8 @@ class WebSettings(_Group):
       public_url: the API's public origin, used in links (emails, pushes).
       max_body_bytes: larger request bodies answer 413.
       ws_allowed_origins: browser origins allowed to open /ws besides the API's own host.
+      cors_allowed_origins: browser origins the API answers CORS requests from
+        (``CORS_ALLOWED_ORIGINS``, exact ``scheme://host[:port]``; empty: none).
       idempotency_ttl_s: how long an ``Idempotency-Key`` answer is replayed.
       metrics_token: a bearer token that may read ``/metrics`` (empty: operator keys only).
       access_log: log one line per request (logger ``saleshub.access``).
@@ -189,11 +198,24 @@ class WebSettings(_Group):
     public_url: str = _env("PUBLIC_URL", "http://127.0.0.1:8000")
     max_body_bytes: int = _env("MAX_BODY_BYTES", 1_048_576, ge=1)
     ws_allowed_origins: tuple[str, ...] = _env("WS_ALLOWED_ORIGINS", ())
+    cors_allowed_origins: tuple[str, ...] = _env("CORS_ALLOWED_ORIGINS", ())
     idempotency_ttl_s: int = _env("IDEMPOTENCY_TTL_S", 86_400, ge=1)
     metrics_token: str = _env("METRICS_TOKEN", "", repr=False)
     access_log: bool = _env("ACCESS_LOG", True)
 
-    _split_origins = field_validator("ws_allowed_origins", mode="before")(_split)
+    _split_origins = field_validator("ws_allowed_origins", "cors_allowed_origins", mode="before")(
+        _split
+    )
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Exact origins only: flask-cors reads "*" as every origin, and a string with
+        # regex characters as a pattern.
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return value
 
 
 class RealtimeSettings(_Group):
@@ -265,7 +287,57 @@ class SearchSettings(_Group):
     analytics_retention_days: int = _env("SEARCH_ANALYTICS_RETENTION_DAYS", 90, ge=1)
 
 
-GROUPS = ("database", "broker", "worker", "cache", "web", "realtime", "notify", "search")
+class SecretsSettings(_Group):
+    """Encryption of the secrets SalesHub stores (webhook secrets, the VAPID key).
+
+    Parameters:
+      keys: Fernet keys (``SECRET_KEYS``, comma-separated): new values are encrypted with
+        the first, stored ones decrypted with any, so a key is rotated by putting the new
+        one first and running ``flask secrets rotate`` before dropping the old one. Empty:
+        a development-only key (``DEV_SECRET_KEY``, public, in this file) where
+        ``ENVIRONMENT`` is development, test or bench; any other environment refuses to start.
+      webhook_overlap_s: after a webhook secret is rotated, deliveries are signed with the
+        old secret too for this long (``WEBHOOK_SECRET_OVERLAP_S``).
+    """
+
+    keys: tuple[str, ...] = _env("SECRET_KEYS", (), repr=False)
+    webhook_overlap_s: int = _env("WEBHOOK_SECRET_OVERLAP_S", 86_400, ge=0)
+
+    _split_keys = field_validator("keys", mode="before")(_split)
+
+    @field_validator("keys")
+    @classmethod
+    def _fernet_keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            try:
+                raw = base64.urlsafe_b64decode(key.encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    "each key must be 32 url-safe base64 bytes (Fernet.generate_key())"
+                )
+        return value
+
+
+# The key used where SECRET_KEYS is empty: published here, so it protects nothing and is
+# refused outside development, test and bench (see Settings._secret_keys_set).
+DEV_SECRET_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"saleshub development only, not a secret").digest()
+).decode()
+DEV_ENVIRONMENTS = frozenset({"development", "test", "bench"})
+
+GROUPS = (
+    "database",
+    "broker",
+    "worker",
+    "cache",
+    "web",
+    "realtime",
+    "notify",
+    "search",
+    "secrets",
+)
 # The environment of the running ``from_env`` call; ``Settings(...)`` alone reads nothing.
 _READING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
     "saleshub_settings_env", default=None
@@ -320,6 +392,21 @@ class Settings(BaseSettings):
     realtime: RealtimeSettings = RealtimeSettings()
     notify: NotifySettings = NotifySettings()
     search: SearchSettings = SearchSettings()
+    secrets: SecretsSettings = SecretsSettings()
+
+    @model_validator(mode="after")
+    def _secret_keys_set(self) -> Settings:
+        if not self.secrets.keys and self.environment not in DEV_ENVIRONMENTS:
+            raise ValueError(
+                f"SECRET_KEYS must be set where ENVIRONMENT is {self.environment!r}"
+                " (the built-in key is for development only)"
+            )
+        return self
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The Fernet keys in force: ``SECRET_KEYS``, or the development key."""
+        return self.secrets.keys or (DEV_SECRET_KEY,)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ from models.search import (
     SearchQueryStat,
     SearchTerm,
 )
+from models.secret import PlatformSecret
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -56,6 +57,7 @@ __all__ = [
     "Notification",
     "NotificationPreferences",
     "Organization",
+    "PlatformSecret",
     "PushSubscription",
     "SearchDocument",
     "SearchLatency",

@@ -6,8 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+# The role an org's transactions run as: not the tables' owner and without BYPASSRLS, so
+# the row-level security policies (migration 0007_rls) apply to it, even where the app
+# connects as the owner or a superuser. Platform-wide work keeps the connecting role,
+# which owns the tables and so bypasses them (docs/decisions/0011).
+ORG_ROLE = "saleshub_org"
+_SCOPE = text("SELECT set_config('role', :role, true), set_config('app.org_id', :org_id, true)")
 
 
 def make_engine(
@@ -46,8 +53,35 @@ def make_engine(
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """A session factory bound to ``engine``; objects stay readable after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """A session factory bound to ``engine``; objects stay readable after commit.
+
+    A session given an org by :func:`scope_to_org` runs each of its transactions behind
+    row-level security for that org.
+    """
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "after_begin", _after_begin)
+    return factory
+
+
+def scope_to_org(session: Session, org_id: int) -> None:
+    """Run ``session``'s transactions (the one open now, and every later one) as ``org_id``.
+
+    ``SET LOCAL`` (``set_config(..., true)``) of the role and ``app.org_id``: both end with
+    the transaction, so a pooled connection goes back to the pool as it came.
+    """
+    session.info["org_id"] = org_id
+    if session.in_transaction():
+        _scope(session.connection(), org_id)
+
+
+def _scope(connection: Connection, org_id: int) -> None:
+    connection.execute(_SCOPE, {"role": ORG_ROLE, "org_id": str(org_id)})
+
+
+def _after_begin(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    org_id = session.info.get("org_id")
+    if org_id is not None:
+        _scope(connection, org_id)
 
 
 @contextmanager

@@ -121,7 +121,11 @@ class PushSubscription(Base):
 
 
 class WebhookEndpoint(Base):
-    """An org's webhook endpoint; its secret is shown once, on creation."""
+    """An org's webhook endpoint; its secret is shown once, on creation (and rotation).
+
+    ``secret`` and ``previous_secret`` are ciphertext (``core.crypto``); deliveries are
+    signed with the previous secret too until ``previous_secret_until``.
+    """
 
     __tablename__ = "webhook_endpoints"
 
@@ -131,7 +135,9 @@ class WebhookEndpoint(Base):
     )
     url: Mapped[str] = mapped_column(String(2000), nullable=False)
     events: Mapped[list[str]] = mapped_column(ARRAY(String(64)), nullable=False, default=list)
-    secret: Mapped[str] = mapped_column(String(100), nullable=False)
+    secret: Mapped[str] = mapped_column(Text, nullable=False)
+    previous_secret: Mapped[str | None] = mapped_column(Text)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_reason: Mapped[str | None] = mapped_column(String(200))

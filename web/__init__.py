@@ -6,17 +6,18 @@ import logging
 
 import orjson
 import redis
-from flask import Blueprint, Flask, Response, g
+from flask import Blueprint, Flask, Response, g, request
 from werkzeug.routing import BaseConverter
 
 from core.logs import setup_logging
 from core.redis_clients import check_broker_policy, connect
 from core.settings import Settings
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine, make_sessionmaker, scope_to_org
 from web import (
     analytics_api,
     cli,
     console,
+    cors,
     crud,
     docs,
     errors,
@@ -36,7 +37,7 @@ from web.auth import authenticate
 from web.body import parse_json_body
 from web.cache_api import bp as cache_bp
 from web.caching import init_app as init_cache
-from web.ext import Resources, close_db
+from web.ext import Resources, close_db, db
 from web.resources import RESOURCES
 from web.search_api import bp as search_bp
 from web.spec import spec
@@ -61,7 +62,15 @@ def _api_blueprint() -> Blueprint:
 
     @api.before_request
     def _authenticate() -> None:
+        if request.method == "OPTIONS":
+            # A CORS preflight carries no credentials (web/cors.py answers it); Flask's own
+            # OPTIONS answer runs no view, so nothing is read or changed without a key.
+            return
         g.principal = authenticate()
+        if g.principal.role != "operator":
+            # The second wall: the request's queries see only its org's rows whatever their
+            # WHERE clause says (PostgreSQL row-level security). Operators work across orgs.
+            scope_to_org(db(), g.principal.org_id)
         parse_json_body()
 
     for resource in RESOURCES:
@@ -115,6 +124,7 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     errors.register(app)
     security.install(app)
+    cors.install(app, settings.web.cors_allowed_origins)
     request_log.install(app, access_log=settings.web.access_log)
     metrics.install(app, app.extensions["saleshub"])
     ws.install(app, app.extensions["saleshub"], serve=websockets)

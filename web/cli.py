@@ -24,6 +24,7 @@ from models.db import session_scope
 from web.auth import create_key, mint_key
 from web.ext import resources
 from web.ops_cli import ops
+from web.secrets_cli import secrets
 
 # AppGroup and with_appcontext push the app context themselves: under ``flask`` the
 # FlaskGroup would, but not under ``app.test_cli_runner()`` or another click entry point.
@@ -179,3 +180,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys)
     app.cli.add_command(seed)
     app.cli.add_command(ops)
+    app.cli.add_command(secrets)

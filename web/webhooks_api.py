@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, request
@@ -15,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from core.notify import webhooks
 from core.notify.ssrf import RefusedUrl, check_url
+from core.ops import audit
 from models import PushSubscription, WebhookDelivery, WebhookEndpoint
 from web.auth import owned, principal, require_role
 from web.errors import ApiError, not_found
@@ -51,6 +53,11 @@ def _b64url(length: int) -> Any:
 class WebhookIn(Strict):
     url: Url
     events: Annotated[list[EventType], Field(min_length=1, max_length=50)]
+
+
+class RotateIn(Strict):
+    # How long deliveries are signed with the old secret too (default WEBHOOK_SECRET_OVERLAP_S).
+    overlap_s: Annotated[int, Field(ge=0, le=7 * 86_400)] | None = None
 
 
 class DeliveryListQuery(Strict):
@@ -142,6 +149,29 @@ def create_webhook() -> Response:
     # The only time the secret is shown; a replay of this request shows the endpoint alone.
     secret_fields("secret")
     return json_response({**endpoint_to_dict(endpoint), "secret": secret}, 201)
+
+
+@bp.post("/webhooks/<id:endpoint_id>/rotate-secret")
+@spec.validate(json=RotateIn, tags=["webhooks"])
+@require_role("admin")
+@transactional
+def rotate_webhook_secret(endpoint_id: int) -> Response:
+    body: RotateIn = request.context.json  # type: ignore[attr-defined]
+    endpoint = _own_endpoint(endpoint_id)
+    now = datetime.now(UTC)
+    secret = webhooks.rotate_secret(endpoint, resources().settings, now, overlap_s=body.overlap_s)
+    until = endpoint.previous_secret_until
+    audit.record(
+        db(), "webhook.rotate_secret", f"webhook:{endpoint.id}", org_id=endpoint.org_id,
+        user_id=principal().user_id, previous_valid_until=until.isoformat() if until else None,
+    )  # fmt: skip
+    secret_fields("secret")
+    out = {
+        **endpoint_to_dict(endpoint),
+        "secret": secret,
+        "previous_secret_valid_until": until.isoformat() if until else None,
+    }
+    return json_response(out)
 
 
 @bp.delete("/webhooks/<id:endpoint_id>")

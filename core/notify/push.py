@@ -23,6 +23,7 @@ from requests.structures import CaseInsensitiveDict
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core import crypto
 from core.notify.ssrf import RefusedUrl, safe_post
 from core.settings import Settings
 from models import Delivery, Notification, PushSubscription
@@ -155,8 +156,14 @@ def notification_payload(note: Notification, settings: Settings) -> bytes:
     return payload(title=note.title, body=note.body, url=url, extra=extra)
 
 
-def _vapid(settings: Settings) -> Vapid:
-    key = settings.notify.vapid_private_key.strip()
+def vapid_key(session: Session, settings: Settings) -> str:
+    """The VAPID private key: the one stored encrypted (``flask secrets set-vapid``), else
+    ``VAPID_PRIVATE_KEY``; empty when neither is set."""
+    stored = crypto.load(session, settings, crypto.VAPID_KEY)
+    return (stored if stored is not None else settings.notify.vapid_private_key).strip()
+
+
+def _vapid(key: str) -> Vapid:
     if os.path.isfile(key):
         return Vapid.from_file(private_key_file=key)
     if key.startswith("-----BEGIN"):
@@ -213,12 +220,13 @@ def send(session: Session, delivery_id: int, settings: Settings) -> dict[str, An
         )
     )
     outcome: dict[str, Any] = {"delivery_id": delivery.id, "sent": 0, "removed": 0, "failed": 0}
-    if not settings.notify.vapid_private_key.strip():
+    key = vapid_key(session, settings)
+    if not key:
         return _finish(delivery, outcome, "skipped", reason="no VAPID key configured")
     if not subs:
         return _finish(delivery, outcome, "skipped", reason="no push subscription")
     try:
-        vapid = _vapid(settings)
+        vapid = _vapid(key)
     except (ValueError, TypeError) as exc:
         return _finish(delivery, outcome, "failed", error=f"VAPID_PRIVATE_KEY is invalid: {exc}")
     note = session.get_one(Notification, delivery.notification_id)

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
+from core import crypto
 from core.notify.ssrf import RefusedUrl, check_url, safe_post
 from core.queueing.outbox import stage
 from core.settings import Settings
@@ -49,11 +50,46 @@ def register(
     check_url(url, settings.notify.webhook_allowed_hosts)
     secret = new_secret()
     endpoint = WebhookEndpoint(
-        org_id=org_id, url=url, events=sorted(set(events)), secret=secret, enabled=True
+        org_id=org_id,
+        url=url,
+        events=sorted(set(events)),
+        secret=crypto.box(settings).encrypt(secret),
+        enabled=True,
     )
     session.add(endpoint)
     session.flush()
     return endpoint, secret
+
+
+def rotate_secret(
+    endpoint: WebhookEndpoint,
+    settings: Settings,
+    now: datetime,
+    *,
+    overlap_s: int | None = None,
+) -> str:
+    """Give ``endpoint`` a new secret and return it (to be shown once).
+
+    Deliveries are signed with the old secret too for ``overlap_s`` (default
+    ``WEBHOOK_SECRET_OVERLAP_S``), so a receiver can switch secrets without dropping any;
+    a secret from an overlap still running is dropped at once.
+    """
+    overlap = settings.secrets.webhook_overlap_s if overlap_s is None else overlap_s
+    secret = new_secret()
+    endpoint.previous_secret = endpoint.secret if overlap > 0 else None
+    endpoint.previous_secret_until = now + timedelta(seconds=overlap) if overlap > 0 else None
+    endpoint.secret = crypto.box(settings).encrypt(secret)
+    return secret
+
+
+def signing_secrets(endpoint: WebhookEndpoint, settings: Settings, now: datetime) -> list[str]:
+    """The secrets an attempt is signed with now: the current one, then any still overlapping."""
+    box = crypto.box(settings)
+    found = [box.decrypt(endpoint.secret)]
+    until = endpoint.previous_secret_until
+    if endpoint.previous_secret and until is not None and until > now:
+        found.append(box.decrypt(endpoint.previous_secret))
+    return found
 
 
 def _stage(
@@ -134,16 +170,23 @@ def message_id(org_id: int, event_key: str) -> str:
 
 
 def signed_request(
-    endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime
+    endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime, settings: Settings
 ) -> tuple[bytes, dict[str, str]]:
-    """The body and headers of one attempt, signed per Standard Webhooks."""
+    """The body and headers of one attempt, signed per Standard Webhooks.
+
+    During a rotation's overlap ``webhook-signature`` carries one signature per secret,
+    space-separated (the new one first): a receiver holding either verifies it.
+    """
     body = json.dumps(
         {"type": delivery.event_type, "timestamp": now.isoformat(), "data": delivery.payload},
         separators=(",", ":"),
         sort_keys=True,
     )
     msg_id = message_id(endpoint.org_id, delivery.event_key)
-    signature = Webhook(endpoint.secret).sign(msg_id, now, body)
+    signature = " ".join(
+        Webhook(secret).sign(msg_id, now, body)
+        for secret in signing_secrets(endpoint, settings, now)
+    )
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -180,7 +223,7 @@ def _attempt(
     endpoint: WebhookEndpoint, delivery: WebhookDelivery, settings: Settings, now: datetime
 ) -> str | None:
     """POST one attempt; record its status on ``delivery``; return the error, if any."""
-    body, headers = signed_request(endpoint, delivery, now)
+    body, headers = signed_request(endpoint, delivery, now, settings)
     delivery.attempts += 1
     delivery.response_status = None
     try:

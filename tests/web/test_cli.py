@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.conftest import auth
 from tests.support.factories import Tenant
@@ -131,3 +131,19 @@ def test_keys_create_list_revoke(app: Flask, client: FlaskClient, tenant: Tenant
     assert "already" in _run(app, "keys", "revoke", rows[1][0])[1]
     assert _run(app, "keys", "revoke", "999999")[0] != 0
     assert client.get("/api/v1/companies", headers=auth(tenant.member)).status_code == 200
+
+
+def test_secrets_rotate_and_set_vapid(app: Flask, engine: Engine) -> None:
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["secrets", "set-vapid", "--generate"])
+    assert made.exit_code == 0, made.output
+    public = made.output.strip().splitlines()[-1]
+    assert len(public) == 87  # a P-256 point in base64url, unpadded
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT value FROM platform_secrets")).scalar_one()
+    assert stored.startswith("fernet:") and "PRIVATE KEY" not in stored
+    rotated = runner.invoke(args=["secrets", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "1 platform secret(s)" in rotated.output
+    refused = runner.invoke(args=["secrets", "set-vapid"], input="not a key\n")
+    assert refused.exit_code != 0 and "not a VAPID private key" in refused.output

@@ -262,3 +262,21 @@ def test_refused_push_endpoints_are_422(
 def test_unauthenticated_is_401(api: FlaskClient) -> None:
     assert_error(api.get("/api/v1/webhooks"), 401)
     assert_error(api.post("/api/v1/me/push-subscriptions", json=_sub()), 401)
+
+
+def test_admin_rotates_a_secret_with_an_overlap(
+    api: FlaskClient, tenant: Tenant, other_tenant: Tenant, engine: Engine
+) -> None:
+    created = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).json
+    path = f"/api/v1/webhooks/{created['id']}/rotate-secret"
+    assert api.post(path, json={}, headers=auth(tenant.member)).status_code == 403
+    assert api.post(path, json={}, headers=auth(other_tenant.admin)).status_code == 404
+    resp = api.post(path, json={"overlap_s": 600}, headers=auth(tenant.admin))
+    assert resp.status_code == 200, resp.json
+    assert resp.json["secret"].startswith("whsec_") and resp.json["secret"] != created["secret"]
+    assert resp.json["previous_secret_valid_until"] is not None
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT secret, previous_secret FROM webhook_endpoints")).one()
+    assert resp.json["secret"] not in stored.secret
+    assert created["secret"] not in (stored.previous_secret or "")
+    assert count(engine, "audit_log", "action = 'webhook.rotate_secret'") == 1

@@ -16,6 +16,7 @@ from py_vapid import Vapid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import crypto
 from core.notify import push
 from core.settings import Settings
 from jobs import notify_channels, runtime
@@ -286,3 +287,22 @@ def test_the_actor_sends(
     outcome = notify_channels.push(delivery_id)
     assert outcome is not None and outcome["status"] == "sent"
     assert browser.decrypt(service.seen[0].body)["title"] == "Deal won: Acme"
+
+
+def test_the_stored_encrypted_vapid_key_is_used_before_the_setting(
+    conf: Settings, sessions: sessionmaker[Session], tenant: Tenant, service: Receiver, vapid: Vapid
+) -> None:
+
+    with session_scope(sessions) as s:
+        crypto.store(s, conf, crypto.VAPID_KEY, vapid.private_pem().decode())
+    _subscribe(sessions, tenant, service.url("/ok"), Browser())
+    delivery_id = _notify(sessions, tenant)
+    # No key in the environment: the stored one signs.
+    outcome = _send(sessions, conf.replace(notify={"vapid_private_key": ""}), delivery_id)
+    assert outcome is not None and outcome["sent"] == 1
+    (seen,) = service.seen
+    scheme, _, params = seen.headers["authorization"].partition(" ")
+    public = vapid.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    assert scheme == "vapid" and _b64(public) in params
