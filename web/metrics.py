@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 from core.cache.stats import CacheCollector
 from core.ops import introspection
 from core.queueing import minute_stats
+from core.queueing.relay import set_aside_count
 from web.auth import CHALLENGE, authenticate
 from web.errors import ApiError
 from web.ext import Resources
@@ -57,6 +58,11 @@ class QueueCollector(Collector):
             client, settings.broker.namespace, timeout_ms=settings.worker.heartbeat_timeout_ms
         )
         yield GaugeMetricFamily("saleshub_workers", "Live worker processes", value=len(live))
+        yield CounterMetricFamily(
+            "saleshub_outbox_set_aside",
+            "Malformed staged messages the relay marked dead instead of sending",
+            value=set_aside_count(client),
+        )
         hour = minute_stats.totals(b["counts"] for b in minute_stats.rates(client, minutes=60))
         families: dict[str, CounterMetricFamily] = {
             "processed": CounterMetricFamily(
