@@ -21,6 +21,7 @@ from core.cache.stats import CacheCollector
 from core.ops import introspection
 from core.queueing import minute_stats
 from core.queueing.relay import set_aside_count
+from core.queueing.supervisor import read_restarts
 from web.auth import CHALLENGE, authenticate
 from web.errors import ApiError
 from web.ext import Resources
@@ -58,6 +59,14 @@ class QueueCollector(Collector):
             client, settings.broker.namespace, timeout_ms=settings.worker.heartbeat_timeout_ms
         )
         yield GaugeMetricFamily("saleshub_workers", "Live worker processes", value=len(live))
+        loops = CounterMetricFamily(
+            "saleshub_loop_restarts",
+            "Restarts of supervised loops (relay, lease, ledger writer, hub) after a crash",
+            labels=["loop"],
+        )
+        for name, count in sorted(read_restarts(client).items()):
+            loops.add_metric([name], count)
+        yield loops
         yield CounterMetricFamily(
             "saleshub_outbox_set_aside",
             "Malformed staged messages the relay marked dead instead of sending",

@@ -38,6 +38,7 @@ from core import channels
 from core import search as search_index
 from core.notify.fanout import user_channel
 from core.ops import introspection
+from core.queueing.supervisor import run_supervised
 from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
 from web.auth import Principal, usable_key
@@ -80,9 +81,15 @@ class Hub:
             if self.started:
                 return
             self.started = True
-        threading.Thread(target=self._listen, name="ws-listener", daemon=True).start()
-        threading.Thread(target=self._snapshots, name="ws-snapshots", daemon=True).start()
-        threading.Thread(target=self._recheck_loop, name="ws-recheck", daemon=True).start()
+        # Each loop restarts with backoff (logged, counted in /metrics) if it ever raises.
+        for name, loop in (
+            ("ws-listener", self._listen),
+            ("ws-snapshots", self._snapshots),
+            ("ws-recheck", self._recheck_loop),
+        ):
+            threading.Thread(
+                target=run_supervised, args=(name, loop), name=name, daemon=True
+            ).start()
         self.listening.wait(5)  # so the first socket misses nothing published after it joined
 
     def add(self, client: Client) -> None:

@@ -31,7 +31,7 @@ from core.ops.backpressure import platform_overload
 from core.queueing.consumer import publish_wake
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
-from core.queueing.supervisor import restarts, run_supervised
+from core.queueing.supervisor import flush_restarts, restarts, run_supervised
 from core.settings import Settings
 from models.job import ACTIVE_STATUSES, JobStatus, sql_list
 
@@ -231,6 +231,7 @@ class Relay:
             "restarts": restarts("relay"),
         }
         self.broker.client.set(HEARTBEAT_KEY, json.dumps(value))
+        flush_restarts()
         self._last_beat = now
 
     def tick(self, conn: psycopg.Connection[Any]) -> None:
