@@ -27,6 +27,7 @@ from dramatiq.middleware import (
 )
 
 from core.queueing.consumer import WakingRedisBroker
+from core.queueing.handback import Handback
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
 from core.queueing.minute_stats import Stats
@@ -45,6 +46,7 @@ def build_middleware(settings: Settings | None) -> list[Middleware]:
     """Our middleware; the ledger comes first: it sees every skip and, last, every outcome."""
     return [
         Ledger(settings),
+        Handback(settings),
         Heartbeat(settings),
         Stats(enabled=settings is not None),
         JobEvents(enabled=settings is not None),

@@ -63,3 +63,59 @@ def test_a_command_that_exits_or_is_killed_is_restarted_and_sigterm_stops_it(
     assert "exited with 3; restarting" in stderr and "exited with -9; restarting" in stderr
     time.sleep(0.6)
     assert len(_pids(log)) == 3  # nothing started after SIGTERM
+
+
+# Traps SIGTERM: takes a while to drain, writes that it did, then exits.
+DRAINING = """
+import pathlib, signal, sys, time
+def term(*_):
+    time.sleep(1.0)
+    pathlib.Path(sys.argv[1]).write_text("drained")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, term)
+pathlib.Path(sys.argv[1] + ".ready").write_text("")
+time.sleep(600)
+"""
+# Ignores SIGTERM.
+STUBBORN = """
+import pathlib, signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+pathlib.Path(sys.argv[1] + ".ready").write_text("")
+time.sleep(600)
+"""
+SUPERVISOR = """
+import sys
+from worker.supervise import supervise
+sys.exit(supervise([sys.executable, "-c", sys.argv[1], sys.argv[2]], own_session=True,
+                   stop_timeout_s=float(sys.argv[3])))
+"""
+
+
+def _supervised(child: str, marker: Path, stop_timeout_s: float) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, child, str(marker), str(stop_timeout_s)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,  # a process group of its own, as under honcho
+    )
+    wait_for(lambda: Path(f"{marker}.ready").exists())
+    return proc
+
+
+def test_sigterm_is_passed_on_once_and_the_supervisor_waits_for_the_drain(tmp_path: Path) -> None:
+    marker = tmp_path / "drained"
+    proc = _supervised(DRAINING, marker, 60)
+    # As honcho does: SIGTERM to the supervisor's whole process group. The child, in its own
+    # session, gets it only from the supervisor.
+    os.killpg(proc.pid, signal.SIGTERM)
+    assert proc.wait(30) == 0
+    assert marker.read_text() == "drained"  # it exited after its child drained, not before
+
+
+def test_a_child_still_running_after_the_stop_timeout_is_killed(tmp_path: Path) -> None:
+    marker = tmp_path / "stubborn"
+    proc = _supervised(STUBBORN, marker, 1)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+    out = subprocess.run(["pgrep", "-f", str(marker)], capture_output=True, text=True).stdout
+    assert out.strip() == ""  # the child was killed, not left behind
