@@ -4,6 +4,12 @@ Under ``make run`` honcho stops every process as soon as one exits; each Procfil
 runs under this supervisor instead, so a scheduler, web server or mail sink that dies
 comes back (with backoff) and nothing else stops. SIGTERM or SIGINT is passed on to the
 command, and then the supervisor waits for it to exit (its drain) and exits with it.
+
+The command runs in a session of its own: a SIGTERM honcho sends to our process group
+reaches it once, through us (Dramatiq's workers exit at once on a second one), and when it
+dies whatever it left in its group is killed before the restart (a SIGKILLed gunicorn
+master leaves workers that hold its port, and the new master could not bind it). It gets
+SIGTERM if the supervisor itself dies, so it is never left running alone.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ def supervise(
     argv: list[str],
     *,
     name: str | None = None,
-    own_session: bool = False,
+    own_session: bool = True,
     stop_timeout_s: float | None = None,
 ) -> int:
     """Run ``argv`` until SIGTERM or SIGINT, restarting it with backoff whenever it exits.
@@ -34,8 +40,8 @@ def supervise(
     Parameters:
       argv: the command.
       name: its name in messages (default: ``argv[0]``).
-      own_session: start it in a session of its own, so a signal sent to our process group
-        reaches it only through us (once).
+      own_session: start it in a session of its own (default), so a signal sent to our
+        process group reaches it only through us (once), and kill what it leaves behind.
       stop_timeout_s: after passing on SIGTERM, wait this long for it to exit, then
         SIGKILL it (its whole session with ``own_session``); None waits without end.
     """
@@ -57,8 +63,12 @@ def supervise(
         backoff = FIRST_BACKOFF_S
         while stopping is None:
             started = time.monotonic()
-            child = subprocess.Popen(argv, start_new_session=own_session)
+            child = subprocess.Popen(
+                argv, start_new_session=own_session, preexec_fn=_die_with_parent
+            )
             code = _wait(child, lambda: stopping, stop_timeout_s, own_session=own_session)
+            if own_session:
+                _kill_group(child.pid)
             if stopping is not None:
                 return 0
             if time.monotonic() - started > HEALTHY_AFTER_S:
@@ -70,6 +80,20 @@ def supervise(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the supervisor dies (Linux ``PR_SET_PDEATHSIG``)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL what is left in the process group ``pgid`` of a command that exited."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def _wait(

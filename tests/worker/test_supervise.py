@@ -119,3 +119,57 @@ def test_a_child_still_running_after_the_stop_timeout_is_killed(tmp_path: Path) 
     assert proc.wait(30) == 0
     out = subprocess.run(["pgrep", "-f", str(marker)], capture_output=True, text=True).stdout
     assert out.strip() == ""  # the child was killed, not left behind
+
+
+# Leaves a grandchild behind (as a SIGKILLed gunicorn master leaves its workers), then dies.
+ORPHANING = """
+import pathlib, subprocess, sys
+log = pathlib.Path(sys.argv[1])
+runs = log.read_text().split() if log.exists() else []
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with log.open("a") as f:
+    f.write(f"{grandchild.pid}\\n")
+if runs:
+    import time
+    time.sleep(600)
+sys.exit(3)
+"""
+
+
+def test_what_a_dead_command_left_in_its_group_is_killed_before_the_restart(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "grandchildren"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "worker.supervise", sys.executable, "-c", ORPHANING, str(log)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        wait_for(lambda: len(_pids(log)) >= 2, timeout=30)
+        first = _pids(log)[0]
+        wait_for(lambda: not _alive(first) or _zombie(first), timeout=10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def test_the_command_gets_sigterm_when_its_supervisor_is_killed(tmp_path: Path) -> None:
+    log = tmp_path / "pids"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "worker.supervise", sys.executable, "-c", CHILD, str(log)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    wait_for(lambda: len(_pids(log)) >= 2, timeout=30)  # the first run exits, the second waits
+    child = _pids(log)[-1]
+    proc.kill()
+    proc.wait(10)
+    wait_for(lambda: not _alive(child) or _zombie(child), timeout=10)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+    except OSError:
+        return True
