@@ -4,7 +4,8 @@
 #   make test     venv + private services, then pytest      (PYTEST_ARGS="-k foo -x")
 #   make lint     ruff check, ruff format --check, mypy, bandit (medium and high)
 #   make fmt      ruff format + ruff check --fix
-#   make bench    services + migrations, then every bench/*.py
+#   make bench    services + migrations, then every bench/*.py (but chaos.py)
+#   make chaos    fault-injection run on its own stack under var/chaos (SEED=, CHAOS_ARGS=)
 #   make stop     stop the private PostgreSQL/Redis under var/ (data kept)
 #   make clean    stop them and DELETE var/ (database, broker queues, demo API key)
 #
@@ -27,7 +28,7 @@ BANDIT_PATHS := core jobs models web worker migrations bench scripts
 # shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
 LOAD_ENV := set -a; . ./.env; set +a;
 
-.PHONY: help venv console browser services migrate demo run test lint fmt bench stop clean
+.PHONY: help venv console browser services migrate demo run test lint fmt bench chaos stop clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -124,13 +125,19 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 
 bench: venv services migrate
-	@shopt -s nullglob; files=(bench/*.py); \
+	@shopt -s nullglob; files=(); for f in bench/*.py; do [ "$$f" = bench/chaos.py ] || files+=("$$f"); done; \
 	if [ $${#files[@]} -eq 0 ]; then echo "no bench/*.py"; exit 0; fi; \
 	$(LOAD_ENV) \
 	for f in "$${files[@]}"; do \
 	  echo "# $$f" >&2; \
 	  $(BIN)/python "$$f"; \
 	done
+
+# Jepsen-style: 20,000 probes under 30 seeded faults on a stack of its own (bench/chaos.py);
+# prints one JSON line per figure, the faults on stderr, the whole report in var/chaos.
+chaos: venv
+	@scripts/services.sh ensure-packages
+	$(BIN)/python bench/chaos.py $(if $(SEED),--seed $(SEED)) $(CHAOS_ARGS)
 
 stop:
 	@scripts/services.sh stop

@@ -113,6 +113,11 @@ class WorkerSettings(_Group):
       max_attempts: attempts after which a message that keeps killing its worker is dead.
       scheduler_lease_ttl_ms: the scheduler lease; another scheduler takes over after it.
       schedule_time_scale: scale of every periodic schedule (tests compress the clock).
+      canary_interval_s: how often the scheduler sends a canary job to every queue
+        (``CANARY_INTERVAL_S``; 0: never).
+      shutdown_grace_s: on SIGTERM a worker process stops fetching and lets its running jobs
+        finish for this long, then hands the rest back to the queue
+        (``WORKER_SHUTDOWN_GRACE_S``).
     """
 
     processes: int = _env("WORKER_PROCESSES", 2, ge=1)
@@ -122,6 +127,8 @@ class WorkerSettings(_Group):
     max_attempts: int = _env("MAX_ATTEMPTS", 5, ge=1)
     scheduler_lease_ttl_ms: int = _env("SCHEDULER_LEASE_TTL_MS", 15_000, ge=1)
     schedule_time_scale: float = _env("SCHEDULE_TIME_SCALE", 1.0, gt=0)
+    shutdown_grace_s: float = _env("WORKER_SHUTDOWN_GRACE_S", 30.0, ge=0)
+    canary_interval_s: float = _env("CANARY_INTERVAL_S", 60.0, ge=0)
 
 
 class CacheSettings(_Group):

@@ -15,16 +15,18 @@
 # A service whose URL is already in the environment (DATABASE_URL, BROKER_URL,
 # CACHE_URL) is not started; that URL is written to .env instead.
 # Nothing here uses the machine's system PostgreSQL (5432) or Redis (6379).
+# SERVICES_VAR and SERVICES_ENV_FILE move var/ and .env elsewhere (make chaos runs a
+# private set of its own under var/chaos, which it stops, pauses and restarts).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-VAR="$ROOT/var"
+VAR="${SERVICES_VAR:-$ROOT/var}"
 PGDATA_DIR="$VAR/pg"
 PGRUN_DIR="$VAR/pg-run"
 BROKER_DIR="$VAR/redis-broker"
 CACHE_DIR="$VAR/redis-cache"
 PORTS_FILE="$VAR/ports.env"
-ENV_FILE="$ROOT/.env"
+ENV_FILE="${SERVICES_ENV_FILE:-$ROOT/.env}"
 PG_USER=saleshub
 PG_DB=saleshub
 PG_TEST_DB=saleshub_test

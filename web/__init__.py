@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.routing import BaseConverter
 
 from core.logs import setup_logging
+from core.queueing.supervisor import report_restarts_to
 from core.redis_clients import check_broker_policy, connect
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker, scope_to_org
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
     except BaseException:
         broker.close()
         raise
+    report_restarts_to(broker)  # the websocket hub's loops count their restarts there
     engine = make_engine(
         settings.database.url,
         pool_size=settings.database.pool_size,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -18,8 +19,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from core.cache.stats import CacheCollector
-from core.ops import introspection
+from core.ops import canary, introspection
 from core.queueing import minute_stats
+from core.queueing.relay import set_aside_count
+from core.queueing.supervisor import read_restarts
 from web.auth import CHALLENGE, authenticate
 from web.errors import ApiError
 from web.ext import Resources
@@ -57,6 +60,20 @@ class QueueCollector(Collector):
             client, settings.broker.namespace, timeout_ms=settings.worker.heartbeat_timeout_ms
         )
         yield GaugeMetricFamily("saleshub_workers", "Live worker processes", value=len(live))
+        loops = CounterMetricFamily(
+            "saleshub_loop_restarts",
+            "Restarts of supervised loops (relay, lease, ledger writer, hub) after a crash",
+            labels=["loop"],
+        )
+        for name, count in sorted(read_restarts(client).items()):
+            loops.add_metric([name], count)
+        yield loops
+        yield from _canary_gauges(client)
+        yield CounterMetricFamily(
+            "saleshub_outbox_set_aside",
+            "Malformed staged messages the relay marked dead instead of sending",
+            value=set_aside_count(client),
+        )
         hour = minute_stats.totals(b["counts"] for b in minute_stats.rates(client, minutes=60))
         families: dict[str, CounterMetricFamily] = {
             "processed": CounterMetricFamily(
@@ -75,6 +92,29 @@ class QueueCollector(Collector):
             for kind, counter in families.items():
                 counter.add_metric([queue, actor], getattr(rates, kind))
         yield from families.values()
+
+
+def _canary_gauges(client: Any) -> Iterator[Metric]:
+    """Each queue's last canary: commit→start, run time, and age (seconds since it started)."""
+    families = {
+        "commit_to_start_s": GaugeMetricFamily(
+            "saleshub_canary_commit_to_start_seconds",
+            "Last canary job: from its commit to its start",
+            labels=["queue"],
+        ),
+        "run_s": GaugeMetricFamily(
+            "saleshub_canary_run_seconds", "Last canary job: its run", labels=["queue"]
+        ),
+        "age_s": GaugeMetricFamily(
+            "saleshub_canary_age_seconds",
+            "Seconds since the last canary job of the queue started",
+            labels=["queue"],
+        ),
+    }
+    for row in canary.latest(client):
+        for field, family in families.items():
+            family.add_metric([row["queue"]], float(row[field]))
+    yield from families.values()
 
 
 def install(app: Flask, res: Resources) -> None:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 from pydantic import Field
 from spectree import Response as SpecResponse
 
-from core.ops import audit, deadletters, introspection
+from core.ops import audit, canary, deadletters, introspection
 from core.queueing import minute_stats, pause
 from core.queueing.queues import NAMES, Queue
 from core.scheduling import PAUSED_SCHEDULES_KEY, fire, fire_time, paused_schedules, schedule_status
@@ -64,6 +64,20 @@ def overview() -> dict[str, Any]:
 @require_role("operator")
 def get_queues() -> Response:
     return json_response(overview())
+
+
+@bp.get("/canaries")
+@spec.validate(tags=["ops"])
+@require_role("operator")
+def get_canaries() -> Response:
+    """Each queue's last canary job: commit→start, run time and age, in seconds."""
+    res = resources()
+    return json_response(
+        {
+            "items": canary.latest(res.broker),
+            "interval_s": res.settings.worker.canary_interval_s,
+        }
+    )
 
 
 @bp.post("/queues/<name>/<any(pause, resume):action>")

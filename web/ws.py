@@ -38,12 +38,13 @@ from core import channels
 from core import search as search_index
 from core.notify.fanout import user_channel
 from core.ops import introspection
+from core.queueing.supervisor import run_supervised
 from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
 from web.auth import Principal, usable_key
 from web.errors import ApiError
 from web.ext import Resources, db, resources
-from web.ws_client import SEND_QUEUE, Client, _wake, _WakingEvent
+from web.ws_client import SEND_QUEUE, UNAVAILABLE, Client, _wake, _WakingEvent, try_again_all
 from web.ws_frames import SendTimeout, abort, cooperative, send_text, text_frame
 from web.ws_handshake import check_origin, handshake_principal, websocket_url
 from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
@@ -80,9 +81,15 @@ class Hub:
             if self.started:
                 return
             self.started = True
-        threading.Thread(target=self._listen, name="ws-listener", daemon=True).start()
-        threading.Thread(target=self._snapshots, name="ws-snapshots", daemon=True).start()
-        threading.Thread(target=self._recheck_loop, name="ws-recheck", daemon=True).start()
+        # Each loop restarts with backoff (logged, counted in /metrics) if it ever raises.
+        for name, loop in (
+            ("ws-listener", self._listen),
+            ("ws-snapshots", self._snapshots),
+            ("ws-recheck", self._recheck_loop),
+        ):
+            threading.Thread(
+                target=run_supervised, args=(name, loop), name=name, daemon=True
+            ).start()
         self.listening.wait(5)  # so the first socket misses nothing published after it joined
 
     def add(self, client: Client) -> None:
@@ -156,8 +163,11 @@ class Hub:
                 for msg in pubsub.listen():
                     channel = channels.channel_of(msg["channel"])
                     self.deliver(channel, msg["data"])
-            except redis.RedisError as exc:  # reconnect; sockets stay open meanwhile
+            except redis.RedisError as exc:
+                # No events reach the sockets meanwhile: 1013 tells clients to come back later.
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)
+                with self.lock:
+                    try_again_all(self.clients)
                 time.sleep(1.0)
 
     def _presence(self) -> None:
@@ -297,6 +307,9 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
         hub.add(client)
         try:
             _serve(ws, client)
+        except (redis.RedisError, SQLAlchemyError):
+            log.warning("websocket of user %s: dependency down; 1013", client.who.user_id)
+            _close(ws, 1013, UNAVAILABLE)
         except SendTimeout:
             log.warning("websocket of user %s stopped reading; cut off", client.who.user_id)
             abort(ws)
@@ -312,7 +325,7 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
     def _serve(ws: Any, client: Client) -> None:
         _send(ws, orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
         behind = False
-        while not client.dropped and not client.revoked and not behind and ws.connected:
+        while client.open and not behind and ws.connected:
             try:
                 item = client.outbox.get(timeout=30)
             except queue.Empty:
@@ -333,6 +346,8 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
                 _handle(ws, client, ws.input_buffer.pop(0))
         if client.revoked:
             _close(ws, 1008, "access revoked: authenticate again")
+        elif client.unavailable is not None:
+            _close(ws, 1013, client.unavailable)
         elif client.dropped or behind:
             log.warning("websocket of user %s fell behind; closed", client.who.user_id)
             _close(ws, 1013, "too slow: fell behind the events")

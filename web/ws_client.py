@@ -10,6 +10,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from web.auth import Principal
@@ -17,6 +18,8 @@ from web.ws_limits import Lease, TokenBucket
 
 log = logging.getLogger(__name__)
 SEND_QUEUE = 256
+# The reason of a 1013 close (Try Again Later) when a dependency is down.
+UNAVAILABLE = "service unavailable (a dependency is down): try again later"
 
 
 # An outbound frame: the monotonic time it was queued, its JSON, and the same JSON as a
@@ -37,11 +40,24 @@ class Client:
     plain: bool = False
     dropped: bool = False
     revoked: bool = False
+    # Why the socket must be closed with 1013 (try again later): a dependency is down.
+    unavailable: str | None = None
     warned_at: float = 0.0
 
     def revoke(self) -> None:
         """Mark the socket's access as gone and wake its handler to close it."""
         self.revoked = True
+        with contextlib.suppress(queue.Full):
+            self.outbox.put_nowait(None)
+
+    @property
+    def open(self) -> bool:
+        """Whether the handler should keep serving (not dropped, revoked or unavailable)."""
+        return not self.dropped and not self.revoked and self.unavailable is None
+
+    def try_again(self, reason: str) -> None:
+        """Mark the socket to be closed with 1013 (try again later) and wake its handler."""
+        self.unavailable = reason
         with contextlib.suppress(queue.Full):
             self.outbox.put_nowait(None)
 
@@ -54,6 +70,12 @@ class Client:
         except queue.Full:
             self.dropped = True
             log.warning("dropping slow websocket client of user %s", self.who.user_id)
+
+
+def try_again_all(clients: Iterable[Client], reason: str = UNAVAILABLE) -> None:
+    """Close every socket of ``clients`` with 1013 (try again later) and ``reason``."""
+    for c in list(clients):
+        c.try_again(reason)
 
 
 _wake = threading.local()

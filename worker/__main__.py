@@ -26,6 +26,10 @@ def command(settings: Settings, extra_modules: list[str]) -> list[str]:
         str(settings.worker.processes),
         "--threads",
         str(settings.worker.threads),
+        # Dramatiq's own drain on SIGTERM: stop fetching, let running jobs finish this long
+        # (core.queueing.handback gives back what is still running after it).
+        "--worker-shutdown-timeout",
+        str(int(settings.worker.shutdown_grace_s * 1000)),
         "--queues",
         *NAMES,
     ]
@@ -34,7 +38,14 @@ def command(settings: Settings, extra_modules: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     """Supervise the dramatiq CLI until SIGTERM or SIGINT."""
     settings = Settings.from_env()  # an invalid value stops here, before any worker starts
-    return supervise(command(settings, argv), name="worker")
+    # Its own session: a SIGTERM to our process group (honcho's) reaches Dramatiq once, from
+    # us; a second one would make its worker processes exit at once, without draining.
+    return supervise(
+        command(settings, argv),
+        name="worker",
+        own_session=True,
+        stop_timeout_s=settings.worker.shutdown_grace_s + 15,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``python -m worker.scheduler``: periodic jobs (while holding the lease) and the outbox relay.
+"""``python -m worker.scheduler``: periodic jobs and canaries (while holding the lease), the relay.
 
 Run two for high availability: only the lease holder fires, and each fire is deduplicated
 in PostgreSQL, so a lease handover cannot fire a period twice. Every instance relays.
@@ -18,10 +18,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from dramatiq.brokers.redis import RedisBroker
 
 from core.lease import Lease
+from core.ops.canary import stage_canaries
 from core.queueing.broker import configure
 from core.queueing.relay import Relay
 from core.scheduling import fire, fire_time, paused_schedules
 from core.settings import Settings
+from jobs.maintenance import CANARIES
 from jobs.schedules import SCHEDULES, Schedule
 from models.db import make_engine, make_sessionmaker, session_scope
 from worker.logs import setup_logging
@@ -68,6 +70,23 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=max(1, int(period)),
+        )
+    interval = settings.worker.canary_interval_s
+    if interval > 0:
+
+        def send_canaries() -> None:
+            if not lease.held:
+                return
+            with session_scope(sessions) as session:
+                stage_canaries(session, CANARIES, fired_at=fire_time(interval))
+
+        scheduler.add_job(
+            send_canaries,
+            IntervalTrigger(seconds=interval, start_date=EPOCH),
+            id="canaries",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, int(interval)),
         )
     return scheduler, lease, Relay(settings, broker)
 

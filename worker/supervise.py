@@ -3,11 +3,19 @@
 Under ``make run`` honcho stops every process as soon as one exits; each Procfile entry
 runs under this supervisor instead, so a scheduler, web server or mail sink that dies
 comes back (with backoff) and nothing else stops. SIGTERM or SIGINT is passed on to the
-command, and then the supervisor exits with it.
+command, and then the supervisor waits for it to exit (its drain) and exits with it.
+
+The command runs in a session of its own: a SIGTERM honcho sends to our process group
+reaches it once, through us (Dramatiq's workers exit at once on a second one), and when it
+dies whatever it left in its group is killed before the restart (a SIGKILLed gunicorn
+master leaves workers that hold its port, and the new master could not bind it). It gets
+SIGTERM if the supervisor itself dies, so it is never left running alone.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -20,28 +28,48 @@ MAX_BACKOFF_S = 10.0
 HEALTHY_AFTER_S = 30.0
 
 
-def supervise(argv: list[str], *, name: str | None = None) -> int:
-    """Run ``argv`` until SIGTERM or SIGINT, restarting it with backoff whenever it exits."""
+def supervise(
+    argv: list[str],
+    *,
+    name: str | None = None,
+    own_session: bool = True,
+    stop_timeout_s: float | None = None,
+) -> int:
+    """Run ``argv`` until SIGTERM or SIGINT, restarting it with backoff whenever it exits.
+
+    Parameters:
+      argv: the command.
+      name: its name in messages (default: ``argv[0]``).
+      own_session: start it in a session of its own (default), so a signal sent to our
+        process group reaches it only through us (once), and kill what it leaves behind.
+      stop_timeout_s: after passing on SIGTERM, wait this long for it to exit, then
+        SIGKILL it (its whole session with ``own_session``); None waits without end.
+    """
     name = name or argv[0]
-    stopping = False
+    stopping: float | None = None
     child: subprocess.Popen[bytes] | None = None
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
-        stopping = True
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+        if stopping is None:
+            stopping = time.monotonic()
+            if child is not None and child.poll() is None:
+                child.send_signal(signal.SIGTERM)
 
     previous: dict[int, Callable[..., object] | int | None] = {
         sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)
     }
     try:
         backoff = FIRST_BACKOFF_S
-        while not stopping:
+        while stopping is None:
             started = time.monotonic()
-            child = subprocess.Popen(argv)
-            code = child.wait()
-            if stopping:
+            child = subprocess.Popen(
+                argv, start_new_session=own_session, preexec_fn=_die_with_parent
+            )
+            code = _wait(child, lambda: stopping, stop_timeout_s, own_session=own_session)
+            if own_session:
+                _kill_group(child.pid)
+            if stopping is not None:
                 return 0
             if time.monotonic() - started > HEALTHY_AFTER_S:
                 backoff = FIRST_BACKOFF_S
@@ -52,6 +80,45 @@ def supervise(argv: list[str], *, name: str | None = None) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the supervisor dies (Linux ``PR_SET_PDEATHSIG``)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL what is left in the process group ``pgid`` of a command that exited."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _wait(
+    child: subprocess.Popen[bytes],
+    stopping: Callable[[], float | None],
+    stop_timeout_s: float | None,
+    *,
+    own_session: bool,
+) -> int:
+    """Wait for ``child``; SIGKILL it once it outlives ``stop_timeout_s`` after a stop."""
+    while True:
+        try:
+            return child.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            since = stopping()
+            if since is None or stop_timeout_s is None:
+                continue
+            if time.monotonic() - since > stop_timeout_s:
+                print(f"still running {stop_timeout_s:.0f}s after SIGTERM: killed", file=sys.stderr)
+                with contextlib.suppress(ProcessLookupError):
+                    if own_session:
+                        os.killpg(child.pid, signal.SIGKILL)
+                    else:
+                        child.kill()
+                return child.wait()
 
 
 def main(argv: list[str]) -> int:

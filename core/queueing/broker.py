@@ -27,11 +27,13 @@ from dramatiq.middleware import (
 )
 
 from core.queueing.consumer import WakingRedisBroker
+from core.queueing.handback import Handback
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
 from core.queueing.minute_stats import Stats
 from core.queueing.queues import NAMES
 from core.queueing.status_feed import JobEvents
+from core.queueing.supervisor import report_restarts_to
 from core.redis_clients import check_broker_policy, client_options
 from core.settings import Settings
 
@@ -44,6 +46,7 @@ def build_middleware(settings: Settings | None) -> list[Middleware]:
     """Our middleware; the ledger comes first: it sees every skip and, last, every outcome."""
     return [
         Ledger(settings),
+        Handback(settings),
         Heartbeat(settings),
         Stats(enabled=settings is not None),
         JobEvents(enabled=settings is not None),
@@ -98,6 +101,8 @@ def configure(settings: Settings, broker: Broker | None = None) -> Broker:
         declared.broker = broker
         broker.declare_actor(declared)
     dramatiq.set_broker(broker)
+    # This process's supervised loops (relay, lease, ledger writer) count their restarts here.
+    report_restarts_to(getattr(broker, "client", None))
     _State.broker = broker
     _State.configured = True
     return broker

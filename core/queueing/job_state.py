@@ -80,6 +80,14 @@ UPDATE jobs SET status = '{JobStatus.FAILED}', error = %s, result = NULL,
 WHERE id = %s AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
 """  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
+# A worker shutting down handed the job's message back to its queue before it finished: it
+# waits to run again, and the attempt is not counted as a crash. Parameters: error, ids.
+HANDED_BACK_SQL = f"""
+UPDATE jobs SET status = '{JobStatus.QUEUED}', error = %s,
+       completed_attempts = completed_attempts + 1, updated_at = now()
+WHERE id = ANY(%s::uuid[]) AND (status = '{JobStatus.RUNNING}') IS TRUE
+"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
+
 # SalesHub stopped the job (it kept killing its worker, or passed its age limit).
 # Parameters: error, job id.
 DEAD_SQL = f"""

@@ -31,7 +31,7 @@ from core.ops.backpressure import platform_overload
 from core.queueing.consumer import publish_wake
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
-from core.queueing.supervisor import restarts, run_supervised
+from core.queueing.supervisor import flush_restarts, restarts, run_supervised
 from core.settings import Settings
 from models.job import ACTIVE_STATUSES, JobStatus, sql_list
 
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 # No TTL: a relay silent since its last beat is told from one that never ran.
 HEARTBEAT_KEY = "saleshub:relay:heartbeat"
 HEARTBEAT_EVERY_S = 1.0
+# How many malformed staged messages relays have set aside (``/metrics``); an integer.
+SET_ASIDE_KEY = "saleshub:relay:set_aside"
 # Age of the oldest staged job not yet sent (ix_jobs_undispatched), in seconds.
 LAG_SQL = f"""
 SELECT extract(epoch FROM now() - min(created_at)) FROM jobs
@@ -60,6 +62,12 @@ UPDATE jobs SET dispatched_at = now(), updated_at = now(), redis_id = v.rid, red
 FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(id, rid, q)
 WHERE jobs.id = v.id
 """
+_SET_ASIDE = f"""
+UPDATE jobs SET status = '{JobStatus.DEAD}', error = v.reason, finished_at = now(),
+  updated_at = now()
+FROM unnest(%s::uuid[], %s::text[]) AS v(id, reason)
+WHERE jobs.id = v.id
+"""  # noqa: S608  # nosec B608  # a JobStatus value only, no input
 _SUSPECTS = f"""
 SELECT id, message, redis_id, redis_queue FROM jobs
 WHERE status IN ({sql_list(ACTIVE_STATUSES)}) AND dispatched_at IS NOT NULL
@@ -87,17 +95,15 @@ class Relay:
         self._last_maintenance = 0.0
         self._last_beat = 0.0
 
-    def _push(self, messages: list[tuple[uuid.UUID, dict[str, Any]]]) -> tuple[list[str], ...]:
+    def _push(self, messages: list[tuple[uuid.UUID, Message[Any]]]) -> tuple[list[str], ...]:
         """Push messages to Redis in one pipeline; return (ids, redis ids, queues)."""
         broker = self.broker
         pipe = broker.client.pipeline(transaction=False)
         now = int(time.time() * 1000)
         ids, rids, queues = [], [], []
-        for job_id, data in messages:
+        for job_id, parsed in messages:
             rid = str(uuid.uuid4())
-            message: Message[Any] = Message(
-                **{**data, "options": {**data["options"], "redis_message_id": rid}}
-            )
+            message = parsed.copy(options={**parsed.options, "redis_message_id": rid})
             self._script(
                 keys=[broker.namespace],
                 args=[
@@ -121,15 +127,43 @@ class Relay:
         pipe.execute()
         return ids, rids, queues
 
+    def _parse(
+        self, cur: psycopg.Cursor[Any], rows: list[tuple[uuid.UUID, Any]]
+    ) -> list[tuple[uuid.UUID, Message[Any]]]:
+        """The rows' messages; malformed ones are set aside (``dead``, with the reason).
+
+        A staged message the relay cannot send (not a Dramatiq message, an unknown queue)
+        would otherwise fail the whole batch on every pass: the relay would crash-loop and
+        the outbox stop draining behind it. It is marked ``dead`` in the same transaction,
+        counted in ``SET_ASIDE_KEY`` and logged; the rest of the batch goes on.
+        """
+        good: list[tuple[uuid.UUID, Message[Any]]] = []
+        bad: list[tuple[str, str]] = []
+        for job_id, data in rows:
+            try:
+                message = _message(data)
+            except (TypeError, KeyError, ValueError, AttributeError) as exc:
+                reason = f"malformed staged message, set aside by the relay: {exc!r}"[:1000]
+                log.error("job %s: %s", job_id, reason)
+                bad.append((str(job_id), reason))
+            else:
+                good.append((job_id, message))
+        if bad:
+            cur.execute(_SET_ASIDE, ([b[0] for b in bad], [b[1] for b in bad]))
+            self.broker.client.incrby(SET_ASIDE_KEY, len(bad))
+        return good
+
     def drain_once(self, conn: psycopg.Connection[Any]) -> int:
-        """Send one batch of staged jobs; return how many were sent."""
+        """Send one batch of staged jobs; return how many rows it took (sent or set aside)."""
         with conn.transaction(), conn.cursor() as cur:
             cur.execute(_CLAIM, (self.settings.broker.relay_batch_size,))
             rows = cur.fetchall()
             if not rows:
                 return 0
-            ids, rids, queues = self._push(rows)
-            cur.execute(_MARK, (ids, rids, queues))
+            good = self._parse(cur, rows)
+            if good:
+                ids, rids, queues = self._push(good)
+                cur.execute(_MARK, (ids, rids, queues))
         return len(rows)
 
     def drain(self, conn: psycopg.Connection[Any]) -> int:
@@ -158,7 +192,10 @@ class Relay:
             if not lost:
                 return 0
             log.warning("re-sending %d jobs whose messages the broker lost", len(lost))
-            ids, rids, queues = self._push(lost)
+            good = self._parse(cur, lost)
+            if not good:
+                return 0
+            ids, rids, queues = self._push(good)
             cur.execute(_MARK, (ids, rids, queues))
         return len(lost)
 
@@ -194,6 +231,7 @@ class Relay:
             "restarts": restarts("relay"),
         }
         self.broker.client.set(HEARTBEAT_KEY, json.dumps(value))
+        flush_restarts()
         self._last_beat = now
 
     def tick(self, conn: psycopg.Connection[Any]) -> None:
@@ -244,6 +282,26 @@ class Relay:
     def stop(self) -> None:
         """Ask :meth:`run` to return."""
         self.stopping.set()
+
+
+def _message(data: Any) -> Message[Any]:
+    """The Dramatiq message a staged row holds; raises if it is not one we can send."""
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+    message: Message[Any] = Message(**data)
+    if message.queue_name not in NAMES:
+        raise ValueError(f"unknown queue {message.queue_name!r}")
+    if not isinstance(message.options, dict) or not isinstance(message.args, (list, tuple)):
+        raise TypeError("options must be an object and args a list")
+    if not isinstance(message.kwargs, dict) or not isinstance(message.actor_name, str):
+        raise TypeError("kwargs must be an object and actor_name a string")
+    message.encode()  # anything JSON cannot carry fails here, not in the pipeline
+    return message
+
+
+def set_aside_count(client: Any) -> int:
+    """How many malformed staged messages relays have set aside, ever."""
+    return int(client.get(SET_ASIDE_KEY) or 0)
 
 
 def read_heartbeat(client: Any) -> dict[str, Any] | None:

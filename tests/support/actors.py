@@ -50,3 +50,12 @@ def flaky(key: str, failures: int) -> int:
 def effect(key: str) -> None:
     """Count one effect."""
     _redis().incr(f"{key}:effect")
+
+
+@actor(actor_name="test.sleeper", queue_name="default", max_retries=0, time_limit=120_000)
+def sleeper(key: str, seconds: float) -> None:
+    """Count a start, sleep ``seconds``, then count one effect."""
+    r = _redis()
+    r.incr(f"{key}:started")
+    time.sleep(seconds)
+    r.incr(f"{key}:effect")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -115,9 +116,10 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
 class WorkerProcess:
     """``python -m worker tests.support.actors``: the supervised Dramatiq worker."""
 
-    def __init__(self, settings: Settings, log: Path) -> None:
+    def __init__(self, settings: Settings, log: Path, **env: str) -> None:
         self.settings = settings
         self.log = log
+        self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -125,29 +127,39 @@ class WorkerProcess:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "worker", "tests.support.actors"],
                 cwd=ROOT,
-                env=process_env(self.settings),
+                env=process_env(self.settings, **self.env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
     def dramatiq_children(self) -> list[int]:
-        """Pids of the Dramatiq worker processes (grandchildren of the supervisor)."""
-        out = subprocess.run(
-            ["pgrep", "-f", "-s", str(self.proc.pid), "dramatiq worker.entry"],  # type: ignore[union-attr]
-            capture_output=True,
-            text=True,
-        ).stdout.split()
-        return [int(p) for p in out]
+        """Pids of the Dramatiq processes: its main process (the supervisor's child, in a
+        session of its own) and the worker processes it forked."""
+        assert self.proc is not None
+        pids: list[int] = []
+        parents = [self.proc.pid]
+        while parents:
+            out = subprocess.run(
+                ["pgrep", "-f", "-P", ",".join(map(str, parents)), "dramatiq worker.entry"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            parents = [int(p) for p in out]
+            pids += parents
+        return pids
 
     def stop(self) -> None:
         if self.proc is None:
             return
+        children = self.dramatiq_children()
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(20)
+            self.proc.wait(60)
         except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            for pid in [self.proc.pid, *children]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             self.proc.wait(5)
         self.proc = None
 

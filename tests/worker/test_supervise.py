@@ -63,3 +63,113 @@ def test_a_command_that_exits_or_is_killed_is_restarted_and_sigterm_stops_it(
     assert "exited with 3; restarting" in stderr and "exited with -9; restarting" in stderr
     time.sleep(0.6)
     assert len(_pids(log)) == 3  # nothing started after SIGTERM
+
+
+# Traps SIGTERM: takes a while to drain, writes that it did, then exits.
+DRAINING = """
+import pathlib, signal, sys, time
+def term(*_):
+    time.sleep(1.0)
+    pathlib.Path(sys.argv[1]).write_text("drained")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, term)
+pathlib.Path(sys.argv[1] + ".ready").write_text("")
+time.sleep(600)
+"""
+# Ignores SIGTERM.
+STUBBORN = """
+import pathlib, signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+pathlib.Path(sys.argv[1] + ".ready").write_text("")
+time.sleep(600)
+"""
+SUPERVISOR = """
+import sys
+from worker.supervise import supervise
+sys.exit(supervise([sys.executable, "-c", sys.argv[1], sys.argv[2]], own_session=True,
+                   stop_timeout_s=float(sys.argv[3])))
+"""
+
+
+def _supervised(child: str, marker: Path, stop_timeout_s: float) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, child, str(marker), str(stop_timeout_s)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,  # a process group of its own, as under honcho
+    )
+    wait_for(lambda: Path(f"{marker}.ready").exists())
+    return proc
+
+
+def test_sigterm_is_passed_on_once_and_the_supervisor_waits_for_the_drain(tmp_path: Path) -> None:
+    marker = tmp_path / "drained"
+    proc = _supervised(DRAINING, marker, 60)
+    # As honcho does: SIGTERM to the supervisor's whole process group. The child, in its own
+    # session, gets it only from the supervisor.
+    os.killpg(proc.pid, signal.SIGTERM)
+    assert proc.wait(30) == 0
+    assert marker.read_text() == "drained"  # it exited after its child drained, not before
+
+
+def test_a_child_still_running_after_the_stop_timeout_is_killed(tmp_path: Path) -> None:
+    marker = tmp_path / "stubborn"
+    proc = _supervised(STUBBORN, marker, 1)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+    out = subprocess.run(["pgrep", "-f", str(marker)], capture_output=True, text=True).stdout
+    assert out.strip() == ""  # the child was killed, not left behind
+
+
+# Leaves a grandchild behind (as a SIGKILLed gunicorn master leaves its workers), then dies.
+ORPHANING = """
+import pathlib, subprocess, sys
+log = pathlib.Path(sys.argv[1])
+runs = log.read_text().split() if log.exists() else []
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with log.open("a") as f:
+    f.write(f"{grandchild.pid}\\n")
+if runs:
+    import time
+    time.sleep(600)
+sys.exit(3)
+"""
+
+
+def test_what_a_dead_command_left_in_its_group_is_killed_before_the_restart(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "grandchildren"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "worker.supervise", sys.executable, "-c", ORPHANING, str(log)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        wait_for(lambda: len(_pids(log)) >= 2, timeout=30)
+        first = _pids(log)[0]
+        wait_for(lambda: not _alive(first) or _zombie(first), timeout=10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def test_the_command_gets_sigterm_when_its_supervisor_is_killed(tmp_path: Path) -> None:
+    log = tmp_path / "pids"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "worker.supervise", sys.executable, "-c", CHILD, str(log)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    wait_for(lambda: len(_pids(log)) >= 2, timeout=30)  # the first run exits, the second waits
+    child = _pids(log)[-1]
+    proc.kill()
+    proc.wait(10)
+    wait_for(lambda: not _alive(child) or _zombie(child), timeout=10)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+    except OSError:
+        return True

@@ -23,6 +23,7 @@ from core.queueing.broker import (
     configure,
     current_broker,
 )
+from core.queueing.handback import Handback
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
 from core.queueing.minute_stats import Stats
@@ -42,6 +43,7 @@ def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
     middleware = build_middleware(settings)
     assert [type(m) for m in middleware] == [
         Ledger,
+        Handback,  # its after_worker_shutdown runs before the ledger closes its writer
         Heartbeat,
         Stats,
         JobEvents,
@@ -60,8 +62,9 @@ def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
 
 
 def test_middleware_without_settings_is_inert() -> None:
-    ledger, heartbeat, stats, events = build_middleware(None)[:4]
+    ledger, handback, heartbeat, stats, events = build_middleware(None)[:5]
     assert isinstance(ledger, Ledger) and ledger.store is None
+    assert isinstance(handback, Handback) and handback.settings is None
     assert isinstance(heartbeat, Heartbeat) and heartbeat.settings is None
     assert isinstance(stats, Stats) and not stats.enabled
     assert isinstance(events, JobEvents) and not events.enabled

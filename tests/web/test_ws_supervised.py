@@ -1,0 +1,43 @@
+"""The websocket hub's loops run supervised: a crash is logged, counted and restarted."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core import channels
+from core.queueing.supervisor import read_restarts, restarts
+from tests.conftest import auth
+from tests.support.factories import Tenant
+from tests.support.stack import wait_for
+
+
+def test_a_crashed_pubsub_listener_restarts_counts_and_delivers_again(
+    app: Flask, client: FlaskClient, tenant: Tenant
+) -> None:
+    hub = app.extensions["saleshub.hub"]
+    res = app.extensions["saleshub"]
+    delivered: list[str] = []
+    crashes = [1]
+    deliver = hub.deliver
+
+    def flaky_deliver(channel: str, data: bytes) -> None:
+        if crashes:
+            crashes.pop()
+            raise RuntimeError("injected bug in the hub")
+        delivered.append(channel)
+        deliver(channel, data)
+
+    hub.deliver = flaky_deliver
+    before = restarts("ws-listener")
+    hub.start()
+
+    def publish_and_check() -> bool:
+        channels.publish(res.broker, "org:1:jobs", {"n": 1})
+        return bool(delivered)
+
+    wait_for(publish_and_check, timeout=20, interval=0.2)
+    assert restarts("ws-listener") == before + 1
+    assert read_restarts(res.broker)["ws-listener"] == 1
+    text = client.get("/metrics", headers=auth(tenant.operator)).get_data(as_text=True)
+    assert 'saleshub_loop_restarts_total{loop="ws-listener"} 1.0' in text
