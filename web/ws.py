@@ -35,18 +35,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import channels
-from core import search as search_index
+from core.live import activity
 from core.notify.fanout import user_channel
 from core.ops import introspection
 from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
 from web.auth import Principal, usable_key
 from web.errors import ApiError
-from web.ext import Resources, db, resources
+from web.ext import Resources, db
 from web.ws_client import SEND_QUEUE, Client, _wake, _WakingEvent
 from web.ws_frames import SendTimeout, abort, cooperative, send_text, text_frame
 from web.ws_handshake import check_origin, handshake_principal, websocket_url
 from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
+from web.ws_live import Live, dirty_org, error
 
 log = logging.getLogger(__name__)
 OPS_SNAPSHOT_S = 2.0
@@ -73,6 +74,7 @@ class Hub:
         self.lock = threading.Lock()
         self.started = False
         self.listening = threading.Event()
+        self.live = Live(res, self.clients, self.lock)
 
     def start(self) -> None:
         """Start the listener and snapshot threads once, on the first socket."""
@@ -91,10 +93,13 @@ class Hub:
             self.clients.add(client)
         with contextlib.suppress(redis.RedisError):
             self.res.broker.set(f"{PRESENCE_PREFIX}{client.who.user_id}", 1, ex=PRESENCE_TTL_S)
+            self.live.opened(client)
 
     def remove(self, client: Client) -> None:
         with self.lock:
             self.clients.discard(client)
+        with contextlib.suppress(redis.RedisError):
+            self.live.closed(client)
 
     def recheck(self) -> int:
         """Revoke the sockets whose key, user or role no longer hold; how many were."""
@@ -155,7 +160,11 @@ class Hub:
                 self.listening.set()
                 for msg in pubsub.listen():
                     channel = channels.channel_of(msg["channel"])
-                    self.deliver(channel, msg["data"])
+                    org_id = dirty_org(channel)
+                    if org_id is not None:
+                        self.live.dirty(org_id)
+                    else:
+                        self.deliver(channel, msg["data"])
             except redis.RedisError as exc:  # reconnect; sockets stay open meanwhile
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)
                 time.sleep(1.0)
@@ -179,7 +188,7 @@ class Hub:
 
     def _snapshots(self) -> None:
         settings = self.res.settings
-        renewed = time.monotonic()
+        renewed = ticked = time.monotonic()
         while True:
             time.sleep(OPS_SNAPSHOT_S)
             with contextlib.suppress(redis.RedisError):
@@ -187,6 +196,9 @@ class Hub:
                 if time.monotonic() - renewed >= RENEW_S:
                     self._renew()
                     renewed = time.monotonic()
+                if time.monotonic() - ticked >= settings.realtime.presence_ttl_s / 3:
+                    ticked = time.monotonic()
+                    self.live.tick()
             with self.lock:
                 wanted = any("ops.queues" in c.channels for c in self.clients)
             if not wanted:
@@ -208,29 +220,9 @@ def allowed_channel(who: Principal, channel: str) -> str | None:
         return channel if who.role == "operator" else None
     if channel == "notifications":
         return user_channel(who.org_id, who.user_id)
-    if channel in {"jobs", "dashboard", "activity"}:
+    if channel in {"jobs", "dashboard", "activity", "presence"}:
         return channels.org_channel(who.org_id, channel)
     return None
-
-
-def _search(ws: Any, client: Client, q: Any, limit: Any) -> None:
-    """``{"op": "search", "q": …}``: live results as the user types, from the org's index."""
-    if not isinstance(q, str) or not q.strip() or len(q) > 200 or "\x00" in q:
-        send_text(ws, _error("search needs q: 1 to 200 characters"))
-        return
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 50:
-        send_text(ws, _error("limit must be 1 to 50"))
-        return
-    with resources().sessions() as session:
-        result = search_index.search(
-            session, client.who.org_id, q, limit=limit, user_id=client.who.user_id
-        )
-    data = {"q": q, "items": result.items, "took_ms": result.took_ms}
-    send_text(ws, orjson.dumps(channels.frame("search", data, kind="search")))
-
-
-def _error(message: str) -> bytes:
-    return orjson.dumps(channels.frame("error", {"message": message}, kind="error"))
 
 
 def _not_here(app: Flask, res: Resources) -> None:
@@ -322,7 +314,8 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
                     if time.monotonic() - item[0] > limits.slow_after_s:
                         behind = True
                         break
-                    _send(ws, item[1], item[2] if client.plain else None)
+                    if client.activity_floor is None or _fresh(client, item[1]):
+                        _send(ws, item[1], item[2] if client.plain else None)
                 try:
                     item = client.outbox.get_nowait()
                 except queue.Empty:
@@ -357,28 +350,45 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             if now - client.warned_at >= 1.0:  # one warning a second, not one per frame
                 client.warned_at = now
                 rate = f"{limits.inbound_per_s:g}"
-                _send(ws, _error(f"rate limited: at most {rate} frames a second"))
+                _send(ws, error(f"rate limited: at most {rate} frames a second"))
             return
         try:
             msg = orjson.loads(raw)
             op = msg.get("op") if isinstance(msg, dict) else None
         except orjson.JSONDecodeError:
-            _send(ws, _error("malformed frame: send JSON objects"))
+            _send(ws, error("malformed frame: send JSON objects"))
             return
         if op in {"subscribe", "unsubscribe"}:
             name = msg.get("channel")
             scoped = allowed_channel(client.who, name) if isinstance(name, str) else None
             if scoped is None:
-                _send(ws, _error(f"channel {name!r} is unknown or not allowed"))
+                _send(ws, error(f"channel {name!r} is unknown or not allowed"))
                 return
             if op == "subscribe":
-                client.channels.add(scoped)
+                client.channels.add(scoped)  # before the state below: nothing falls between
             else:
                 client.channels.discard(scoped)
             _send(ws, orjson.dumps(channels.frame(name, {"op": op, "ok": True}, kind="ack")))
+            if op == "subscribe":
+                for frame in hub.live.subscribed(client, name, msg):
+                    _send(ws, frame)
         elif op == "search":
-            _search(ws, client, msg.get("q"), msg.get("limit", 10))
+            refusal = hub.live.search_request(client, msg)
+            if refusal is not None:
+                _send(ws, refusal)
         elif op == "ping":
             _send(ws, orjson.dumps(channels.frame("", {}, kind="pong")))
         else:
-            _send(ws, _error(f"unknown op {op!r}"))
+            _send(ws, error(f"unknown op {op!r}"))
+
+
+def _fresh(client: Client, data: bytes) -> bool:
+    """Whether a queued frame is not one a resume's replay already sent (activity offsets)."""
+    offset = activity.offset_of(data)
+    pair = activity.parse_offset(offset) if offset is not None else None
+    if pair is None or client.activity_floor is None:
+        return True
+    if pair <= client.activity_floor:
+        return False
+    client.activity_floor = None  # past the replay: every later frame is new
+    return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,15 @@ class Client:
     dropped: bool = False
     revoked: bool = False
     warned_at: float = 0.0
+    # Its presence id, and the last activity offset a resume replayed (live frames up to
+    # it are duplicates, skipped).
+    sid: str = field(default_factory=lambda: secrets.token_hex(8))
+    activity_floor: tuple[int, int] | None = None
+    # Live search: the latest query's seq, the query waiting to run, whether one runs.
+    search_lock: threading.Lock = field(default_factory=threading.Lock)
+    search_seq: int = 0
+    search_next: tuple[int, str, int] | None = None
+    search_busy: bool = False
 
     def revoke(self) -> None:
         """Mark the socket's access as gone and wake its handler to close it."""
