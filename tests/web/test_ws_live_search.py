@@ -19,13 +19,12 @@ def _live() -> Live:
     return Live(SimpleNamespace(settings=Settings()), set(), threading.Lock())  # type: ignore[arg-type]
 
 
-def _answers(client: Client) -> list[dict[str, Any]]:
-    out = []
-    while not client.outbox.empty():
-        item = client.outbox.get_nowait()
-        assert item is not None
-        out.append(orjson.loads(item[1]))
-    return out
+def _client() -> tuple[Client, list[dict[str, Any]]]:
+    """A client whose frames are recorded instead of written to a socket."""
+    client = Client(who=Principal(user_id=1, org_id=1, role="member"))
+    sent: list[dict[str, Any]] = []
+    client.offer = lambda data, frame: sent.append(orjson.loads(data))  # type: ignore[method-assign]
+    return client, sent
 
 
 def test_queries_typed_while_one_runs_collapse_to_the_latest() -> None:
@@ -39,7 +38,7 @@ def test_queries_typed_while_one_runs_collapse_to_the_latest() -> None:
         return {"q": q, "items": [], "took_ms": 0}
 
     live.searcher = searcher
-    client = Client(who=Principal(user_id=1, org_id=1, role="member"))
+    client, sent = _client()
     live.search(client, 1, "a", 10)
     assert started.wait(10)
     live.search(client, 2, "ac", 10)  # waits, then is replaced before it runs
@@ -47,19 +46,17 @@ def test_queries_typed_while_one_runs_collapse_to_the_latest() -> None:
     gate.set()
     wait_for(lambda: not client.search_busy, timeout=10)
     assert ran == ["a", "acm"]  # "ac" never ran
-    answers = _answers(client)  # "a"'s answer came back after seq 3 was asked: dropped
-    assert [(f["type"], f["data"]["seq"], f["data"]["q"]) for f in answers] == [
-        ("search", 3, "acm")
-    ]
+    # "a"'s answer came back after seq 3 was asked: dropped.
+    assert [(f["type"], f["data"]["seq"], f["data"]["q"]) for f in sent] == [("search", 3, "acm")]
 
 
 def test_a_seq_defaults_to_the_next_and_bad_requests_are_refused() -> None:
     live = _live()
     live.searcher = lambda org_id, user_id, q, limit: {"q": q, "items": [], "took_ms": 0}
-    client = Client(who=Principal(user_id=1, org_id=1, role="member"))
+    client, sent = _client()
     assert live.search_request(client, {"q": "x"}) is None
-    wait_for(lambda: not client.search_busy and not client.outbox.empty(), timeout=10)
-    assert _answers(client)[0]["data"]["seq"] == 1
+    wait_for(lambda: not client.search_busy and sent, timeout=10)
+    assert sent[0]["data"]["seq"] == 1
     for bad in (
         {"q": " "},
         {"q": "x", "limit": 51},
