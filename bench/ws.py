@@ -167,6 +167,7 @@ class Bench:
         self.quick = quick
         self.server = server
         self.skip_ops = False
+        self.profile = False
         self.levels = (100, 500) if quick else (100, 500, 1000)
         self.events = 20 if quick else 50
         self.ready_n = 100_000 if quick else 1_000_000
@@ -315,8 +316,12 @@ class Bench:
         # gthread counts an open websocket as a connection: let all of them in.
         argv += ["--worker-connections", str(threads + 200), "--backlog", "2048"]
         argv += ["--timeout", "120", "--graceful-timeout", "5", "--no-control-socket"]
+        env = self.env
+        if self.profile:
+            argv += ["-c", str(ROOT / "bench/support/ws_profile.py")]
+            env = {**env, "BENCH_WS_PROFILE": str(self.log_dir / "mem")}
         argv += ["--bind", f"127.0.0.1:{self.web_port}", "web:create_app()"]
-        self.procs.start("web", argv, self.env)
+        self.procs.start("web", argv, env)
 
         def healthy() -> bool:
             if not self.procs.alive("web"):
@@ -371,6 +376,7 @@ class Bench:
                 self.http_get(path)
         time.sleep(0.5)
         rss0, threads0 = rss_kb(self.worker_pid), threads_of(self.worker_pid)
+        self.memory_profile("0")
         emit("ws_worker_rss_mb_0_sockets", rss0 / 1024, "MB", detail=True)
         publisher = redis.Redis(host="127.0.0.1", port=self.redis_port, db=0)
         channel = channels.org_channel(self.org_id, "jobs")
@@ -400,6 +406,7 @@ class Bench:
             rss = rss_kb(self.worker_pid)
             emit(f"ws_rss_per_socket_kb_{n}", (rss - rss0) / n, "KB", target=None)
             emit(f"ws_worker_rss_mb_{n}_sockets", rss / 1024, "MB", detail=True)
+            self.memory_profile(str(n))
             emit(
                 f"ws_worker_threads_{n}",
                 threads_of(self.worker_pid) - threads0,
@@ -442,6 +449,16 @@ class Bench:
         self.clients = []
         publisher.close()
         self.wait_web_idle()
+
+    def memory_profile(self, label: str) -> None:
+        """``--profile-memory``: what the worker allocated since 0 sockets, by line."""
+        if not self.profile:
+            return
+        go = self.log_dir / "mem.go"
+        go.write_text(label)
+        wait_until(lambda: not go.exists(), timeout=self.timeout(120), what="memory snapshot")
+        for line in (self.log_dir / f"mem.{label}.txt").read_text().splitlines()[:15]:
+            note(f"mem {label}: {line}")
 
     def wait_web_idle(self) -> None:
         """Until the worker has worked off any backlog (so it does not skew what follows)."""
@@ -653,6 +670,11 @@ def main() -> int:
         "--server", choices=("gevent", "gthread"), default="gevent", help="gunicorn worker class"
     )
     parser.add_argument("--skip-ops", action="store_true", help="only the websocket figures")
+    parser.add_argument(
+        "--profile-memory",
+        action="store_true",
+        help="tracemalloc in the server: what each level of sockets allocated, by line",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep subprocess logs")
     parser.add_argument("--detail", action="store_true", help="also print breakdowns")
     args = parser.parse_args()
@@ -667,6 +689,7 @@ def main() -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="saleshub-bench-ws-"))
     bench = Bench(args.quick, max(1, args.client_procs), log_dir, args.server)
     bench.skip_ops = args.skip_ops
+    bench.profile = args.profile_memory
     ok = False
     try:
         bench.run()

@@ -239,6 +239,10 @@ class RealtimeSettings(_Group):
       slow_after_s: a socket whose oldest queued frame is older than this is closed (1013).
       inbound_per_s, inbound_burst: frames a client may send (token bucket).
       max_message_bytes: larger inbound frames close the socket (1009).
+      activity_max_entries, activity_retention_s: an org's activity stream keeps about this
+        many entries, none older than this (a resume from further back gets ``resync``).
+      dashboard_interval_s: an org's dashboard deltas are pushed at most this often.
+      presence_ttl_s: a socket whose heartbeat is older than this is offline (its process died).
     """
 
     websocket_url: str = _env("WEBSOCKET_URL", "")
@@ -250,6 +254,10 @@ class RealtimeSettings(_Group):
     inbound_per_s: float = _env("WS_INBOUND_PER_S", 20.0, gt=0)
     inbound_burst: int = _env("WS_INBOUND_BURST", 40, ge=1)
     max_message_bytes: int = _env("WS_MAX_MESSAGE_BYTES", 16_384, ge=256)
+    activity_max_entries: int = _env("ACTIVITY_MAX_ENTRIES", 10_000, ge=1)
+    activity_retention_s: int = _env("ACTIVITY_RETENTION_S", 86_400, ge=1)
+    dashboard_interval_s: float = _env("DASHBOARD_INTERVAL_S", 1.0, gt=0)
+    presence_ttl_s: float = _env("PRESENCE_TTL_S", 30.0, ge=3)
 
 
 class NotifySettings(_Group):

@@ -24,6 +24,7 @@ from web import (
     errors,
     health,
     jobs_api,
+    live,
     metrics,
     notifications_api,
     ops_api,
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
     app.teardown_appcontext(close_db)
     app.register_blueprint(health.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(live.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(_api_blueprint())
     cli.register(app)

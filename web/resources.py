@@ -7,13 +7,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.live.activity import entry_of
 from core.notify.triggers import deal_events, lead_events, mention_events
 from core.queueing.outbox import stage
 from jobs.analytics import rollup
+from jobs.live import record_activity
 from jobs.notifications import emit
 from jobs.search import stage_index
 from models import Activity, Company, Contact, Deal, Lead
-from web.crud import Resource, changes_of
+from web.auth import principal
+from web.crud import Resource, WriteHook, changes_of
 from web.schemas import (
     ActivityIn,
     CompanyIn,
@@ -44,6 +47,26 @@ def refresh_dashboard(session: Session, org_id: int, _row: Any, _action: str) ->
     )
 
 
+def record(resource: str) -> WriteHook:
+    """A hook that stages the write's activity-feed entry in its transaction (the outbox).
+
+    The entry reaches the org's stream, its sockets and its dashboard only once the write
+    commits, and always once it has (``jobs.live``).
+    """
+
+    def hook(session: Session, org_id: int, row: Any, action: str) -> None:
+        changed = [] if action == "delete" else list(changes_of(row))
+        stage(
+            session,
+            record_activity,
+            job_type="live.activity",
+            org_id=org_id,
+            args=(org_id, entry_of(resource, row, action, changed, principal().user_id)),
+        )
+
+    return hook
+
+
 def notify(session: Session, org_id: int, row: Any, action: str) -> None:
     """Emit the notification events a write causes (stage changes, assignments, mentions)."""
     if action == "delete":
@@ -67,7 +90,7 @@ RESOURCES = (
         create=CompanyIn,
         sorts=("created_at", "updated_at", "name"),
         filters={"owner_id": Id, "industry": Text(100), "country": Text(100), "domain": Text(253)},
-        on_write=(stage_index,),
+        on_write=(stage_index, record("companies")),
     ),
     Resource(
         name="contacts",
@@ -76,7 +99,7 @@ RESOURCES = (
         sorts=("created_at", "updated_at", "first_name"),
         filters={"owner_id": Id, "company_id": Id, "email": Text(320)},
         links={"company_id": Company},
-        on_write=(stage_index,),
+        on_write=(stage_index, record("contacts")),
     ),
     Resource(
         name="deals",
@@ -85,7 +108,7 @@ RESOURCES = (
         sorts=("created_at", "updated_at", "title"),
         filters={"owner_id": Id, "stage": Stage, "company_id": Id, "contact_id": Id},
         links={"company_id": Company, "contact_id": Contact},
-        on_write=(refresh_dashboard, stage_index, notify),
+        on_write=(refresh_dashboard, stage_index, notify, record("deals")),
     ),
     Resource(
         name="leads",
@@ -93,7 +116,7 @@ RESOURCES = (
         create=LeadIn,
         sorts=("created_at", "updated_at", "name"),
         filters={"owner_id": Id, "status": LeadStatus, "source": Text(100)},
-        on_write=(refresh_dashboard, stage_index, notify),
+        on_write=(refresh_dashboard, stage_index, notify, record("leads")),
     ),
     Resource(
         name="activities",
@@ -110,6 +133,6 @@ RESOURCES = (
             "lead_id": Id,
         },
         links={"contact_id": Contact, "company_id": Company, "deal_id": Deal, "lead_id": Lead},
-        on_write=(refresh_dashboard, notify),
+        on_write=(refresh_dashboard, notify, record("activities")),
     ),
 )

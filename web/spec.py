@@ -64,6 +64,8 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
 }
 # Pages and files anyone may fetch: no API key.
 PUBLIC = ("/health", "/ops", "/live", "/favicon.ico")
+# Static files of the pages: public, like the pages.
+PAGE_FILES = ("/ops/", "/live/")
 # A row id as IdConverter matches it: 1 to 18 digits.
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 MAY_ANSWER = "_saleshub_may_answer"
@@ -123,7 +125,7 @@ def _statuses(path: str, method: str, op: dict[str, Any], rule: Rule, view: Any)
             found.add(409)
     elif path == "/metrics":
         found |= {401, 403}
-    elif path != "/health" and (path in PUBLIC or path.startswith("/ops/")):
+    elif path != "/health" and (path in PUBLIC or path.startswith(PAGE_FILES)):
         found.discard(503)
     found.update(getattr(view, MAY_ANSWER, ()))
     return found
@@ -138,8 +140,8 @@ def _success(path: str) -> dict[str, Any]:
         return {"200": {"description": "Prometheus text", "content": {"text/plain": {}}}}
     if path in ("/ops", "/live"):
         return {"200": {"description": "the page", "content": {"text/html": {}}}}
-    if path.startswith("/ops/"):
-        return {"200": {"description": "a file of the ops console"}}
+    if path.startswith(PAGE_FILES):
+        return {"200": {"description": "a file of the ops console or the live page"}}
     return {"200": {"description": "OK", "content": {"application/json": {}}}}
 
 
@@ -171,7 +173,7 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
                     "content": content,
                     **({"headers": headers} if headers else {}),
                 }
-            if path in PUBLIC or path.startswith("/ops/"):
+            if path in PUBLIC or path.startswith(PAGE_FILES):
                 op["security"] = []
         doc["paths"][path] = dict(sorted(item.items()))
     schemas = doc["components"]["schemas"]

@@ -1,9 +1,11 @@
 """``WS /ws``: the websocket hub every live feature uses.
 
 One Redis pub/sub listener per process fans events out to the local sockets subscribed to
-them; each socket has a bounded queue, and a client too slow to drain it is dropped, so it
-never stalls the others. The handshake is authenticated (API key header or a one-time
-ticket from ``POST /api/v1/ws/ticket``) and its ``Origin`` checked before the upgrade.
+them, writing each event's frame, built once, straight to every socket that can take it
+(``web.ws_client``); a client too slow to take it gets a bounded backlog and is dropped when
+that falls behind, so it never stalls the others. The handshake is authenticated (API key
+header or a one-time ticket from ``POST /api/v1/ws/ticket``) and its ``Origin`` checked
+before the upgrade.
 Every ``RECHECK_S`` one query re-checks every open socket's key and user: a socket whose
 key was revoked or expired, whose user was disabled or whose role changed is closed
 (1008), so access taken away reaches open sockets within seconds.
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 import time
 from datetime import UTC, datetime
@@ -30,27 +31,27 @@ import orjson
 import redis
 from flask import Flask, Response, g, request
 from flask_sock import Sock
-from simple_websocket import ConnectionClosed
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import channels
-from core import search as search_index
 from core.notify.fanout import user_channel
 from core.ops import introspection
-from core.queueing.supervisor import run_supervised
 from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
 from web.auth import Principal, usable_key
 from web.errors import ApiError
-from web.ext import Resources, db, resources
-from web.ws_client import SEND_QUEUE, UNAVAILABLE, Client, _wake, _WakingEvent, try_again_all
-from web.ws_frames import SendTimeout, abort, cooperative, send_text, text_frame
+from web.ext import Resources, db
+from web.ws_client import Client, Inbound, NoThread
+from web.ws_frames import SendTimeout, abort, cooperative, text_frame
 from web.ws_handshake import check_origin, handshake_principal, websocket_url
 from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
+from web.ws_live import Live, dirty_org, error
 
 log = logging.getLogger(__name__)
 OPS_SNAPSHOT_S = 2.0
+# How often every socket is pinged; one that did not answer the previous ping is cut.
+PING_S = 25.0
 PRESENCE_TTL_S = 30
 # How often open sockets' keys and users are checked again.
 RECHECK_S = 5.0
@@ -74,6 +75,7 @@ class Hub:
         self.lock = threading.Lock()
         self.started = False
         self.listening = threading.Event()
+        self.live = Live(res, self.clients, self.lock)
 
     def start(self) -> None:
         """Start the listener and snapshot threads once, on the first socket."""
@@ -81,15 +83,9 @@ class Hub:
             if self.started:
                 return
             self.started = True
-        # Each loop restarts with backoff (logged, counted in /metrics) if it ever raises.
-        for name, loop in (
-            ("ws-listener", self._listen),
-            ("ws-snapshots", self._snapshots),
-            ("ws-recheck", self._recheck_loop),
-        ):
-            threading.Thread(
-                target=run_supervised, args=(name, loop), name=name, daemon=True
-            ).start()
+        threading.Thread(target=self._listen, name="ws-listener", daemon=True).start()
+        threading.Thread(target=self._snapshots, name="ws-snapshots", daemon=True).start()
+        threading.Thread(target=self._recheck_loop, name="ws-recheck", daemon=True).start()
         self.listening.wait(5)  # so the first socket misses nothing published after it joined
 
     def add(self, client: Client) -> None:
@@ -98,10 +94,13 @@ class Hub:
             self.clients.add(client)
         with contextlib.suppress(redis.RedisError):
             self.res.broker.set(f"{PRESENCE_PREFIX}{client.who.user_id}", 1, ex=PRESENCE_TTL_S)
+            self.live.opened(client)
 
     def remove(self, client: Client) -> None:
         with self.lock:
             self.clients.discard(client)
+        with contextlib.suppress(redis.RedisError):
+            self.live.closed(client)
 
     def recheck(self) -> int:
         """Revoke the sockets whose key, user or role no longer hold; how many were."""
@@ -162,12 +161,13 @@ class Hub:
                 self.listening.set()
                 for msg in pubsub.listen():
                     channel = channels.channel_of(msg["channel"])
-                    self.deliver(channel, msg["data"])
-            except redis.RedisError as exc:
-                # No events reach the sockets meanwhile: 1013 tells clients to come back later.
+                    org_id = dirty_org(channel)
+                    if org_id is not None:
+                        self.live.dirty(org_id)
+                    else:
+                        self.deliver(channel, msg["data"])
+            except redis.RedisError as exc:  # reconnect; sockets stay open meanwhile
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)
-                with self.lock:
-                    try_again_all(self.clients)
                 time.sleep(1.0)
 
     def _presence(self) -> None:
@@ -181,6 +181,12 @@ class Hub:
             pipe.set(f"{PRESENCE_PREFIX}{uid}", 1, ex=PRESENCE_TTL_S)
         pipe.execute()
 
+    def _ping(self) -> None:
+        with self.lock:
+            clients = list(self.clients)
+        for c in clients:
+            c.ping()
+
     def _renew(self) -> None:
         with self.lock:
             leases = [c.lease for c in self.clients if c.lease is not None]
@@ -189,7 +195,7 @@ class Hub:
 
     def _snapshots(self) -> None:
         settings = self.res.settings
-        renewed = time.monotonic()
+        renewed = ticked = pinged = time.monotonic()
         while True:
             time.sleep(OPS_SNAPSHOT_S)
             with contextlib.suppress(redis.RedisError):
@@ -197,6 +203,12 @@ class Hub:
                 if time.monotonic() - renewed >= RENEW_S:
                     self._renew()
                     renewed = time.monotonic()
+                if time.monotonic() - pinged >= PING_S:
+                    pinged = time.monotonic()
+                    self._ping()
+                if time.monotonic() - ticked >= settings.realtime.presence_ttl_s / 3:
+                    ticked = time.monotonic()
+                    self.live.tick()
             with self.lock:
                 wanted = any("ops.queues" in c.channels for c in self.clients)
             if not wanted:
@@ -218,29 +230,9 @@ def allowed_channel(who: Principal, channel: str) -> str | None:
         return channel if who.role == "operator" else None
     if channel == "notifications":
         return user_channel(who.org_id, who.user_id)
-    if channel in {"jobs", "dashboard", "activity"}:
+    if channel in {"jobs", "dashboard", "activity", "presence"}:
         return channels.org_channel(who.org_id, channel)
     return None
-
-
-def _search(ws: Any, client: Client, q: Any, limit: Any) -> None:
-    """``{"op": "search", "q": …}``: live results as the user types, from the org's index."""
-    if not isinstance(q, str) or not q.strip() or len(q) > 200 or "\x00" in q:
-        send_text(ws, _error("search needs q: 1 to 200 characters"))
-        return
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 50:
-        send_text(ws, _error("limit must be 1 to 50"))
-        return
-    with resources().sessions() as session:
-        result = search_index.search(
-            session, client.who.org_id, q, limit=limit, user_id=client.who.user_id
-        )
-    data = {"q": q, "items": result.items, "took_ms": result.took_ms}
-    send_text(ws, orjson.dumps(channels.frame("search", data, kind="search")))
-
-
-def _error(message: str) -> bytes:
-    return orjson.dumps(channels.frame("error", {"message": message}, kind="error"))
 
 
 def _not_here(app: Flask, res: Resources) -> None:
@@ -261,9 +253,10 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
     hub = Hub(res)
     app.extensions["saleshub.hub"] = hub
     app.config["SOCK_SERVER_OPTIONS"] = {
-        "ping_interval": 25,
+        "ping_interval": None,  # the hub pings every socket (one loop, not one per socket)
         "max_message_size": limits.max_message_bytes,
-        "event_class": _WakingEvent,
+        "event_class": Inbound,
+        "thread_class": NoThread,
     }
     sock = Sock(app)
     deadline = limits.send_timeout_s if cooperative() else None
@@ -283,8 +276,6 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
                     headers={"Retry-After": str(RETRY_AFTER_S)},
                 )
             g.ws_principal, g.ws_lease = who, lease
-            # The socket's Server is built next, in this thread: its event wakes this queue.
-            g.ws_outbox = _wake.queue = queue.Queue(SEND_QUEUE)
 
     @app.teardown_request
     def _release_unused(_exc: BaseException | None) -> None:
@@ -298,102 +289,79 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
     def websocket(ws: Any) -> None:
         client = Client(
             who=g.ws_principal,
-            outbox=g.ws_outbox,
+            ws=ws,
             lease=g.pop("ws_lease"),
             inbound=TokenBucket(limits.inbound_per_s, limits.inbound_burst),
             plain=not request.headers.get("Sec-WebSocket-Extensions"),
+            deadline_s=deadline,
+            slow_after_s=limits.slow_after_s,
         )
-        _wake.queue = None
+        ws.event.handler = lambda: _drain(client)
+        client.send(orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
         hub.add(client)
         try:
-            _serve(ws, client)
-        except (redis.RedisError, SQLAlchemyError):
-            log.warning("websocket of user %s: dependency down; 1013", client.who.user_id)
-            _close(ws, 1013, UNAVAILABLE)
+            # simple-websocket's reader loop, in this greenlet: it reads, answers pings and
+            # close frames, and hands each message to _drain, until the connection ends.
+            ws.thread.run()
         except SendTimeout:
             log.warning("websocket of user %s stopped reading; cut off", client.who.user_id)
             abort(ws)
         finally:
+            client.closing = True
             hub.remove(client)
             if client.lease is not None:
                 with contextlib.suppress(redis.RedisError):
                     hub.leases.release(client.lease)
 
-    def _send(ws: Any, data: bytes | str, frame: bytes | None = None) -> None:
-        send_text(ws, data, deadline, frame=frame)
+    def _drain(client: Client) -> None:
+        ws = client.ws
+        while ws.input_buffer and not client.closing:
+            _handle(client, ws.input_buffer.pop(0))
 
-    def _serve(ws: Any, client: Client) -> None:
-        _send(ws, orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
-        behind = False
-        while client.open and not behind and ws.connected:
-            try:
-                item = client.outbox.get(timeout=30)
-            except queue.Empty:
-                continue
-            while item is not None or not client.outbox.empty():
-                if item is not None:
-                    if time.monotonic() - item[0] > limits.slow_after_s:
-                        behind = True
-                        break
-                    _send(ws, item[1], item[2] if client.plain else None)
-                try:
-                    item = client.outbox.get_nowait()
-                except queue.Empty:
-                    break
-            # simple-websocket's reader appends inbound frames here (and wakes us through
-            # the event); reading the list spares a timed wait per wake-up.
-            while not behind and ws.input_buffer:
-                _handle(ws, client, ws.input_buffer.pop(0))
-        if client.revoked:
-            _close(ws, 1008, "access revoked: authenticate again")
-        elif client.unavailable is not None:
-            _close(ws, 1013, client.unavailable)
-        elif client.dropped or behind:
-            log.warning("websocket of user %s fell behind; closed", client.who.user_id)
-            _close(ws, 1013, "too slow: fell behind the events")
-
-    def _close(ws: Any, code: int, message: str) -> None:
-        if not ws.connected:
-            return
-        try:
-            if deadline is None:
-                ws.close(reason=code, message=message)
-                return
-            import gevent
-
-            with gevent.Timeout(deadline, SendTimeout):
-                ws.close(reason=code, message=message)
-        except (SendTimeout, OSError, ConnectionClosed):
-            abort(ws)
-
-    def _handle(ws: Any, client: Client, raw: str | bytes) -> None:
+    def _handle(client: Client, raw: str | bytes) -> None:
         if not client.inbound.take():
             now = time.monotonic()
             if now - client.warned_at >= 1.0:  # one warning a second, not one per frame
                 client.warned_at = now
                 rate = f"{limits.inbound_per_s:g}"
-                _send(ws, _error(f"rate limited: at most {rate} frames a second"))
+                client.send(error(f"rate limited: at most {rate} frames a second"))
             return
         try:
             msg = orjson.loads(raw)
             op = msg.get("op") if isinstance(msg, dict) else None
         except orjson.JSONDecodeError:
-            _send(ws, _error("malformed frame: send JSON objects"))
+            client.send(error("malformed frame: send JSON objects"))
             return
         if op in {"subscribe", "unsubscribe"}:
             name = msg.get("channel")
             scoped = allowed_channel(client.who, name) if isinstance(name, str) else None
             if scoped is None:
-                _send(ws, _error(f"channel {name!r} is unknown or not allowed"))
-                return
-            if op == "subscribe":
-                client.channels.add(scoped)
-            else:
+                client.send(error(f"channel {name!r} is unknown or not allowed"))
+            elif op == "unsubscribe":
                 client.channels.discard(scoped)
-            _send(ws, orjson.dumps(channels.frame(name, {"op": op, "ok": True}, kind="ack")))
+                client.send(orjson.dumps(channels.frame(name, {"op": op, "ok": True}, kind="ack")))
+            else:
+                _subscribe(client, name, scoped, msg)
         elif op == "search":
-            _search(ws, client, msg.get("q"), msg.get("limit", 10))
+            refusal = hub.live.search_request(client, msg)
+            if refusal is not None:
+                client.send(refusal)
         elif op == "ping":
-            _send(ws, orjson.dumps(channels.frame("", {}, kind="pong")))
+            client.send(orjson.dumps(channels.frame("", {}, kind="pong")))
         else:
-            _send(ws, _error(f"unknown op {op!r}"))
+            client.send(error(f"unknown op {op!r}"))
+
+    def _subscribe(client: Client, name: str, scoped: str, msg: dict[str, Any]) -> None:
+        # Activity frames published while the state below is read wait until it is sent.
+        client.held = [] if name == "activity" else None
+        client.channels.add(scoped)  # before the state: nothing falls between
+        try:
+            client.send(
+                orjson.dumps(channels.frame(name, {"op": "subscribe", "ok": True}, kind="ack"))
+            )
+            for frame in hub.live.subscribed(client, name, msg):
+                client.send(frame)
+        finally:
+            held, client.held = client.held or [], None
+            for data, frame in held:
+                client.offer(data, frame)

@@ -1,101 +1,253 @@
-"""One websocket's side of the hub: its identity, bounded outbound queue and wake-up.
+"""One websocket's side of the hub: its identity, and how frames reach it.
 
 Split from ``web.ws`` (the hub and the ``/ws`` view), which imports it.
+
+Under gevent (the realtime process) a frame is written straight from the hub's listener
+to the socket, without blocking (``send`` with a zero timeout): one system call per socket
+per event, no queue, no wake-up of another greenlet. Only a socket whose kernel buffer is
+full gets a backlog, drained by a flusher greenlet started for it (within the send
+deadline); a backlog whose oldest frame is ``slow_after_s`` old closes the socket (1013),
+one past ``SEND_QUEUE`` frames cuts it. Under threads (the development server) every frame
+goes through the flusher, so the hub's thread never blocks on a client.
+
+The socket's own greenlet runs simple-websocket's reader loop itself (``NoThread``) and
+handles each inbound frame as it arrives (``Inbound``): one greenlet per socket, not three.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import queue
+import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from wsproto.events import CloseConnection, TextMessage
+
+from core.live.activity import OFFSET_HEAD, offset_of, parse_offset
 from web.auth import Principal
+from web.ws_frames import SendTimeout, abort, cooperative
 from web.ws_limits import Lease, TokenBucket
 
 log = logging.getLogger(__name__)
 SEND_QUEUE = 256
-# The reason of a 1013 close (Try Again Later) when a dependency is down.
-UNAVAILABLE = "service unavailable (a dependency is down): try again later"
+# A ping frame from the server (unmasked, empty): the hub sends one to every socket.
+PING = b"\x89\x00"
 
 
-# An outbound frame: the monotonic time it was queued, its JSON, and the same JSON as a
-# whole websocket text frame (built once per event for every socket); None only wakes.
-Item = tuple[float, bytes, bytes] | None
+class NoThread:
+    """simple-websocket's reader "thread", run by the socket's own handler instead."""
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        self.run = target
+        self.name = "ws-reader"
+
+    def start(self) -> None:
+        """The handler calls :attr:`run` itself, once the socket is registered."""
+
+
+class Inbound:
+    """simple-websocket's "input arrived" event: hands each inbound frame to the handler."""
+
+    __slots__ = ("handler",)
+
+    def __init__(self) -> None:
+        self.handler: Callable[[], None] | None = None
+
+    def set(self) -> None:
+        if self.handler is not None:
+            self.handler()
+
+    def clear(self) -> None:
+        """Nothing waits on it."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+    def is_set(self) -> bool:
+        return False
+
+
+class _NoLock:
+    """Under gevent nothing runs between two statements that do not yield: no lock needed."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+def _lock() -> Any:
+    return _NO_LOCK if cooperative() else threading.Lock()
 
 
 @dataclass(eq=False)
 class Client:
-    """One socket's identity, outbound queue, cap lease and inbound budget."""
+    """One socket's identity, subscriptions, outbound backlog, cap lease and inbound budget."""
 
     who: Principal
-    outbox: queue.Queue[Item] = field(default_factory=lambda: queue.Queue(SEND_QUEUE))
+    ws: Any = None
     channels: set[str] = field(default_factory=set)
     lease: Lease | None = None
     inbound: TokenBucket = field(default_factory=lambda: TokenBucket(20.0, 40))
     # No extension offered (permessage-deflate would compress each socket's frames itself).
     plain: bool = False
+    deadline_s: float | None = None
+    slow_after_s: float = 10.0
     dropped: bool = False
     revoked: bool = False
-    # Why the socket must be closed with 1013 (try again later): a dependency is down.
-    unavailable: str | None = None
+    closing: bool = False
     warned_at: float = 0.0
+    # Frames not yet written: (time queued, bytes, whether it is the close frame).
+    backlog: deque[tuple[float, bytes, bool]] = field(default_factory=deque)
+    flushing: bool = False
+    lock: Any = field(default_factory=_lock)
+    # Its presence id; activity frames held while a resume replays, and the last offset
+    # the replay sent (live frames up to it are duplicates, skipped).
+    sid: str = field(default_factory=lambda: secrets.token_hex(8))
+    held: list[tuple[bytes, bytes]] | None = None
+    activity_floor: tuple[int, int] | None = None
+    # Live search: the latest query's seq, the query waiting to run, whether one runs.
+    search_lock: threading.Lock = field(default_factory=threading.Lock)
+    search_seq: int = 0
+    search_next: tuple[int, str, int] | None = None
+    search_busy: bool = False
+
+    # ----------------------------------------------------------------- outbound
+    def offer(self, data: bytes, frame: bytes) -> None:
+        """An event's frame (``frame``: ``data`` as a whole text frame, built once)."""
+        if self.closing:
+            return
+        if data.startswith(OFFSET_HEAD):
+            if self.held is not None:  # a resume is replaying: after it
+                self.held.append((data, frame))
+                return
+            if self.activity_floor is not None and not self._fresh(data):
+                return
+        self._write(frame if self.plain else self._encode(data))
+
+    def send(self, data: bytes) -> None:
+        """A frame of this socket's own (hello, ack, replies), in order with events."""
+        if not self.closing:
+            self._write(self._encode(data))
+
+    def _encode(self, data: bytes) -> bytes:
+        out: bytes = self.ws.ws.send(TextMessage(data=data.decode()))
+        return out
+
+    def _fresh(self, data: bytes) -> bool:
+        offset = offset_of(data)
+        pair = parse_offset(offset) if offset is not None else None
+        if pair is None or self.activity_floor is None:
+            return True
+        if pair <= self.activity_floor:
+            return False
+        self.activity_floor = None  # past the replay: every later frame is new
+        return True
+
+    def _write(self, out: bytes, *, close: bool = False) -> None:
+        with self.lock:
+            if self.backlog or self.flushing or not cooperative():
+                if len(self.backlog) >= SEND_QUEUE:
+                    self._cut("its backlog overflowed")
+                    return
+                self.backlog.append((time.monotonic(), out, close))
+                self._start_flusher()
+                return
+            try:
+                n = self.ws.sock.send(out, 0, 0.0)  # gevent: never waits
+            except BlockingIOError:
+                n = 0
+            except OSError:  # the peer is gone: its reader ends the socket
+                self.closing = True
+                return
+            if n == len(out):
+                if close:
+                    self._finish()
+                return
+            self.backlog.append((time.monotonic(), out[n:], close))
+            self._start_flusher()
+
+    def _start_flusher(self) -> None:
+        if not self.flushing:
+            self.flushing = True
+            threading.Thread(target=self._flush, name="ws-flush", daemon=True).start()
+
+    def _flush(self) -> None:
+        while True:
+            with self.lock:
+                if not self.backlog or not self.ws.connected:
+                    self.flushing = False
+                    return
+                queued_at, out, close = self.backlog[0]
+            if not close and time.monotonic() - queued_at > self.slow_after_s:
+                log.warning("websocket of user %s fell behind; closed", self.who.user_id)
+                with self.lock:
+                    self.backlog.clear()
+                    self.flushing = False
+                self.close(1013, "too slow: fell behind the events")
+                return
+            try:
+                self._sendall(out)
+            except (SendTimeout, OSError):
+                log.warning("websocket of user %s stopped reading; cut off", self.who.user_id)
+                self._cut("its send deadline passed")
+                return
+            with self.lock:
+                self.backlog.popleft()
+            if close:
+                self._finish()
+
+    def _sendall(self, out: bytes) -> None:
+        if self.deadline_s is None:
+            self.ws.sock.sendall(out)
+            return
+        import gevent  # only where sockets are gevent's
+
+        with gevent.Timeout(self.deadline_s, SendTimeout):
+            self.ws.sock.sendall(out)
+
+    # ----------------------------------------------------------------- closing
+    def close(self, code: int, message: str) -> None:
+        """Send a close frame after what is queued, then end the connection."""
+        if self.closing or not self.ws.connected:
+            return
+        out = self.ws.ws.send(CloseConnection(code=code, reason=message))
+        self._write(out, close=True)
+        self.closing = True
 
     def revoke(self) -> None:
-        """Mark the socket's access as gone and wake its handler to close it."""
+        """Access is gone: close the socket (1008)."""
         self.revoked = True
-        with contextlib.suppress(queue.Full):
-            self.outbox.put_nowait(None)
+        self.close(1008, "access revoked: authenticate again")
 
-    @property
-    def open(self) -> bool:
-        """Whether the handler should keep serving (not dropped, revoked or unavailable)."""
-        return not self.dropped and not self.revoked and self.unavailable is None
+    def _cut(self, why: str) -> None:
+        self.dropped = self.closing = True
+        log.warning("dropping websocket of user %s: %s", self.who.user_id, why)
+        self.backlog.clear()
+        abort(self.ws)
 
-    def try_again(self, reason: str) -> None:
-        """Mark the socket to be closed with 1013 (try again later) and wake its handler."""
-        self.unavailable = reason
-        with contextlib.suppress(queue.Full):
-            self.outbox.put_nowait(None)
+    def _finish(self) -> None:
+        """The close frame is out: stop reading, so the handler returns."""
+        self.ws.connected = False
+        with contextlib.suppress(OSError):
+            self.ws.sock.shutdown(2)
 
-    def offer(self, data: bytes, frame: bytes) -> None:
-        """Queue a frame; a client whose queue is full is dropped, never waited for."""
-        if self.dropped:
-            return
-        try:
-            self.outbox.put_nowait((time.monotonic(), data, frame))
-        except queue.Full:
-            self.dropped = True
-            log.warning("dropping slow websocket client of user %s", self.who.user_id)
-
-
-def try_again_all(clients: Iterable[Client], reason: str = UNAVAILABLE) -> None:
-    """Close every socket of ``clients`` with 1013 (try again later) and ``reason``."""
-    for c in list(clients):
-        c.try_again(reason)
-
-
-_wake = threading.local()
-
-
-class _WakingEvent(threading.Event):
-    """simple-websocket's "input arrived" event, which also wakes the socket's handler.
-
-    The handler thread sleeps on its outbound queue; simple-websocket's reader thread sets
-    this event when a frame (or the close) arrives, and the extra ``None`` in the queue
-    wakes the handler to read it. So the handler never polls: it costs nothing while
-    idle and forwards a frame as soon as the hub queues it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.wake: queue.Queue[Item] | None = getattr(_wake, "queue", None)
-
-    def set(self) -> None:
-        super().set()
-        if self.wake is not None:
-            with contextlib.suppress(queue.Full):
-                self.wake.put_nowait(None)
+    def ping(self) -> bool:
+        """Ping the client; False when it never answered the previous ping (cut it)."""
+        if self.closing:
+            return True
+        if not self.ws.pong_received:
+            self._cut("no pong")
+            return False
+        self.ws.pong_received = False
+        self._write(PING)
+        return True

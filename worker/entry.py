@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import jobs.analytics
 import jobs.cache
+import jobs.live
 import jobs.maintenance
 import jobs.notifications
 import jobs.notify_channels
@@ -19,6 +20,7 @@ from worker.logs import setup_logging
 JOB_MODULES = (
     jobs.analytics,
     jobs.cache,
+    jobs.live,
     jobs.maintenance,
     jobs.notifications,
     jobs.notify_channels,

@@ -83,7 +83,8 @@ def test_create_rename_delete_are_searchable_after_their_jobs(
 
     # An update that does not rename anything stages no fan-out.
     client.patch(f"/api/v1/companies/{company['id']}", json={"city": "Pécs"}, headers=auth(key))
-    assert run_staged_jobs(settings, sessions) == ["search.index"]
+    ran = run_staged_jobs(settings, sessions)
+    assert [t for t in ran if t != "live.activity"] == ["search.index"]  # and its feed entry
 
     client.delete(f"/api/v1/contacts/{contact['id']}", headers=auth(key))
     client.delete(f"/api/v1/leads/{_lead_id(client, key)}", headers=auth(key))
