@@ -28,7 +28,7 @@ BANDIT_PATHS := core jobs models web worker migrations bench scripts
 # shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
 LOAD_ENV := set -a; . ./.env; set +a;
 
-.PHONY: help venv console browser services migrate demo run test fuzz lint fmt bench stop clean
+.PHONY: help venv console browser promtool services migrate demo run test fuzz lint fmt bench stop clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -68,6 +68,13 @@ browser:
 	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+# Debian's prometheus package, for promtool (`promtool check metrics|rules` in the tests).
+promtool:
+	@command -v promtool >/dev/null || { SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    prometheus; }
 
 services:
 	@scripts/services.sh ensure-packages
@@ -111,7 +118,7 @@ run: venv console services migrate demo
 	  PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}" \
 	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)
 
-test: venv console browser services
+test: venv console browser promtool services
 	$(LOAD_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The same test as `make test` runs (few examples), with many more: every default check,

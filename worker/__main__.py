@@ -34,7 +34,7 @@ def command(settings: Settings, extra_modules: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     """Supervise the dramatiq CLI until SIGTERM or SIGINT."""
     settings = Settings.from_env()  # an invalid value stops here, before any worker starts
-    return supervise(command(settings, argv), name="worker")
+    return supervise(command(settings, argv), name="worker", metrics_root=settings.metrics_dir)
 
 
 if __name__ == "__main__":

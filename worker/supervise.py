@@ -4,15 +4,25 @@ Under ``make run`` honcho stops every process as soon as one exits; each Procfil
 runs under this supervisor instead, so a scheduler, web server or mail sink that dies
 comes back (with backoff) and nothing else stops. SIGTERM or SIGINT is passed on to the
 command, and then the supervisor exits with it.
+
+It also gives the command its Prometheus multiprocess folder (``PROMETHEUS_MULTIPROC_DIR``):
+``METRICS_DIR/<command>-<hash of its arguments>`` unless the environment names one, emptied
+before every start, since files of processes that no longer exist would otherwise be
+added to every scrape forever.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 FIRST_BACKOFF_S = 0.5
@@ -20,9 +30,39 @@ MAX_BACKOFF_S = 10.0
 HEALTHY_AFTER_S = 30.0
 
 
-def supervise(argv: list[str], *, name: str | None = None) -> int:
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics_folder(argv: list[str], root: str) -> Path | None:
+    """The multiprocess folder of ``argv``: the environment's, or one of its own under ``root``.
+
+    Named by the command line, so web and realtime (both gunicorn) never share one, and a
+    restarted ``make run`` reuses (and empties) the same folder instead of adding one.
+    """
+    if os.environ.get(MULTIPROC_ENV):
+        return Path(os.environ[MULTIPROC_ENV])
+    if not root:
+        return None
+    words = [w for w in argv if not w.startswith("-") and "/" not in w and w != "python"]
+    label = re.sub(r"[^A-Za-z0-9_.]+", "-", words[0] if words else "process")[:40]
+    digest = hashlib.sha256("\0".join(argv).encode()).hexdigest()[:10]
+    return Path(root) / f"{label}-{digest}"
+
+
+def _fresh(folder: Path | None) -> dict[str, str]:
+    """The child's environment, with ``folder`` emptied and named in it."""
+    env = dict(os.environ)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        env[MULTIPROC_ENV] = str(folder)
+    return env
+
+
+def supervise(argv: list[str], *, name: str | None = None, metrics_root: str = "") -> int:
     """Run ``argv`` until SIGTERM or SIGINT, restarting it with backoff whenever it exits."""
     name = name or argv[0]
+    folder = metrics_folder(argv, metrics_root)
     stopping = False
     child: subprocess.Popen[bytes] | None = None
 
@@ -39,7 +79,7 @@ def supervise(argv: list[str], *, name: str | None = None) -> int:
         backoff = FIRST_BACKOFF_S
         while not stopping:
             started = time.monotonic()
-            child = subprocess.Popen(argv)
+            child = subprocess.Popen(argv, env=_fresh(folder))
             code = child.wait()
             if stopping:
                 return 0
@@ -59,7 +99,9 @@ def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m worker.supervise COMMAND [ARG ...]", file=sys.stderr)
         return 2
-    return supervise(argv)
+    from core.settings import Settings  # only here: the supervisor itself needs no settings
+
+    return supervise(argv, metrics_root=Settings.from_env().metrics_dir)
 
 
 if __name__ == "__main__":
