@@ -2,6 +2,7 @@
 #
 #   make run      venv + private services + migrations + demo data, then web/worker/scheduler
 #   make test     venv + private services, then pytest      (PYTEST_ARGS="-k foo -x")
+#   make fuzz     a long Schemathesis run against a live test server (FUZZ_EXAMPLES=200)
 #   make lint     ruff check, ruff format --check, mypy, bandit (medium and high)
 #   make fmt      ruff format + ruff check --fix
 #   make bench    services + migrations, then every bench/*.py (but chaos.py)
@@ -28,7 +29,7 @@ BANDIT_PATHS := core jobs models web worker migrations bench scripts
 # shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
 LOAD_ENV := set -a; . ./.env; set +a;
 
-.PHONY: help venv console browser services migrate demo run test lint fmt bench chaos stop clean
+.PHONY: help venv console browser promtool services migrate demo run test fuzz lint fmt bench chaos stop clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -68,6 +69,13 @@ browser:
 	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+# Debian's prometheus package, for promtool (`promtool check metrics|rules` in the tests).
+promtool:
+	@command -v promtool >/dev/null || { SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    prometheus; }
 
 services:
 	@scripts/services.sh ensure-packages
@@ -111,8 +119,15 @@ run: venv console services migrate demo
 	  PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}" \
 	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)
 
-test: venv console browser services
+test: venv console browser promtool services
 	$(LOAD_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The same test as `make test` runs (few examples), with many more: every default check,
+# every phase (examples, coverage, fuzzing, stateful). Set FUZZ_SECONDS to bound it by time.
+FUZZ_EXAMPLES ?= 200
+fuzz: venv services
+	$(LOAD_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/web/test_contract_fuzz.py \
+	  --no-cov -p no:cacheprovider -q
 
 lint: venv
 	$(BIN)/ruff check .

@@ -390,6 +390,8 @@ class Settings(BaseSettings):
         every cache key.
       log_level: ``LOG_LEVEL`` of every process.
       log_format: ``LOG_FORMAT``: ``text`` lines, or ``json`` (one object a line).
+      metrics_dir: ``METRICS_DIR``: where each supervised process tree (``worker.supervise``)
+        keeps its Prometheus multiprocess files, one folder per command; empty: off.
     """
 
     model_config = SettingsConfigDict(
@@ -399,6 +401,7 @@ class Settings(BaseSettings):
     environment: str = _env("ENVIRONMENT", "development")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = _env("LOG_LEVEL", "INFO")
     log_format: Literal["text", "json"] = _env("LOG_FORMAT", "text")
+    metrics_dir: str = _env("METRICS_DIR", "var/metrics")
     database: DatabaseSettings = DatabaseSettings()
     broker: BrokerSettings = BrokerSettings()
     worker: WorkerSettings = WorkerSettings()

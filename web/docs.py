@@ -26,9 +26,6 @@ def init_script() -> Response:
     return send_from_directory(STATIC, "docs.js")
 
 
-@bp.get(
-    "/docs/assets/<any('swagger-ui.css', 'swagger-ui-bundle.js',"
-    " 'swagger-ui-standalone-preset.js'):name>"
-)
+@bp.get("/docs/assets/<any('swagger-ui.css', 'swagger-ui-bundle.js'):name>")
 def vendor(name: str) -> Response:
     return send_from_directory(SWAGGER, name)

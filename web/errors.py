@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
-_CODES = {
+CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -51,7 +51,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.code = code or _CODES.get(status, "error")
+        self.code = code or CODES.get(status, "error")
         self.details = details
         self.headers = headers or {}
 
@@ -104,7 +104,7 @@ def register(app: Flask) -> None:
         headers = dict(err.get_headers()) if status == 405 else {}
         headers.pop("Content-Type", None)
         message = err.description or err.name
-        return error_response(status, _CODES.get(status, "error"), message, None, headers)
+        return error_response(status, CODES.get(status, "error"), message, None, headers)
 
     def _dependency_down(err: Exception) -> Response:
         name = _dependency_name(err)

@@ -1,21 +1,25 @@
 """``GET /metrics``: Prometheus text, with queue figures read from the broker at scrape time.
 
-Queue gauges and job counters come from Redis (the same numbers as the ops API), so every
-web process reports the platform's figures; HTTP request durations are per process. The
-figures are the platform's, so only an operator key or the scraper's ``METRICS_TOKEN``
-reads them.
+Queue gauges, job figures and cache counters come from Redis (the same numbers as the ops
+API), so every web process reports the platform's figures. HTTP request durations are
+counted in each process; under gunicorn (``PROMETHEUS_MULTIPROC_DIR``, set by
+``worker.supervise``) every worker writes them to its own files in that folder and a
+scrape of any worker adds them all up (prometheus_client's multiprocess mode; dead workers
+are marked so by ``gunicorn.conf.py``). The figures are the platform's, so only an
+operator key or the scraper's ``METRICS_TOKEN`` reads them.
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, g, request
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from core.cache.stats import CacheCollector
@@ -75,23 +79,38 @@ class QueueCollector(Collector):
             value=set_aside_count(client),
         )
         hour = minute_stats.totals(b["counts"] for b in minute_stats.rates(client, minutes=60))
-        families: dict[str, CounterMetricFamily] = {
-            "processed": CounterMetricFamily(
-                "saleshub_jobs_processed_last_hour", "Jobs processed", labels=["queue", "actor"]
+        # Figures over a sliding hour go down as minutes leave the window: gauges, not
+        # counters (a counter that decreases reads as a reset to rate()).
+        families: dict[str, tuple[GaugeMetricFamily, float]] = {
+            "processed": (
+                GaugeMetricFamily(
+                    "saleshub_jobs_processed_last_hour",
+                    "Jobs processed in the last hour",
+                    labels=["queue", "actor"],
+                ),
+                1,
             ),
-            "failed": CounterMetricFamily(
-                "saleshub_jobs_failed_last_hour", "Jobs failed", labels=["queue", "actor"]
+            "failed": (
+                GaugeMetricFamily(
+                    "saleshub_jobs_failed_last_hour",
+                    "Jobs failed in the last hour",
+                    labels=["queue", "actor"],
+                ),
+                1,
             ),
-            "ms": CounterMetricFamily(
-                "saleshub_jobs_run_milliseconds_last_hour",
-                "Time spent running jobs",
-                labels=["queue", "actor"],
+            "ms": (
+                GaugeMetricFamily(
+                    "saleshub_jobs_run_seconds_last_hour",
+                    "Time spent running jobs in the last hour",
+                    labels=["queue", "actor"],
+                ),
+                1000,
             ),
         }
         for (queue, actor), rates in sorted(hour.items()):
-            for kind, counter in families.items():
-                counter.add_metric([queue, actor], getattr(rates, kind))
-        yield from families.values()
+            for kind, (gauge, per_unit) in families.items():
+                gauge.add_metric([queue, actor], getattr(rates, kind) / per_unit)
+        yield from (gauge for gauge, _ in families.values())
 
 
 def _canary_gauges(client: Any) -> Iterator[Metric]:
@@ -122,13 +141,19 @@ def install(app: Flask, res: Resources) -> None:
     registry = CollectorRegistry()
     registry.register(QueueCollector(res))
     cache = app.extensions.get("saleshub.cache")
-    if cache is not None:  # this process's cache counters
-        registry.register(CacheCollector(cache.stats))
+    if cache is not None:  # every process's cache counters, from Redis
+        registry.register(CacheCollector(cache.stats, cache.client))
+    # Read when the app is built (never at import), like prometheus_client itself does.
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if shared:
+        multiprocess.MultiProcessCollector(registry, path=shared)
     duration = Histogram(
         "saleshub_http_request_duration_seconds",
-        "HTTP request duration (this process)",
+        "HTTP request duration",
         ["method", "endpoint", "status"],
-        registry=registry,
+        # In multiprocess mode the value lives in this process's files, and the
+        # MultiProcessCollector above reports it (registering it too would report it twice).
+        registry=None if shared else registry,
     )
 
     @app.before_request

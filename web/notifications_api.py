@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, Response, request
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -42,9 +42,10 @@ class QuietHours(Strict):
 
 
 class PreferencesIn(Strict):
-    enabled: bool = True
-    categories: dict[Annotated[str, Field(max_length=64)], bool] = Field(default_factory=dict)
-    channels: dict[Literal["in_app", "email", "push"], bool] = Field(default_factory=dict)
+    # StrictBool: JSON booleans only (lax mode would take 0, 1, "yes", ...).
+    enabled: StrictBool = True
+    categories: dict[Annotated[str, Field(max_length=64)], StrictBool] = Field(default_factory=dict)
+    channels: dict[Literal["in_app", "email", "push"], StrictBool] = Field(default_factory=dict)
     quiet_hours: QuietHours | None = None
     timezone: Annotated[str, Field(max_length=64)] = "UTC"
 

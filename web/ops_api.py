@@ -7,6 +7,7 @@ where there is one, and before the broker is touched otherwise.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -116,23 +117,23 @@ def _one(message_id: str) -> list[deadletters.DeadLetter]:
     return found
 
 
-@bp.post("/dead-letters/<message_id>/retry")
+@bp.post("/dead-letters/<uuid:message_id>/retry")
 @spec.validate(tags=["ops"])
 @require_role("operator")
-def retry_dead_letter(message_id: str) -> Response:
-    found = _one(message_id)
-    _audit("dead_letter.retry", message_id)
+def retry_dead_letter(message_id: uuid.UUID) -> Response:
+    found = _one(str(message_id))
+    _audit("dead_letter.retry", str(message_id))
     res = resources()
     n = deadletters.retry(db(), res.broker, res.settings.broker.namespace, found)
     return json_response({"retried": n})
 
 
-@bp.delete("/dead-letters/<message_id>")
+@bp.delete("/dead-letters/<uuid:message_id>")
 @spec.validate(tags=["ops"], resp=SpecResponse(HTTP_204=None))
 @require_role("operator")
-def delete_dead_letter(message_id: str) -> Response:
-    found = _one(message_id)
-    _audit("dead_letter.delete", message_id)
+def delete_dead_letter(message_id: uuid.UUID) -> Response:
+    found = _one(str(message_id))
+    _audit("dead_letter.delete", str(message_id))
     db().commit()
     res = resources()
     deadletters.remove(res.broker, res.settings.broker.namespace, found)

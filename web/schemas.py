@@ -6,7 +6,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    create_model,
+)
 from pydantic.fields import FieldInfo
 
 from models import JobStatus
@@ -32,9 +40,18 @@ def _storable(value: datetime) -> datetime:
     return value
 
 
+def _json_string(value: Any) -> Any:
+    # JSON has no date type: a date is an ISO string. pydantic's lax mode would also take a
+    # number as a Unix time (``0`` -> 1970-01-01), which the documented schema does not allow.
+    if not isinstance(value, str | date):
+        raise ValueError("expected an ISO 8601 string")
+    return value
+
+
 # A string without NUL characters (PostgreSQL text cannot hold them).
 Str = Annotated[str, AfterValidator(_no_nul)]
-Moment = Annotated[datetime, AfterValidator(_storable)]
+Moment = Annotated[datetime, BeforeValidator(_json_string), AfterValidator(_storable)]
+Day = Annotated[date, BeforeValidator(_json_string)]
 
 
 def Text(max_length: int, *, min_length: int = 0) -> Any:
@@ -43,6 +60,8 @@ def Text(max_length: int, *, min_length: int = 0) -> Any:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A row id in a JSON body: an integer, never a string or a boolean (lax mode takes both).
+Ref = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 Name = Annotated[Str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
 Stage = Literal["lead", "qualified", "proposal", "negotiation", "won", "lost"]
@@ -57,57 +76,113 @@ class Strict(BaseModel):
 
 
 class CompanyIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Acme GmbH",
+                    "domain": "acme.example",
+                    "industry": "Software",
+                    "country": "DE",
+                }
+            ]
+        }
+    )
+
     name: Name
     domain: Annotated[Str, Field(max_length=253)] | None = None
     industry: Annotated[Str, Field(max_length=100)] | None = None
     size: Annotated[Str, Field(max_length=50)] | None = None
     city: Annotated[Str, Field(max_length=100)] | None = None
     country: Annotated[Str, Field(max_length=100)] | None = None
-    owner_id: Id | None = None
+    owner_id: Ref | None = None
 
 
 class ContactIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@acme.example"}
+            ]
+        }
+    )
+
     first_name: Annotated[Str, Field(min_length=1, max_length=100)]
     last_name: Annotated[Str, Field(max_length=100)] | None = None
     email: Email | None = None
     phone: Annotated[Str, Field(max_length=50)] | None = None
     title: Annotated[Str, Field(max_length=200)] | None = None
-    company_id: Id | None = None
-    owner_id: Id | None = None
+    company_id: Ref | None = None
+    owner_id: Ref | None = None
 
 
 class DealIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Acme renewal",
+                    "amount": "12000.00",
+                    "currency": "EUR",
+                    "stage": "proposal",
+                    "close_date": "2027-03-31",
+                }
+            ]
+        }
+    )
+
     title: Name
     amount: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     stage: Stage = "lead"
-    close_date: date | None = None
-    company_id: Id | None = None
-    contact_id: Id | None = None
-    owner_id: Id | None = None
+    close_date: Day | None = None
+    company_id: Ref | None = None
+    contact_id: Ref | None = None
+    owner_id: Ref | None = None
 
 
 class LeadIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Grace Hopper",
+                    "email": "grace@navy.example",
+                    "source": "webinar",
+                    "score": 70,
+                }
+            ]
+        }
+    )
+
     name: Name
     email: Email | None = None
     company_name: Annotated[Str, Field(max_length=200)] | None = None
     source: Annotated[Str, Field(max_length=100)] | None = None
     status: LeadStatus = "new"
-    score: Annotated[int, Field(ge=0, le=100)] | None = None
-    owner_id: Id | None = None
+    score: Annotated[int, Field(strict=True, ge=0, le=100)] | None = None
+    owner_id: Ref | None = None
 
 
 class ActivityIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"kind": "call", "subject": "Intro call", "due_at": "2027-01-15T10:00:00Z"}
+            ]
+        }
+    )
+
     kind: Kind
     subject: Annotated[Str, Field(min_length=1, max_length=300)]
     body: Annotated[Str, Field(max_length=20_000)] | None = None
     due_at: Moment | None = None
-    done: bool = False
-    contact_id: Id | None = None
-    company_id: Id | None = None
-    deal_id: Id | None = None
-    lead_id: Id | None = None
-    owner_id: Id | None = None
+    done: StrictBool = False
+    contact_id: Ref | None = None
+    company_id: Ref | None = None
+    deal_id: Ref | None = None
+    lead_id: Ref | None = None
+    owner_id: Ref | None = None
 
 
 def _patch_field(info: FieldInfo) -> tuple[Any, None]:
@@ -144,6 +219,10 @@ def list_model(name: str, sorts: tuple[str, ...], filters: dict[str, Any]) -> ty
 
 
 class JobIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"type": "analytics.rollup", "params": {}}]}
+    )
+
     type: Annotated[Str, Field(min_length=1, max_length=64)]
     params: dict[str, Any] = Field(default_factory=dict)
 

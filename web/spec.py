@@ -19,7 +19,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, UUIDConverter
 
 from core.settings import VERSION
-from web.errors import ApiError
+from web.errors import CODES, ApiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 API_PREFIX = "/api/v1/"
@@ -57,6 +57,7 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
     404: ("no such item in the caller's organization", {}),
     409: ("conflict: state, uniqueness or a reused Idempotency-Key", {}),
     413: ("body too large", {}),
+    405: ("the URL matches another operation that has no such method", {}),
     415: ("body is not JSON", {}),
     422: ("validation failed", {}),
     429: ("rate limited or over the queue limit", RATE_HEADERS),
@@ -131,6 +132,65 @@ def _statuses(path: str, method: str, op: dict[str, Any], rule: Rule, view: Any)
     return found
 
 
+def _segments(path: str) -> list[str]:
+    return path.strip("/").split("/")
+
+
+def _may_match(a: str, b: str) -> bool:
+    """Whether one URL can match both templates (a parameter may take any segment)."""
+    sa, sb = _segments(a), _segments(b)
+    return len(sa) == len(sb) and all(
+        x == y or x.startswith("{") or y.startswith("{") for x, y in zip(sa, sb, strict=True)
+    )
+
+
+def _method_clash(paths: dict[str, Any], path: str, method: str) -> bool:
+    """A URL of ``path`` that fails its own parameters' converters may route to another
+    template that lacks ``method``: Werkzeug then answers 405, not 404."""
+    return "{" in path and any(
+        other != path and _may_match(path, other) and method not in item
+        for other, item in paths.items()
+    )
+
+
+def _body_required(doc: dict[str, Any], op: dict[str, Any]) -> None:
+    """A body whose schema requires nothing may be left out (web.body reads it as ``{}``)."""
+    body = op.get("requestBody")
+    if not body:
+        return
+    schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = doc["components"]["schemas"].get(schema["$ref"].rsplit("/", 1)[-1], {})
+    body["required"] = bool(schema.get("required"))
+
+
+def _links(paths: dict[str, Any]) -> None:
+    """Link each POST's answer to the operations on the item it made, by its ``id``.
+
+    ``POST /x`` -> ``/x/{id}`` and ``/x/{id}/...`` (one path parameter), so clients (and
+    Schemathesis' stateful runs) know to read, change or delete what they just created.
+    """
+    for path, item in paths.items():
+        post = item.get("post")
+        if post is None:
+            continue
+        links: dict[str, Any] = {}
+        for other, other_item in paths.items():
+            rest = other[len(path) :]
+            if not other.startswith(path + "/{") or rest.count("{") != 1:
+                continue
+            param = rest[2 : rest.index("}")]
+            for method, op in sorted(other_item.items()):
+                name = f"{method}{other.replace(path, '', 1)}"
+                links[re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")] = {
+                    "operationId": op["operationId"],
+                    "parameters": {param: "$response.body#/id"},
+                }
+        for status, response in post.get("responses", {}).items():
+            if links and status.startswith("2"):
+                response["links"] = links
+
+
 def _success(path: str) -> dict[str, Any]:
     if path == "/favicon.ico":
         return {"204": {"description": "no icon: nothing to fetch"}}
@@ -164,10 +224,21 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
             responses = op.setdefault("responses", {})
             if not any(code.startswith("2") for code in responses):
                 responses.update(_success(path))
-            for status in sorted(_statuses(path, method, op, rule, view)):
+            _body_required(doc, op)
+            statuses = _statuses(path, method, op, rule, view)
+            if _method_clash(doc["paths"], path, method):
+                statuses.add(405)
+            for status in sorted(statuses):
                 description, headers = ERRORS[status]
+                example = {
+                    "error": {"code": CODES[status], "message": description, "details": None}
+                }
                 # /health's 503 is its own report (status "degraded"), not an error.
-                content = JSON_OBJECT if path == "/health" else {"application/json": ERROR_REF}
+                content = (
+                    JSON_OBJECT
+                    if path == "/health"
+                    else {"application/json": {**ERROR_REF, "example": example}}
+                )
                 responses[str(status)] = {
                     "description": description,
                     "content": content,
@@ -176,6 +247,7 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
             if path in PUBLIC or path.startswith(PAGE_FILES):
                 op["security"] = []
         doc["paths"][path] = dict(sorted(item.items()))
+    _links(doc["paths"])
     schemas = doc["components"]["schemas"]
     for name in [n for n in schemas if n.startswith("ValidationError")]:
         del schemas[name]  # spectree's 422 body, replaced by the envelope everywhere

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, request
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool
 from spectree import Response as SpecResponse
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,7 @@ from web.http import json_response
 from web.idempotency import secret_fields, transactional
 from web.pagination import paginate
 from web.schemas import Email, Id, Moment, Str, Strict
-from web.spec import spec
+from web.spec import may_answer, spec
 
 bp = Blueprint("access", __name__)
 Role = Literal["member", "admin", "operator"]
@@ -54,7 +54,7 @@ class UserIn(Strict):
 
 class UserPatch(Strict):
     role: Role | None = None
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
 
 
 class KeyListQuery(ListQuery):
@@ -190,6 +190,7 @@ def _key_owner(user_id: int | None) -> User:
 
 
 @bp.get("/keys")
+@may_answer(404)  # ?user_id= of no user in the org
 @spec.validate(query=KeyListQuery, tags=["access"])
 def list_keys() -> Response:
     q: KeyListQuery = request.context.query  # type: ignore[attr-defined]
@@ -200,6 +201,7 @@ def list_keys() -> Response:
 
 
 @bp.post("/keys")
+@may_answer(404)  # "user_id" of no user in the org
 @spec.validate(json=KeyIn, tags=["access"], resp=SpecResponse(HTTP_201=None))
 @transactional
 def create_api_key() -> Response:

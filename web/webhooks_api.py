@@ -25,7 +25,7 @@ from web.http import json_response, row_to_dict
 from web.idempotency import secret_fields, transactional
 from web.pagination import paginate
 from web.schemas import Str, Strict
-from web.spec import spec
+from web.spec import may_answer, spec
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -234,6 +234,7 @@ def subscribe_push() -> Response:
 
 
 @bp.delete("/me/push-subscriptions")
+@may_answer(404)  # no subscription with that endpoint
 @spec.validate(
     query=PushSubscriptionQuery, tags=["notifications"], resp=SpecResponse(HTTP_204=None)
 )

@@ -9,6 +9,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
+from spectree import Response as SpecResponse
 
 from core.settings import Settings
 from models import User
@@ -16,6 +17,7 @@ from web.auth import Principal, authenticate, principal
 from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
+from web.spec import spec
 
 TICKET_PREFIX = "saleshub:ws-ticket:"
 TICKET_TTL_S = 60
@@ -24,6 +26,7 @@ tickets = Blueprint("ws_tickets", __name__)
 
 
 @tickets.post("/ws/ticket")
+@spec.validate(tags=["websocket"], resp=SpecResponse(HTTP_201=None))
 def ws_ticket() -> Response:
     """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers."""
     ticket = secrets.token_urlsafe(24)

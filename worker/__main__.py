@@ -45,6 +45,7 @@ def main(argv: list[str]) -> int:
         name="worker",
         own_session=True,
         stop_timeout_s=settings.worker.shutdown_grace_s + 15,
+        metrics_root=settings.metrics_dir,
     )
 
 

@@ -5,6 +5,9 @@ Run as ``dramatiq worker.entry:setup``; the CLI calls ``setup`` in each worker p
 
 from __future__ import annotations
 
+import atexit
+import os
+
 import jobs.analytics
 import jobs.cache
 import jobs.live
@@ -28,9 +31,20 @@ JOB_MODULES = (
 )
 
 
+def _mark_dead_at_exit() -> None:
+    # Each Dramatiq worker process writes its own Prometheus multiprocess files (folder set
+    # by worker.supervise); its live gauges must go when it does.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        pid = os.getpid()
+        atexit.register(multiprocess.mark_process_dead, pid)
+
+
 def setup() -> None:
     """Configure this worker process from the environment."""
     settings = Settings.from_env()
+    _mark_dead_at_exit()
     setup_logging(settings)
     configure(settings)
     # Commits made by jobs (the rollup) invalidate the cached answers they change.

@@ -10,22 +10,60 @@ reaches it once, through us (Dramatiq's workers exit at once on a second one), a
 dies whatever it left in its group is killed before the restart (a SIGKILLed gunicorn
 master leaves workers that hold its port, and the new master could not bind it). It gets
 SIGTERM if the supervisor itself dies, so it is never left running alone.
+
+It also gives the command its Prometheus multiprocess folder (``PROMETHEUS_MULTIPROC_DIR``):
+``METRICS_DIR/<command>-<hash of its arguments>`` unless the environment names one, emptied
+before every start, since files of processes that no longer exist would otherwise be
+added to every scrape forever.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 FIRST_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 10.0
 HEALTHY_AFTER_S = 30.0
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics_folder(argv: list[str], root: str) -> Path | None:
+    """The multiprocess folder of ``argv``: the environment's, or one of its own under ``root``.
+
+    Named by the command line, so web and realtime (both gunicorn) never share one, and a
+    restarted ``make run`` reuses (and empties) the same folder instead of adding one.
+    """
+    if os.environ.get(MULTIPROC_ENV):
+        return Path(os.environ[MULTIPROC_ENV])
+    if not root:
+        return None
+    words = [w for w in argv if not w.startswith("-") and "/" not in w and w != "python"]
+    label = re.sub(r"[^A-Za-z0-9_.]+", "-", words[0] if words else "process")[:40]
+    digest = hashlib.sha256("\0".join(argv).encode()).hexdigest()[:10]
+    return Path(root) / f"{label}-{digest}"
+
+
+def _fresh(folder: Path | None) -> dict[str, str]:
+    """The child's environment, with ``folder`` emptied and named in it."""
+    env = dict(os.environ)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        env[MULTIPROC_ENV] = str(folder)
+    return env
 
 
 def supervise(
@@ -34,6 +72,7 @@ def supervise(
     name: str | None = None,
     own_session: bool = True,
     stop_timeout_s: float | None = None,
+    metrics_root: str = "",
 ) -> int:
     """Run ``argv`` until SIGTERM or SIGINT, restarting it with backoff whenever it exits.
 
@@ -44,8 +83,10 @@ def supervise(
         process group reaches it only through us (once), and kill what it leaves behind.
       stop_timeout_s: after passing on SIGTERM, wait this long for it to exit, then
         SIGKILL it (its whole session with ``own_session``); None waits without end.
+      metrics_root: where its Prometheus multiprocess folder goes (see :func:`metrics_folder`).
     """
     name = name or argv[0]
+    folder = metrics_folder(argv, metrics_root)
     stopping: float | None = None
     child: subprocess.Popen[bytes] | None = None
 
@@ -64,7 +105,10 @@ def supervise(
         while stopping is None:
             started = time.monotonic()
             child = subprocess.Popen(
-                argv, start_new_session=own_session, preexec_fn=_die_with_parent
+                argv,
+                env=_fresh(folder),
+                start_new_session=own_session,
+                preexec_fn=_die_with_parent,
             )
             code = _wait(child, lambda: stopping, stop_timeout_s, own_session=own_session)
             if own_session:
@@ -126,7 +170,9 @@ def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m worker.supervise COMMAND [ARG ...]", file=sys.stderr)
         return 2
-    return supervise(argv)
+    from core.settings import Settings  # only here: the supervisor itself needs no settings
+
+    return supervise(argv, metrics_root=Settings.from_env().metrics_dir)
 
 
 if __name__ == "__main__":

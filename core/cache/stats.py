@@ -4,7 +4,7 @@ Each process counts in memory (no Redis write on the hit path) and adds its coun
 Redis hash at most once per ``flush_s``, so ``GET /api/v1/cache/stats`` sees every
 process. Counts that belong to one organization are also added to that org's own hash
 (``<key>:org:<id>``), so an org's admin sees their figures and nobody else's. A process
-also keeps its own running totals for Prometheus.
+also keeps its own running totals.
 """
 
 from __future__ import annotations
@@ -144,18 +144,23 @@ def summarize(fields: dict[str, int]) -> dict[str, Any]:
 
 
 class CacheCollector:
-    """A Prometheus collector of one process's cache counters (register it where /metrics is).
+    """A Prometheus collector of every process's cache counters, read from Redis on scrape.
+
+    Each process adds its counts to the shared hash at most ``flush_s`` after counting them,
+    so any web process (or gunicorn worker) reports the same platform-wide figures.
 
     Parameters:
-      stats: the process's :class:`Stats`.
+      stats: the process's :class:`Stats` (its hash key).
+      client: the cache Redis.
     """
 
-    def __init__(self, stats: Stats) -> None:
+    def __init__(self, stats: Stats, client: redis.Redis) -> None:
         self.stats = stats
+        self.client = client
 
     def collect(self) -> Iterator[Any]:
-        with self.stats._lock:
-            totals = dict(self.stats.totals)
+        raw: dict[bytes, bytes] = self.client.hgetall(self.stats.key)  # type: ignore[assignment]
+        totals = {k.decode(): int(v) for k, v in raw.items()}
         events = CounterMetricFamily(
             "saleshub_cache_events", "Cache events by namespace", labels=["namespace", "event"]
         )

@@ -297,8 +297,8 @@ def test_queues_show_their_pool_and_last_minute_rates(
     assert by_name["default"]["processed_last_minute"] == 0
     text = client.get("/metrics", headers=h).get_data(as_text=True)
     labels = 'actor="notifications.email",queue="email"'
-    assert re.search(rf"^saleshub_jobs_processed_last_hour_total{{{labels}}} 3\.0$", text, re.M)
-    assert re.search(rf"^saleshub_jobs_failed_last_hour_total{{{labels}}} 1\.0$", text, re.M)
+    assert re.search(rf"^saleshub_jobs_processed_last_hour{{{labels}}} 3\.0$", text, re.M)
+    assert re.search(rf"^saleshub_jobs_failed_last_hour{{{labels}}} 1\.0$", text, re.M)
     # The live snapshot carries the same figures as the API.
     with ServeApp(app) as served:
         ws = websocket.create_connection(

@@ -173,3 +173,37 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX"
     except OSError:
         return True
+# Writes the folder it was given, and what it found in it, then waits to be stopped.
+SEES = """
+import os, pathlib, sys, time
+folder = pathlib.Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+found = sorted(p.name for p in folder.iterdir())
+pathlib.Path(sys.argv[1]).write_text(f"{folder}|{','.join(found)}")
+(folder / "counter_123.db").write_bytes(b"stale")
+time.sleep(600)
+"""
+
+
+def test_each_command_gets_its_own_emptied_prometheus_folder(tmp_path: Path) -> None:
+    from worker.supervise import metrics_folder
+
+    web = metrics_folder(["gunicorn", "--workers", "2", "web:create_app(websockets=False)"], "m")
+    realtime = metrics_folder(["gunicorn", "--worker-class", "gevent", "web:create_app()"], "m")
+    assert web is not None and realtime is not None and web != realtime
+    assert web.parent == Path("m") and web.name.startswith("gunicorn-")
+    assert metrics_folder(["gunicorn"], "") is None  # METRICS_DIR empty: off
+
+    root, out = tmp_path / "metrics", tmp_path / "seen"
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    argv = [sys.executable, "-m", "worker.supervise", sys.executable, "-c", SEES, str(out)]
+    for run in range(2):  # the second start finds the first one's file gone
+        out.unlink(missing_ok=True)
+        sup = subprocess.Popen(argv, cwd=ROOT, env={**env, "METRICS_DIR": str(root)})
+        try:
+            wait_for(out.exists, timeout=10)
+            wait_for(lambda: root.glob("*/counter_123.db"), timeout=10)
+        finally:
+            sup.send_signal(signal.SIGTERM)
+            sup.wait(10)
+        folder, found = out.read_text().split("|")
+        assert Path(folder).parent == root and found == "", (run, found)

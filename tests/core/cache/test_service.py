@@ -245,7 +245,8 @@ def test_prometheus_series(cache: Cache) -> None:
     for _ in range(2):
         cache.fetch(key, tags=["dashboard"], compute=Counted())
     registry = CollectorRegistry()
-    registry.register(CacheCollector(cache.stats))
+    cache.stats.flush(cache.client)
+    registry.register(CacheCollector(cache.stats, cache.client))
     text = generate_latest(registry).decode()
     assert 'saleshub_cache_events_total{event="hits",namespace="dashboard"} 1.0' in text
     assert 'saleshub_cache_lookup_seconds_bucket{le="+Inf"} 2.0' in text
