@@ -173,6 +173,8 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX"
     except OSError:
         return True
+
+
 # Writes the folder it was given, and what it found in it, then waits to be stopped.
 SEES = """
 import os, pathlib, sys, time
