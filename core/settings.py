@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
+from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -265,7 +266,52 @@ class SearchSettings(_Group):
     analytics_retention_days: int = _env("SEARCH_ANALYTICS_RETENTION_DAYS", 90, ge=1)
 
 
-GROUPS = ("database", "broker", "worker", "cache", "web", "realtime", "notify", "search")
+class LimitSettings(_Group):
+    """HTTP rate limits (Flask-Limiter, counted on the broker Redis), in ``limits`` notation.
+
+    Every API request falls in one class: ``search`` (``/search…``), ``jobs`` (``POST
+    /jobs``), ``tickets`` (``POST /ws/ticket``), ``writes`` (any other non-GET) or ``reads``.
+    Each class has a limit per API key and a larger one per org (all its keys together).
+
+    Parameters:
+      enabled: ``RATE_LIMIT_ENABLED=0`` turns every limit off.
+      reads, writes, search, jobs, tickets: per API key (``RATE_LIMIT_<CLASS>``).
+      org_reads … org_tickets: per org (``RATE_LIMIT_ORG_<CLASS>``).
+      auth_failures: requests with a missing or bad key one client address may make
+        (``RATE_LIMIT_AUTH_FAILURES``); past it such requests answer 429.
+      storage_url: the limiter's Redis (``RATE_LIMIT_STORAGE_URL``; empty: ``BROKER_URL``).
+      timeout_s: bound of one limiter Redis call; on an error the request is let through
+        (fail open, logged and counted: see docs/decisions/0012).
+    """
+
+    enabled: bool = _env("RATE_LIMIT_ENABLED", True)
+    reads: str = _env("RATE_LIMIT_READS", "1200/minute")
+    writes: str = _env("RATE_LIMIT_WRITES", "300/minute")
+    search: str = _env("RATE_LIMIT_SEARCH", "600/minute")
+    jobs: str = _env("RATE_LIMIT_JOBS", "60/minute")
+    tickets: str = _env("RATE_LIMIT_WS_TICKETS", "60/minute")
+    org_reads: str = _env("RATE_LIMIT_ORG_READS", "6000/minute")
+    org_writes: str = _env("RATE_LIMIT_ORG_WRITES", "1500/minute")
+    org_search: str = _env("RATE_LIMIT_ORG_SEARCH", "3000/minute")
+    org_jobs: str = _env("RATE_LIMIT_ORG_JOBS", "300/minute")
+    org_tickets: str = _env("RATE_LIMIT_ORG_WS_TICKETS", "600/minute")
+    auth_failures: str = _env("RATE_LIMIT_AUTH_FAILURES", "30/minute")
+    storage_url: str = _env("RATE_LIMIT_STORAGE_URL", "")
+    timeout_s: float = _env("RATE_LIMIT_TIMEOUT_S", 0.25, gt=0)
+
+    @field_validator(
+        "reads", "writes", "search", "jobs", "tickets", "org_reads", "org_writes",
+        "org_search", "org_jobs", "org_tickets", "auth_failures",
+    )  # fmt: skip
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse_many(value)  # raises ValueError naming the bad string
+        return value
+
+
+GROUPS = (
+    "database", "broker", "worker", "cache", "web", "realtime", "notify", "search", "limits",
+)  # fmt: skip
 # The environment of the running ``from_env`` call; ``Settings(...)`` alone reads nothing.
 _READING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
     "saleshub_settings_env", default=None
@@ -320,6 +366,7 @@ class Settings(BaseSettings):
     realtime: RealtimeSettings = RealtimeSettings()
     notify: NotifySettings = NotifySettings()
     search: SearchSettings = SearchSettings()
+    limits: LimitSettings = LimitSettings()
 
     @field_validator("log_level", mode="before")
     @classmethod

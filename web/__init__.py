@@ -25,6 +25,7 @@ from web import (
     metrics,
     notifications_api,
     ops_api,
+    ratelimit,
     request_log,
     security,
     users_api,
@@ -61,7 +62,11 @@ def _api_blueprint() -> Blueprint:
 
     @api.before_request
     def _authenticate() -> None:
-        g.principal = authenticate()
+        # web.ratelimit.identify authenticated already (the limits need the caller).
+        if "auth_error" in g:
+            raise g.auth_error
+        if "principal" not in g:
+            g.principal = authenticate()
         parse_json_body()
 
     for resource in RESOURCES:
@@ -114,6 +119,7 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     errors.register(app)
+    ratelimit.install(app, settings)
     security.install(app)
     request_log.install(app, access_log=settings.web.access_log)
     metrics.install(app, app.extensions["saleshub"])

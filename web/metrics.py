@@ -23,6 +23,7 @@ from core.queueing import minute_stats
 from web.auth import CHALLENGE, authenticate
 from web.errors import ApiError
 from web.ext import Resources
+from web.ratelimit import FailureCollector
 
 
 class QueueCollector(Collector):
@@ -81,6 +82,7 @@ def install(app: Flask, res: Resources) -> None:
     """Give ``app`` its own registry, request timing and the ``/metrics`` route."""
     registry = CollectorRegistry()
     registry.register(QueueCollector(res))
+    registry.register(FailureCollector())
     cache = app.extensions.get("saleshub.cache")
     if cache is not None:  # this process's cache counters
         registry.register(CacheCollector(cache.stats))
