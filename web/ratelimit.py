@@ -37,7 +37,9 @@ _HEADERS = {
     HeaderNames.LIMIT: "RateLimit-Limit",
     HeaderNames.REMAINING: "RateLimit-Remaining",
     HeaderNames.RESET: "RateLimit-Reset",
-    HeaderNames.RETRY_AFTER: "Retry-After",
+    # Renamed, so the limiter does not stretch another answer's Retry-After (a 503's, a
+    # backpressure 429's) to its window; _tidy_headers makes it Retry-After on its own 429.
+    HeaderNames.RETRY_AFTER: "X-Limiter-Retry-After",
 }
 
 
@@ -162,15 +164,16 @@ def _limits(cfg: LimitSettings) -> list[Limit]:
 
 
 def _tidy_headers(resp: Response) -> Response:
-    """``RateLimit-Reset`` in seconds from now (IETF draft); ``Retry-After`` only on 429/503.
+    """``RateLimit-Reset`` in seconds from now (IETF draft); ``Retry-After`` on the limiter's 429.
 
     Registered before the limiter's own ``after_request``, so Flask runs it after that one.
     """
     reset = resp.headers.get("RateLimit-Reset")
     if reset is not None and reset.isdigit() and int(reset) > 1_000_000_000:
         resp.headers["RateLimit-Reset"] = str(max(0, int(reset) - int(time.time())))
-    if resp.status_code not in (429, 503):
-        resp.headers.pop("Retry-After", None)
+    retry_after = resp.headers.pop("X-Limiter-Retry-After", None)
+    if resp.status_code == 429 and retry_after is not None and "Retry-After" not in resp.headers:
+        resp.headers["Retry-After"] = retry_after
     return resp
 
 
