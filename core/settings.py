@@ -101,7 +101,11 @@ class WorkerSettings(_Group):
     """Worker and scheduler processes.
 
     Parameters:
-      processes, threads: size of the ``python -m worker`` pool.
+      processes, threads: size of the ``python -m worker`` pool (``critical``, ``default``,
+        ``bulk``): CPU and database work.
+      delivery_processes, delivery_greenlets: size of the ``python -m worker --pool
+        delivery`` pool (``email``, ``webhooks``, ``push``), run under gevent: each greenlet
+        holds one outbound call while it waits.
       heartbeat_timeout_ms: a worker silent this long is dead; its messages are requeued.
       maintenance_interval_s: how often the scheduler drives Dramatiq's maintenance.
       max_attempts: attempts after which a message that keeps killing its worker is dead.
@@ -111,6 +115,8 @@ class WorkerSettings(_Group):
 
     processes: int = _env("WORKER_PROCESSES", 2, ge=1)
     threads: int = _env("WORKER_THREADS", 8, ge=1)
+    delivery_processes: int = _env("DELIVERY_PROCESSES", 1, ge=1)
+    delivery_greenlets: int = _env("DELIVERY_GREENLETS", 256, ge=1)
     heartbeat_timeout_ms: int = _env("HEARTBEAT_TIMEOUT_MS", 30_000, ge=1)
     maintenance_interval_s: float = _env("MAINTENANCE_INTERVAL_S", 10.0, gt=0)
     max_attempts: int = _env("MAX_ATTEMPTS", 5, ge=1)

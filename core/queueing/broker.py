@@ -30,7 +30,7 @@ from core.queueing.consumer import WakingRedisBroker
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
 from core.queueing.minute_stats import Stats
-from core.queueing.queues import NAMES
+from core.queueing.queues import NAMES, priority
 from core.queueing.status_feed import JobEvents
 from core.redis_clients import check_broker_policy, client_options
 from core.settings import Settings
@@ -67,6 +67,7 @@ def actor(*, queue_name: str = "default", actor_name: str | None = None, **optio
     """Declare a Dramatiq actor on SalesHub's broker (see the module docstring)."""
     if queue_name not in NAMES:
         raise ValueError(f"unknown queue {queue_name!r}; use one of {NAMES}")
+    options.setdefault("priority", priority(queue_name))
 
     def decorator(fn: F) -> Actor[Any, Any]:
         declared: Actor[Any, Any] = dramatiq.actor(  # type: ignore[call-overload]

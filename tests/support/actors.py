@@ -50,3 +50,13 @@ def flaky(key: str, failures: int) -> int:
 def effect(key: str) -> None:
     """Count one effect."""
     _redis().incr(f"{key}:effect")
+
+
+@actor(actor_name="test.slow_call", queue_name="webhooks", max_retries=0, time_limit=60_000)
+def slow_call(url: str, key: str) -> None:
+    """One outbound HTTP call to a (slow) loopback sink, as a webhook delivery makes."""
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as resp:  # nosec B310 - loopback test sink
+        resp.read()
+    _redis().incr(f"{key}:effect")

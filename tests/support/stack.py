@@ -113,19 +113,21 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """``python -m worker tests.support.actors``: the supervised Dramatiq worker."""
+    """``python -m worker --pool POOL tests.support.actors``: one supervised Dramatiq pool."""
 
-    def __init__(self, settings: Settings, log: Path) -> None:
+    def __init__(self, settings: Settings, log: Path, *, pool: str = "worker", **env: str) -> None:
         self.settings = settings
         self.log = log
+        self.pool = pool
+        self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "worker", "tests.support.actors"],
+                [sys.executable, "-m", "worker", "--pool", self.pool, "tests.support.actors"],
                 cwd=ROOT,
-                env=process_env(self.settings),
+                env=process_env(self.settings, **self.env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -134,7 +136,7 @@ class WorkerProcess:
     def dramatiq_children(self) -> list[int]:
         """Pids of the Dramatiq worker processes (grandchildren of the supervisor)."""
         out = subprocess.run(
-            ["pgrep", "-f", "-s", str(self.proc.pid), "dramatiq worker.entry"],  # type: ignore[union-attr]
+            ["pgrep", "-f", "-s", str(self.proc.pid), "worker.entry:setup"],  # type: ignore[union-attr]
             capture_output=True,
             text=True,
         ).stdout.split()
