@@ -242,6 +242,10 @@ class NotifySettings(_Group):
       webhook_timeout_s: bound of one webhook call.
       webhook_retry_scale: scales the retry schedule (tests compress the clock).
       vapid_private_key, vapid_subject: web push signing.
+      push_allowed_hosts: hosts push subscriptions may point at (``*.example.com`` matches
+        its subdomains); ``webhook_allowed_hosts`` are allowed too.
+      push_max_per_user: push subscriptions one user may hold.
+      webhook_max_per_org: webhook endpoints one org may register.
     """
 
     smtp_host: str = _env("SMTP_HOST", "127.0.0.1")
@@ -258,8 +262,21 @@ class NotifySettings(_Group):
     webhook_retry_scale: float = _env("WEBHOOK_RETRY_SCALE", 1.0, gt=0)
     vapid_private_key: str = _env("VAPID_PRIVATE_KEY", "")
     vapid_subject: str = _env("VAPID_SUBJECT", "mailto:ops@saleshub.local")
+    push_allowed_hosts: tuple[str, ...] = _env(
+        "PUSH_ALLOWED_HOSTS",
+        (
+            "fcm.googleapis.com",
+            "updates.push.services.mozilla.com",
+            "*.notify.windows.com",
+            "web.push.apple.com",
+        ),
+    )
+    push_max_per_user: int = _env("PUSH_MAX_PER_USER", 10, ge=1)
+    webhook_max_per_org: int = _env("WEBHOOK_MAX_PER_ORG", 20, ge=1)
 
-    _split_hosts = field_validator("webhook_allowed_hosts", mode="before")(_split)
+    _split_hosts = field_validator("webhook_allowed_hosts", "push_allowed_hosts", mode="before")(
+        _split
+    )
 
 
 class SearchSettings(_Group):
@@ -267,9 +284,12 @@ class SearchSettings(_Group):
 
     Parameters:
       analytics_retention_days: days of search query statistics kept.
+      vocab_max_terms: terms the typo-correction vocabularies of one process hold, all
+        orgs together (an org's most frequent terms first; least recently used orgs go).
     """
 
     analytics_retention_days: int = _env("SEARCH_ANALYTICS_RETENTION_DAYS", 90, ge=1)
+    vocab_max_terms: int = _env("SEARCH_VOCAB_MAX_TERMS", 1_000_000, ge=1000)
 
 
 class LimitSettings(_Group):

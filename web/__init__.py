@@ -11,6 +11,7 @@ from werkzeug.routing import BaseConverter
 
 from core.logs import setup_logging
 from core.redis_clients import check_broker_policy, connect
+from core.search.vocab import CACHE as vocabularies
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from web import (
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
         cache=connect(settings.cache.url),
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
+    vocabularies.configure(max_terms=settings.search.vocab_max_terms)
     errors.register(app)
     ratelimit.install(app, settings)
     security.install(app)
