@@ -106,6 +106,10 @@ class WorkerSettings(_Group):
       delivery_processes, delivery_greenlets: size of the ``python -m worker --pool
         delivery`` pool (``email``, ``webhooks``, ``push``), run under gevent: each greenlet
         holds one outbound call while it waits.
+      org_max_in_flight, org_max_in_flight_delivery: jobs of one org running at once in
+        the worker pool / the delivery pool, across processes; the excess waits.
+      org_defer_ms, org_defer_max_ms: a job over its org's cap is sent again after this,
+        doubling per deferral up to the max.
       heartbeat_timeout_ms: a worker silent this long is dead; its messages are requeued.
       maintenance_interval_s: how often the scheduler drives Dramatiq's maintenance.
       max_attempts: attempts after which a message that keeps killing its worker is dead.
@@ -117,6 +121,10 @@ class WorkerSettings(_Group):
     threads: int = _env("WORKER_THREADS", 8, ge=1)
     delivery_processes: int = _env("DELIVERY_PROCESSES", 1, ge=1)
     delivery_greenlets: int = _env("DELIVERY_GREENLETS", 256, ge=1)
+    org_max_in_flight: int = _env("ORG_MAX_IN_FLIGHT", 8, ge=1)
+    org_max_in_flight_delivery: int = _env("ORG_MAX_IN_FLIGHT_DELIVERY", 64, ge=1)
+    org_defer_ms: int = _env("ORG_DEFER_MS", 250, ge=1)
+    org_defer_max_ms: int = _env("ORG_DEFER_MAX_MS", 10_000, ge=1)
     heartbeat_timeout_ms: int = _env("HEARTBEAT_TIMEOUT_MS", 30_000, ge=1)
     maintenance_interval_s: float = _env("MAINTENANCE_INTERVAL_S", 10.0, gt=0)
     max_attempts: int = _env("MAX_ATTEMPTS", 5, ge=1)

@@ -15,7 +15,8 @@ from spectree import Response as SpecResponse
 
 from core.ops import audit, deadletters, introspection
 from core.queueing import minute_stats, pause
-from core.queueing.queues import NAMES, Queue
+from core.queueing.fairness import OrgSlots, cap_of
+from core.queueing.queues import NAMES, Pool, Queue
 from core.scheduling import PAUSED_SCHEDULES_KEY, fire, fire_time, paused_schedules, schedule_status
 from jobs import schedules
 from jobs.schedules import SCHEDULES, Schedule
@@ -64,6 +65,23 @@ def overview() -> dict[str, Any]:
 @require_role("operator")
 def get_queues() -> Response:
     return json_response(overview())
+
+
+@bp.get("/fairness")
+@spec.validate(tags=["ops"])
+@require_role("operator")
+def get_fairness() -> Response:
+    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness)."""
+    res = resources()
+    slots = OrgSlots(res.broker, res.settings.broker.namespace)
+    pools = {
+        pool.value: {
+            "cap_per_org": cap_of(res.settings, pool),
+            "orgs": slots.snapshot(pool.value, cap=cap_of(res.settings, pool)),
+        }
+        for pool in Pool
+    }
+    return json_response({"pools": pools})
 
 
 @bp.post("/queues/<name>/<any(pause, resume):action>")

@@ -27,6 +27,7 @@ from dramatiq.middleware import (
 )
 
 from core.queueing.consumer import WakingRedisBroker
+from core.queueing.fairness import OrgFairness
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
 from core.queueing.minute_stats import Stats
@@ -41,8 +42,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def build_middleware(settings: Settings | None) -> list[Middleware]:
-    """Our middleware; the ledger comes first: it sees every skip and, last, every outcome."""
+    """Our middleware; the ledger comes first but for fairness, which may defer a message
+    before the ledger marks its job running. ``after_*`` hooks run in reverse: the ledger
+    sees every skip and every outcome before fairness gives the org's slot back."""
     return [
+        OrgFairness(settings),
         Ledger(settings),
         Heartbeat(settings),
         Stats(enabled=settings is not None),

@@ -57,3 +57,8 @@ def names(pool: Pool | None = None) -> tuple[str, ...]:
 def priority(queue_name: str) -> int:
     """Dramatiq ``priority`` of the actors of ``queue_name`` (lower runs first)."""
     return _BY_NAME[queue_name].priority
+
+
+def pool_of(queue_name: str) -> Pool:
+    """The pool whose workers take from ``queue_name`` (a delay queue: its queue's)."""
+    return _BY_NAME[queue_name.removesuffix(".DQ")].pool
