@@ -248,12 +248,16 @@ class NotifySettings(_Group):
       webhook_allowed_hosts: hosts webhooks may reach although they resolve to private
         addresses (tests, on-premise receivers).
       webhook_timeout_s: bound of one webhook call.
-      webhook_retry_scale: scales the retry schedule (tests compress the clock).
+      webhook_retry_scale: scales the retry schedule and the breaker's pause (tests
+        compress the clock).
       vapid_private_key, vapid_subject: web push signing.
       push_allowed_hosts: hosts push subscriptions may point at (``*.example.com`` matches
         its subdomains); ``webhook_allowed_hosts`` are allowed too.
       push_max_per_user: push subscriptions one user may hold.
       webhook_max_per_org: webhook endpoints one org may register.
+      webhook_max_in_flight: deliveries to one endpoint at once (the rest wait).
+      webhook_breaker_failures, webhook_breaker_pause_s: after this many failed attempts
+        in a row an endpoint is paused this long (then one attempt tries it again).
     """
 
     smtp_host: str = _env("SMTP_HOST", "127.0.0.1")
@@ -281,6 +285,9 @@ class NotifySettings(_Group):
     )
     push_max_per_user: int = _env("PUSH_MAX_PER_USER", 10, ge=1)
     webhook_max_per_org: int = _env("WEBHOOK_MAX_PER_ORG", 20, ge=1)
+    webhook_max_in_flight: int = _env("WEBHOOK_MAX_IN_FLIGHT", 4, ge=1)
+    webhook_breaker_failures: int = _env("WEBHOOK_BREAKER_FAILURES", 5, ge=1)
+    webhook_breaker_pause_s: float = _env("WEBHOOK_BREAKER_PAUSE_S", 300.0, gt=0)
 
     _split_hosts = field_validator("webhook_allowed_hosts", "push_allowed_hosts", mode="before")(
         _split

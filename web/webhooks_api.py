@@ -98,6 +98,8 @@ def endpoint_to_dict(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "enabled": endpoint.enabled,
         "disabled_reason": endpoint.disabled_reason,
         "failing_since": endpoint.failing_since.isoformat() if endpoint.failing_since else None,
+        "consecutive_failures": endpoint.consecutive_failures,
+        "paused_until": endpoint.paused_until.isoformat() if endpoint.paused_until else None,
         "created_at": endpoint.created_at.isoformat(),
     }
 

@@ -1,4 +1,5 @@
-"""jobs: a uniqueness key (one queued, never-started job per key) and a debounce time
+"""jobs: a uniqueness key (one queued, never-started job per key) and a debounce time;
+webhook endpoints: a circuit breaker (consecutive failures, paused until)
 
 Revision ID: 0008
 Revises: 0006
@@ -27,8 +28,18 @@ def upgrade() -> None:
         postgresql_where=sa.text("status = 'queued' AND attempts = 0 AND unique_key IS NOT NULL"),
     )
 
+    op.add_column(
+        "webhook_endpoints",
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.add_column(
+        "webhook_endpoints", sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True)
+    )
+
 
 def downgrade() -> None:
+    op.drop_column("webhook_endpoints", "paused_until")
+    op.drop_column("webhook_endpoints", "consecutive_failures")
     op.drop_index("uq_jobs_unique_queued", table_name="jobs")
     op.drop_column("jobs", "run_after")
     op.drop_column("jobs", "unique_key")

@@ -95,3 +95,4 @@ def test_ops_api_shows_orgs_in_flight_and_waiting(
         {"org_id": tenant.org_id, "in_flight": 1, "cap": cap, "waiting": 1, "deferrals": 1}
     ]
     assert body["pools"]["delivery"]["orgs"] == []
+    assert body["paused_webhook_endpoints"] == []
