@@ -1,6 +1,6 @@
 # SalesHub developer entry points.
 #
-#   make run      venv + private services + migrations + demo data, then web/worker/scheduler
+#   make run      venv + private services + migrations + demo data, then web/realtime/worker/delivery/scheduler
 #   make test     venv + private services, then pytest      (PYTEST_ARGS="-k foo -x")
 #   make fuzz     a long Schemathesis run against a live test server (FUZZ_EXAMPLES=200)
 #   make lint     ruff check, ruff format --check, mypy, bandit (medium and high)
@@ -111,7 +111,7 @@ run: venv console services migrate demo
 	@echo "  Health  http://127.0.0.1:$(PORT)/health"
 	@echo "  Sockets ws://127.0.0.1:$${REALTIME_PORT:-8001}/ws  (realtime process; /health says websocket_url)"
 	@if [ -s var/demo-api-key ]; then echo "  API key $$(cat var/demo-api-key)"; fi
-	@echo "  Ctrl-C stops web, realtime, worker and scheduler. PostgreSQL and Redis under var/"
+	@echo "  Ctrl-C stops web, realtime, worker, delivery and scheduler. PostgreSQL and Redis under var/"
 	@echo "  stay up for reuse: 'make stop' stops them, 'make clean' deletes their data."
 	@echo "================================================================"
 	@$(LOAD_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" \

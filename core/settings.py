@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
+from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -107,7 +108,15 @@ class WorkerSettings(_Group):
     """Worker and scheduler processes.
 
     Parameters:
-      processes, threads: size of the ``python -m worker`` pool.
+      processes, threads: size of the ``python -m worker`` pool (``critical``, ``default``,
+        ``bulk``): CPU and database work.
+      delivery_processes, delivery_greenlets: size of the ``python -m worker --pool
+        delivery`` pool (``email``, ``webhooks``, ``push``), run under gevent: each greenlet
+        holds one outbound call while it waits.
+      org_max_in_flight, org_max_in_flight_delivery: jobs of one org running at once in
+        the worker pool / the delivery pool, across processes; the excess waits.
+      org_defer_ms, org_defer_max_ms: a job over its org's cap is sent again after this,
+        doubling per deferral up to the max.
       heartbeat_timeout_ms: a worker silent this long is dead; its messages are requeued.
       maintenance_interval_s: how often the scheduler drives Dramatiq's maintenance.
       max_attempts: attempts after which a message that keeps killing its worker is dead.
@@ -122,6 +131,12 @@ class WorkerSettings(_Group):
 
     processes: int = _env("WORKER_PROCESSES", 2, ge=1)
     threads: int = _env("WORKER_THREADS", 8, ge=1)
+    delivery_processes: int = _env("DELIVERY_PROCESSES", 1, ge=1)
+    delivery_greenlets: int = _env("DELIVERY_GREENLETS", 256, ge=1)
+    org_max_in_flight: int = _env("ORG_MAX_IN_FLIGHT", 8, ge=1)
+    org_max_in_flight_delivery: int = _env("ORG_MAX_IN_FLIGHT_DELIVERY", 64, ge=1)
+    org_defer_ms: int = _env("ORG_DEFER_MS", 1000, ge=1)
+    org_defer_max_ms: int = _env("ORG_DEFER_MAX_MS", 30_000, ge=1)
     heartbeat_timeout_ms: int = _env("HEARTBEAT_TIMEOUT_MS", 30_000, ge=1)
     maintenance_interval_s: float = _env("MAINTENANCE_INTERVAL_S", 10.0, gt=0)
     max_attempts: int = _env("MAX_ATTEMPTS", 5, ge=1)
@@ -270,8 +285,16 @@ class NotifySettings(_Group):
       webhook_allowed_hosts: hosts webhooks may reach although they resolve to private
         addresses (tests, on-premise receivers).
       webhook_timeout_s: bound of one webhook call.
-      webhook_retry_scale: scales the retry schedule (tests compress the clock).
+      webhook_retry_scale: scales the retry schedule and the breaker's pause (tests
+        compress the clock).
       vapid_private_key, vapid_subject: web push signing.
+      push_allowed_hosts: hosts push subscriptions may point at (``*.example.com`` matches
+        its subdomains); ``webhook_allowed_hosts`` are allowed too.
+      push_max_per_user: push subscriptions one user may hold.
+      webhook_max_per_org: webhook endpoints one org may register.
+      webhook_max_in_flight: deliveries to one endpoint at once (the rest wait).
+      webhook_breaker_failures, webhook_breaker_pause_s: after this many failed attempts
+        in a row an endpoint is paused this long (then one attempt tries it again).
     """
 
     smtp_host: str = _env("SMTP_HOST", "127.0.0.1")
@@ -288,8 +311,24 @@ class NotifySettings(_Group):
     webhook_retry_scale: float = _env("WEBHOOK_RETRY_SCALE", 1.0, gt=0)
     vapid_private_key: str = _env("VAPID_PRIVATE_KEY", "")
     vapid_subject: str = _env("VAPID_SUBJECT", "mailto:ops@saleshub.local")
+    push_allowed_hosts: tuple[str, ...] = _env(
+        "PUSH_ALLOWED_HOSTS",
+        (
+            "fcm.googleapis.com",
+            "updates.push.services.mozilla.com",
+            "*.notify.windows.com",
+            "web.push.apple.com",
+        ),
+    )
+    push_max_per_user: int = _env("PUSH_MAX_PER_USER", 10, ge=1)
+    webhook_max_per_org: int = _env("WEBHOOK_MAX_PER_ORG", 20, ge=1)
+    webhook_max_in_flight: int = _env("WEBHOOK_MAX_IN_FLIGHT", 4, ge=1)
+    webhook_breaker_failures: int = _env("WEBHOOK_BREAKER_FAILURES", 5, ge=1)
+    webhook_breaker_pause_s: float = _env("WEBHOOK_BREAKER_PAUSE_S", 300.0, gt=0)
 
-    _split_hosts = field_validator("webhook_allowed_hosts", mode="before")(_split)
+    _split_hosts = field_validator("webhook_allowed_hosts", "push_allowed_hosts", mode="before")(
+        _split
+    )
 
 
 class SearchSettings(_Group):
@@ -297,9 +336,12 @@ class SearchSettings(_Group):
 
     Parameters:
       analytics_retention_days: days of search query statistics kept.
+      vocab_max_terms: terms the typo-correction vocabularies of one process hold, all
+        orgs together (an org's most frequent terms first; least recently used orgs go).
     """
 
     analytics_retention_days: int = _env("SEARCH_ANALYTICS_RETENTION_DAYS", 90, ge=1)
+    vocab_max_terms: int = _env("SEARCH_VOCAB_MAX_TERMS", 1_000_000, ge=1000)
 
 
 class SecretsSettings(_Group):
@@ -342,17 +384,54 @@ DEV_SECRET_KEY = base64.urlsafe_b64encode(
 ).decode()
 DEV_ENVIRONMENTS = frozenset({"development", "test", "bench"})
 
+
+class LimitSettings(_Group):
+    """HTTP rate limits (Flask-Limiter, counted on the broker Redis), in ``limits`` notation.
+
+    Every API request falls in one class: ``search`` (``/search…``), ``jobs`` (``POST
+    /jobs``), ``tickets`` (``POST /ws/ticket``), ``writes`` (any other non-GET) or ``reads``.
+    Each class has a limit per API key and a larger one per org (all its keys together).
+
+    Parameters:
+      enabled: ``RATE_LIMIT_ENABLED=0`` turns every limit off.
+      reads, writes, search, jobs, tickets: per API key (``RATE_LIMIT_<CLASS>``).
+      org_reads … org_tickets: per org (``RATE_LIMIT_ORG_<CLASS>``).
+      auth_failures: requests with a missing or bad key one client address may make
+        (``RATE_LIMIT_AUTH_FAILURES``); past it such requests answer 429.
+      storage_url: the limiter's Redis (``RATE_LIMIT_STORAGE_URL``; empty: ``BROKER_URL``).
+      timeout_s: bound of one limiter Redis call; on an error the request is let through
+        (fail open, logged and counted: see docs/decisions/0012).
+    """
+
+    enabled: bool = _env("RATE_LIMIT_ENABLED", True)
+    reads: str = _env("RATE_LIMIT_READS", "1200/minute")
+    writes: str = _env("RATE_LIMIT_WRITES", "300/minute")
+    search: str = _env("RATE_LIMIT_SEARCH", "600/minute")
+    jobs: str = _env("RATE_LIMIT_JOBS", "60/minute")
+    tickets: str = _env("RATE_LIMIT_WS_TICKETS", "60/minute")
+    org_reads: str = _env("RATE_LIMIT_ORG_READS", "6000/minute")
+    org_writes: str = _env("RATE_LIMIT_ORG_WRITES", "1500/minute")
+    org_search: str = _env("RATE_LIMIT_ORG_SEARCH", "3000/minute")
+    org_jobs: str = _env("RATE_LIMIT_ORG_JOBS", "300/minute")
+    org_tickets: str = _env("RATE_LIMIT_ORG_WS_TICKETS", "600/minute")
+    auth_failures: str = _env("RATE_LIMIT_AUTH_FAILURES", "30/minute")
+    storage_url: str = _env("RATE_LIMIT_STORAGE_URL", "")
+    timeout_s: float = _env("RATE_LIMIT_TIMEOUT_S", 0.25, gt=0)
+
+    @field_validator(
+        "reads", "writes", "search", "jobs", "tickets", "org_reads", "org_writes",
+        "org_search", "org_jobs", "org_tickets", "auth_failures",
+    )  # fmt: skip
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse_many(value)  # raises ValueError naming the bad string
+        return value
+
+
 GROUPS = (
-    "database",
-    "broker",
-    "worker",
-    "cache",
-    "web",
-    "realtime",
-    "notify",
-    "search",
-    "secrets",
-)
+    "database", "broker", "worker", "cache", "web", "realtime", "notify", "search", "secrets",
+    "limits",
+)  # fmt: skip
 # The environment of the running ``from_env`` call; ``Settings(...)`` alone reads nothing.
 _READING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
     "saleshub_settings_env", default=None
@@ -411,6 +490,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     search: SearchSettings = SearchSettings()
     secrets: SecretsSettings = SecretsSettings()
+    limits: LimitSettings = LimitSettings()
 
     @model_validator(mode="after")
     def _secret_keys_set(self) -> Settings:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 from dramatiq import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
 from jobs import analytics, cache, notifications, search
+
+# Debounce windows of the unique types: a write refreshes the dashboard within about this
+# plus the relay's one-second poll; warming and reindexing are heavier and rarer.
+ROLLUP_DEBOUNCE_S = 1.0
+WARM_DEBOUNCE_S = 5.0
+REINDEX_DEBOUNCE_S = 5.0
 
 # Every type in the public contract; those not in JOB_TYPES are not available yet.
 CONTRACT_TYPES = (
@@ -47,6 +55,9 @@ class JobType:
       params: the pydantic model its ``params`` must satisfy.
       role: the least role that may start it (``member`` or ``admin``).
       args: builds the actor's arguments from the org id and validated params.
+      unique: at most one queued, not yet started job per org and params; a repeat answers
+        with that job (``deduplicated``), a request after it started stages one more run.
+      debounce_s: a new unique job waits this long before it is sent, so a burst folds in.
     """
 
     name: str
@@ -54,6 +65,14 @@ class JobType:
     params: type[BaseModel]
     role: str
     args: Callable[[int, BaseModel], tuple[Any, ...]]
+    unique: bool = False
+    debounce_s: float = 0.0
+
+    def unique_key(self, org_id: int, params: BaseModel) -> str:
+        """The uniqueness key: type, org and a digest of the params (canonical JSON)."""
+        canonical = orjson.dumps(params.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.sha256(canonical).hexdigest()[:32]
+        return f"{self.name}:{org_id}:{digest}"
 
 
 JOB_TYPES: dict[str, JobType] = {
@@ -63,6 +82,8 @@ JOB_TYPES: dict[str, JobType] = {
         params=NoParams,
         role="member",
         args=lambda org_id, _params: (org_id,),
+        unique=True,
+        debounce_s=ROLLUP_DEBOUNCE_S,
     ),
     "cache.warm": JobType(
         name="cache.warm",
@@ -70,6 +91,8 @@ JOB_TYPES: dict[str, JobType] = {
         params=NoParams,
         role="admin",
         args=lambda org_id, _params: (org_id,),
+        unique=True,
+        debounce_s=WARM_DEBOUNCE_S,
     ),
     "cache.invalidate": JobType(
         name="cache.invalidate",
@@ -84,6 +107,8 @@ JOB_TYPES: dict[str, JobType] = {
         params=NoParams,
         role="admin",
         args=lambda org_id, _params: (org_id,),
+        unique=True,
+        debounce_s=REINDEX_DEBOUNCE_S,
     ),
     "notifications.broadcast": JobType(
         name="notifications.broadcast",

@@ -53,6 +53,10 @@ def sql_list(statuses: Iterable[JobStatus]) -> str:
     return ", ".join(f"'{status}'" for status in statuses)
 
 
+# The predicate of uq_jobs_unique_queued (an ``ON CONFLICT`` names it to infer the index).
+UNIQUE_QUEUED = f"status = '{JobStatus.QUEUED}' AND attempts = 0 AND unique_key IS NOT NULL"
+
+
 class Job(Base):
     """One job: its staged message and its ledger (status, attempts, progress, result)."""
 
@@ -72,6 +76,14 @@ class Job(Base):
             "ix_jobs_org_active",
             "org_id",
             postgresql_where=text(f"status IN ({sql_list(ACTIVE_STATUSES)})"),
+        ),
+        # One queued, never-started job per uniqueness key (core.queueing.outbox.stage_unique);
+        # a job that started, or waits for a retry, leaves it, so the next write stages anew.
+        Index(
+            "uq_jobs_unique_queued",
+            "unique_key",
+            unique=True,
+            postgresql_where=text(UNIQUE_QUEUED),
         ),
         Index(
             "ix_jobs_active_schedule",
@@ -102,6 +114,9 @@ class Job(Base):
     )
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     schedule_id: Mapped[str | None] = mapped_column(String(64))
+    unique_key: Mapped[str | None] = mapped_column(String(200))
+    # Debounce: the relay sends the job no earlier than this.
+    run_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     redis_id: Mapped[str | None] = mapped_column(String(64))
     redis_queue: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(

@@ -141,6 +141,11 @@ class WebhookEndpoint(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    # Circuit breaker: failed attempts in a row; past WEBHOOK_BREAKER_FAILURES, paused.
+    consecutive_failures: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _now()
 
 

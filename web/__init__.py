@@ -12,6 +12,7 @@ from werkzeug.routing import BaseConverter
 from core.logs import setup_logging
 from core.queueing.supervisor import report_restarts_to
 from core.redis_clients import check_broker_policy, connect
+from core.search.vocab import CACHE as vocabularies
 from core.settings import Settings
 from models.db import make_engine, make_sessionmaker, scope_to_org
 from web import (
@@ -28,6 +29,7 @@ from web import (
     metrics,
     notifications_api,
     ops_api,
+    ratelimit,
     request_log,
     security,
     users_api,
@@ -68,7 +70,11 @@ def _api_blueprint() -> Blueprint:
             # A CORS preflight carries no credentials (web/cors.py answers it); Flask's own
             # OPTIONS answer runs no view, so nothing is read or changed without a key.
             return
-        g.principal = authenticate()
+        # web.ratelimit.identify authenticated already (the limits need the caller).
+        if "auth_error" in g:
+            raise g.auth_error
+        if "principal" not in g:
+            g.principal = authenticate()
         if g.principal.role != "operator":
             # The second wall: the request's queries see only its org's rows whatever their
             # WHERE clause says (PostgreSQL row-level security). Operators work across orgs.
@@ -125,7 +131,9 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
         cache=connect(settings.cache.url),
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
+    vocabularies.configure(max_terms=settings.search.vocab_max_terms)
     errors.register(app)
+    ratelimit.install(app, settings)
     security.install(app)
     cors.install(app, settings.web.cors_allowed_origins)
     request_log.install(app, access_log=settings.web.access_log)

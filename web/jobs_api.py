@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from core.ops.backpressure import org_overload, platform_overload
 from core.queueing import job_state
+from core.queueing.outbox import stage_unique
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
 from web.auth import ROLE_RANK, owned, principal
@@ -92,17 +93,29 @@ def create_job() -> Response:
     except ValidationError as exc:
         details = exc.errors(include_url=False, include_context=False, include_input=False)
         raise ApiError(422, "invalid params", details=details) from None
-    job = job_state.stage(
-        db(),
-        job_type.actor,
-        job_type=job_type.name,
-        org_id=who.org_id,
-        args=job_type.args(who.org_id, params),
-        params=params.model_dump(),
-        created_by=who.user_id,
-    )
-    assert job is not None
+    staging: dict[str, Any] = {
+        "job_type": job_type.name,
+        "org_id": who.org_id,
+        "args": job_type.args(who.org_id, params),
+        "params": params.model_dump(),
+        "created_by": who.user_id,
+    }
+    deduplicated = False
+    if job_type.unique:
+        job, deduplicated = stage_unique(
+            db(),
+            job_type.actor,
+            unique_key=job_type.unique_key(who.org_id, params),
+            debounce_s=job_type.debounce_s,
+            **staging,
+        )
+    else:
+        staged = job_state.stage(db(), job_type.actor, **staging)
+        assert staged is not None
+        job = staged
     out = job_to_dict(job)
+    if deduplicated:
+        out["deduplicated"] = True
     return json_response(out, 202, {"Location": out["links"]["self"]})
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest, multiprocess
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from core.cache.stats import CacheCollector
@@ -30,6 +30,7 @@ from core.queueing.supervisor import read_restarts
 from web.auth import CHALLENGE, authenticate
 from web.errors import ApiError
 from web.ext import Resources
+from web.ratelimit import FailureCollector
 
 
 class QueueCollector(Collector):
@@ -140,6 +141,7 @@ def install(app: Flask, res: Resources) -> None:
     """Give ``app`` its own registry, request timing and the ``/metrics`` route."""
     registry = CollectorRegistry()
     registry.register(QueueCollector(res))
+    registry.register(FailureCollector())
     cache = app.extensions.get("saleshub.cache")
     if cache is not None:  # every process's cache counters, from Redis
         registry.register(CacheCollector(cache.stats, cache.client))

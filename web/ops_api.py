@@ -13,13 +13,16 @@ from typing import Any
 from flask import Blueprint, Response, request
 from pydantic import Field
 from spectree import Response as SpecResponse
+from sqlalchemy import func, select
 
 from core.ops import audit, canary, deadletters, introspection
 from core.queueing import minute_stats, pause
-from core.queueing.queues import NAMES, Queue
+from core.queueing.fairness import OrgSlots, cap_of
+from core.queueing.queues import NAMES, Pool, Queue
 from core.scheduling import PAUSED_SCHEDULES_KEY, fire, fire_time, paused_schedules, schedule_status
 from jobs import schedules
 from jobs.schedules import SCHEDULES, Schedule
+from models import WebhookEndpoint
 from web.auth import principal, require_role
 from web.errors import not_found
 from web.ext import db, resources
@@ -79,6 +82,39 @@ def get_canaries() -> Response:
             "interval_s": res.settings.worker.canary_interval_s,
         }
     )
+
+
+@bp.get("/fairness")
+@spec.validate(tags=["ops"])
+@require_role("operator")
+def get_fairness() -> Response:
+    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness),
+    and the webhook endpoints their circuit breaker has paused."""
+    res = resources()
+    slots = OrgSlots(res.broker, res.settings.broker.namespace)
+    pools = {
+        pool.value: {
+            "cap_per_org": cap_of(res.settings, pool),
+            "orgs": slots.snapshot(pool.value, cap=cap_of(res.settings, pool)),
+        }
+        for pool in Pool
+    }
+    paused = db().scalars(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.paused_until > func.now())
+        .order_by(WebhookEndpoint.paused_until.desc())
+        .limit(200)
+    )
+    endpoints = [
+        {
+            "id": e.id,
+            "org_id": e.org_id,
+            "consecutive_failures": e.consecutive_failures,
+            "paused_until": e.paused_until.isoformat() if e.paused_until else None,
+        }
+        for e in paused
+    ]
+    return json_response({"pools": pools, "paused_webhook_endpoints": endpoints})
 
 
 @bp.post("/queues/<name>/<any(pause, resume):action>")

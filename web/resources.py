@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core.live.activity import entry_of
 from core.notify.triggers import deal_events, lead_events, mention_events
-from core.queueing.outbox import stage
-from jobs.analytics import rollup
+from core.queueing.outbox import stage, stage_unique
 from jobs.live import record_activity
 from jobs.notifications import emit
+from jobs.registry import JOB_TYPES, NoParams
 from jobs.search import stage_index
 from models import Activity, Company, Contact, Deal, Lead
 from web.auth import principal
@@ -30,20 +29,22 @@ from web.schemas import (
     Text,
 )
 
-# Writes to the dashboard's inputs refresh its rollup, at most once per window per org.
-ROLLUP_DEBOUNCE_S = 10
-
 
 def refresh_dashboard(session: Session, org_id: int, _row: Any, _action: str) -> None:
-    """Stage one ``analytics.rollup`` per org and window, in the write's transaction."""
-    window = int(time.time()) // ROLLUP_DEBOUNCE_S
-    stage(
+    """Stage the org's ``analytics.rollup`` in the write's transaction, unless one is queued.
+
+    The job type is unique per org (jobs.registry): writes while a rollup waits fold into
+    it; a write after it started stages one more, so the dashboard always sees the last.
+    """
+    job_type = JOB_TYPES["analytics.rollup"]
+    stage_unique(
         session,
-        rollup,
-        job_type="analytics.rollup",
+        job_type.actor,
+        job_type=job_type.name,
         org_id=org_id,
         args=(org_id,),
-        dedupe_key=f"write:analytics.rollup:{org_id}:{window}",
+        unique_key=job_type.unique_key(org_id, NoParams()),
+        debounce_s=job_type.debounce_s,
     )
 
 

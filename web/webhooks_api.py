@@ -14,7 +14,7 @@ from spectree import Response as SpecResponse
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from core.notify import webhooks
+from core.notify import push, webhooks
 from core.notify.ssrf import RefusedUrl, check_url
 from core.ops import audit
 from models import PushSubscription, WebhookDelivery, WebhookEndpoint
@@ -29,7 +29,6 @@ from web.spec import may_answer, spec
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
-MAX_ENDPOINTS_PER_ORG = 50
 
 Url = Annotated[Str, Field(min_length=1, max_length=2000)]
 # An event type (``deal.won``) or ``*`` for every event.
@@ -106,6 +105,8 @@ def endpoint_to_dict(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "enabled": endpoint.enabled,
         "disabled_reason": endpoint.disabled_reason,
         "failing_since": endpoint.failing_since.isoformat() if endpoint.failing_since else None,
+        "consecutive_failures": endpoint.consecutive_failures,
+        "paused_until": endpoint.paused_until.isoformat() if endpoint.paused_until else None,
         "created_at": endpoint.created_at.isoformat(),
     }
 
@@ -137,8 +138,9 @@ def create_webhook() -> Response:
     count = session.scalar(
         select(func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.org_id == org_id)
     )
-    if (count or 0) >= MAX_ENDPOINTS_PER_ORG:
-        raise ApiError(409, f"an organization has at most {MAX_ENDPOINTS_PER_ORG} webhooks")
+    cap = resources().settings.notify.webhook_max_per_org
+    if (count or 0) >= cap:
+        raise ApiError(409, f"an organization has at most {cap} webhooks (WEBHOOK_MAX_PER_ORG)")
     try:
         endpoint, secret = webhooks.register(
             session, org_id, body.url, body.events, resources().settings
@@ -204,10 +206,30 @@ def list_deliveries(endpoint_id: int) -> Response:
 @transactional
 def subscribe_push() -> Response:
     body: PushSubscriptionIn = request.context.json  # type: ignore[attr-defined]
+    settings = resources().settings
+    if not push.host_allowed(body.endpoint, settings):
+        raise ApiError(
+            422,
+            "URL not allowed",
+            details=[{"loc": ["endpoint"], "msg": "not a known push service (PUSH_ALLOWED_HOSTS)",
+                      "type": "push_host_not_allowed"}],
+        )  # fmt: skip
     try:
-        check_url(body.endpoint, resources().settings.notify.webhook_allowed_hosts)
+        check_url(body.endpoint, settings.notify.webhook_allowed_hosts)
     except RefusedUrl as exc:
         raise _refused("endpoint", exc) from None
+    who = principal()
+    held = db().scalar(
+        select(func.count())
+        .select_from(PushSubscription)
+        .where(PushSubscription.user_id == who.user_id, PushSubscription.endpoint != body.endpoint)
+    )
+    if (held or 0) >= settings.notify.push_max_per_user:
+        raise ApiError(
+            409,
+            f"a user has at most {settings.notify.push_max_per_user} push subscriptions"
+            " (PUSH_MAX_PER_USER); remove one first",
+        )
     values = {
         "user_id": principal().user_id,
         "endpoint": body.endpoint,

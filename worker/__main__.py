@@ -1,4 +1,12 @@
-"""``python -m worker [MODULE ...]``: run Dramatiq workers and restart them if they die.
+"""``python -m worker [--pool worker|delivery] [MODULE ...]``: run a pool of Dramatiq workers.
+
+Two pools (core.queueing.queues.Pool), each its own processes:
+
+- ``worker`` (default): ``critical``, ``default``, ``bulk`` with ``WORKER_PROCESSES`` x
+  ``WORKER_THREADS`` OS threads: CPU and database work;
+- ``delivery``: ``email``, ``webhooks``, ``push`` under gevent with ``DELIVERY_PROCESSES``
+  x ``DELIVERY_GREENLETS``: outbound calls that mostly wait, hundreds at once, none of
+  them holding a thread the CPU queues need.
 
 Dramatiq's CLI shuts every worker process down when one dies (a message that kills its
 process would take the whole fleet down with it, and honcho would then stop the rest of
@@ -7,42 +15,55 @@ the platform); this supervisor restarts it, with backoff, until told to stop.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from core.queueing.queues import NAMES
+from core.queueing.queues import Pool, names
 from core.settings import Settings
 from worker.supervise import supervise
 
 
-def command(settings: Settings, extra_modules: list[str]) -> list[str]:
-    """The dramatiq command line, sized from ``settings.worker``."""
+def command(settings: Settings, extra_modules: list[str], pool: Pool = Pool.WORKER) -> list[str]:
+    """The dramatiq command line of ``pool``, sized from ``settings.worker``."""
+    cfg = settings.worker
+    if pool is Pool.DELIVERY:
+        runner = ["worker.gevent_main"]
+        processes, threads = cfg.delivery_processes, cfg.delivery_greenlets
+    else:
+        runner = ["dramatiq"]
+        processes, threads = cfg.processes, cfg.threads
     return [
         sys.executable,
         "-m",
-        "dramatiq",
+        *runner,
         "worker.entry:setup",
         *extra_modules,
         "--processes",
-        str(settings.worker.processes),
+        str(processes),
         "--threads",
-        str(settings.worker.threads),
+        str(threads),
         # Dramatiq's own drain on SIGTERM: stop fetching, let running jobs finish this long
         # (core.queueing.handback gives back what is still running after it).
         "--worker-shutdown-timeout",
         str(int(settings.worker.shutdown_grace_s * 1000)),
         "--queues",
-        *NAMES,
+        *names(pool),
     ]
 
 
 def main(argv: list[str]) -> int:
-    """Supervise the dramatiq CLI until SIGTERM or SIGINT."""
+    """Supervise the dramatiq CLI of one pool until SIGTERM or SIGINT."""
+    parser = argparse.ArgumentParser(prog="python -m worker")
+    parser.add_argument("--pool", choices=[p.value for p in Pool], default=Pool.WORKER.value)
+    parser.add_argument("modules", nargs="*", help="extra modules to import (tests' actors)")
+    args = parser.parse_args(argv)
+    pool = Pool(args.pool)
     settings = Settings.from_env()  # an invalid value stops here, before any worker starts
     # Its own session: a SIGTERM to our process group (honcho's) reaches Dramatiq once, from
     # us; a second one would make its worker processes exit at once, without draining.
     return supervise(
-        command(settings, argv),
-        name="worker",
+        command(settings, args.modules, pool),
+        name=pool.value,
         own_session=True,
         stop_timeout_s=settings.worker.shutdown_grace_s + 15,
         metrics_root=settings.metrics_dir,

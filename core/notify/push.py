@@ -13,7 +13,7 @@ import logging
 import os
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from py_vapid import Vapid
@@ -171,6 +171,26 @@ def _vapid(key: str) -> Vapid:
     return Vapid.from_string(private_key=key)
 
 
+def host_allowed(url: str, settings: Settings) -> bool:
+    """Whether ``url``'s host is a known push service (``PUSH_ALLOWED_HOSTS``, where
+    ``*.example.com`` matches its subdomains) or one of ``WEBHOOK_ALLOWED_HOSTS``."""
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
+    if not host:
+        return False
+    notify = settings.notify
+    for allowed in (*notify.push_allowed_hosts, *notify.webhook_allowed_hosts):
+        allowed = allowed.lower().rstrip(".")
+        if allowed.startswith("*."):
+            if host.endswith(allowed[1:]) and len(host) > len(allowed) - 1:
+                return True
+        elif host == allowed:
+            return True
+    return False
+
+
 def _push_one(
     sub: PushSubscription,
     data: bytes,
@@ -235,7 +255,12 @@ def send(session: Session, delivery_id: int, settings: Settings) -> dict[str, An
     errors: list[str] = []
     with safe_session(settings) as transport:
         for sub in subs:
-            result = _push_one(sub, data, vapid, settings, transport)
+            # Rows stored before the allow-list (or since taken off it) are not called.
+            result = (
+                _push_one(sub, data, vapid, settings, transport)
+                if host_allowed(sub.endpoint, settings)
+                else "push host not allowed"
+            )
             if isinstance(result, int) and 200 <= result < 300:
                 outcome["sent"] += 1
             elif isinstance(result, int) and result in GONE:

@@ -17,13 +17,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dramatiq import Actor
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
 from core import crypto
 from core.notify.ssrf import RefusedUrl, check_url, safe_post
+from core.queueing.fairness import LEASE_MARGIN_MS, OrgSlots
 from core.queueing.outbox import stage
 from core.settings import Settings
 from models import WebhookDelivery, WebhookEndpoint
@@ -36,6 +37,10 @@ DISABLE_AFTER = timedelta(days=5)
 RESTAGE_S = 300
 DUE_BATCH = 1000
 USER_AGENT = "SalesHub-Webhooks/1"
+# Leased slots per endpoint (core.queueing.fairness.OrgSlots, the endpoint id as owner).
+ENDPOINT_SLOTS = "webhook-endpoint"
+# A delivery to an endpoint at its concurrency cap tries again after about this long.
+BUSY_RETRY_S = 2.0
 
 
 def new_secret() -> str:
@@ -250,12 +255,17 @@ def deliver(
     now: datetime,
     *,
     attempt: int | None = None,
+    slots: OrgSlots | None = None,
 ) -> dict[str, Any] | None:
     """Make one attempt of a due delivery and record it; ``None`` if there is nothing to do.
 
     The row is locked for the attempt (``SKIP LOCKED``): a duplicate job running meanwhile
     does nothing, and one running later finds it delivered, or (``attempt``, the attempt
     number its job was staged for, or else ``now``) finds its attempt already made.
+
+    An endpoint paused by its circuit breaker is not called: the delivery waits for the
+    end of the pause. With ``slots``, at most ``WEBHOOK_MAX_IN_FLIGHT`` deliveries call one
+    endpoint at once; one over it is not attempted and answers ``retry_in_s``.
     """
     delivery = session.scalars(
         select(WebhookDelivery)
@@ -271,15 +281,34 @@ def deliver(
     # Not locked: a slow endpoint must not serialize its deliveries.
     endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
     delivery.updated_at = now
-    error = (
-        "endpoint disabled" if not endpoint.enabled else _attempt(endpoint, delivery, settings, now)
-    )
+    if endpoint.enabled and endpoint.paused_until is not None and endpoint.paused_until > now:
+        delivery.next_attempt_at = endpoint.paused_until
+        return {
+            **_outcome(delivery, enabled=True),
+            "paused_until": endpoint.paused_until.isoformat(),
+        }
+    held = None
+    if slots is not None and endpoint.enabled:
+        held = str(delivery.id)
+        lease_ms = int(settings.notify.webhook_timeout_s * 1000) + LEASE_MARGIN_MS
+        cap = settings.notify.webhook_max_in_flight
+        if not slots.acquire(ENDPOINT_SLOTS, endpoint.id, held, cap=cap, lease_ms=lease_ms):
+            return {**_outcome(delivery, enabled=True), "retry_in_s": BUSY_RETRY_S}
+    try:
+        error = (
+            "endpoint disabled"
+            if not endpoint.enabled
+            else _attempt(endpoint, delivery, settings, now)
+        )
+    finally:
+        if slots is not None and held is not None:
+            slots.release(ENDPOINT_SLOTS, endpoint.id, held)
     if error is None:
         delivery.status, delivery.last_error, delivery.next_attempt_at = "delivered", None, None
         session.execute(
             update(WebhookEndpoint)
             .where(WebhookEndpoint.id == endpoint.id)
-            .values(failing_since=None)
+            .values(failing_since=None, consecutive_failures=0, paused_until=None)
             .execution_options(synchronize_session=False)
         )
         return _outcome(delivery, enabled=True)
@@ -287,19 +316,34 @@ def deliver(
     if not endpoint.enabled:
         delivery.status, delivery.next_attempt_at = "skipped", None
         return _outcome(delivery, enabled=False)
+    # The breaker: past N failures in a row the endpoint pauses M (each failure after that,
+    # the one attempt a pause lets through among them, pauses it again).
+    failures = WebhookEndpoint.consecutive_failures + 1
+    scale = settings.notify.webhook_retry_scale
+    pause_end = now + timedelta(seconds=settings.notify.webhook_breaker_pause_s * scale)
     row = session.execute(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint.id)
-        .values(failing_since=func.coalesce(WebhookEndpoint.failing_since, now))
-        .returning(WebhookEndpoint.failing_since, WebhookEndpoint.enabled)
+        .values(
+            failing_since=func.coalesce(WebhookEndpoint.failing_since, now),
+            consecutive_failures=failures,
+            paused_until=case(
+                (failures >= settings.notify.webhook_breaker_failures, pause_end),
+                else_=WebhookEndpoint.paused_until,
+            ),
+        )
+        .returning(
+            WebhookEndpoint.failing_since, WebhookEndpoint.enabled, WebhookEndpoint.paused_until
+        )
         .execution_options(synchronize_session=False)
     ).one()
     since: datetime = row.failing_since  # never NULL after the COALESCE
     enabled: bool = row.enabled
-    scale = settings.notify.webhook_retry_scale
     if delivery.attempts < len(RETRY_SCHEDULE_S) and enabled:
         delay = timedelta(seconds=RETRY_SCHEDULE_S[delivery.attempts] * scale)
         delivery.next_attempt_at = now + delay
+        if row.paused_until is not None and row.paused_until > delivery.next_attempt_at:
+            delivery.next_attempt_at = row.paused_until
     else:
         # Out of attempts, or the endpoint was disabled while this attempt was in flight.
         delivery.status, delivery.next_attempt_at = "failed", None

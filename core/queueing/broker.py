@@ -27,11 +27,12 @@ from dramatiq.middleware import (
 )
 
 from core.queueing.consumer import WakingRedisBroker
+from core.queueing.fairness import OrgFairness
 from core.queueing.handback import Handback
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
 from core.queueing.minute_stats import Stats
-from core.queueing.queues import NAMES
+from core.queueing.queues import NAMES, priority
 from core.queueing.status_feed import JobEvents
 from core.queueing.supervisor import report_restarts_to
 from core.redis_clients import check_broker_policy, client_options
@@ -43,8 +44,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def build_middleware(settings: Settings | None) -> list[Middleware]:
-    """Our middleware; the ledger comes first: it sees every skip and, last, every outcome."""
+    """Our middleware; the ledger comes first but for fairness, which may defer a message
+    before the ledger marks its job running. ``after_*`` hooks run in reverse: the ledger
+    sees every skip and every outcome before fairness gives the org's slot back."""
     return [
+        OrgFairness(settings),
         Ledger(settings),
         Handback(settings),
         Heartbeat(settings),
@@ -70,6 +74,7 @@ def actor(*, queue_name: str = "default", actor_name: str | None = None, **optio
     """Declare a Dramatiq actor on SalesHub's broker (see the module docstring)."""
     if queue_name not in NAMES:
         raise ValueError(f"unknown queue {queue_name!r}; use one of {NAMES}")
+    options.setdefault("priority", priority(queue_name))
 
     def decorator(fn: F) -> Actor[Any, Any]:
         declared: Actor[Any, Any] = dramatiq.actor(  # type: ignore[call-overload]

@@ -124,6 +124,9 @@ def requeue(session: Session, job_id: uuid.UUID, message: dict[str, Any]) -> boo
             dispatched_at=None,
             finished_at=None,
             completed_attempts=Job.attempts,
+            # A retried job is not the queued run of its uniqueness key (never blocks one).
+            unique_key=None,
+            run_after=None,
         )
         .returning(Job.id)
     ).scalar_one_or_none()

@@ -21,6 +21,7 @@ from dramatiq import Broker, Message
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
 
+from core.queueing.fairness import DEFERRED_OPTION
 from core.queueing.job_state import DEAD_SQL, FAIL_SQL, PROGRESS_SQL, failure_status
 from core.queueing.ledger_store import LedgerStore
 from core.queueing.outbox import LEDGER_OPTION
@@ -82,6 +83,8 @@ class Ledger(Middleware):
             return
         if getattr(self._local, "skipped", None) == message.message_id:
             return
+        if message.options.get(DEFERRED_OPTION):
+            return  # over its org's cap, sent again with a delay: it stays queued
         # Skipped by another middleware after we marked it running: AgeLimit's max_age.
         self._write(DEAD_SQL, ("expired before it could run (max_age)", message.message_id))
 

@@ -8,6 +8,7 @@ write is visible and is never lost once the write is.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dramatiq import Actor
@@ -17,12 +18,25 @@ from sqlalchemy.orm import Session
 
 from core.queueing.status_feed import ORG_OPTION
 from models import Job, JobStatus
+from models.job import UNIQUE_QUEUED
 
 # Marks a message as a staged job: the worker's ledger records its state.
 LEDGER_OPTION = "saleshub_job"
 NOTIFY_CHANNEL = "saleshub_outbox"
 _INSERT = insert(Job).returning(Job)
 _INSERT_DEDUPED = insert(Job).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job)
+# A repeat under a uniqueness key takes the queued job's row lock (a no-op update, not DO
+# NOTHING) until the repeat's transaction ends: the worker's start of that job waits for the
+# commit, so the job cannot run before the write that was folded into it is visible.
+_INSERT_UNIQUE = (
+    insert(Job)
+    .on_conflict_do_update(
+        index_elements=["unique_key"],
+        index_where=text(UNIQUE_QUEUED),
+        set_={"unique_key": Job.unique_key},
+    )
+    .returning(Job)
+)
 _NOTIFY = text("SELECT pg_notify(:channel, '')")
 
 
@@ -43,11 +57,61 @@ def stage_job(
     With ``dedupe_key``, a second staging under the same key stages nothing and returns
     ``None``.
     """
+    values = _values(actor, job_type, org_id, args, params, created_by, dedupe_key, schedule_id)
+    # Values go as bind parameters of one cached statement (not baked into a new one).
+    stmt = _INSERT_DEDUPED if dedupe_key is not None else _INSERT
+    job = session.scalars(stmt, [values]).one_or_none()
+    if job is not None:
+        _notify(session)
+    return job
+
+
+def stage_unique(
+    session: Session,
+    actor: Actor[Any, Any],
+    *,
+    job_type: str,
+    org_id: int | None,
+    unique_key: str,
+    debounce_s: float = 0.0,
+    args: tuple[Any, ...] = (),
+    params: dict[str, Any] | None = None,
+    created_by: int | None = None,
+) -> tuple[Job, bool]:
+    """Stage a job unless one under ``unique_key`` is queued and not yet started.
+
+    Returns the job and whether it was already there (deduplicated). A job that has
+    started no longer counts: a write after its start stages one more run (the trailing
+    edge), so the last write is always covered. ``debounce_s`` holds a new job back that
+    long (the relay sends it no earlier), so a burst of writes folds into one run.
+    """
+    values = _values(actor, job_type, org_id, args, params, created_by, None, None)
+    values["unique_key"] = unique_key
+    values["run_after"] = (
+        datetime.now(UTC) + timedelta(seconds=debounce_s) if debounce_s > 0 else None
+    )
+    job = session.scalars(_INSERT_UNIQUE, [values]).one()
+    deduplicated = job.id != values["id"]
+    if not deduplicated:
+        _notify(session)
+    return job, deduplicated
+
+
+def _values(
+    actor: Actor[Any, Any],
+    job_type: str,
+    org_id: int | None,
+    args: tuple[Any, ...],
+    params: dict[str, Any] | None,
+    created_by: int | None,
+    dedupe_key: str | None,
+    schedule_id: str | None,
+) -> dict[str, Any]:
     options: dict[str, Any] = {LEDGER_OPTION: True}
     if org_id is not None:
         options[ORG_OPTION] = org_id  # scopes its websocket events
     message = actor.message_with_options(args=args, **options)
-    values = {
+    return {
         "id": uuid.UUID(message.message_id),
         "org_id": org_id,
         "type": job_type,
@@ -63,17 +127,14 @@ def stage_job(
         "dedupe_key": dedupe_key,
         "schedule_id": schedule_id,
     }
-    # Values go as bind parameters of one cached statement (not baked into a new one).
-    stmt = _INSERT_DEDUPED if dedupe_key is not None else _INSERT
-    job = session.scalars(stmt, [values]).one_or_none()
-    if job is None:
-        return None
+
+
+def _notify(session: Session) -> None:
     transaction = session.get_transaction()
     if session.info.get("outbox_notified") is not transaction:
         # NOTIFY is transactional: the relay wakes only if and when this commits.
         session.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL})
         session.info["outbox_notified"] = transaction
-    return job
 
 
 def stage(session: Session, actor: Actor[Any, Any], **kwargs: Any) -> uuid.UUID | None:

@@ -45,14 +45,18 @@ HEARTBEAT_EVERY_S = 1.0
 SET_ASIDE_KEY = "saleshub:relay:set_aside"
 # Age of the oldest staged job not yet sent (ix_jobs_undispatched), in seconds.
 LAG_SQL = f"""
-SELECT extract(epoch FROM now() - min(created_at)) FROM jobs
+SELECT extract(epoch FROM now() - min(coalesce(run_after, created_at))) FROM jobs
 WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
+  AND (run_after IS NULL OR run_after <= now())
 """  # noqa: S608  # nosec B608  # a JobStatus value only, no input
 
 # Built from JobStatus values only; literals, so the planner matches ix_jobs_undispatched.
+# A debounced job (``run_after``, core.queueing.outbox.stage_unique) waits for its time; the
+# relay's once-a-second poll sends it.
 _CLAIM = f"""
 SELECT id, message FROM jobs
 WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
+  AND (run_after IS NULL OR run_after <= now())
 ORDER BY created_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED

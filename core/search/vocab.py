@@ -25,11 +25,17 @@ FULL_RELOAD_S = 600.0
 # New terms are looked for at most this often per org and process.
 CHECK_EVERY_S = 1.0
 MAX_ORGS = 64
+# Terms held by one process, every org together (SEARCH_VOCAB_MAX_TERMS): a vocabulary is
+# loaded most frequent terms first up to it, and least recently used orgs are dropped past it.
+MAX_TERMS = 1_000_000
 # Terms numbered shortly before the newest one seen may commit after it: re-read them.
 SEQ_OVERLAP = 1_000
 MAX_CORRECTIONS = 8
 TRGM_THRESHOLD = 0.25
-_LOAD = text("SELECT term, doc_count, seq FROM search_terms WHERE org_id = :org AND seq > :after")
+_LOAD = text(
+    "SELECT term, doc_count, seq FROM search_terms WHERE org_id = :org AND seq > :after"
+    " ORDER BY doc_count DESC LIMIT :n"
+)
 _MAX_SEQ = text("SELECT max(seq) FROM search_terms WHERE org_id = :org")
 _TRGM = text(
     "SELECT term, similarity(term, :tok) AS sim FROM search_terms "
@@ -48,11 +54,15 @@ class Vocabulary:
     loaded_at: float = 0.0
     checked_at: float = 0.0
 
-    def add(self, term: str, count: int) -> None:
+    def add(self, term: str, count: int, *, room: int) -> bool:
+        """Add or update ``term``; a new term only while the vocabulary has ``room``."""
         if term not in self.counts:
+            if len(self.counts) >= room:
+                return False
             self.by_len.setdefault(len(term), []).append(term)
             self.prefixes.clear()
         self.counts[term] = count
+        return True
 
     def _prefix_index(self, n: int) -> tuple[dict[str, list[str]], list[str]]:
         # Terms longer than n, by their first n characters (built on first need).
@@ -99,10 +109,20 @@ class Vocabulary:
 class VocabularyCache:
     """Per-process vocabularies of the most recently used orgs."""
 
-    def __init__(self, max_orgs: int = MAX_ORGS) -> None:
+    def __init__(self, max_orgs: int = MAX_ORGS, max_terms: int = MAX_TERMS) -> None:
         self.max_orgs = max_orgs
+        self.max_terms = max_terms
         self._entries: OrderedDict[int, Vocabulary] = OrderedDict()
         self._lock = threading.Lock()
+
+    def configure(self, *, max_terms: int) -> None:
+        """Bound the terms held (every org together), from ``SEARCH_VOCAB_MAX_TERMS``."""
+        self.max_terms = max_terms
+
+    def terms(self) -> int:
+        """Terms held now, every org together."""
+        with self._lock:
+            return sum(len(v.counts) for v in self._entries.values())
 
     def clear(self) -> None:
         with self._lock:
@@ -126,17 +146,22 @@ class VocabularyCache:
             return vocab
         else:
             after = max(0, vocab.max_seq - SEQ_OVERLAP)
-        rows = session.execute(_LOAD, {"org": org_id, "after": after}).all()
+        rows = session.execute(_LOAD, {"org": org_id, "after": after, "n": self.max_terms}).all()
         with self._lock:
-            # Appended in place: a query reading it meanwhile sees a term more or less.
-            for term, count, seq in rows:
-                vocab.add(term, count)
-                vocab.max_seq = max(vocab.max_seq, seq)
+            # Appended in place: a query reading it meanwhile sees a term more or less. A
+            # full vocabulary takes no new term until its next full reload (most frequent
+            # first), so a stream of unique tokens cannot grow it.
+            for term, count, _seq in rows:
+                vocab.add(term, count, room=self.max_terms)
             vocab.max_seq = max(vocab.max_seq, newest)
             self._entries[org_id] = vocab
             self._entries.move_to_end(org_id)
-            while len(self._entries) > self.max_orgs:
-                self._entries.popitem(last=False)
+            held = sum(len(v.counts) for v in self._entries.values())
+            while len(self._entries) > self.max_orgs or (
+                held > self.max_terms and len(self._entries) > 1
+            ):
+                _, dropped = self._entries.popitem(last=False)
+                held -= len(dropped.counts)
         return vocab
 
 

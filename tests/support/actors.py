@@ -59,3 +59,13 @@ def sleeper(key: str, seconds: float) -> None:
     r.incr(f"{key}:started")
     time.sleep(seconds)
     r.incr(f"{key}:effect")
+
+
+@actor(actor_name="test.slow_call", queue_name="webhooks", max_retries=0, time_limit=60_000)
+def slow_call(url: str, key: str) -> None:
+    """One outbound HTTP call to a (slow) loopback sink, as a webhook delivery makes."""
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as resp:  # nosec B310 - loopback test sink
+        resp.read()
+    _redis().incr(f"{key}:effect")

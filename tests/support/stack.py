@@ -114,18 +114,19 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """``python -m worker tests.support.actors``: the supervised Dramatiq worker."""
+    """``python -m worker --pool POOL tests.support.actors``: one supervised Dramatiq pool."""
 
-    def __init__(self, settings: Settings, log: Path, **env: str) -> None:
+    def __init__(self, settings: Settings, log: Path, *, pool: str = "worker", **env: str) -> None:
         self.settings = settings
         self.log = log
+        self.pool = pool
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "worker", "tests.support.actors"],
+                [sys.executable, "-m", "worker", "--pool", self.pool, "tests.support.actors"],
                 cwd=ROOT,
                 env=process_env(self.settings, **self.env),
                 stdout=out,
@@ -141,7 +142,7 @@ class WorkerProcess:
         parents = [self.proc.pid]
         while parents:
             out = subprocess.run(
-                ["pgrep", "-f", "-P", ",".join(map(str, parents)), "dramatiq worker.entry"],
+                ["pgrep", "-f", "-P", ",".join(map(str, parents)), "worker.entry:setup"],
                 capture_output=True,
                 text=True,
             ).stdout.split()

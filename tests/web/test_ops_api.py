@@ -210,14 +210,14 @@ def test_backpressure_for_one_org_is_429(
     from web import create_app
 
     small = create_app(settings.replace(broker={"org_max_active_jobs": 2})).test_client()
-    body = {"type": "analytics.rollup"}
+    body = {"type": "notifications.broadcast", "params": {"title": "hi"}}  # not unique
     for _ in range(2):
-        assert small.post("/api/v1/jobs", json=body, headers=auth(tenant.member)).status_code == 202
-    over = small.post("/api/v1/jobs", json=body, headers=auth(tenant.member))
+        assert small.post("/api/v1/jobs", json=body, headers=auth(tenant.admin)).status_code == 202
+    over = small.post("/api/v1/jobs", json=body, headers=auth(tenant.admin))
     assert over.status_code == 429 and over.headers["Retry-After"] == "10"
     # Another org is not held back by this one.
     assert (
-        small.post("/api/v1/jobs", json=body, headers=auth(other_tenant.member)).status_code == 202
+        small.post("/api/v1/jobs", json=body, headers=auth(other_tenant.admin)).status_code == 202
     )
     with session_scope(sessions) as s:
         assert len(s.scalars(select(Job).where(Job.org_id == tenant.org_id)).all()) == 2

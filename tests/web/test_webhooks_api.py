@@ -15,13 +15,13 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.notify import webhooks
+from core.settings import Settings
 from jobs import notify_channels
 from models import PushSubscription
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.factories import Tenant
 from tests.web.helpers import assert_error, count
-from web import webhooks_api
 
 HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["deal.won", "lead.assigned"]}
 
@@ -126,9 +126,11 @@ def test_bad_webhook_input_is_4xx(api: FlaskClient, tenant: Tenant, body: dict[s
 
 
 def test_an_org_has_a_bounded_number_of_webhooks(
-    api: FlaskClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
-    monkeypatch.setattr(webhooks_api, "MAX_ENDPOINTS_PER_ORG", 2)
+    api = make_app(
+        notify={"webhook_allowed_hosts": ("127.0.0.1",), "webhook_max_per_org": 2}
+    ).test_client()
     for _ in range(2):
         assert (
             api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).status_code == 201
@@ -280,3 +282,69 @@ def test_admin_rotates_a_secret_with_an_overlap(
     assert resp.json["secret"] not in stored.secret
     assert created["secret"] not in (stored.previous_secret or "")
     assert count(engine, "audit_log", "action = 'webhook.rotate_secret'") == 1
+
+
+def test_push_subscriptions_go_only_to_known_push_services(
+    make_app: Callable[..., Flask], tenant: Tenant, engine: Engine
+) -> None:
+    strict = make_app().test_client()  # default allow-list, no WEBHOOK_ALLOWED_HOSTS
+    for endpoint in (
+        "http://127.0.0.1:9/push/abc",
+        "https://evil.example.com/push",
+        "https://fcm.googleapis.com.evil.example/x",
+        "https://notify.windows.com.example/x",
+    ):
+        error = assert_error(
+            strict.post(
+                "/api/v1/me/push-subscriptions", json=_sub(endpoint), headers=auth(tenant.member)
+            ),
+            422,
+        )
+        assert error["details"][0]["type"] == "push_host_not_allowed"
+    assert count(engine, "push_subscriptions") == 0
+
+
+def test_push_host_allow_list_matching(settings: Settings) -> None:
+    from core.notify.push import host_allowed
+
+    assert host_allowed("https://fcm.googleapis.com/fcm/send/x", settings)
+    assert host_allowed("https://wns2-db5p.notify.windows.com/w/?token=x", settings)
+    assert host_allowed("https://web.push.apple.com/abc", settings)
+    assert not host_allowed("https://notify.windows.com/x", settings)  # only its subdomains
+    assert not host_allowed("https://FCM.googleapis.com.attacker.test/x", settings)
+    assert not host_allowed("not a url", settings)
+    local = settings.replace(notify={"push_allowed_hosts": ("push.example.net",)})
+    assert host_allowed("https://push.example.net/x", local)
+    assert not host_allowed("https://fcm.googleapis.com/x", local)
+
+
+def test_a_user_holds_a_bounded_number_of_push_subscriptions(
+    make_app: Callable[..., Flask], tenant: Tenant
+) -> None:
+    api = make_app(
+        notify={"webhook_allowed_hosts": ("127.0.0.1",), "push_max_per_user": 2}
+    ).test_client()
+    h = auth(tenant.member)
+    for n in range(2):
+        resp = api.post(
+            "/api/v1/me/push-subscriptions", json=_sub(f"http://127.0.0.1:9/p/{n}"), headers=h
+        )
+        assert resp.status_code == 201
+    # Re-subscribing one it holds is fine; a third is not.
+    assert (
+        api.post(
+            "/api/v1/me/push-subscriptions", json=_sub("http://127.0.0.1:9/p/1"), headers=h
+        ).status_code
+        == 201
+    )
+    assert_error(
+        api.post("/api/v1/me/push-subscriptions", json=_sub("http://127.0.0.1:9/p/2"), headers=h),
+        409,
+    )
+    # Another user has their own budget.
+    other = api.post(
+        "/api/v1/me/push-subscriptions",
+        json=_sub("http://127.0.0.1:9/q"),
+        headers=auth(tenant.admin),
+    )
+    assert other.status_code == 201

@@ -44,7 +44,9 @@ def test_a_redelivered_event_notifies_each_recipient_once(
             jobs_notify.emit(s, [event])
             jobs_notify.emit(s, [event])  # a retried trigger: staged once
         worker = WorkerProcess(local, tmp_path / "worker.log")
+        delivery = WorkerProcess(local, tmp_path / "delivery.log", pool="delivery")
         worker.start()
+        delivery.start()
         try:
             with RelayThread(local, broker):
                 with sessions() as s:
@@ -60,6 +62,7 @@ def test_a_redelivered_event_notifies_each_recipient_once(
                 wait_for(lambda: _sent_emails(sessions) == 3, timeout=20)
         finally:
             worker.stop()
+            delivery.stop()
     assert _count(sessions, Notification) == 3
     assert _count(sessions, Delivery) == 9
     assert sorted(m["To"] for m in inbox.messages) == sorted(

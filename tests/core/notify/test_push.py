@@ -259,10 +259,24 @@ def test_push_endpoints_are_ssrf_checked(
     _subscribe(sessions, tenant, service.url("/ok", host="localhost"), Browser())
     _subscribe(sessions, tenant, "http://10.0.0.1/push", Browser())
     delivery_id = _notify(sessions, tenant)
-    outcome = _send(sessions, conf, delivery_id)
+    # Both hosts on the push allow-list: the SSRF check behind it still refuses them.
+    listed = conf.replace(notify={"push_allowed_hosts": ("localhost", "10.0.0.1")})
+    outcome = _send(sessions, listed, delivery_id)
     assert outcome is not None and outcome["failed"] == 2
     status, _, _, error = _state(sessions, delivery_id)
     assert status == "failed" and error.startswith("RefusedUrl: ")
+    assert service.seen == []
+
+
+def test_stored_subscriptions_off_the_allow_list_are_not_called(
+    conf: Settings, sessions: sessionmaker[Session], tenant: Tenant, service: Receiver
+) -> None:
+    _subscribe(sessions, tenant, service.url("/ok", host="localhost"), Browser())
+    delivery_id = _notify(sessions, tenant)
+    outcome = _send(sessions, conf.replace(notify={"webhook_allowed_hosts": ()}), delivery_id)
+    assert outcome is not None and outcome["failed"] == 1
+    status, _, _, error = _state(sessions, delivery_id)
+    assert status == "failed" and error == "push host not allowed"
     assert service.seen == []
 
 

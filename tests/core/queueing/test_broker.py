@@ -23,6 +23,7 @@ from core.queueing.broker import (
     configure,
     current_broker,
 )
+from core.queueing.fairness import OrgFairness
 from core.queueing.handback import Handback
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
@@ -40,8 +41,11 @@ def probe(n: int) -> int:
 
 
 def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
+    """First but for fairness, which defers a message over its org's cap before the ledger
+    marks its job running (core.queueing.fairness)."""
     middleware = build_middleware(settings)
     assert [type(m) for m in middleware] == [
+        OrgFairness,
         Ledger,
         Handback,  # its after_worker_shutdown runs before the ledger closes its writer
         Heartbeat,
@@ -57,12 +61,13 @@ def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
     ]
     # Dramatiq runs ``after_*`` hooks in reverse, so the ledger records an outcome last,
     # once Retries has decided whether the message failed for good.
-    ledger = middleware[0]
+    ledger = middleware[1]
     assert isinstance(ledger, Ledger) and ledger.store is not None
 
 
 def test_middleware_without_settings_is_inert() -> None:
-    ledger, handback, heartbeat, stats, events = build_middleware(None)[:5]
+    fairness, ledger, handback, heartbeat, stats, events = build_middleware(None)[:6]
+    assert isinstance(fairness, OrgFairness) and fairness.settings is None
     assert isinstance(ledger, Ledger) and ledger.store is None
     assert isinstance(handback, Handback) and handback.settings is None
     assert isinstance(heartbeat, Heartbeat) and heartbeat.settings is None
@@ -110,7 +115,7 @@ def test_build_redis_broker_accepts_noeviction(settings: Settings, evicting_redi
         broker = build_redis_broker(settings.replace(broker={"url": evicting_redis}))
         try:
             assert broker.namespace == settings.broker.namespace
-            assert isinstance(broker.middleware[0], Ledger)
+            assert isinstance(broker.middleware[1], Ledger)
         finally:
             broker.client.close()
     finally:

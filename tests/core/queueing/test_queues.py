@@ -44,8 +44,30 @@ def test_every_declared_actor_is_on_a_defined_queue() -> None:
             assert Queue(a.queue_name).pool is Pool.DELIVERY
 
 
-def test_the_worker_consumes_every_queue_with_its_configured_size() -> None:
-    argv = command(Settings(worker=WorkerSettings(processes=3, threads=5)), [])
-    assert argv[argv.index("--queues") + 1 :] == list(NAMES)
+def test_each_pool_consumes_its_own_queues_with_its_configured_size() -> None:
+    settings = Settings(
+        worker=WorkerSettings(processes=3, threads=5, delivery_processes=2, delivery_greenlets=300)
+    )
+    argv = command(settings, [])
+    assert argv[argv.index("--queues") + 1 :] == ["critical", "default", "bulk"]
     assert argv[argv.index("--processes") + 1] == "3"
     assert argv[argv.index("--threads") + 1] == "5"
+    assert argv[2] == "dramatiq"
+    argv = command(settings, ["tests.support.actors"], Pool.DELIVERY)
+    assert argv[argv.index("--queues") + 1 :] == ["email", "webhooks", "push"]
+    assert argv[argv.index("--processes") + 1] == "2"
+    assert argv[argv.index("--threads") + 1] == "300"
+    assert argv[2] == "worker.gevent_main" and "tests.support.actors" in argv
+
+
+def test_within_a_pool_critical_runs_before_default_before_bulk() -> None:
+    """Dramatiq's work queue orders fetched messages by actor priority (lower first)."""
+    declared = {
+        value.actor_name: value
+        for module in worker.entry.JOB_MODULES
+        for value in vars(module).values()
+        if hasattr(value, "actor_name") and hasattr(value, "queue_name")
+    }
+    for a in declared.values():
+        assert a.priority == Queue(a.queue_name).priority
+    assert Queue.CRITICAL.priority < Queue.DEFAULT.priority < Queue.BULK.priority

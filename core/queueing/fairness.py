@@ -1,0 +1,205 @@
+"""Per-org fairness: an org's jobs in flight in a pool are capped; the excess waits.
+
+Generic over pools and callers: :class:`OrgSlots` holds leases in Redis, one sorted set per
+(pool, org) whose members expire at their lease's end, so a worker that dies frees its
+slots when its leases run out (no counter to leak). :class:`OrgFairness`, a Dramatiq
+middleware placed before the ledger, takes a slot before a message of an org runs; when
+the org is at its cap the message is sent again with a delay (Dramatiq's delay queue, an
+exponential backoff per deferral, capped) and this copy is skipped: nothing is dropped,
+and the job stays ``queued`` in the ledger. Other orgs' messages, behind it in the queue,
+run meanwhile. Ops read :func:`OrgSlots.snapshot`: in flight, waiting and deferrals.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from typing import Any
+
+import redis
+from dramatiq import Broker
+from dramatiq.broker import MessageProxy
+from dramatiq.middleware import Middleware, SkipMessage
+
+from core.queueing.queues import Pool, pool_of
+from core.queueing.status_feed import ORG_OPTION
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: On a skipped copy: the ledger leaves the job queued (core.queueing.ledger).
+DEFERRED_OPTION = "saleshub_deferred"
+#: On the copy sent again: how many times it was deferred (its backoff).
+DEFERRALS_OPTION = "saleshub_deferrals"
+# A lease outlives its job's time limit by this much before a dead worker's slot is freed.
+LEASE_MARGIN_MS = 60_000
+DEFAULT_TIME_LIMIT_MS = 600_000
+
+# KEYS: slots zset, orgs set. ARGV: now ms, cap, member, lease end ms, org.
+_ACQUIRE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+  return 1
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+redis.call('SADD', KEYS[2], ARGV[5])
+return 1
+"""
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class OrgSlots:
+    """Leased slots per (pool, org) in Redis.
+
+    Parameters:
+      client: the broker Redis.
+      prefix: key prefix (the broker namespace).
+    """
+
+    def __init__(self, client: redis.Redis, prefix: str = "saleshub") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._acquire = client.register_script(_ACQUIRE)
+
+    def _slots(self, pool: str, org_id: int) -> str:
+        return f"{self.prefix}:fair:slots:{pool}:{org_id}"
+
+    def _orgs(self, pool: str) -> str:
+        return f"{self.prefix}:fair:orgs:{pool}"
+
+    def _stats(self, pool: str, kind: str) -> str:
+        return f"{self.prefix}:fair:{kind}:{pool}"
+
+    def acquire(self, pool: str, org_id: int, member: str, *, cap: int, lease_ms: int) -> bool:
+        """Take a slot for ``member`` unless the org holds ``cap``; True if taken (or held)."""
+        now = _now_ms()
+        keys = [self._slots(pool, org_id), self._orgs(pool)]
+        return bool(self._acquire(keys=keys, args=[now, cap, member, now + lease_ms, org_id]))
+
+    def release(self, pool: str, org_id: int, member: str) -> None:
+        """Give the slot of ``member`` back."""
+        self.client.zrem(self._slots(pool, org_id), member)
+
+    def deferred(self, pool: str, org_id: int) -> None:
+        """Count a deferral: one more message of the org waiting."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hincrby(self._stats(pool, "waiting"), str(org_id), 1)
+        pipe.hincrby(self._stats(pool, "deferrals"), str(org_id), 1)
+        pipe.execute()
+
+    def returned(self, pool: str, org_id: int) -> None:
+        """A deferred message is back: one fewer waiting."""
+        self.client.hincrby(self._stats(pool, "waiting"), str(org_id), -1)
+
+    def snapshot(self, pool: str, *, cap: int) -> list[dict[str, Any]]:
+        """Per org of ``pool``: jobs in flight, messages waiting (deferred), deferrals so far."""
+        now = _now_ms()
+        orgs = sorted(int(o) for o in self.client.smembers(self._orgs(pool)))
+        waiting = self.client.hgetall(self._stats(pool, "waiting"))
+        deferrals = self.client.hgetall(self._stats(pool, "deferrals"))
+        pipe = self.client.pipeline(transaction=False)
+        for org in orgs:
+            pipe.zcount(self._slots(pool, org), now, "+inf")
+        counts = pipe.execute()
+        out = []
+        for org, in_flight in zip(orgs, counts, strict=True):
+            key = str(org).encode()
+            row = {
+                "org_id": org,
+                "in_flight": int(in_flight),
+                "cap": cap,
+                "waiting": max(0, int(waiting.get(key, 0))),
+                "deferrals": int(deferrals.get(key, 0)),
+            }
+            if row["in_flight"] or row["waiting"]:
+                out.append(row)
+            else:  # idle: forget it, so the set stays as small as the active orgs
+                self.client.srem(self._orgs(pool), org)
+        return out
+
+
+def cap_of(settings: Settings, pool: Pool) -> int:
+    """The in-flight cap per org of ``pool`` (``ORG_MAX_IN_FLIGHT_*``)."""
+    cfg = settings.worker
+    return cfg.org_max_in_flight_delivery if pool is Pool.DELIVERY else cfg.org_max_in_flight
+
+
+class OrgFairness(Middleware):
+    """Cap each org's messages in flight per pool; defer the excess (never drop it).
+
+    Parameters:
+      settings: caps and backoff; ``None`` makes the middleware inert (unit tests, stubs).
+    """
+
+    def __init__(self, settings: Settings | None) -> None:
+        self.settings = settings
+        self._slots: OrgSlots | None = None
+        self._local = threading.local()  # greenlet-local under gevent's patch
+
+    def slots(self, broker: Broker) -> OrgSlots:
+        if self._slots is None:
+            client: redis.Redis = broker.client  # type: ignore[attr-defined]
+            self._slots = OrgSlots(client, broker.namespace)  # type: ignore[attr-defined]
+        return self._slots
+
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
+        self._local.held = None
+        org_id = message.options.get(ORG_OPTION)
+        if self.settings is None or org_id is None or not hasattr(broker, "client"):
+            return
+        pool = pool_of(message.queue_name)
+        slots = self.slots(broker)
+        deferrals = int(message.options.get(DEFERRALS_OPTION, 0))
+        if deferrals:
+            slots.returned(pool.value, org_id)
+        actor = broker.get_actor(message.actor_name)
+        limit = int(actor.options.get("time_limit") or DEFAULT_TIME_LIMIT_MS)
+        if slots.acquire(
+            pool.value,
+            org_id,
+            message.message_id,
+            cap=cap_of(self.settings, pool),
+            lease_ms=limit + LEASE_MARGIN_MS,
+        ):
+            self._local.held = (pool.value, org_id, message.message_id)
+            return
+        self._defer(broker, message, pool, org_id, deferrals + 1)
+
+    def _defer(
+        self, broker: Broker, message: MessageProxy, pool: Pool, org_id: int, deferrals: int
+    ) -> None:
+        assert self.settings is not None
+        cfg = self.settings.worker
+        delay = min(cfg.org_defer_ms * 2 ** (deferrals - 1), cfg.org_defer_max_ms)
+        delay = int(delay * random.uniform(0.75, 1.25))  # nosec B311 - spreads retries only
+        copy = message.copy(options={**message.options, DEFERRALS_OPTION: deferrals})
+        broker.enqueue(copy, delay=delay)
+        self.slots(broker).deferred(pool.value, org_id)
+        message.options[DEFERRED_OPTION] = True
+        log.debug("org %s at its %s cap: %s deferred %d ms", org_id, pool, message, delay)
+        raise SkipMessage()
+
+    def _release(self, message: MessageProxy) -> None:
+        held = getattr(self._local, "held", None)
+        if held is not None and held[2] == message.message_id:
+            self._local.held = None
+            assert self._slots is not None
+            self._slots.release(*held)
+
+    def after_process_message(
+        self, broker: Broker, message: MessageProxy, *, result: Any = None, exception: Any = None
+    ) -> None:
+        self._release(message)
+
+    def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
+        self._release(message)

@@ -1,0 +1,136 @@
+"""Webhook endpoints: a circuit breaker after N failures in a row, a concurrency cap each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.notify import webhooks
+from core.queueing.fairness import OrgSlots
+from core.settings import Settings
+from models import WebhookEndpoint
+from models.db import session_scope
+from tests.core.notify.test_ssrf import Receiver
+from tests.core.notify.test_webhooks import _deliver, _delivery, _emit, _endpoint, _register
+from tests.support.factories import Tenant
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def hooks(settings: Settings) -> Settings:
+    return settings.replace(
+        notify={
+            "webhook_allowed_hosts": ("127.0.0.1",),
+            "webhook_breaker_failures": 2,
+            "webhook_breaker_pause_s": 600,
+            "webhook_max_in_flight": 1,
+        }
+    )
+
+
+def test_the_breaker_pauses_a_failing_endpoint_and_a_success_closes_it(
+    hooks: Settings, sessions: sessionmaker[Session], tenant: Tenant, receiver: Receiver
+) -> None:
+    receiver.answer = lambda _s: (500, {}, b"down")
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
+    first, second, third = (_emit(sessions, tenant.org_id, f"e{n}")[0] for n in range(3))
+    now = datetime.now(UTC)
+    _deliver(sessions, hooks, first, now)
+    assert _endpoint(sessions, endpoint_id).paused_until is None
+    _deliver(sessions, hooks, second, now)
+    endpoint = _endpoint(sessions, endpoint_id)
+    assert endpoint.consecutive_failures == 2
+    assert endpoint.paused_until == now + timedelta(seconds=600)
+    assert _delivery(sessions, second).next_attempt_at == endpoint.paused_until
+    # While paused, no call is made and the delivery waits for the end of the pause.
+    outcome = _deliver(sessions, hooks, third, now + timedelta(seconds=1))
+    assert outcome is not None and outcome["paused_until"] == endpoint.paused_until.isoformat()
+    assert len(receiver.seen) == 2
+    waiting = _delivery(sessions, third)
+    assert waiting.attempts == 0 and waiting.status == "pending"
+    assert waiting.next_attempt_at == endpoint.paused_until
+    # After the pause one attempt goes through; it succeeds, and the breaker closes.
+    receiver.answer = lambda _s: (200, {}, b"ok")
+    later = now + timedelta(seconds=601)
+    assert _deliver(sessions, hooks, third, later)["status"] == "delivered"  # type: ignore[index]
+    endpoint = _endpoint(sessions, endpoint_id)
+    assert endpoint.consecutive_failures == 0 and endpoint.paused_until is None
+
+
+def test_a_failure_after_the_pause_pauses_again(
+    hooks: Settings, sessions: sessionmaker[Session], tenant: Tenant, receiver: Receiver
+) -> None:
+    receiver.answer = lambda _s: (500, {}, b"down")
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
+    with session_scope(sessions) as s:
+        s.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(consecutive_failures=5, paused_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    (delivery_id,) = _emit(sessions, tenant.org_id, "e")
+    now = datetime.now(UTC)
+    _deliver(sessions, hooks, delivery_id, now)
+    assert _endpoint(sessions, endpoint_id).paused_until == now + timedelta(seconds=600)
+
+
+def test_an_endpoint_at_its_concurrency_cap_is_not_called(
+    hooks: Settings,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    receiver: Receiver,
+    broker_redis: redis.Redis,
+) -> None:
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
+    (delivery_id,) = _emit(sessions, tenant.org_id, "e")
+    slots = OrgSlots(broker_redis, "t")
+    # Another delivery holds the endpoint's one slot.
+    assert slots.acquire(webhooks.ENDPOINT_SLOTS, endpoint_id, "other", cap=1, lease_ms=60_000)
+    outcome = _deliver(sessions, hooks, delivery_id, datetime.now(UTC), slots=slots)
+    assert outcome is not None and outcome["retry_in_s"] > 0
+    assert receiver.seen == [] and _delivery(sessions, delivery_id).attempts == 0
+    slots.release(webhooks.ENDPOINT_SLOTS, endpoint_id, "other")
+    outcome = _deliver(sessions, hooks, delivery_id, datetime.now(UTC), slots=slots)
+    assert outcome is not None and outcome["status"] == "delivered"
+    assert len(receiver.seen) == 1
+    # The slot was given back.
+    assert slots.acquire(webhooks.ENDPOINT_SLOTS, endpoint_id, "next", cap=1, lease_ms=60_000)
+
+
+def test_a_paused_endpoint_shows_on_the_endpoint_and_in_ops(
+    engine: object, hooks: Settings, sessions: sessionmaker[Session], tenant: Tenant
+) -> None:
+    from tests.conftest import auth
+    from tests.web.conftest import build_app, dispose
+
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, "http://127.0.0.1:9/h", ["*"])
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    with session_scope(sessions) as s:
+        s.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(consecutive_failures=7, paused_until=until)
+        )
+    app = build_app(hooks)
+    try:
+        client = app.test_client()
+        [listed] = client.get("/api/v1/webhooks", headers=auth(tenant.admin)).json["items"]
+        assert listed["consecutive_failures"] == 7
+        assert listed["paused_until"] == until.isoformat()
+        ops = client.get("/api/v1/ops/fairness", headers=auth(tenant.operator)).json
+        assert ops["paused_webhook_endpoints"] == [
+            {"id": endpoint_id, "org_id": tenant.org_id, "consecutive_failures": 7,
+             "paused_until": until.isoformat()}
+        ]  # fmt: skip
+    finally:
+        dispose(app)
