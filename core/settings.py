@@ -106,6 +106,7 @@ class WorkerSettings(_Group):
       max_attempts: attempts after which a message that keeps killing its worker is dead.
       scheduler_lease_ttl_ms: the scheduler lease; another scheduler takes over after it.
       schedule_time_scale: scale of every periodic schedule (tests compress the clock).
+      traceback_max_chars: longest traceback kept per failed attempt (its tail is kept).
     """
 
     processes: int = _env("WORKER_PROCESSES", 2, ge=1)
@@ -115,6 +116,7 @@ class WorkerSettings(_Group):
     max_attempts: int = _env("MAX_ATTEMPTS", 5, ge=1)
     scheduler_lease_ttl_ms: int = _env("SCHEDULER_LEASE_TTL_MS", 15_000, ge=1)
     schedule_time_scale: float = _env("SCHEDULE_TIME_SCALE", 1.0, gt=0)
+    traceback_max_chars: int = _env("TRACEBACK_MAX_CHARS", 16_000, ge=200)
 
 
 class CacheSettings(_Group):

@@ -25,6 +25,7 @@ from web import (
     metrics,
     notifications_api,
     ops_api,
+    ops_jobs_api,
     request_log,
     security,
     users_api,
@@ -71,6 +72,7 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(search_bp)
     api.register_blueprint(cache_bp)
     api.register_blueprint(ops_api.bp)
+    api.register_blueprint(ops_jobs_api.bp)
     api.register_blueprint(ws_handshake.tickets)
     api.register_blueprint(notifications_api.bp)
     api.register_blueprint(webhooks_api.bp)

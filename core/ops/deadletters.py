@@ -115,15 +115,21 @@ def remove(client: redis.Redis, namespace: str, letters: list[DeadLetter]) -> in
     return sum(pipe.execute()[::2]) if letters else 0
 
 
+def fresh_message(message: dict[str, Any], queue: str) -> dict[str, Any]:
+    """``message`` to send again on ``queue``: its retry count, traceback and ETA dropped."""
+    options = {
+        k: v
+        for k, v in message.get("options", {}).items()
+        if k not in {"retries", "traceback", "eta", "redis_message_id"}
+    }
+    return {**message, "queue_name": queue, "options": options}
+
+
 def retry(session: Session, client: redis.Redis, namespace: str, letters: list[DeadLetter]) -> int:
     """Run ``letters`` again with a fresh retry budget; commit ``session``; return the count."""
     for letter in letters:
-        options = {
-            k: v
-            for k, v in letter.message.get("options", {}).items()
-            if k not in {"retries", "traceback", "eta", "redis_message_id"}
-        }
-        message = {**letter.message, "queue_name": letter.queue, "options": options}
+        message = fresh_message(letter.message, letter.queue)
+        options = message["options"]
         if not job_state.requeue(session, uuid.UUID(letter.message_id), message):
             # Not staged through the outbox: stage it now.
             session.add(

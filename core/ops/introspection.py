@@ -65,7 +65,7 @@ def queue_stats(client: redis.Redis, namespace: str) -> list[QueueStats]:
         ready, msgs, delayed, dead, oldest_id = replies[i * 5 : i * 5 + 5]
         age = 0.0
         if oldest_id is not None:
-            raw = client.hget(f"{namespace}:{q.value}.msgs", oldest_id)
+            raw: Any = client.hget(f"{namespace}:{q.value}.msgs", oldest_id)
             if raw:
                 ts = orjson.loads(raw).get("message_timestamp", now_ms)
                 age = max(0.0, (now_ms - ts) / 1000)

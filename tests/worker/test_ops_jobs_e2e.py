@@ -1,0 +1,58 @@
+"""The jobs explorer end to end: a real worker's attempts, with their worker and traceback,
+and a retry from the explorer that runs the job again through the relay."""
+
+from __future__ import annotations
+
+import uuid
+
+from dramatiq.brokers.redis import RedisBroker
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.queueing.heartbeat import WORKERS_KEY
+from core.queueing.outbox import stage
+from core.settings import Settings
+from models import Job
+from models.db import session_scope
+from tests.conftest import auth
+from tests.support.actors import flaky
+from tests.support.factories import Tenant
+from tests.support.stack import RelayThread, WorkerProcess, wait_for
+
+
+def _status(sessions: sessionmaker[Session], job_id: uuid.UUID) -> str:
+    with sessions() as s:
+        job = s.get(Job, job_id)
+        assert job is not None
+        return job.status
+
+
+def test_attempts_carry_worker_and_full_traceback_and_retry_runs_again(
+    client: FlaskClient,
+    tenant: Tenant,
+    broker: RedisBroker,
+    sessions: sessionmaker[Session],
+    worker_proc: WorkerProcess,
+    settings: Settings,
+) -> None:
+    with session_scope(sessions) as s:
+        job_id = stage(s, flaky, job_type="test.flaky", org_id=None, args=("e2e", 3))
+    assert job_id is not None
+    with RelayThread(settings, broker):
+        wait_for(lambda: _status(sessions, job_id) == "failed", timeout=30)
+        body = client.get(f"/api/v1/ops/jobs/{job_id}", headers=auth(tenant.operator)).json
+        timeline = body["attempts_timeline"]
+        assert [a["outcome"] for a in timeline] == ["failed"] * 3
+        workers = {k.decode() for k in broker.client.hkeys(WORKERS_KEY)}
+        assert {a["worker"] for a in timeline} <= workers
+        last = timeline[-1]["traceback"]
+        assert last.startswith("Traceback (most recent call last)")
+        assert "in flaky" in last and last.endswith("RuntimeError: flaky failure 3")
+        assert body["error"] == "RuntimeError: flaky failure 3"  # the owner's one line
+        # Run it again from the explorer: it goes through the outbox and now succeeds.
+        resp = client.post(f"/api/v1/ops/jobs/{job_id}/retry", headers=auth(tenant.operator))
+        assert resp.status_code == 200, resp.json
+        wait_for(lambda: _status(sessions, job_id) == "succeeded", timeout=30)
+    body = client.get(f"/api/v1/ops/jobs/{job_id}", headers=auth(tenant.operator)).json
+    assert [a["outcome"] for a in body["attempts_timeline"]] == ["failed"] * 3 + ["succeeded"]
+    assert body["result"] == 4
