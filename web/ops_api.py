@@ -18,9 +18,17 @@ from pydantic import Field
 from spectree import Response as SpecResponse
 
 from core.ops import audit, deadletters, introspection
+from core.ops import jobs as ops_jobs
 from core.queueing import minute_stats, pause
 from core.queueing.queues import NAMES, Queue
-from core.scheduling import PAUSED_SCHEDULES_KEY, fire, fire_time, paused_schedules, schedule_status
+from core.scheduling import (
+    PAUSED_SCHEDULES_KEY,
+    fire,
+    fire_time,
+    last_fires,
+    paused_schedules,
+    schedule_status,
+)
 from jobs import schedules
 from jobs.schedules import SCHEDULES, Schedule
 from models import Job
@@ -66,7 +74,18 @@ def overview() -> dict[str, Any]:
         timeout_ms=res.settings.worker.heartbeat_timeout_ms,
     )
     snap["rates"] = minute_stats.rates(res.broker, minutes=60)
+    running = ops_jobs.running_by_worker(db(), [w["id"] for w in snap["workers"]])
+    for w in snap["workers"]:
+        w["running"] = running.get(w["id"], [])
     return snap
+
+
+@bp.get("/workers")
+@spec.validate(tags=["ops"])
+@require_role("operator")
+def get_workers() -> Response:
+    """Live workers, each with the jobs it is running now."""
+    return json_response({"items": overview()["workers"]})
 
 
 @bp.get("/queues")
@@ -239,8 +258,10 @@ def list_schedule() -> Response:
                 "every_s": period,
                 "per_org": s.per_org,
                 "paused": s.id in paused,
+                "trigger": f"every {period:g} s",
                 "next_run": fire_time(period) + period,
                 **schedule_status(db(), s.id),
+                "last_fires": last_fires(db(), s.id),
             }
         )
     return json_response({"items": items})
@@ -259,7 +280,8 @@ def act_on_schedule(schedule_id: str, action: str) -> Response:
             schedule_id=schedule.id,
             actor=schedule.actor,
             per_org=schedule.per_org,
-            fired_at=int(time.time() * 1000),
+            fired_at=int(time.time()),
+            trigger="manual",
         )
         db().commit()
         return json_response({"schedule": schedule_id, "staged": staged})

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from core.ops.deadletters import fresh_message
@@ -167,3 +167,47 @@ def forget_dead_letter(client: redis.Redis, namespace: str, job: Job) -> None:
         pipe.zrem(xq, job.redis_id)
         pipe.hdel(f"{xq}.msgs", job.redis_id)
         pipe.execute()
+
+
+def running_by_worker(session: Session, worker_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """What each of ``worker_ids`` is running now: its open attempts of running jobs
+    (actor, job id, org, running for), longest running first. Jobs not staged through the
+    outbox have no ledger row and are counted only in a worker's ``in_flight``."""
+    if not worker_ids:
+        return {}
+    rows = session.execute(
+        select(
+            JobAttempt.worker,
+            JobAttempt.started_at,
+            Job.id,
+            Job.actor,
+            Job.type,
+            Job.queue,
+            Job.org_id,
+            Job.progress,
+            func.now(),
+        )
+        .join(Job, Job.id == JobAttempt.job_id)
+        .where(
+            JobAttempt.worker.in_(worker_ids),
+            JobAttempt.finished_at.is_(None),
+            Job.status == JobStatus.RUNNING,
+            JobAttempt.attempt == Job.attempts,
+        )
+        .order_by(JobAttempt.started_at)
+    )
+    out: dict[str, list[dict[str, Any]]] = {w: [] for w in worker_ids}
+    for worker, started, job_id, actor, job_type, queue, org_id, progress, now in rows:
+        out[str(worker)].append(
+            {
+                "job_id": str(job_id),
+                "actor": actor,
+                "type": job_type,
+                "queue": queue,
+                "org_id": org_id,
+                "progress": progress,
+                "started_at": _iso(started),
+                "running_for_s": round((now - started).total_seconds(), 3),
+            }
+        )
+    return out

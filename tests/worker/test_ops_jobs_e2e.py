@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +16,7 @@ from core.settings import Settings
 from models import Job
 from models.db import session_scope
 from tests.conftest import auth
-from tests.support.actors import flaky
+from tests.support.actors import blocker, flaky
 from tests.support.factories import Tenant
 from tests.support.stack import RelayThread, WorkerProcess, wait_for
 
@@ -56,3 +57,33 @@ def test_attempts_carry_worker_and_full_traceback_and_retry_runs_again(
     body = client.get(f"/api/v1/ops/jobs/{job_id}", headers=auth(tenant.operator)).json
     assert [a["outcome"] for a in body["attempts_timeline"]] == ["failed"] * 3 + ["succeeded"]
     assert body["result"] == 4
+
+
+def test_a_worker_lists_the_job_it_runs_now(
+    client: FlaskClient,
+    tenant: Tenant,
+    broker: RedisBroker,
+    sessions: sessionmaker[Session],
+    worker_proc: WorkerProcess,
+    settings: Settings,
+) -> None:
+    cache = redis.Redis.from_url(settings.cache.url)
+    with session_scope(sessions) as s:
+        job_id = stage(s, blocker, job_type="test.blocker", org_id=tenant.org_id, args=("busy",))
+    h = auth(tenant.operator)
+
+    def running() -> list[dict[str, object]]:
+        items = client.get("/api/v1/ops/workers", headers=h).json["items"]
+        return [r for w in items for r in w["running"]]
+
+    with RelayThread(settings, broker):
+        wait_for(lambda: cache.get("busy:started") == b"1", timeout=30)
+        (run,) = wait_for(running, timeout=10)
+        assert (run["job_id"], run["actor"], run["org_id"]) == (
+            str(job_id),
+            "test.blocker",
+            tenant.org_id,
+        )
+        cache.set("busy:release", 1)
+        wait_for(lambda: _status(sessions, job_id) == "succeeded", timeout=30)
+    assert running() == []
