@@ -10,14 +10,14 @@ import base64
 import binascii
 import time
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from flask import Blueprint, Response, request
 from pydantic import Field
 from spectree import Response as SpecResponse
 
-from core.ops import audit, deadletters, introspection
+from core.ops import audit, charts, deadletters, introspection
 from core.ops import jobs as ops_jobs
 from core.queueing import minute_stats, pause
 from core.queueing.queues import NAMES, Queue
@@ -78,6 +78,19 @@ def overview() -> dict[str, Any]:
     for w in snap["workers"]:
         w["running"] = running.get(w["id"], [])
     return snap
+
+
+class ChartQuery(Strict):
+    range: Literal["hour", "14d"] = "hour"
+
+
+@bp.get("/charts")
+@spec.validate(query=ChartQuery, tags=["ops"])
+@require_role("operator")
+def get_charts() -> Response:
+    """Throughput, latency and depth per queue (and per actor) for the last hour or 14 days."""
+    q: ChartQuery = request.context.query  # type: ignore[attr-defined]
+    return json_response(charts.charts(resources().broker, q.range))
 
 
 @bp.get("/workers")

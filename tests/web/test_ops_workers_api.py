@@ -84,3 +84,14 @@ def test_schedules_show_trigger_and_last_fires(client: FlaskClient, tenant: Tena
     (fired,) = rollup["last_fires"]
     assert (fired["trigger"], fired["staged"], fired["outcome"]) == ("manual", 1, "running")
     assert all(s["last_fires"] == [] for s in items if s["id"] != "analytics.rollup")
+
+
+def test_charts_answer_for_both_ranges_and_refuse_others(
+    client: FlaskClient, tenant: Tenant
+) -> None:
+    h = auth(tenant.operator)
+    hour = client.get("/api/v1/ops/charts", headers=h).json
+    assert hour["range"] == "hour" and len(hour["t"]) == 60
+    assert len(client.get("/api/v1/ops/charts?range=14d", headers=h).json["t"]) == 336
+    assert client.get("/api/v1/ops/charts?range=year", headers=h).status_code == 422
+    assert client.get("/api/v1/ops/charts", headers=auth(tenant.member)).status_code == 403
