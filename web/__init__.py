@@ -26,6 +26,7 @@ from web import (
     notifications_api,
     ops_api,
     ops_audit_api,
+    ops_cache_api,
     ops_jobs_api,
     request_log,
     security,
@@ -75,6 +76,7 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(ops_api.bp)
     api.register_blueprint(ops_jobs_api.bp)
     api.register_blueprint(ops_audit_api.bp)
+    api.register_blueprint(ops_cache_api.bp)
     api.register_blueprint(ws_handshake.tickets)
     api.register_blueprint(notifications_api.bp)
     api.register_blueprint(webhooks_api.bp)
