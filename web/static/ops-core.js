@@ -92,7 +92,8 @@ export function chart(target, labels, data, { width, height = 180, yLabel, step 
   const fg = themeColor("--fg"), grid = themeColor("--line");
   const axis = { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid } };
   const plot = new uPlot({
-    width: width || Math.max(300, Math.min(node.parentElement.clientWidth || 420, 640)),
+    // From the window, not the figure: a chart may be built while its view is hidden.
+    width: width || Math.round(Math.max(300, Math.min(640, (window.innerWidth - 100) / 2))),
     height,
     scales: { x: { time: true } },
     axes: [axis, { ...axis, label: yLabel }],

@@ -34,6 +34,8 @@ async function show() {
 
 async function start() {
   const snap = await api("GET", "/ops/queues"); // also checks the key
+  sessionStorage.setItem("saleshub-key", state.key);
+  document.getElementById("status").textContent = "signed in";
   state.queues = snap.queues.map((q) => q.name);
   document.getElementById("signin").hidden = true;
   document.getElementById("console").hidden = false;
@@ -58,7 +60,7 @@ document.getElementById("signin").addEventListener("submit", async (ev) => {
   state.key = document.getElementById("key").value.trim();
   try {
     await start();
-    sessionStorage.setItem("saleshub-key", state.key);
+    document.getElementById("console").focus(); // the sign-in form is gone: land on the content
   } catch (err) {
     document.getElementById("signin-error").textContent = `Sign-in failed: ${err.message}`;
   }
