@@ -127,6 +127,7 @@ class WorkerSettings(_Group):
       shutdown_grace_s: on SIGTERM a worker process stops fetching and lets its running jobs
         finish for this long, then hands the rest back to the queue
         (``WORKER_SHUTDOWN_GRACE_S``).
+      traceback_max_chars: longest traceback kept per failed attempt (its tail is kept).
     """
 
     processes: int = _env("WORKER_PROCESSES", 2, ge=1)
@@ -144,6 +145,7 @@ class WorkerSettings(_Group):
     schedule_time_scale: float = _env("SCHEDULE_TIME_SCALE", 1.0, gt=0)
     shutdown_grace_s: float = _env("WORKER_SHUTDOWN_GRACE_S", 30.0, ge=0)
     canary_interval_s: float = _env("CANARY_INTERVAL_S", 60.0, ge=0)
+    traceback_max_chars: int = _env("TRACEBACK_MAX_CHARS", 16_000, ge=200)
 
 
 class CacheSettings(_Group):

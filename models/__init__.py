@@ -8,7 +8,15 @@ from models.company import Company
 from models.contact import Contact
 from models.deal import STAGES, Deal
 from models.idempotency import IdempotencyKey
-from models.job import ACTIVE_STATUSES, FINISHED_STATUSES, JOB_STATUSES, Job, JobStatus
+from models.job import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    JOB_STATUSES,
+    AttemptOutcome,
+    Job,
+    JobAttempt,
+    JobStatus,
+)
 from models.lead import LEAD_STATUSES, Lead
 from models.notification import (
     CHANNELS,
@@ -21,6 +29,7 @@ from models.notification import (
     WebhookEndpoint,
 )
 from models.org import ROLES, ApiKey, Organization, User
+from models.schedule import ScheduleFire
 from models.search import (
     SEARCH_TYPES,
     SearchDocument,
@@ -44,6 +53,7 @@ __all__ = [
     "Activity",
     "AnalyticsSnapshot",
     "ApiKey",
+    "AttemptOutcome",
     "AuditEntry",
     "Base",
     "Company",
@@ -52,6 +62,7 @@ __all__ = [
     "Delivery",
     "IdempotencyKey",
     "Job",
+    "JobAttempt",
     "JobStatus",
     "Lead",
     "Notification",
@@ -59,6 +70,7 @@ __all__ = [
     "Organization",
     "PlatformSecret",
     "PushSubscription",
+    "ScheduleFire",
     "SearchDocument",
     "SearchLatency",
     "SearchQueryStat",

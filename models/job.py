@@ -67,6 +67,17 @@ class Job(Base):
             name="status",
         ),
         Index("ix_jobs_org_created", "org_id", "created_at"),
+        # The operators' jobs explorer: newest first, alone or under one equality filter.
+        Index("ix_jobs_created", "created_at", "id"),
+        Index("ix_jobs_status_created", "status", "created_at", "id"),
+        Index("ix_jobs_type_created", "type", "created_at", "id"),
+        Index("ix_jobs_queue_created", "queue", "created_at", "id"),
+        Index(
+            "ix_jobs_error_trgm",
+            "error",
+            postgresql_using="gin",
+            postgresql_ops={"error": "gin_trgm_ops"},
+        ),
         Index(
             "ix_jobs_undispatched",
             "created_at",
@@ -128,3 +139,42 @@ class Job(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AttemptOutcome(StrEnum):
+    """How one attempt ended; an attempt with none yet is still running (or its worker
+    died and no attempt followed)."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # raised; the job is retried if it has retries left
+    DEAD = "dead"  # stopped by SalesHub (too many crashes, age limit)
+    CRASHED = "crashed"  # never ended: its worker died (closed when the next attempt starts)
+
+
+class JobAttempt(Base):
+    """One run of a job: which worker, when, how it ended, with the full traceback.
+
+    Written by the worker's ledger in the same statements as the job's own transitions.
+    """
+
+    __tablename__ = "job_attempts"
+    __table_args__ = (
+        # "What is each worker running now" reads only unfinished attempts.
+        Index(
+            "ix_job_attempts_worker_open",
+            "worker",
+            postgresql_where=text("finished_at IS NULL"),
+        ),
+    )
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    traceback: Mapped[str | None] = mapped_column(Text)

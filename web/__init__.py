@@ -29,6 +29,9 @@ from web import (
     metrics,
     notifications_api,
     ops_api,
+    ops_audit_api,
+    ops_cache_api,
+    ops_jobs_api,
     ratelimit,
     request_log,
     security,
@@ -88,6 +91,9 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(search_bp)
     api.register_blueprint(cache_bp)
     api.register_blueprint(ops_api.bp)
+    api.register_blueprint(ops_jobs_api.bp)
+    api.register_blueprint(ops_audit_api.bp)
+    api.register_blueprint(ops_cache_api.bp)
     api.register_blueprint(ws_handshake.tickets)
     api.register_blueprint(notifications_api.bp)
     api.register_blueprint(webhooks_api.bp)

@@ -25,7 +25,9 @@ def page() -> Response:
     return send_from_directory(STATIC, "ops.html")
 
 
-@bp.get("/ops/static/<any('ops.js', 'ops.css'):name>")
+@bp.get(
+    "/ops/static/<any('ops.js', 'ops-core.js', 'ops-overview.js', 'ops-views.js', 'ops.css'):name>"
+)
 def static_file(name: str) -> Response:
     return send_from_directory(STATIC, name)
 

@@ -6,44 +6,60 @@ where there is one, and before the broker is touched otherwise.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 import uuid
-from typing import Any
+from typing import Any, Literal
 
+import orjson
 from flask import Blueprint, Response, request
 from pydantic import Field
 from spectree import Response as SpecResponse
 from sqlalchemy import func, select
 
-from core.ops import audit, canary, deadletters, introspection
+from core.ops import audit, canary, charts, deadletters, introspection
+from core.ops import jobs as ops_jobs
 from core.queueing import minute_stats, pause
 from core.queueing.fairness import OrgSlots, cap_of
 from core.queueing.queues import NAMES, Pool, Queue
-from core.scheduling import PAUSED_SCHEDULES_KEY, fire, fire_time, paused_schedules, schedule_status
+from core.scheduling import (
+    PAUSED_SCHEDULES_KEY,
+    fire,
+    fire_time,
+    last_fires,
+    paused_schedules,
+    schedule_status,
+)
 from jobs import schedules
 from jobs.schedules import SCHEDULES, Schedule
-from models import WebhookEndpoint
+from models import Job, WebhookEndpoint
 from web.auth import principal, require_role
-from web.errors import not_found
+from web.errors import ApiError, not_found
 from web.ext import db, resources
 from web.http import json_response
 from web.schemas import Strict, Text
-from web.spec import spec
+from web.spec import may_answer, spec
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
-
-
-class DeadLetterQuery(Strict):
-    queue: Queue | None = None
-    actor: Text(128) | None = None  # type: ignore[valid-type]
-    q: Text(200) | None = None  # type: ignore[valid-type]
-    limit: int = Field(default=50, ge=1, le=500)
 
 
 class DeadLetterFilter(Strict):
     queue: Queue | None = None
     actor: Text(128) | None = None  # type: ignore[valid-type]
     q: Text(200) | None = None  # type: ignore[valid-type]
+
+
+class DeadLetterQuery(DeadLetterFilter):
+    limit: int = Field(default=50, ge=1, le=500)
+    cursor: Text(512) | None = None  # type: ignore[valid-type]
+
+
+class DeadLetterBulk(DeadLetterFilter):
+    # The count the operator confirmed (from GET /dead-letters/count): a bulk action
+    # whose filter now matches another number is refused, so nobody purges more than
+    # they were shown.
+    expected_count: int = Field(ge=0)
 
 
 def _audit(action: str, target: str, **details: Any) -> None:
@@ -60,7 +76,31 @@ def overview() -> dict[str, Any]:
         timeout_ms=res.settings.worker.heartbeat_timeout_ms,
     )
     snap["rates"] = minute_stats.rates(res.broker, minutes=60)
+    running = ops_jobs.running_by_worker(db(), [w["id"] for w in snap["workers"]])
+    for w in snap["workers"]:
+        w["running"] = running.get(w["id"], [])
     return snap
+
+
+class ChartQuery(Strict):
+    range: Literal["hour", "14d"] = "hour"
+
+
+@bp.get("/charts")
+@spec.validate(query=ChartQuery, tags=["ops"])
+@require_role("operator")
+def get_charts() -> Response:
+    """Throughput, latency and depth per queue (and per actor) for the last hour or 14 days."""
+    q: ChartQuery = request.context.query  # type: ignore[attr-defined]
+    return json_response(charts.charts(resources().broker, q.range))
+
+
+@bp.get("/workers")
+@spec.validate(tags=["ops"])
+@require_role("operator")
+def get_workers() -> Response:
+    """Live workers, each with the jobs it is running now."""
+    return json_response({"items": overview()["workers"]})
 
 
 @bp.get("/queues")
@@ -130,37 +170,94 @@ def pause_queue(name: str, action: str) -> Response:
     return json_response({"queue": name, "paused": action == "pause", "changed": changed})
 
 
-def _letters(**filters: Any) -> list[deadletters.DeadLetter]:
-    res = resources()
-    return deadletters.find(res.broker, res.settings.broker.namespace, **filters)
+def _ns() -> str:
+    return str(resources().settings.broker.namespace)
+
+
+def _encode(pos: deadletters.Position | None) -> str | None:
+    if pos is None:
+        return None
+    return base64.urlsafe_b64encode(orjson.dumps(list(pos))).decode().rstrip("=")
+
+
+def _decode(cursor: str | None) -> deadletters.Position | None:
+    if not cursor:
+        return None
+    try:
+        score, queue, rid = orjson.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
+    except (binascii.Error, ValueError, TypeError):
+        raise ApiError(422, "invalid cursor", code="invalid_cursor") from None
+    if not (isinstance(score, int | float) and isinstance(queue, str) and isinstance(rid, str)):
+        raise ApiError(422, "invalid cursor", code="invalid_cursor")
+    return (float(score), queue, rid)
 
 
 @bp.get("/dead-letters")
 @spec.validate(query=DeadLetterQuery, tags=["ops"])
 @require_role("operator")
 def list_dead_letters() -> Response:
+    """A page of dead letters, newest first across the queues; ``total`` without an
+    actor or text filter (a text filter would have to read them all)."""
     q: DeadLetterQuery = request.context.query  # type: ignore[attr-defined]
-    found = _letters(queue=q.queue, actor=q.actor, text=q.q)
+    res = resources()
+    found, pos = deadletters.page(
+        res.broker,
+        _ns(),
+        limit=q.limit,
+        after=_decode(q.cursor),
+        queue=q.queue,
+        actor=q.actor,
+        text=q.q,
+    )
+    total = None if (q.actor or q.q) else deadletters.count(res.broker, _ns(), queue=q.queue)
     return json_response(
-        {"items": [d.public() for d in found[: q.limit]], "total": len(found), "next_cursor": None}
+        {"items": [d.public() for d in found], "total": total, "next_cursor": _encode(pos)}
     )
 
 
-def _one(message_id: str) -> list[deadletters.DeadLetter]:
-    found = _letters(message_id=message_id)
-    if not found:
+@bp.get("/dead-letters/count")
+@spec.validate(query=DeadLetterFilter, tags=["ops"])
+@require_role("operator")
+def count_dead_letters() -> Response:
+    """The dry run of a bulk action: how many dead letters the filter matches now."""
+    f: DeadLetterFilter = request.context.query  # type: ignore[attr-defined]
+    n = deadletters.count(resources().broker, _ns(), queue=f.queue, actor=f.actor, text=f.q)
+    return json_response({"count": n, **f.model_dump(mode="json")})
+
+
+def _one(message_id: str) -> deadletters.DeadLetter:
+    try:
+        job = db().get(Job, uuid.UUID(message_id))
+    except ValueError:
+        job = None
+    letter = deadletters.get(
+        resources().broker,
+        _ns(),
+        message_id,
+        queue=job.queue if job else None,
+        redis_id=job.redis_id if job else None,
+    )
+    if letter is None:
         raise not_found("dead letter")
-    return found
+    return letter
+
+
+@bp.get("/dead-letters/<uuid:message_id>")
+@spec.validate(tags=["ops"])
+@require_role("operator")
+def get_dead_letter(message_id: uuid.UUID) -> Response:
+    return json_response(_one(str(message_id)).public(full=True))
 
 
 @bp.post("/dead-letters/<uuid:message_id>/retry")
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def retry_dead_letter(message_id: uuid.UUID) -> Response:
-    found = _one(str(message_id))
-    _audit("dead_letter.retry", str(message_id))
-    res = resources()
-    n = deadletters.retry(db(), res.broker, res.settings.broker.namespace, found)
+    letter = _one(str(message_id))
+    _audit("dead_letter.retry", str(message_id), queue=letter.queue, actor=letter.actor)
+    n = deadletters.retry(db(), resources().broker, _ns(), [letter])
     return json_response({"retried": n})
 
 
@@ -168,30 +265,34 @@ def retry_dead_letter(message_id: uuid.UUID) -> Response:
 @spec.validate(tags=["ops"], resp=SpecResponse(HTTP_204=None))
 @require_role("operator")
 def delete_dead_letter(message_id: uuid.UUID) -> Response:
-    found = _one(str(message_id))
-    _audit("dead_letter.delete", str(message_id))
+    letter = _one(str(message_id))
+    _audit("dead_letter.delete", str(message_id), queue=letter.queue, actor=letter.actor)
     db().commit()
-    res = resources()
-    deadletters.remove(res.broker, res.settings.broker.namespace, found)
+    deadletters.remove(resources().broker, _ns(), [letter])
     return Response(status=204)
 
 
 @bp.post("/dead-letters/<any(retry, purge):action>")
-@spec.validate(json=DeadLetterFilter, tags=["ops"])
+@may_answer(409)  # the filter matches another count than the one confirmed
+@spec.validate(json=DeadLetterBulk, tags=["ops"])
 @require_role("operator")
 def bulk_dead_letters(action: str) -> Response:
-    body = request.context.json  # type: ignore[attr-defined]
-    f = DeadLetterFilter() if body is None else body
-    found = _letters(queue=f.queue, actor=f.actor, text=f.q)
-    filters = f.model_dump(mode="json")
+    f: DeadLetterBulk = request.context.json  # type: ignore[attr-defined]
+    client, ns = resources().broker, _ns()
+    found = deadletters.find(client, ns, queue=f.queue, actor=f.actor, text=f.q)
+    if len(found) != f.expected_count:
+        raise ApiError(
+            409,
+            f"the filter matches {len(found)} dead letters now, not {f.expected_count}; "
+            "confirm the new count",
+            details={"count": len(found)},
+        )
+    filters = f.model_dump(mode="json", exclude={"expected_count"})
     _audit(f"dead_letter.{action}_matching", "dead-letters", count=len(found), **filters)
-    res = resources()
-    ns = res.settings.broker.namespace
     if action == "retry":
-        n = deadletters.retry(db(), res.broker, ns, found)
-        return json_response({"retried": n})
+        return json_response({"retried": deadletters.retry(db(), client, ns, found)})
     db().commit()
-    return json_response({"purged": deadletters.remove(res.broker, ns, found)})
+    return json_response({"purged": deadletters.remove(client, ns, found)})
 
 
 def _schedule(schedule_id: str) -> Schedule:
@@ -219,8 +320,10 @@ def list_schedule() -> Response:
                 "every_s": period,
                 "per_org": s.per_org,
                 "paused": s.id in paused,
+                "trigger": f"every {period:g} s",
                 "next_run": fire_time(period) + period,
                 **schedule_status(db(), s.id),
+                "last_fires": last_fires(db(), s.id),
             }
         )
     return json_response({"items": items})
@@ -239,7 +342,8 @@ def act_on_schedule(schedule_id: str, action: str) -> Response:
             schedule_id=schedule.id,
             actor=schedule.actor,
             per_org=schedule.per_org,
-            fired_at=int(time.time() * 1000),
+            fired_at=int(time.time()),
+            trigger="manual",
         )
         db().commit()
         return json_response({"schedule": schedule_id, "staged": staged})

@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from dramatiq.brokers.redis import RedisBroker
 
 from core.lease import Lease
+from core.ops import charts
 from core.ops.canary import stage_canaries
 from core.queueing.broker import configure
 from core.queueing.relay import Relay
@@ -60,6 +61,12 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
             )
         log.info("fired %s: %d jobs staged", schedule.id, n)
 
+    def sample() -> None:
+        # Queue depth history for the console's charts (Dramatiq keeps none).
+        if lease.held:
+            charts.sample_depth(broker.client, settings.broker.namespace)
+
+    scheduler.add_job(sample, IntervalTrigger(seconds=60, start_date=EPOCH), id="ops.depth")
     for schedule in SCHEDULES:
         period = schedule.every_s * settings.worker.schedule_time_scale
         scheduler.add_job(

@@ -276,6 +276,9 @@ class CacheBase:
             pipe.mget([k.entry for k in keys] + names)
             for k in keys:
                 pipe.zincrby(k.hits, 1 / self.config.hit_sample, k.member)
+            self.stats.count_hot(
+                pipe, [(k.org_id, k.member) for k in keys], 1 / self.config.hit_sample
+            )
             reply = pipe.execute()[0]
         else:
             reply = self.client.mget([k.entry for k in keys] + names)

@@ -34,6 +34,12 @@ EVENTS = (
 )
 # Upper bounds (ms) of the lookup-latency buckets; the last one is +Inf.
 BUCKETS_MS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 100.0)
+# The same counts also go to a hash per minute (kept 2 hours) and per hour (kept 14
+# days), for the ops console's charts over time.
+MINUTE_TTL_S = 2 * 3600
+HOUR_TTL_S = 14 * 86400 + 7200
+# The hottest keys of the whole platform: sampled hits per hour, the top ones kept.
+HOT_KEPT = 1000
 
 
 def _bucket(ms: float) -> str:
@@ -59,6 +65,27 @@ class Stats:
         self._pending_org: Counter[tuple[int, str]] = Counter()
         self.totals: Counter[str] = Counter()
         self._last_flush = time.monotonic()
+
+    def minute_key(self, minute: int) -> str:
+        """The hash of every process's counts in ``minute`` (epoch seconds // 60)."""
+        return f"{self.key}:m:{minute}"
+
+    def hour_key(self, hour: int) -> str:
+        """The hash of every process's counts in ``hour`` (epoch seconds // 3600)."""
+        return f"{self.key}:hr:{hour}"
+
+    def hot_key(self, hour: int) -> str:
+        """The sorted set of sampled hits per ``org_id|key`` in ``hour``."""
+        return f"{self.key}:hot:{hour}"
+
+    def count_hot(self, pipe: Any, members: list[tuple[int, str]], weight: float) -> None:
+        """Add sampled hits of ``(org_id, key member)`` to this hour's platform ranking
+        (in the caller's pipeline, which already goes to Redis)."""
+        hot = self.hot_key(int(time.time() // 3600))
+        for org_id, member in members:
+            pipe.zincrby(hot, weight, f"{org_id}|{member}")
+        pipe.zremrangebyrank(hot, 0, -HOT_KEPT - 1)
+        pipe.expire(hot, 7200)
 
     def org_key(self, org_id: int) -> str:
         """The hash of ``org_id``'s own counts."""
@@ -96,8 +123,15 @@ class Stats:
             return
         try:
             pipe = client.pipeline(transaction=False)
+            now = time.time()
+            minute, hour = self.minute_key(int(now // 60)), self.hour_key(int(now // 3600))
             for field, n in pending.items():
                 pipe.hincrby(self.key, field, n)
+                pipe.hincrby(minute, field, n)
+                pipe.hincrby(hour, field, n)
+            if pending:
+                pipe.expire(minute, MINUTE_TTL_S)
+                pipe.expire(hour, HOUR_TTL_S)
             for (org_id, field), n in per_org.items():
                 pipe.hincrby(self.org_key(org_id), field, n)
             pipe.execute()

@@ -8,7 +8,10 @@ staged through the outbox) gets a job row and goes the same way.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +48,10 @@ class DeadLetter:
     error: str
     message: dict[str, Any]
 
-    def public(self) -> dict[str, Any]:
-        """The JSON view (operators only: payloads hold every org's data)."""
-        return {
+    def public(self, *, full: bool = False) -> dict[str, Any]:
+        """The JSON view (operators only: payloads hold every org's data); ``full`` adds
+        the traceback Dramatiq kept and the message's options."""
+        out = {
             "message_id": self.message_id,
             "queue": self.queue,
             "actor": self.actor,
@@ -57,6 +61,11 @@ class DeadLetter:
             "kwargs": self.message.get("kwargs"),
             "retries": self.message.get("options", {}).get("retries", 0),
         }
+        if full:
+            options = self.message.get("options", {})
+            out["traceback"] = options.get("traceback")
+            out["options"] = {k: v for k, v in options.items() if k != "traceback"}
+        return out
 
 
 def _last_line(text: str | None) -> str:
@@ -64,7 +73,45 @@ def _last_line(text: str | None) -> str:
     return lines[-1].strip() if lines else ""
 
 
-def find(
+# A position in the newest-first order of every queue's dead letters: (score, queue, id).
+Position = tuple[float, str, str]
+_CHUNK = 200
+
+
+def _positions(
+    client: redis.Redis, namespace: str, queue: str, after: Position | None
+) -> Iterator[Position]:
+    """One queue's dead letters after ``after``, newest first, read a chunk at a time."""
+    xq = f"{namespace}:{queue}.XQ"
+    top: float | str = "+inf" if after is None else after[0]
+    offset = 0
+    while True:
+        batch: Any = client.zrevrangebyscore(
+            xq, top, "-inf", start=offset, num=_CHUNK, withscores=True
+        )
+        offset += len(batch)
+        for rid, score in batch:
+            pos = (float(score), queue, rid.decode())
+            if after is None or pos < after:
+                yield pos
+        if len(batch) < _CHUNK:
+            return
+
+
+def _letter(pos: Position, raw: bytes) -> DeadLetter:
+    data = orjson.loads(raw)
+    return DeadLetter(
+        message_id=data["message_id"],
+        redis_id=pos[2],
+        queue=pos[1],
+        actor=data["actor_name"],
+        died_at=pos[0] / 1000,
+        error=_last_line(data.get("options", {}).get("traceback")),
+        message=data,
+    )
+
+
+def scan(
     client: redis.Redis,
     namespace: str,
     *,
@@ -72,37 +119,94 @@ def find(
     actor: str | None = None,
     text: str | None = None,
     message_id: str | None = None,
-) -> list[DeadLetter]:
+    after: Position | None = None,
+) -> Iterator[tuple[Position, DeadLetter | None]]:
+    """Every dead letter after ``after``, newest first across the queues, with its
+    position; the letter is None where it does not match the filters (so a caller can
+    bound how many it examines and still resume from the last position)."""
+    # Merge each queue's newest-first stream, fetching payloads a chunk at a time: the
+    # first page of 100,000 dead letters reads a few hundred, not all of them.
+    merged = heapq.merge(
+        *(_positions(client, namespace, q, after) for q in ((queue,) if queue else NAMES)),
+        reverse=True,
+    )
+    needle = text.lower().encode() if text else None
+    while True:
+        chunk = list(itertools.islice(merged, _CHUNK))
+        if not chunk:
+            return
+        pipe = client.pipeline(transaction=False)
+        for _score, q, rid in chunk:
+            pipe.hget(f"{namespace}:{q}.XQ.msgs", rid)
+        for pos, raw in zip(chunk, pipe.execute(), strict=True):
+            if raw is None or (needle is not None and needle not in raw.lower()):
+                yield pos, None
+                continue
+            letter = _letter(pos, raw)
+            if (actor and letter.actor != actor) or (
+                message_id and letter.message_id != message_id
+            ):
+                yield pos, None
+                continue
+            yield pos, letter
+
+
+def page(
+    client: redis.Redis,
+    namespace: str,
+    *,
+    limit: int,
+    after: Position | None = None,
+    max_scanned: int = 20_000,
+    **filters: Any,
+) -> tuple[list[DeadLetter], Position | None]:
+    """Up to ``limit`` dead letters after ``after`` and the position to continue from
+    (None at the end). At most ``max_scanned`` are examined, so a filter that matches
+    little answers in bounded time with a short page and a position to go on from."""
+    out: list[DeadLetter] = []
+    last: Position | None = None
+    for n, (pos, letter) in enumerate(scan(client, namespace, after=after, **filters), 1):
+        last = pos
+        if letter is not None:
+            out.append(letter)
+            if len(out) == limit:
+                return out, pos
+        if n >= max_scanned:
+            return out, last
+    return out, None
+
+
+def count(client: redis.Redis, namespace: str, **filters: Any) -> int:
+    """How many dead letters match ``filters`` (a cardinality without actor or text)."""
+    if not filters.get("actor") and not filters.get("text") and not filters.get("message_id"):
+        queues = (filters["queue"],) if filters.get("queue") else NAMES
+        pipe = client.pipeline(transaction=False)
+        for q in queues:
+            pipe.zcard(f"{namespace}:{q}.XQ")
+        return int(sum(pipe.execute()))
+    return sum(letter is not None for _, letter in scan(client, namespace, **filters))
+
+
+def find(client: redis.Redis, namespace: str, **filters: Any) -> list[DeadLetter]:
     """Dead letters matching every given filter, newest first."""
-    found = []
-    for q in (str(queue),) if queue else NAMES:
-        xq = f"{namespace}:{q}.XQ"
-        entries: Any = client.zrevrange(xq, 0, -1, withscores=True)
-        if not entries:
-            continue
-        payloads: Any = client.hmget(f"{xq}.msgs", [rid for rid, _ in entries])
-        for (rid, score), raw in zip(entries, payloads, strict=True):
-            if raw is None:
-                continue
-            data = orjson.loads(raw)
-            error = _last_line(data.get("options", {}).get("traceback"))
-            letter = DeadLetter(
-                message_id=data["message_id"],
-                redis_id=rid.decode(),
-                queue=q,
-                actor=data["actor_name"],
-                died_at=score / 1000,
-                error=error,
-                message=data,
-            )
-            if actor and letter.actor != actor:
-                continue
-            if message_id and letter.message_id != message_id:
-                continue
-            if text and text.lower() not in f"{letter.error} {raw.decode()}".lower():
-                continue
-            found.append(letter)
-    return found
+    return [letter for _, letter in scan(client, namespace, **filters) if letter is not None]
+
+
+def get(
+    client: redis.Redis, namespace: str, message_id: str, *, queue: str | None, redis_id: str | None
+) -> DeadLetter | None:
+    """The dead letter of ``message_id``: straight from its job's Redis id when the ledger
+    knows it, else by scanning."""
+    if queue and redis_id:
+        xq = f"{namespace}:{queue}.XQ"
+        score: Any = client.zscore(xq, redis_id)
+        raw: Any = client.hget(f"{xq}.msgs", redis_id)
+        if score is not None and raw is not None:
+            letter = _letter((float(score), queue, redis_id), raw)
+            if letter.message_id == message_id:
+                return letter
+    found = find(client, namespace, message_id=message_id)
+    return found[0] if found else None
 
 
 def remove(client: redis.Redis, namespace: str, letters: list[DeadLetter]) -> int:
@@ -115,15 +219,21 @@ def remove(client: redis.Redis, namespace: str, letters: list[DeadLetter]) -> in
     return sum(pipe.execute()[::2]) if letters else 0
 
 
+def fresh_message(message: dict[str, Any], queue: str) -> dict[str, Any]:
+    """``message`` to send again on ``queue``: its retry count, traceback and ETA dropped."""
+    options = {
+        k: v
+        for k, v in message.get("options", {}).items()
+        if k not in {"retries", "traceback", "eta", "redis_message_id"}
+    }
+    return {**message, "queue_name": queue, "options": options}
+
+
 def retry(session: Session, client: redis.Redis, namespace: str, letters: list[DeadLetter]) -> int:
     """Run ``letters`` again with a fresh retry budget; commit ``session``; return the count."""
     for letter in letters:
-        options = {
-            k: v
-            for k, v in letter.message.get("options", {}).items()
-            if k not in {"retries", "traceback", "eta", "redis_message_id"}
-        }
-        message = {**letter.message, "queue_name": letter.queue, "options": options}
+        message = fresh_message(letter.message, letter.queue)
+        options = message["options"]
         if not job_state.requeue(session, uuid.UUID(letter.message_id), message):
             # Not staged through the outbox: stage it now.
             session.add(

@@ -65,7 +65,7 @@ def queue_stats(client: redis.Redis, namespace: str) -> list[QueueStats]:
         ready, msgs, delayed, dead, oldest_id = replies[i * 5 : i * 5 + 5]
         age = 0.0
         if oldest_id is not None:
-            raw = client.hget(f"{namespace}:{q.value}.msgs", oldest_id)
+            raw: Any = client.hget(f"{namespace}:{q.value}.msgs", oldest_id)
             if raw:
                 ts = orjson.loads(raw).get("message_timestamp", now_ms)
                 age = max(0.0, (now_ms - ts) / 1000)
@@ -114,18 +114,33 @@ def workers(client: redis.Redis, namespace: str, *, timeout_ms: int) -> list[dic
     return out
 
 
+def last_60_s(client: redis.Redis, now: float) -> dict[str, tuple[int, int]]:
+    """Per queue, (processed, failed) over the last 60 seconds: the current minute's
+    bucket plus the share of the previous one the window still covers. (Reading only the
+    last whole minute showed nothing for a burst until its minute had ended.)"""
+    previous, current = (b["counts"] for b in minute_stats.rates(client, minutes=2, now=now))
+    weight = 1 - (now % 60) / 60
+    prev = minute_stats.per_queue(minute_stats.totals([previous]))
+    cur = minute_stats.per_queue(minute_stats.totals([current]))
+    out = {}
+    for q in set(prev) | set(cur):
+        p, c = prev.get(q, minute_stats.Rates()), cur.get(q, minute_stats.Rates())
+        out[q] = (c.processed + round(p.processed * weight), c.failed + round(p.failed * weight))
+    return out
+
+
 def snapshot(client: redis.Redis, namespace: str, *, timeout_ms: int) -> dict[str, Any]:
     """Queues (with the last whole minute's throughput) and workers, as one JSON document."""
-    last_minute = minute_stats.rates(client, minutes=2)[0]["counts"]
-    done = minute_stats.per_queue(minute_stats.totals([last_minute]))
+    now = time.time()
+    done = last_60_s(client, now)
     queues = []
     for q in queue_stats(client, namespace):
-        rates = done.get(q.name, minute_stats.Rates())
+        processed, failed = done.get(q.name, (0, 0))
         queues.append(
             {
                 **asdict(q),
-                "processed_last_minute": rates.processed,
-                "failed_last_minute": rates.failed,
+                "processed_last_minute": processed,
+                "failed_last_minute": failed,
             }
         )
     return {

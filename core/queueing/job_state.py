@@ -22,7 +22,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from core.queueing.outbox import stage_job
-from models.job import ACTIVE_STATUSES, Job, JobStatus, sql_list
+from models.job import ACTIVE_STATUSES, AttemptOutcome, Job, JobStatus, sql_list
 
 # Failed and dead jobs stay until an operator deals with them; these go after retention.
 DISPOSABLE_STATUSES = (JobStatus.SUCCEEDED, JobStatus.CANCELED)
@@ -40,9 +40,12 @@ stage = stage_job
 # Succeed and start, in one statement (one commit; either list may be empty), prepared
 # once per connection by the ledger's writer. Both updates see the same snapshot, so a
 # start of a job succeeding in this statement is excluded: it is finished. A job that is
-# no longer queued or running (finished, canceled) does not start. Parameters: success
-# ids, their JSON results, start ids, each a text array literal. Returns each started id
-# with its crash count (attempts that ended without an outcome).
+# no longer queued or running (finished, canceled) does not start. Each job's attempts
+# (``job_attempts``) ride along: a success closes its attempt, a start opens one (named
+# after the worker) and closes the previous one if it never ended (a crash); every one
+# of those is a primary-key lookup. Parameters: success ids, their JSON results, start
+# ids, each a text array literal, and the worker's id ('' if none). Returns each started id with its
+# crash count (attempts that ended without an outcome).
 SUCCEED_AND_START_SQL = f"""
 WITH done AS (
   UPDATE jobs SET status = '{JobStatus.SUCCEEDED}', result = v.result::jsonb, progress = 100,
@@ -50,12 +53,25 @@ WITH done AS (
          updated_at = now()
   FROM unnest($1::text::uuid[], $2::text::text[]) AS v(id, result)
   WHERE jobs.id = v.id
+  RETURNING jobs.id, jobs.attempts
+), done_attempts AS (
+  UPDATE job_attempts a SET outcome = '{AttemptOutcome.SUCCEEDED}', finished_at = now()
+  FROM done WHERE a.job_id = done.id AND a.attempt = done.attempts AND a.finished_at IS NULL
+), started AS (
+  UPDATE jobs SET status = '{JobStatus.RUNNING}', attempts = attempts + 1,
+         started_at = coalesce(started_at, now()), updated_at = now()
+  WHERE id = ANY($3::text::uuid[]) AND id <> ALL($1::text::uuid[])
+    AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
+  RETURNING id, attempts, attempts - completed_attempts - 1 AS crashes
+), crashed AS (
+  UPDATE job_attempts a SET outcome = '{AttemptOutcome.CRASHED}', finished_at = now()
+  FROM started s WHERE a.job_id = s.id AND a.attempt = s.attempts - 1 AND a.finished_at IS NULL
+), opened AS (
+  INSERT INTO job_attempts (job_id, attempt, worker, started_at)
+  SELECT id, attempts, nullif($4::text, ''), now() FROM started
+  ON CONFLICT DO NOTHING
 )
-UPDATE jobs SET status = '{JobStatus.RUNNING}', attempts = attempts + 1,
-       started_at = coalesce(started_at, now()), updated_at = now()
-WHERE id = ANY($3::text::uuid[]) AND id <> ALL($1::text::uuid[])
-  AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
-RETURNING id::text, attempts - completed_attempts - 1
+SELECT id::text, crashes FROM started
 """  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 # Parameters: progress (0..100), job id. Only a running job moves.
@@ -64,20 +80,33 @@ UPDATE jobs SET progress = %s, updated_at = now()
 WHERE id = %s AND (status = '{JobStatus.RUNNING}') IS TRUE
 """  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
-# An attempt raised. Parameters: status (:func:`failure_status`), error, the same status
-# again, job id. ``failed`` is final (finished_at set); ``queued`` waits for its retry.
+# An attempt raised. Parameters: status (:func:`failure_status`), error (one line, what
+# the job's owner sees), the same status again, job id, the full traceback (bounded, what
+# operators see on the attempt). ``failed`` is final (finished_at set); ``queued`` waits
+# for its retry.
 FAIL_SQL = f"""
-UPDATE jobs SET status = %s, error = %s, completed_attempts = completed_attempts + 1,
-       finished_at = CASE WHEN %s = '{JobStatus.FAILED}' THEN now() END, updated_at = now()
-WHERE id = %s AND (status = '{JobStatus.RUNNING}') IS TRUE
+WITH j AS (
+  UPDATE jobs SET status = %s, error = %s, completed_attempts = completed_attempts + 1,
+         finished_at = CASE WHEN %s = '{JobStatus.FAILED}' THEN now() END, updated_at = now()
+  WHERE id = %s AND (status = '{JobStatus.RUNNING}') IS TRUE
+  RETURNING id, attempts
+)
+UPDATE job_attempts a SET outcome = '{AttemptOutcome.FAILED}', finished_at = now(), traceback = %s
+FROM j WHERE a.job_id = j.id AND a.attempt = j.attempts
 """  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 # The job succeeded but PostgreSQL refused to store its result (e.g. a ``\u0000`` in JSON):
 # it is failed with the reason, so it does not block the ledger. Parameters: error, job id.
 UNSTORABLE_RESULT_SQL = f"""
-UPDATE jobs SET status = '{JobStatus.FAILED}', error = %s, result = NULL,
-       completed_attempts = completed_attempts + 1, finished_at = now(), updated_at = now()
-WHERE id = %s AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
+WITH j AS (
+  UPDATE jobs SET status = '{JobStatus.FAILED}', error = %s, result = NULL,
+         completed_attempts = completed_attempts + 1, finished_at = now(), updated_at = now()
+  WHERE id = %s AND (status IN ({sql_list(ACTIVE_STATUSES)})) IS TRUE
+  RETURNING id, attempts, error
+)
+UPDATE job_attempts a SET outcome = '{AttemptOutcome.FAILED}', finished_at = now(),
+       traceback = j.error
+FROM j WHERE a.job_id = j.id AND a.attempt = j.attempts AND a.finished_at IS NULL
 """  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 # A worker shutting down handed the job's message back to its queue before it finished: it
@@ -88,11 +117,18 @@ UPDATE jobs SET status = '{JobStatus.QUEUED}', error = %s,
 WHERE id = ANY(%s::uuid[]) AND (status = '{JobStatus.RUNNING}') IS TRUE
 """  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
-# SalesHub stopped the job (it kept killing its worker, or passed its age limit).
-# Parameters: error, job id.
+# SalesHub stopped the job (it kept killing its worker, or passed its age limit); its
+# attempt in progress, if any, ends ``dead`` with the reason. Parameters: error, job id.
 DEAD_SQL = f"""
-UPDATE jobs SET status = '{JobStatus.DEAD}', error = %s, finished_at = now(), updated_at = now()
-WHERE id = %s
+WITH j AS (
+  UPDATE jobs SET status = '{JobStatus.DEAD}', error = %s, finished_at = now(),
+         updated_at = now()
+  WHERE id = %s
+  RETURNING id, attempts, error
+)
+UPDATE job_attempts a SET outcome = '{AttemptOutcome.DEAD}', finished_at = now(),
+       traceback = j.error
+FROM j WHERE a.job_id = j.id AND a.attempt = j.attempts AND a.finished_at IS NULL
 """  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 

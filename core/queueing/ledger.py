@@ -37,6 +37,16 @@ def _error_text(exception: BaseException) -> str:
     return text[:2000]
 
 
+def traceback_text(exception: BaseException, max_chars: int) -> str:
+    """The full traceback of ``exception`` (chained causes included), at most ``max_chars``:
+    its tail, where the raising frame and the error are, when it is longer."""
+    text = "".join(traceback.format_exception(exception)).strip()
+    if len(text) <= max_chars:
+        return text
+    marker = f"[… {len(text) - max_chars} characters cut …]\n"
+    return marker + text[len(text) - max_chars + len(marker) :]
+
+
 def _is_ledgered(message: Message[Any] | MessageProxy) -> bool:
     return bool(message.options.get(LEDGER_OPTION))
 
@@ -106,7 +116,9 @@ class Ledger(Middleware):
             return
         # Retries runs before us on the way out: a message it gave up on is marked failed.
         status = failure_status(gave_up=getattr(message, "failed", False))
-        self._write(FAIL_SQL, (status, _error_text(exception), status, message.message_id))
+        assert self.settings is not None
+        full = traceback_text(exception, self.settings.worker.traceback_max_chars)
+        self._write(FAIL_SQL, (status, _error_text(exception), status, message.message_id, full))
 
     def after_enqueue(self, broker: Broker, message: Message[Any], delay: int | None) -> None:
         # Retries and delay queues re-enqueue under a new Redis id; keep it for the relay's
@@ -118,8 +130,10 @@ class Ledger(Middleware):
             self._write(_REQUEUED, (redis_id, message.queue_name, message.message_id))
 
     def after_worker_boot(self, broker: Broker, worker: Any) -> None:
-        # Start the writer and connect now, not when the first job starts.
+        # Start the writer and connect now, not when the first job starts. Attempts are
+        # recorded under the broker's id, which the heartbeat registers as this worker's.
         if self.store is not None:
+            self.store.worker_id = getattr(broker, "broker_id", None)
             self.store.open()
 
     def after_worker_shutdown(self, broker: Broker, worker: Any) -> None:

@@ -80,10 +80,20 @@ class LedgerStore:
       dsn: libpq connection string of PostgreSQL.
       max_batch: most starts sent in one statement.
       linger_s: longest a success waits for a start to share its statement.
+      worker_id: the id the attempts it opens are recorded under (the broker's id,
+        which the worker's heartbeat registers); set by the ledger when its worker boots.
     """
 
-    def __init__(self, dsn: str, *, max_batch: int = 256, linger_s: float = 0.002) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        max_batch: int = 256,
+        linger_s: float = 0.002,
+        worker_id: str | None = None,
+    ) -> None:
         self.dsn = dsn
+        self.worker_id = worker_id
         self.max_batch = max_batch
         self.linger_s = linger_s
         self._lock = threading.Lock()
@@ -228,7 +238,8 @@ class LedgerStore:
                     if conn is not None:
                         conn.close()
                     conn = _connect(self.dsn)
-                self._write(conn, sqls, starts, done_ids, done_results)
+                worker = (self.worker_id or "").encode()
+                self._write(conn, sqls, starts, done_ids, done_results, worker=worker)
                 failures = 0
             except Exception as exc:  # waiting callers get the error; successes are kept
                 failures += 1
@@ -255,6 +266,8 @@ class LedgerStore:
         starts: list[tuple[str, _Waiter]],
         done_ids: list[str],
         done_results: list[str | None],
+        *,
+        worker: bytes = b"",
     ) -> None:
         """Send one batch; answer its waiters and empty the lists (those written)."""
         if sqls:
@@ -275,12 +288,13 @@ class LedgerStore:
             _text_array(done_ids),
             _text_array(done_results),
             _text_array([job_id for job_id, _ in starts]),
+            worker,
         ]
         res = pgconn.exec_prepared(_FLUSH_NAME, params)
         if res.status != ExecStatus.TUPLES_OK:
             _raise_if_disconnected(conn)
             # PostgreSQL refused the statement, not the connection: one row is poison.
-            LedgerStore._write_one_by_one(conn, starts, done_ids, done_results)
+            LedgerStore._write_one_by_one(conn, starts, done_ids, done_results, worker)
             return
         done_ids.clear()
         done_results.clear()
@@ -304,15 +318,15 @@ class LedgerStore:
         starts: list[tuple[str, _Waiter]],
         done_ids: list[str],
         done_results: list[str | None],
+        worker: bytes,
     ) -> None:
         """After a batch PostgreSQL refused: write each row alone, so one poison row (a
         result it cannot store) fails its own job instead of every batch behind it."""
         pgconn = conn.pgconn
         while done_ids:
             job_id, result = done_ids[0], done_results[0]
-            res = pgconn.exec_prepared(
-                _FLUSH_NAME, [_text_array([job_id]), _text_array([result]), b"{}"]
-            )
+            alone = [_text_array([job_id]), _text_array([result]), b"{}", b""]
+            res = pgconn.exec_prepared(_FLUSH_NAME, alone)
             if res.status != ExecStatus.TUPLES_OK:
                 _raise_if_disconnected(conn)
                 error = psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
@@ -322,7 +336,8 @@ class LedgerStore:
             del done_ids[0], done_results[0]
         while starts:
             job_id, waiter = starts[0]
-            res = pgconn.exec_prepared(_FLUSH_NAME, [b"{}", b"{}", _text_array([job_id])])
+            one = [b"{}", b"{}", _text_array([job_id]), worker]
+            res = pgconn.exec_prepared(_FLUSH_NAME, one)
             if res.status != ExecStatus.TUPLES_OK:
                 _raise_if_disconnected(conn)
                 waiter.reject(psycopg.errors.error_from_result(res, encoding=conn.info.encoding))

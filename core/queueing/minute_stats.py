@@ -21,12 +21,16 @@ import redis
 from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 
+from core.queueing import latency
 from core.queueing.flusher import PeriodicFlush
 
 log = logging.getLogger(__name__)
 
 PREFIX = "saleshub:stats:"
+HOUR_PREFIX = "saleshub:stats:hr:"
 RETENTION_S = 14 * 86400
+# Hour buckets outlive the oldest hour a 14-day chart shows.
+HOUR_RETENTION_S = RETENTION_S + 2 * 3600
 Kind = Literal["processed", "failed", "ms"]
 
 
@@ -75,15 +79,34 @@ def bucket_key(minute: int) -> str:
     return f"{PREFIX}{minute}"
 
 
-def add_counts(client: redis.Redis, counts: Counter[str], minute: int) -> None:
-    """Add ``counts`` to the bucket of ``minute``."""
-    if not counts:
+def hour_key(hour: int) -> str:
+    """The hash holding one hour's counters (``hour`` = epoch seconds // 3600)."""
+    return f"{HOUR_PREFIX}{hour}"
+
+
+def add_counts(
+    client: redis.Redis,
+    counts: Counter[str],
+    minute: int,
+    histograms: Counter[str] | None = None,
+) -> None:
+    """Add ``counts`` (and latency ``histograms``) to the buckets of ``minute`` and of
+    its hour."""
+    if not counts and not histograms:
         return
     pipe = client.pipeline(transaction=False)
-    key = bucket_key(minute)
-    for field, n in counts.items():
-        pipe.hincrby(key, field, n)
-    pipe.expire(key, RETENTION_S)
+    hour = minute // 60
+    for key, values, ttl in (
+        (bucket_key(minute), counts, RETENTION_S),
+        (hour_key(hour), counts, HOUR_RETENTION_S),
+        (f"{latency.MINUTE_PREFIX}{minute}", histograms, RETENTION_S),
+        (f"{latency.HOUR_PREFIX}{hour}", histograms, HOUR_RETENTION_S),
+    ):
+        if not values:
+            continue
+        for name, n in values.items():
+            pipe.hincrby(key, name, n)
+        pipe.expire(key, ttl)
     pipe.execute()
 
 
@@ -114,11 +137,16 @@ class Stats(PeriodicFlush):
     def __init__(self, enabled: bool = True) -> None:
         super().__init__(enabled=enabled, interval=1.0)
         self._counts: Counter[str] = Counter()
+        self._hist: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._local = threading.local()
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         self._local.started = time.perf_counter()
+        # Commit→start, for first attempts only: a retry's wait is its backoff.
+        first = not message.options.get("retries")
+        stamp = message.message_timestamp
+        self._local.wait_ms = time.time() * 1000 - stamp if first and stamp else None
 
     def after_process_message(
         self,
@@ -131,14 +159,19 @@ class Stats(PeriodicFlush):
         started = getattr(self._local, "started", None)
         ms = int((time.perf_counter() - started) * 1000) if started else 0
         queue, actor = message.queue_name.removesuffix(".DQ"), message.actor_name
+        wait_ms = getattr(self._local, "wait_ms", None)
         with self._lock:
             self._counts[field(queue, actor, "processed" if exception is None else "failed")] += 1
             self._counts[field(queue, actor, "ms")] += ms
+            self._hist[latency.field(queue, actor, "run", ms)] += 1
+            if wait_ms is not None:
+                self._hist[latency.field(queue, actor, "wait", wait_ms)] += 1
 
     def flush(self, client: redis.Redis) -> None:
         with self._lock:
             counts, self._counts = self._counts, Counter()
+            hist, self._hist = self._hist, Counter()
         try:
-            add_counts(client, counts, int(time.time() // 60))
+            add_counts(client, counts, int(time.time() // 60), hist)
         except redis.RedisError:
             log.warning("could not flush job stats; %d counters dropped", len(counts))

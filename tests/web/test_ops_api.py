@@ -140,7 +140,11 @@ def test_dead_letters_browse_retry_and_purge(
 
     filtered = client.get("/api/v1/ops/dead-letters?q=dead1", headers=h).json
     assert [d["args"] for d in filtered["items"]] in ([["dead1"]], [])
-    purge = client.post("/api/v1/ops/dead-letters/purge", json={"actor": "test.effect"}, headers=h)
+    purge = client.post(
+        "/api/v1/ops/dead-letters/purge",
+        json={"actor": "test.effect", "expected_count": D_DEAD - 1},
+        headers=h,
+    )
     assert purge.json == {"purged": D_DEAD - 1}
     assert client.get("/api/v1/ops/dead-letters", headers=h).json["total"] == 0
     assert client.delete(f"/api/v1/ops/dead-letters/{one}", headers=h).status_code == 404
@@ -262,9 +266,13 @@ def test_dead_letters_of_every_queue_can_be_filtered(
         assert all(d["queue"] == queue for d in resp.json["items"])
     resp = client.get("/api/v1/ops/dead-letters?queue=mail", headers=h)
     assert resp.status_code == 422 and resp.json["error"]["code"] == "validation_error"
-    purged = client.post("/api/v1/ops/dead-letters/purge", json={"queue": "webhooks"}, headers=h)
+    purged = client.post(
+        "/api/v1/ops/dead-letters/purge", json={"queue": "webhooks", "expected_count": 0}, headers=h
+    )
     assert purged.json == {"purged": 0}
-    purged = client.post("/api/v1/ops/dead-letters/purge", json={"queue": "email"}, headers=h)
+    purged = client.post(
+        "/api/v1/ops/dead-letters/purge", json={"queue": "email", "expected_count": 1}, headers=h
+    )
     assert purged.json == {"purged": 1}
     assert client.get("/api/v1/ops/dead-letters", headers=h).json["total"] == 1
     with sessions() as s:
@@ -275,9 +283,9 @@ def test_dead_letters_of_every_queue_can_be_filtered(
 def test_queues_show_their_pool_and_last_minute_rates(
     app: Flask, client: FlaskClient, tenant: Tenant, broker: RedisBroker
 ) -> None:
-    if time.time() % 60 > 55:  # the last whole minute must not change under the test
+    if time.time() % 60 > 55:  # the current minute must not change under the test
         time.sleep(6)
-    last_minute = int(time.time() // 60) - 1
+    last_minute = int(time.time() // 60)
     counts = Counter(
         {
             minute_stats.field("email", "notifications.email", "processed"): 3,

@@ -146,7 +146,7 @@ def test_fail_ends_the_job_or_queues_it_for_a_retry(
 ) -> None:
     job_id = _add(sessions, JobStatus.RUNNING, attempts=1)
     status = job_state.failure_status(gave_up=gave_up)
-    store.execute(job_state.FAIL_SQL, (status, "RuntimeError: boom", status, str(job_id)))
+    store.execute(job_state.FAIL_SQL, (status, "RuntimeError: boom", status, str(job_id), "tb"))
     job = _get(sessions, job_id)
     assert (job.status, job.error, job.completed_attempts) == (status, "RuntimeError: boom", 1)
     assert (job.finished_at is not None) is finished
@@ -156,7 +156,7 @@ def test_fail_leaves_a_job_that_is_not_running(
     store: LedgerStore, sessions: sessionmaker[Session]
 ) -> None:
     job_id = _add(sessions, JobStatus.CANCELED, finished_days_ago=0)
-    store.execute(job_state.FAIL_SQL, ("failed", "late", "failed", str(job_id)))
+    store.execute(job_state.FAIL_SQL, ("failed", "late", "failed", str(job_id), "tb"))
     job = _get(sessions, job_id)
     assert (job.status, job.error, job.completed_attempts) == (JobStatus.CANCELED, None, 0)
 

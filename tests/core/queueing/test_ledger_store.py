@@ -179,9 +179,10 @@ def _numbered(sql: str) -> str:
 @pytest.mark.parametrize(
     ("sql", "args"),
     [
-        (FLUSH, f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}'"),
-        (FLUSH, f"'{{{uuid.uuid4()}}}', '{{1}}', '{{{uuid.uuid4()}}}'"),
-        (_numbered(job_state.FAIL_SQL), f"'queued', 'e', 'queued', '{uuid.uuid4()}'"),
+        (FLUSH, f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}', 'w'"),
+        (FLUSH, f"'{{{uuid.uuid4()}}}', '{{1}}', '{{{uuid.uuid4()}}}', 'w'"),
+        (_numbered(job_state.FAIL_SQL), f"'queued', 'e', 'queued', '{uuid.uuid4()}', 't'"),
+        (_numbered(job_state.DEAD_SQL), f"'e', '{uuid.uuid4()}'"),
         (_numbered(job_state.PROGRESS_SQL), f"5, '{uuid.uuid4()}'"),
     ],
 )

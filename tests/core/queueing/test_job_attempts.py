@@ -1,0 +1,125 @@
+"""The attempts timeline the ledger writes beside each job: worker, times, outcome, traceback."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+
+from core.queueing import job_state
+from core.queueing.ledger import traceback_text
+from core.queueing.ledger_store import LedgerStore
+from core.settings import Settings
+from tests.support.stack import wait_for
+
+
+@pytest.fixture
+def conn(settings: Settings, engine: Engine) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+def store(settings: Settings, engine: Engine) -> Iterator[LedgerStore]:
+    s = LedgerStore(settings.database.psycopg_dsn, worker_id="worker-a")
+    yield s
+    s.close()
+
+
+def _job(conn: psycopg.Connection[Any]) -> str:
+    job_id = str(uuid.uuid4())
+    conn.execute(
+        "INSERT INTO jobs (id, type, actor, queue, params, message, status, attempts,"
+        " completed_attempts, progress, dispatched_at)"
+        " VALUES (%s, 't', 't', 'default', '{}', '{}', 'queued', 0, 0, 0, now())",
+        (job_id,),
+    )
+    return job_id
+
+
+def _attempts(conn: psycopg.Connection[Any], job_id: str) -> list[tuple[Any, ...]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT attempt, worker, outcome, finished_at IS NOT NULL, traceback"
+            " FROM job_attempts WHERE job_id = %s ORDER BY attempt",
+            (job_id,),
+        )
+    ]
+
+
+def test_a_start_opens_an_attempt_and_a_success_closes_it(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    job = _job(conn)
+    assert store.start(job) == 0
+    assert _attempts(conn, job) == [(1, "worker-a", None, False, None)]
+    store.succeeded(job, None)
+    wait_for(lambda: _attempts(conn, job)[0][2] is not None, timeout=5, interval=0.005)
+    assert _attempts(conn, job) == [(1, "worker-a", "succeeded", True, None)]
+
+
+def test_a_failure_keeps_the_full_traceback_and_a_retry_opens_the_next_attempt(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    job = _job(conn)
+    store.start(job)
+    store.execute(job_state.FAIL_SQL, ("queued", "ValueError: x", "queued", job, "Traceback…"))
+    store.start(job)
+    store.worker_id = "worker-b"
+    store.execute(job_state.FAIL_SQL, ("failed", "ValueError: y", "failed", job, "Traceback 2"))
+    assert _attempts(conn, job) == [
+        (1, "worker-a", "failed", True, "Traceback…"),
+        (2, "worker-a", "failed", True, "Traceback 2"),
+    ]
+    row = conn.execute("SELECT status, error FROM jobs WHERE id = %s", (job,)).fetchone()
+    assert row == ("failed", "ValueError: y")  # the job's owner sees one line
+
+
+def test_an_attempt_that_never_ended_is_closed_as_a_crash_by_the_next(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    job = _job(conn)
+    store.start(job)
+    store.worker_id = "worker-b"
+    assert store.start(job) == 1  # the first attempt's worker died
+    store.execute(job_state.DEAD_SQL, ("stopped after 1 crash", job))
+    assert _attempts(conn, job) == [
+        (1, "worker-a", "crashed", True, None),
+        (2, "worker-b", "dead", True, "stopped after 1 crash"),
+    ]
+
+
+def test_a_result_postgresql_refuses_fails_its_attempt(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    job = _job(conn)
+    store.start(job)
+    store.succeeded(job, '{"text": "a\\u0000b"}')
+    store.close()
+    ((attempt, _, outcome, finished, tb),) = _attempts(conn, job)
+    assert (attempt, outcome, finished) == (1, "failed", True)
+    assert "result could not be stored" in tb
+
+
+def _raise_chained() -> None:
+    try:
+        {}["missing"]
+    except KeyError as exc:
+        raise RuntimeError("wrapped") from exc
+
+
+def test_traceback_text_keeps_frames_and_causes_and_bounds_the_size() -> None:
+    try:
+        _raise_chained()
+    except RuntimeError as exc:
+        full = traceback_text(exc, 100_000)
+        short = traceback_text(exc, 200)
+    assert "KeyError: 'missing'" in full and "_raise_chained" in full
+    assert full.endswith("RuntimeError: wrapped")
+    assert len(short) == 200 and short.endswith("RuntimeError: wrapped")
+    assert short.startswith("[… ")
