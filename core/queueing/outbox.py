@@ -37,11 +37,12 @@ def stage_job(
     created_by: int | None = None,
     dedupe_key: str | None = None,
     schedule_id: str | None = None,
+    batch_id: uuid.UUID | None = None,
 ) -> Job | None:
     """Stage ``actor(*args)`` in ``session``'s transaction; return the new job row.
 
     With ``dedupe_key``, a second staging under the same key stages nothing and returns
-    ``None``.
+    ``None``. With ``batch_id``, the job is a member of that batch (core.queueing.batches).
     """
     options: dict[str, Any] = {LEDGER_OPTION: True}
     if org_id is not None:
@@ -62,6 +63,7 @@ def stage_job(
         "created_by": created_by,
         "dedupe_key": dedupe_key,
         "schedule_id": schedule_id,
+        "batch_id": batch_id,
     }
     # Values go as bind parameters of one cached statement (not baked into a new one).
     stmt = _INSERT_DEDUPED if dedupe_key is not None else _INSERT
