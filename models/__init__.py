@@ -4,6 +4,8 @@ from models.activity import ACTIVITY_KINDS, Activity
 from models.analytics import AnalyticsSnapshot
 from models.audit import AuditEntry
 from models.base import Base
+from models.batch import JobBatch
+from models.bulk import Export, Import, ImportChunk, ImportRejection, ImportRow
 from models.company import Company
 from models.contact import Contact
 from models.deal import STAGES, Deal
@@ -60,9 +62,15 @@ __all__ = [
     "Contact",
     "Deal",
     "Delivery",
+    "Export",
     "IdempotencyKey",
+    "Import",
+    "ImportChunk",
+    "ImportRejection",
+    "ImportRow",
     "Job",
     "JobAttempt",
+    "JobBatch",
     "JobStatus",
     "Lead",
     "Notification",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, OrgScoped
@@ -12,6 +12,7 @@ class Company(OrgScoped, Base):
     """A company the org sells to."""
 
     __tablename__ = "companies"
+    __table_args__ = (Index("ix_companies_org_domain", "org_id", "domain"),)  # import upsert key
 
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     domain: Mapped[str | None] = mapped_column(String(253))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, OrgScoped
@@ -12,6 +12,7 @@ class Contact(OrgScoped, Base):
     """A person at a company."""
 
     __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_org_email", "org_id", "email"),)  # import upsert key
 
     first_name: Mapped[str] = mapped_column(String(100), nullable=False)
     last_name: Mapped[str | None] = mapped_column(String(100))

@@ -102,6 +102,7 @@ class Job(Base):
             "org_id",
             postgresql_where=text(f"status IN ({sql_list(ACTIVE_STATUSES)})"),
         ),
+        Index("ix_jobs_batch", "batch_id", "status", postgresql_where=text("batch_id IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -128,6 +129,8 @@ class Job(Base):
     unique_key: Mapped[str | None] = mapped_column(String(200))
     # Debounce: the relay sends the job no earlier than this.
     run_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The batch this job is a member of (models.batch); its counters follow this row's status.
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     redis_id: Mapped[str | None] = mapped_column(String(64))
     redis_queue: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(

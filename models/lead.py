@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy import CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, OrgScoped
@@ -19,6 +19,7 @@ class Lead(OrgScoped, Base):
             "status IN ('new', 'contacted', 'qualified', 'disqualified', 'converted')",
             name="status",
         ),
+        Index("ix_leads_org_email", "org_id", "email"),  # import upsert key
     )
 
     name: Mapped[str] = mapped_column(String(200), nullable=False)

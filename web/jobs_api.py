@@ -13,7 +13,7 @@ from spectree import Response as SpecResponse
 from sqlalchemy import select
 
 from core.ops.backpressure import org_overload, platform_overload
-from core.queueing import job_state
+from core.queueing import batches, job_state
 from core.queueing.outbox import stage_unique
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
@@ -50,7 +50,14 @@ def job_to_dict(job: Job) -> dict[str, Any]:
     for name in PUBLIC_FIELDS:
         value = getattr(job, name)
         out[name] = value.isoformat() if isinstance(value, datetime) else value
+    out["batch_id"] = str(job.batch_id) if job.batch_id else None
     out["links"] = {"self": url_for("api.jobs.get_job", job_id=job.id)}
+    if batches.is_batch(job):
+        # Counters, progress and members by status (core.queueing.batches).
+        batch = batches.summary(db(), job.id)
+        if batch is not None:
+            out["batch"] = batch
+            out["progress"] = batch["progress"]
     return out
 
 
@@ -144,11 +151,16 @@ def get_job(job_id: uuid.UUID) -> Response:
 @spec.validate(tags=["jobs"])
 @transactional
 def cancel_job(job_id: uuid.UUID) -> Response:
+    """Cancel a queued job, or a batch's queued members (admin of its org, or operator)."""
     who = principal()
     job = _own_job(job_id, any_org_for_operator=True)
     if ROLE_RANK[who.role] < ROLE_RANK["admin"]:
         raise ApiError(403, "canceling a job needs the admin role")
-    if not job_state.cancel(db(), job.id):
+    if batches.is_batch(job):
+        # A batch is canceled through its queued members; running ones finish, and the
+        # callback fires once every member is final.
+        batches.cancel(db(), job.id)
+    elif not job_state.cancel(db(), job.id):
         raise ApiError(409, f"job is {job.status}; only a queued job can be canceled")
     db().refresh(job)
     return json_response(job_to_dict(job))

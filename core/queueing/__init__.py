@@ -7,6 +7,8 @@
 - ``outbox`` stages jobs in the caller's transaction, ``relay`` sends them after commit;
 - ``job_state``: every job state transition (stage, start, progress, succeed, fail, dead,
   cancel, clean up); ``ledger``/``ledger_store`` record them from the worker;
+- ``batches``: jobs grouped under one callback that runs once when every member is final
+  (counters kept by PostgreSQL triggers in the members' own transactions);
 - ``pause``: pausing and resuming queues;
 - ``heartbeat``, ``minute_stats``, ``status_feed``, ``flusher``: middleware.
 """

@@ -51,13 +51,15 @@ def stage_job(
     created_by: int | None = None,
     dedupe_key: str | None = None,
     schedule_id: str | None = None,
+    batch_id: uuid.UUID | None = None,
 ) -> Job | None:
     """Stage ``actor(*args)`` in ``session``'s transaction; return the new job row.
 
     With ``dedupe_key``, a second staging under the same key stages nothing and returns
-    ``None``.
+    ``None``. With ``batch_id``, the job is a member of that batch (core.queueing.batches).
     """
     values = _values(actor, job_type, org_id, args, params, created_by, dedupe_key, schedule_id)
+    values["batch_id"] = batch_id
     # Values go as bind parameters of one cached statement (not baked into a new one).
     stmt = _INSERT_DEDUPED if dedupe_key is not None else _INSERT
     job = session.scalars(stmt, [values]).one_or_none()
@@ -126,6 +128,7 @@ def _values(
         "created_by": created_by,
         "dedupe_key": dedupe_key,
         "schedule_id": schedule_id,
+        "batch_id": None,
     }
 
 

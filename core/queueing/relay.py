@@ -28,6 +28,7 @@ from dramatiq.brokers.redis import RedisBroker
 from redis.exceptions import RedisError
 
 from core.ops.backpressure import platform_overload
+from core.queueing.batches import BATCH_ACTOR
 from core.queueing.consumer import publish_wake
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
@@ -75,7 +76,7 @@ WHERE jobs.id = v.id
 _SUSPECTS = f"""
 SELECT id, message, redis_id, redis_queue FROM jobs
 WHERE status IN ({sql_list(ACTIVE_STATUSES)}) AND dispatched_at IS NOT NULL
-  AND updated_at < now() - make_interval(secs => %s)
+  AND updated_at < now() - make_interval(secs => %s) AND actor <> '{BATCH_ACTOR}'
 ORDER BY updated_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED

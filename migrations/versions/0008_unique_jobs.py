@@ -2,7 +2,7 @@
 webhook endpoints: a circuit breaker (consecutive failures, paused until)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007_rls
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007_rls"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

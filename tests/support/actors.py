@@ -69,3 +69,44 @@ def slow_call(url: str, key: str) -> None:
     with urllib.request.urlopen(url, timeout=30) as resp:  # nosec B310 - loopback test sink
         resp.read()
     _redis().incr(f"{key}:effect")
+
+
+@actor(actor_name="test.member", queue_name="default", max_retries=0, time_limit=60_000)
+def member(key: str, mode: str) -> str:
+    """A batch member: ``ok`` succeeds, ``fail`` raises, ``block`` waits for a release."""
+    r = _redis()
+    if mode == "block":
+        r.incr(f"{key}:started")
+        deadline = time.monotonic() + 30
+        while not r.exists(f"{key}:release") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    r.incr(f"{key}:effect")
+    if mode == "fail":
+        raise RuntimeError(f"member {key} failed on purpose")
+    return key
+
+
+@actor(actor_name="test.spawner", queue_name="default", max_retries=0)
+def spawner(batch_id: str, key: str, n: int) -> None:
+    """A batch member that adds ``n`` more members to its own batch before it finishes."""
+    import uuid
+
+    from core.queueing import batches
+    from jobs.runtime import session_scope
+
+    with session_scope() as session:
+        for i in range(n):
+            batches.add(
+                session,
+                uuid.UUID(batch_id),
+                member,
+                job_type="test.member",
+                org_id=None,
+                args=(f"{key}:{i}", "ok"),
+            )
+
+
+@actor(actor_name="test.batch_done", queue_name="default", max_retries=0)
+def batch_done(batch_id: str, key: str) -> None:
+    """A batch callback: count its runs."""
+    _redis().incr(f"{key}:callback")

@@ -27,7 +27,7 @@ from web.idempotency import transactional
 JOBS = "/api/v1/jobs"
 FIELDS = {
     "id", "type", "status", "progress", "result", "error", "attempts", "params", "queue",
-    "created_at", "updated_at", "dispatched_at", "started_at", "finished_at", "links",
+    "batch_id", "created_at", "updated_at", "dispatched_at", "started_at", "finished_at", "links",
 }  # fmt: skip
 NOT_YET = [t for t in CONTRACT_TYPES if t not in JOB_TYPES]
 BROADCAST = {"type": "notifications.broadcast", "params": {"title": "hello"}}
