@@ -37,12 +37,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from core import channels
 from core.notify.fanout import user_channel
 from core.ops import introspection
+from core.queueing.supervisor import run_supervised
 from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
 from web.auth import Principal, usable_key
 from web.errors import ApiError
 from web.ext import Resources, db
-from web.ws_client import Client, Inbound, NoThread
+from web.ws_client import UNAVAILABLE, Client, Inbound, NoThread, try_again_all
 from web.ws_frames import SendTimeout, abort, cooperative, text_frame
 from web.ws_handshake import check_origin, handshake_principal, websocket_url
 from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
@@ -83,9 +84,15 @@ class Hub:
             if self.started:
                 return
             self.started = True
-        threading.Thread(target=self._listen, name="ws-listener", daemon=True).start()
-        threading.Thread(target=self._snapshots, name="ws-snapshots", daemon=True).start()
-        threading.Thread(target=self._recheck_loop, name="ws-recheck", daemon=True).start()
+        # Each loop restarts with backoff (logged, counted in /metrics) if it ever raises.
+        for name, loop in (
+            ("ws-listener", self._listen),
+            ("ws-snapshots", self._snapshots),
+            ("ws-recheck", self._recheck_loop),
+        ):
+            threading.Thread(
+                target=run_supervised, args=(name, loop), name=name, daemon=True
+            ).start()
         self.listening.wait(5)  # so the first socket misses nothing published after it joined
 
     def add(self, client: Client) -> None:
@@ -166,8 +173,12 @@ class Hub:
                         self.live.dirty(org_id)
                     else:
                         self.deliver(channel, msg["data"])
-            except redis.RedisError as exc:  # reconnect; sockets stay open meanwhile
+            except redis.RedisError as exc:
+                # No events reach the sockets meanwhile: 1013 tells clients to come back later.
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)
+                with self.lock:
+                    clients = list(self.clients)
+                try_again_all(clients)
                 time.sleep(1.0)
 
     def _presence(self) -> None:
@@ -303,6 +314,9 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             # simple-websocket's reader loop, in this greenlet: it reads, answers pings and
             # close frames, and hands each message to _drain, until the connection ends.
             ws.thread.run()
+        except (redis.RedisError, SQLAlchemyError):
+            log.warning("websocket of user %s: dependency down; 1013", client.who.user_id)
+            client.close(1013, UNAVAILABLE)
         except SendTimeout:
             log.warning("websocket of user %s stopped reading; cut off", client.who.user_id)
             abort(ws)

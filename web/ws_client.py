@@ -22,7 +22,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,8 @@ from web.ws_limits import Lease, TokenBucket
 
 log = logging.getLogger(__name__)
 SEND_QUEUE = 256
+# The reason of a 1013 close (Try Again Later) when a dependency is down.
+UNAVAILABLE = "service unavailable (a dependency is down): try again later"
 # A ping frame from the server (unmasked, empty): the hub sends one to every socket.
 PING = b"\x89\x00"
 
@@ -251,3 +253,9 @@ class Client:
         self.ws.pong_received = False
         self._write(PING)
         return True
+
+
+def try_again_all(clients: Iterable[Client], reason: str = UNAVAILABLE) -> None:
+    """Close every socket of ``clients`` with 1013 (try again later) and ``reason``."""
+    for c in list(clients):
+        c.close(1013, reason)

@@ -13,8 +13,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from tests.support.browser import CHROMIUM_FLAGS
 from tests.support.stack import ServeApp
-from tests.web.test_console import CHROMIUM_FLAGS
 
 
 @pytest.fixture

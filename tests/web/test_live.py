@@ -26,9 +26,9 @@ from sqlalchemy import Engine
 import worker.entry  # noqa: F401 - declares every actor
 from core.queueing.broker import configure
 from core.settings import Settings
+from tests.support.browser import CHROMIUM_FLAGS
 from tests.support.factories import Tenant
 from tests.support.stack import ROOT, RelayThread, ServeApp, WorkerProcess, wait_for
-from tests.web.test_console import CHROMIUM_FLAGS
 
 ARTIFACTS = ROOT / "test-artifacts"
 
