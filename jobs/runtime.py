@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import channels
 from core.queueing.broker import current_broker
 from core.queueing.ledger import Ledger
-from core.queueing.status_feed import job_event
+from core.queueing.status_feed import ORG_OPTION, job_event
 from core.settings import Settings
 from models import JobStatus
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine, make_sessionmaker, scope_to_org
 from models.db import session_scope as _scope
 
 
@@ -49,12 +49,22 @@ def session_factory() -> sessionmaker[Session]:
     return _Runtime.factory
 
 
+def message_org() -> int | None:
+    """The org the current message's job belongs to (``None``: platform-wide, or no message)."""
+    message = CurrentMessage.get_current_message()
+    org_id = message.options.get(ORG_OPTION) if message is not None else None
+    return org_id if isinstance(org_id, int) else None
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """One transaction for one message."""
+    """One transaction for one message, behind row-level security when its job has an org."""
     if _Runtime.factory is None:
         raise RuntimeError("jobs.runtime.init(settings) was not called in this process")
     with _scope(_Runtime.factory) as session:
+        org_id = message_org()
+        if org_id is not None:
+            scope_to_org(session, org_id)
         yield session
 
 

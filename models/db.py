@@ -69,9 +69,10 @@ def scope_to_org(session: Session, org_id: int) -> None:
     ``SET LOCAL`` (``set_config(..., true)``) of the role and ``app.org_id``: both end with
     the transaction, so a pooled connection goes back to the pool as it came.
     """
-    session.info["org_id"] = org_id
     if session.in_transaction():
+        # A connection acquired by this call fires ``after_begin`` with no org set yet.
         _scope(session.connection(), org_id)
+    session.info["org_id"] = org_id
 
 
 def _scope(connection: Connection, org_id: int) -> None:

@@ -165,8 +165,15 @@ def upsert(session: Session, org_id: int, docs: Sequence[Doc], version: int) -> 
 
 
 def flush_pending(session: Session) -> None:
-    """Merge the GIN pending list into the index (after a rebuild)."""
+    """Merge the GIN pending list into the index (after a rebuild).
+
+    Only the index's owner may: an org's transaction (``models.db.scope_to_org``) steps
+    back to the connecting role for this one statement, then returns to its own.
+    """
+    role = session.scalar(text("SELECT current_setting('role')"))
+    session.execute(text("SELECT set_config('role', 'none', true)"))
     session.execute(text(_FLUSH_PENDING))
+    session.execute(text("SELECT set_config('role', :role, true)"), {"role": role})
 
 
 def add_terms(session: Session, org_id: int, deltas: Counter[str]) -> None:

@@ -8,14 +8,16 @@ import dramatiq
 import pytest
 from dramatiq import Worker
 from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.queueing.broker import actor, build_middleware, configure
 from core.queueing.outbox import stage
 from core.settings import Settings
 from jobs import runtime
-from models import Job
+from models import Company, Job
 from models.db import session_scope
+from tests.support.factories import Tenant
 
 PROGRESS: list[int] = []
 
@@ -56,6 +58,45 @@ def test_progress_and_outcome_are_recorded(
     with sessions() as s:
         done = s.get(Job, job_id)
         assert done is not None and done.status == "succeeded" and done.result == 4
+
+
+SEEN: list[tuple[int | None, list[int]]] = []
+
+
+@actor(actor_name="test.unfiltered", queue_name="bulk", max_retries=0)
+def unfiltered_job() -> None:
+    with runtime.session_scope() as s:
+        # No org filter at all: row-level security answers the job's org's rows only.
+        SEEN.append((runtime.message_org(), sorted(s.scalars(select(Company.org_id)))))
+
+
+def test_a_jobs_sessions_are_walled_to_its_org(
+    settings: Settings, sessions: sessionmaker[Session], tenant: Tenant, other_tenant: Tenant
+) -> None:
+    broker = StubBroker(middleware=build_middleware(settings))
+    configure(settings, broker)
+    runtime.init(settings, sessions)
+    SEEN.clear()
+    with session_scope(sessions) as s:
+        s.add_all([Company(org_id=t.org_id, name="C") for t in (tenant, other_tenant)])
+        ids = [
+            stage(s, unfiltered_job, job_type="t", org_id=org, args=())
+            for org in (tenant.org_id, None)
+        ]
+    with sessions() as s:
+        for job_id in ids:
+            broker.enqueue(dramatiq.Message(**s.get_one(Job, job_id).message))
+    worker = Worker(broker, worker_timeout=50, worker_threads=1)
+    worker.start()
+    try:
+        broker.join("bulk", fail_fast=True)
+        worker.join()
+    finally:
+        worker.stop()
+    assert sorted(SEEN, key=lambda seen: seen[0] is None) == [
+        (tenant.org_id, [tenant.org_id]),
+        (None, sorted([tenant.org_id, other_tenant.org_id])),  # platform-wide work
+    ]
 
 
 def test_session_scope_needs_init() -> None:
