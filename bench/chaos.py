@@ -111,9 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(rng.uniform(0.5, 2.0))
         loader.join()
         cutoff = time.time()
+        report["load_end_s"] = round(time.monotonic() - started)
         settle_deadline = time.monotonic() + args.stuck_after_s
         while time.monotonic() < settle_deadline and active_jobs(dsn, cutoff) != 0:
             time.sleep(1)
+        report["settled_s"] = round(time.monotonic() - started)
         result = check(dsn, prober.ops, cutoff=cutoff)
     finally:
         stack.stop()
