@@ -40,7 +40,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--seed", type=int, default=None, help="repeat a run (default: random)")
     p.add_argument("--short", action="store_true", help="the short run of make test")
-    p.add_argument("--probes", type=int, default=None, help="probes (full 20000, short 1000)")
+    p.add_argument("--probes", type=int, default=None, help="probes (full 20000, short 600)")
     p.add_argument("--faults", type=int, default=None, help="faults (full 30, short 9)")
     p.add_argument("--rate", type=float, default=None, help="probes a second (full 40, short 20)")
     p.add_argument("--threads", type=int, default=8, help="client threads")
@@ -50,7 +50,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     full = not args.short
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
-    args.probes = args.probes or (20_000 if full else 1_000)
+    args.probes = args.probes or (20_000 if full else 600)
     args.faults = args.faults if args.faults is not None else (30 if full else 9)
     args.rate = args.rate or (40.0 if full else 20.0)
     args.hold_scale = args.hold_scale if args.hold_scale is not None else (1.0 if full else 0.2)
