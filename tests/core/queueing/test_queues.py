@@ -47,5 +47,9 @@ def test_every_declared_actor_is_on_a_defined_queue() -> None:
 def test_the_worker_consumes_every_queue_with_its_configured_size() -> None:
     argv = command(Settings(worker=WorkerSettings(processes=3, threads=5)), [])
     assert argv[argv.index("--queues") + 1 :] == list(NAMES)
-    assert argv[argv.index("--processes") + 1] == "3"
+    # One process per Dramatiq command: python -m worker runs ``processes`` of them side by
+    # side, each restarted on its own (worker/__main__.py).
+    assert argv[argv.index("--processes") + 1] == "1"
     assert argv[argv.index("--threads") + 1] == "5"
+    grace = argv[argv.index("--worker-shutdown-timeout") + 1]
+    assert grace == str(int(WorkerSettings().shutdown_grace_s * 1000))
