@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import sys
 import threading
 import time
@@ -74,6 +75,9 @@ def _recovery(stack: Stack, prober: Prober, dsn: str, healed: float) -> float | 
 def main(argv: list[str] | None = None) -> int:
     """Run, check, print the figures; exit 1 when a safety figure is not 0."""
     args = _args(argv)
+    # SIGTERM (and SIGINT, even when started in the background) stop the stack on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     rng = random.Random(args.seed)
     stack = Stack(args.workdir)
     started = time.monotonic()
