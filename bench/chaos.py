@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import sys
 import threading
 import time
@@ -40,7 +41,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--seed", type=int, default=None, help="repeat a run (default: random)")
     p.add_argument("--short", action="store_true", help="the short run of make test")
-    p.add_argument("--probes", type=int, default=None, help="probes (full 20000, short 1000)")
+    p.add_argument("--probes", type=int, default=None, help="probes (full 20000, short 600)")
     p.add_argument("--faults", type=int, default=None, help="faults (full 30, short 9)")
     p.add_argument("--rate", type=float, default=None, help="probes a second (full 40, short 20)")
     p.add_argument("--threads", type=int, default=8, help="client threads")
@@ -50,7 +51,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     full = not args.short
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
-    args.probes = args.probes or (20_000 if full else 1_000)
+    args.probes = args.probes or (20_000 if full else 600)
     args.faults = args.faults if args.faults is not None else (30 if full else 9)
     args.rate = args.rate or (40.0 if full else 20.0)
     args.hold_scale = args.hold_scale if args.hold_scale is not None else (1.0 if full else 0.2)
@@ -74,6 +75,9 @@ def _recovery(stack: Stack, prober: Prober, dsn: str, healed: float) -> float | 
 def main(argv: list[str] | None = None) -> int:
     """Run, check, print the figures; exit 1 when a safety figure is not 0."""
     args = _args(argv)
+    # SIGTERM (and SIGINT, even when started in the background) stop the stack on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     rng = random.Random(args.seed)
     stack = Stack(args.workdir)
     started = time.monotonic()
@@ -111,9 +115,11 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(rng.uniform(0.5, 2.0))
         loader.join()
         cutoff = time.time()
+        report["load_end_s"] = round(time.monotonic() - started)
         settle_deadline = time.monotonic() + args.stuck_after_s
         while time.monotonic() < settle_deadline and active_jobs(dsn, cutoff) != 0:
             time.sleep(1)
+        report["settled_s"] = round(time.monotonic() - started)
         result = check(dsn, prober.ops, cutoff=cutoff)
     finally:
         stack.stop()

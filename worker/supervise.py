@@ -13,7 +13,8 @@ SIGTERM if the supervisor itself dies, so it is never left running alone.
 
 It also gives the command its Prometheus multiprocess folder (``PROMETHEUS_MULTIPROC_DIR``):
 ``METRICS_DIR/<command>-<hash of its arguments>`` unless the environment names one, emptied
-before every start, since files of processes that no longer exist would otherwise be
+when the supervisor starts (its copies share it and keep it across their restarts), since
+files of processes from an earlier run would otherwise be
 added to every scrape forever.
 """
 
@@ -72,9 +73,11 @@ def supervise(
     name: str | None = None,
     own_session: bool = True,
     stop_timeout_s: float | None = None,
+    copies: int = 1,
     metrics_root: str = "",
 ) -> int:
-    """Run ``argv`` until SIGTERM or SIGINT, restarting it with backoff whenever it exits.
+    """Run ``copies`` of ``argv`` until SIGTERM or SIGINT, restarting each with backoff
+    whenever it exits.
 
     Parameters:
       argv: the command.
@@ -83,47 +86,82 @@ def supervise(
         process group reaches it only through us (once), and kill what it leaves behind.
       stop_timeout_s: after passing on SIGTERM, wait this long for it to exit, then
         SIGKILL it (its whole session with ``own_session``); None waits without end.
-      metrics_root: where its Prometheus multiprocess folder goes (see :func:`metrics_folder`).
+      copies: how many to run side by side, each restarted on its own.
+      metrics_root: where its Prometheus multiprocess folder goes (see :func:`metrics_folder`);
+        emptied once here, shared by the copies and kept across their restarts.
     """
     name = name or argv[0]
-    folder = metrics_folder(argv, metrics_root)
+    env = _fresh(metrics_folder(argv, metrics_root))
     stopping: float | None = None
-    child: subprocess.Popen[bytes] | None = None
+    slots = [_Slot() for _ in range(copies)]
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         if stopping is None:
             stopping = time.monotonic()
-            if child is not None and child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+            for slot in slots:
+                if slot.child is not None and slot.child.poll() is None:
+                    slot.child.send_signal(signal.SIGTERM)
 
     previous: dict[int, Callable[..., object] | int | None] = {
         sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        backoff = FIRST_BACKOFF_S
-        while stopping is None:
-            started = time.monotonic()
-            child = subprocess.Popen(
-                argv,
-                env=_fresh(folder),
-                start_new_session=own_session,
-                preexec_fn=_die_with_parent,
-            )
-            code = _wait(child, lambda: stopping, stop_timeout_s, own_session=own_session)
-            if own_session:
-                _kill_group(child.pid)
-            if stopping is not None:
+        while True:
+            now = time.monotonic()
+            for i, slot in enumerate(slots):
+                if slot.child is None:
+                    if stopping is None and now >= slot.restart_at:
+                        slot.started = now
+                        slot.child = subprocess.Popen(
+                            argv,
+                            env=env,
+                            start_new_session=own_session,
+                            preexec_fn=_die_with_parent,
+                        )
+                    continue
+                code = slot.child.poll()
+                if code is None:
+                    if (
+                        stopping is not None
+                        and stop_timeout_s is not None
+                        and not slot.killed
+                        and now - stopping > stop_timeout_s
+                    ):
+                        _kill(slot.child, own_session, stop_timeout_s)
+                        slot.killed = True
+                    continue
+                if own_session:
+                    _kill_group(slot.child.pid)
+                slot.child, slot.killed = None, False
+                if stopping is not None:
+                    continue
+                if now - slot.started > HEALTHY_AFTER_S:
+                    slot.backoff = FIRST_BACKOFF_S
+                label = name if copies == 1 else f"{name} {i + 1}"
+                print(
+                    f"{label} exited with {code}; restarting in {slot.backoff:.1f}s",
+                    file=sys.stderr,
+                )
+                slot.restart_at = now + slot.backoff
+                slot.backoff = min(slot.backoff * 2, MAX_BACKOFF_S)
+            if stopping is not None and all(slot.child is None for slot in slots):
                 return 0
-            if time.monotonic() - started > HEALTHY_AFTER_S:
-                backoff = FIRST_BACKOFF_S
-            print(f"{name} exited with {code}; restarting in {backoff:.1f}s", file=sys.stderr)
-            time.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_S)
-        return 0
+            time.sleep(0.1)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+class _Slot:
+    """One supervised copy: its process, when it started, and its restart backoff."""
+
+    def __init__(self) -> None:
+        self.child: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+        self.restart_at = 0.0
+        self.backoff = FIRST_BACKOFF_S
+        self.killed = False
 
 
 def _die_with_parent() -> None:
@@ -140,29 +178,14 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _wait(
-    child: subprocess.Popen[bytes],
-    stopping: Callable[[], float | None],
-    stop_timeout_s: float | None,
-    *,
-    own_session: bool,
-) -> int:
-    """Wait for ``child``; SIGKILL it once it outlives ``stop_timeout_s`` after a stop."""
-    while True:
-        try:
-            return child.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            since = stopping()
-            if since is None or stop_timeout_s is None:
-                continue
-            if time.monotonic() - since > stop_timeout_s:
-                print(f"still running {stop_timeout_s:.0f}s after SIGTERM: killed", file=sys.stderr)
-                with contextlib.suppress(ProcessLookupError):
-                    if own_session:
-                        os.killpg(child.pid, signal.SIGKILL)
-                    else:
-                        child.kill()
-                return child.wait()
+def _kill(child: subprocess.Popen[bytes], own_session: bool, after_s: float) -> None:
+    """SIGKILL a command still running ``after_s`` after SIGTERM (its group with a session)."""
+    print(f"still running {after_s:.0f}s after SIGTERM: killed", file=sys.stderr)
+    with contextlib.suppress(ProcessLookupError):
+        if own_session:
+            os.killpg(child.pid, signal.SIGKILL)
+        else:
+            child.kill()
 
 
 def main(argv: list[str]) -> int:
@@ -170,9 +193,7 @@ def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m worker.supervise COMMAND [ARG ...]", file=sys.stderr)
         return 2
-    from core.settings import Settings  # only here: the supervisor itself needs no settings
-
-    return supervise(argv, metrics_root=Settings.from_env().metrics_dir)
+    return supervise(argv)
 
 
 if __name__ == "__main__":

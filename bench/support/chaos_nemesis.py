@@ -146,7 +146,8 @@ class Nemesis:
             self.stack.extra.remove(second)
 
     def web_kill(self, fault: Fault) -> None:
-        pids = self.stack.pids("web", r"gunicorn")
+        # gunicorn's master or one of its workers, never the supervisor above them.
+        pids = self.stack.pids("web", r"^\S*python\S* \S*gunicorn |^gunicorn: ")
         if pids:
             pid = self.rng.choice(pids)
             signal_pid(pid, signal.SIGKILL)

@@ -209,3 +209,36 @@ def test_each_command_gets_its_own_emptied_prometheus_folder(tmp_path: Path) -> 
             sup.wait(10)
         folder, found = out.read_text().split("|")
         assert Path(folder).parent == root and found == "", (run, found)
+
+
+# Appends its pid to a file and waits to be stopped.
+WAITING = """
+import os, pathlib, sys, time
+with pathlib.Path(sys.argv[1]).open("a") as f:
+    f.write(f"{os.getpid()}\\n")
+time.sleep(600)
+"""
+COPIES = """
+import sys
+from worker.supervise import supervise
+sys.exit(supervise([sys.executable, "-c", sys.argv[1], sys.argv[2]], copies=2))
+"""
+
+
+def test_copies_are_restarted_one_by_one(tmp_path: Path) -> None:
+    log = tmp_path / "pids"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", COPIES, WAITING, str(log)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        wait_for(lambda: len(_pids(log)) == 2, timeout=30)
+        killed, kept = _pids(log)
+        os.kill(killed, signal.SIGKILL)
+        wait_for(lambda: len(_pids(log)) == 3, timeout=30)  # the killed copy came back
+        assert _alive(kept) and not _zombie(kept)  # the other one was left alone
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    assert all(not _alive(p) or _zombie(p) for p in _pids(log))

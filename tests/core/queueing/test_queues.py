@@ -9,7 +9,7 @@ from core.queueing import queues
 from core.queueing.broker import actor
 from core.queueing.queues import NAMES, Pool, Queue
 from core.settings import Settings, WorkerSettings
-from worker.__main__ import command
+from worker.__main__ import command, size
 
 
 def test_six_queues_in_two_pools() -> None:
@@ -50,12 +50,18 @@ def test_each_pool_consumes_its_own_queues_with_its_configured_size() -> None:
     )
     argv = command(settings, [])
     assert argv[argv.index("--queues") + 1 :] == ["critical", "default", "bulk"]
-    assert argv[argv.index("--processes") + 1] == "3"
+    # One process per Dramatiq command: python -m worker runs as many side by side as the
+    # pool has processes, each restarted on its own (worker/__main__.py).
+    assert argv[argv.index("--processes") + 1] == "1"
+    assert size(settings, Pool.WORKER) == (3, 5)
     assert argv[argv.index("--threads") + 1] == "5"
+    grace = argv[argv.index("--worker-shutdown-timeout") + 1]
+    assert grace == str(int(WorkerSettings().shutdown_grace_s * 1000))
     assert argv[2] == "dramatiq"
     argv = command(settings, ["tests.support.actors"], Pool.DELIVERY)
     assert argv[argv.index("--queues") + 1 :] == ["email", "webhooks", "push"]
-    assert argv[argv.index("--processes") + 1] == "2"
+    assert argv[argv.index("--processes") + 1] == "1"
+    assert size(settings, Pool.DELIVERY) == (2, 300)
     assert argv[argv.index("--threads") + 1] == "300"
     assert argv[2] == "worker.gevent_main" and "tests.support.actors" in argv
 
