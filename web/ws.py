@@ -41,8 +41,8 @@ from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
 from web.auth import Principal, usable_key
 from web.errors import ApiError
-from web.ext import Resources, db
-from web.ws_client import Client, Inbound, NoThread
+from web.ext import Resources, close_db
+from web.ws_client import Client, Inbound, NoThread, release_handshake
 from web.ws_frames import SendTimeout, abort, cooperative, text_frame
 from web.ws_handshake import check_origin, handshake_principal, websocket_url
 from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
@@ -266,7 +266,7 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
         if request.path == "/ws":
             check_origin(res.settings)
             who = handshake_principal()
-            db().close()
+            close_db()  # the handshake's session, not kept for the socket's life
             lease = hub.leases.admit(who.user_id, who.org_id)
             if not isinstance(lease, Lease):
                 cap = limits.max_per_user if lease == "user" else limits.max_per_org
@@ -297,6 +297,7 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             slow_after_s=limits.slow_after_s,
         )
         ws.event.handler = lambda: _drain(client)
+        release_handshake(ws)
         client.send(orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
         hub.add(client)
         try:
