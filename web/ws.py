@@ -362,6 +362,9 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             )
             for frame in hub.live.subscribed(client, name, msg):
                 client.send(frame)
+        except (redis.RedisError, SQLAlchemyError):  # subscribed; its first state is late
+            log.warning("state of channel %s unavailable", name, exc_info=True)
+            client.send(error(f"the current state of {name!r} is unavailable; events follow"))
         finally:
             held, client.held = client.held or [], None
             for data, frame in held:
