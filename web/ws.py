@@ -198,14 +198,14 @@ class Hub:
         renewed = ticked = pinged = time.monotonic()
         while True:
             time.sleep(OPS_SNAPSHOT_S)
+            if time.monotonic() - pinged >= PING_S:  # Redis or not
+                pinged = time.monotonic()
+                self._ping()
             with contextlib.suppress(redis.RedisError):
                 self._presence()
                 if time.monotonic() - renewed >= RENEW_S:
                     self._renew()
                     renewed = time.monotonic()
-                if time.monotonic() - pinged >= PING_S:
-                    pinged = time.monotonic()
-                    self._ping()
                 if time.monotonic() - ticked >= settings.realtime.presence_ttl_s / 3:
                     ticked = time.monotonic()
                     self.live.tick()
