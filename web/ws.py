@@ -353,8 +353,8 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             client.send(error(f"unknown op {op!r}"))
 
     def _subscribe(client: Client, name: str, scoped: str, msg: dict[str, Any]) -> None:
-        # Activity frames published while the state below is read wait until it is sent.
-        client.held = [] if name == "activity" else None
+        # Events published while the state below is read wait until it is sent.
+        client.held = []
         client.channels.add(scoped)  # before the state: nothing falls between
         try:
             client.send(

@@ -131,8 +131,9 @@ class Client:
     backlog: deque[tuple[float, bytes, bool]] | None = None
     flushing: bool = False
     lock: Any = field(default_factory=_lock)
-    # Its presence id; activity frames held while a resume replays, and the last offset
-    # the replay sent (live frames up to it are duplicates, skipped).
+    # Its presence id; events held while a subscription's first state (a snapshot, a
+    # resume's replay) is read and sent, and the last offset a replay sent (live activity
+    # frames up to it are duplicates, skipped).
     sid: str = field(default_factory=lambda: secrets.token_hex(8))
     held: list[tuple[bytes, bytes]] | None = None
     activity_floor: tuple[int, int] | None = None
@@ -147,12 +148,14 @@ class Client:
         """An event's frame (``frame``: ``data`` as a whole text frame, built once)."""
         if self.closing:
             return
-        if data.startswith(OFFSET_HEAD):
-            if self.held is not None:  # a resume is replaying: after it
+        if self.held is not None:  # a subscription's first state is being sent: after it
+            if len(self.held) >= SEND_QUEUE:
+                self._cut("too many events while its subscription started")
+            else:
                 self.held.append((data, frame))
-                return
-            if self.activity_floor is not None and not self._fresh(data):
-                return
+            return
+        if self.activity_floor is not None and not self._fresh(data):
+            return
         self._write(frame if self.plain else self._encode(data))
 
     def send(self, data: bytes) -> None:
@@ -165,6 +168,9 @@ class Client:
         return out
 
     def _fresh(self, data: bytes) -> bool:
+        """Whether ``data`` is not an activity frame a resume's replay already sent."""
+        if not data.startswith(OFFSET_HEAD):
+            return True
         offset = offset_of(data)
         pair = parse_offset(offset) if offset is not None else None
         if pair is None or self.activity_floor is None:
