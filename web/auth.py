@@ -28,7 +28,7 @@ M = TypeVar("M")
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling.
 

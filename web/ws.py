@@ -42,8 +42,8 @@ from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
 from web.auth import Principal, usable_key
 from web.errors import ApiError
-from web.ext import Resources, db
-from web.ws_client import UNAVAILABLE, Client, Inbound, NoThread, try_again_all
+from web.ext import Resources, close_db
+from web.ws_client import UNAVAILABLE, Client, Inbound, NoThread, release_handshake, try_again_all
 from web.ws_frames import SendTimeout, abort, cooperative, text_frame
 from web.ws_handshake import check_origin, handshake_principal, websocket_url
 from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
@@ -209,14 +209,14 @@ class Hub:
         renewed = ticked = pinged = time.monotonic()
         while True:
             time.sleep(OPS_SNAPSHOT_S)
+            if time.monotonic() - pinged >= PING_S:  # Redis or not
+                pinged = time.monotonic()
+                self._ping()
             with contextlib.suppress(redis.RedisError):
                 self._presence()
                 if time.monotonic() - renewed >= RENEW_S:
                     self._renew()
                     renewed = time.monotonic()
-                if time.monotonic() - pinged >= PING_S:
-                    pinged = time.monotonic()
-                    self._ping()
                 if time.monotonic() - ticked >= settings.realtime.presence_ttl_s / 3:
                     ticked = time.monotonic()
                     self.live.tick()
@@ -277,7 +277,7 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
         if request.path == "/ws":
             check_origin(res.settings)
             who = handshake_principal()
-            db().close()
+            close_db()  # the handshake's session, not kept for the socket's life
             lease = hub.leases.admit(who.user_id, who.org_id)
             if not isinstance(lease, Lease):
                 cap = limits.max_per_user if lease == "user" else limits.max_per_org
@@ -308,6 +308,7 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             slow_after_s=limits.slow_after_s,
         )
         ws.event.handler = lambda: _drain(client)
+        release_handshake(ws)
         client.send(orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
         hub.add(client)
         try:
@@ -366,8 +367,8 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             client.send(error(f"unknown op {op!r}"))
 
     def _subscribe(client: Client, name: str, scoped: str, msg: dict[str, Any]) -> None:
-        # Activity frames published while the state below is read wait until it is sent.
-        client.held = [] if name == "activity" else None
+        # Events published while the state below is read wait until it is sent.
+        client.held = []
         client.channels.add(scoped)  # before the state: nothing falls between
         try:
             client.send(
@@ -375,6 +376,9 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             )
             for frame in hub.live.subscribed(client, name, msg):
                 client.send(frame)
+        except (redis.RedisError, SQLAlchemyError):  # subscribed; its first state is late
+            log.warning("state of channel %s unavailable", name, exc_info=True)
+            client.send(error(f"the current state of {name!r} is unavailable; events follow"))
         finally:
             held, client.held = client.held or [], None
             for data, frame in held:

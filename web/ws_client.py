@@ -22,7 +22,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,26 @@ class Inbound:
         return False
 
 
+class _HandshakeDone:
+    """Stands in for wsproto's finished handshake (its h11 connection, headers and queues,
+    a few KB a socket, kept by ``WSConnection`` for the socket's life though never used
+    again): ``WSConnection.events`` still asks it for events."""
+
+    def events(self) -> Iterator[Any]:
+        return iter(())
+
+
+HANDSHAKE_DONE = _HandshakeDone()
+
+
+def release_handshake(ws: Any) -> None:
+    """Drop what wsproto keeps of a finished handshake (see :class:`_HandshakeDone`)."""
+    conn = ws.ws
+    # simple-websocket has read every handshake event (the request it accepted) by now.
+    if conn.connection is not None:
+        conn.handshake = HANDSHAKE_DONE
+
+
 class _NoLock:
     """Under gevent nothing runs between two statements that do not yield: no lock needed."""
 
@@ -91,7 +111,7 @@ def _lock() -> Any:
     return _NO_LOCK if cooperative() else threading.Lock()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots: about 1 KB less a socket than a __dict__
 class Client:
     """One socket's identity, subscriptions, outbound backlog, cap lease and inbound budget."""
 
@@ -108,12 +128,14 @@ class Client:
     revoked: bool = False
     closing: bool = False
     warned_at: float = 0.0
-    # Frames not yet written: (time queued, bytes, whether it is the close frame).
-    backlog: deque[tuple[float, bytes, bool]] = field(default_factory=deque)
+    # Frames not yet written: (time queued, bytes, whether it is the close frame). Made
+    # when first needed: an empty deque costs about 600 bytes, and most sockets never lag.
+    backlog: deque[tuple[float, bytes, bool]] | None = None
     flushing: bool = False
     lock: Any = field(default_factory=_lock)
-    # Its presence id; activity frames held while a resume replays, and the last offset
-    # the replay sent (live frames up to it are duplicates, skipped).
+    # Its presence id; events held while a subscription's first state (a snapshot, a
+    # resume's replay) is read and sent, and the last offset a replay sent (live activity
+    # frames up to it are duplicates, skipped).
     sid: str = field(default_factory=lambda: secrets.token_hex(8))
     held: list[tuple[bytes, bytes]] | None = None
     activity_floor: tuple[int, int] | None = None
@@ -128,12 +150,14 @@ class Client:
         """An event's frame (``frame``: ``data`` as a whole text frame, built once)."""
         if self.closing:
             return
-        if data.startswith(OFFSET_HEAD):
-            if self.held is not None:  # a resume is replaying: after it
+        if self.held is not None:  # a subscription's first state is being sent: after it
+            if len(self.held) >= SEND_QUEUE:
+                self._cut("too many events while its subscription started")
+            else:
                 self.held.append((data, frame))
-                return
-            if self.activity_floor is not None and not self._fresh(data):
-                return
+            return
+        if self.activity_floor is not None and not self._fresh(data):
+            return
         self._write(frame if self.plain else self._encode(data))
 
     def send(self, data: bytes) -> None:
@@ -146,6 +170,9 @@ class Client:
         return out
 
     def _fresh(self, data: bytes) -> bool:
+        """Whether ``data`` is not an activity frame a resume's replay already sent."""
+        if not data.startswith(OFFSET_HEAD):
+            return True
         offset = offset_of(data)
         pair = parse_offset(offset) if offset is not None else None
         if pair is None or self.activity_floor is None:
@@ -158,11 +185,7 @@ class Client:
     def _write(self, out: bytes, *, close: bool = False) -> None:
         with self.lock:
             if self.backlog or self.flushing or not cooperative():
-                if len(self.backlog) >= SEND_QUEUE:
-                    self._cut("its backlog overflowed")
-                    return
-                self.backlog.append((time.monotonic(), out, close))
-                self._start_flusher()
+                self._queue(out, close)
                 return
             try:
                 n = self.ws.sock.send(out, 0, 0.0)  # gevent: never waits
@@ -175,10 +198,15 @@ class Client:
                 if close:
                     self._finish()
                 return
-            self.backlog.append((time.monotonic(), out[n:], close))
-            self._start_flusher()
+            self._queue(out[n:], close)
 
-    def _start_flusher(self) -> None:
+    def _queue(self, out: bytes, close: bool) -> None:
+        if self.backlog is None:
+            self.backlog = deque()
+        if len(self.backlog) >= SEND_QUEUE:
+            self._cut("its backlog overflowed")
+            return
+        self.backlog.append((time.monotonic(), out, close))
         if not self.flushing:
             self.flushing = True
             threading.Thread(target=self._flush, name="ws-flush", daemon=True).start()
@@ -188,13 +216,13 @@ class Client:
             with self.lock:
                 if not self.backlog or not self.ws.connected:
                     self.flushing = False
+                    self.backlog = None
                     return
                 queued_at, out, close = self.backlog[0]
             if not close and time.monotonic() - queued_at > self.slow_after_s:
                 log.warning("websocket of user %s fell behind; closed", self.who.user_id)
                 with self.lock:
-                    self.backlog.clear()
-                    self.flushing = False
+                    self.backlog, self.flushing = None, False
                 self.close(1013, "too slow: fell behind the events")
                 return
             try:
@@ -204,7 +232,8 @@ class Client:
                 self._cut("its send deadline passed")
                 return
             with self.lock:
-                self.backlog.popleft()
+                if self.backlog:
+                    self.backlog.popleft()
             if close:
                 self._finish()
 
@@ -234,7 +263,7 @@ class Client:
     def _cut(self, why: str) -> None:
         self.dropped = self.closing = True
         log.warning("dropping websocket of user %s: %s", self.who.user_id, why)
-        self.backlog.clear()
+        self.backlog = None
         abort(self.ws)
 
     def _finish(self) -> None:

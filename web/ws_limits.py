@@ -42,7 +42,7 @@ def org_key(org_id: int) -> str:
     return f"{PREFIX}org:{org_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lease:
     """One open socket's place in its user's and org's counts."""
 
@@ -109,6 +109,8 @@ class SocketLeases:
 
 class TokenBucket:
     """Inbound frames a client may send: ``rate`` per second, bursts up to ``burst``."""
+
+    __slots__ = ("at", "burst", "rate", "tokens")
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate

@@ -32,7 +32,11 @@ import time
 from typing import Any
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-CONNECT_CONCURRENCY = 32
+# Handshakes in flight per client process: with two processes, fewer than the realtime
+# worker's database pool (10 + 10 overflow), each handshake holding one briefly.
+CONNECT_CONCURRENCY = 16
+# A handshake refused for load (503 database pool, 429) is tried again, counted.
+RETRIES = 5
 STEP_TIMEOUT_S = 20.0
 
 
@@ -163,6 +167,7 @@ class Shared:
     def __init__(self) -> None:
         self.recording = False
         self.server_closed = 0
+        self.retried = 0
 
 
 async def open_one(host: str, port: int, key: str, shared: Shared) -> Client:
@@ -187,10 +192,20 @@ async def guarded(
     errors: list[str],
 ) -> None:
     async with sem:
-        try:
-            clients.append(await open_one(host, port, key, shared))
-        except Exception as exc:  # counted and reported, not fatal
-            errors.append(repr(exc))
+        for attempt in range(RETRIES + 1):
+            try:
+                clients.append(await open_one(host, port, key, shared))
+                return
+            except ConnectionError as exc:
+                if attempt < RETRIES and (" 503 " in str(exc) or " 429 " in str(exc)):
+                    shared.retried += 1
+                    await asyncio.sleep(1.0)
+                    continue
+                errors.append(repr(exc))
+                return
+            except Exception as exc:  # counted and reported, not fatal
+                errors.append(repr(exc))
+                return
 
 
 async def main(host: str, port: int, key: str) -> None:
@@ -221,6 +236,7 @@ async def main(host: str, port: int, key: str) -> None:
                     "open": sum(1 for c in clients if not c.closed.done()),
                     "failed": len(errors),
                     "first_error": errors[0] if errors else None,
+                    "retried": shared.retried,
                     "secs": time.perf_counter() - t,
                 }
             )

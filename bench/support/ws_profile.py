@@ -32,7 +32,10 @@ def post_worker_init(worker: Any) -> None:
             if base is None:
                 base = snap
             else:
-                for stat in snap.compare_to(base, "lineno")[:30]:
+                diff = snap.compare_to(base, "lineno")
+                total = sum(stat.size_diff for stat in diff) / 1024
+                lines.append(f"{total:10.1f} KB in all")
+                for stat in diff[:30]:
                     lines.append(
                         f"{stat.size_diff / 1024:10.1f} KB {stat.count_diff:8d} {stat.traceback}"
                     )

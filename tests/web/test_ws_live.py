@@ -60,6 +60,15 @@ def _silent(ws: websocket.WebSocket, seconds: float = 0.5) -> None:
     ws.settimeout(5)
 
 
+def _not_own_join(ws: websocket.WebSocket, user_id: int) -> dict[str, Any]:
+    """The next frame, past the watcher's own join (pub/sub may bring it after its snapshot,
+    which already lists it: joins are idempotent for a client)."""
+    while True:
+        frame = _text(ws)
+        if frame["type"] != "join" or frame["data"]["user_id"] != user_id:
+            return frame
+
+
 def _record(broker: redis.Redis, org_id: int, n: int) -> str:
     """What the ``live.activity`` job does for a committed write."""
     entry = {"resource": "deals", "action": "create", "row_id": n, "title": f"deal {n}"}
@@ -162,13 +171,13 @@ def test_presence_joins_and_leaves_across_processes(
     outsider = _connect(b, other_tenant.member)
     assert _subscribe(outsider, "presence")["data"]["users"] != [tenant.member_id]
     admin = _connect(b, tenant.admin)
-    joined = _text(watcher)
+    joined = _not_own_join(watcher, tenant.member_id)
     assert joined["type"] == "join" and joined["channel"] == "presence"
     admin_id = joined["data"]["user_id"]
     second_tab = _connect(a, tenant.admin)  # not a new join: the admin is already online
     second_tab.close()
     admin.close()
-    left = _text(watcher)
+    left = _not_own_join(watcher, tenant.member_id)
     assert left["type"] == "leave" and left["data"]["user_id"] == admin_id
     _silent(outsider, 0.3)
     watcher.close()

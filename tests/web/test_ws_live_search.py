@@ -19,12 +19,19 @@ def _live() -> Live:
     return Live(SimpleNamespace(settings=Settings()), set(), threading.Lock())  # type: ignore[arg-type]
 
 
-def _client() -> tuple[Client, list[dict[str, Any]]]:
+class _Recorded(Client):
     """A client whose frames are recorded instead of written to a socket."""
-    client = Client(who=Principal(user_id=1, org_id=1, role="member"))
-    sent: list[dict[str, Any]] = []
-    client.offer = lambda data, frame: sent.append(orjson.loads(data))  # type: ignore[method-assign]
-    return client, sent
+
+    sent: list[dict[str, Any]]
+
+    def offer(self, data: bytes, frame: bytes) -> None:
+        self.sent.append(orjson.loads(data))
+
+
+def _client() -> tuple[Client, list[dict[str, Any]]]:
+    client = _Recorded(who=Principal(user_id=1, org_id=1, role="member"))
+    client.sent = []
+    return client, client.sent
 
 
 def test_queries_typed_while_one_runs_collapse_to_the_latest() -> None:
