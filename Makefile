@@ -2,6 +2,7 @@
 #
 #   make run      venv + private services + migrations + demo data, then web/worker/scheduler
 #   make test     venv + private services, then pytest      (PYTEST_ARGS="-k foo -x")
+#   make lock     re-resolve pyproject.toml into requirements.txt and requirements-dev.txt (hashes)
 #   make client   regenerate the typed Python client in clients/python from the OpenAPI document
 #   make fuzz     a long Schemathesis run against a live test server (FUZZ_EXAMPLES=200)
 #   make lint     ruff check, ruff format --check, mypy, bandit (medium and high)
@@ -29,7 +30,7 @@ BANDIT_PATHS := core jobs models web worker migrations bench scripts
 # shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
 LOAD_ENV := set -a; . ./.env; set +a;
 
-.PHONY: help venv console browser promtool services migrate demo run test fuzz client lint fmt bench stop clean
+.PHONY: help venv lock console browser promtool services migrate demo run test fuzz client lint fmt bench stop clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -50,8 +51,20 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt
 	    $(PYTHON) -m venv $(VENV); \
 	  fi; \
 	fi
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.txt
 	@touch $@
+
+# Dependencies are declared in pyproject.toml (runtime, and the dev and bench extras); this
+# resolves them with uv into two locks with hashes: requirements.txt (runtime: the image)
+# and requirements-dev.txt (runtime + dev + bench, held to the runtime lock's versions:
+# what make venv installs). Versions already locked are kept unless LOCK_ARGS=--upgrade.
+LOCK_ARGS ?=
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
+	--quiet $(LOCK_ARGS)
+lock:
+	@[ -x $(BIN)/uv ] || $(BIN)/python -m pip install -q "uv==0.13.8"
+	$(UV_COMPILE) -o requirements.txt
+	$(UV_COMPILE) --extra dev --extra bench --constraint requirements.txt -o requirements-dev.txt
 
 # The ops console's chart library, from the npm registry (no CDN at run time).
 console: web/console/node_modules/.stamp
