@@ -116,3 +116,17 @@ def test_docker_compose_config_accepts_the_file() -> None:
         capture_output=True, text=True, timeout=60, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def test_deploy_guide_names_what_exists() -> None:
+    guide = (ROOT / "docs" / "DEPLOY.md").read_text()
+    for path in re.findall(r"`((?:deploy|docs)/[\w./-]+\.\w+)`", guide):
+        assert (ROOT / path).exists(), path
+    rules = (ROOT / "deploy" / "prometheus" / "rules.yml").read_text()
+    for alert in re.findall(r"\bSalesHub[A-Z]\w+", guide):
+        assert f"alert: {alert}" in rules, alert
+    settings = (ROOT / "core" / "settings.py").read_text()
+    compose = (ROOT / "docker-compose.yml").read_text()
+    commands = {"BGREWRITEAOF"}  # Redis commands, not settings
+    for var in set(re.findall(r"`([A-Z][A-Z0-9_]{3,})`", guide)) - commands:
+        assert f'"{var}"' in settings or var in compose, var
