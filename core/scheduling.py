@@ -10,6 +10,7 @@ from dramatiq import Actor
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.logs import job_context
 from core.queueing.outbox import stage
 from models import ACTIVE_STATUSES, Job, Organization
 
@@ -63,7 +64,11 @@ def fire(
             dedupe_key=f"schedule:{schedule_id}:{org_id}:{fired_at}",
             schedule_id=schedule_id,
         )
-        staged += job_id is not None
+        if job_id is not None:
+            staged += 1
+            # The scheduler's line about this job carries the ids its worker lines will.
+            with job_context(message_id=str(job_id), actor=actor.actor_name, org_id=org_id):
+                log.info("staged %s (fire at %s)", schedule_id, fired_at)
     return staged
 
 

@@ -29,6 +29,7 @@ from dramatiq.middleware import (
 from core.queueing.consumer import WakingRedisBroker
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
+from core.queueing.log_context import LogContext
 from core.queueing.minute_stats import Stats
 from core.queueing.queues import NAMES
 from core.queueing.status_feed import JobEvents
@@ -41,8 +42,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def build_middleware(settings: Settings | None) -> list[Middleware]:
-    """Our middleware; the ledger comes first: it sees every skip and, last, every outcome."""
+    """Our middleware; the ledger comes first after the log context: it sees every skip and,
+    last, every outcome."""
     return [
+        # First: every other middleware's lines about a message carry its ids.
+        LogContext(),
         Ledger(settings),
         Heartbeat(settings),
         Stats(enabled=settings is not None),

@@ -25,6 +25,7 @@ from core.queueing.broker import (
 )
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
+from core.queueing.log_context import LogContext
 from core.queueing.minute_stats import Stats
 from core.queueing.queues import NAMES
 from core.queueing.status_feed import JobEvents
@@ -41,6 +42,7 @@ def probe(n: int) -> int:
 def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
     middleware = build_middleware(settings)
     assert [type(m) for m in middleware] == [
+        LogContext,  # binds the message's ids before, and unbinds them after, everything
         Ledger,
         Heartbeat,
         Stats,
@@ -55,12 +57,12 @@ def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
     ]
     # Dramatiq runs ``after_*`` hooks in reverse, so the ledger records an outcome last,
     # once Retries has decided whether the message failed for good.
-    ledger = middleware[0]
+    ledger = middleware[1]
     assert isinstance(ledger, Ledger) and ledger.store is not None
 
 
 def test_middleware_without_settings_is_inert() -> None:
-    ledger, heartbeat, stats, events = build_middleware(None)[:4]
+    ledger, heartbeat, stats, events = build_middleware(None)[1:5]
     assert isinstance(ledger, Ledger) and ledger.store is None
     assert isinstance(heartbeat, Heartbeat) and heartbeat.settings is None
     assert isinstance(stats, Stats) and not stats.enabled
@@ -107,7 +109,7 @@ def test_build_redis_broker_accepts_noeviction(settings: Settings, evicting_redi
         broker = build_redis_broker(settings.replace(broker={"url": evicting_redis}))
         try:
             assert broker.namespace == settings.broker.namespace
-            assert isinstance(broker.middleware[0], Ledger)
+            assert isinstance(broker.middleware[1], Ledger)
         finally:
             broker.client.close()
     finally:
