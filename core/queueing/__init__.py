@@ -8,5 +8,6 @@
 - ``job_state``: every job state transition (stage, start, progress, succeed, fail, dead,
   cancel, clean up); ``ledger``/``ledger_store`` record them from the worker;
 - ``pause``: pausing and resuming queues;
-- ``heartbeat``, ``minute_stats``, ``status_feed``, ``flusher``: middleware.
+- ``heartbeat``, ``minute_stats``, ``status_feed``, ``flusher``, ``log_context`` (a
+  message's ids on its log records): middleware.
 """
