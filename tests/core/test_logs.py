@@ -17,7 +17,11 @@ from core.settings import Settings
 def root() -> Iterator[logging.Logger]:
     logger = logging.getLogger()
     handlers, level = list(logger.handlers), logger.level
+    # Outside any request or job, whatever an earlier test in this thread left bound.
+    rid, job = logs.request_id.set(None), logs.job.set(None)
     yield logger
+    logs.job.reset(job)
+    logs.request_id.reset(rid)
     logger.handlers[:] = handlers
     logger.setLevel(level)
 
