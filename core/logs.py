@@ -1,12 +1,16 @@
 """Logging for every process, from settings: text or JSON lines on stderr (never at import).
 
-A request id (web) is bound in :data:`request_id` and added to every record logged
-while it is set, so one request's lines can be found together.
+A request id (web) is bound in :data:`request_id`, and a job's message id, actor and org id
+(worker: ``core.queueing.log_context.LogContext``; scheduler: each job it stages) in
+:data:`job`; both are added to every record logged while they are set, so one request's or
+one message's lines can be found together.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -16,20 +20,44 @@ import orjson
 from core.settings import Settings
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s [%(request_id)s]: %(message)s"
+JOB_FIELDS = ("message_id", "actor", "org_id")
+job: ContextVar[dict[str, Any] | None] = ContextVar("job", default=None)
+# [context]: the request id in web, "message_id actor org=N" in a job, "-" elsewhere.
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s [%(context)s]: %(message)s"
 # LogRecord attributes that are not "extra" fields a caller passed.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
     "request_id",
+    "context",
+    *JOB_FIELDS,
 }
 
 
+@contextmanager
+def job_context(*, message_id: str, actor: str, org_id: int | None) -> Iterator[None]:
+    """Bind one message's ids to every record logged inside the block."""
+    token = job.set({"message_id": message_id, "actor": actor, "org_id": org_id})
+    try:
+        yield
+    finally:
+        job.reset(token)
+
+
 class ContextFilter(logging.Filter):
-    """Add ``request_id`` (``-`` outside a request) to every record."""
+    """Add ``request_id`` (``-`` outside a request), the job's fields and ``context``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get() or "-"
+        rid = request_id.get()
+        record.request_id = rid or "-"
+        bound = job.get()
+        for name in JOB_FIELDS:
+            setattr(record, name, bound.get(name) if bound else None)
+        if bound:
+            org = bound.get("org_id")
+            record.context = f"{bound['message_id']} {bound['actor']} org={org if org else '-'}"
+        else:
+            record.context = rid or "-"
         return True
 
 
@@ -47,6 +75,10 @@ class JsonFormatter(logging.Formatter):
         rid = getattr(record, "request_id", "-")
         if rid != "-":
             out["request_id"] = rid
+        for name in JOB_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                out[name] = value
         out.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             out["exc_info"] = self.formatException(record.exc_info)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from core.logs import job_context
 from core.queueing.outbox import stage
 from models import ACTIVE_STATUSES, Job, JobStatus, Organization, ScheduleFire
 
@@ -77,6 +78,9 @@ def fire(
         )
         if job_id is not None:
             job_ids.append(job_id)
+            # The scheduler's line about this job carries the ids its worker lines will.
+            with job_context(message_id=str(job_id), actor=actor.actor_name, org_id=org_id):
+                log.info("staged %s (fire at %s)", schedule_id, fired_at)
     record_fire(
         session,
         schedule_id=schedule_id,

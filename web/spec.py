@@ -202,7 +202,7 @@ def _success(path: str) -> dict[str, Any]:
         return {"200": {"description": "the page", "content": {"text/html": {}}}}
     if path.startswith(PAGE_FILES):
         return {"200": {"description": "a file of the ops console or the live page"}}
-    return {"200": {"description": "OK", "content": {"application/json": {}}}}
+    return {"200": {"description": "OK", "content": JSON_OBJECT}}
 
 
 def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
@@ -224,6 +224,12 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
             responses = op.setdefault("responses", {})
             if not any(code.startswith("2") for code in responses):
                 responses.update(_success(path))
+            for code, response in responses.items():
+                # Every JSON answer of ours is an object (lists are {"items", "next_cursor"}):
+                # say so, so a generated client parses it rather than dropping it.
+                api = path.startswith(API_PREFIX)
+                if api and code.startswith("2") and code != "204" and "content" not in response:
+                    response["content"] = JSON_OBJECT
             _body_required(doc, op)
             statuses = _statuses(path, method, op, rule, view)
             if _method_clash(doc["paths"], path, method):

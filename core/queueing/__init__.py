@@ -10,5 +10,6 @@
 - ``batches``: jobs grouped under one callback that runs once when every member is final
   (counters kept by PostgreSQL triggers in the members' own transactions);
 - ``pause``: pausing and resuming queues;
-- ``heartbeat``, ``minute_stats``, ``status_feed``, ``flusher``: middleware.
+- ``heartbeat``, ``minute_stats``, ``status_feed``, ``flusher``, ``log_context`` (a
+  message's ids on its log records): middleware.
 """

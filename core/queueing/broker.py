@@ -31,6 +31,7 @@ from core.queueing.fairness import OrgFairness
 from core.queueing.handback import Handback
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
+from core.queueing.log_context import LogContext
 from core.queueing.minute_stats import Stats
 from core.queueing.queues import NAMES, priority
 from core.queueing.status_feed import JobEvents
@@ -44,10 +45,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def build_middleware(settings: Settings | None) -> list[Middleware]:
-    """Our middleware; the ledger comes first but for fairness, which may defer a message
-    before the ledger marks its job running. ``after_*`` hooks run in reverse: the ledger
-    sees every skip and every outcome before fairness gives the org's slot back."""
+    """Our middleware: the log context first (every other middleware's lines about a message
+    carry its ids), then fairness, which may defer a message before the ledger marks its job
+    running. ``after_*`` hooks run in reverse: the ledger sees every skip and every outcome
+    before fairness gives the org's slot back."""
     return [
+        # First: every other middleware's lines about a message carry its ids.
+        LogContext(),
         OrgFairness(settings),
         Ledger(settings),
         Handback(settings),

@@ -17,7 +17,11 @@ from core.settings import Settings
 def root() -> Iterator[logging.Logger]:
     logger = logging.getLogger()
     handlers, level = list(logger.handlers), logger.level
+    # Outside any request or job, whatever an earlier test in this thread left bound.
+    rid, job = logs.request_id.set(None), logs.job.set(None)
     yield logger
+    logs.job.reset(job)
+    logs.request_id.reset(rid)
     logger.handlers[:] = handlers
     logger.setLevel(level)
 
@@ -53,3 +57,20 @@ def test_text_is_the_default_and_reads_the_level(root: logging.Logger) -> None:
     logging.getLogger("t").warning("loud")
     out = handler.stream.getvalue()
     assert "quiet" not in out and "WARNING" in out and "[-]: loud" in out
+
+
+def test_a_jobs_ids_are_on_its_records_as_json_and_text(root: logging.Logger) -> None:
+    logs.setup_logging(Settings(log_format="json"))
+    handler = _ours(root)
+    with logs.job_context(message_id="m-1", actor="search.reindex", org_id=7):
+        logging.getLogger("t").info("inside")
+    logging.getLogger("t").info("after")
+    inside, after = (orjson.loads(x) for x in handler.stream.getvalue().splitlines()[-2:])
+    assert (inside["message_id"], inside["actor"], inside["org_id"]) == ("m-1", "search.reindex", 7)
+    assert "request_id" not in inside and "context" not in inside
+    assert not {"message_id", "actor", "org_id"} & set(after)
+    logs.setup_logging(Settings(log_format="text"))
+    handler = _ours(root)
+    with logs.job_context(message_id="m-2", actor="cache.warm", org_id=None):
+        logging.getLogger("t").warning("text")
+    assert "[m-2 cache.warm org=-]: text" in handler.stream.getvalue()

@@ -61,7 +61,7 @@ def test_every_family_passes_promtool(app: Flask, tenant: Tenant) -> None:
 
 def _scrape(base: str) -> str:
     headers = {"Authorization": "Bearer scrape-me"}
-    return requests.get(f"{base}/metrics", timeout=10, headers=headers).text
+    return requests.get(f"{base}/metrics", timeout=60, headers=headers).text
 
 
 def _count(text: str) -> float:
@@ -96,7 +96,8 @@ def test_gunicorn_workers_are_added_up(settings: Settings, engine: object, tmp_p
         before = _health_count(server.http)  # the server's own start-up probes
         n = 30
         for _ in range(n):
-            requests.get(f"{server.http}/health", timeout=10, headers={"Connection": "close"})
+            # Generous: a worker replaced under load takes seconds to boot.
+            requests.get(f"{server.http}/health", timeout=60, headers={"Connection": "close"})
         text = _scrape(server.http)
     assert _count(text) - before == n, sorted(p.name for p in shared.iterdir())
     assert len(list(shared.glob("histogram_*.db"))) >= 3

@@ -98,3 +98,39 @@ def test_two_schedulers_fire_each_period_once(
     with sessions() as s:
         statuses = set(s.scalars(select(Job.status).where(Job.schedule_id == "analytics.rollup")))
     assert statuses <= {"queued", "running", "succeeded"}
+
+
+def test_each_staged_job_is_logged_with_its_ids(
+    sessions: sessionmaker[Session], tenant: Tenant, broker: object
+) -> None:
+    import io
+    import logging
+
+    import orjson
+
+    from core import logs
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(logs.ContextFilter())
+    handler.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("core.scheduling")
+    logger.addHandler(handler)
+    # (another test's logging.config call may have disabled loggers that existed then)
+    level, disabled = logger.level, logger.disabled
+    logger.setLevel(logging.INFO)
+    logger.disabled = False
+    try:
+        with session_scope(sessions) as s:
+            fire(
+                s, schedule_id="analytics.rollup", actor=analytics.rollup, per_org=True, fired_at=5
+            )
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.disabled = disabled
+    with sessions() as s:
+        job = s.scalars(select(Job)).one()
+    (line,) = [orjson.loads(x) for x in stream.getvalue().splitlines() if "staged" in x]
+    assert line["message_id"] == str(job.id) and line["org_id"] == tenant.org_id
+    assert line["actor"] == analytics.rollup.actor_name

@@ -27,6 +27,7 @@ from core.queueing.fairness import OrgFairness
 from core.queueing.handback import Handback
 from core.queueing.heartbeat import Heartbeat
 from core.queueing.ledger import Ledger
+from core.queueing.log_context import LogContext
 from core.queueing.minute_stats import Stats
 from core.queueing.queues import NAMES
 from core.queueing.status_feed import JobEvents
@@ -45,6 +46,7 @@ def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
     marks its job running (core.queueing.fairness)."""
     middleware = build_middleware(settings)
     assert [type(m) for m in middleware] == [
+        LogContext,  # binds the message's ids before, and unbinds them after, everything
         OrgFairness,
         Ledger,
         Handback,  # its after_worker_shutdown runs before the ledger closes its writer
@@ -66,7 +68,7 @@ def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
 
 
 def test_middleware_without_settings_is_inert() -> None:
-    fairness, ledger, handback, heartbeat, stats, events = build_middleware(None)[:6]
+    fairness, ledger, handback, heartbeat, stats, events = build_middleware(None)[1:7]
     assert isinstance(fairness, OrgFairness) and fairness.settings is None
     assert isinstance(ledger, Ledger) and ledger.store is None
     assert isinstance(handback, Handback) and handback.settings is None

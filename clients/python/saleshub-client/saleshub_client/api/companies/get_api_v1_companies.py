@@ -1,0 +1,301 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.get_api_v1_companies_response_200 import GetApiV1CompaniesResponse200
+from ...models.get_api_v1_companies_sort import GetApiV1CompaniesSort
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    sort: GetApiV1CompaniesSort | Unset = GetApiV1CompaniesSort.VALUE_1,
+    owner_id: int | None | Unset = UNSET,
+    industry: None | str | Unset = UNSET,
+    country: None | str | Unset = UNSET,
+    domain: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    json_cursor: None | str | Unset
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
+
+    json_sort: str | Unset = UNSET
+    if not isinstance(sort, Unset):
+        json_sort = sort.value
+
+    params["sort"] = json_sort
+
+    json_owner_id: int | None | Unset
+    if isinstance(owner_id, Unset):
+        json_owner_id = UNSET
+    else:
+        json_owner_id = owner_id
+    params["owner_id"] = json_owner_id
+
+    json_industry: None | str | Unset
+    if isinstance(industry, Unset):
+        json_industry = UNSET
+    else:
+        json_industry = industry
+    params["industry"] = json_industry
+
+    json_country: None | str | Unset
+    if isinstance(country, Unset):
+        json_country = UNSET
+    else:
+        json_country = country
+    params["country"] = json_country
+
+    json_domain: None | str | Unset
+    if isinstance(domain, Unset):
+        json_domain = UNSET
+    else:
+        json_domain = domain
+    params["domain"] = json_domain
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/companies",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | GetApiV1CompaniesResponse200 | None:
+    if response.status_code == 200:
+        response_200 = GetApiV1CompaniesResponse200.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | GetApiV1CompaniesResponse200]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    sort: GetApiV1CompaniesSort | Unset = GetApiV1CompaniesSort.VALUE_1,
+    owner_id: int | None | Unset = UNSET,
+    industry: None | str | Unset = UNSET,
+    country: None | str | Unset = UNSET,
+    domain: None | str | Unset = UNSET,
+) -> Response[Error | GetApiV1CompaniesResponse200]:
+    """list_items <GET>
+
+    Args:
+        limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
+        sort (GetApiV1CompaniesSort | Unset):  Default: GetApiV1CompaniesSort.VALUE_1.
+        owner_id (int | None | Unset):
+        industry (None | str | Unset):
+        country (None | str | Unset):
+        domain (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | GetApiV1CompaniesResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        owner_id=owner_id,
+        industry=industry,
+        country=country,
+        domain=domain,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    sort: GetApiV1CompaniesSort | Unset = GetApiV1CompaniesSort.VALUE_1,
+    owner_id: int | None | Unset = UNSET,
+    industry: None | str | Unset = UNSET,
+    country: None | str | Unset = UNSET,
+    domain: None | str | Unset = UNSET,
+) -> Error | GetApiV1CompaniesResponse200 | None:
+    """list_items <GET>
+
+    Args:
+        limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
+        sort (GetApiV1CompaniesSort | Unset):  Default: GetApiV1CompaniesSort.VALUE_1.
+        owner_id (int | None | Unset):
+        industry (None | str | Unset):
+        country (None | str | Unset):
+        domain (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | GetApiV1CompaniesResponse200
+    """
+
+    return sync_detailed(
+        client=client,
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        owner_id=owner_id,
+        industry=industry,
+        country=country,
+        domain=domain,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    sort: GetApiV1CompaniesSort | Unset = GetApiV1CompaniesSort.VALUE_1,
+    owner_id: int | None | Unset = UNSET,
+    industry: None | str | Unset = UNSET,
+    country: None | str | Unset = UNSET,
+    domain: None | str | Unset = UNSET,
+) -> Response[Error | GetApiV1CompaniesResponse200]:
+    """list_items <GET>
+
+    Args:
+        limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
+        sort (GetApiV1CompaniesSort | Unset):  Default: GetApiV1CompaniesSort.VALUE_1.
+        owner_id (int | None | Unset):
+        industry (None | str | Unset):
+        country (None | str | Unset):
+        domain (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | GetApiV1CompaniesResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        owner_id=owner_id,
+        industry=industry,
+        country=country,
+        domain=domain,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    sort: GetApiV1CompaniesSort | Unset = GetApiV1CompaniesSort.VALUE_1,
+    owner_id: int | None | Unset = UNSET,
+    industry: None | str | Unset = UNSET,
+    country: None | str | Unset = UNSET,
+    domain: None | str | Unset = UNSET,
+) -> Error | GetApiV1CompaniesResponse200 | None:
+    """list_items <GET>
+
+    Args:
+        limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
+        sort (GetApiV1CompaniesSort | Unset):  Default: GetApiV1CompaniesSort.VALUE_1.
+        owner_id (int | None | Unset):
+        industry (None | str | Unset):
+        country (None | str | Unset):
+        domain (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | GetApiV1CompaniesResponse200
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            limit=limit,
+            cursor=cursor,
+            sort=sort,
+            owner_id=owner_id,
+            industry=industry,
+            country=country,
+            domain=domain,
+        )
+    ).parsed

@@ -1,0 +1,283 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .activity_in import ActivityIn
+from .activity_in_kind import ActivityInKind
+from .activity_in_list import ActivityInList
+from .activity_in_list_kind_type_0 import ActivityInListKindType0
+from .activity_in_list_sort import ActivityInListSort
+from .activity_patch import ActivityPatch
+from .activity_patch_kind import ActivityPatchKind
+from .analytics_query import AnalyticsQuery
+from .company_in import CompanyIn
+from .company_in_list import CompanyInList
+from .company_in_list_sort import CompanyInListSort
+from .company_patch import CompanyPatch
+from .contact_in import ContactIn
+from .contact_in_list import ContactInList
+from .contact_in_list_sort import ContactInListSort
+from .contact_patch import ContactPatch
+from .dead_letter_filter import DeadLetterFilter
+from .dead_letter_query import DeadLetterQuery
+from .deal_in import DealIn
+from .deal_in_list import DealInList
+from .deal_in_list_sort import DealInListSort
+from .deal_in_list_stage_type_0 import DealInListStageType0
+from .deal_in_stage import DealInStage
+from .deal_patch import DealPatch
+from .deal_patch_stage import DealPatchStage
+from .delivery_list_query import DeliveryListQuery
+from .delivery_list_query_status_type_0 import DeliveryListQueryStatusType0
+from .delivery_query import DeliveryQuery
+from .delivery_query_status_type_0 import DeliveryQueryStatusType0
+from .error import Error
+from .error_error import ErrorError
+from .get_api_v1_activities_item_id_response_200 import GetApiV1ActivitiesItemIdResponse200
+from .get_api_v1_activities_kind_type_0 import GetApiV1ActivitiesKindType0
+from .get_api_v1_activities_response_200 import GetApiV1ActivitiesResponse200
+from .get_api_v1_activities_sort import GetApiV1ActivitiesSort
+from .get_api_v1_analytics_dashboard_response_200 import GetApiV1AnalyticsDashboardResponse200
+from .get_api_v1_cache_stats_response_200 import GetApiV1CacheStatsResponse200
+from .get_api_v1_companies_item_id_response_200 import GetApiV1CompaniesItemIdResponse200
+from .get_api_v1_companies_response_200 import GetApiV1CompaniesResponse200
+from .get_api_v1_companies_sort import GetApiV1CompaniesSort
+from .get_api_v1_contacts_item_id_response_200 import GetApiV1ContactsItemIdResponse200
+from .get_api_v1_contacts_response_200 import GetApiV1ContactsResponse200
+from .get_api_v1_contacts_sort import GetApiV1ContactsSort
+from .get_api_v1_deals_item_id_response_200 import GetApiV1DealsItemIdResponse200
+from .get_api_v1_deals_response_200 import GetApiV1DealsResponse200
+from .get_api_v1_deals_sort import GetApiV1DealsSort
+from .get_api_v1_deals_stage_type_0 import GetApiV1DealsStageType0
+from .get_api_v1_jobs_job_id_response_200 import GetApiV1JobsJobIdResponse200
+from .get_api_v1_jobs_response_200 import GetApiV1JobsResponse200
+from .get_api_v1_keys_response_200 import GetApiV1KeysResponse200
+from .get_api_v1_leads_item_id_response_200 import GetApiV1LeadsItemIdResponse200
+from .get_api_v1_leads_response_200 import GetApiV1LeadsResponse200
+from .get_api_v1_leads_sort import GetApiV1LeadsSort
+from .get_api_v1_leads_status_type_0 import GetApiV1LeadsStatusType0
+from .get_api_v1_me_notification_preferences_response_200 import GetApiV1MeNotificationPreferencesResponse200
+from .get_api_v1_notifications_deliveries_response_200 import GetApiV1NotificationsDeliveriesResponse200
+from .get_api_v1_notifications_deliveries_status_type_0 import GetApiV1NotificationsDeliveriesStatusType0
+from .get_api_v1_notifications_notification_id_response_200 import GetApiV1NotificationsNotificationIdResponse200
+from .get_api_v1_notifications_response_200 import GetApiV1NotificationsResponse200
+from .get_api_v1_ops_dead_letters_response_200 import GetApiV1OpsDeadLettersResponse200
+from .get_api_v1_ops_queues_response_200 import GetApiV1OpsQueuesResponse200
+from .get_api_v1_ops_schedule_response_200 import GetApiV1OpsScheduleResponse200
+from .get_api_v1_search_analytics_response_200 import GetApiV1SearchAnalyticsResponse200
+from .get_api_v1_search_response_200 import GetApiV1SearchResponse200
+from .get_api_v1_search_stage_type_0 import GetApiV1SearchStageType0
+from .get_api_v1_search_status_type_0 import GetApiV1SearchStatusType0
+from .get_api_v1_search_suggest_response_200 import GetApiV1SearchSuggestResponse200
+from .get_api_v1_users_response_200 import GetApiV1UsersResponse200
+from .get_api_v1_webhooks_endpoint_id_deliveries_response_200 import GetApiV1WebhooksEndpointIdDeliveriesResponse200
+from .get_api_v1_webhooks_endpoint_id_deliveries_status_type_0 import GetApiV1WebhooksEndpointIdDeliveriesStatusType0
+from .get_api_v1_webhooks_response_200 import GetApiV1WebhooksResponse200
+from .get_health_response_200 import GetHealthResponse200
+from .get_health_response_503 import GetHealthResponse503
+from .get_ops_static_name_name import GetOpsStaticNameName
+from .get_ops_vendor_name_name import GetOpsVendorNameName
+from .get_ws_response_200 import GetWsResponse200
+from .inbox_query import InboxQuery
+from .job_in import JobIn
+from .job_in_params import JobInParams
+from .job_list_query import JobListQuery
+from .job_status import JobStatus
+from .key_in import KeyIn
+from .key_list_query import KeyListQuery
+from .lead_in import LeadIn
+from .lead_in_list import LeadInList
+from .lead_in_list_sort import LeadInListSort
+from .lead_in_list_status_type_0 import LeadInListStatusType0
+from .lead_in_status import LeadInStatus
+from .lead_patch import LeadPatch
+from .lead_patch_status import LeadPatchStatus
+from .list_query import ListQuery
+from .patch_api_v1_activities_item_id_response_200 import PatchApiV1ActivitiesItemIdResponse200
+from .patch_api_v1_companies_item_id_response_200 import PatchApiV1CompaniesItemIdResponse200
+from .patch_api_v1_contacts_item_id_response_200 import PatchApiV1ContactsItemIdResponse200
+from .patch_api_v1_deals_item_id_response_200 import PatchApiV1DealsItemIdResponse200
+from .patch_api_v1_leads_item_id_response_200 import PatchApiV1LeadsItemIdResponse200
+from .patch_api_v1_users_user_id_response_200 import PatchApiV1UsersUserIdResponse200
+from .post_api_v1_activities_response_201 import PostApiV1ActivitiesResponse201
+from .post_api_v1_companies_response_201 import PostApiV1CompaniesResponse201
+from .post_api_v1_contacts_response_201 import PostApiV1ContactsResponse201
+from .post_api_v1_deals_response_201 import PostApiV1DealsResponse201
+from .post_api_v1_jobs_job_id_cancel_response_200 import PostApiV1JobsJobIdCancelResponse200
+from .post_api_v1_jobs_response_202 import PostApiV1JobsResponse202
+from .post_api_v1_keys_response_201 import PostApiV1KeysResponse201
+from .post_api_v1_leads_response_201 import PostApiV1LeadsResponse201
+from .post_api_v1_me_push_subscriptions_response_201 import PostApiV1MePushSubscriptionsResponse201
+from .post_api_v1_notifications_notification_id_read_response_200 import (
+    PostApiV1NotificationsNotificationIdReadResponse200,
+)
+from .post_api_v1_notifications_read_all_response_200 import PostApiV1NotificationsReadAllResponse200
+from .post_api_v1_ops_dead_letters_action_action import PostApiV1OpsDeadLettersActionAction
+from .post_api_v1_ops_dead_letters_action_response_200 import PostApiV1OpsDeadLettersActionResponse200
+from .post_api_v1_ops_dead_letters_message_id_retry_response_200 import PostApiV1OpsDeadLettersMessageIdRetryResponse200
+from .post_api_v1_ops_queues_name_action_action import PostApiV1OpsQueuesNameActionAction
+from .post_api_v1_ops_queues_name_action_response_200 import PostApiV1OpsQueuesNameActionResponse200
+from .post_api_v1_ops_schedule_schedule_id_action_action import PostApiV1OpsScheduleScheduleIdActionAction
+from .post_api_v1_ops_schedule_schedule_id_action_response_200 import PostApiV1OpsScheduleScheduleIdActionResponse200
+from .post_api_v1_users_response_201 import PostApiV1UsersResponse201
+from .post_api_v1_webhooks_response_201 import PostApiV1WebhooksResponse201
+from .post_api_v1_ws_ticket_response_201 import PostApiV1WsTicketResponse201
+from .preferences_in import PreferencesIn
+from .preferences_in_categories import PreferencesInCategories
+from .preferences_in_channels import PreferencesInChannels
+from .push_keys import PushKeys
+from .push_subscription_in import PushSubscriptionIn
+from .push_subscription_query import PushSubscriptionQuery
+from .put_api_v1_me_notification_preferences_response_200 import PutApiV1MeNotificationPreferencesResponse200
+from .queue import Queue
+from .quiet_hours import QuietHours
+from .search_query import SearchQuery
+from .search_query_stage_type_0 import SearchQueryStageType0
+from .search_query_status_type_0 import SearchQueryStatusType0
+from .stats_query import StatsQuery
+from .suggest_query import SuggestQuery
+from .user_in import UserIn
+from .user_in_role import UserInRole
+from .user_list_query import UserListQuery
+from .user_patch import UserPatch
+from .user_patch_role_type_0 import UserPatchRoleType0
+from .webhook_in import WebhookIn
+
+__all__ = (
+    "ActivityIn",
+    "ActivityInKind",
+    "ActivityInList",
+    "ActivityInListKindType0",
+    "ActivityInListSort",
+    "ActivityPatch",
+    "ActivityPatchKind",
+    "AnalyticsQuery",
+    "CompanyIn",
+    "CompanyInList",
+    "CompanyInListSort",
+    "CompanyPatch",
+    "ContactIn",
+    "ContactInList",
+    "ContactInListSort",
+    "ContactPatch",
+    "DeadLetterFilter",
+    "DeadLetterQuery",
+    "DealIn",
+    "DealInList",
+    "DealInListSort",
+    "DealInListStageType0",
+    "DealInStage",
+    "DealPatch",
+    "DealPatchStage",
+    "DeliveryListQuery",
+    "DeliveryListQueryStatusType0",
+    "DeliveryQuery",
+    "DeliveryQueryStatusType0",
+    "Error",
+    "ErrorError",
+    "GetApiV1ActivitiesItemIdResponse200",
+    "GetApiV1ActivitiesKindType0",
+    "GetApiV1ActivitiesResponse200",
+    "GetApiV1ActivitiesSort",
+    "GetApiV1AnalyticsDashboardResponse200",
+    "GetApiV1CacheStatsResponse200",
+    "GetApiV1CompaniesItemIdResponse200",
+    "GetApiV1CompaniesResponse200",
+    "GetApiV1CompaniesSort",
+    "GetApiV1ContactsItemIdResponse200",
+    "GetApiV1ContactsResponse200",
+    "GetApiV1ContactsSort",
+    "GetApiV1DealsItemIdResponse200",
+    "GetApiV1DealsResponse200",
+    "GetApiV1DealsSort",
+    "GetApiV1DealsStageType0",
+    "GetApiV1JobsJobIdResponse200",
+    "GetApiV1JobsResponse200",
+    "GetApiV1KeysResponse200",
+    "GetApiV1LeadsItemIdResponse200",
+    "GetApiV1LeadsResponse200",
+    "GetApiV1LeadsSort",
+    "GetApiV1LeadsStatusType0",
+    "GetApiV1MeNotificationPreferencesResponse200",
+    "GetApiV1NotificationsDeliveriesResponse200",
+    "GetApiV1NotificationsDeliveriesStatusType0",
+    "GetApiV1NotificationsNotificationIdResponse200",
+    "GetApiV1NotificationsResponse200",
+    "GetApiV1OpsDeadLettersResponse200",
+    "GetApiV1OpsQueuesResponse200",
+    "GetApiV1OpsScheduleResponse200",
+    "GetApiV1SearchAnalyticsResponse200",
+    "GetApiV1SearchResponse200",
+    "GetApiV1SearchStageType0",
+    "GetApiV1SearchStatusType0",
+    "GetApiV1SearchSuggestResponse200",
+    "GetApiV1UsersResponse200",
+    "GetApiV1WebhooksEndpointIdDeliveriesResponse200",
+    "GetApiV1WebhooksEndpointIdDeliveriesStatusType0",
+    "GetApiV1WebhooksResponse200",
+    "GetHealthResponse200",
+    "GetHealthResponse503",
+    "GetOpsStaticNameName",
+    "GetOpsVendorNameName",
+    "GetWsResponse200",
+    "InboxQuery",
+    "JobIn",
+    "JobInParams",
+    "JobListQuery",
+    "JobStatus",
+    "KeyIn",
+    "KeyListQuery",
+    "LeadIn",
+    "LeadInList",
+    "LeadInListSort",
+    "LeadInListStatusType0",
+    "LeadInStatus",
+    "LeadPatch",
+    "LeadPatchStatus",
+    "ListQuery",
+    "PatchApiV1ActivitiesItemIdResponse200",
+    "PatchApiV1CompaniesItemIdResponse200",
+    "PatchApiV1ContactsItemIdResponse200",
+    "PatchApiV1DealsItemIdResponse200",
+    "PatchApiV1LeadsItemIdResponse200",
+    "PatchApiV1UsersUserIdResponse200",
+    "PostApiV1ActivitiesResponse201",
+    "PostApiV1CompaniesResponse201",
+    "PostApiV1ContactsResponse201",
+    "PostApiV1DealsResponse201",
+    "PostApiV1JobsJobIdCancelResponse200",
+    "PostApiV1JobsResponse202",
+    "PostApiV1KeysResponse201",
+    "PostApiV1LeadsResponse201",
+    "PostApiV1MePushSubscriptionsResponse201",
+    "PostApiV1NotificationsNotificationIdReadResponse200",
+    "PostApiV1NotificationsReadAllResponse200",
+    "PostApiV1OpsDeadLettersActionAction",
+    "PostApiV1OpsDeadLettersActionResponse200",
+    "PostApiV1OpsDeadLettersMessageIdRetryResponse200",
+    "PostApiV1OpsQueuesNameActionAction",
+    "PostApiV1OpsQueuesNameActionResponse200",
+    "PostApiV1OpsScheduleScheduleIdActionAction",
+    "PostApiV1OpsScheduleScheduleIdActionResponse200",
+    "PostApiV1UsersResponse201",
+    "PostApiV1WebhooksResponse201",
+    "PostApiV1WsTicketResponse201",
+    "PreferencesIn",
+    "PreferencesInCategories",
+    "PreferencesInChannels",
+    "PushKeys",
+    "PushSubscriptionIn",
+    "PushSubscriptionQuery",
+    "PutApiV1MeNotificationPreferencesResponse200",
+    "Queue",
+    "QuietHours",
+    "SearchQuery",
+    "SearchQueryStageType0",
+    "SearchQueryStatusType0",
+    "StatsQuery",
+    "SuggestQuery",
+    "UserIn",
+    "UserInRole",
+    "UserListQuery",
+    "UserPatch",
+    "UserPatchRoleType0",
+    "WebhookIn",
+)

@@ -1,0 +1,132 @@
+"""Packaging: declared dependencies match the imports, the locks match the declarations,
+and the image and compose file keep their promises."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNTIME_CODE = ("core", "web", "jobs", "models", "worker", "migrations")
+# Declared, used, but never imported by name: run as commands or loaded by another package.
+NOT_IMPORTED = {
+    "gunicorn",  # the web and realtime servers (Procfile, docker-compose.yml)
+    "gevent",  # gunicorn's worker class of the realtime process
+    "python-dotenv",  # the flask CLI reads .flaskenv and .env through it
+    "faker",  # imported as faker (name differs only in case)
+}
+
+
+def _project() -> dict[str, object]:
+    data: dict[str, object] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return data
+
+
+def _names(reqs: list[str]) -> dict[str, str]:
+    out = {}
+    for line in reqs:
+        req = Requirement(line)
+        (spec,) = req.specifier
+        out[req.name.lower().replace("_", "-")] = spec.version
+    return out
+
+
+def _imports(folders: tuple[str, ...]) -> set[str]:
+    found: set[str] = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    found |= {a.name.split(".")[0] for a in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {*RUNTIME_CODE, "tests", "bench"}
+
+
+def test_runtime_imports_are_declared_and_declarations_are_used() -> None:
+    declared = _names(_project()["dependencies"])  # type: ignore[arg-type]
+    dists = packages_distributions()
+    imported = {
+        d.lower().replace("_", "-") for m in _imports(RUNTIME_CODE) for d in dists.get(m, [m])
+    }
+    assert imported - set(declared) == set(), "imported but not declared in pyproject.toml"
+    assert set(declared) - imported - NOT_IMPORTED == set(), "declared but never imported"
+
+
+def test_the_locks_hold_the_declared_versions_with_hashes() -> None:
+    project = _project()
+    runtime = _names(project["dependencies"])  # type: ignore[arg-type]
+    extras = project["optional-dependencies"]
+    dev = {**runtime, **_names(extras["dev"]), **_names(extras["bench"])}  # type: ignore[index]
+    for lock, wanted in (("requirements.txt", runtime), ("requirements-dev.txt", dev)):
+        text = (ROOT / lock).read_text()
+        pins = {
+            m[1].lower().replace("_", "-"): m[2]
+            for m in re.finditer(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)", text, re.M)
+        }
+        for name, version in wanted.items():
+            assert pins.get(name) == version, f"{lock}: {name} (run make lock)"
+        entries = re.findall(r"^[A-Za-z0-9].*?(?=^[A-Za-z0-9]|\Z)", text, re.M | re.S)
+        assert entries and all("--hash=sha256:" in e for e in entries), lock
+    assert "psycopg-pool" not in (ROOT / "requirements.txt").read_text()
+
+
+def test_the_image_is_multi_stage_slim_non_root_and_checked() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert stages[0].startswith("node:") and stages[-1] == "python:3.11-slim", stages
+    assert re.search(r"^USER app$", dockerfile, re.M)
+    assert re.search(r"^HEALTHCHECK ", dockerfile, re.M)
+    assert "--require-hashes -r /tmp/requirements.txt" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"tests/", "bench/", "**/node_modules/", ".venv/", ".env"} <= set(ignored)
+
+
+def test_compose_wires_mail_to_a_sink_and_checks_every_service() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["worker"]["environment"]["SMTP_HOST"] == "${SMTP_HOST:-mailpit}"
+    assert "mailpit" in services and "1025" in services["worker"]["environment"]["SMTP_PORT"]
+    for name, service in services.items():
+        if name != "migrate":
+            assert "test" in service.get("healthcheck", {}), f"{name} has no healthcheck"
+
+
+def test_docker_compose_config_accepts_the_file() -> None:
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("no docker client on this machine")
+    probe = subprocess.run(
+        [docker, "compose", "version"], capture_output=True, text=True, timeout=30
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"docker has no compose plugin here: {probe.stderr.strip()[:200]}")
+    done = subprocess.run(
+        [docker, "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_deploy_guide_names_what_exists() -> None:
+    guide = (ROOT / "docs" / "DEPLOY.md").read_text()
+    for path in re.findall(r"`((?:deploy|docs)/[\w./-]+\.\w+)`", guide):
+        assert (ROOT / path).exists(), path
+    rules = (ROOT / "deploy" / "prometheus" / "rules.yml").read_text()
+    for alert in re.findall(r"\bSalesHub[A-Z]\w+", guide):
+        assert f"alert: {alert}" in rules, alert
+    settings = (ROOT / "core" / "settings.py").read_text()
+    compose = (ROOT / "docker-compose.yml").read_text()
+    commands = {"BGREWRITEAOF"}  # Redis commands, not settings
+    for var in set(re.findall(r"`([A-Z][A-Z0-9_]{3,})`", guide)) - commands:
+        assert f'"{var}"' in settings or var in compose, var
