@@ -139,11 +139,12 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     vocabularies.configure(max_terms=settings.search.vocab_max_terms)
     errors.register(app)
-    ratelimit.install(app, settings)
     security.install(app)
     cors.install(app, settings.web.cors_allowed_origins)
     request_log.install(app, access_log=settings.web.access_log)
     metrics.install(app, app.extensions["saleshub"])
+    # After the request id and timer exist, so a limited request is logged and timed too.
+    ratelimit.install(app, settings)
     ws.install(app, app.extensions["saleshub"], serve=websockets)
     app.teardown_appcontext(close_db)
     app.register_blueprint(health.bp)

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 DEFERRED_OPTION = "saleshub_deferred"
 #: On the copy sent again: how many times it was deferred (its backoff).
 DEFERRALS_OPTION = "saleshub_deferrals"
+# After a refused slot this process defers the org's next messages without asking Redis
+# for this long (a flood's messages arrive back to back).
+FULL_MEMO_S = 0.05
 # A lease outlives its job's time limit by this much before a dead worker's slot is freed.
 LEASE_MARGIN_MS = 60_000
 DEFAULT_TIME_LIMIT_MS = 600_000
@@ -134,6 +137,17 @@ def cap_of(settings: Settings, pool: Pool) -> int:
     return cfg.org_max_in_flight_delivery if pool is Pool.DELIVERY else cfg.org_max_in_flight
 
 
+class _QuietDeferrals(logging.Filter):
+    """Drops Dramatiq's "Message %s was skipped." for messages deferred by fairness."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "Message %s was skipped." or not record.args:
+            return True
+        message = record.args[0] if isinstance(record.args, tuple) else None
+        options = getattr(message, "options", None) or {}
+        return not options.get(DEFERRED_OPTION)
+
+
 class OrgFairness(Middleware):
     """Cap each org's messages in flight per pool; defer the excess (never drop it).
 
@@ -145,6 +159,11 @@ class OrgFairness(Middleware):
         self.settings = settings
         self._slots: OrgSlots | None = None
         self._local = threading.local()  # greenlet-local under gevent's patch
+        self._full: dict[tuple[str, int], float] = {}  # (pool, org) -> refused at (monotonic)
+
+    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+        # Dramatiq logs a warning for every skipped message; a flood's deferrals are not news.
+        logging.getLogger("dramatiq.worker.WorkerThread").addFilter(_QuietDeferrals())
 
     def slots(self, broker: Broker) -> OrgSlots:
         if self._slots is None:
@@ -164,15 +183,19 @@ class OrgFairness(Middleware):
             slots.returned(pool.value, org_id)
         actor = broker.get_actor(message.actor_name)
         limit = int(actor.options.get("time_limit") or DEFAULT_TIME_LIMIT_MS)
-        if slots.acquire(
-            pool.value,
-            org_id,
-            message.message_id,
-            cap=cap_of(self.settings, pool),
-            lease_ms=limit + LEASE_MARGIN_MS,
-        ):
-            self._local.held = (pool.value, org_id, message.message_id)
-            return
+        memo = (pool.value, org_id)
+        refused_at = self._full.get(memo)
+        if refused_at is None or time.monotonic() - refused_at > FULL_MEMO_S:
+            if slots.acquire(
+                pool.value,
+                org_id,
+                message.message_id,
+                cap=cap_of(self.settings, pool),
+                lease_ms=limit + LEASE_MARGIN_MS,
+            ):
+                self._local.held = (pool.value, org_id, message.message_id)
+                return
+            self._full[memo] = time.monotonic()
         self._defer(broker, message, pool, org_id, deferrals + 1)
 
     def _defer(

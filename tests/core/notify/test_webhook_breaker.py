@@ -134,3 +134,40 @@ def test_a_paused_endpoint_shows_on_the_endpoint_and_in_ops(
         ]  # fmt: skip
     finally:
         dispose(app)
+
+
+def test_the_actor_tries_a_busy_endpoint_again_later(
+    hooks: Settings,
+    engine: object,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    receiver: Receiver,
+    broker_redis: redis.Redis,
+) -> None:
+    """Over the endpoint's cap the job makes no attempt and sends itself again, delayed."""
+    from dramatiq import Worker
+    from dramatiq.brokers.redis import RedisBroker
+
+    from core.queueing.broker import configure
+    from jobs import notify_channels, runtime
+    from tests.support.stack import wait_for
+
+    broker = configure(hooks)
+    assert isinstance(broker, RedisBroker)
+    runtime.init(hooks)
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
+    (delivery_id,) = _emit(sessions, tenant.org_id, "e")
+    slots = OrgSlots(broker_redis, broker.namespace)
+    assert slots.acquire(webhooks.ENDPOINT_SLOTS, endpoint_id, "other", cap=1, lease_ms=60_000)
+    worker = Worker(broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    try:
+        notify_channels.webhook.send(delivery_id, 0)
+        # The attempt found the endpoint busy and sent itself to the delay queue.
+        wait_for(lambda: broker_redis.hlen(f"{broker.namespace}:webhooks.DQ.msgs") == 1)
+        assert receiver.seen == [] and _delivery(sessions, delivery_id).attempts == 0
+        slots.release(webhooks.ENDPOINT_SLOTS, endpoint_id, "other")
+        wait_for(lambda: _delivery(sessions, delivery_id).status == "delivered", timeout=20)
+        assert len(receiver.seen) == 1
+    finally:
+        worker.stop()
