@@ -218,3 +218,22 @@ def test_no_canaries_panel_without_the_endpoint(
     time.sleep(0.5)  # let the overview's requests finish
     assert browser.find_element(By.ID, "canaries").get_attribute("hidden") is not None
     assert errors(browser) == []
+
+
+def test_a_job_is_retried_from_its_page_after_a_confirmation(
+    base_url: str, browser: WebDriver, tenant: Tenant, data: str, sessions: sessionmaker[Session]
+) -> None:
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#jobs")
+    wait_for(lambda: count(browser, f"#jobs tr[data-job='{data}'] a"), 10)
+    click(browser, f"#jobs tr[data-job='{data}'] a")
+    wait_for(lambda: count(browser, "#job-actions button[data-action=retry]"), 10)
+    click(browser, "#job-actions button[data-action=retry]")
+    wait_for(lambda: browser.execute_script("return document.getElementById('confirm').open"), 10)
+    assert "search.reindex" in (text(browser, "#confirm-text") or "")
+    click(browser, "#confirm-ok")
+    wait_for(lambda: text(browser, "#job-fields .status-queued") == "queued", 10)
+    with sessions() as s:
+        job = s.get(Job, uuid.UUID(data))
+        assert job is not None and job.status == "queued" and job.dispatched_at is None
+    assert errors(browser) == []
