@@ -3,7 +3,13 @@ test-artifacts/; confirmed bulk purge; the degraded banner; keyboard navigation;
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
 import json
+import re
+import socket
+import threading
 import time
 import uuid
 from collections import Counter
@@ -237,3 +243,61 @@ def test_a_job_is_retried_from_its_page_after_a_confirmation(
         job = s.get(Job, uuid.UUID(data))
         assert job is not None and job.status == "queued" and job.dispatched_at is None
     assert errors(browser) == []
+
+
+class BusyRealtime:
+    """A realtime server that answers every handshake, then closes with 1013 "try again
+    later", as an overloaded one does (RFC 6455 by hand: a few lines, nothing to mock)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"ws://127.0.0.1:{self.listener.getsockname()[1]}/ws"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                request = conn.recv(65536).decode(errors="replace")
+                key = re.search(r"(?im)^sec-websocket-key:\s*(\S+)", request)
+                if key is None:
+                    continue
+                accept = base64.b64encode(
+                    hashlib.sha1((key.group(1) + WS_GUID).encode()).digest()  # nosec B324 - RFC 6455
+                ).decode()
+                conn.sendall(
+                    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
+                )
+                reason = (1013).to_bytes(2, "big") + b"try again later"
+                conn.sendall(bytes([0x88, len(reason)]) + reason)  # FIN + close frame
+                with contextlib.suppress(OSError):
+                    conn.recv(1024)  # the browser's close frame
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def test_a_socket_closed_with_1013_shows_the_banner(
+    app: Flask, browser: WebDriver, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    busy = BusyRealtime()
+    monkeypatch.setitem(
+        app.view_functions, "health.health", lambda: jsonify({"websocket_url": busy.url})
+    )
+    try:
+        with ServeApp(app) as served:
+            sign_in(browser, served.http, tenant.operator)
+            wait_for(lambda: "1013" in (text(browser, "#banner") or ""), 10)
+            assert "reconnecting" in (text(browser, "#status") or "")
+            screenshot(browser, "ops-socket-1013")
+            assert errors(browser) == []
+    finally:
+        busy.close()
