@@ -72,6 +72,13 @@ class Job(Base):
         Index("ix_jobs_status_created", "status", "created_at", "id"),
         Index("ix_jobs_type_created", "type", "created_at", "id"),
         Index("ix_jobs_queue_created", "queue", "created_at", "id"),
+        # A schedule's last run (GET /ops/schedule), without scanning every job.
+        Index(
+            "ix_jobs_schedule_created",
+            "schedule_id",
+            "created_at",
+            postgresql_where=text("schedule_id IS NOT NULL"),
+        ),
         Index(
             "ix_jobs_error_trgm",
             "error",

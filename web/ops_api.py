@@ -279,7 +279,7 @@ def delete_dead_letter(message_id: uuid.UUID) -> Response:
 def bulk_dead_letters(action: str) -> Response:
     f: DeadLetterBulk = request.context.json  # type: ignore[attr-defined]
     client, ns = resources().broker, _ns()
-    found = deadletters.find(client, ns, queue=f.queue, actor=f.actor, text=f.q)
+    found = list(deadletters.matching(client, ns, queue=f.queue, actor=f.actor, text=f.q))
     if len(found) != f.expected_count:
         raise ApiError(
             409,

@@ -8,6 +8,7 @@ staged through the outbox) gets a job row and goes the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import uuid
@@ -79,7 +80,7 @@ _CHUNK = 200
 
 
 def _positions(
-    client: redis.Redis, namespace: str, queue: str, after: Position | None
+    client: redis.Redis, namespace: str, queue: str, after: Position | None, size: int = _CHUNK
 ) -> Iterator[Position]:
     """One queue's dead letters after ``after``, newest first, read a chunk at a time."""
     xq = f"{namespace}:{queue}.XQ"
@@ -87,14 +88,14 @@ def _positions(
     offset = 0
     while True:
         batch: Any = client.zrevrangebyscore(
-            xq, top, "-inf", start=offset, num=_CHUNK, withscores=True
+            xq, top, "-inf", start=offset, num=size, withscores=True
         )
         offset += len(batch)
         for rid, score in batch:
             pos = (float(score), queue, rid.decode())
             if after is None or pos < after:
                 yield pos
-        if len(batch) < _CHUNK:
+        if len(batch) < size:
             return
 
 
@@ -126,13 +127,15 @@ def scan(
     bound how many it examines and still resume from the last position)."""
     # Merge each queue's newest-first stream, fetching payloads a chunk at a time: the
     # first page of 100,000 dead letters reads a few hundred, not all of them.
+    # Filtered, most letters are read only to be skipped: read more per round trip.
+    size = _CHUNK * 5 if (text or actor or message_id) else _CHUNK
     merged = heapq.merge(
-        *(_positions(client, namespace, q, after) for q in ((queue,) if queue else NAMES)),
+        *(_positions(client, namespace, q, after, size) for q in ((queue,) if queue else NAMES)),
         reverse=True,
     )
     needle = text.lower().encode() if text else None
     while True:
-        chunk = list(itertools.islice(merged, _CHUNK))
+        chunk = list(itertools.islice(merged, size))
         if not chunk:
             return
         pipe = client.pipeline(transaction=False)
@@ -176,6 +179,31 @@ def page(
     return out, None
 
 
+def matching(
+    client: redis.Redis,
+    namespace: str,
+    *,
+    queue: str | None = None,
+    actor: str | None = None,
+    text: str | None = None,
+    message_id: str | None = None,
+) -> Iterator[DeadLetter]:
+    """Every dead letter matching the filters, in no order (``died_at`` is 0): a bulk
+    action's set, read with HSCAN a thousand payloads a round trip, which is several
+    times faster than the ordered :func:`scan` over 100,000 letters."""
+    needle = text.lower().encode() if text else None
+    for q in (queue,) if queue else NAMES:
+        for rid, raw in client.hscan_iter(f"{namespace}:{q}.XQ.msgs", count=1000):
+            if needle is not None and needle not in raw.lower():
+                continue
+            letter = _letter((0.0, q, rid.decode()), raw)
+            if (actor and letter.actor != actor) or (
+                message_id and letter.message_id != message_id
+            ):
+                continue
+            yield letter
+
+
 def count(client: redis.Redis, namespace: str, **filters: Any) -> int:
     """How many dead letters match ``filters`` (a cardinality without actor or text)."""
     if not filters.get("actor") and not filters.get("text") and not filters.get("message_id"):
@@ -184,7 +212,7 @@ def count(client: redis.Redis, namespace: str, **filters: Any) -> int:
         for q in queues:
             pipe.zcard(f"{namespace}:{q}.XQ")
         return int(sum(pipe.execute()))
-    return sum(letter is not None for _, letter in scan(client, namespace, **filters))
+    return sum(1 for _ in matching(client, namespace, **filters))
 
 
 def find(client: redis.Redis, namespace: str, **filters: Any) -> list[DeadLetter]:
@@ -205,8 +233,11 @@ def get(
             letter = _letter((float(score), queue, redis_id), raw)
             if letter.message_id == message_id:
                 return letter
-    found = find(client, namespace, message_id=message_id)
-    return found[0] if found else None
+    found = next(matching(client, namespace, message_id=message_id), None)
+    if found is None:
+        return None
+    died: Any = client.zscore(f"{namespace}:{found.queue}.XQ", found.redis_id)
+    return dataclasses.replace(found, died_at=float(died or 0.0) / 1000)
 
 
 def remove(client: redis.Redis, namespace: str, letters: list[DeadLetter]) -> int:

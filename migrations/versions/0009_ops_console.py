@@ -67,6 +67,12 @@ def upgrade() -> None:
     op.create_index("ix_jobs_type_created", "jobs", ["type", "created_at", "id"])
     op.create_index("ix_jobs_queue_created", "jobs", ["queue", "created_at", "id"])
     op.create_index(
+        "ix_jobs_schedule_created",
+        "jobs",
+        ["schedule_id", "created_at"],
+        postgresql_where=sa.text("schedule_id IS NOT NULL"),
+    )
+    op.create_index(
         "ix_jobs_error_trgm",
         "jobs",
         ["error"],
@@ -77,6 +83,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name in (
+        "ix_jobs_schedule_created",
         "ix_jobs_error_trgm",
         "ix_jobs_queue_created",
         "ix_jobs_type_created",

@@ -37,7 +37,13 @@ def chromium(profile: Path) -> WebDriver:
         pytest.fail("make test installs Debian's chromium and chromium-driver")
     opts = webdriver.ChromeOptions()
     opts.binary_location = binary
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+    # Every host but the loopback goes to a proxy that does not exist: no CDN can answer,
+    # so a page that needed one would fail its test.
+    for flag in (
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={profile}",
+        "--proxy-server=http://127.0.0.1:9",
+    ):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(driver), options=opts)

@@ -16,11 +16,11 @@ from core.queueing.broker import configure
 from core.settings import Settings
 from models import Job
 from tests.support.actors import effect
-from tests.support.browser import browser, click, errors, screenshot, sign_in, text
+from tests.support.browser import CHROMIUM_FLAGS, browser, click, errors, screenshot, sign_in, text
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp, wait_for
 
-__all__ = ["browser"]
+__all__ = ["CHROMIUM_FLAGS", "browser"]  # tests/web/test_docs_browser.py takes the flags
 
 
 @pytest.fixture

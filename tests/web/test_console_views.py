@@ -3,7 +3,13 @@ test-artifacts/; confirmed bulk purge; the degraded banner; keyboard navigation;
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
 import json
+import re
+import socket
+import threading
 import time
 import uuid
 from collections import Counter
@@ -218,3 +224,80 @@ def test_no_canaries_panel_without_the_endpoint(
     time.sleep(0.5)  # let the overview's requests finish
     assert browser.find_element(By.ID, "canaries").get_attribute("hidden") is not None
     assert errors(browser) == []
+
+
+def test_a_job_is_retried_from_its_page_after_a_confirmation(
+    base_url: str, browser: WebDriver, tenant: Tenant, data: str, sessions: sessionmaker[Session]
+) -> None:
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#jobs")
+    wait_for(lambda: count(browser, f"#jobs tr[data-job='{data}'] a"), 10)
+    click(browser, f"#jobs tr[data-job='{data}'] a")
+    wait_for(lambda: count(browser, "#job-actions button[data-action=retry]"), 10)
+    click(browser, "#job-actions button[data-action=retry]")
+    wait_for(lambda: browser.execute_script("return document.getElementById('confirm').open"), 10)
+    assert "search.reindex" in (text(browser, "#confirm-text") or "")
+    click(browser, "#confirm-ok")
+    wait_for(lambda: text(browser, "#job-fields .status-queued") == "queued", 10)
+    with sessions() as s:
+        job = s.get(Job, uuid.UUID(data))
+        assert job is not None and job.status == "queued" and job.dispatched_at is None
+    assert errors(browser) == []
+
+
+class BusyRealtime:
+    """A realtime server that answers every handshake, then closes with 1013 "try again
+    later", as an overloaded one does (RFC 6455 by hand: a few lines, nothing to mock)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"ws://127.0.0.1:{self.listener.getsockname()[1]}/ws"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                request = conn.recv(65536).decode(errors="replace")
+                key = re.search(r"(?im)^sec-websocket-key:\s*(\S+)", request)
+                if key is None:
+                    continue
+                accept = base64.b64encode(
+                    hashlib.sha1((key.group(1) + WS_GUID).encode()).digest()  # nosec B324 - RFC 6455
+                ).decode()
+                conn.sendall(
+                    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
+                )
+                reason = (1013).to_bytes(2, "big") + b"try again later"
+                conn.sendall(bytes([0x88, len(reason)]) + reason)  # FIN + close frame
+                with contextlib.suppress(OSError):
+                    conn.recv(1024)  # the browser's close frame
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def test_a_socket_closed_with_1013_shows_the_banner(
+    app: Flask, browser: WebDriver, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    busy = BusyRealtime()
+    monkeypatch.setitem(
+        app.view_functions, "health.health", lambda: jsonify({"websocket_url": busy.url})
+    )
+    try:
+        with ServeApp(app) as served:
+            sign_in(browser, served.http, tenant.operator)
+            wait_for(lambda: "1013" in (text(browser, "#banner") or ""), 10)
+            assert "reconnecting" in (text(browser, "#status") or "")
+            screenshot(browser, "ops-socket-1013")
+            assert errors(browser) == []
+    finally:
+        busy.close()
