@@ -265,7 +265,24 @@ class SearchSettings(_Group):
     analytics_retention_days: int = _env("SEARCH_ANALYTICS_RETENTION_DAYS", 90, ge=1)
 
 
-GROUPS = ("database", "broker", "worker", "cache", "web", "realtime", "notify", "search")
+class BulkSettings(_Group):
+    """Imports and exports: their files, sizes and links.
+
+    Parameters:
+      files_dir: where uploads, rejection reports and exports are kept, per org.
+      import_max_bytes: larger uploads answer 413; chunk_rows: rows per import chunk job.
+      link_ttl_s: how long a signed download link of an export stays valid.
+      signing_key: signs those links (empty: a random key kept in the broker Redis).
+    """
+
+    files_dir: Path = _env("FILES_DIR", Path("./var/files"))
+    import_max_bytes: int = _env("IMPORT_MAX_BYTES", 200 * 1024 * 1024, ge=1)
+    chunk_rows: int = _env("IMPORT_CHUNK_ROWS", 25_000, ge=1)
+    link_ttl_s: int = _env("EXPORT_LINK_TTL_S", 3600, ge=1)
+    signing_key: str = _env("FILES_SIGNING_KEY", "", repr=False)
+
+
+GROUPS = ("database", "broker", "worker", "cache", "web", "realtime", "notify", "search", "bulk")
 # The environment of the running ``from_env`` call; ``Settings(...)`` alone reads nothing.
 _READING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
     "saleshub_settings_env", default=None
@@ -320,6 +337,7 @@ class Settings(BaseSettings):
     realtime: RealtimeSettings = RealtimeSettings()
     notify: NotifySettings = NotifySettings()
     search: SearchSettings = SearchSettings()
+    bulk: BulkSettings = BulkSettings()
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -64,6 +64,8 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
 }
 # Pages and files anyone may fetch: no API key.
 PUBLIC = ("/health", "/ops", "/live", "/favicon.ico")
+# Signed links: the token in the query is the credential (web.exports_api).
+SIGNED_PREFIX = "/files/"
 # A row id as IdConverter matches it: 1 to 18 digits.
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 MAY_ANSWER = "_saleshub_may_answer"
@@ -171,7 +173,7 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
                     "content": content,
                     **({"headers": headers} if headers else {}),
                 }
-            if path in PUBLIC or path.startswith("/ops/"):
+            if path in PUBLIC or path.startswith(("/ops/", SIGNED_PREFIX)):
                 op["security"] = []
         doc["paths"][path] = dict(sorted(item.items()))
     schemas = doc["components"]["schemas"]

@@ -6,6 +6,7 @@ Run as ``dramatiq worker.entry:setup``; the CLI calls ``setup`` in each worker p
 from __future__ import annotations
 
 import jobs.analytics
+import jobs.bulk
 import jobs.cache
 import jobs.maintenance
 import jobs.notifications
@@ -18,6 +19,7 @@ from worker.logs import setup_logging
 
 JOB_MODULES = (
     jobs.analytics,
+    jobs.bulk,
     jobs.cache,
     jobs.maintenance,
     jobs.notifications,
