@@ -82,12 +82,12 @@ def import_file(path: Path, org_name: str, type_name: str, key: str | None,
     with tqdm(total=100, unit="%", desc="import", leave=False) as bar:
         while time.monotonic() < deadline:
             with res.sessions() as session:
-                row = session.get(Import, import_id)
-                assert row is not None and batch_id is not None
+                current = session.get(Import, import_id)
+                assert current is not None and batch_id is not None
                 summary = batches.summary(session, batch_id) or {"progress": 0}
                 bar.update(int(summary["progress"]) - bar.n)
-                if row.finished_at is not None:
-                    out = imports.as_dict(session, row, report_url=None)
+                if current.finished_at is not None:
+                    out = imports.as_dict(session, current, report_url=None)
                     break
             time.sleep(POLL_S)
         else:
