@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import sys
 import tempfile
 import threading
@@ -164,6 +165,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
+    # SIGTERM (a stopped `make bench`) ends through ``finally``: the worker is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     base = Settings.from_env()
     work = Path(tempfile.mkdtemp(prefix="bench-imports-"))
     settings = base.replace(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from core.queueing.broker import actor, current_broker
 from core.queueing.outbox import stage
 from jobs import cache
 from jobs.notifications import emit
-from jobs.runtime import current_settings, session_scope
+from jobs.runtime import current_settings, session_factory, session_scope
 from models import Import, ImportChunk, JobBatch
 
 # Dramatiq runs a worker's prefetched messages lowest priority number first: a default or
@@ -28,6 +29,12 @@ BULK = 100
 
 def _index(session: Session, org_id: int, kind: str, ids: list[int]) -> None:
     search.index_many(session, org_id, kind, ids)
+
+
+def _stage_index(session: Session, row: Import, chunk_no: int) -> None:
+    assert row.job_id is not None
+    batches.add(session, row.job_id, import_index, job_type="import.index", org_id=row.org_id,
+                args=(str(row.id), chunk_no), created_by=row.created_by)  # fmt: skip
 
 
 def _invalidate(session: Session, org_id: int, table: str) -> None:
@@ -46,7 +53,8 @@ def _announce(org_id: int, data: dict[str, Any]) -> None:
     """Progress of an import on the org's ``jobs`` channel (a hint; the API is the truth)."""
     client = getattr(current_broker(), "client", None)
     if client is not None:
-        channels.publish(client, channels.org_channel(org_id, "jobs"), channels.frame("jobs", data))
+        frame = orjson.dumps(channels.frame("jobs", data))  # as core.queueing.status_feed does
+        channels.publish_encoded(client, [(channels.org_channel(org_id, "jobs"), frame)])
 
 
 @actor(
@@ -65,7 +73,7 @@ def import_chunk(import_id: str, chunk_no: int) -> dict[str, int]:
     """Upsert, index and invalidate one chunk of an import, once."""
     ident = uuid.UUID(import_id)
     with session_scope() as session:
-        done = imports.chunk(session, ident, chunk_no, _index, _invalidate)
+        done = imports.chunk(session, ident, chunk_no, _stage_index, _invalidate)
     with session_scope() as session:
         row = session.get(Import, ident)
         if row is not None and row.job_id is not None:
@@ -79,6 +87,15 @@ def import_chunk(import_id: str, chunk_no: int) -> dict[str, int]:
                 "jobs_total": batch.total if batch else None,
             })  # fmt: skip
     return done
+
+
+@actor(
+    actor_name="import.index", queue_name="bulk", max_retries=3, time_limit=1_800_000,
+    priority=BULK,
+)  # fmt: skip
+def import_index(import_id: str, chunk_no: int) -> int:
+    """Index the rows one chunk of an import wrote (a member of the import's batch)."""
+    return imports.index_chunk(session_factory(), uuid.UUID(import_id), chunk_no, _index)
 
 
 @actor(

@@ -183,9 +183,10 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
 
 
 def chunk(session: Session, import_id: uuid.UUID, chunk_no: int,
-          index: Callable[[Session, int, str, list[int]], None],
+          stage_index: Callable[[Session, Import, int], None],
           invalidate: Callable[[Session, int, str], None]) -> dict[str, int]:  # fmt: skip
-    """Check links and upsert one chunk's rows, once (see the module docstring)."""
+    """Check links and upsert one chunk's rows, once (see the module docstring); the ids
+    written are kept for the chunk's index job, added to the import's batch."""
     row = session.get(Import, import_id)
     if row is None:
         return {"skipped": 1}
@@ -212,7 +213,11 @@ def chunk(session: Session, import_id: uuid.UUID, chunk_no: int,
             session, the_plan.kind, the_plan.fields, the_plan.key, params
         )
         if ids and the_plan.kind.search_kind:
-            index(session, row.org_id, the_plan.kind.search_kind, ids)
+            session.execute(
+                text("UPDATE import_chunks SET ids = :ids WHERE import_id = :i AND chunk_no = :n"),
+                {"ids": ids, "i": import_id, "n": chunk_no},
+            )
+            stage_index(session, row, chunk_no)
         if created or updated:
             invalidate(session, row.org_id, the_plan.kind.table)
     session.execute(
@@ -227,6 +232,35 @@ def chunk(session: Session, import_id: uuid.UUID, chunk_no: int,
         {**done, "i": import_id, "n": chunk_no},
     )  # fmt: skip
     return done
+
+
+INDEX_BATCH = 500
+
+
+def index_chunk(sessions: Callable[[], Any], import_id: uuid.UUID, chunk_no: int,
+                index: Callable[[Session, int, str, list[int]], None]) -> int:  # fmt: skip
+    """Index the rows a chunk wrote, ``INDEX_BATCH`` per transaction; how many.
+
+    Small transactions, because the indexer takes one advisory lock per record and the
+    lock table holds a few thousand (``max_locks_per_transaction``); indexing is
+    idempotent, so a redelivered job simply does it again.
+    """
+    with sessions() as session:
+        row = session.get(Import, import_id)
+        done = session.get(ImportChunk, (import_id, chunk_no))
+        if row is None or done is None or not done.ids:
+            return 0
+        org_id, kind, ids = row.org_id, TYPES[row.type].search_kind, list(done.ids)
+    assert kind is not None
+    for start in range(0, len(ids), INDEX_BATCH):
+        with sessions() as session, session.begin():
+            index(session, org_id, kind, ids[start : start + INDEX_BATCH])
+    with sessions() as session, session.begin():
+        session.execute(
+            text("UPDATE import_chunks SET ids = NULL WHERE import_id = :i AND chunk_no = :n"),
+            {"i": import_id, "n": chunk_no},
+        )
+    return len(ids)
 
 
 def totals(session: Session, row: Import) -> dict[str, int]:

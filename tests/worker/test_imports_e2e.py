@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import uuid
 
+import orjson
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import channels
 from core.queueing.outbox import stage
 from core.settings import Settings
 from models import Import, Job
@@ -46,6 +48,8 @@ def test_default_job_runs_while_a_bulk_import_is_under_way(
                        content_type="multipart/form-data")  # fmt: skip
     assert resp.status_code == 202, resp.json
     import_id = resp.json["id"]
+    events = broker.client.pubsub()
+    events.subscribe(channels.redis_channel(channels.org_channel(tenant.org_id, "jobs")))
     with RelayThread(settings, broker):
         # The split has committed: every chunk job is staged in the bulk queue.
         wait_for(lambda: _import(sessions, import_id).status != "queued", timeout=60)
@@ -67,6 +71,16 @@ def test_default_job_runs_while_a_bulk_import_is_under_way(
     assert quick.finished_at < done.finished_at
     later = [c for c in chunks if c.started_at is not None and c.started_at > quick.finished_at]
     assert len(later) >= 10, (len(later), len(chunks))
+    # Progress reached the org's ``jobs`` websocket channel: chunks, then the end.
+    frames = []
+    while (message := events.get_message(timeout=1)) is not None:
+        if message["type"] == "message":
+            frames.append(orjson.loads(message["data"]))
+    events.close()
+    mine = [f["data"] for f in frames if f["data"].get("import_id") == import_id]
+    assert any("chunks_done" in d for d in mine)
+    assert mine[-1]["status"] == "succeeded" and mine[-1]["created"] == ROWS
+    assert {f["channel"] for f in frames} == {"jobs"}
     got = client.get(f"/api/v1/imports/{import_id}", headers=auth(tenant.member)).json
     assert (got["created"], got["rejected"], got["progress"]) == (ROWS, 0, 100)
     found = client.get("/api/v1/search", query_string={"q": "P4242"}, headers=auth(tenant.member))
