@@ -222,30 +222,33 @@ def main() -> None:
                            the_plan=the_plan, filename=source.name, dry_run=False,
                            split=split, finish=finish)  # fmt: skip
 
+        def committed() -> bool:
+            with sessions() as s:
+                n = s.execute(text("SELECT count(*) FROM contacts WHERE org_id = :o"),
+                              {"o": org_id}).scalar_one()  # fmt: skip
+                return bool(n >= args.rows)
+
         def finished() -> Import | None:
             with sessions() as s:
                 row = s.get(Import, import_id)
                 return row if row is not None and row.finished_at is not None else None
-
-        row = wait_until(finished, timeout=3600, interval=0.2, what="import")
-        import_s = time.perf_counter() - start
-        assert row.status == "succeeded" and row.created == args.rows, (row.status, row.created)
-        emit("import rows/s to committed", args.rows / import_s, "rows/s", ">= 50000")
-        emit("import wall time", import_s, "s", None)
 
         def found() -> bool:
             with sessions() as s:
                 result = search.search(s, org_id, last_name, limit=5)
                 return any(last_name in str(item["title"]) for item in result.items)
 
-        searchable = time.perf_counter()
-        lag = 0.0
-        try:
-            wait_until(found, timeout=120, interval=0.2, what="searchable")
-            lag = time.perf_counter() - searchable
-        except TimeoutError:
-            lag = float("nan")
-        emit("searchable after the import ended", lag, "s", "<= 60")
+        # Every row committed (upserted, counted): the import's write throughput.
+        wait_until(committed, timeout=3600, interval=0.25, what="committed")
+        import_s = time.perf_counter() - start
+        emit("import rows/s to committed", args.rows / import_s, "rows/s", ">= 50000")
+        # Then indexed by the import's index jobs: the batch is done, the import finished.
+        row = wait_until(finished, timeout=3600, interval=0.25, what="import")
+        assert row.status == "succeeded" and row.created == args.rows, (row.status, row.created)
+        wait_until(found, timeout=120, interval=0.2, what="searchable")
+        lag = time.perf_counter() - start - import_s
+        emit("searchable after the last row committed", lag, "s", "<= 60")
+        emit("import to finished (committed and indexed)", time.perf_counter() - start, "s")
         note("exporting")
         export_id = uuid.uuid4()
         start = time.perf_counter()
