@@ -10,6 +10,7 @@ never ``web``, ``jobs`` or ``worker`` (actors it needs are passed in as argument
 - ``cache/``: the response cache (keys and tags, codec, single-flight, tracking, warming).
 - ``search/``: the per-org search index, query pipeline, ranking, query statistics.
 - ``notify/``: notification triggers, routing, fan-out and the channels that deliver them.
+- ``bulk/``: imports (read, check, stage, upsert in chunks, report) and exports.
 - ``access``: changes to users and API keys (role, disabled, revoke) and the last-admin rule.
 - ``channels``: events over Redis pub/sub for the websocket hubs.
 - ``rollups``: the CRM dashboard figures (pipeline, win rate, leads, activity).
