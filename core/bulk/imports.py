@@ -136,7 +136,7 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
     conn = session.connection().connection.driver_connection
     assert conn is not None  # psycopg's connection, in the session's transaction
     read = bad_rows = max_row = 0
-    ident = str(import_id)
+    ident, key = str(import_id), the_plan.key
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejected:
         out = csv.writer(rejected, delimiter="\t", lineterminator="\n")
         with conn.cursor() as cur, cur.copy(
@@ -153,6 +153,9 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
                     continue
                 named = {the_plan.mapping[c]: v for c, v in values.items() if c in the_plan.mapping}
                 clean, problems = check_row(the_plan.kind, fields, named)
+                if key is not None and clean.get(key, "") is None:
+                    # Without its key a row would be inserted again by every re-import.
+                    problems.append((key, "empty, and it is the import's key"))
                 if problems:
                     bad_rows += 1
                     for column, reason in problems:
@@ -287,11 +290,14 @@ def finish(session: Session, settings: Settings, import_id: uuid.UUID) -> Import
     counts = totals(session, row)
     batch = session.get(JobBatch, row.job_id) if row.job_id else None
     failed = batch.failed if batch is not None else 0
+    canceled = batch.canceled if batch is not None else 0
     row.created, row.updated = counts["created"], counts["updated"]
     row.unchanged, row.rejected = counts["unchanged"], counts["rejected"]
-    row.status = "failed" if failed or row.status == "queued" else "succeeded"
-    if row.status == "failed":
+    row.status = "failed" if failed or canceled or row.status == "queued" else "succeeded"
+    if failed:
         row.error = f"{failed} job(s) of this import failed; see GET /api/v1/jobs/{row.job_id}"
+    elif canceled or row.status == "failed":
+        row.error = f"canceled ({canceled} of its jobs did not run)"
     row.finished_at = datetime.now(UTC)
     report = files.report_path(settings, row.org_id, row.id)
     report.parent.mkdir(parents=True, exist_ok=True)

@@ -207,3 +207,29 @@ def test_another_org_never_sees_an_import(
     assert bc.get(IMPORTS).status_code == 401
     with session_scope(sessions) as s:
         assert s.get(Import, started["id"]) is not None
+
+
+def test_rows_without_the_key_are_rejected_so_reimports_stay_idempotent(
+    bc: FlaskClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    content = b"first_name,email\nAnn,\nBob,bob@x.test\n"
+    for _ in range(2):
+        started = upload(bc, tenant.member, content, type="contacts", key="email").json
+        run_all(bulk_settings, sessions, started["id"])
+    got = bc.get(f"{IMPORTS}/{started['id']}", headers=auth(tenant.member)).json
+    assert (got["created"], got["unchanged"], got["rejected"]) == (0, 1, 1)
+    report = bc.get(got["report_url"], headers=auth(tenant.member)).get_data(as_text=True)
+    assert '2,email,"empty, and it is the import\'s key"' in report
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+def test_canceling_an_import_fails_it_and_still_finishes_it(
+    bc: FlaskClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    started = upload(bc, tenant.admin, CSV.encode(), type="contacts").json
+    resp = bc.post(f"/api/v1/jobs/{started['job_id']}/cancel", headers=auth(tenant.admin))
+    assert resp.status_code == 200 and resp.json["batch"]["canceled"] == 1
+    run_all(bulk_settings, sessions, started["id"])
+    got = bc.get(f"{IMPORTS}/{started['id']}", headers=auth(tenant.admin)).json
+    assert got["status"] == "failed" and "canceled" in got["error"] and got["created"] == 0
