@@ -50,20 +50,26 @@ def test_csv_export_with_filters_and_columns_downloads_by_signed_link(
     sessions: sessionmaker[Session],
 ) -> None:  # fmt: skip
     with session_scope(sessions) as s:
-        add_contacts(s, tenant.org_id, ["Ann Lee", "Bob Ray", "Cy Oh"])
+        add_contacts(s, tenant.org_id, ["Ann Lee", "Bob Ray", "Cy Oh", 'Di O"N\\e,il\nX'])
         add_contacts(s, other_tenant.org_id, ["Zed Other"])
     got = _export(bc, tenant.member, bulk_settings, sessions, type="contacts",
                   columns=["first_name", "last_name"])  # fmt: skip
-    assert got["rows"] == 3 and got["expires_at"]
+    assert got["rows"] == 4 and got["expires_at"]
     # No API key: the link is the credential.
     resp = bc.get(str(got["download_url"]))
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
-    assert rows == [["first_name", "last_name"], ["Ann", "Lee"], ["Bob", "Ray"], ["Cy", "Oh"]]
+    assert rows == [["first_name", "last_name"], ["Ann", "Lee"], ["Bob", "Ray"], ["Cy", "Oh"],
+                    ["Di", 'O"N\\e,il\nX']]  # fmt: skip
     filtered = _export(bc, tenant.member, bulk_settings, sessions, type="contacts",
                        format="ndjson", filters={"last_name": "Ray"})  # fmt: skip
     lines = bc.get(str(filtered["download_url"])).get_data().splitlines()
     assert [orjson.loads(line)["first_name"] for line in lines] == ["Bob"]
+    everything = _export(bc, tenant.member, bulk_settings, sessions, type="contacts",
+                         format="ndjson")  # fmt: skip
+    lines = bc.get(str(everything["download_url"])).get_data().splitlines()
+    assert orjson.loads(lines[-1])["last_name"] == 'O"N\\e,il\nX'
+    assert everything["rows"] == len(lines) == 4
     # A tampered token, another export's token, another org: never the file.
     url = str(got["download_url"])
     assert bc.get(url[:-3] + "abc").status_code == 403
