@@ -58,6 +58,13 @@ def test_default_job_runs_while_a_bulk_import_is_under_way(
                           args=("fair",))  # fmt: skip
         assert other is not None
         wait_for(lambda: _import(sessions, import_id).finished_at is not None, timeout=120)
+
+        # The user who started it is told, in the inbox (the fan-out runs in the worker).
+        def told() -> bool:
+            inbox = client.get("/api/v1/notifications", headers=auth(tenant.member)).json
+            return any(n["category"] == "import.finished" for n in inbox["items"])
+
+        wait_for(told, timeout=30)
     with sessions() as s:
         quick = s.get(Job, other)
         assert quick is not None and quick.status == "succeeded"
@@ -83,5 +90,6 @@ def test_default_job_runs_while_a_bulk_import_is_under_way(
     assert {f["channel"] for f in frames} == {"jobs"}
     got = client.get(f"/api/v1/imports/{import_id}", headers=auth(tenant.member)).json
     assert (got["created"], got["rejected"], got["progress"]) == (ROWS, 0, 100)
+
     found = client.get("/api/v1/search", query_string={"q": "P4242"}, headers=auth(tenant.member))
     assert [i["title"] for i in found.json["items"]][:1] == ["P4242 Q4242"]
