@@ -11,6 +11,7 @@ never ``web``, ``jobs`` or ``worker`` (actors it needs are passed in as argument
 - ``search/``: the per-org search index, query pipeline, ranking, query statistics.
 - ``notify/``: notification triggers, routing, fan-out and the channels that deliver them.
 - ``live/``: the activity stream per org, dashboard deltas, presence across processes.
+- ``bulk/``: imports (read, check, stage, upsert in chunks, report) and exports.
 - ``access``: changes to users and API keys (role, disabled, revoke) and the last-admin rule.
 - ``crypto``: secrets at rest (webhook secrets, the VAPID key), encrypted with ``SECRET_KEYS``.
 - ``channels``: events over Redis pub/sub for the websocket hubs.

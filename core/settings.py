@@ -430,9 +430,26 @@ class LimitSettings(_Group):
         return value
 
 
+class BulkSettings(_Group):
+    """Imports and exports: their files, sizes and links.
+
+    Parameters:
+      files_dir: where uploads, rejection reports and exports are kept, per org.
+      import_max_bytes: larger uploads answer 413; chunk_rows: rows per import chunk job.
+      link_ttl_s: how long a signed download link of an export stays valid.
+      signing_key: signs those links (empty: a random key kept in the broker Redis).
+    """
+
+    files_dir: Path = _env("FILES_DIR", Path("./var/files"))
+    import_max_bytes: int = _env("IMPORT_MAX_BYTES", 200 * 1024 * 1024, ge=1)
+    chunk_rows: int = _env("IMPORT_CHUNK_ROWS", 25_000, ge=1)
+    link_ttl_s: int = _env("EXPORT_LINK_TTL_S", 3600, ge=1)
+    signing_key: str = _env("FILES_SIGNING_KEY", "", repr=False)
+
+
 GROUPS = (
     "database", "broker", "worker", "cache", "web", "realtime", "notify", "search", "secrets",
-    "limits",
+    "limits", "bulk",
 )  # fmt: skip
 # The environment of the running ``from_env`` call; ``Settings(...)`` alone reads nothing.
 _READING: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
@@ -493,6 +510,7 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     secrets: SecretsSettings = SecretsSettings()
     limits: LimitSettings = LimitSettings()
+    bulk: BulkSettings = BulkSettings()
 
     @model_validator(mode="after")
     def _secret_keys_set(self) -> Settings:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, Uuid, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -95,6 +95,8 @@ class ImportChunk(Base):
     updated: Mapped[int] = mapped_column(Integer, nullable=False)
     unchanged: Mapped[int] = mapped_column(Integer, nullable=False)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Ids the chunk wrote that its index job has not indexed yet (NULL once it has).
+    ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
 
 
 class Export(Base):

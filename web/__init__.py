@@ -23,7 +23,9 @@ from web import (
     crud,
     docs,
     errors,
+    exports_api,
     health,
+    imports_api,
     jobs_api,
     live,
     metrics,
@@ -87,6 +89,8 @@ def _api_blueprint() -> Blueprint:
     for resource in RESOURCES:
         crud.register(api, resource)
     api.register_blueprint(jobs_api.bp)
+    api.register_blueprint(imports_api.bp)
+    api.register_blueprint(exports_api.bp)
     api.register_blueprint(analytics_api.bp)
     api.register_blueprint(search_bp)
     api.register_blueprint(cache_bp)
@@ -151,6 +155,7 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
     app.register_blueprint(console.bp)
     app.register_blueprint(live.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(exports_api.downloads)
     app.register_blueprint(_api_blueprint())
     cli.register(app)
     spec.register(app)

@@ -13,8 +13,11 @@ import orjson
 from flask import request
 
 from web.errors import ApiError
+from web.ext import resources
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Views that take a multipart upload, streamed to disk by the view (never read here).
+UPLOAD_ENDPOINTS = frozenset({"api.imports.create_import"})
 MAX_DEPTH = 32
 
 
@@ -36,6 +39,9 @@ def _check(value: Any, depth: int = 0) -> None:
 def parse_json_body() -> None:
     """Parse the request body into Flask's JSON cache, or raise the right 4xx."""
     if request.method not in BODY_METHODS:
+        return
+    if request.endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
+        request.max_content_length = resources().settings.bulk.import_max_bytes
         return
     data = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
     if not data:

@@ -22,6 +22,7 @@ from jobs.registry import JOB_TYPES
 from models import ApiKey, Organization, User
 from models.db import session_scope
 from web.auth import create_key, mint_key
+from web.bulk_cli import import_file
 from web.ext import resources
 from web.ops_cli import ops
 from web.secrets_cli import secrets
@@ -181,3 +182,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(ops)
     app.cli.add_command(secrets)
+    app.cli.add_command(import_file)

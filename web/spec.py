@@ -67,6 +67,8 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
 PUBLIC = ("/health", "/ops", "/live", "/favicon.ico")
 # Static files of the pages: public, like the pages.
 PAGE_FILES = ("/ops/", "/live/")
+# Signed links: the token in the query is the credential (web.exports_api).
+SIGNED_PREFIX = "/files/"
 # A row id as IdConverter matches it: 1 to 18 digits.
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 MAY_ANSWER = "_saleshub_may_answer"
@@ -250,7 +252,7 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
                     "content": content,
                     **({"headers": headers} if headers else {}),
                 }
-            if path in PUBLIC or path.startswith(PAGE_FILES):
+            if path in PUBLIC or path.startswith((*PAGE_FILES, SIGNED_PREFIX)):
                 op["security"] = []
         doc["paths"][path] = dict(sorted(item.items()))
     _links(doc["paths"])

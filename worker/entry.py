@@ -9,6 +9,7 @@ import atexit
 import os
 
 import jobs.analytics
+import jobs.bulk
 import jobs.cache
 import jobs.live
 import jobs.maintenance
@@ -22,6 +23,7 @@ from worker.logs import setup_logging
 
 JOB_MODULES = (
     jobs.analytics,
+    jobs.bulk,
     jobs.cache,
     jobs.live,
     jobs.maintenance,

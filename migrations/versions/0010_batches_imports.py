@@ -207,6 +207,7 @@ def upgrade() -> None:
         sa.Column("updated", sa.Integer(), nullable=False),
         sa.Column("unchanged", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
+        sa.Column("ids", postgresql.ARRAY(sa.BigInteger()), nullable=True),
         sa.ForeignKeyConstraint(
             ["import_id"],
             ["imports.id"],

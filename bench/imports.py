@@ -1,0 +1,283 @@
+"""Bulk import and export throughput, searchable lag and worker memory.
+
+Run as ``.venv/bin/python bench/imports.py [--rows N]`` (default 1,000,000); prints one
+JSON object per figure.
+
+What it does: writes a CSV of N contacts (unique emails, mixed names) to a temporary
+folder; in its own PostgreSQL database ``saleshub_bench_imports`` (created and migrated if
+missing; the bench org is emptied first) and its own Redis database and namespace, starts
+a real worker (``python -m worker``, ``WORKER_PROCESSES`` x ``WORKER_THREADS``, default
+2 x 4) and the relay; creates the import as ``POST /api/v1/imports`` does (after the
+upload, which is a file copy) and waits for the batch to finish; then exports the rows
+(CSV) through the worker. The worker's processes' RSS is sampled every 100 ms.
+
+Figures: import rows/s to committed (create → import finished: every row upserted,
+indexed and committed), the time from the end of the import until the last row is found
+by search, export rows/s, and the peak RSS of one worker process and of all of them.
+The machine is shared: the load average at start and end is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.support.common import (
+    ROOT,
+    Processes,
+    emit,
+    flush_namespace,
+    load_env,
+    note,
+    wait_until,
+    with_pg_db,
+    with_redis_db,
+)
+
+load_env()
+
+import psycopg  # noqa: E402
+import redis as redis_lib  # noqa: E402
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from dramatiq.brokers.redis import RedisBroker  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+import jobs.bulk  # noqa: E402
+import worker.entry  # noqa: E402, F401
+from core import search  # noqa: E402
+from core.bulk import files, imports  # noqa: E402
+from core.queueing.broker import configure  # noqa: E402
+from core.queueing.outbox import stage  # noqa: E402
+from core.queueing.relay import Relay  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from models import Export, Import, Organization  # noqa: E402
+from models.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
+
+BENCH_DB = os.environ.get("BENCH_IMPORTS_DATABASE", "saleshub_bench_imports")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
+NS = "bench_imports"
+ORG = "bench-imports"
+FIRST = [
+    "Ann",
+    "Bob",
+    "Chloé",
+    "Dmitri",
+    "Eva",
+    "Farid",
+    "Grete",
+    "Hiro",
+    "Inés",
+    "Jun",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Olu",
+]
+LAST = [
+    "Lee",
+    "Müller",
+    "García",
+    "Nakamura",
+    "Okafor",
+    "Rossi",
+    "Novak",
+    "Silva",
+    "Khan",
+    "Dubois",
+    "Jensen",
+    "Nguyen",
+]
+
+
+def ensure_database(settings: Settings) -> None:
+    admin = with_pg_db(settings.database.psycopg_dsn, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,))
+        if not exists.fetchone():
+            note(f"creating database {BENCH_DB}")
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = settings.database.url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+
+
+def write_csv(path: Path, rows: int) -> str:
+    """N contacts; return the last row's full name (searched for the lag figure)."""
+    rnd = random.Random(42)  # nosec B311  # test data, not secrets
+    with path.open("w", encoding="utf-8") as f:
+        f.write("first_name,last_name,email,phone,title\n")
+        for i in range(rows):
+            first, last = rnd.choice(FIRST), rnd.choice(LAST)
+            f.write(f"{first}{i},{last},c{i}@bench.test,+1-555-{i:07d},Buyer\n")
+    return f"{first}{rows - 1}"
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS (MB) of the worker's Dramatiq processes: one process, and their sum."""
+
+    def __init__(self, pgid: int) -> None:
+        super().__init__(daemon=True)
+        self.pgid = pgid
+        self.peak_one = 0.0
+        self.peak_sum = 0.0
+        self.stopping = threading.Event()
+
+    def _rss(self) -> list[float]:
+        out = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.getpgid(int(pid)) != self.pgid:
+                    continue
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                if b"dramatiq" not in cmd:
+                    continue
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        out.append(int(line.split()[1]) / 1024)
+            except (OSError, ProcessLookupError):
+                continue
+        return out
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.1):
+            values = self._rss()
+            if values:
+                self.peak_one = max(self.peak_one, max(values))
+                self.peak_sum = max(self.peak_sum, sum(values))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    # SIGTERM (a stopped `make bench`) ends through ``finally``: the worker is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    base = Settings.from_env()
+    work = Path(tempfile.mkdtemp(prefix="bench-imports-"))
+    settings = base.replace(
+        database={"url": with_pg_db(base.database.url, BENCH_DB), "pool_size": 4},
+        broker={"url": with_redis_db(base.broker.url, REDIS_DB), "namespace": NS},
+        cache={"url": with_redis_db(base.cache.url, REDIS_DB)},
+        bulk={"files_dir": work / "files"},
+    )
+    ensure_database(settings)
+    sessions = make_sessionmaker(make_engine(settings.database.url, pool_size=4))
+    with session_scope(sessions) as s:
+        org = s.query(Organization).filter_by(name=ORG).one_or_none()
+        if org is None:
+            org = Organization(name=ORG)
+            s.add(org)
+            s.flush()
+        org_id = org.id
+        for table in ("contacts", "search_documents", "imports", "exports", "jobs"):
+            s.execute(text(f"DELETE FROM {table} WHERE org_id = :o"), {"o": org_id})  # noqa: S608  # nosec B608
+    client = redis_lib.Redis.from_url(settings.broker.url)
+    flush_namespace(client, NS)
+    source = work / "contacts.csv"
+    note(f"writing {args.rows:,} contacts to {source}")
+    last_name = write_csv(source, args.rows)
+    load_start = os.getloadavg()[0]
+    procs = Processes(work)
+    env = {
+        **os.environ, "DATABASE_URL": settings.database.url, "BROKER_URL": settings.broker.url,
+        "CACHE_URL": settings.cache.url, "BROKER_NAMESPACE": NS,
+        "FILES_DIR": str(settings.bulk.files_dir),
+        "WORKER_PROCESSES": os.environ.get("WORKER_PROCESSES", "2"),
+        "WORKER_THREADS": os.environ.get("WORKER_THREADS", "4"), "PYTHONPATH": str(ROOT),
+    }  # fmt: skip
+    proc = procs.start("worker", [sys.executable, "-m", "worker"], env)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    relay = Relay(settings, broker)
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    try:
+        import_id = uuid.uuid4()
+        target = files.upload_path(settings, org_id, import_id)
+        target.parent.mkdir(parents=True)
+        os.link(source, target)  # the upload's copy, without copying the bytes
+        note("importing")
+        start = time.perf_counter()
+        with session_scope(sessions) as s:
+            the_plan = imports.plan(target, "contacts", mapping=None, key="email", given={})
+            split, finish = jobs.bulk.import_split, jobs.bulk.import_finish
+            imports.create(s, settings, import_id=import_id, org_id=org_id, user_id=None,
+                           the_plan=the_plan, filename=source.name, dry_run=False,
+                           split=split, finish=finish)  # fmt: skip
+
+        def committed() -> bool:
+            with sessions() as s:
+                n = s.execute(text("SELECT count(*) FROM contacts WHERE org_id = :o"),
+                              {"o": org_id}).scalar_one()  # fmt: skip
+                return bool(n >= args.rows)
+
+        def finished() -> Import | None:
+            with sessions() as s:
+                row = s.get(Import, import_id)
+                return row if row is not None and row.finished_at is not None else None
+
+        def found() -> bool:
+            with sessions() as s:
+                result = search.search(s, org_id, last_name, limit=5)
+                return any(last_name in str(item["title"]) for item in result.items)
+
+        # Every row committed (upserted, counted): the import's write throughput.
+        wait_until(committed, timeout=3600, interval=0.25, what="committed")
+        import_s = time.perf_counter() - start
+        emit("import rows/s to committed", args.rows / import_s, "rows/s", ">= 50000")
+        # Then indexed by the import's index jobs: the batch is done, the import finished.
+        row = wait_until(finished, timeout=3600, interval=0.25, what="import")
+        assert row.status == "succeeded" and row.created == args.rows, (row.status, row.created)
+        wait_until(found, timeout=120, interval=0.2, what="searchable")
+        lag = time.perf_counter() - start - import_s
+        emit("searchable after the last row committed", lag, "s", "<= 60")
+        emit("import to finished (committed and indexed)", time.perf_counter() - start, "s")
+        note("exporting")
+        export_id = uuid.uuid4()
+        start = time.perf_counter()
+        with session_scope(sessions) as s:
+            s.add(Export(id=export_id, org_id=org_id, type="contacts", format="csv",
+                         options={"columns": None, "filters": {}}))  # fmt: skip
+            s.flush()
+            stage(s, jobs.bulk.export_run, job_type="export.run", org_id=org_id,
+                  args=(str(export_id),))  # fmt: skip
+
+        def exported() -> Export | None:
+            with sessions() as s:
+                ex = s.get(Export, export_id)
+                return ex if ex is not None and ex.finished_at is not None else None
+
+        ex = wait_until(exported, timeout=1800, interval=0.2, what="export")
+        export_s = time.perf_counter() - start
+        emit("export rows/s", ex.rows / export_s, "rows/s", ">= 100000")
+    finally:
+        sampler.stopping.set()
+        relay.stop()
+        thread.join(10)
+        procs.stop("worker")
+        flush_namespace(client, NS)
+    emit("worker peak RSS (one process)", sampler.peak_one, "MB", "<= 300")
+    emit("worker peak RSS (all processes)", sampler.peak_sum, "MB", None)
+    emit("load average at start", load_start, "", None)
+    emit("load average at end", os.getloadavg()[0], "", None)
+
+
+if __name__ == "__main__":
+    main()

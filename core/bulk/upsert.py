@@ -1,0 +1,112 @@
+"""The set-based statements of one import chunk: link checks, then one upsert.
+
+Column names come from :mod:`core.bulk.fields` only (never from the file or the client:
+a mapping names fields, and only known fields are accepted), so the SQL is built from
+constants; every value is a bind parameter or read from the staging table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core.bulk.fields import Field, ImportType
+
+_RANGE = "r.import_id = :import_id AND r.row_no >= :lo AND r.row_no < :hi"
+_REF_TABLES = {"users": "users", "companies": "companies", "contacts": "contacts",
+               "deals": "deals", "leads": "leads"}  # fmt: skip
+
+
+def _value(field: Field) -> str:
+    return f"CAST(r.data->>'{field.name}' AS {field.cast})"
+
+
+def reject_bad_links(session: Session, kind: ImportType, fields: tuple[Field, ...],
+                     params: dict[str, Any]) -> int:  # fmt: skip
+    """Reject (and drop from staging) rows whose links name no row of the org; how many."""
+    checks = []
+    for field in fields:
+        if field.kind != "ref" or field.ref is None:
+            continue
+        table = _REF_TABLES[field.ref]
+        what = "user" if table == "users" else table.rstrip("s").replace("companie", "company")
+        reason = f"no {what} with this id in your organization"
+        # Names from core.bulk.fields only.
+        checks.append(
+            f"SELECT r.row_no, '{field.name}' AS col, '{reason}' AS reason"  # noqa: S608  # nosec B608
+            f" FROM import_rows r WHERE {_RANGE}"
+            f" AND r.data->>'{field.name}' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} x"
+            f" WHERE x.org_id = :org_id AND x.id = {_value(field)})"
+        )
+    if not checks:
+        return 0
+    sql = f"""
+    WITH bad AS ({" UNION ALL ".join(checks)}),
+    rej AS (INSERT INTO import_rejections (import_id, row_no, "column", reason)
+            SELECT :import_id, row_no, col, reason FROM bad),
+    gone AS (DELETE FROM import_rows r USING (SELECT DISTINCT row_no FROM bad) b
+             WHERE r.import_id = :import_id AND r.row_no = b.row_no RETURNING 1)
+    SELECT count(*) FROM gone
+    """  # noqa: S608  # nosec B608  # names from core.bulk.fields only
+    return int(session.execute(text(sql), params).scalar_one())
+
+
+def upsert(session: Session, kind: ImportType, fields: tuple[Field, ...], key: str | None,
+           params: dict[str, Any]) -> tuple[int, int, int, list[int]]:  # fmt: skip
+    """Insert or update the chunk's staged rows; (created, updated, unchanged, ids)."""
+    table = kind.table
+    names = [f.name for f in fields]
+    src_cols = ", ".join(f"{_value(f)} AS {f.name}" for f in fields)
+    insert_cols = ", ".join(["org_id", *names])
+    insert_vals = ", ".join(
+        [":org_id", *(f"coalesce(s.{f.name}, {f.default})" if f.default else f"s.{f.name}"
+                      for f in fields)]
+    )  # fmt: skip
+    new = {f.name: f"coalesce(s.{f.name}, t.{f.name})" if f.default else f"s.{f.name}"
+           for f in fields}  # fmt: skip
+    src = f"src AS (SELECT r.row_no, {src_cols} FROM import_rows r WHERE {_RANGE})"  # noqa: S608  # nosec B608
+    if key is None:
+        sql = f"""
+        WITH {src},
+        ins AS (INSERT INTO {table} ({insert_cols}) SELECT {insert_vals} FROM src s
+                ORDER BY s.row_no RETURNING id)
+        SELECT (SELECT count(*) FROM ins), 0, 0, ARRAY(SELECT id FROM ins)
+        """  # noqa: S608  # nosec B608  # names from core.bulk.fields only
+    else:
+        same = " AND ".join(f"t.{n} IS NOT DISTINCT FROM {new[n]}" for n in names)
+        sets = ", ".join(f"{n} = {new[n]}" for n in names)
+        sql = f"""
+        WITH {src},
+        m AS (SELECT DISTINCT ON (s.row_no) s.row_no, t.id, ({same}) AS same
+              FROM src s JOIN {table} t ON t.org_id = :org_id AND t.{key} = s.{key}
+              ORDER BY s.row_no, t.id),
+        upd AS (UPDATE {table} t SET {sets}, updated_at = now()
+                FROM m JOIN src s USING (row_no) WHERE t.id = m.id AND NOT m.same
+                RETURNING t.id),
+        ins AS (INSERT INTO {table} ({insert_cols}) SELECT {insert_vals} FROM src s
+                WHERE NOT EXISTS (SELECT 1 FROM m WHERE m.row_no = s.row_no)
+                ORDER BY s.row_no RETURNING id)
+        SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),
+               (SELECT count(*) FROM m WHERE m.same),
+               ARRAY(SELECT id FROM ins UNION ALL SELECT id FROM upd)
+        """  # noqa: S608  # nosec B608  # names from core.bulk.fields only
+    created, updated, unchanged, ids = session.execute(text(sql), params).one()
+    return int(created), int(updated), int(unchanged), list(ids)
+
+
+def reject_duplicate_keys(session: Session, import_id: Any, key: str) -> int:
+    """Reject every row whose key repeats an earlier row's (they would race); how many."""
+    sql = f"""
+    WITH d AS (SELECT row_no, first_value(row_no) OVER w AS first, row_number() OVER w AS n
+               FROM import_rows WHERE import_id = :import_id AND data->>'{key}' IS NOT NULL
+               WINDOW w AS (PARTITION BY data->>'{key}' ORDER BY row_no)),
+    bad AS (SELECT row_no, first FROM d WHERE n > 1),
+    rej AS (INSERT INTO import_rejections (import_id, row_no, "column", reason)
+            SELECT :import_id, row_no, '{key}', 'the same {key} as row ' || first FROM bad),
+    gone AS (DELETE FROM import_rows r USING bad
+             WHERE r.import_id = :import_id AND r.row_no = bad.row_no RETURNING 1)
+    SELECT count(*) FROM gone
+    """  # noqa: S608  # nosec B608  # key is a field name from core.bulk.fields
+    return int(session.execute(text(sql), {"import_id": import_id}).scalar_one())
