@@ -36,6 +36,8 @@ NOT_WALLED = {
     "search_terms": "as search_documents",
     "search_query_stats": "as search_documents",
     "search_latency": "as search_documents",
+    "imports": "bulk jobs' own records (issue 18), read through owned(); not in issue 13's list",
+    "exports": "as imports; their files are served only through org-scoped signed links",
 }
 
 

@@ -69,7 +69,7 @@ def _finish(store: LedgerStore, job_id: str, how: str) -> None:
         if status is None:
             store.execute(job_state.DEAD_SQL, ("stopped", job_id))
         else:
-            store.execute(job_state.FAIL_SQL, (status, "boom", status, job_id))
+            store.execute(job_state.FAIL_SQL, (status, "boom", status, job_id, "Traceback: boom"))
 
 
 def _status(sessions: sessionmaker[Session], job_id: uuid.UUID) -> str:
