@@ -11,6 +11,7 @@ the test, so whoever adds it has to decide which it is.
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from tests.support.factories import Tenant
 from tests.web.helpers import RESOURCES, UPDATES, create_all
 
 ROLES = ("member", "admin", "operator")
+WRITES = {"POST", "PUT", "PATCH"}
 MISSING_ID = 900_000_000
 
 # Parameters that name one org's object: how to find the other org's one.
@@ -41,6 +43,8 @@ THEIRS: dict[str, Callable[[Rule, dict[str, Any]], Any]] = {
     "notification_id": lambda rule, t: t["notification"],
     "user_id": lambda rule, t: t["user"],
     "endpoint_id": lambda rule, t: t["webhook"],
+    "import_id": lambda rule, t: t["import"],
+    "export_id": lambda rule, t: t["export"],
 }
 # Parameters that are not an org's object, and why.
 NOT_ORGS = {
@@ -55,11 +59,16 @@ PLATFORM_WIDE = {
     ("api.jobs.cancel_job", "operator"),  # operators may cancel any org's queued job
     ("api.access.update_user", "operator"),  # operators manage every org's users
     ("api.access.revoke_key", "operator"),  # ... and revoke their keys
+    # The ops jobs explorer (issue 17): operators read, retry and cancel any org's job.
+    ("api.ops_jobs.get_job", "operator"),
+    ("api.ops_jobs.retry_job", "operator"),
+    ("api.ops_jobs.cancel_job", "operator"),
 }
 # A body each write needs to get past validation to the lookup (default: ``{}``).
 BODIES: dict[str, Any] = {
     **{f"api.{name}_update": UPDATES[name] for name in RESOURCES},
     "api.access.update_user": {"role": "member"},
+    "api.ops.bulk_dead_letters": {"expected_count": 0},  # the confirmed count (issue 17)
 }
 
 
@@ -110,6 +119,17 @@ def theirs(
     hook = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}
     found["webhook"] = api.post("/api/v1/webhooks", json=hook, headers=admin).json["id"]
     found["user"] = other_tenant.member_id
+    member = auth(other_tenant.member)
+    upload = {"file": (io.BytesIO(b"first_name,email\nAda,ada@example.com\n"), "p.csv")}
+    found["import"] = api.post(
+        "/api/v1/imports",
+        data={**upload, "type": "contacts"},
+        headers=member,
+        content_type="multipart/form-data",
+    ).json["id"]
+    found["export"] = api.post("/api/v1/exports", json={"type": "contacts"}, headers=member).json[
+        "id"
+    ]
     with session_scope(sessions) as s:
         found["key"] = s.scalar(select(ApiKey.id).where(ApiKey.user_id == other_tenant.member_id))
         note = Notification(
@@ -226,5 +246,8 @@ def test_platform_routes_refuse_members_and_admins(api: FlaskClient, tenant: Ten
         assert built is not None
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             for role in ("member", "admin"):
-                resp = api.open(built[1], method=method, headers=auth(getattr(tenant, role)))
+                body = {"json": BODIES.get(rule.endpoint, {})} if method in WRITES else {}
+                resp = api.open(
+                    built[1], method=method, headers=auth(getattr(tenant, role)), **body
+                )
                 assert resp.status_code == 403, (method, rule.rule, role, resp.status_code)
