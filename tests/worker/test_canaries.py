@@ -50,6 +50,9 @@ def test_the_scheduler_sends_canaries_to_every_queue_and_their_times_are_exposed
     tmp_path: Path,
 ) -> None:
     broker = client.application.extensions["saleshub"].broker
+    # worker_proc consumes the worker pool's queues; the delivery pool takes the others.
+    delivery = WorkerProcess(settings, tmp_path / "delivery.log", pool="delivery")
+    delivery.start()
     env = process_env(settings, CANARY_INTERVAL_S="1", SCHEDULER_LEASE_TTL_MS="1000")
     with (tmp_path / "scheduler.log").open("wb") as log:
         proc = subprocess.Popen(
@@ -76,6 +79,7 @@ def test_the_scheduler_sends_canaries_to_every_queue_and_their_times_are_exposed
     finally:
         proc.terminate()
         proc.wait(15)
+        delivery.stop()
     rows = canary.latest(broker)
     assert [r["queue"] for r in rows] == sorted(NAMES)
     for r in rows:
