@@ -25,6 +25,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.ops import canary
 from core.queueing import latency, minute_stats
 from core.queueing.relay import HEARTBEAT_KEY
 from core.settings import Settings
@@ -196,27 +197,24 @@ def test_the_views_are_reachable_from_the_keyboard(
     assert browser.execute_script("return location.hash") == "#dead"
 
 
-def test_canaries_show_when_the_endpoint_answers(
-    app: Flask, browser: WebDriver, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+def test_canaries_show_each_queues_last_canary_and_flag_a_late_one(
+    app: Flask, browser: WebDriver, tenant: Tenant
 ) -> None:
-    # Another issue adds GET /api/v1/ops/canaries (documented in /openapi.json, which the
-    # console reads first so a missing endpoint never logs a 404); stand one in.
-    def canaries() -> object:
-        items = [{"name": "api", "status": "ok"}, {"name": "relay", "status": "fail"}]
-        return jsonify({"items": items})
-
-    app.add_url_rule("/api/v1/ops/canaries", "canaries", canaries)
-    monkeypatch.setitem(
-        app.view_functions, "openapi", lambda: jsonify({"paths": {"/api/v1/ops/canaries": {}}})
-    )
+    broker = app.extensions["saleshub"].broker
+    now = time.time()
+    canary.record(broker, "default", sent_at=now - 1.0, started_at=now - 0.99, run_s=0.002)
+    interval = app.extensions["saleshub"].settings.worker.canary_interval_s
+    late = now - 4 * interval  # older than three intervals: that queue is not worked
+    canary.record(broker, "bulk", sent_at=late - 0.5, started_at=late, run_s=0.003)
     with ServeApp(app) as served:
         sign_in(browser, served.http, tenant.operator)
         wait_for(lambda: count(browser, "#canary-list li") == 2, 10)
-        assert text(browser, "#canary-list .canary-bad") == "relay: fail"
+        assert (text(browser, "#canary-list .canary-bad") or "").startswith("bulk: late")
+        assert (text(browser, "#canary-list .canary-ok") or "").startswith("default: start 10")
         assert errors(browser) == []
 
 
-def test_no_canaries_panel_without_the_endpoint(
+def test_no_canaries_panel_before_the_first_canary(
     base_url: str, browser: WebDriver, tenant: Tenant
 ) -> None:
     sign_in(browser, base_url, tenant.operator)

@@ -61,26 +61,21 @@ export async function refreshCharts() {
     cell(ms(a.wait_p50), "num"), cell(ms(a.wait_p95), "num"), cell(ms(a.run_p50), "num"), cell(ms(a.run_p95), "num"))));
 }
 
-// The canaries, if this deployment has them (the endpoint may not exist: show nothing).
-// Whether it exists is read once from the OpenAPI document, so the browser never logs a 404.
-let canaries = null;
+// The canaries (core/ops/canary.py): each queue's last canary job, its commit->start and
+// run time, and how long ago it ran. One older than three intervals is shown as failing:
+// that queue is not being worked. Hidden until the first canary has run.
 export async function refreshCanaries() {
-  if (canaries === null) {
-    const spec = await fetch("/openapi.json").then((r) => r.json()).catch(() => ({}));
-    canaries = Boolean(spec.paths && spec.paths["/api/v1/ops/canaries"]);
-  }
   const panel = document.getElementById("canaries");
-  if (!canaries) { panel.hidden = true; return; }
   const resp = await fetch("/api/v1/ops/canaries", { headers: { Authorization: `Bearer ${state.key}` } });
   if (!resp.ok) { panel.hidden = true; return; }
   const body = await resp.json();
-  const items = Array.isArray(body) ? body : body.items || [];
+  const items = body.items || [];
+  const stale = 3 * (body.interval_s || 60);
   panel.hidden = items.length === 0;
   document.getElementById("canary-list").replaceChildren(...items.map((c) => {
-    const ok = c.ok ?? (c.status === "ok" || c.status === "up" || c.status === "pass");
-    const detail = [c.status, c.latency_ms !== undefined ? ms(c.latency_ms) : null, c.last_run_at ? new Date(c.last_run_at).toLocaleTimeString() : null]
-      .filter(Boolean).join(" · ");
-    return el("li", { class: ok ? "canary-ok" : "canary-bad" }, `${c.name || c.id}: ${detail || (ok ? "ok" : "failing")}`);
+    const ok = body.interval_s === 0 || c.age_s <= stale;
+    const detail = `start ${ms(c.commit_to_start_s * 1000)} · run ${ms(c.run_s * 1000)} · ${Math.round(c.age_s)} s ago`;
+    return el("li", { class: ok ? "canary-ok" : "canary-bad" }, `${c.queue}: ${ok ? "" : "late · "}${detail}`);
   }));
 }
 
