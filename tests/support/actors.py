@@ -94,14 +94,19 @@ def spawner(batch_id: str, key: str, n: int) -> None:
     from core.queueing import batches
     from jobs.runtime import session_scope
 
+    from models import Job
+
     with session_scope() as session:
+        # Its members belong to the batch's org (row-level security refuses any other).
+        batch = session.get(Job, uuid.UUID(batch_id))
+        assert batch is not None
         for i in range(n):
             batches.add(
                 session,
                 uuid.UUID(batch_id),
                 member,
                 job_type="test.member",
-                org_id=None,
+                org_id=batch.org_id,
                 args=(f"{key}:{i}", "ok"),
             )
 
