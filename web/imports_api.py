@@ -20,6 +20,7 @@ from spectree import Response as SpecResponse
 from sqlalchemy import select
 
 from core.bulk import files, imports
+from core.bulk.fields import TYPES
 from core.ops.backpressure import org_overload, platform_overload
 from core.queueing import batches
 from jobs import bulk
@@ -29,7 +30,7 @@ from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
 from web.pagination import paginate
-from web.spec import may_answer, spec
+from web.spec import may_answer, request_body, spec
 
 bp = Blueprint("imports", __name__)
 FORM_FIELDS = frozenset(
@@ -105,6 +106,26 @@ def _check_load(org_id: int) -> None:
 
 @bp.post("/imports")
 @may_answer(429)
+@request_body(
+    {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "type"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "type": {"type": "string", "enum": sorted(TYPES)},
+                        "mapping": {"type": "string", "description": "JSON: column -> field"},
+                        "key": {"type": "string", "description": "the upsert field"},
+                        "dry_run": {"type": "string", "enum": ["true", "false"]},
+                    },
+                }
+            }
+        },
+    }
+)
 @spec.validate(tags=["imports"], resp=SpecResponse(HTTP_202=None))
 def create_import() -> Response:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``."""

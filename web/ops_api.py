@@ -59,7 +59,7 @@ class DeadLetterBulk(DeadLetterFilter):
     # The count the operator confirmed (from GET /dead-letters/count): a bulk action
     # whose filter now matches another number is refused, so nobody purges more than
     # they were shown.
-    expected_count: int = Field(ge=0)
+    expected_count: int = Field(strict=True, ge=0)
 
 
 def _audit(action: str, target: str, **details: Any) -> None:

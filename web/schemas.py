@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -40,11 +41,16 @@ def _storable(value: datetime) -> datetime:
     return value
 
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def _json_string(value: Any) -> Any:
     # JSON has no date type: a date is an ISO string. pydantic's lax mode would also take a
     # number as a Unix time (``0`` -> 1970-01-01), which the documented schema does not allow.
     if not isinstance(value, str | date):
         raise ValueError("expected an ISO 8601 string")
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError("expected an ISO 8601 string, not a number")  # "0.5" in a query
     return value
 
 

@@ -85,6 +85,19 @@ def may_answer(*statuses: int) -> Callable[[F], F]:
     return decorator
 
 
+REQUEST_BODY = "_saleshub_request_body"
+
+
+def request_body(body: dict[str, Any]) -> Callable[[F], F]:
+    """Document the request body of a view that reads it itself (a multipart upload)."""
+
+    def decorator(fn: F) -> F:
+        setattr(fn, REQUEST_BODY, body)
+        return fn
+
+    return decorator
+
+
 def _before(req: Any, resp: Any, error: Exception | None, instance: Any, *_: Any) -> None:
     if error is None:
         return
@@ -119,7 +132,9 @@ def _statuses(path: str, method: str, op: dict[str, Any], rule: Rule, view: Any)
     if rule.arguments:
         found.add(404)
     if path.startswith(API_PREFIX):
-        found |= {401, 403}
+        # Every API request counts against a rate limit (web.ratelimit): reads, writes,
+        # search, jobs or tickets, per key and per org, and failed keys per address.
+        found |= {401, 403, 429}
         if op.get("parameters") or method in BODY_METHODS:
             found.add(422)
         if method in BODY_METHODS:
@@ -232,6 +247,8 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
                 api = path.startswith(API_PREFIX)
                 if api and code.startswith("2") and code != "204" and "content" not in response:
                     response["content"] = JSON_OBJECT
+            if hasattr(view, REQUEST_BODY):
+                op["requestBody"] = getattr(view, REQUEST_BODY)
             _body_required(doc, op)
             statuses = _statuses(path, method, op, rule, view)
             if _method_clash(doc["paths"], path, method):
