@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def document() -> dict[str, object]:
     """The document ``GET /openapi.json`` answers."""
-    from core.settings import Settings
+    from core.settings import DEV_SECRET_KEY, Settings
     from web import create_app
 
     # Unreachable on purpose: a closed port answers at once, and nothing is read from it.
@@ -27,6 +27,7 @@ def document() -> dict[str, object]:
         broker={"url": nowhere},
         cache={"url": nowhere},
         web={"access_log": False},
+        secrets={"keys": (DEV_SECRET_KEY,)},  # nothing is encrypted: the document only
     )
     logging.disable(logging.WARNING)
     app = create_app(settings, websockets=False)

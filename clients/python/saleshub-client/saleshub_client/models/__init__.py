@@ -8,6 +8,11 @@ from .activity_in_list_sort import ActivityInListSort
 from .activity_patch import ActivityPatch
 from .activity_patch_kind import ActivityPatchKind
 from .analytics_query import AnalyticsQuery
+from .audit_query import AuditQuery
+from .cache_query import CacheQuery
+from .cache_query_range import CacheQueryRange
+from .chart_query import ChartQuery
+from .chart_query_range import ChartQueryRange
 from .company_in import CompanyIn
 from .company_in_list import CompanyInList
 from .company_in_list_sort import CompanyInListSort
@@ -16,6 +21,7 @@ from .contact_in import ContactIn
 from .contact_in_list import ContactInList
 from .contact_in_list_sort import ContactInListSort
 from .contact_patch import ContactPatch
+from .dead_letter_bulk import DeadLetterBulk
 from .dead_letter_filter import DeadLetterFilter
 from .dead_letter_query import DeadLetterQuery
 from .deal_in import DealIn
@@ -31,6 +37,10 @@ from .delivery_query import DeliveryQuery
 from .delivery_query_status_type_0 import DeliveryQueryStatusType0
 from .error import Error
 from .error_error import ErrorError
+from .export_in import ExportIn
+from .export_in_filters import ExportInFilters
+from .export_in_format import ExportInFormat
+from .export_in_type import ExportInType
 from .get_api_v1_activities_item_id_response_200 import GetApiV1ActivitiesItemIdResponse200
 from .get_api_v1_activities_kind_type_0 import GetApiV1ActivitiesKindType0
 from .get_api_v1_activities_response_200 import GetApiV1ActivitiesResponse200
@@ -47,6 +57,10 @@ from .get_api_v1_deals_item_id_response_200 import GetApiV1DealsItemIdResponse20
 from .get_api_v1_deals_response_200 import GetApiV1DealsResponse200
 from .get_api_v1_deals_sort import GetApiV1DealsSort
 from .get_api_v1_deals_stage_type_0 import GetApiV1DealsStageType0
+from .get_api_v1_exports_export_id_response_200 import GetApiV1ExportsExportIdResponse200
+from .get_api_v1_imports_import_id_report_response_200 import GetApiV1ImportsImportIdReportResponse200
+from .get_api_v1_imports_import_id_response_200 import GetApiV1ImportsImportIdResponse200
+from .get_api_v1_imports_response_200 import GetApiV1ImportsResponse200
 from .get_api_v1_jobs_job_id_response_200 import GetApiV1JobsJobIdResponse200
 from .get_api_v1_jobs_response_200 import GetApiV1JobsResponse200
 from .get_api_v1_keys_response_200 import GetApiV1KeysResponse200
@@ -59,9 +73,21 @@ from .get_api_v1_notifications_deliveries_response_200 import GetApiV1Notificati
 from .get_api_v1_notifications_deliveries_status_type_0 import GetApiV1NotificationsDeliveriesStatusType0
 from .get_api_v1_notifications_notification_id_response_200 import GetApiV1NotificationsNotificationIdResponse200
 from .get_api_v1_notifications_response_200 import GetApiV1NotificationsResponse200
+from .get_api_v1_ops_audit_response_200 import GetApiV1OpsAuditResponse200
+from .get_api_v1_ops_cache_range import GetApiV1OpsCacheRange
+from .get_api_v1_ops_cache_response_200 import GetApiV1OpsCacheResponse200
+from .get_api_v1_ops_canaries_response_200 import GetApiV1OpsCanariesResponse200
+from .get_api_v1_ops_charts_range import GetApiV1OpsChartsRange
+from .get_api_v1_ops_charts_response_200 import GetApiV1OpsChartsResponse200
+from .get_api_v1_ops_dead_letters_count_response_200 import GetApiV1OpsDeadLettersCountResponse200
+from .get_api_v1_ops_dead_letters_message_id_response_200 import GetApiV1OpsDeadLettersMessageIdResponse200
 from .get_api_v1_ops_dead_letters_response_200 import GetApiV1OpsDeadLettersResponse200
+from .get_api_v1_ops_fairness_response_200 import GetApiV1OpsFairnessResponse200
+from .get_api_v1_ops_jobs_job_id_response_200 import GetApiV1OpsJobsJobIdResponse200
+from .get_api_v1_ops_jobs_response_200 import GetApiV1OpsJobsResponse200
 from .get_api_v1_ops_queues_response_200 import GetApiV1OpsQueuesResponse200
 from .get_api_v1_ops_schedule_response_200 import GetApiV1OpsScheduleResponse200
+from .get_api_v1_ops_workers_response_200 import GetApiV1OpsWorkersResponse200
 from .get_api_v1_search_analytics_response_200 import GetApiV1SearchAnalyticsResponse200
 from .get_api_v1_search_response_200 import GetApiV1SearchResponse200
 from .get_api_v1_search_stage_type_0 import GetApiV1SearchStageType0
@@ -71,11 +97,14 @@ from .get_api_v1_users_response_200 import GetApiV1UsersResponse200
 from .get_api_v1_webhooks_endpoint_id_deliveries_response_200 import GetApiV1WebhooksEndpointIdDeliveriesResponse200
 from .get_api_v1_webhooks_endpoint_id_deliveries_status_type_0 import GetApiV1WebhooksEndpointIdDeliveriesStatusType0
 from .get_api_v1_webhooks_response_200 import GetApiV1WebhooksResponse200
+from .get_files_exports_export_id_response_200 import GetFilesExportsExportIdResponse200
 from .get_health_response_200 import GetHealthResponse200
 from .get_health_response_503 import GetHealthResponse503
+from .get_live_static_name_name import GetLiveStaticNameName
 from .get_ops_static_name_name import GetOpsStaticNameName
 from .get_ops_vendor_name_name import GetOpsVendorNameName
 from .get_ws_response_200 import GetWsResponse200
+from .import_list_query import ImportListQuery
 from .inbox_query import InboxQuery
 from .job_in import JobIn
 from .job_in_params import JobInParams
@@ -91,6 +120,7 @@ from .lead_in_status import LeadInStatus
 from .lead_patch import LeadPatch
 from .lead_patch_status import LeadPatchStatus
 from .list_query import ListQuery
+from .ops_job_query import OpsJobQuery
 from .patch_api_v1_activities_item_id_response_200 import PatchApiV1ActivitiesItemIdResponse200
 from .patch_api_v1_companies_item_id_response_200 import PatchApiV1CompaniesItemIdResponse200
 from .patch_api_v1_contacts_item_id_response_200 import PatchApiV1ContactsItemIdResponse200
@@ -101,6 +131,11 @@ from .post_api_v1_activities_response_201 import PostApiV1ActivitiesResponse201
 from .post_api_v1_companies_response_201 import PostApiV1CompaniesResponse201
 from .post_api_v1_contacts_response_201 import PostApiV1ContactsResponse201
 from .post_api_v1_deals_response_201 import PostApiV1DealsResponse201
+from .post_api_v1_exports_response_202 import PostApiV1ExportsResponse202
+from .post_api_v1_imports_body import PostApiV1ImportsBody
+from .post_api_v1_imports_body_dry_run import PostApiV1ImportsBodyDryRun
+from .post_api_v1_imports_body_type import PostApiV1ImportsBodyType
+from .post_api_v1_imports_response_202 import PostApiV1ImportsResponse202
 from .post_api_v1_jobs_job_id_cancel_response_200 import PostApiV1JobsJobIdCancelResponse200
 from .post_api_v1_jobs_response_202 import PostApiV1JobsResponse202
 from .post_api_v1_keys_response_201 import PostApiV1KeysResponse201
@@ -113,11 +148,16 @@ from .post_api_v1_notifications_read_all_response_200 import PostApiV1Notificati
 from .post_api_v1_ops_dead_letters_action_action import PostApiV1OpsDeadLettersActionAction
 from .post_api_v1_ops_dead_letters_action_response_200 import PostApiV1OpsDeadLettersActionResponse200
 from .post_api_v1_ops_dead_letters_message_id_retry_response_200 import PostApiV1OpsDeadLettersMessageIdRetryResponse200
+from .post_api_v1_ops_jobs_job_id_cancel_response_200 import PostApiV1OpsJobsJobIdCancelResponse200
+from .post_api_v1_ops_jobs_job_id_retry_response_200 import PostApiV1OpsJobsJobIdRetryResponse200
 from .post_api_v1_ops_queues_name_action_action import PostApiV1OpsQueuesNameActionAction
 from .post_api_v1_ops_queues_name_action_response_200 import PostApiV1OpsQueuesNameActionResponse200
 from .post_api_v1_ops_schedule_schedule_id_action_action import PostApiV1OpsScheduleScheduleIdActionAction
 from .post_api_v1_ops_schedule_schedule_id_action_response_200 import PostApiV1OpsScheduleScheduleIdActionResponse200
 from .post_api_v1_users_response_201 import PostApiV1UsersResponse201
+from .post_api_v1_webhooks_endpoint_id_rotate_secret_response_200 import (
+    PostApiV1WebhooksEndpointIdRotateSecretResponse200,
+)
 from .post_api_v1_webhooks_response_201 import PostApiV1WebhooksResponse201
 from .post_api_v1_ws_ticket_response_201 import PostApiV1WsTicketResponse201
 from .preferences_in import PreferencesIn
@@ -129,6 +169,7 @@ from .push_subscription_query import PushSubscriptionQuery
 from .put_api_v1_me_notification_preferences_response_200 import PutApiV1MeNotificationPreferencesResponse200
 from .queue import Queue
 from .quiet_hours import QuietHours
+from .rotate_in import RotateIn
 from .search_query import SearchQuery
 from .search_query_stage_type_0 import SearchQueryStageType0
 from .search_query_status_type_0 import SearchQueryStatusType0
@@ -150,6 +191,11 @@ __all__ = (
     "ActivityPatch",
     "ActivityPatchKind",
     "AnalyticsQuery",
+    "AuditQuery",
+    "CacheQuery",
+    "CacheQueryRange",
+    "ChartQuery",
+    "ChartQueryRange",
     "CompanyIn",
     "CompanyInList",
     "CompanyInListSort",
@@ -158,6 +204,7 @@ __all__ = (
     "ContactInList",
     "ContactInListSort",
     "ContactPatch",
+    "DeadLetterBulk",
     "DeadLetterFilter",
     "DeadLetterQuery",
     "DealIn",
@@ -173,6 +220,10 @@ __all__ = (
     "DeliveryQueryStatusType0",
     "Error",
     "ErrorError",
+    "ExportIn",
+    "ExportInFilters",
+    "ExportInFormat",
+    "ExportInType",
     "GetApiV1ActivitiesItemIdResponse200",
     "GetApiV1ActivitiesKindType0",
     "GetApiV1ActivitiesResponse200",
@@ -189,6 +240,10 @@ __all__ = (
     "GetApiV1DealsResponse200",
     "GetApiV1DealsSort",
     "GetApiV1DealsStageType0",
+    "GetApiV1ExportsExportIdResponse200",
+    "GetApiV1ImportsImportIdReportResponse200",
+    "GetApiV1ImportsImportIdResponse200",
+    "GetApiV1ImportsResponse200",
     "GetApiV1JobsJobIdResponse200",
     "GetApiV1JobsResponse200",
     "GetApiV1KeysResponse200",
@@ -201,9 +256,21 @@ __all__ = (
     "GetApiV1NotificationsDeliveriesStatusType0",
     "GetApiV1NotificationsNotificationIdResponse200",
     "GetApiV1NotificationsResponse200",
+    "GetApiV1OpsAuditResponse200",
+    "GetApiV1OpsCacheRange",
+    "GetApiV1OpsCacheResponse200",
+    "GetApiV1OpsCanariesResponse200",
+    "GetApiV1OpsChartsRange",
+    "GetApiV1OpsChartsResponse200",
+    "GetApiV1OpsDeadLettersCountResponse200",
+    "GetApiV1OpsDeadLettersMessageIdResponse200",
     "GetApiV1OpsDeadLettersResponse200",
+    "GetApiV1OpsFairnessResponse200",
+    "GetApiV1OpsJobsJobIdResponse200",
+    "GetApiV1OpsJobsResponse200",
     "GetApiV1OpsQueuesResponse200",
     "GetApiV1OpsScheduleResponse200",
+    "GetApiV1OpsWorkersResponse200",
     "GetApiV1SearchAnalyticsResponse200",
     "GetApiV1SearchResponse200",
     "GetApiV1SearchStageType0",
@@ -213,11 +280,14 @@ __all__ = (
     "GetApiV1WebhooksEndpointIdDeliveriesResponse200",
     "GetApiV1WebhooksEndpointIdDeliveriesStatusType0",
     "GetApiV1WebhooksResponse200",
+    "GetFilesExportsExportIdResponse200",
     "GetHealthResponse200",
     "GetHealthResponse503",
+    "GetLiveStaticNameName",
     "GetOpsStaticNameName",
     "GetOpsVendorNameName",
     "GetWsResponse200",
+    "ImportListQuery",
     "InboxQuery",
     "JobIn",
     "JobInParams",
@@ -233,6 +303,7 @@ __all__ = (
     "LeadPatch",
     "LeadPatchStatus",
     "ListQuery",
+    "OpsJobQuery",
     "PatchApiV1ActivitiesItemIdResponse200",
     "PatchApiV1CompaniesItemIdResponse200",
     "PatchApiV1ContactsItemIdResponse200",
@@ -243,6 +314,11 @@ __all__ = (
     "PostApiV1CompaniesResponse201",
     "PostApiV1ContactsResponse201",
     "PostApiV1DealsResponse201",
+    "PostApiV1ExportsResponse202",
+    "PostApiV1ImportsBody",
+    "PostApiV1ImportsBodyDryRun",
+    "PostApiV1ImportsBodyType",
+    "PostApiV1ImportsResponse202",
     "PostApiV1JobsJobIdCancelResponse200",
     "PostApiV1JobsResponse202",
     "PostApiV1KeysResponse201",
@@ -253,11 +329,14 @@ __all__ = (
     "PostApiV1OpsDeadLettersActionAction",
     "PostApiV1OpsDeadLettersActionResponse200",
     "PostApiV1OpsDeadLettersMessageIdRetryResponse200",
+    "PostApiV1OpsJobsJobIdCancelResponse200",
+    "PostApiV1OpsJobsJobIdRetryResponse200",
     "PostApiV1OpsQueuesNameActionAction",
     "PostApiV1OpsQueuesNameActionResponse200",
     "PostApiV1OpsScheduleScheduleIdActionAction",
     "PostApiV1OpsScheduleScheduleIdActionResponse200",
     "PostApiV1UsersResponse201",
+    "PostApiV1WebhooksEndpointIdRotateSecretResponse200",
     "PostApiV1WebhooksResponse201",
     "PostApiV1WsTicketResponse201",
     "PreferencesIn",
@@ -269,6 +348,7 @@ __all__ = (
     "PutApiV1MeNotificationPreferencesResponse200",
     "Queue",
     "QuietHours",
+    "RotateIn",
     "SearchQuery",
     "SearchQueryStageType0",
     "SearchQueryStatusType0",

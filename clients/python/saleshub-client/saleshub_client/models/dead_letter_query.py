@@ -16,12 +16,14 @@ class DeadLetterQuery:
     """
     Attributes:
         actor (None | str | Unset):
+        cursor (None | str | Unset):
         limit (int | Unset):  Default: 50.
         q (None | str | Unset):
         queue (None | Queue | Unset):
     """
 
     actor: None | str | Unset = UNSET
+    cursor: None | str | Unset = UNSET
     limit: int | Unset = 50
     q: None | str | Unset = UNSET
     queue: None | Queue | Unset = UNSET
@@ -32,6 +34,12 @@ class DeadLetterQuery:
             actor = UNSET
         else:
             actor = self.actor
+
+        cursor: None | str | Unset
+        if isinstance(self.cursor, Unset):
+            cursor = UNSET
+        else:
+            cursor = self.cursor
 
         limit = self.limit
 
@@ -54,6 +62,8 @@ class DeadLetterQuery:
         field_dict.update({})
         if actor is not UNSET:
             field_dict["actor"] = actor
+        if cursor is not UNSET:
+            field_dict["cursor"] = cursor
         if limit is not UNSET:
             field_dict["limit"] = limit
         if q is not UNSET:
@@ -75,6 +85,15 @@ class DeadLetterQuery:
             return cast(None | str | Unset, data)
 
         actor = _parse_actor(d.pop("actor", UNSET))
+
+        def _parse_cursor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        cursor = _parse_cursor(d.pop("cursor", UNSET))
 
         limit = d.pop("limit", UNSET)
 
@@ -106,6 +125,7 @@ class DeadLetterQuery:
 
         dead_letter_query = cls(
             actor=actor,
+            cursor=cursor,
             limit=limit,
             q=q,
             queue=queue,

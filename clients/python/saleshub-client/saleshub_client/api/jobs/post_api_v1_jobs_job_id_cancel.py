@@ -74,6 +74,11 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = Error.from_dict(response.json())
 
@@ -101,7 +106,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Error | PostApiV1JobsJobIdCancelResponse200]:
-    """cancel_job <POST>
+    """Cancel a queued job, or a batch's queued members (admin of its org, or operator).
 
     Args:
         job_id (UUID):
@@ -130,7 +135,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 ) -> Error | PostApiV1JobsJobIdCancelResponse200 | None:
-    """cancel_job <POST>
+    """Cancel a queued job, or a batch's queued members (admin of its org, or operator).
 
     Args:
         job_id (UUID):
@@ -154,7 +159,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Error | PostApiV1JobsJobIdCancelResponse200]:
-    """cancel_job <POST>
+    """Cancel a queued job, or a batch's queued members (admin of its org, or operator).
 
     Args:
         job_id (UUID):
@@ -181,7 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 ) -> Error | PostApiV1JobsJobIdCancelResponse200 | None:
-    """cancel_job <POST>
+    """Cancel a queued job, or a batch's queued members (admin of its org, or operator).
 
     Args:
         job_id (UUID):

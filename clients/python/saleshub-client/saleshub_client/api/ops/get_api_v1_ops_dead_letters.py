@@ -17,6 +17,7 @@ def _get_kwargs(
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -45,6 +46,13 @@ def _get_kwargs(
     params["q"] = json_q
 
     params["limit"] = limit
+
+    json_cursor: None | str | Unset
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -80,6 +88,11 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = Error.from_dict(response.json())
 
@@ -109,14 +122,17 @@ def sync_detailed(
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Error | GetApiV1OpsDeadLettersResponse200]:
-    """list_dead_letters <GET>
+    """A page of dead letters, newest first across the queues; ``total`` without an actor or text filter (a
+    text filter would have to read them all).
 
     Args:
         queue (None | Queue | Unset):
         actor (None | str | Unset):
         q (None | str | Unset):
         limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -131,6 +147,7 @@ def sync_detailed(
         actor=actor,
         q=q,
         limit=limit,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -147,14 +164,17 @@ def sync(
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Error | GetApiV1OpsDeadLettersResponse200 | None:
-    """list_dead_letters <GET>
+    """A page of dead letters, newest first across the queues; ``total`` without an actor or text filter (a
+    text filter would have to read them all).
 
     Args:
         queue (None | Queue | Unset):
         actor (None | str | Unset):
         q (None | str | Unset):
         limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,6 +190,7 @@ def sync(
         actor=actor,
         q=q,
         limit=limit,
+        cursor=cursor,
     ).parsed
 
 
@@ -180,14 +201,17 @@ async def asyncio_detailed(
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[Error | GetApiV1OpsDeadLettersResponse200]:
-    """list_dead_letters <GET>
+    """A page of dead letters, newest first across the queues; ``total`` without an actor or text filter (a
+    text filter would have to read them all).
 
     Args:
         queue (None | Queue | Unset):
         actor (None | str | Unset):
         q (None | str | Unset):
         limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -202,6 +226,7 @@ async def asyncio_detailed(
         actor=actor,
         q=q,
         limit=limit,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -216,14 +241,17 @@ async def asyncio(
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Error | GetApiV1OpsDeadLettersResponse200 | None:
-    """list_dead_letters <GET>
+    """A page of dead letters, newest first across the queues; ``total`` without an actor or text filter (a
+    text filter would have to read them all).
 
     Args:
         queue (None | Queue | Unset):
         actor (None | str | Unset):
         q (None | str | Unset):
         limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -240,5 +268,6 @@ async def asyncio(
             actor=actor,
             q=q,
             limit=limit,
+            cursor=cursor,
         )
     ).parsed

@@ -6,17 +6,17 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.dead_letter_filter import DeadLetterFilter
+from ...models.dead_letter_bulk import DeadLetterBulk
 from ...models.error import Error
 from ...models.post_api_v1_ops_dead_letters_action_action import PostApiV1OpsDeadLettersActionAction
 from ...models.post_api_v1_ops_dead_letters_action_response_200 import PostApiV1OpsDeadLettersActionResponse200
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     action: PostApiV1OpsDeadLettersActionAction,
     *,
-    body: DeadLetterFilter | Unset = UNSET,
+    body: DeadLetterBulk,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -89,6 +88,11 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = Error.from_dict(response.json())
 
@@ -115,13 +119,13 @@ def sync_detailed(
     action: PostApiV1OpsDeadLettersActionAction,
     *,
     client: AuthenticatedClient | Client,
-    body: DeadLetterFilter | Unset = UNSET,
+    body: DeadLetterBulk,
 ) -> Response[Error | PostApiV1OpsDeadLettersActionResponse200]:
     """bulk_dead_letters <POST>
 
     Args:
         action (PostApiV1OpsDeadLettersActionAction):
-        body (DeadLetterFilter | Unset):
+        body (DeadLetterBulk):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,13 +151,13 @@ def sync(
     action: PostApiV1OpsDeadLettersActionAction,
     *,
     client: AuthenticatedClient | Client,
-    body: DeadLetterFilter | Unset = UNSET,
+    body: DeadLetterBulk,
 ) -> Error | PostApiV1OpsDeadLettersActionResponse200 | None:
     """bulk_dead_letters <POST>
 
     Args:
         action (PostApiV1OpsDeadLettersActionAction):
-        body (DeadLetterFilter | Unset):
+        body (DeadLetterBulk):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -174,13 +178,13 @@ async def asyncio_detailed(
     action: PostApiV1OpsDeadLettersActionAction,
     *,
     client: AuthenticatedClient | Client,
-    body: DeadLetterFilter | Unset = UNSET,
+    body: DeadLetterBulk,
 ) -> Response[Error | PostApiV1OpsDeadLettersActionResponse200]:
     """bulk_dead_letters <POST>
 
     Args:
         action (PostApiV1OpsDeadLettersActionAction):
-        body (DeadLetterFilter | Unset):
+        body (DeadLetterBulk):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,13 +208,13 @@ async def asyncio(
     action: PostApiV1OpsDeadLettersActionAction,
     *,
     client: AuthenticatedClient | Client,
-    body: DeadLetterFilter | Unset = UNSET,
+    body: DeadLetterBulk,
 ) -> Error | PostApiV1OpsDeadLettersActionResponse200 | None:
     """bulk_dead_letters <POST>
 
     Args:
         action (PostApiV1OpsDeadLettersActionAction):
-        body (DeadLetterFilter | Unset):
+        body (DeadLetterBulk):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

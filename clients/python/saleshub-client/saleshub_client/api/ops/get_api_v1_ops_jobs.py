@@ -1,0 +1,357 @@
+import datetime
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.get_api_v1_ops_jobs_response_200 import GetApiV1OpsJobsResponse200
+from ...models.job_status import JobStatus
+from ...models.queue import Queue
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
+    type_: None | str | Unset = UNSET,
+    queue: None | Queue | Unset = UNSET,
+    org_id: int | None | Unset = UNSET,
+    q: None | str | Unset = UNSET,
+    since: datetime.datetime | None | Unset = UNSET,
+    until: datetime.datetime | None | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    json_cursor: None | str | Unset
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
+
+    json_status: None | str | Unset
+    if isinstance(status, Unset):
+        json_status = UNSET
+    elif isinstance(status, JobStatus):
+        json_status = status.value
+    else:
+        json_status = status
+    params["status"] = json_status
+
+    json_type_: None | str | Unset
+    if isinstance(type_, Unset):
+        json_type_ = UNSET
+    else:
+        json_type_ = type_
+    params["type"] = json_type_
+
+    json_queue: None | str | Unset
+    if isinstance(queue, Unset):
+        json_queue = UNSET
+    elif isinstance(queue, Queue):
+        json_queue = queue.value
+    else:
+        json_queue = queue
+    params["queue"] = json_queue
+
+    json_org_id: int | None | Unset
+    if isinstance(org_id, Unset):
+        json_org_id = UNSET
+    else:
+        json_org_id = org_id
+    params["org_id"] = json_org_id
+
+    json_q: None | str | Unset
+    if isinstance(q, Unset):
+        json_q = UNSET
+    else:
+        json_q = q
+    params["q"] = json_q
+
+    json_since: None | str | Unset
+    if isinstance(since, Unset):
+        json_since = UNSET
+    elif isinstance(since, datetime.datetime):
+        json_since = since.isoformat()
+    else:
+        json_since = since
+    params["since"] = json_since
+
+    json_until: None | str | Unset
+    if isinstance(until, Unset):
+        json_until = UNSET
+    elif isinstance(until, datetime.datetime):
+        json_until = until.isoformat()
+    else:
+        json_until = until
+    params["until"] = json_until
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/ops/jobs",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | GetApiV1OpsJobsResponse200 | None:
+    if response.status_code == 200:
+        response_200 = GetApiV1OpsJobsResponse200.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | GetApiV1OpsJobsResponse200]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
+    type_: None | str | Unset = UNSET,
+    queue: None | Queue | Unset = UNSET,
+    org_id: int | None | Unset = UNSET,
+    q: None | str | Unset = UNSET,
+    since: datetime.datetime | None | Unset = UNSET,
+    until: datetime.datetime | None | Unset = UNSET,
+) -> Response[Error | GetApiV1OpsJobsResponse200]:
+    """list_jobs <GET>
+
+    Args:
+        limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
+        status (JobStatus | None | Unset):
+        type_ (None | str | Unset):
+        queue (None | Queue | Unset):
+        org_id (int | None | Unset):
+        q (None | str | Unset):
+        since (datetime.datetime | None | Unset):
+        until (datetime.datetime | None | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | GetApiV1OpsJobsResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        type_=type_,
+        queue=queue,
+        org_id=org_id,
+        q=q,
+        since=since,
+        until=until,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
+    type_: None | str | Unset = UNSET,
+    queue: None | Queue | Unset = UNSET,
+    org_id: int | None | Unset = UNSET,
+    q: None | str | Unset = UNSET,
+    since: datetime.datetime | None | Unset = UNSET,
+    until: datetime.datetime | None | Unset = UNSET,
+) -> Error | GetApiV1OpsJobsResponse200 | None:
+    """list_jobs <GET>
+
+    Args:
+        limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
+        status (JobStatus | None | Unset):
+        type_ (None | str | Unset):
+        queue (None | Queue | Unset):
+        org_id (int | None | Unset):
+        q (None | str | Unset):
+        since (datetime.datetime | None | Unset):
+        until (datetime.datetime | None | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | GetApiV1OpsJobsResponse200
+    """
+
+    return sync_detailed(
+        client=client,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        type_=type_,
+        queue=queue,
+        org_id=org_id,
+        q=q,
+        since=since,
+        until=until,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
+    type_: None | str | Unset = UNSET,
+    queue: None | Queue | Unset = UNSET,
+    org_id: int | None | Unset = UNSET,
+    q: None | str | Unset = UNSET,
+    since: datetime.datetime | None | Unset = UNSET,
+    until: datetime.datetime | None | Unset = UNSET,
+) -> Response[Error | GetApiV1OpsJobsResponse200]:
+    """list_jobs <GET>
+
+    Args:
+        limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
+        status (JobStatus | None | Unset):
+        type_ (None | str | Unset):
+        queue (None | Queue | Unset):
+        org_id (int | None | Unset):
+        q (None | str | Unset):
+        since (datetime.datetime | None | Unset):
+        until (datetime.datetime | None | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | GetApiV1OpsJobsResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        type_=type_,
+        queue=queue,
+        org_id=org_id,
+        q=q,
+        since=since,
+        until=until,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
+    status: JobStatus | None | Unset = UNSET,
+    type_: None | str | Unset = UNSET,
+    queue: None | Queue | Unset = UNSET,
+    org_id: int | None | Unset = UNSET,
+    q: None | str | Unset = UNSET,
+    since: datetime.datetime | None | Unset = UNSET,
+    until: datetime.datetime | None | Unset = UNSET,
+) -> Error | GetApiV1OpsJobsResponse200 | None:
+    """list_jobs <GET>
+
+    Args:
+        limit (int | Unset):  Default: 50.
+        cursor (None | str | Unset):
+        status (JobStatus | None | Unset):
+        type_ (None | str | Unset):
+        queue (None | Queue | Unset):
+        org_id (int | None | Unset):
+        q (None | str | Unset):
+        since (datetime.datetime | None | Unset):
+        until (datetime.datetime | None | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | GetApiV1OpsJobsResponse200
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            limit=limit,
+            cursor=cursor,
+            status=status,
+            type_=type_,
+            queue=queue,
+            org_id=org_id,
+            q=q,
+            since=since,
+            until=until,
+        )
+    ).parsed
