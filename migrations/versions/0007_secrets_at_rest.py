@@ -5,7 +5,7 @@ Revises: 0006
 Create Date: 2026-12-04 15:45:00.000000
 
 Existing webhook secrets are encrypted here with the first key of ``SECRET_KEYS`` (read
-from the environment, or the development key where it is empty; see core/settings.py).
+from the environment, or the development key where it is empty; see core/settings/app.py).
 """
 
 from collections.abc import Sequence

@@ -93,7 +93,6 @@ def spawner(batch_id: str, key: str, n: int) -> None:
 
     from core.queueing import batches
     from jobs.runtime import session_scope
-
     from models import Job
 
     with session_scope() as session:
