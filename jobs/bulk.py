@@ -21,11 +21,6 @@ from jobs.notifications import emit
 from jobs.runtime import current_settings, session_factory, session_scope
 from models import Import, ImportChunk, JobBatch
 
-# Dramatiq runs a worker's prefetched messages lowest priority number first: a default or
-# critical job that arrives while bulk chunks wait goes ahead of them (a queue alone does
-# not, FACTS: one thread pool per worker process).
-BULK = 100
-
 
 def _index(session: Session, org_id: int, kind: str, ids: list[int]) -> None:
     search.index_many(session, org_id, kind, ids)
@@ -58,7 +53,7 @@ def _announce(org_id: int, data: dict[str, Any]) -> None:
 
 
 @actor(
-    actor_name="import.split", queue_name="bulk", max_retries=2, time_limit=3_600_000, priority=BULK
+    actor_name="import.split", queue_name="bulk", max_retries=2, time_limit=3_600_000
 )
 def import_split(import_id: str) -> dict[str, int]:
     """Read an uploaded file into staging and add its chunk jobs to the import's batch."""
@@ -67,7 +62,7 @@ def import_split(import_id: str) -> dict[str, int]:
 
 
 @actor(
-    actor_name="import.chunk", queue_name="bulk", max_retries=3, time_limit=900_000, priority=BULK
+    actor_name="import.chunk", queue_name="bulk", max_retries=3, time_limit=900_000
 )
 def import_chunk(import_id: str, chunk_no: int) -> dict[str, int]:
     """Upsert, index and invalidate one chunk of an import, once."""
@@ -91,7 +86,6 @@ def import_chunk(import_id: str, chunk_no: int) -> dict[str, int]:
 
 @actor(
     actor_name="import.index", queue_name="bulk", max_retries=3, time_limit=1_800_000,
-    priority=BULK,
 )  # fmt: skip
 def import_index(import_id: str, chunk_no: int) -> int:
     """Index the rows one chunk of an import wrote (a member of the import's batch)."""
@@ -99,7 +93,7 @@ def import_index(import_id: str, chunk_no: int) -> int:
 
 
 @actor(
-    actor_name="import.finish", queue_name="bulk", max_retries=5, time_limit=900_000, priority=BULK
+    actor_name="import.finish", queue_name="bulk", max_retries=5, time_limit=900_000
 )
 def import_finish(batch_id: str, import_id: str) -> dict[str, Any]:
     """The import batch's callback: totals, the rejection report, the user's notification."""
@@ -127,7 +121,7 @@ def import_finish(batch_id: str, import_id: str) -> dict[str, Any]:
 
 
 @actor(
-    actor_name="export.run", queue_name="bulk", max_retries=2, time_limit=3_600_000, priority=BULK
+    actor_name="export.run", queue_name="bulk", max_retries=2, time_limit=3_600_000
 )
 def export_run(export_id: str) -> dict[str, Any]:
     """Stream an export's rows to its file with a server-side cursor."""

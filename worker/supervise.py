@@ -193,7 +193,9 @@ def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m worker.supervise COMMAND [ARG ...]", file=sys.stderr)
         return 2
-    return supervise(argv)
+    from core.settings import Settings  # only here: the supervisor itself needs no settings
+
+    return supervise(argv, metrics_root=Settings.from_env().metrics_dir)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def test_middleware_order_puts_the_ledger_first(settings: Settings) -> None:
     ]
     # Dramatiq runs ``after_*`` hooks in reverse, so the ledger records an outcome last,
     # once Retries has decided whether the message failed for good.
-    ledger = middleware[1]
+    ledger = middleware[2]
     assert isinstance(ledger, Ledger) and ledger.store is not None
 
 
@@ -117,7 +117,7 @@ def test_build_redis_broker_accepts_noeviction(settings: Settings, evicting_redi
         broker = build_redis_broker(settings.replace(broker={"url": evicting_redis}))
         try:
             assert broker.namespace == settings.broker.namespace
-            assert isinstance(broker.middleware[1], Ledger)
+            assert isinstance(broker.middleware[2], Ledger)
         finally:
             broker.client.close()
     finally:
