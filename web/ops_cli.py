@@ -48,16 +48,22 @@ def show_queues() -> None:
 @click.option("--q", "text", help="Text in the error or payload.")
 @click.option("--retry", is_flag=True, help="Run the matching dead letters again.")
 @click.option("--purge", is_flag=True, help="Delete the matching dead letters.")
+@click.option("--yes", is_flag=True, help="Do not ask to confirm the count (scripts).")
 @with_appcontext
 def dead_letters(
-    queue: str | None, actor: str | None, text: str | None, retry: bool, purge: bool
+    queue: str | None, actor: str | None, text: str | None, retry: bool, purge: bool, yes: bool
 ) -> None:
-    """List dead letters (filtered), or retry or purge the matching ones."""
+    """List dead letters (filtered), or retry or purge the matching ones after confirming
+    how many."""
     if retry and purge:
         raise click.UsageError("choose --retry or --purge, not both")
     res = resources()
     ns = res.settings.broker.namespace
     found = deadletters.find(res.broker, ns, queue=queue, actor=actor, text=text)
+    if (retry or purge) and not yes:
+        # As in the console: every destructive action shows how many it touches first.
+        verb = "Retry" if retry else "Purge"
+        click.confirm(f"{verb} {len(found)} dead letters?", abort=True)
     if retry or purge:
         _audit(f"dead_letter.{'retry' if retry else 'purge'}_matching", "cli", count=len(found))
     if retry:

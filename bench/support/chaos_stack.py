@@ -2,8 +2,8 @@
 
 Private PostgreSQL and Redis come from ``scripts/services.sh`` (with ``SERVICES_VAR`` so they
 are not the ones ``make run``/``make test`` use), migrations from Alembic, the API key from
-``flask users create``, and web, worker, scheduler and the mail sink from the ``Procfile``
-lines, each in a process group of its own, exactly as honcho would start them.
+``flask users create``, and web, both worker pools, scheduler and the mail sink from the
+``Procfile`` lines, each in a process group of its own, exactly as honcho would start them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dotenv import dotenv_values
 from bench.support.common import ROOT, free_port
 
 # The Procfile entries the run needs (the realtime process serves only websockets).
-PROCESSES = ("web", "worker", "scheduler", "mail")
+PROCESSES = ("web", "worker", "delivery", "scheduler", "mail")
 # Settings of the stack: faster failure detection than the defaults, so a run is short.
 STACK_ENV = {
     "HEARTBEAT_TIMEOUT_MS": "10000",

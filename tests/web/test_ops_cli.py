@@ -32,13 +32,15 @@ def test_dead_letters_list_retry_and_purge(
     listed = cli.invoke(args=["ops", "dead-letters", "--queue", "default"]).output
     assert "3 dead letters" in listed and listed.count("test.effect") == 3
     assert "1 dead letters" in cli.invoke(args=["ops", "dead-letters", "--q", "cli1"]).output
-    assert (
-        cli.invoke(args=["ops", "dead-letters", "--q", "cli1", "--retry"]).output.strip()
-        == "retried 1"
-    )
+    declined = cli.invoke(args=["ops", "dead-letters", "--purge"], input="n\n")
+    assert declined.exit_code != 0 and "Purge 3 dead letters?" in declined.output
+    assert "3 dead letters" in cli.invoke(args=["ops", "dead-letters"]).output  # untouched
+    retried = cli.invoke(args=["ops", "dead-letters", "--q", "cli1", "--retry"], input="y\n")
+    assert "Retry 1 dead letters?" in retried.output
+    assert retried.output.strip().endswith("retried 1")
     with sessions() as s:
         assert s.scalars(select(Job.status)).all() == ["queued"]
-    assert cli.invoke(args=["ops", "dead-letters", "--purge"]).output.strip() == "purged 2"
+    assert cli.invoke(args=["ops", "dead-letters", "--purge", "--yes"]).output.strip() == "purged 2"
     both = cli.invoke(args=["ops", "dead-letters", "--retry", "--purge"])
     assert both.exit_code != 0 and "not both" in both.output
     with sessions() as s:
