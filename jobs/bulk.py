@@ -52,18 +52,14 @@ def _announce(org_id: int, data: dict[str, Any]) -> None:
         channels.publish_encoded(client, [(channels.org_channel(org_id, "jobs"), frame)])
 
 
-@actor(
-    actor_name="import.split", queue_name="bulk", max_retries=2, time_limit=3_600_000
-)
+@actor(actor_name="import.split", queue_name="bulk", max_retries=2, time_limit=3_600_000)
 def import_split(import_id: str) -> dict[str, int]:
     """Read an uploaded file into staging and add its chunk jobs to the import's batch."""
     with session_scope() as session:
         return imports.split(session, current_settings(), uuid.UUID(import_id), _stage_chunk)
 
 
-@actor(
-    actor_name="import.chunk", queue_name="bulk", max_retries=3, time_limit=900_000
-)
+@actor(actor_name="import.chunk", queue_name="bulk", max_retries=3, time_limit=900_000)
 def import_chunk(import_id: str, chunk_no: int) -> dict[str, int]:
     """Upsert, index and invalidate one chunk of an import, once."""
     ident = uuid.UUID(import_id)
@@ -92,9 +88,7 @@ def import_index(import_id: str, chunk_no: int) -> int:
     return imports.index_chunk(session_factory(), uuid.UUID(import_id), chunk_no, _index)
 
 
-@actor(
-    actor_name="import.finish", queue_name="bulk", max_retries=5, time_limit=900_000
-)
+@actor(actor_name="import.finish", queue_name="bulk", max_retries=5, time_limit=900_000)
 def import_finish(batch_id: str, import_id: str) -> dict[str, Any]:
     """The import batch's callback: totals, the rejection report, the user's notification."""
     settings = current_settings()
@@ -120,9 +114,7 @@ def import_finish(batch_id: str, import_id: str) -> dict[str, Any]:
     return out
 
 
-@actor(
-    actor_name="export.run", queue_name="bulk", max_retries=2, time_limit=3_600_000
-)
+@actor(actor_name="export.run", queue_name="bulk", max_retries=2, time_limit=3_600_000)
 def export_run(export_id: str) -> dict[str, Any]:
     """Stream an export's rows to its file with a server-side cursor."""
     with session_scope() as session:
