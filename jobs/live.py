@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -15,6 +16,8 @@ from core.settings import Settings
 from jobs.runtime import current_settings
 
 _clients: dict[str, redis.Redis] = {}
+# How long a job waits out a broker Redis that refuses connections before it fails.
+OUTAGE_WAIT_S = 20.0
 
 
 def _events_client(settings: Settings) -> redis.Redis:
@@ -43,11 +46,22 @@ def record_activity(org_id: int, entry: dict[str, Any]) -> str | None:
     message = CurrentMessage.get_current_message()
     settings = current_settings()
     limits = settings.realtime
-    return activity.record(
-        _events_client(settings),
-        org_id,
-        entry,
-        event_id=message.message_id if message is not None else uuid.uuid4().hex,
-        max_entries=limits.activity_max_entries,
-        retention_s=limits.activity_retention_s,
-    )
+    # The stream lives on the broker Redis, and so does Dramatiq's retry of this job: while
+    # that Redis restarts, a retry enqueued now is lost with the enqueue (the chaos run found
+    # such a job left queued). So the job waits out a short outage itself, then fails as
+    # usual. The record is idempotent per message id, so a repeat changes nothing.
+    deadline = time.monotonic() + OUTAGE_WAIT_S
+    while True:
+        try:
+            return activity.record(
+                _events_client(settings),
+                org_id,
+                entry,
+                event_id=message.message_id if message is not None else uuid.uuid4().hex,
+                max_entries=limits.activity_max_entries,
+                retention_s=limits.activity_retention_s,
+            )
+        except redis.ConnectionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 import redis
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -60,3 +63,29 @@ def test_the_job_appends_to_the_stream_once(
     assert len(mine.frames) == 1 and b'"title":"Acme"' in mine.frames[0]
     theirs = activity.replay(broker_redis, other_tenant.org_id, "0-0")
     assert len(theirs.frames) == 1 and b'"title":"Lee"' in theirs.frames[0]
+
+
+def test_the_job_waits_out_a_short_broker_outage(
+    client: FlaskClient,
+    tenant: Tenant,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    broker_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its retry would be enqueued on the same Redis: the job itself waits the outage out."""
+    real = activity.record
+    refusals: list[int] = []
+
+    def restarting(*args: Any, **kwargs: Any) -> str | None:
+        if len(refusals) < 2:
+            refusals.append(1)
+            raise redis.ConnectionError("Error 111 connecting: Connection refused.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(activity, "record", restarting)
+    client.post("/api/v1/companies", json={"name": "Acme"}, headers=auth(tenant.member))
+    assert run_staged_jobs(settings, sessions).count("live.activity") == 1
+    assert len(refusals) == 2
+    frames = activity.replay(broker_redis, tenant.org_id, "0-0").frames
+    assert len(frames) == 1 and b'"title":"Acme"' in frames[0]
