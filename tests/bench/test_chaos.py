@@ -12,7 +12,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.stack import ROOT
+
+pytestmark = pytest.mark.chaos
 
 
 def test_short_chaos_run_loses_duplicates_and_strands_nothing() -> None:
