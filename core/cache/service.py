@@ -73,6 +73,13 @@ class Cache(CacheBase):
                             self.stats.incr(key.name, "lock_waits", org_id=key.org_id)
                         return Result(entry.payload, entry.etag, HIT)
                     if token := self._lock(key):
+                        # Our read may predate a refresh that finished (and let the lock
+                        # go) since: then serve that value instead of computing again.
+                        fresh = self.lookup([key], [tags])[0]
+                        if fresh is not None and time.time() * 1000 < fresh.soft_expiry_ms:
+                            self._release(keys=[key.lock], args=[token])
+                            self.stats.incr(key.name, "hits", org_id=key.org_id)
+                            return Result(fresh.payload, fresh.etag, HIT)
                         return self._refresh(key, tags, compute, token, ttls)
                     self.stats.incr(key.name, "stale", org_id=key.org_id)
                     return Result(entry.payload, entry.etag, STALE)
