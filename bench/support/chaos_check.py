@@ -155,6 +155,12 @@ def active_jobs(dsn: str, cutoff: float) -> int | None:
     return None
 
 
+STUCK_COLUMNS = (
+    "id", "actor", "status", "attempts", "completed_attempts", "redis_queue", "redis_id",
+    "created_at", "dispatched_at", "started_at", "updated_at", "error",
+)  # fmt: skip
+
+
 def check(dsn: str, ops: list[Op], *, cutoff: float) -> dict[str, Any]:
     """Classify every probe and effect; the figures of the run.
 
@@ -194,6 +200,16 @@ def check(dsn: str, ops: list[Op], *, cutoff: float) -> dict[str, Any]:
             " AND created_at < to_timestamp(%s)",
             (cutoff,),
         ).fetchone()[0]  # type: ignore[index]
+        # What a stuck job looked like, to tell a lost message from a held one.
+        stuck_jobs = [
+            {k: str(v) for k, v in zip(STUCK_COLUMNS, row, strict=True)}
+            for row in conn.execute(
+                f"SELECT {', '.join(STUCK_COLUMNS)} FROM jobs"  # noqa: S608  # nosec B608
+                " WHERE status IN ('queued', 'running') AND created_at < to_timestamp(%s)"
+                " ORDER BY created_at LIMIT 5",
+                (cutoff,),
+            )
+        ]
         probe_jobs = conn.execute(
             "SELECT count(*) FROM jobs WHERE type IN ('search.index', 'notifications.broadcast')"
         ).fetchone()[0]  # type: ignore[index]
@@ -245,5 +261,6 @@ def check(dsn: str, ops: list[Op], *, cutoff: float) -> dict[str, Any]:
             "lost": sorted(set(lost))[:5],
             "duplicated": sorted(set(duplicated))[:5],
             "unexpected": sorted(set(unexpected) | set(strangers))[:5],
+            "stuck": stuck_jobs,
         },
     }

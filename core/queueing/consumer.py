@@ -17,14 +17,18 @@ Message format, fetch, nacks, heartbeats and maintenance are Dramatiq's, untouch
 Pub/sub creates no key, so nothing here needs ``KEYS`` or ``SCAN``.
 
 Acks are Dramatiq's ``ack`` command, but not sent by the worker thread that finished the
-job: :meth:`WakingConsumer.ack` hands the message id to the consumer's :class:`AckSender`,
-which sends every id waiting in one pipelined round trip (profiled in
-docs/decisions/0018-job-path-profile.md: the synchronous ack was 30% of a worker's busy
-samples). The id leaves ``queued_message_ids`` at once, as in Dramatiq, so prefetch and the
+job: :meth:`WakingConsumer.ack` hands the message id to the consumer's
+:class:`core.queueing.acks.AckSender`, which sends every id waiting in one pipelined round
+trip. The id leaves ``queued_message_ids`` at once, as in Dramatiq, so prefetch and the
 requeue at shutdown are unchanged; ``close`` sends what is waiting before it requeues. An
 ack lost with its process (killed between the job and the send) leaves the message unacked:
 Dramatiq's maintenance redelivers it once the worker's heartbeat is stale, and the ledger
 skips a job that already finished (docs/decisions/0002), so the job does not run twice.
+
+Messages a live worker lost (a fetch reply that never came back from a hung Redis, the
+delay queue Dramatiq drops on a connection error) are found by the queue's
+:class:`core.queueing.acks.AckBook`: after a connection error, and every minute, the
+consumer requeues what its ack set holds and it does not.
 
 A paused queue (:mod:`core.queueing.pause`) fetches nothing and reports idle. The consumer
 re-reads the paused flag once a second, and before its next fetch when it hears
@@ -51,8 +55,8 @@ from dramatiq.common import compute_backoff
 from dramatiq.errors import ConnectionClosed
 from redis.client import PubSub
 
+from core.queueing.acks import ACK_BATCH, RECONCILE_EVERY_S, AckBook, AckSender
 from core.queueing.pause import PAUSED_CHANNEL, PAUSED_KEY
-from core.queueing.supervisor import run_supervised
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +65,7 @@ DRAMATIQ_VERSION = "2.2.1"
 PAUSE_CHECK_INTERVAL_S = 1.0
 PAUSED_SLEEP_S = 0.1
 SUBSCRIBE_TIMEOUT_S = 2.0
-#: Most acks sent in one pipeline.
-ACK_BATCH = 256
+__all__ = ["ACK_BATCH", "AckSender", "WakingConsumer", "WakingRedisBroker", "publish_wake"]
 
 
 def wake_channel(namespace: str, queue_name: str) -> str:
@@ -74,93 +77,6 @@ def publish_wake(client: Any, namespace: str, queue_names: Iterable[str]) -> Non
     """Wake the consumers of ``queue_names``; ``client`` may be a pipeline (then queued)."""
     for name in sorted(set(queue_names)):
         client.publish(wake_channel(namespace, name), b"1")
-
-
-class AckSender:
-    """Sends one consumer's acks from a thread of its own, all waiting ids per round trip.
-
-    Parameters:
-      broker: the broker whose ``dispatch`` script acks (Dramatiq's ``ack`` command).
-      queue_name: the queue the messages were fetched from (acks go to the current queue).
-    """
-
-    def __init__(self, broker: RedisBroker, queue_name: str) -> None:
-        self.broker = broker
-        self.queue_name = queue_name
-        self._cond = threading.Condition()
-        self._ids: list[str] = []
-        self._in_flight = 0
-        self._closed = False
-        self._thread = threading.Thread(
-            target=run_supervised,
-            args=(f"acks-{queue_name}", self._run),
-            kwargs={"first_backoff_s": 0.05, "max_backoff_s": 2.0},
-            name=f"acks-{queue_name}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def put(self, redis_message_id: str) -> None:
-        with self._cond:
-            self._ids.append(redis_message_id)
-            if len(self._ids) == 1:
-                self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._ids and not self._closed:
-                    self._cond.wait()
-                if not self._ids:
-                    return
-                batch, self._ids = self._ids[:ACK_BATCH], self._ids[ACK_BATCH:]
-                self._in_flight = len(batch)
-            try:
-                self._send(batch)
-            except redis.RedisError as exc:
-                with self._cond:  # kept: sent again once Redis answers
-                    self._ids[:0] = batch
-                    if self._closed:  # close() reports them; maintenance redelivers
-                        return
-                log.warning(
-                    "acks for %s not sent yet (%d waiting): %s",
-                    self.queue_name,
-                    len(self._ids),
-                    exc,
-                )
-                time.sleep(0.1)
-            finally:
-                with self._cond:
-                    self._in_flight = 0
-                    self._cond.notify_all()
-
-    def _send(self, ids: list[str]) -> None:
-        broker = self.broker
-        script = broker.scripts["dispatch"]
-        now = int(time.time() * 1000)
-        pipe = broker.client.pipeline(transaction=False)
-        for rid in ids:
-            args = ["ack", now, self.queue_name, broker.broker_id, broker.heartbeat_timeout]
-            args += [broker.dead_message_ttl, 0, broker._max_unpack_size(), rid]
-            script(keys=[broker.namespace], args=args, client=pipe)
-        pipe.execute()
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Send what is waiting (for up to ``timeout`` seconds), then stop the thread."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-            while (self._ids or self._in_flight) and time.monotonic() < deadline:
-                self._cond.wait(deadline - time.monotonic())
-            if self._ids:
-                log.warning(
-                    "%d acks for %s not sent; maintenance redelivers them and the "
-                    "ledger skips them",
-                    len(self._ids),
-                    self.queue_name,
-                )
-        self._thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class WakingConsumer(_RedisConsumer):
@@ -180,12 +96,57 @@ class WakingConsumer(_RedisConsumer):
         self._pubsub: PubSub | None = None
         self._checked = 0.0
         self._paused = False
-        self._acks = AckSender(broker, queue_name)
+        self._book: AckBook = broker.ack_book(queue_name)
+        self._acks = AckSender(broker, queue_name, self._book.take_unsent())
+        self._reconciled = time.monotonic()
+        self._closed = False
 
     def ack(self, message: Any) -> None:
         """Queue the ack for :class:`AckSender` (Dramatiq sends it from this thread)."""
         self.queued_message_ids.discard(message.message_id)
-        self._acks.put(message.options["redis_message_id"])
+        rid = message.options["redis_message_id"]
+        self._acks.put(rid)  # before release: a reconcile always sees it in one of the two
+        self._book.release(rid)
+
+    def nack(self, message: Any) -> None:
+        try:
+            super().nack(message)
+        finally:
+            self._book.release(message.options["redis_message_id"])
+
+    def requeue(self, messages: Iterable[Any]) -> None:
+        """Dramatiq's requeue; with Redis down the ids stay in the ack set for a reconcile.
+
+        Raising here would end Dramatiq's consumer thread for good: its ``close`` (which
+        requeues the delay queue) only expects ``ConnectionClosed``, and an unexpected
+        error in it escapes ``ConsumerThread.run``.
+        """
+        messages = list(messages)
+        try:
+            super().requeue(messages)
+        except redis.RedisError as exc:
+            log.warning(
+                "requeue of %d messages of %s failed: %s", len(messages), self.queue_name, exc
+            )
+            self._book.suspect = True
+        for message in messages:
+            self._book.release(message.options["redis_message_id"])
+
+    def _track(self, message: Any) -> Any:
+        if message is not None:
+            self._book.hold(message.options["redis_message_id"])
+        return message
+
+    def _reconcile_if_due(self) -> None:
+        now = time.monotonic()
+        if not self._book.suspect and now - self._reconciled < RECONCILE_EVERY_S:
+            return
+        try:
+            self._book.reconcile(self.broker, self._acks)
+        except redis.ConnectionError as exc:
+            self._book.suspect = True
+            raise ConnectionClosed(exc) from None
+        self._reconciled = now
 
     def _is_paused(self) -> bool:
         now = time.monotonic()
@@ -253,11 +214,13 @@ class WakingConsumer(_RedisConsumer):
 
     def __next__(self) -> Any:
         if self.message_cache:
-            return super().__next__()
+            return self._track(super().__next__())
         try:
             pubsub = self._subscription()
         except redis.ConnectionError as exc:
+            self._book.suspect = True
             raise ConnectionClosed(exc) from None
+        self._reconcile_if_due()
         if pubsub is not None:
             self._read(pubsub, 0)  # the fetch below serves wake-ups already sent
         if self._is_paused():
@@ -269,22 +232,46 @@ class WakingConsumer(_RedisConsumer):
         try:
             self.message_cache = self.broker.do_fetch(self.queue_name, wanted)
         except redis.ConnectionError as exc:
+            self._book.suspect = True  # the fetch may have run and its reply been lost
             raise ConnectionClosed(exc) from None
         if self.message_cache:
-            return super().__next__()
+            return self._track(super().__next__())
         self.misses, backoff_ms = compute_backoff(self.misses, max_backoff=self.timeout)
         self._wait(pubsub, backoff_ms / 1000)
         return None
 
     def close(self) -> None:
-        """Send the acks waiting, drop the wake subscription, then close as Dramatiq does."""
-        self._acks.close()
+        """Send the acks waiting, drop the wake subscription, then close as Dramatiq does.
+
+        A delay-queue consumer's messages were in Dramatiq's delay queue, which its thread
+        has requeued (released) or, after a connection error, dropped: the book forgets
+        them and the next consumer reconciles. Acks not sent go to the next consumer.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._book.keep_unsent(self._acks.close())
+        if self.queue_name.endswith(".DQ"):
+            self._book.drop_all()
         self._drop_subscription()
         super().close()
 
 
 class WakingRedisBroker(RedisBroker):
     """Dramatiq's Redis broker whose consumers wake on arrival and honour paused queues."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._books: dict[str, AckBook] = {}
+        self._books_lock = threading.Lock()
+
+    def ack_book(self, queue_name: str) -> AckBook:
+        """The book of what this process holds of ``queue_name`` (one per queue)."""
+        with self._books_lock:
+            book = self._books.get(queue_name)
+            if book is None:
+                book = self._books[queue_name] = AckBook(queue_name)
+            return book
 
     @property
     def consumer_class(self) -> type[_RedisConsumer]:
