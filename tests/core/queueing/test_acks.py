@@ -24,6 +24,7 @@ from core.queueing.consumer import WakingConsumer, WakingRedisBroker
 from core.settings import Settings
 from jobs import runtime
 from tests.support.actors import effect
+from tests.support.consuming import take
 from tests.support.stack import RedisServer, wait_for
 
 WITHIN_S = 10.0
@@ -45,17 +46,6 @@ def _consumer(broker: WakingRedisBroker, queue: str = "default", prefetch: int =
     consumer = broker.consume(queue, prefetch=prefetch, timeout=50)
     assert isinstance(consumer, WakingConsumer)
     return consumer
-
-
-def _take(consumer: Any, n: int) -> list[MessageProxy]:
-    taken: list[MessageProxy] = []
-    deadline = time.monotonic() + WITHIN_S
-    while len(taken) < n and time.monotonic() < deadline:
-        got = next(consumer)
-        if got is not None:
-            taken.append(got)
-    assert len(taken) == n
-    return taken
 
 
 def _ack_set(broker: WakingRedisBroker, queue: str = "default") -> set[str]:
@@ -80,7 +70,7 @@ def test_a_fetch_whose_reply_was_lost_is_requeued_and_runs(broker: WakingRedisBr
     consumer = _consumer(broker)
     try:
         consumer._book.suspect = True  # as after the connection error the timeout raised
-        (got,) = _take(consumer, 1)
+        (got,) = take(consumer, 1)
         assert got.message_id == sent.message_id
         assert _ack_set(broker) == {rid}  # fetched again, now held
         assert consumer._book.suspect is False
@@ -96,7 +86,7 @@ def test_a_periodic_reconcile_finds_what_no_error_announced(broker: WakingRedisB
         assert next(consumer) is None  # not due: the lost message waits
         assert _queued(broker) == []
         consumer._reconciled -= acks_module.RECONCILE_EVERY_S
-        (got,) = _take(consumer, 1)
+        (got,) = take(consumer, 1)
         assert got.message_id == sent.message_id
     finally:
         consumer.close()
@@ -117,15 +107,15 @@ def test_held_and_pending_acks_stay_only_the_unheld_go_back(broker: WakingRedisB
         broker.enqueue(_message())
     consumer = _consumer(broker)
     try:
-        working, acking, dropped = (m.options["redis_message_id"] for m in _take(consumer, 3))
+        working, acking, dropped = (m.options["redis_message_id"] for m in take(consumer, 3))
         book = consumer._book
         assert book.held() == {working, acking, dropped}
         book.release(acking)  # a worker thread put its ack in the sender, not sent yet
         book.release(dropped)  # what Dramatiq lost
-        assert book.reconcile(broker, _Pending(acking)) == 1  # type: ignore[arg-type]
+        assert book.reconcile(broker, _Pending(acking)) == 1
         assert _queued(broker) == [dropped]
         assert _ack_set(broker) == {working, acking}
-        assert book.reconcile(broker, _Pending(acking)) == 0  # type: ignore[arg-type]
+        assert book.reconcile(broker, _Pending(acking)) == 0
     finally:
         consumer.close()
 

@@ -36,6 +36,7 @@ from core.queueing.relay import Relay
 from core.settings import Settings
 from models.db import session_scope
 from tests.support.actors import effect
+from tests.support.consuming import take
 
 LONG_POLL_MS = 120_000  # Dramatiq's backoff then sleeps 60-120 s after an empty fetch
 WITHIN_S = 10.0
@@ -204,24 +205,13 @@ def _unacked(broker: WakingRedisBroker, queue: str = "default") -> tuple[int, in
     return int(stored), int(acks)
 
 
-def _take(consumer: Any, n: int) -> list[MessageProxy]:
-    taken: list[MessageProxy] = []
-    deadline = time.monotonic() + WITHIN_S
-    while len(taken) < n and time.monotonic() < deadline:
-        got = next(consumer)
-        if got is not None:
-            taken.append(got)
-    assert len(taken) == n
-    return taken
-
-
 def test_acks_are_sent_by_the_ack_thread_and_leave_prefetch_at_once(
     broker: WakingRedisBroker,
 ) -> None:
     consumer = broker.consume("default", prefetch=4, timeout=50)
     try:
         broker.enqueue(_message())
-        (message,) = _take(consumer, 1)
+        (message,) = take(consumer, 1)
         assert consumer.outstanding_message_count == 1
         assert _unacked(broker) == (1, 1)
         consumer.ack(message)
@@ -239,7 +229,7 @@ def test_close_sends_every_waiting_ack(broker: WakingRedisBroker) -> None:
     consumer = broker.consume("default", prefetch=n + 1, timeout=50)
     for _ in range(n + 1):
         broker.enqueue(_message())
-    *done, unfinished = _take(consumer, n + 1)
+    *done, unfinished = take(consumer, n + 1)
     for message in done:
         consumer.ack(message)
     consumer.requeue([unfinished])  # as Dramatiq's worker does before it closes
@@ -267,7 +257,7 @@ def test_acks_kept_while_redis_refuses_are_sent_when_it_answers(
     monkeypatch.setattr(consumer_module.AckSender, "_send", flaky_send)
     try:
         broker.enqueue(_message())
-        (message,) = _take(consumer, 1)
+        (message,) = take(consumer, 1)
         consumer.ack(message)
         deadline = time.monotonic() + WITHIN_S
         while _unacked(broker) != (0, 0) and time.monotonic() < deadline:
