@@ -88,13 +88,14 @@ def test_gunicorn_workers_are_added_up(settings: Settings, engine: object, tmp_p
         tmp_path / "gunicorn.log",
         worker_class="gthread",
         app="web:create_app(websockets=False)",
-        # Each worker is replaced after 10 requests: 30 requests are answered by at least
-        # three processes, and one scrape must still count all of them.
-        args=("--workers", "2", "--threads", "2", "--max-requests", "10"),
+        # Each worker is replaced after 5 requests: 12 requests are answered by at least
+        # three processes (one of the two first workers takes 6 or more), and one scrape must
+        # still count all of them.
+        args=("--workers", "2", "--threads", "2", "--max-requests", "5"),
         env={"PROMETHEUS_MULTIPROC_DIR": str(shared), "METRICS_TOKEN": "scrape-me"},
     )
     with server:
-        n = 30
+        n = 12
         for _ in range(n):
             # Generous: a worker replaced under load takes seconds to boot.
             requests.get(f"{server.http}{COUNTED}", timeout=60, headers={"Connection": "close"})
