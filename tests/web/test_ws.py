@@ -147,7 +147,7 @@ def test_a_slow_client_is_dropped_and_others_keep_receiving(
         for _ in range(100):
             channels.publish(client, channel, {"n": published, "blob": blob})
             published += 1
-        wait_for(lambda: len(received) >= published, timeout=30)
+        wait_for(lambda n=published: len(received) >= n, timeout=30)
         if slow_dropped():
             break
     assert slow_dropped()
