@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from tests.support.stack import ROOT
+from tests.support.stack import ROOT, uncovered_env
 
 pytestmark = pytest.mark.chaos
 
@@ -24,6 +24,7 @@ def test_short_chaos_run_loses_duplicates_and_strands_nothing() -> None:
     done = subprocess.run(
         [sys.executable, "bench/chaos.py", "--short", "--seed", "12", "--workdir", str(workdir)],
         cwd=ROOT,
+        env=uncovered_env(),
         capture_output=True,
         text=True,
         timeout=900,  # a safety net: the run itself is bounded by its own settle deadline

@@ -92,6 +92,16 @@ def _pings(client: redis.Redis) -> bool:
         return False
 
 
+def uncovered_env() -> dict[str, str]:
+    """``os.environ`` without coverage's subprocess hook (``COVERAGE_*``).
+
+    For processes that test the whole stack from outside (the short chaos run, the
+    fuzzer): their code paths are covered by the focused tests, and tracing every process
+    of a stack only slows it down.
+    """
+    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+
+
 def process_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment a SalesHub process gets in tests."""
     env = {

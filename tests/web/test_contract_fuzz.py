@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.factories import make_tenant
-from tests.support.stack import ServeApp
+from tests.support.stack import ServeApp, uncovered_env
 
 ST = Path(sys.executable).with_name("st")
 CONFIG = Path(__file__).resolve().parents[2] / "schemathesis.toml"
@@ -39,7 +39,9 @@ def _run(url: str, key: str, report: Path) -> subprocess.CompletedProcess[str]:
     ]  # fmt: skip
     if seconds := os.environ.get("FUZZ_SECONDS"):
         cmd += ["--max-time", seconds]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, check=False)
+    result = subprocess.run(
+        cmd, env=uncovered_env(), capture_output=True, text=True, timeout=3600, check=False
+    )
     (report / "stdout.txt").write_text(result.stdout)
     return result
 
