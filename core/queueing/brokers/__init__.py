@@ -22,4 +22,8 @@ def publisher_for(broker: Broker, settings: Settings) -> Publisher:
         from core.queueing.brokers.redis import RedisPublisher
 
         return RedisPublisher(broker)
+    from core.queueing.brokers.rabbitmq import RabbitmqPublisher, SalesHubRabbitmqBroker
+
+    if isinstance(broker, SalesHubRabbitmqBroker):
+        return RabbitmqPublisher(broker, confirm_timeout_s=settings.broker.confirm_timeout_s)
     raise TypeError(f"no publisher for {type(broker).__name__}")
