@@ -16,7 +16,8 @@
 #   var/redis-broker    Dramatiq broker Redis: noeviction, AOF everysec
 #   var/redis-cache     cache Redis: 256mb allkeys-lru, no persistence
 #   var/rabbitmq        RabbitMQ node (its own node name, AMQP and distribution ports, mnesia,
-#                       logs, Erlang cookie); vhosts saleshub and saleshub_test. It takes
+#                       logs, Erlang cookie); vhosts saleshub, saleshub_test and
+#                       saleshub_bench. It takes
 #                       about 15 s to boot on a loaded 2-core machine, so make test starts it
 #                       in the background and the tests that need it wait for it.
 #   var/ports.env       ports chosen by the last start
@@ -378,8 +379,8 @@ rabbit_bindir() {
     return 1
 }
 
-rabbit_run() {  # rabbit_run CMD ARGS... -> CMD in the private node's environment
-    env HOME="$RABBIT_DIR" \
+rabbit_run() {  # rabbit_run CMD ARGS... -> exec CMD in the private node's environment
+    exec env HOME="$RABBIT_DIR" \
         RABBITMQ_CONF_ENV_FILE="$RABBIT_DIR/rabbitmq-env.conf" \
         RABBITMQ_NODENAME="$RABBIT_NODE" \
         RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
@@ -439,10 +440,11 @@ print(base64.b64encode(salt + hashlib.sha256(salt + sys.argv[1].encode()).digest
     cat >"$RABBIT_DIR/definitions.json" <<JSON
 {"users": [{"name": "$RABBIT_USER", "password_hash": "$hash", "tags": "administrator",
             "hashing_algorithm": "rabbit_password_hashing_sha256"}],
- "vhosts": [{"name": "saleshub"}, {"name": "saleshub_test"}],
+ "vhosts": [{"name": "saleshub"}, {"name": "saleshub_test"}, {"name": "saleshub_bench"}],
  "permissions": [
    {"user": "$RABBIT_USER", "vhost": "saleshub", "configure": ".*", "write": ".*", "read": ".*"},
-   {"user": "$RABBIT_USER", "vhost": "saleshub_test", "configure": ".*", "write": ".*", "read": ".*"}]}
+   {"user": "$RABBIT_USER", "vhost": "saleshub_test", "configure": ".*", "write": ".*", "read": ".*"},
+   {"user": "$RABBIT_USER", "vhost": "saleshub_bench", "configure": ".*", "write": ".*", "read": ".*"}]}
 JSON
 }
 
@@ -459,8 +461,11 @@ start_rabbitmq() {  # start_rabbitmq wait|background
     rabbit_write_config
     rm -f "$RABBIT_DIR/rabbitmq.pid"
     log "starting RabbitMQ $RABBIT_NODE on 127.0.0.1:$RABBIT_PORT"
-    (cd / && rabbit_run setsid "$bindir/rabbitmq-server" </dev/null >"$RABBIT_DIR/startup.log" 2>&1 9>&- &
-     echo $! >"$RABBIT_DIR/launcher.pid")
+    # A subshell that closes the lock's fd for good (a redirection on a function call only
+    # moves it) and becomes the node: the node must not hold var/.services.lock.
+    (exec 9>&- </dev/null >"$RABBIT_DIR/startup.log" 2>&1; cd / && rabbit_run setsid \
+        "$bindir/rabbitmq-server") &
+    echo $! >"$RABBIT_DIR/launcher.pid"
     [ "$1" = wait ] && rabbit_wait_ready
     return 0
 }
