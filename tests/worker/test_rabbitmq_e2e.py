@@ -88,6 +88,7 @@ def test_api_write_runs_its_job_through_rabbitmq(
     tenant: Tenant,
     rabbit: SalesHubRabbitmqBroker,
     rabbit_env: Settings,
+    rabbit_worker: WorkerProcess,
     sessions: sessionmaker[Session],
 ) -> None:
     resp = client.post(
@@ -100,6 +101,8 @@ def test_api_write_runs_its_job_through_rabbitmq(
     job = _job(sessions, job_id)
     assert job.attempts == 1 and job.redis_queue == "default"
     assert job.result == {"org_id": tenant.org_id, "deals": 0, "win_rate": None}
+    # Every middleware (heartbeat, ledger, ...) booted on this broker too.
+    assert "Unexpected failure" not in rabbit_worker.log.read_text()
 
 
 def test_worker_killed_mid_job_gets_it_back_and_finishes_it_once(

@@ -19,6 +19,7 @@ pins the pika version this was written for (:data:`PIKA_VERSION`).
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import pika
@@ -83,6 +84,9 @@ class SalesHubRabbitmqBroker(RabbitmqBroker):
         self.namespace = namespace
         self.prefetch = prefetch
         self.delivery_limit = delivery_limit
+        # Who this worker is in the broker Redis (heartbeat, ops view, ledger attempts), as
+        # the Redis broker's own id is.
+        self.broker_id = str(uuid.uuid4())
 
     def declarations(self, queue_name: str) -> list[tuple[str, dict[str, Any]]]:
         """The three quorum queues of ``queue_name``, with their arguments."""
