@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,8 +37,8 @@ from bench.support.common import (
     load_env,
     note,
     percentile,
+    prepare_database,
     wait_until,
-    with_pg_db,
     with_redis_db,
 )
 
@@ -56,15 +55,9 @@ QUIET_GAP_S = 0.1
 
 def rabbitmq_url() -> str:
     """The private node's bench vhost (started and waited for if need be)."""
-    out = subprocess.run(
-        [str(ROOT / "scripts" / "services.sh"), "wait-rabbitmq"],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    ).stdout
-    return out.strip().splitlines()[-1].rsplit("/", 1)[0] + "/saleshub_bench"
+    from tests.support.rabbitmq import rabbitmq_url as test_url
+
+    return test_url().rsplit("/", 1)[0] + "/saleshub_bench"
 
 
 class Run:
@@ -142,24 +135,6 @@ class Run:
         pg.execute("DELETE FROM jobs")
 
 
-def setup_db(env: dict[str, str]) -> None:
-    admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone():
-            pass
-        else:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=60,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 jobs and 20 quiet ones")
@@ -168,7 +143,7 @@ def main() -> int:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": with_pg_db(os.environ["DATABASE_URL"], BENCH_DB),
+        "DATABASE_URL": prepare_database(BENCH_DB),
         "BROKER_URL": with_redis_db(os.environ["BROKER_URL"], REDIS_DB),
         "CACHE_URL": with_redis_db(os.environ["CACHE_URL"], REDIS_DB),
         "BROKER_NAMESPACE": NAMESPACE,
@@ -178,7 +153,6 @@ def main() -> int:
         "CANARY_INTERVAL_S": "0",
         "LOG_LEVEL": "WARNING",
     }
-    setup_db(env)
     os.environ.update(env)
     from tests.support.rabbitmq import purge
 
