@@ -31,7 +31,7 @@ from jobs import runtime
 from models import Job
 from models.db import session_scope
 from tests.conftest import auth
-from tests.support.actors import blocker, effect
+from tests.support.actors import blocker, crasher, effect
 from tests.support.factories import Tenant
 from tests.support.rabbitmq import purge
 from tests.support.stack import ROOT, RelayThread, WorkerProcess, process_env, wait_for
@@ -41,7 +41,10 @@ pytestmark = pytest.mark.rabbitmq
 
 @pytest.fixture(scope="module")
 def rabbit_env(settings: Settings, rabbitmq_url: str) -> Settings:
-    return settings.replace(broker={"kind": "rabbitmq", "rabbitmq_url": rabbitmq_url})
+    # Two attempts for a message that kills its worker: each crash costs a worker restart.
+    return settings.replace(
+        broker={"kind": "rabbitmq", "rabbitmq_url": rabbitmq_url}, worker={"max_attempts": 2}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +178,18 @@ def test_relay_dying_mid_batch_loses_nothing_and_runs_each_job_once(
     effects = cache.mget([f"r{i}:effect" for i in range(len(ids))])
     assert effects == [b"1"] * len(ids)
     assert _count(sessions, Job.attempts != 1) == 0
+
+
+def test_message_that_keeps_killing_its_worker_is_dead_and_dead_lettered(
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    sessions: sessionmaker[Session],
+) -> None:
+    cache = redis.Redis.from_url(rabbit_env.cache.url)
+    job_id = _stage(sessions, crasher, "rpoison")
+    with RelayThread(rabbit_env, rabbit):
+        wait_for(lambda: _job(sessions, job_id).status == "dead", timeout=60)
+    assert int(cache.get("rpoison:started") or 0) == rabbit_env.worker.max_attempts
+    assert "crashes" in (_job(sessions, job_id).error or "")
+    # The ledger failed it; the worker nacked it; RabbitMQ dead-lettered it to default.XQ.
+    wait_for(lambda: rabbit.get_queue_message_counts("default")[2] == 1, timeout=10)
