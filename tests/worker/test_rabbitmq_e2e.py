@@ -193,3 +193,32 @@ def test_message_that_keeps_killing_its_worker_is_dead_and_dead_lettered(
     assert "crashes" in (_job(sessions, job_id).error or "")
     # The ledger failed it; the worker nacked it; RabbitMQ dead-lettered it to default.XQ.
     wait_for(lambda: rabbit.get_queue_message_counts("default")[2] == 1, timeout=10)
+
+
+def test_a_lost_worker_node_hands_its_running_job_to_the_other_node(
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    rabbit_worker: WorkerProcess,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    # Last in the module: node A (the module's worker) does not come back.
+    cache = redis.Redis.from_url(rabbit_env.cache.url)
+    job_id = _stage(sessions, blocker, "rnode")
+    node_b = WorkerProcess(rabbit_env, tmp_path / "node-b.log")
+    with RelayThread(rabbit_env, rabbit):
+        wait_for(lambda: cache.get("rnode:started") == b"1", timeout=30)  # on node A
+        node_b.start()
+        try:
+            wait_for(lambda: b"ready for action" in node_b.log.read_bytes(), timeout=30)
+            assert rabbit_worker.proc is not None
+            # The whole node goes: its supervisor and every Dramatiq process, at once.
+            for pid in [rabbit_worker.proc.pid, *rabbit_worker.dramatiq_children()]:
+                os.kill(pid, signal.SIGKILL)
+            wait_for(lambda: cache.get("rnode:started") == b"2", timeout=90)  # on node B
+            cache.set("rnode:release", 1)
+            wait_for(lambda: _job(sessions, job_id).status == "succeeded", timeout=30)
+        finally:
+            node_b.stop()
+    assert cache.get("rnode:effect") == b"1"
+    assert _job(sessions, job_id).attempts == 2
