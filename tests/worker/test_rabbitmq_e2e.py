@@ -31,10 +31,11 @@ from jobs import runtime
 from models import Job
 from models.db import session_scope
 from tests.conftest import auth
-from tests.support.actors import blocker, crasher, effect
+from tests.support.actors import blocker, crasher, effect, slow_call
 from tests.support.factories import Tenant
 from tests.support.rabbitmq import purge
 from tests.support.stack import ROOT, RelayThread, WorkerProcess, process_env, wait_for
+from tests.worker.test_pools import slow_sink
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -150,7 +151,7 @@ def test_relay_dying_mid_batch_loses_nothing_and_runs_each_job_once(
 ) -> None:
     cache = redis.Redis.from_url(rabbit_env.cache.url)
     local = rabbit_env.replace(broker={"relay_batch_size": 10})
-    ids = _stage_effects(sessions, range(300))
+    ids = _stage_effects(sessions, range(150))
     # 1. Killed (SIGKILL) while draining: whatever batch was open rolls back.
     log = (tmp_path / "relay.log").open("ab")
     proc = subprocess.Popen(
@@ -166,7 +167,7 @@ def test_relay_dying_mid_batch_loses_nothing_and_runs_each_job_once(
         proc.kill()
         proc.wait(10)
     # 2. Dies after RabbitMQ confirmed a batch and before its commit: that batch is sent twice.
-    ids += _stage_effects(sessions, range(300, 320))
+    ids += _stage_effects(sessions, range(150, 170))
     with (
         psycopg.connect(local.database.psycopg_dsn, autocommit=True) as conn,
         pytest.raises(SystemExit),
@@ -193,6 +194,28 @@ def test_message_that_keeps_killing_its_worker_is_dead_and_dead_lettered(
     assert "crashes" in (_job(sessions, job_id).error or "")
     # The ledger failed it; the worker nacked it; RabbitMQ dead-lettered it to default.XQ.
     wait_for(lambda: rabbit.get_queue_message_counts("default")[2] == 1, timeout=10)
+
+
+def test_delivery_pool_under_gevent_holds_many_calls_from_rabbitmq(
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    cache = redis.Redis.from_url(rabbit_env.cache.url)
+    pool = WorkerProcess(rabbit_env, tmp_path / "delivery.log", pool="delivery")
+    with slow_sink() as (url, sink), RelayThread(rabbit_env, rabbit):
+        pool.start()
+        try:
+            ids = [_stage(sessions, slow_call, url, "rcall") for _ in range(10)]
+            # pika's blocking connection under gevent: every call waits at once.
+            wait_for(lambda: sink.in_flight == 10, timeout=40)
+            sink.release.set()
+            wait_for(lambda: cache.get("rcall:effect") == b"10", timeout=30)
+            wait_for(lambda: _count(sessions, Job.status == "succeeded") == len(ids))
+        finally:
+            pool.stop()
+    assert "Unexpected failure" not in pool.log.read_text()
 
 
 def test_a_lost_worker_node_hands_its_running_job_to_the_other_node(
