@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from core.ops.backpressure import platform_overload
 from core.queueing.batches import BATCH_ACTOR
 from core.queueing.brokers import BrokerUnavailable, Sent, publisher_for
+from core.queueing.brokers.depths import write_ready
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
 from core.queueing.supervisor import flush_restarts, restarts, run_supervised
@@ -100,6 +101,7 @@ class Relay:
         self._last_resend = 0.0
         self._last_maintenance = 0.0
         self._last_beat = 0.0
+        self._last_ready = 0.0
 
     def _push(self, messages: list[tuple[uuid.UUID, Message[Any]]]) -> tuple[list[str], ...]:
         """Publish messages as one batch; return (ids, broker ids, queues)."""
@@ -182,6 +184,17 @@ class Relay:
         """Requeue dead workers' unacked messages now (Redis; RabbitMQ does it itself)."""
         self.publisher.maintain()
 
+    def sample_ready(self) -> None:
+        """Copy the broker's ready counts to Redis once a second, where it keeps none there
+        (RabbitMQ), for backpressure here and in web processes."""
+        now = time.monotonic()
+        if now - self._last_ready < 1.0:
+            return
+        ready = self.publisher.ready()
+        if ready is not None:
+            write_ready(self.client, ready)
+        self._last_ready = now
+
     def beat(self) -> None:
         """Tell ``/health`` this relay is alive (at most every ``HEARTBEAT_EVERY_S``)."""
         now = time.monotonic()
@@ -199,6 +212,7 @@ class Relay:
 
     def tick(self, conn: psycopg.Connection[Any]) -> None:
         """One pass: drain (unless the broker is over its limit), re-send and maintain."""
+        self.sample_ready()
         overload = platform_overload(self.client, self.settings)
         if overload is None:
             self.drain(conn)

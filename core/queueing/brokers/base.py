@@ -34,6 +34,10 @@ class Publisher(Protocol):
         """Whether the broker still holds each message (queued, delayed or in flight)."""
         ...
 
+    def ready(self) -> dict[str, int] | None:
+        """Ready messages per queue, where the platform cannot read them from Redis keys."""
+        ...
+
     def maintain(self) -> None:
         """Give dead workers' messages back to their queues (where the broker does not)."""
         ...

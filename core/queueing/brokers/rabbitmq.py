@@ -125,6 +125,7 @@ class RabbitmqPublisher:
         self.confirm_timeout_s = confirm_timeout_s
         self._conn: pika.BlockingConnection | None = None
         self._channel: Any = None
+        self._blocking: Any = None
         self._tag = 0
         self._acked: set[int] = set()
         self._failed: list[str] = []
@@ -143,7 +144,7 @@ class RabbitmqPublisher:
         ready: list[bool] = []
         channel.confirm_delivery(self._on_confirm, callback=lambda _frame: ready.append(True))
         self._wait(lambda: bool(ready))
-        self._channel, self._tag = channel, 0
+        self._channel, self._blocking, self._tag = channel, blocking, 0
         return channel
 
     def _on_confirm(self, frame: Any) -> None:
@@ -203,6 +204,18 @@ class RabbitmqPublisher:
         dead-lettered, and an unacked one goes back when its consumer's connection drops."""
         return [True] * len(sent)
 
+    def ready(self) -> dict[str, int]:
+        """Ready messages per queue (passive declares: RabbitMQ's own count)."""
+        try:
+            self._open()
+            return {
+                q: self._blocking.queue_declare(queue=q, passive=True).method.message_count
+                for q in NAMES
+            }
+        except _PIKA_ERRORS as exc:
+            self.close()
+            raise BrokerUnavailable(f"RabbitMQ: {exc!r}") from exc
+
     def maintain(self) -> None:
         """Nothing to requeue (RabbitMQ does); answer the connection's heartbeats."""
         if self._conn is not None and self._conn.is_open:
@@ -213,7 +226,7 @@ class RabbitmqPublisher:
 
     def close(self) -> None:
         """Close the publisher's connection (the next publish opens a new one)."""
-        conn, self._conn, self._channel = self._conn, None, None
+        conn, self._conn, self._channel, self._blocking = self._conn, None, None, None
         if conn is not None and conn.is_open:
             try:
                 conn.close()

@@ -70,6 +70,10 @@ class RedisPublisher:
             pipe.hexists(f"{ns}:{queue}.msgs", rid or "")
         return [bool(here) for here in pipe.execute()]
 
+    def ready(self) -> None:
+        """None: backpressure and the ops view read the queues' Redis keys themselves."""
+        return None
+
     def maintain(self) -> None:
         """Requeue dead workers' unacked messages now, not on Dramatiq's 0.1% chance."""
         for queue in NAMES:

@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 import worker.entry  # noqa: F401
+from core.ops.backpressure import platform_overload
 from core.queueing.broker import configure
 from core.queueing.brokers import BrokerUnavailable
+from core.queueing.brokers.depths import read_ready
 from core.queueing.brokers.rabbitmq import PIKA_VERSION, SalesHubRabbitmqBroker
 from core.queueing.outbox import stage
 from core.queueing.relay import Relay
@@ -88,3 +90,20 @@ def test_a_nacked_message_is_dead_lettered(rabbit: SalesHubRabbitmqBroker) -> No
     consumer.nack(got)
     consumer.close()
     assert rabbit.get_queue_message_counts("default")[2] == 1
+
+
+def test_backpressure_counts_rabbitmq_queues_through_the_relay(
+    rabbit_settings: Settings, rabbit: SalesHubRabbitmqBroker, sessions: sessionmaker[Session]
+) -> None:
+    local = rabbit_settings.replace(broker={"queue_max_depth": 5})
+    relay = Relay(local, rabbit)
+    _stage_many(sessions, 8)
+    with psycopg.connect(local.database.psycopg_dsn, autocommit=True) as conn:
+        relay.tick(conn)  # nothing ready yet: sends all 8
+        assert platform_overload(relay.client, local) is None
+        relay._last_ready = 0.0
+        relay.sample_ready()  # what the next tick does, a second later
+    assert read_ready(relay.client)["default"] == 8
+    overload = platform_overload(relay.client, local)
+    assert overload is not None and overload.status == 503 and "8 ready" in overload.message
+    relay.publisher.close()
