@@ -1,6 +1,9 @@
 """The promises on RabbitMQ, end to end: API → outbox → relay → RabbitMQ → worker process.
 
-One worker process serves the module (it starts in seconds, the tests in less).
+One worker process serves the module (it starts in seconds, the tests in less). A message
+that keeps killing its worker is the ledger's business whatever the broker
+(``tests/worker/test_end_to_end.py``); RabbitMQ's dead-lettering of a nacked message is in
+``tests/core/queueing/test_rabbitmq.py``: neither costs worker restarts here.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from jobs import runtime
 from models import Job
 from models.db import session_scope
 from tests.conftest import auth
-from tests.support.actors import blocker, crasher, effect, slow_call
+from tests.support.actors import blocker, effect, slow_call
 from tests.support.factories import Tenant
 from tests.support.rabbitmq import purge
 from tests.support.stack import ROOT, RelayThread, WorkerProcess, process_env, wait_for
@@ -42,10 +45,7 @@ pytestmark = pytest.mark.rabbitmq
 
 @pytest.fixture(scope="module")
 def rabbit_env(settings: Settings, rabbitmq_url: str) -> Settings:
-    # Two attempts for a message that kills its worker: each crash costs a worker restart.
-    return settings.replace(
-        broker={"kind": "rabbitmq", "rabbitmq_url": rabbitmq_url}, worker={"max_attempts": 2}
-    )
+    return settings.replace(broker={"kind": "rabbitmq", "rabbitmq_url": rabbitmq_url})
 
 
 @pytest.fixture(scope="module")
@@ -203,21 +203,6 @@ def test_relay_dying_mid_batch_loses_nothing(
     # A copy sent again by the killed relay while its first copy was still running may run
     # again (delivery is at least once: effects must be idempotent, FACTS.md); none is lost.
     assert all(n is not None and int(n) >= 1 for n in effects.values())
-
-
-def test_message_that_keeps_killing_its_worker_is_dead_and_dead_lettered(
-    rabbit: SalesHubRabbitmqBroker,
-    rabbit_env: Settings,
-    sessions: sessionmaker[Session],
-) -> None:
-    cache = redis.Redis.from_url(rabbit_env.cache.url)
-    job_id = _stage(sessions, crasher, "rpoison")
-    with RelayThread(rabbit_env, rabbit):
-        wait_for(lambda: _job(sessions, job_id).status == "dead", timeout=60)
-    assert int(cache.get("rpoison:started") or 0) == rabbit_env.worker.max_attempts
-    assert "crashes" in (_job(sessions, job_id).error or "")
-    # The ledger failed it; the worker nacked it; RabbitMQ dead-lettered it to default.XQ.
-    wait_for(lambda: rabbit.get_queue_message_counts("default")[2] == 1, timeout=10)
 
 
 def test_delivery_pool_under_gevent_holds_many_calls_from_rabbitmq(
