@@ -1,7 +1,8 @@
 # SalesHub developer entry points.
 #
 #   make run      venv + private services + migrations + demo data, then web/realtime/worker/delivery/scheduler
-#   make test     venv + private services, then pytest      (PYTEST_ARGS="-k foo -x")
+#                 (BROKER=rabbitmq: job messages on a private RabbitMQ node instead of Redis)
+#   make test     venv + private services (RabbitMQ boots meanwhile), then pytest  (PYTEST_ARGS="-k foo -x")
 #   make lock     re-resolve pyproject.toml into requirements.txt and requirements-dev.txt (hashes)
 #   make client   regenerate the typed Python client in clients/python from the OpenAPI document
 #   make fuzz     a long Schemathesis run against a live test server (FUZZ_EXAMPLES=200)
@@ -10,7 +11,7 @@
 #   make bench    services + migrations, then every bench/*.py (but chaos.py)
 #   make chaos-short  the short chaos run alone (3 minutes at most; make test runs it too)
 #   make chaos    fault-injection run on its own stack under var/chaos (SEED=, CHAOS_ARGS=)
-#   make stop     stop the private PostgreSQL/Redis under var/ (data kept)
+#   make stop     stop the private PostgreSQL/Redis/RabbitMQ under var/ (data kept)
 #   make clean    stop them and DELETE var/ (database, broker queues, demo API key)
 #
 # Private services live under var/ and are reused between runs; scripts/services.sh
@@ -25,6 +26,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+# make run's job broker: redis (default) or rabbitmq (BROKER_KIND for every process).
+BROKER ?= redis
 # What bandit scans (tests assert, which is their job); it fails on medium and high findings.
 BANDIT_PATHS := core jobs models web worker migrations bench scripts
 # Load .env (written by scripts/services.sh) into the environment of a recipe line.
@@ -92,9 +95,12 @@ promtool:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    prometheus; }
 
+# RabbitMQ takes ~15 s to boot here: make test lets it boot while pytest starts (the tests
+# that need it wait for it); make run BROKER=rabbitmq waits for it.
 services:
 	@scripts/services.sh ensure-packages
-	@scripts/services.sh start
+	@RABBITMQ=$(if $(filter rabbitmq,$(BROKER)),wait,$(if $(filter test,$(MAKECMDGOALS)),background,no)) \
+	  scripts/services.sh start
 
 migrate: venv services
 	$(LOAD_ENV) $(BIN)/alembic upgrade head
@@ -129,7 +135,7 @@ run: venv console services migrate demo
 	@echo "  Ctrl-C stops web, realtime, worker, delivery and scheduler. PostgreSQL and Redis under var/"
 	@echo "  stay up for reuse: 'make stop' stops them, 'make clean' deletes their data."
 	@echo "================================================================"
-	@$(LOAD_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" \
+	@$(LOAD_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" BROKER_KIND=$(BROKER) \
 	  GUNICORN_CMD_ARGS="$${GUNICORN_CMD_ARGS:---no-control-socket}" \
 	  PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}" \
 	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)

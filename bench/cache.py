@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -26,13 +25,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.support.common import (
-    ROOT,
     Deadline,
     emit,
     flush_namespace,
     load_env,
     note,
     percentile,
+    prepare_database,
     with_pg_db,
     with_redis_db,
 )
@@ -40,7 +39,6 @@ from bench.support.common import (
 load_env()
 
 import orjson  # noqa: E402
-import psycopg  # noqa: E402
 import redis  # noqa: E402
 
 from core.cache.service import Cache, Result  # noqa: E402
@@ -119,26 +117,6 @@ def bench_service(cache: Cache, raw: redis.Redis, rng: random.Random) -> None:
     emit("cache_get_many_100_p50", us(get_t, 0.5) / 1000, "ms", "<= 2 ms", 32.0)
 
 
-def prepare_database(settings: Settings) -> None:
-    admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone():
-            pass
-        else:
-            note(f"creating database {BENCH_DB}")
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    env = {**os.environ, "DATABASE_URL": settings.database.url}
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=60,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def bench_endpoint(settings: Settings) -> None:
     """Server time of ``GET /api/v1/contacts?limit=50``, cached and not, in-process."""
     from core import seed
@@ -147,7 +125,7 @@ def bench_endpoint(settings: Settings) -> None:
     from web import create_app
     from web.auth import mint_key
 
-    prepare_database(settings)
+    prepare_database(BENCH_DB)
     org_name = f"bench-cache-{os.getpid()}"
     seed.seed(settings, org_name, seed.sizes_for(2000))
     on = create_app(settings)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -19,7 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.support.common import ROOT, emit, load_env, note, percentile, with_pg_db
+from bench.support.common import (
+    emit,
+    load_env,
+    percentile,
+    prepare_database,
+    with_pg_db,
+)
 
 load_env()
 
@@ -36,20 +41,7 @@ ROUNDS = 2_000
 
 
 def prepare(url: str) -> tuple[int, int]:
-    admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone():
-            note(f"creating database {BENCH_DB}")
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        check=True,
-        timeout=60,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    prepare_database(BENCH_DB)
     dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(dsn, connect_timeout=5) as conn:
         conn.execute("DELETE FROM organizations WHERE name LIKE 'bench-rls-%'")

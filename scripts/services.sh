@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Private PostgreSQL + two Redis roles (broker, cache) for development and CI.
+# Private PostgreSQL + two Redis roles (broker, cache) for development and CI, and a
+# private RabbitMQ node when asked (BROKER_KIND=rabbitmq, or make test).
 #
-#   scripts/services.sh ensure-packages   install postgresql/redis-server from Debian if missing
+#   scripts/services.sh ensure-packages   install postgresql/redis-server/rabbitmq-server from Debian if missing
 #   scripts/services.sh start             start (or reuse) the services under ./var, write ./.env
+#                                         (RABBITMQ=wait|background|no, default no: also start
+#                                         RabbitMQ and wait for it, or let it boot meanwhile)
+#   scripts/services.sh wait-rabbitmq     start RabbitMQ if it is not running, wait until it answers
 #   scripts/services.sh stop              stop the services started under ./var
 #   scripts/services.sh status            show what is running
 #
@@ -11,6 +15,11 @@
 #   var/pg-run          its socket dir and log file
 #   var/redis-broker    Dramatiq broker Redis: noeviction, AOF everysec
 #   var/redis-cache     cache Redis: 256mb allkeys-lru, no persistence
+#   var/rabbitmq        RabbitMQ node (its own node name, AMQP and distribution ports, mnesia,
+#                       logs, Erlang cookie); vhosts saleshub, saleshub_test and
+#                       saleshub_bench. It takes
+#                       about 15 s to boot on a loaded 2-core machine, so make test starts it
+#                       in the background and the tests that need it wait for it.
 #   var/ports.env       ports chosen by the last start
 # A service whose URL is already in the environment (DATABASE_URL, BROKER_URL,
 # CACHE_URL) is not started; that URL is written to .env instead.
@@ -25,6 +34,10 @@ PGDATA_DIR="$VAR/pg"
 PGRUN_DIR="$VAR/pg-run"
 BROKER_DIR="$VAR/redis-broker"
 CACHE_DIR="$VAR/redis-cache"
+RABBIT_DIR="$VAR/rabbitmq"
+RABBIT_NODE="saleshub-$(printf '%s' "$VAR" | cksum | cut -d' ' -f1)@localhost"
+RABBIT_USER=saleshub
+RABBIT_WAIT_SECONDS="${SERVICES_RABBITMQ_WAIT_SECONDS:-90}"
 PORTS_FILE="$VAR/ports.env"
 ENV_FILE="${SERVICES_ENV_FILE:-$ROOT/.env}"
 PG_USER=saleshub
@@ -73,13 +86,15 @@ cmd_ensure_packages() {
     command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 \
         || missing+=(redis-server)
     { pg_bindir >/dev/null && command -v psql >/dev/null 2>&1; } || missing+=(postgresql)
+    rabbit_bindir >/dev/null || missing+=(rabbitmq-server)
     if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        postgresql redis-server
+        "${missing[@]}"
     pg_bindir >/dev/null || die "PostgreSQL binaries still missing after apt-get install"
+    rabbit_bindir >/dev/null || die "rabbitmq-server still missing after apt-get install"
     command -v redis-server >/dev/null 2>&1 || die "redis-server still missing after apt-get install"
 }
 
@@ -114,7 +129,7 @@ pick_port() {  # pick_port PREFERRED BASE -> prints a free port not yet taken in
 }
 
 load_ports() {
-    PG_PORT="" BROKER_PORT="" CACHE_PORT=""
+    PG_PORT="" BROKER_PORT="" CACHE_PORT="" RABBIT_PORT="" RABBIT_DIST_PORT=""
     if [ -f "$PORTS_FILE" ]; then
         # shellcheck disable=SC1090
         . "$PORTS_FILE"
@@ -123,8 +138,9 @@ load_ports() {
 
 save_ports() {
     local tmp="$PORTS_FILE.tmp.$$"
-    printf 'PG_PORT=%s\nBROKER_PORT=%s\nCACHE_PORT=%s\n' \
-        "${PG_PORT:-}" "${BROKER_PORT:-}" "${CACHE_PORT:-}" >"$tmp"
+    printf 'PG_PORT=%s\nBROKER_PORT=%s\nCACHE_PORT=%s\nRABBIT_PORT=%s\nRABBIT_DIST_PORT=%s\n' \
+        "${PG_PORT:-}" "${BROKER_PORT:-}" "${CACHE_PORT:-}" "${RABBIT_PORT:-}" \
+        "${RABBIT_DIST_PORT:-}" >"$tmp"
     mv -f "$tmp" "$PORTS_FILE"
 }
 
@@ -352,6 +368,116 @@ wait_stopped() {
     STOPPING_PIDS=()
 }
 
+# ---------------------------------------------------------------- RabbitMQ
+rabbit_bindir() {
+    # Debian's /usr/sbin/rabbitmq-server wrapper switches to the rabbitmq user; the scripts
+    # it wraps run the node as whoever calls them, with the environment we give them.
+    local d
+    for d in /usr/lib/rabbitmq/bin /usr/lib/rabbitmq/lib/rabbitmq_server-*/sbin; do
+        [ -x "$d/rabbitmq-server" ] && { printf '%s\n' "$d"; return 0; }
+    done
+    return 1
+}
+
+rabbit_run() {  # rabbit_run CMD ARGS... -> exec CMD in the private node's environment
+    exec env HOME="$RABBIT_DIR" \
+        RABBITMQ_CONF_ENV_FILE="$RABBIT_DIR/rabbitmq-env.conf" \
+        RABBITMQ_NODENAME="$RABBIT_NODE" \
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+        RABBITMQ_NODE_PORT="$RABBIT_PORT" \
+        RABBITMQ_DIST_PORT="$RABBIT_DIST_PORT" \
+        RABBITMQ_MNESIA_BASE="$RABBIT_DIR/mnesia" \
+        RABBITMQ_LOG_BASE="$RABBIT_DIR/log" \
+        RABBITMQ_CONFIG_FILE="$RABBIT_DIR/rabbitmq.conf" \
+        RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins" \
+        RABBITMQ_PID_FILE="$RABBIT_DIR/rabbitmq.pid" \
+        ERL_EPMD_ADDRESS=127.0.0.1 \
+        "$@"
+}
+
+rabbit_pid() {  # rabbit_pid -> pid of the live node started under var/rabbitmq
+    local pid f
+    for f in "$RABBIT_DIR/rabbitmq.pid" "$RABBIT_DIR/launcher.pid"; do
+        pid="$(cat "$f" 2>/dev/null || true)"
+        [ -n "$pid" ] && alive "$pid" && { printf '%s\n' "$pid"; return 0; }
+    done
+    return 1
+}
+
+rabbit_answers() {  # rabbit_answers PORT -> an AMQP server answers the protocol header
+    python3 - "$1" <<'PY' 2>/dev/null
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1) as s:
+    s.settimeout(2)
+    s.sendall(b"AMQP\x00\x00\x09\x01")
+    sys.exit(0 if s.recv(1) == b"\x01" else 1)
+PY
+}
+
+rabbit_wait_ready() {
+    local i
+    for ((i = 0; i < RABBIT_WAIT_SECONDS * 5; i++)); do
+        rabbit_answers "$RABBIT_PORT" && return 0
+        rabbit_pid >/dev/null || break
+        sleep 0.2
+    done
+    tail -n 30 "$RABBIT_DIR/startup.log" >&2 || true
+    die "RabbitMQ on 127.0.0.1:$RABBIT_PORT did not answer (log: $RABBIT_DIR/startup.log, $RABBIT_DIR/log)"
+}
+
+rabbit_write_config() {
+    local hash
+    hash="$(python3 -c 'import base64, hashlib, os, sys
+salt = os.urandom(4)
+print(base64.b64encode(salt + hashlib.sha256(salt + sys.argv[1].encode()).digest()).decode())' \
+        "$RABBIT_USER")"
+    : >"$RABBIT_DIR/rabbitmq-env.conf"   # not /etc/rabbitmq/rabbitmq-env.conf
+    printf '[].\n' >"$RABBIT_DIR/enabled_plugins"  # no management listener on 15672
+    printf '%s\n' \
+        "listeners.tcp.default = 127.0.0.1:$RABBIT_PORT" \
+        "load_definitions = $RABBIT_DIR/definitions.json" \
+        "log.file.level = warning" >"$RABBIT_DIR/rabbitmq.conf"
+    cat >"$RABBIT_DIR/definitions.json" <<JSON
+{"users": [{"name": "$RABBIT_USER", "password_hash": "$hash", "tags": "administrator",
+            "hashing_algorithm": "rabbit_password_hashing_sha256"}],
+ "vhosts": [{"name": "saleshub"}, {"name": "saleshub_test"}, {"name": "saleshub_bench"}],
+ "permissions": [
+   {"user": "$RABBIT_USER", "vhost": "saleshub", "configure": ".*", "write": ".*", "read": ".*"},
+   {"user": "$RABBIT_USER", "vhost": "saleshub_test", "configure": ".*", "write": ".*", "read": ".*"},
+   {"user": "$RABBIT_USER", "vhost": "saleshub_bench", "configure": ".*", "write": ".*", "read": ".*"}]}
+JSON
+}
+
+start_rabbitmq() {  # start_rabbitmq wait|background
+    local bindir
+    if rabbit_pid >/dev/null && [ -n "${RABBIT_PORT:-}" ]; then
+        [ "$1" = wait ] && rabbit_wait_ready
+        return 0
+    fi
+    bindir="$(rabbit_bindir)" || die "rabbitmq-server not found (run: $0 ensure-packages)"
+    mkdir -p "$RABBIT_DIR/log" "$RABBIT_DIR/mnesia"
+    RABBIT_PORT="$(pick_port "${RABBIT_PORT:-}" 56672)"
+    RABBIT_DIST_PORT="$(pick_port "${RABBIT_DIST_PORT:-}" 56772)"
+    rabbit_write_config
+    rm -f "$RABBIT_DIR/rabbitmq.pid"
+    log "starting RabbitMQ $RABBIT_NODE on 127.0.0.1:$RABBIT_PORT"
+    # A subshell that closes the lock's fd for good (a redirection on a function call only
+    # moves it) and becomes the node: the node must not hold var/.services.lock.
+    (exec 9>&- </dev/null >"$RABBIT_DIR/startup.log" 2>&1; cd / && rabbit_run setsid \
+        "$bindir/rabbitmq-server") &
+    echo $! >"$RABBIT_DIR/launcher.pid"
+    [ "$1" = wait ] && rabbit_wait_ready
+    return 0
+}
+
+stop_rabbitmq() {
+    local pid
+    pid="$(rabbit_pid)" || return 0
+    log "stopping RabbitMQ"
+    kill -TERM "$pid" 2>/dev/null || true   # the node stops gracefully on SIGTERM
+    STOPPING_PIDS+=("$pid")
+}
+
 # ---------------------------------------------------------------- .env
 write_env() {
     local managed tmp
@@ -361,12 +487,14 @@ write_env() {
         "BROKER_URL=$BROKER_URL" \
         "CACHE_URL=$CACHE_URL" \
         "TEST_BROKER_URL=$TEST_BROKER_URL" \
-        "TEST_CACHE_URL=$TEST_CACHE_URL")"
+        "TEST_CACHE_URL=$TEST_CACHE_URL" \
+        ${RABBITMQ_URL:+"RABBITMQ_URL=$RABBITMQ_URL"} \
+        ${TEST_RABBITMQ_URL:+"TEST_RABBITMQ_URL=$TEST_RABBITMQ_URL"})"
     tmp="$ENV_FILE.tmp.$$"
     {
         # keep any other settings someone put in .env
         if [ -f "$ENV_FILE" ]; then
-            grep -vE '^(# managed by scripts/services\.sh.*|(export +)?(TEST_)?(DATABASE|BROKER|CACHE)_URL=.*)$' \
+            grep -vE '^(# managed by scripts/services\.sh.*|(export +)?(TEST_)?(DATABASE|BROKER|CACHE|RABBITMQ)_URL=.*)$' \
                 "$ENV_FILE" || true
         fi
         printf '# managed by scripts/services.sh (rewritten on every start)\n%s\n' "$managed"
@@ -414,6 +542,14 @@ cmd_start() {
     fi
     TEST_BROKER_URL="${TEST_BROKER_URL:-$(redis_db1 "$BROKER_URL")}"
     TEST_CACHE_URL="${TEST_CACHE_URL:-$(redis_db1 "$CACHE_URL")}"
+    local rabbit="${RABBITMQ:-no}"
+    if [ -n "${RABBITMQ_URL:-}" ]; then
+        log "RABBITMQ_URL given in the environment: not starting RabbitMQ"
+    elif [ "$rabbit" != no ] || rabbit_pid >/dev/null; then
+        start_rabbitmq "$([ "$rabbit" = wait ] && echo wait || echo background)"
+        RABBITMQ_URL="amqp://$RABBIT_USER:$RABBIT_USER@127.0.0.1:$RABBIT_PORT/saleshub"
+        TEST_RABBITMQ_URL="${TEST_RABBITMQ_URL:-${RABBITMQ_URL%/saleshub}/saleshub_test}"
+    fi
 
     save_ports
     write_env
@@ -429,6 +565,7 @@ cmd_stop() {
     stop_redis cache "$CACHE_DIR" "${CACHE_PORT:-}" nosave
     stop_redis broker "$BROKER_DIR" "${BROKER_PORT:-}" save
     stop_postgres
+    stop_rabbitmq
     wait_stopped
     rm -f "$CACHE_DIR/redis.pid" "$BROKER_DIR/redis.pid"
     log "stopped (data kept in $VAR)"
@@ -452,7 +589,24 @@ cmd_status() {
     else
         echo "redis-cache:  stopped"; rc=3
     fi
+    if rabbit_pid >/dev/null && [ -n "${RABBIT_PORT:-}" ] && rabbit_answers "$RABBIT_PORT"; then
+        echo "rabbitmq:     running  127.0.0.1:$RABBIT_PORT  (node $RABBIT_NODE)"
+    else
+        echo "rabbitmq:     stopped (started on demand)"
+    fi
     return "$rc"
+}
+
+cmd_wait_rabbitmq() {
+    mkdir -p "$VAR"
+    exec 9>"$VAR/.services.lock"
+    flock -w 120 9 || die "another services.sh is running (lock $VAR/.services.lock)"
+    load_ports
+    start_rabbitmq background
+    save_ports
+    exec 9>&-   # waiting needs no lock: others may start or read meanwhile
+    rabbit_wait_ready
+    printf 'amqp://%s:%s@127.0.0.1:%s/saleshub_test\n' "$RABBIT_USER" "$RABBIT_USER" "$RABBIT_PORT"
 }
 
 case "${1:-}" in
@@ -460,5 +614,6 @@ case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
-    *) echo "usage: $0 {ensure-packages|start|stop|status}" >&2; exit 2 ;;
+    wait-rabbitmq) cmd_wait_rabbitmq ;;
+    *) echo "usage: $0 {ensure-packages|start|stop|status|wait-rabbitmq}" >&2; exit 2 ;;
 esac

@@ -148,6 +148,23 @@ def _clean(request: pytest.FixtureRequest, settings: Settings) -> Iterator[None]
             client.flushdb()
 
 
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    """The private RabbitMQ's test vhost (waits for the node ``make test`` is booting)."""
+    from tests.support.rabbitmq import rabbitmq_url
+
+    return rabbitmq_url()
+
+
+@pytest.fixture
+def rabbit_settings(settings: Settings, rabbitmq_url: str) -> Iterator[Settings]:
+    """The test settings with job messages on RabbitMQ; its queues are emptied after."""
+    from tests.support.rabbitmq import purge
+
+    yield settings.replace(broker={"kind": "rabbitmq", "rabbitmq_url": rabbitmq_url})
+    purge(rabbitmq_url)
+
+
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> Flask:
     return _make_app(settings)

@@ -102,6 +102,17 @@ def test_compose_wires_mail_to_a_sink_and_checks_every_service() -> None:
             assert "test" in service.get("healthcheck", {}), f"{name} has no healthcheck"
 
 
+def test_compose_has_a_rabbitmq_profile_the_job_processes_wait_for() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["rabbitmq"]["profiles"] == ["rabbitmq"]
+    assert services["worker"]["environment"]["BROKER_KIND"] == "${BROKER_KIND:-redis}"
+    assert services["worker"]["deploy"]["replicas"] == "${WORKER_REPLICAS:-1}"
+    for name in ("worker", "delivery", "scheduler"):
+        wait = services[name]["depends_on"]["rabbitmq"]
+        assert wait == {"condition": "service_healthy", "required": False}, name
+
+
 def test_docker_compose_config_accepts_the_file() -> None:
     docker = shutil.which("docker")
     if docker is None:

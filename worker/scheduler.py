@@ -15,7 +15,6 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from dramatiq.brokers.redis import RedisBroker
 
 from core.lease import Lease
 from core.ops import charts
@@ -37,7 +36,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
     """The scheduler (schedules rebuilt from ``SCHEDULES``), its lease, and a relay."""
     broker = configure(settings)
-    assert isinstance(broker, RedisBroker)
+    client = broker.client  # type: ignore[attr-defined]  # the broker Redis, with either broker
     sessions = make_sessionmaker(
         make_engine(
             settings.database.url,
@@ -45,11 +44,11 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
             connect_timeout_s=settings.database.connect_timeout_s,
         )
     )
-    lease = Lease(broker.client, LEASE_KEY, settings.worker.scheduler_lease_ttl_ms)
+    lease = Lease(client, LEASE_KEY, settings.worker.scheduler_lease_ttl_ms)
     scheduler = BackgroundScheduler(timezone=UTC)
 
     def run(schedule: Schedule, period: float) -> None:
-        if not lease.held or schedule.id in paused_schedules(broker.client):
+        if not lease.held or schedule.id in paused_schedules(client):
             return
         with session_scope(sessions) as session:
             n = fire(
@@ -64,7 +63,7 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
     def sample() -> None:
         # Queue depth history for the console's charts (Dramatiq keeps none).
         if lease.held:
-            charts.sample_depth(broker.client, settings.broker.namespace)
+            charts.sample_depth(client, settings.broker.namespace)
 
     scheduler.add_job(sample, IntervalTrigger(seconds=60, start_date=EPOCH), id="ops.depth")
     for schedule in SCHEDULES:

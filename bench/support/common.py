@@ -344,3 +344,26 @@ class CpuMeter:
             0.0, out["machine"] - sum(v for k, v in out.items() if k not in ("machine", "wall"))
         )
         return out
+
+
+def prepare_database(name: str) -> str:
+    """Create the database ``name`` beside ``DATABASE_URL``'s if missing, migrate it to
+    head, and return its URL."""
+    import psycopg
+
+    admin = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            note(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+    url = with_pg_db(os.environ["DATABASE_URL"], name)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        timeout=60,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return url

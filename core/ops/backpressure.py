@@ -14,6 +14,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.queueing.brokers.depths import read_ready
 from core.queueing.queues import NAMES
 from core.settings import Settings
 from models import ACTIVE_STATUSES, Job
@@ -42,6 +43,8 @@ def platform_overload(client: redis.Redis, settings: Settings) -> Overload | Non
     pipe.info("memory")
     *depths, memory = pipe.execute()
     depth = sum(depths)
+    if settings.broker.kind == "rabbitmq":  # counted by RabbitMQ, sampled by the relay
+        depth = sum(read_ready(client).values())
     if depth >= settings.broker.queue_max_depth:
         return Overload(
             503, f"queues hold {depth} ready jobs (limit {settings.broker.queue_max_depth})", 30

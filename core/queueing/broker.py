@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import dramatiq
+import redis
 from dramatiq import Actor, Broker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
@@ -103,9 +104,36 @@ def build_redis_broker(settings: Settings) -> RedisBroker:
     return broker
 
 
+def build_rabbitmq_broker(settings: Settings) -> Broker:
+    """Dramatiq's RabbitMQ broker on quorum queues (``settings.broker.rabbitmq_url``), with
+    the broker Redis beside it for pub/sub, leases and heartbeats."""
+    from core.queueing.brokers.rabbitmq import SalesHubRabbitmqBroker
+
+    client = redis.Redis.from_url(
+        settings.broker.url, **client_options(settings.broker.socket_timeout_s)
+    )
+    check_broker_policy(client)
+    return SalesHubRabbitmqBroker(
+        url=settings.broker.rabbitmq_url,
+        client=client,
+        namespace=settings.broker.namespace,
+        prefetch=settings.broker.prefetch,
+        delivery_limit=settings.broker.delivery_limit,
+        timeout_s=settings.broker.confirm_timeout_s,
+        middleware=build_middleware(settings),
+    )
+
+
+def build_broker(settings: Settings) -> Broker:
+    """The broker ``settings.broker.kind`` names."""
+    if settings.broker.kind == "rabbitmq":
+        return build_rabbitmq_broker(settings)
+    return build_redis_broker(settings)
+
+
 def configure(settings: Settings, broker: Broker | None = None) -> Broker:
-    """Make ``broker`` (default: Redis at ``settings.broker.url``) the broker of every actor."""
-    broker = broker or build_redis_broker(settings)
+    """Make ``broker`` (default: the one ``BROKER_KIND`` names) the broker of every actor."""
+    broker = broker or build_broker(settings)
     for declared in _State.actors.values():
         declared.broker = broker
         broker.declare_actor(declared)

@@ -65,9 +65,11 @@ class Handback(Middleware):
         left = self.running()
         if self.settings is None or not left:
             return
+        # RabbitMQ requeues a closing consumer's unacked messages itself; Redis needs asking.
         by_queue: dict[str, list[str]] = defaultdict(list)
         for message in left:
-            by_queue[message.queue_name].append(message.options["redis_message_id"])
+            if "redis_message_id" in message.options:
+                by_queue[message.queue_name].append(message.options["redis_message_id"])
         for queue, rids in by_queue.items():
             # The same broker id fetched them, so the script moves them from our ack set.
             broker.do_requeue(queue, *rids)  # type: ignore[attr-defined]

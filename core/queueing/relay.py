@@ -1,14 +1,14 @@
 """The outbox relay: moves staged jobs from PostgreSQL to the broker.
 
-Batches are claimed with ``FOR UPDATE SKIP LOCKED`` (several relays may run), pushed to
-Redis in one pipeline, and stamped ``dispatched_at`` in the same transaction: if Redis is
-down the transaction rolls back and the rows wait; if the relay dies after the push and
-before the commit, the rows are sent again and the ledger skips the copy of a finished job.
-The relay wakes on ``LISTEN``/``NOTIFY``, so added latency is milliseconds, and polls once
-a second as a safety net.
-
-We push with Dramatiq's own ``enqueue`` Lua script, but pipelined: ``broker.enqueue`` makes
-one round trip per message, which caps a relay at a few thousand messages a second.
+Batches are claimed with ``FOR UPDATE SKIP LOCKED`` (several relays may run), published
+to the broker as one batch (:mod:`core.queueing.brokers`: a Redis pipeline, or RabbitMQ
+publisher confirms), and stamped ``dispatched_at`` in the same transaction, only once the
+broker has taken the whole batch: if the broker is down the transaction rolls back and the
+rows wait; if the relay dies after the publish and before the commit, the rows are sent
+again and the ledger skips the copy of a finished job. The relay wakes on
+``LISTEN``/``NOTIFY``, so added latency is milliseconds, and polls once a second as a
+safety net. Its heartbeat, counters and backpressure read the broker Redis
+(``BROKER_URL``) whatever the broker of job messages.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import uuid
 from typing import Any
 
 import psycopg
-from dramatiq import Message
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq import Broker, Message
 from redis.exceptions import RedisError
 
 from core.ops.backpressure import platform_overload
 from core.queueing.batches import BATCH_ACTOR
-from core.queueing.consumer import publish_wake
+from core.queueing.brokers import BrokerUnavailable, Sent, publisher_for
+from core.queueing.brokers.depths import write_ready
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
 from core.queueing.supervisor import flush_restarts, restarts, run_supervised
@@ -88,49 +88,29 @@ class Relay:
 
     Parameters:
       settings: database URL, batch size, re-send grace and maintenance interval.
-      broker: the Redis broker to push to.
+      broker: the configured Dramatiq broker (Redis or RabbitMQ) to publish to; its
+        ``client`` is the broker Redis.
     """
 
-    def __init__(self, settings: Settings, broker: RedisBroker) -> None:
+    def __init__(self, settings: Settings, broker: Broker) -> None:
         self.settings = settings
         self.broker = broker
+        self.client = broker.client  # type: ignore[attr-defined]
+        self.publisher = publisher_for(broker, settings)
         self.stopping = threading.Event()
-        self._script = broker.scripts["dispatch"]
         self._last_resend = 0.0
         self._last_maintenance = 0.0
         self._last_beat = 0.0
+        self._last_ready = 0.0
 
     def _push(self, messages: list[tuple[uuid.UUID, Message[Any]]]) -> tuple[list[str], ...]:
-        """Push messages to Redis in one pipeline; return (ids, redis ids, queues)."""
-        broker = self.broker
-        pipe = broker.client.pipeline(transaction=False)
-        now = int(time.time() * 1000)
-        ids, rids, queues = [], [], []
-        for job_id, parsed in messages:
-            rid = str(uuid.uuid4())
-            message = parsed.copy(options={**parsed.options, "redis_message_id": rid})
-            self._script(
-                keys=[broker.namespace],
-                args=[
-                    "enqueue",
-                    now,
-                    message.queue_name,
-                    broker.broker_id,
-                    broker.heartbeat_timeout,
-                    broker.dead_message_ttl,
-                    0,
-                    broker._max_unpack_size(),
-                    rid,
-                    message.encode(),
-                ],
-                client=pipe,
-            )
-            ids.append(str(job_id))
-            rids.append(rid)
-            queues.append(message.queue_name)
-        publish_wake(pipe, broker.namespace, queues)
-        pipe.execute()
-        return ids, rids, queues
+        """Publish messages as one batch; return (ids, broker ids, queues)."""
+        sent = self.publisher.publish([m for _, m in messages])
+        return (
+            [str(job_id) for job_id, _ in messages],
+            [s.broker_id for s in sent],
+            [s.queue for s in sent],
+        )
 
     def _parse(
         self, cur: psycopg.Cursor[Any], rows: list[tuple[uuid.UUID, Any]]
@@ -155,7 +135,7 @@ class Relay:
                 good.append((job_id, message))
         if bad:
             cur.execute(_SET_ASIDE, ([b[0] for b in bad], [b[1] for b in bad]))
-            self.broker.client.incrby(SET_ASIDE_KEY, len(bad))
+            self.client.incrby(SET_ASIDE_KEY, len(bad))
         return good
 
     def drain_once(self, conn: psycopg.Connection[Any]) -> int:
@@ -182,17 +162,13 @@ class Relay:
         return total
 
     def resend_lost(self, conn: psycopg.Connection[Any]) -> int:
-        """Re-send queued or running jobs whose message Redis no longer holds."""
-        ns = self.broker.namespace
+        """Re-send queued or running jobs whose message the broker no longer holds."""
         with conn.transaction(), conn.cursor() as cur:
             cur.execute(_SUSPECTS, (self.settings.broker.resend_after_s, 1000))
             rows = cur.fetchall()
             if not rows:
                 return 0
-            pipe = self.broker.client.pipeline(transaction=False)
-            for _, _, rid, queue in rows:
-                pipe.hexists(f"{ns}:{queue}.msgs", rid or "")
-            present = pipe.execute()
+            present = self.publisher.holds([Sent(r[2] or "", r[3] or "") for r in rows])
             lost = [(r[0], r[1]) for r, here in zip(rows, present, strict=True) if not here]
             if not lost:
                 return 0
@@ -205,24 +181,19 @@ class Relay:
         return len(lost)
 
     def maintain(self) -> None:
-        """Requeue dead workers' unacked messages now, instead of on Dramatiq's 0.1% chance."""
-        broker = self.broker
-        now = int(time.time() * 1000)
-        for queue in NAMES:
-            for name in (queue, f"{queue}.DQ"):
-                self._script(
-                    keys=[broker.namespace],
-                    args=[
-                        "qsize",
-                        now,
-                        name,
-                        "saleshub-maintenance",
-                        broker.heartbeat_timeout,
-                        broker.dead_message_ttl,
-                        1,
-                        broker._max_unpack_size(),
-                    ],
-                )
+        """Requeue dead workers' unacked messages now (Redis; RabbitMQ does it itself)."""
+        self.publisher.maintain()
+
+    def sample_ready(self) -> None:
+        """Copy the broker's ready counts to Redis once a second, where it keeps none there
+        (RabbitMQ), for backpressure here and in web processes."""
+        now = time.monotonic()
+        if now - self._last_ready < 1.0:
+            return
+        ready = self.publisher.ready()
+        if ready is not None:
+            write_ready(self.client, ready)
+        self._last_ready = now
 
     def beat(self) -> None:
         """Tell ``/health`` this relay is alive (at most every ``HEARTBEAT_EVERY_S``)."""
@@ -235,13 +206,14 @@ class Relay:
             "host": socket.gethostname(),
             "restarts": restarts("relay"),
         }
-        self.broker.client.set(HEARTBEAT_KEY, json.dumps(value))
+        self.client.set(HEARTBEAT_KEY, json.dumps(value))
         flush_restarts()
         self._last_beat = now
 
     def tick(self, conn: psycopg.Connection[Any]) -> None:
         """One pass: drain (unless the broker is over its limit), re-send and maintain."""
-        overload = platform_overload(self.broker.client, self.settings)
+        self.sample_ready()
+        overload = platform_overload(self.client, self.settings)
         if overload is None:
             self.drain(conn)
         else:
@@ -274,7 +246,7 @@ class Relay:
                         backoff = 0.1
                         for _ in listen.notifies(timeout=1.0, stop_after=1):
                             pass
-            except (psycopg.Error, RedisError, OSError) as exc:
+            except (psycopg.Error, RedisError, BrokerUnavailable, OSError) as exc:
                 # The claimed batch rolled back: nothing is lost, it is sent when we are back.
                 log.warning("relay paused (%s); retrying in %.1fs", exc, backoff)
             self.stopping.wait(backoff)

@@ -33,10 +33,20 @@ class DatabaseSettings(_Group):
 
 
 class BrokerSettings(_Group):
-    """The broker Redis (``noeviction``), the outbox relay and backpressure.
+    """The job broker, the broker Redis (``noeviction``), the outbox relay and backpressure.
 
     Parameters:
-      url: Redis URL of the broker role (``BROKER_URL``).
+      kind: where job messages go (``BROKER_KIND``): ``redis`` (the broker Redis) or
+        ``rabbitmq`` (quorum queues at ``rabbitmq_url``; docs/decisions/0020).
+      url: Redis URL of the broker role (``BROKER_URL``). With ``kind=rabbitmq`` it still
+        holds pub/sub, leases, rate limits, heartbeats and job status.
+      rabbitmq_url: AMQP URL of RabbitMQ (``RABBITMQ_URL``; ``;``-separated for a cluster).
+      prefetch: messages a worker process holds per queue (``BROKER_PREFETCH``; 0: Dramatiq's
+        default, twice the threads).
+      delivery_limit: RabbitMQ dead-letters a message delivered this many times without an
+        ack, e.g. one that keeps killing its worker (``RABBITMQ_DELIVERY_LIMIT``).
+      confirm_timeout_s: the relay waits this long for RabbitMQ to confirm a batch, then
+        rolls it back and sends it again (``RELAY_CONFIRM_TIMEOUT_S``).
       namespace: key prefix of Dramatiq's keys (``BROKER_NAMESPACE``).
       relay_batch_size: staged jobs the relay sends per round trip.
       resend_after_s: a queued job whose message Redis lost is re-sent after this long.
@@ -48,7 +58,12 @@ class BrokerSettings(_Group):
       relay_silent_s: ``/health`` answers 503 when no relay has reported for this long.
     """
 
+    kind: Literal["redis", "rabbitmq"] = _env("BROKER_KIND", "redis")
     url: str = _env("BROKER_URL", "redis://127.0.0.1:6379/0")
+    rabbitmq_url: str = _env("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+    prefetch: int = _env("BROKER_PREFETCH", 0, ge=0)
+    delivery_limit: int = _env("RABBITMQ_DELIVERY_LIMIT", 20, ge=1)
+    confirm_timeout_s: float = _env("RELAY_CONFIRM_TIMEOUT_S", 10.0, gt=0)
     namespace: str = _env("BROKER_NAMESPACE", "dramatiq")
     relay_batch_size: int = _env("RELAY_BATCH_SIZE", 500, ge=1)
     resend_after_s: float = _env("RESEND_AFTER_S", 60.0, gt=0)

@@ -1,0 +1,251 @@
+"""The promises on RabbitMQ, end to end: API → outbox → relay → RabbitMQ → worker process.
+
+One worker process serves the module (it starts in seconds, the tests in less). A message
+that keeps killing its worker is the ledger's business whatever the broker
+(``tests/worker/test_end_to_end.py``); RabbitMQ's dead-lettering of a nacked message is in
+``tests/core/queueing/test_rabbitmq.py``: neither costs worker restarts here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+from dramatiq import Actor, Message
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.queueing.broker import configure
+from core.queueing.brokers.rabbitmq import SalesHubRabbitmqBroker
+from core.queueing.outbox import stage
+from core.queueing.relay import Relay
+from core.settings import Settings
+from jobs import runtime
+from models import Job
+from models.db import session_scope
+from tests.conftest import auth
+from tests.support.actors import blocker, effect, slow_call
+from tests.support.factories import Tenant
+from tests.support.rabbitmq import purge
+from tests.support.stack import ROOT, RelayThread, WorkerProcess, process_env, wait_for
+from tests.worker.test_pools import slow_sink
+
+pytestmark = pytest.mark.rabbitmq
+
+
+@pytest.fixture(scope="module")
+def rabbit_env(settings: Settings, rabbitmq_url: str) -> Settings:
+    return settings.replace(broker={"kind": "rabbitmq", "rabbitmq_url": rabbitmq_url})
+
+
+@pytest.fixture(scope="module")
+def rabbit_worker(
+    rabbit_env: Settings, engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    proc = WorkerProcess(rabbit_env, tmp_path_factory.mktemp("rabbit") / "worker.log")
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def rabbit(rabbit_env: Settings, rabbit_worker: WorkerProcess) -> Iterator[SalesHubRabbitmqBroker]:
+    broker = configure(rabbit_env)
+    assert isinstance(broker, SalesHubRabbitmqBroker)
+    runtime.init(rabbit_env)
+    yield broker
+    broker.close()
+    purge(rabbit_env.broker.rabbitmq_url)
+
+
+def _stage(sessions: sessionmaker[Session], actor: Actor[Any, Any], *args: object) -> uuid.UUID:
+    with session_scope(sessions) as s:
+        job_id = stage(s, actor, job_type=actor.actor_name, org_id=None, args=args)
+    assert job_id is not None
+    return job_id
+
+
+def _job(sessions: sessionmaker[Session], job_id: uuid.UUID) -> Job:
+    with sessions() as s:
+        job = s.get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def _count(sessions: sessionmaker[Session], *where: Any) -> int:
+    with sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(Job).where(*where)) or 0)
+
+
+def test_api_write_runs_its_job_through_rabbitmq(
+    client: FlaskClient,
+    tenant: Tenant,
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    rabbit_worker: WorkerProcess,
+    sessions: sessionmaker[Session],
+) -> None:
+    resp = client.post(
+        "/api/v1/jobs", json={"type": "analytics.rollup"}, headers=auth(tenant.member)
+    )
+    assert resp.status_code == 202
+    job_id = uuid.UUID(resp.json["id"])
+    with RelayThread(rabbit_env, rabbit):
+        wait_for(lambda: _job(sessions, job_id).status == "succeeded", timeout=30)
+    job = _job(sessions, job_id)
+    assert job.attempts == 1 and job.redis_queue == "default"
+    assert job.result == {"org_id": tenant.org_id, "deals": 0, "win_rate": None}
+    # Every middleware (heartbeat, ledger, ...) booted on this broker too.
+    assert "Unexpected failure" not in rabbit_worker.log.read_text()
+
+
+def _blocker_survives(
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    sessions: sessionmaker[Session],
+    key: str,
+    kill: Callable[[], None],
+) -> None:
+    """Start a blocker job, ``kill`` what runs it, and see it start again and finish once."""
+    cache = redis.Redis.from_url(rabbit_env.cache.url)
+    job_id = _stage(sessions, blocker, key)
+    with RelayThread(rabbit_env, rabbit):
+        wait_for(lambda: cache.get(f"{key}:started") == b"1", timeout=30)
+        kill()
+        wait_for(lambda: cache.get(f"{key}:started") == b"2", timeout=90)
+        cache.set(f"{key}:release", 1)
+        wait_for(lambda: _job(sessions, job_id).status == "succeeded", timeout=30)
+    assert cache.get(f"{key}:effect") == b"1"
+    assert _job(sessions, job_id).attempts == 2
+
+
+def test_worker_killed_mid_job_gets_it_back_and_finishes_it_once(
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    rabbit_worker: WorkerProcess,
+    sessions: sessionmaker[Session],
+) -> None:
+    def kill() -> None:
+        # Its AMQP connection dies with it: RabbitMQ requeues the unacked message at once,
+        # and the supervisor's new worker process takes it.
+        for pid in rabbit_worker.dramatiq_children():
+            os.kill(pid, signal.SIGKILL)
+
+    _blocker_survives(rabbit, rabbit_env, sessions, "rkill", kill)
+
+
+class _DiesAfterPublish(Relay):
+    """A relay that dies between RabbitMQ's confirms and its commit, once."""
+
+    published: list[uuid.UUID] = []
+
+    def _push(self, messages: list[tuple[uuid.UUID, Message[Any]]]) -> tuple[list[str], ...]:
+        super()._push(messages)
+        self.published = [job_id for job_id, _ in messages]
+        raise SystemExit("relay died after publishing, before marking its rows")
+
+
+def _stage_effects(sessions: sessionmaker[Session], keys: range) -> list[uuid.UUID]:
+    with session_scope(sessions) as s:
+        return [stage(s, effect, job_type="t", org_id=None, args=(f"r{i}",)) for i in keys]
+
+
+def test_relay_dying_mid_batch_loses_nothing(
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    cache = redis.Redis.from_url(rabbit_env.cache.url)
+    local = rabbit_env.replace(broker={"relay_batch_size": 10})
+    ids = _stage_effects(sessions, range(150))
+    # 1. Killed (SIGKILL) while draining: whatever batch was open rolls back.
+    log = (tmp_path / "relay.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "support" / "relay_proc.py")],
+        cwd=ROOT,
+        env=process_env(local),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(lambda: _count(sessions, Job.dispatched_at.is_not(None)) >= 20, timeout=30)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    # 2. Dies after RabbitMQ confirmed a batch and before its commit: the rows say unsent,
+    # but their messages are in RabbitMQ, and they run.
+    ids += _stage_effects(sessions, range(150, 170))
+    died = _DiesAfterPublish(local, rabbit)
+    with (
+        psycopg.connect(local.database.psycopg_dsn, autocommit=True) as conn,
+        pytest.raises(SystemExit),
+    ):
+        died.drain_once(conn)
+    assert len(died.published) == 10
+    done = (Job.id.in_(died.published), Job.status == "succeeded")
+    wait_for(lambda: _count(sessions, *done) == 10, timeout=30)
+    # 3. A new relay sends the rest and never a finished job again: nothing is lost.
+    with RelayThread(local, rabbit):
+        wait_for(lambda: _count(sessions, Job.status == "succeeded") == len(ids), timeout=40)
+    effects = dict(zip(ids, cache.mget([f"r{i}:effect" for i in range(len(ids))]), strict=True))
+    assert [effects[i] for i in died.published] == [b"1"] * 10
+    # A copy sent again by the killed relay while its first copy was still running may run
+    # again (delivery is at least once: effects must be idempotent, FACTS.md); none is lost.
+    assert all(n is not None and int(n) >= 1 for n in effects.values())
+
+
+def test_delivery_pool_under_gevent_holds_many_calls_from_rabbitmq(
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    cache = redis.Redis.from_url(rabbit_env.cache.url)
+    pool = WorkerProcess(rabbit_env, tmp_path / "delivery.log", pool="delivery")
+    with slow_sink() as (url, sink), RelayThread(rabbit_env, rabbit):
+        pool.start()
+        try:
+            ids = [_stage(sessions, slow_call, url, "rcall") for _ in range(10)]
+            # pika's blocking connection under gevent: every call waits at once.
+            wait_for(lambda: sink.in_flight == 10, timeout=40)
+            sink.release.set()
+            wait_for(lambda: cache.get("rcall:effect") == b"10", timeout=30)
+            wait_for(lambda: _count(sessions, Job.status == "succeeded") == len(ids))
+        finally:
+            pool.stop()
+    assert "Unexpected failure" not in pool.log.read_text()
+
+
+def test_a_lost_worker_node_hands_its_running_job_to_the_other_node(
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    rabbit_worker: WorkerProcess,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    # Last in the module: node A (the module's worker) does not come back.
+    node_b = WorkerProcess(rabbit_env, tmp_path / "node-b.log")
+
+    def lose_node_a() -> None:  # while node A runs the job, node B joins; then A goes
+        node_b.start()
+        wait_for(lambda: b"ready for action" in node_b.log.read_bytes(), timeout=30)
+        assert rabbit_worker.proc is not None
+        # The whole node: its supervisor and every Dramatiq process, at once.
+        for pid in [rabbit_worker.proc.pid, *rabbit_worker.dramatiq_children()]:
+            os.kill(pid, signal.SIGKILL)
+
+    try:
+        _blocker_survives(rabbit, rabbit_env, sessions, "rnode", lose_node_a)
+    finally:
+        node_b.stop()
