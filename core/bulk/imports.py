@@ -175,6 +175,8 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
         ) as copy:  # fmt: skip
             for line in rejected:
                 copy.write(f"{ident}\t{line}")
+    # In this transaction, so the chunks it stages (sent after commit) plan with them.
+    upsert.analyze_staging(session)
     if the_plan.key is not None:
         bad_rows += upsert.reject_duplicate_keys(session, import_id, the_plan.key)
     chunk_rows = int(row.options["chunk_rows"])
