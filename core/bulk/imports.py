@@ -217,6 +217,8 @@ def chunk(session: Session, import_id: uuid.UUID, chunk_no: int,
         created, updated, unchanged, ids = upsert.upsert(
             session, the_plan.kind, the_plan.fields, the_plan.key, params
         )
+        # Before commit: a chunk that starts after this one plans with the org's rows in.
+        upsert.analyze_if_stale(session, the_plan.kind, row.org_id, created)
         if ids and the_plan.kind.search_kind:
             session.execute(
                 text("UPDATE import_chunks SET ids = :ids WHERE import_id = :i AND chunk_no = :n"),

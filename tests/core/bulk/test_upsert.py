@@ -136,3 +136,24 @@ def test_the_split_refreshes_the_staging_statistics_as_the_org_runs_it(
         scope_to_org(s, org)
         imports.split(s, bulk_settings, import_id, lambda *_: None)
     assert staged_estimate() == 7
+
+
+def test_a_new_orgs_first_chunks_refresh_the_tables_statistics(
+    engine: Engine, sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    """Beside another org's rows, a new org counts as one row until a chunk ANALYZEs."""
+    neighbour, org = _org(sessions, "Neighbour"), _org(sessions, "New")
+    _import(sessions, bulk_settings, neighbour, _csv(PEOPLE))
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE contacts"))
+
+    def estimate() -> float:
+        with engine.connect() as conn:
+            plan = conn.execute(
+                text("EXPLAIN (FORMAT JSON) SELECT 1 FROM contacts WHERE org_id = :o"), {"o": org}
+            ).scalar_one()
+        return float(plan[0]["Plan"]["Plan Rows"])
+
+    assert estimate() == 1
+    _import(sessions, bulk_settings, org, _csv([(f, la, f"new-{e}") for f, la, e in PEOPLE]))
+    assert estimate() >= CHUNK_ROWS
