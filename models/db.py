@@ -75,6 +75,19 @@ def scope_to_org(session: Session, org_id: int) -> None:
     session.info["org_id"] = org_id
 
 
+@contextmanager
+def as_owner(session: Session) -> Iterator[None]:
+    """Step back to the connecting role (the tables' owner) for the statements inside.
+
+    For maintenance an org's role may not run (``ANALYZE``, ``gin_clean_pending_list``); the
+    transaction's own role comes back after them, ``app.org_id`` is untouched.
+    """
+    role = session.scalar(text("SELECT current_setting('role')"))
+    session.execute(text("SELECT set_config('role', 'none', true)"))
+    yield
+    session.execute(text("SELECT set_config('role', :role, true)"), {"role": role})
+
+
 def _scope(connection: Connection, org_id: int) -> None:
     connection.execute(_SCOPE, {"role": ORG_ROLE, "org_id": str(org_id)})
 

@@ -6,14 +6,19 @@ unique index until the first commits, then replays its answer. Keys are scoped t
 API key that sent them: another caller of the org reusing one goes through the view and
 its role checks. Fields named by :func:`secret_fields` (a new API key, a webhook secret)
 are left out of the stored answer, so a secret is never kept or replayed from storage.
+
+JSON views get all of it from :func:`transactional`; a view that commits itself (the
+multipart import upload) calls :func:`request_key`, :func:`claim` and :func:`record`
+itself, with a digest of the upload (:func:`upload_digest`) in place of the body's.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
@@ -32,14 +37,29 @@ MAX_KEY_LENGTH = 255
 SORTED = orjson.OPT_SORT_KEYS
 
 
-def _request_hash() -> str:
+def _hasher() -> Any:
     h = hashlib.sha256()
     h.update(f"{request.method} {request.path}\n".encode())
+    return h
+
+
+def _request_hash() -> str:
+    h = _hasher()
     # The parsed body, re-encoded with sorted keys: a client that re-serializes the same
     # object in another key order or spacing is sending the same request.
     body = request.get_json(silent=True)
     h.update(request.get_data(cache=True) if body is None else orjson.dumps(body, option=SORTED))
-    return h.hexdigest()
+    return str(h.hexdigest())
+
+
+def upload_digest(fields: Mapping[str, Any], path: Path) -> str:
+    """The digest of an upload: its parsed form fields and the saved file, read in blocks."""
+    h = _hasher()
+    h.update(orjson.dumps(dict(fields), option=SORTED) + b"\n")
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return str(h.hexdigest())
 
 
 def secret_fields(*names: str) -> None:
@@ -50,7 +70,18 @@ def secret_fields(*names: str) -> None:
 Scope = tuple[int, int]  # (org id, API key id)
 
 
-def _begin(session: Session, scope: Scope, key: str, digest: str) -> Response | None:
+def request_key() -> tuple[Scope, str] | None:
+    """This POST's ``Idempotency-Key`` and its scope, or None; 422 when it is malformed."""
+    key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+    who = principal()
+    if key is None or who.key_id is None:  # not an API key (a websocket ticket): no scope
+        return None
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ApiError(422, "Idempotency-Key must be 1 to 255 printable characters")
+    return (who.org_id, who.key_id), key
+
+
+def claim(session: Session, scope: Scope, key: str, digest: str) -> Response | None:
     """Claim ``key``; return the stored answer when it was used before with this body."""
     org_id, api_key_id = scope
     ttl = timedelta(seconds=resources().settings.web.idempotency_ttl_s)
@@ -92,7 +123,8 @@ def _begin(session: Session, scope: Scope, key: str, digest: str) -> Response | 
     return resp
 
 
-def _finish(session: Session, scope: Scope, key: str, resp: Response) -> None:
+def record(session: Session, scope: Scope, key: str, resp: Response) -> None:
+    """Store ``resp`` as the answer to ``key`` (claimed in this transaction)."""
     row = session.get(IdempotencyKey, (*scope, key))
     assert row is not None
     row.status_code = resp.status_code
@@ -109,21 +141,15 @@ def transactional(fn: F) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         session = db()
-        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
-        who = principal()
-        if who.key_id is None:  # not an API key (a websocket ticket): nothing to scope by
-            key = None
-        scope = (who.org_id, who.key_id or 0)
-        if key is not None:
-            if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-                raise ApiError(422, "Idempotency-Key must be 1 to 255 printable characters")
-            replay = _begin(session, scope, key, _request_hash())
+        idem = request_key()
+        if idem is not None:
+            replay = claim(session, *idem, _request_hash())
             if replay is not None:
                 session.rollback()
                 return replay
         resp = make_response(fn(*args, **kwargs))
-        if key is not None:
-            _finish(session, scope, key, resp)
+        if idem is not None:
+            record(session, *idem, resp)
         session.commit()
         return resp
 

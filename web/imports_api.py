@@ -4,6 +4,8 @@ The upload is multipart and may be large (``IMPORT_MAX_BYTES``): Werkzeug spools
 part to a temporary file as it arrives, and it is copied in blocks to ``FILES_DIR``;
 neither holds it in memory. Everything the client chose is checked against the file's
 header before anything is recorded (422 names what is wrong, and nothing is kept).
+``Idempotency-Key`` works as on the JSON routes, over the file's bytes and the form: the
+same upload replays the first answer, another one is 409.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from core.ops.backpressure import org_overload, platform_overload
 from core.queueing import batches
 from jobs import bulk
 from models import Import
+from web import idempotency
 from web.auth import owned, principal
 from web.errors import ApiError
 from web.ext import db, resources
@@ -141,13 +144,24 @@ def create_import() -> Response:
     if form["format"] not in (None, "csv", "ndjson"):
         raise ApiError(422, "format must be csv or ndjson")
     mapping, dry_run = _mapping(form["mapping"]), _flag(form["dry_run"])
-    _check_load(who.org_id)
+    idem = idempotency.request_key()  # as on the JSON routes, over the upload (below)
     settings = resources().settings
     import_id = uuid.uuid4()
     path = files.upload_path(settings, who.org_id, import_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         upload.save(path)
+        if idem is not None:
+            # The same key and upload (file bytes, name and parsed fields) replay the first
+            # answer; the upload just saved is dropped. Claimed in the import's transaction.
+            chosen = {**form, "mapping": mapping, "dry_run": dry_run, "filename": upload.filename}
+            replay = idempotency.claim(db(), *idem, idempotency.upload_digest(chosen, path))
+            if replay is not None:
+                db().rollback()
+                shutil.rmtree(path.parent, ignore_errors=True)
+                replay.headers["Location"] = replay.get_json()["links"]["self"]
+                return replay
+        _check_load(who.org_id)
         the_plan = imports.plan(
             path, form["type"], mapping=mapping, key=form["key"], kind_hint=form["format"],
             given={k: form[k] for k in ("encoding", "delimiter", "quotechar")},
@@ -157,6 +171,10 @@ def create_import() -> Response:
             the_plan=the_plan, filename=upload.filename, dry_run=dry_run,
             split=bulk.import_split, finish=bulk.import_finish,
         )  # fmt: skip
+        out = import_view(row)
+        resp = json_response(out, 202, {"Location": out["links"]["self"]})
+        if idem is not None:
+            idempotency.record(db(), *idem, resp)
         db().commit()
     except imports.BadImport as exc:
         db().rollback()
@@ -166,8 +184,7 @@ def create_import() -> Response:
         db().rollback()
         shutil.rmtree(path.parent, ignore_errors=True)
         raise
-    out = import_view(row)
-    return json_response(out, 202, {"Location": out["links"]["self"]})
+    return resp
 
 
 @bp.get("/imports")

@@ -175,6 +175,8 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
         ) as copy:  # fmt: skip
             for line in rejected:
                 copy.write(f"{ident}\t{line}")
+    # In this transaction, so the chunks it stages (sent after commit) plan with them.
+    upsert.analyze_staging(session)
     if the_plan.key is not None:
         bad_rows += upsert.reject_duplicate_keys(session, import_id, the_plan.key)
     chunk_rows = int(row.options["chunk_rows"])
@@ -215,6 +217,8 @@ def chunk(session: Session, import_id: uuid.UUID, chunk_no: int,
         created, updated, unchanged, ids = upsert.upsert(
             session, the_plan.kind, the_plan.fields, the_plan.key, params
         )
+        # Before commit: a chunk that starts after this one plans with the org's rows in.
+        upsert.analyze_if_stale(session, the_plan.kind, row.org_id, created)
         if ids and the_plan.kind.search_kind:
             session.execute(
                 text("UPDATE import_chunks SET ids = :ids WHERE import_id = :i AND chunk_no = :n"),

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.bulk.fields import Field, ImportType
+from models.db import as_owner
 
 _RANGE = "r.import_id = :import_id AND r.row_no >= :lo AND r.row_no < :hi"
 _REF_TABLES = {"users": "users", "companies": "companies", "contacts": "contacts",
@@ -110,3 +111,40 @@ def reject_duplicate_keys(session: Session, import_id: Any, key: str) -> int:
     SELECT count(*) FROM gone
     """  # noqa: S608  # nosec B608  # key is a field name from core.bulk.fields
     return int(session.execute(text(sql), {"import_id": import_id}).scalar_one())
+
+
+def analyze_staging(session: Session) -> None:
+    """Refresh the planner's statistics of the staging table, just filled by a COPY.
+
+    Without them the chunks' upserts plan for an empty ``import_rows`` (one row per chunk)
+    and may pick nested loops quadratic in the chunk's rows: measured (no row-level
+    security), 22 to 59 s for a 10,000-row chunk of a new org's first import and 190 to
+    250 s for one of its re-import, against under a second with them. Autovacuum comes too
+    late (``autovacuum_naptime`` is a minute; chunks start at once). The org's own rows
+    need :func:`analyze_if_stale` too (docs/decisions/0022).
+    """
+    with as_owner(session):  # an org's role may not ANALYZE (PostgreSQL only warns)
+        session.execute(text("ANALYZE import_rows"))
+
+
+def analyze_if_stale(session: Session, kind: ImportType, org_id: int, created: int) -> bool:
+    """ANALYZE the type's table when the planner counts fewer rows of the org than this chunk
+    just created (a new org's first chunks); whether it did.
+
+    With the org missing from the statistics (another org's rows fill them) the planner
+    takes its rows for one and matches a later chunk's keys with a nested loop over all of
+    them: quadratic, measured 586 s and counting for the second 25,000-row chunk of a new
+    org's import beside a 50,000-contact org (docs/decisions/0022).
+    """
+    if created == 0:
+        return False
+    table = kind.table  # a name from core.bulk.fields
+    with as_owner(session):
+        plan = session.execute(
+            text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE org_id = :o"),  # noqa: S608  # nosec B608
+            {"o": org_id},
+        ).scalar_one()
+        if float(plan[0]["Plan"]["Plan Rows"]) >= created:
+            return False
+        session.execute(text(f"ANALYZE {table}"))
+    return True

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.search.documents import Doc
+from models.db import as_owner
 
 LOCK_SPACE = 0x5EA4C4
 COLUMNS = (
@@ -170,10 +171,8 @@ def flush_pending(session: Session) -> None:
     Only the index's owner may: an org's transaction (``models.db.scope_to_org``) steps
     back to the connecting role for this one statement, then returns to its own.
     """
-    role = session.scalar(text("SELECT current_setting('role')"))
-    session.execute(text("SELECT set_config('role', 'none', true)"))
-    session.execute(text(_FLUSH_PENDING))
-    session.execute(text("SELECT set_config('role', :role, true)"), {"role": role})
+    with as_owner(session):
+        session.execute(text(_FLUSH_PENDING))
 
 
 def add_terms(session: Session, org_id: int, deltas: Counter[str]) -> None:

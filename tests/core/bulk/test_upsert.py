@@ -1,0 +1,159 @@
+"""The chunk upsert: match by key within the org, for a new org and an existing one; the
+staging statistics the split refreshes so the chunks plan for their real size."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.bulk import files, imports
+from core.settings import Settings
+from models import Contact, Import, Organization
+from models.db import scope_to_org, session_scope
+
+CHUNK_ROWS = 4
+
+
+@pytest.fixture
+def bulk_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return settings.replace(bulk={"files_dir": tmp_path / "files", "chunk_rows": CHUNK_ROWS})
+
+
+def _org(sessions: sessionmaker[Session], name: str) -> int:
+    with session_scope(sessions) as s:
+        org = Organization(name=name)
+        s.add(org)
+        s.flush()
+        return org.id
+
+
+def _csv(people: list[tuple[str, str, str]]) -> str:
+    return "first_name,last_name,email\n" + "".join(f"{f},{la},{e}\n" for f, la, e in people)
+
+
+def _create(sessions: sessionmaker[Session], settings: Settings, org_id: int,
+            content: str) -> uuid.UUID:  # fmt: skip
+    """An import of ``content`` (contacts by email), recorded and uploaded, not yet split."""
+    import_id = uuid.uuid4()
+    path = files.upload_path(settings, org_id, import_id)
+    path.parent.mkdir(parents=True)
+    path.write_text(content, encoding="utf-8")
+    the_plan = imports.plan(path, "contacts", mapping=None, key="email", given={})
+    options = {**the_plan.fmt.as_json(), "mapping": the_plan.mapping, "key": "email",
+               "dry_run": False, "chunk_rows": CHUNK_ROWS}  # fmt: skip
+    with session_scope(sessions) as s:
+        s.add(Import(id=import_id, org_id=org_id, type="contacts", filename="c.csv",
+                     options=options))  # fmt: skip
+    return import_id
+
+
+def _import(sessions: sessionmaker[Session], settings: Settings, org_id: int,
+            content: str) -> dict[str, int]:  # fmt: skip
+    """Split and run every chunk of one import, each in the org's own transaction (as the
+    worker runs them); the summed counts."""
+    import_id = _create(sessions, settings, org_id, content)
+    chunks: list[int] = []
+    with session_scope(sessions) as s:
+        scope_to_org(s, org_id)
+        imports.split(s, settings, import_id, lambda _s, _row, n: chunks.append(n))
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    for n in chunks:
+        with session_scope(sessions) as s:
+            scope_to_org(s, org_id)
+            done = imports.chunk(s, import_id, n, lambda *_: None, lambda *_: None)
+        totals = {k: totals[k] + done[k] for k in totals}
+    return totals
+
+
+def _people(sessions: sessionmaker[Session], org_id: int) -> list[tuple[str, str | None, str]]:
+    with sessions() as s:
+        rows = s.execute(
+            select(Contact.email, Contact.last_name, Contact.first_name)
+            .where(Contact.org_id == org_id)
+            .order_by(Contact.email)
+        ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+PEOPLE = [(f"P{i}", "Old", f"p{i}@x.test") for i in range(10)]
+
+
+def test_a_new_orgs_import_creates_and_its_reimport_matches_by_key(
+    sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    org = _org(sessions, "New")
+    # Several chunks, so later ones match against rows earlier ones committed.
+    first = _import(sessions, bulk_settings, org, _csv(PEOPLE))
+    assert first == {"created": 10, "updated": 0, "unchanged": 0, "rejected": 0}
+    changed = [(f, "New" if i % 2 else la, e) for i, (f, la, e) in enumerate(PEOPLE)]
+    fresh = [("Q", "Added", "q@x.test")]
+    second = _import(sessions, bulk_settings, org, _csv(changed + fresh))
+    assert second == {"created": 1, "updated": 5, "unchanged": 5, "rejected": 0}
+    want = sorted([(e, la, f) for f, la, e in changed + fresh])
+    assert _people(sessions, org) == want
+
+
+def test_an_existing_orgs_rows_are_matched_and_another_orgs_never(
+    sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    mine, theirs = _org(sessions, "Mine"), _org(sessions, "Theirs")
+    _import(sessions, bulk_settings, theirs, _csv(PEOPLE))
+    _import(sessions, bulk_settings, mine, _csv(PEOPLE[:3]))
+    # The same emails in another org are not matches: mine gets its own rows.
+    got = _import(sessions, bulk_settings, mine, _csv([(f, "Mine", e) for f, _, e in PEOPLE]))
+    assert got == {"created": 7, "updated": 3, "unchanged": 0, "rejected": 0}
+    assert {la for _, la, _ in _people(sessions, mine)} == {"Mine"}
+    assert {la for _, la, _ in _people(sessions, theirs)} == {"Old"}
+
+
+def test_the_split_refreshes_the_staging_statistics_as_the_org_runs_it(
+    engine: Engine, sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    """The chunks plan with the staged row count, not an empty table's (decision 0022).
+
+    Below autovacuum's threshold (50 rows + 10%), only the split's ANALYZE can move
+    ``reltuples``; an org's role that may not ANALYZE would leave it at 0.
+    """
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE import_rows"))  # empty: 0 rows
+
+    def staged_estimate() -> float:
+        with engine.connect() as conn:
+            return float(
+                conn.execute(
+                    text("SELECT reltuples FROM pg_class WHERE relname = 'import_rows'")
+                ).scalar_one()
+            )
+
+    assert staged_estimate() == 0
+    org = _org(sessions, "Stats")
+    import_id = _create(sessions, bulk_settings, org, _csv(PEOPLE[:7]))
+    with session_scope(sessions) as s:
+        scope_to_org(s, org)
+        imports.split(s, bulk_settings, import_id, lambda *_: None)
+    assert staged_estimate() == 7
+
+
+def test_a_new_orgs_first_chunks_refresh_the_tables_statistics(
+    engine: Engine, sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    """Beside another org's rows, a new org counts as one row until a chunk ANALYZEs."""
+    neighbour, org = _org(sessions, "Neighbour"), _org(sessions, "New")
+    _import(sessions, bulk_settings, neighbour, _csv(PEOPLE))
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE contacts"))
+
+    def estimate() -> float:
+        with engine.connect() as conn:
+            plan = conn.execute(
+                text("EXPLAIN (FORMAT JSON) SELECT 1 FROM contacts WHERE org_id = :o"), {"o": org}
+            ).scalar_one()
+        return float(plan[0]["Plan"]["Plan Rows"])
+
+    assert estimate() == 1
+    _import(sessions, bulk_settings, org, _csv([(f, la, f"new-{e}") for f, la, e in PEOPLE]))
+    assert estimate() >= CHUNK_ROWS
