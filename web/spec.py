@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 from werkzeug.routing import Rule
@@ -96,6 +98,43 @@ def request_body(body: dict[str, Any]) -> Callable[[F], F]:
         return fn
 
     return decorator
+
+
+RETURNS = "_saleshub_returns"
+
+
+def returns(model: type[BaseModel], *, status: int = 200) -> Callable[[F], F]:
+    """Document the JSON body a view answers with ``status`` (its pydantic model).
+
+    Documentation only: the view still writes its own JSON, and ``tests/web`` checks real
+    answers against the document (validating every answer at run time would cost CPU on
+    every request and turn a drifted field into a 500).
+    """
+
+    def decorator(fn: F) -> F:
+        setattr(fn, RETURNS, {**getattr(fn, RETURNS, {}), status: model})
+        return fn
+
+    return decorator
+
+
+def _ref(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _add_models(doc: dict[str, Any], models: set[type[BaseModel]]) -> None:
+    """Put the schemas of ``models`` (and of the models they nest) into the components."""
+    if not models:
+        return
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _, defs = models_json_schema(
+        [(m, "serialization") for m in ordered], ref_template="#/components/schemas/{model}"
+    )
+    schemas = doc["components"]["schemas"]
+    for name, schema in defs.get("$defs", {}).items():
+        if name in schemas and schemas[name] != schema:
+            raise ValueError(f"two response models are named {name}")
+        schemas[name] = schema
 
 
 def _before(req: Any, resp: Any, error: Exception | None, instance: Any, *_: Any) -> None:
@@ -209,6 +248,9 @@ def _links(paths: dict[str, Any]) -> None:
 
 
 def _success(path: str) -> dict[str, Any]:
+    if path == "/ws":
+        # The realtime process upgrades; the web process only answers 404 naming its URL.
+        return {"101": {"description": "switching to the websocket protocol"}}
     if path == "/favicon.ico":
         return {"204": {"description": "no icon: nothing to fetch"}}
     if path == "/health":
@@ -225,6 +267,7 @@ def _success(path: str) -> dict[str, Any]:
 def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
     """Add to ``doc`` what spectree cannot know; see the module docstring."""
     doc["components"].setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    models: set[type[BaseModel]] = set()
     rules: dict[tuple[str, str], Rule] = {}
     for rule in app.url_map.iter_rules():
         path = _PLACEHOLDER.sub(r"{\1}", rule.rule)  # "<id:item_id>" -> "{item_id}"
@@ -241,6 +284,10 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
             responses = op.setdefault("responses", {})
             if not any(code.startswith("2") for code in responses):
                 responses.update(_success(path))
+            for status, model in getattr(view, RETURNS, {}).items():
+                models.add(model)
+                response = responses.setdefault(str(status), {"description": "OK"})
+                response["content"] = {"application/json": {"schema": _ref(model)}}
             for code, response in responses.items():
                 # Every JSON answer of ours is an object (lists are {"items", "next_cursor"}):
                 # say so, so a generated client parses it rather than dropping it.
@@ -273,6 +320,7 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
                 op["security"] = []
         doc["paths"][path] = dict(sorted(item.items()))
     _links(doc["paths"])
+    _add_models(doc, models)
     schemas = doc["components"]["schemas"]
     for name in [n for n in schemas if n.startswith("ValidationError")]:
         del schemas[name]  # spectree's 422 body, replaced by the envelope everywhere

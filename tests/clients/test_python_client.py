@@ -74,7 +74,7 @@ def test_create_search_and_run_a_job_through_the_client(
     from saleshub_client.api.contacts import post_api_v1_contacts
     from saleshub_client.api.jobs import get_api_v1_jobs_job_id, post_api_v1_jobs
     from saleshub_client.api.search import get_api_v1_search
-    from saleshub_client.models import ContactIn, Error, JobIn
+    from saleshub_client.models import Contact, ContactIn, Error, Job, JobIn, JobStatus
 
     search.CACHE.clear()
     broker = configure(settings)
@@ -86,8 +86,9 @@ def test_create_search_and_run_a_job_through_the_client(
             made = post_api_v1_contacts.sync(
                 client=client, body=ContactIn(first_name="Ottoline", last_name="Brackwater")
             )
-            assert not isinstance(made, Error) and made is not None
-            contact_id = made["id"]
+            # Answers parse into the typed models the document names (web.responses).
+            assert isinstance(made, Contact), made
+            contact_id = made.id
 
             def found() -> list[Any]:
                 page = get_api_v1_search.sync(client=client, q="brackwater")
@@ -98,15 +99,15 @@ def test_create_search_and_run_a_job_through_the_client(
             assert hit[0]["type"] == "contact"
 
             started = post_api_v1_jobs.sync(client=client, body=JobIn(type_="analytics.rollup"))
-            assert started is not None and not isinstance(started, Error)
-            assert started["status"] == "queued"
+            assert isinstance(started, Job), started
+            assert started.status is JobStatus.QUEUED
 
             def finished() -> Any:
-                job = get_api_v1_jobs_job_id.sync(client=client, job_id=UUID(started["id"]))
-                assert job is not None and not isinstance(job, Error)
-                return job if job["status"] in ("succeeded", "failed", "dead") else None
+                job = get_api_v1_jobs_job_id.sync(client=client, job_id=started.id)
+                assert isinstance(job, Job), job
+                return job if job.status.value in ("succeeded", "failed", "dead") else None
 
-            assert wait_for(finished, timeout=60)["status"] == "succeeded"
+            assert wait_for(finished, timeout=60).status is JobStatus.SUCCEEDED
             missing = get_api_v1_jobs_job_id.sync(client=client, job_id=UUID(int=1))
             assert isinstance(missing, Error) and missing.error.code == "not_found"
     finally:

@@ -1,0 +1,274 @@
+"""Response models: what the API answers, for the OpenAPI document (``web.spec.returns``).
+
+Documentation only; views write their own JSON (``web.http.json_response``). Every field is
+required (views always write every key), nullable where the value may be ``null``. Models
+allow unknown keys, so a field added later does not break an older client.
+"""
+
+from __future__ import annotations
+
+import types
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from uuid import UUID
+
+from pydantic import BaseModel, Field, create_model
+
+from models import JobStatus, WebhookDelivery
+
+if TYPE_CHECKING:
+    from web.crud import Resource
+
+# A decimal as row_to_dict writes it: a string with two decimals.
+Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["12000.00"])]
+Json = dict[str, Any]
+
+
+class Link(BaseModel):
+    """Where to read the item again."""
+
+    self: str
+
+
+class Page(BaseModel):
+    """One page of a list: the cursor of the next page, ``null`` on the last."""
+
+    next_cursor: str | None
+
+
+def _scalar(column: Any) -> Any:
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return Any
+    if python_type is Decimal:
+        return Money
+    if python_type is dict:
+        return Json
+    if python_type is list:
+        return list[Any]
+    return python_type
+
+
+def _literal(model: type[BaseModel] | None, name: str) -> Any:
+    """The ``Literal`` a request model declares for ``name``, if any (a stage, a status)."""
+    info = model.model_fields.get(name) if model else None
+    if info is None:
+        return None
+    annotation = info.annotation
+    union = get_origin(annotation) in (Union, types.UnionType)
+    for arg in get_args(annotation) if union else (annotation,):
+        if get_origin(arg) is Literal:
+            return arg
+    return None
+
+
+def row_model(
+    name: str,
+    table_model: Any,
+    *,
+    hidden: tuple[str, ...] = ("org_id",),
+    like: type[BaseModel] | None = None,
+    **extra: Any,
+) -> type[BaseModel]:
+    """The model of ``web.http.row_to_dict(row, hidden=hidden)``: one field per column.
+
+    ``like``: a request model whose ``Literal`` fields narrow the columns' strings;
+    ``extra``: more fields, name to type.
+    """
+    fields: dict[str, Any] = {}
+    for column in table_model.__table__.columns:
+        if column.key in hidden:
+            continue
+        kind = _literal(like, column.key) or _scalar(column)
+        fields[column.key] = (kind | None if column.nullable else kind, ...)
+    fields.update({key: (kind, ...) for key, kind in extra.items()})
+    model: type[BaseModel] = create_model(name, **fields)
+    return model
+
+
+def page_model(item: type[BaseModel], name: str | None = None) -> type[BaseModel]:
+    """``{"items": [item, ...], "next_cursor": ...}``."""
+    model: type[BaseModel] = create_model(
+        name or f"{item.__name__}Page",
+        __base__=Page,
+        items=(list[item], ...),  # type: ignore[valid-type]
+    )
+    return model
+
+
+def resource_models(resource: Resource) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The item and page models of a CRM resource (``Company``, ``CompanyPage``)."""
+    name = resource.create.__name__.removesuffix("In")
+    item = row_model(name, resource.model, like=resource.create)
+    return item, page_model(item)
+
+
+class User(BaseModel):
+    """A user of the caller's organization."""
+
+    id: int
+    org_id: int
+    email: str
+    role: Literal["member", "admin", "operator"]
+    disabled: bool
+    disabled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApiKey(BaseModel):
+    """An API key: never its hash; the key itself only in the answer that made it."""
+
+    id: int
+    name: str
+    prefix: str
+    user_id: int
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewApiKey(ApiKey):
+    """A key just made: the only answer that shows it."""
+
+    key: str
+
+
+class Batch(BaseModel):
+    """A batch's counters, progress and members by status."""
+
+    total: int
+    pending: int
+    succeeded: int
+    failed: int
+    canceled: int
+    progress: int
+    members: dict[str, int]
+    callback_job_id: str | None
+    callback_staged_at: datetime | None
+
+
+class Job(BaseModel):
+    """A job as its org sees it; ``batch`` only on a batch's parent."""
+
+    id: UUID
+    type: str
+    status: JobStatus
+    progress: int
+    result: Any
+    error: str | None
+    attempts: int
+    params: Json
+    queue: str
+    created_at: datetime
+    updated_at: datetime
+    dispatched_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    batch_id: UUID | None
+    links: Link
+    batch: Batch | None = None
+    deduplicated: bool = Field(default=False, description="a queued job of the same key")
+
+
+class Webhook(BaseModel):
+    """A webhook endpoint (never its secret)."""
+
+    id: int
+    url: str
+    events: list[str]
+    enabled: bool
+    disabled_reason: str | None
+    failing_since: datetime | None
+    consecutive_failures: int
+    paused_until: datetime | None
+    created_at: datetime
+
+
+class NewWebhook(Webhook):
+    """An endpoint just made: the only answer that shows its secret."""
+
+    secret: str
+
+
+class RotatedWebhook(NewWebhook):
+    """The new secret, and until when the previous one still signs."""
+
+    previous_secret_valid_until: datetime | None
+
+
+class PushSubscription(BaseModel):
+    id: int
+    endpoint: str
+    created_at: datetime
+
+
+class WsTicket(BaseModel):
+    """A one-use ticket for ``/ws?ticket=``."""
+
+    ticket: str
+    expires_in: int = Field(description="seconds")
+
+
+class Notification(BaseModel):
+    id: int
+    title: str
+    body: str
+    category: str
+    urgency: str
+    read_at: datetime | None
+    created_at: datetime
+
+
+class NotificationDelivery(BaseModel):
+    id: int
+    notification_id: int
+    user_id: int
+    channel: str
+    status: str
+    reason: str | None
+    attempts: int
+    last_error: str | None
+    send_after: datetime | None
+
+
+class NotificationDetail(Notification):
+    routing: list[Json]
+    deliveries: list[NotificationDelivery]
+
+
+class Inbox(Page):
+    items: list[Notification]
+    unread_count: int
+
+
+class QuietWindow(BaseModel):
+    """Quiet hours, ``HH:MM`` in the user's time zone."""
+
+    start: str
+    end: str
+
+
+class Preferences(BaseModel):
+    """A user's notification preferences, defaults filled in."""
+
+    enabled: bool
+    categories: dict[str, bool]
+    channels: dict[Literal["in_app", "email", "push"], bool]
+    quiet_hours: QuietWindow | None
+    timezone: str
+
+
+class Marked(BaseModel):
+    marked: int = Field(description="notifications marked read")
+
+
+JobPage = page_model(Job)
+UserPage = page_model(User)
+ApiKeyPage = page_model(ApiKey)
+WebhookPage = page_model(Webhook)
+DeliveryPage = page_model(NotificationDelivery)
+WebhookDeliveryPage = page_model(row_model("WebhookDelivery", WebhookDelivery, hidden=()))
