@@ -25,12 +25,13 @@ from core.ops.backpressure import org_overload, platform_overload
 from core.queueing import batches
 from jobs import bulk
 from models import Import
+from web import responses_reports
 from web.auth import owned, principal
 from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
 from web.pagination import paginate
-from web.spec import may_answer, request_body, spec
+from web.spec import may_answer, request_body, returns, spec
 
 bp = Blueprint("imports", __name__)
 FORM_FIELDS = frozenset(
@@ -126,6 +127,7 @@ def _check_load(org_id: int) -> None:
         },
     }
 )
+@returns(responses_reports.Import, status=202)
 @spec.validate(tags=["imports"], resp=SpecResponse(HTTP_202=None))
 def create_import() -> Response:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``."""
@@ -171,6 +173,7 @@ def create_import() -> Response:
 
 
 @bp.get("/imports")
+@returns(responses_reports.ImportPage)
 @spec.validate(query=ImportListQuery, tags=["imports"])
 def list_imports() -> Response:
     """The org's imports, newest first."""
@@ -183,6 +186,7 @@ def list_imports() -> Response:
 
 
 @bp.get("/imports/<uuid:import_id>")
+@returns(responses_reports.Import)
 @spec.validate(tags=["imports"])
 def get_import(import_id: uuid.UUID) -> Response:
     """One import: counts so far, progress, and its report once finished."""

@@ -74,7 +74,15 @@ def test_create_search_and_run_a_job_through_the_client(
     from saleshub_client.api.contacts import post_api_v1_contacts
     from saleshub_client.api.jobs import get_api_v1_jobs_job_id, post_api_v1_jobs
     from saleshub_client.api.search import get_api_v1_search
-    from saleshub_client.models import Contact, ContactIn, Error, Job, JobIn, JobStatus
+    from saleshub_client.models import (
+        Contact,
+        ContactIn,
+        Error,
+        Job,
+        JobIn,
+        JobStatus,
+        SearchResult,
+    )
 
     search.CACHE.clear()
     broker = configure(settings)
@@ -92,11 +100,11 @@ def test_create_search_and_run_a_job_through_the_client(
 
             def found() -> list[Any]:
                 page = get_api_v1_search.sync(client=client, q="brackwater")
-                assert page is not None and not isinstance(page, Error)
-                return [i for i in page["items"] if i["id"] == contact_id]
+                assert isinstance(page, SearchResult), page
+                return [i for i in page.items if i.id == contact_id]
 
             hit = wait_for(found, timeout=60)
-            assert hit[0]["type"] == "contact"
+            assert hit[0].type_ == "contact"
 
             started = post_api_v1_jobs.sync(client=client, body=JobIn(type_="analytics.rollup"))
             assert isinstance(started, Job), started

@@ -16,8 +16,16 @@ from .api_key_page import ApiKeyPage
 from .audit_query import AuditQuery
 from .batch import Batch
 from .batch_members import BatchMembers
+from .cache_counts import CacheCounts
+from .cache_histogram import CacheHistogram
+from .cache_histogram_buckets import CacheHistogramBuckets
+from .cache_memory import CacheMemory
 from .cache_query import CacheQuery
 from .cache_query_range import CacheQueryRange
+from .cache_stats import CacheStats
+from .cache_stats_namespaces_type_0 import CacheStatsNamespacesType0
+from .cache_stats_scope_type_0 import CacheStatsScopeType0
+from .cache_stats_status import CacheStatsStatus
 from .chart_query import ChartQuery
 from .chart_query_range import ChartQueryRange
 from .company import Company
@@ -32,6 +40,10 @@ from .contact_in_list import ContactInList
 from .contact_in_list_sort import ContactInListSort
 from .contact_page import ContactPage
 from .contact_patch import ContactPatch
+from .dashboard import Dashboard
+from .dashboard_pipeline import DashboardPipeline
+from .dashboard_source import DashboardSource
+from .day_count import DayCount
 from .dead_letter_bulk import DeadLetterBulk
 from .dead_letter_filter import DeadLetterFilter
 from .dead_letter_query import DeadLetterQuery
@@ -51,22 +63,20 @@ from .delivery_query import DeliveryQuery
 from .delivery_query_status_type_0 import DeliveryQueryStatusType0
 from .error import Error
 from .error_error import ErrorError
+from .export import Export
+from .export_filters_type_0 import ExportFiltersType0
+from .export_format import ExportFormat
 from .export_in import ExportIn
 from .export_in_filters import ExportInFilters
 from .export_in_format import ExportInFormat
 from .export_in_type import ExportInType
 from .get_api_v1_activities_kind_type_0 import GetApiV1ActivitiesKindType0
 from .get_api_v1_activities_sort import GetApiV1ActivitiesSort
-from .get_api_v1_analytics_dashboard_response_200 import GetApiV1AnalyticsDashboardResponse200
-from .get_api_v1_cache_stats_response_200 import GetApiV1CacheStatsResponse200
 from .get_api_v1_companies_sort import GetApiV1CompaniesSort
 from .get_api_v1_contacts_sort import GetApiV1ContactsSort
 from .get_api_v1_deals_sort import GetApiV1DealsSort
 from .get_api_v1_deals_stage_type_0 import GetApiV1DealsStageType0
-from .get_api_v1_exports_export_id_response_200 import GetApiV1ExportsExportIdResponse200
 from .get_api_v1_imports_import_id_report_response_200 import GetApiV1ImportsImportIdReportResponse200
-from .get_api_v1_imports_import_id_response_200 import GetApiV1ImportsImportIdResponse200
-from .get_api_v1_imports_response_200 import GetApiV1ImportsResponse200
 from .get_api_v1_leads_sort import GetApiV1LeadsSort
 from .get_api_v1_leads_status_type_0 import GetApiV1LeadsStatusType0
 from .get_api_v1_notifications_deliveries_status_type_0 import GetApiV1NotificationsDeliveriesStatusType0
@@ -85,11 +95,8 @@ from .get_api_v1_ops_jobs_response_200 import GetApiV1OpsJobsResponse200
 from .get_api_v1_ops_queues_response_200 import GetApiV1OpsQueuesResponse200
 from .get_api_v1_ops_schedule_response_200 import GetApiV1OpsScheduleResponse200
 from .get_api_v1_ops_workers_response_200 import GetApiV1OpsWorkersResponse200
-from .get_api_v1_search_analytics_response_200 import GetApiV1SearchAnalyticsResponse200
-from .get_api_v1_search_response_200 import GetApiV1SearchResponse200
 from .get_api_v1_search_stage_type_0 import GetApiV1SearchStageType0
 from .get_api_v1_search_status_type_0 import GetApiV1SearchStatusType0
-from .get_api_v1_search_suggest_response_200 import GetApiV1SearchSuggestResponse200
 from .get_api_v1_webhooks_endpoint_id_deliveries_status_type_0 import GetApiV1WebhooksEndpointIdDeliveriesStatusType0
 from .get_files_exports_export_id_response_200 import GetFilesExportsExportIdResponse200
 from .get_health_response_200 import GetHealthResponse200
@@ -97,7 +104,11 @@ from .get_health_response_503 import GetHealthResponse503
 from .get_live_static_name_name import GetLiveStaticNameName
 from .get_ops_static_name_name import GetOpsStaticNameName
 from .get_ops_vendor_name_name import GetOpsVendorNameName
+from .highlight import Highlight
+from .hit import Hit
+from .import_ import Import
 from .import_list_query import ImportListQuery
+from .import_page import ImportPage
 from .inbox import Inbox
 from .inbox_query import InboxQuery
 from .job import Job
@@ -109,6 +120,7 @@ from .job_params import JobParams
 from .job_status import JobStatus
 from .key_in import KeyIn
 from .key_list_query import KeyListQuery
+from .latency import Latency
 from .lead import Lead
 from .lead_in import LeadIn
 from .lead_in_list import LeadInList
@@ -130,11 +142,9 @@ from .notification_delivery_page import NotificationDeliveryPage
 from .notification_detail import NotificationDetail
 from .notification_detail_routing_item import NotificationDetailRoutingItem
 from .ops_job_query import OpsJobQuery
-from .post_api_v1_exports_response_202 import PostApiV1ExportsResponse202
 from .post_api_v1_imports_body import PostApiV1ImportsBody
 from .post_api_v1_imports_body_dry_run import PostApiV1ImportsBodyDryRun
 from .post_api_v1_imports_body_type import PostApiV1ImportsBodyType
-from .post_api_v1_imports_response_202 import PostApiV1ImportsResponse202
 from .post_api_v1_ops_dead_letters_action_action import PostApiV1OpsDeadLettersActionAction
 from .post_api_v1_ops_dead_letters_action_response_200 import PostApiV1OpsDeadLettersActionResponse200
 from .post_api_v1_ops_dead_letters_message_id_retry_response_200 import PostApiV1OpsDeadLettersMessageIdRetryResponse200
@@ -154,6 +164,7 @@ from .push_keys import PushKeys
 from .push_subscription import PushSubscription
 from .push_subscription_in import PushSubscriptionIn
 from .push_subscription_query import PushSubscriptionQuery
+from .query_count import QueryCount
 from .queue import Queue
 from .quiet_hours import QuietHours
 from .quiet_window import QuietWindow
@@ -162,8 +173,14 @@ from .rotated_webhook import RotatedWebhook
 from .search_query import SearchQuery
 from .search_query_stage_type_0 import SearchQueryStageType0
 from .search_query_status_type_0 import SearchQueryStatusType0
+from .search_report import SearchReport
+from .search_result import SearchResult
+from .stage_figures import StageFigures
 from .stats_query import StatsQuery
 from .suggest_query import SuggestQuery
+from .suggestion import Suggestion
+from .suggestion_kind import SuggestionKind
+from .suggestions import Suggestions
 from .user import User
 from .user_in import UserIn
 from .user_in_role import UserInRole
@@ -196,8 +213,16 @@ __all__ = (
     "AuditQuery",
     "Batch",
     "BatchMembers",
+    "CacheCounts",
+    "CacheHistogram",
+    "CacheHistogramBuckets",
+    "CacheMemory",
     "CacheQuery",
     "CacheQueryRange",
+    "CacheStats",
+    "CacheStatsNamespacesType0",
+    "CacheStatsScopeType0",
+    "CacheStatsStatus",
     "ChartQuery",
     "ChartQueryRange",
     "Company",
@@ -212,6 +237,10 @@ __all__ = (
     "ContactInListSort",
     "ContactPage",
     "ContactPatch",
+    "Dashboard",
+    "DashboardPipeline",
+    "DashboardSource",
+    "DayCount",
     "DeadLetterBulk",
     "DeadLetterFilter",
     "DeadLetterQuery",
@@ -231,22 +260,20 @@ __all__ = (
     "DeliveryQueryStatusType0",
     "Error",
     "ErrorError",
+    "Export",
+    "ExportFiltersType0",
+    "ExportFormat",
     "ExportIn",
     "ExportInFilters",
     "ExportInFormat",
     "ExportInType",
     "GetApiV1ActivitiesKindType0",
     "GetApiV1ActivitiesSort",
-    "GetApiV1AnalyticsDashboardResponse200",
-    "GetApiV1CacheStatsResponse200",
     "GetApiV1CompaniesSort",
     "GetApiV1ContactsSort",
     "GetApiV1DealsSort",
     "GetApiV1DealsStageType0",
-    "GetApiV1ExportsExportIdResponse200",
     "GetApiV1ImportsImportIdReportResponse200",
-    "GetApiV1ImportsImportIdResponse200",
-    "GetApiV1ImportsResponse200",
     "GetApiV1LeadsSort",
     "GetApiV1LeadsStatusType0",
     "GetApiV1NotificationsDeliveriesStatusType0",
@@ -265,11 +292,8 @@ __all__ = (
     "GetApiV1OpsQueuesResponse200",
     "GetApiV1OpsScheduleResponse200",
     "GetApiV1OpsWorkersResponse200",
-    "GetApiV1SearchAnalyticsResponse200",
-    "GetApiV1SearchResponse200",
     "GetApiV1SearchStageType0",
     "GetApiV1SearchStatusType0",
-    "GetApiV1SearchSuggestResponse200",
     "GetApiV1WebhooksEndpointIdDeliveriesStatusType0",
     "GetFilesExportsExportIdResponse200",
     "GetHealthResponse200",
@@ -277,7 +301,11 @@ __all__ = (
     "GetLiveStaticNameName",
     "GetOpsStaticNameName",
     "GetOpsVendorNameName",
+    "Highlight",
+    "Hit",
+    "Import",
     "ImportListQuery",
+    "ImportPage",
     "Inbox",
     "InboxQuery",
     "Job",
@@ -289,6 +317,7 @@ __all__ = (
     "JobStatus",
     "KeyIn",
     "KeyListQuery",
+    "Latency",
     "Lead",
     "LeadIn",
     "LeadInList",
@@ -310,11 +339,9 @@ __all__ = (
     "NotificationDetail",
     "NotificationDetailRoutingItem",
     "OpsJobQuery",
-    "PostApiV1ExportsResponse202",
     "PostApiV1ImportsBody",
     "PostApiV1ImportsBodyDryRun",
     "PostApiV1ImportsBodyType",
-    "PostApiV1ImportsResponse202",
     "PostApiV1OpsDeadLettersActionAction",
     "PostApiV1OpsDeadLettersActionResponse200",
     "PostApiV1OpsDeadLettersMessageIdRetryResponse200",
@@ -334,6 +361,7 @@ __all__ = (
     "PushSubscription",
     "PushSubscriptionIn",
     "PushSubscriptionQuery",
+    "QueryCount",
     "Queue",
     "QuietHours",
     "QuietWindow",
@@ -342,7 +370,13 @@ __all__ = (
     "SearchQuery",
     "SearchQueryStageType0",
     "SearchQueryStatusType0",
+    "SearchReport",
+    "SearchResult",
+    "StageFigures",
     "StatsQuery",
+    "Suggestion",
+    "SuggestionKind",
+    "Suggestions",
     "SuggestQuery",
     "User",
     "UserIn",

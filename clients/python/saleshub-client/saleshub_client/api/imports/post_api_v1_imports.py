@@ -6,8 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.import_ import Import
 from ...models.post_api_v1_imports_body import PostApiV1ImportsBody
-from ...models.post_api_v1_imports_response_202 import PostApiV1ImportsResponse202
 from ...types import UNSET, Response, Unset
 
 
@@ -31,11 +31,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1ImportsResponse202 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Import | None:
     if response.status_code == 202:
-        response_202 = PostApiV1ImportsResponse202.from_dict(response.json())
+        response_202 = Import.from_dict(response.json())
 
         return response_202
 
@@ -90,9 +88,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1ImportsResponse202]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Import]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,7 +101,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PostApiV1ImportsBody | Unset = UNSET,
-) -> Response[Error | PostApiV1ImportsResponse202]:
+) -> Response[Error | Import]:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
@@ -116,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1ImportsResponse202]
+        Response[Error | Import]
     """
 
     kwargs = _get_kwargs(
@@ -134,7 +130,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: PostApiV1ImportsBody | Unset = UNSET,
-) -> Error | PostApiV1ImportsResponse202 | None:
+) -> Error | Import | None:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
@@ -145,7 +141,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1ImportsResponse202
+        Error | Import
     """
 
     return sync_detailed(
@@ -158,7 +154,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PostApiV1ImportsBody | Unset = UNSET,
-) -> Response[Error | PostApiV1ImportsResponse202]:
+) -> Response[Error | Import]:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
@@ -169,7 +165,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1ImportsResponse202]
+        Response[Error | Import]
     """
 
     kwargs = _get_kwargs(
@@ -185,7 +181,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: PostApiV1ImportsBody | Unset = UNSET,
-) -> Error | PostApiV1ImportsResponse202 | None:
+) -> Error | Import | None:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
@@ -196,7 +192,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1ImportsResponse202
+        Error | Import
     """
 
     return (

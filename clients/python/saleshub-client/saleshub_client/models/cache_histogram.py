@@ -1,32 +1,54 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PostApiV1ExportsResponse202")
+if TYPE_CHECKING:
+    from ..models.cache_histogram_buckets import CacheHistogramBuckets
+
+
+T = TypeVar("T", bound="CacheHistogram")
 
 
 @_attrs_define
-class PostApiV1ExportsResponse202:
+class CacheHistogram:
+    """
+    Attributes:
+        buckets (CacheHistogramBuckets): upper bound in ms (or +Inf) to count
+    """
+
+    buckets: CacheHistogramBuckets
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        buckets = self.buckets.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "buckets": buckets,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        post_api_v1_exports_response_202 = cls()
+        from ..models.cache_histogram_buckets import CacheHistogramBuckets  # noqa: PLC0415
 
-        post_api_v1_exports_response_202.additional_properties = d
-        return post_api_v1_exports_response_202
+        d = dict(src_dict)
+        buckets = CacheHistogramBuckets.from_dict(d.pop("buckets"))
+
+        cache_histogram = cls(
+            buckets=buckets,
+        )
+
+        cache_histogram.additional_properties = d
+        return cache_histogram
 
     @property
     def additional_keys(self) -> list[str]:

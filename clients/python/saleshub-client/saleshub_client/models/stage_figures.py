@@ -6,27 +6,51 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1ExportsExportIdResponse200")
+T = TypeVar("T", bound="StageFigures")
 
 
 @_attrs_define
-class GetApiV1ExportsExportIdResponse200:
+class StageFigures:
+    """
+    Attributes:
+        amount (str):
+        count (int):
+    """
+
+    amount: str
+    count: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        amount = self.amount
+
+        count = self.count
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "amount": amount,
+                "count": count,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_api_v1_exports_export_id_response_200 = cls()
+        amount = d.pop("amount")
 
-        get_api_v1_exports_export_id_response_200.additional_properties = d
-        return get_api_v1_exports_export_id_response_200
+        count = d.pop("count")
+
+        stage_figures = cls(
+            amount=amount,
+            count=count,
+        )
+
+        stage_figures.additional_properties = d
+        return stage_figures
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,32 +1,57 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1ImportsResponse200")
+T = TypeVar("T", bound="DayCount")
 
 
 @_attrs_define
-class GetApiV1ImportsResponse200:
+class DayCount:
+    """
+    Attributes:
+        count (int):
+        day (datetime.date):
+    """
+
+    count: int
+    day: datetime.date
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        count = self.count
+
+        day = self.day.isoformat()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "count": count,
+                "day": day,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_api_v1_imports_response_200 = cls()
+        count = d.pop("count")
 
-        get_api_v1_imports_response_200.additional_properties = d
-        return get_api_v1_imports_response_200
+        day = datetime.date.fromisoformat(d.pop("day"))
+
+        day_count = cls(
+            count=count,
+            day=day,
+        )
+
+        day_count.additional_properties = d
+        return day_count
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,27 +6,51 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1AnalyticsDashboardResponse200")
+T = TypeVar("T", bound="QueryCount")
 
 
 @_attrs_define
-class GetApiV1AnalyticsDashboardResponse200:
+class QueryCount:
+    """
+    Attributes:
+        count (int):
+        query (str):
+    """
+
+    count: int
+    query: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        count = self.count
+
+        query = self.query
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "count": count,
+                "query": query,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_api_v1_analytics_dashboard_response_200 = cls()
+        count = d.pop("count")
 
-        get_api_v1_analytics_dashboard_response_200.additional_properties = d
-        return get_api_v1_analytics_dashboard_response_200
+        query = d.pop("query")
+
+        query_count = cls(
+            count=count,
+            query=query,
+        )
+
+        query_count.additional_properties = d
+        return query_count
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,12 +6,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PostApiV1ImportsResponse202")
+T = TypeVar("T", bound="CacheHistogramBuckets")
 
 
 @_attrs_define
-class PostApiV1ImportsResponse202:
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class CacheHistogramBuckets:
+    """upper bound in ms (or +Inf) to count"""
+
+    additional_properties: dict[str, int] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -23,19 +25,19 @@ class PostApiV1ImportsResponse202:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        post_api_v1_imports_response_202 = cls()
+        cache_histogram_buckets = cls()
 
-        post_api_v1_imports_response_202.additional_properties = d
-        return post_api_v1_imports_response_202
+        cache_histogram_buckets.additional_properties = d
+        return cache_histogram_buckets
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> int:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: int) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
