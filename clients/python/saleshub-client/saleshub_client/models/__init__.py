@@ -13,9 +13,19 @@ from .activity_patch_kind import ActivityPatchKind
 from .analytics_query import AnalyticsQuery
 from .api_key import ApiKey
 from .api_key_page import ApiKeyPage
+from .attempt import Attempt
+from .audit_entry import AuditEntry
+from .audit_entry_details_type_0 import AuditEntryDetailsType0
+from .audit_page import AuditPage
 from .audit_query import AuditQuery
 from .batch import Batch
 from .batch_members import BatchMembers
+from .bulk_outcome import BulkOutcome
+from .cache_analytics import CacheAnalytics
+from .cache_analytics_latency_ms_type_0 import CacheAnalyticsLatencyMsType0
+from .cache_analytics_memory_type_0 import CacheAnalyticsMemoryType0
+from .cache_analytics_namespaces_type_0 import CacheAnalyticsNamespacesType0
+from .cache_analytics_namespaces_type_0_additional_property import CacheAnalyticsNamespacesType0AdditionalProperty
 from .cache_counts import CacheCounts
 from .cache_histogram import CacheHistogram
 from .cache_histogram_buckets import CacheHistogramBuckets
@@ -26,8 +36,17 @@ from .cache_stats import CacheStats
 from .cache_stats_namespaces_type_0 import CacheStatsNamespacesType0
 from .cache_stats_scope_type_0 import CacheStatsScopeType0
 from .cache_stats_status import CacheStatsStatus
+from .canaries import Canaries
+from .canaries_items_item import CanariesItemsItem
 from .chart_query import ChartQuery
 from .chart_query_range import ChartQueryRange
+from .charts import Charts
+from .charts_actors_item import ChartsActorsItem
+from .charts_depth import ChartsDepth
+from .charts_latency import ChartsLatency
+from .charts_latency_additional_property import ChartsLatencyAdditionalProperty
+from .charts_throughput import ChartsThroughput
+from .charts_throughput_additional_property import ChartsThroughputAdditionalProperty
 from .company import Company
 from .company_in import CompanyIn
 from .company_in_list import CompanyInList
@@ -44,8 +63,13 @@ from .dashboard import Dashboard
 from .dashboard_pipeline import DashboardPipeline
 from .dashboard_source import DashboardSource
 from .day_count import DayCount
+from .dead_letter import DeadLetter
 from .dead_letter_bulk import DeadLetterBulk
+from .dead_letter_count import DeadLetterCount
 from .dead_letter_filter import DeadLetterFilter
+from .dead_letter_kwargs_type_0 import DeadLetterKwargsType0
+from .dead_letter_options_type_0 import DeadLetterOptionsType0
+from .dead_letter_page import DeadLetterPage
 from .dead_letter_query import DeadLetterQuery
 from .deal import Deal
 from .deal_in import DealIn
@@ -70,6 +94,8 @@ from .export_in import ExportIn
 from .export_in_filters import ExportInFilters
 from .export_in_format import ExportInFormat
 from .export_in_type import ExportInType
+from .fairness import Fairness
+from .fairness_pools import FairnessPools
 from .get_api_v1_activities_kind_type_0 import GetApiV1ActivitiesKindType0
 from .get_api_v1_activities_sort import GetApiV1ActivitiesSort
 from .get_api_v1_companies_sort import GetApiV1CompaniesSort
@@ -80,21 +106,8 @@ from .get_api_v1_imports_import_id_report_response_200 import GetApiV1ImportsImp
 from .get_api_v1_leads_sort import GetApiV1LeadsSort
 from .get_api_v1_leads_status_type_0 import GetApiV1LeadsStatusType0
 from .get_api_v1_notifications_deliveries_status_type_0 import GetApiV1NotificationsDeliveriesStatusType0
-from .get_api_v1_ops_audit_response_200 import GetApiV1OpsAuditResponse200
 from .get_api_v1_ops_cache_range import GetApiV1OpsCacheRange
-from .get_api_v1_ops_cache_response_200 import GetApiV1OpsCacheResponse200
-from .get_api_v1_ops_canaries_response_200 import GetApiV1OpsCanariesResponse200
 from .get_api_v1_ops_charts_range import GetApiV1OpsChartsRange
-from .get_api_v1_ops_charts_response_200 import GetApiV1OpsChartsResponse200
-from .get_api_v1_ops_dead_letters_count_response_200 import GetApiV1OpsDeadLettersCountResponse200
-from .get_api_v1_ops_dead_letters_message_id_response_200 import GetApiV1OpsDeadLettersMessageIdResponse200
-from .get_api_v1_ops_dead_letters_response_200 import GetApiV1OpsDeadLettersResponse200
-from .get_api_v1_ops_fairness_response_200 import GetApiV1OpsFairnessResponse200
-from .get_api_v1_ops_jobs_job_id_response_200 import GetApiV1OpsJobsJobIdResponse200
-from .get_api_v1_ops_jobs_response_200 import GetApiV1OpsJobsResponse200
-from .get_api_v1_ops_queues_response_200 import GetApiV1OpsQueuesResponse200
-from .get_api_v1_ops_schedule_response_200 import GetApiV1OpsScheduleResponse200
-from .get_api_v1_ops_workers_response_200 import GetApiV1OpsWorkersResponse200
 from .get_api_v1_search_stage_type_0 import GetApiV1SearchStageType0
 from .get_api_v1_search_status_type_0 import GetApiV1SearchStatusType0
 from .get_api_v1_webhooks_endpoint_id_deliveries_status_type_0 import GetApiV1WebhooksEndpointIdDeliveriesStatusType0
@@ -106,6 +119,7 @@ from .get_ops_static_name_name import GetOpsStaticNameName
 from .get_ops_vendor_name_name import GetOpsVendorNameName
 from .highlight import Highlight
 from .hit import Hit
+from .hot_key import HotKey
 from .import_ import Import
 from .import_list_query import ImportListQuery
 from .import_page import ImportPage
@@ -134,6 +148,8 @@ from .lead_status import LeadStatus
 from .link import Link
 from .list_query import ListQuery
 from .marked import Marked
+from .minute_rates import MinuteRates
+from .minute_rates_counts import MinuteRatesCounts
 from .new_api_key import NewApiKey
 from .new_webhook import NewWebhook
 from .notification import Notification
@@ -141,19 +157,24 @@ from .notification_delivery import NotificationDelivery
 from .notification_delivery_page import NotificationDeliveryPage
 from .notification_detail import NotificationDetail
 from .notification_detail_routing_item import NotificationDetailRoutingItem
+from .ops_job import OpsJob
+from .ops_job_detail import OpsJobDetail
+from .ops_job_detail_params import OpsJobDetailParams
+from .ops_job_message import OpsJobMessage
+from .ops_job_message_kwargs_type_0 import OpsJobMessageKwargsType0
+from .ops_job_message_options import OpsJobMessageOptions
+from .ops_job_page import OpsJobPage
 from .ops_job_query import OpsJobQuery
+from .org_share import OrgShare
+from .overview import Overview
+from .paused_endpoint import PausedEndpoint
+from .pool_shares import PoolShares
 from .post_api_v1_imports_body import PostApiV1ImportsBody
 from .post_api_v1_imports_body_dry_run import PostApiV1ImportsBodyDryRun
 from .post_api_v1_imports_body_type import PostApiV1ImportsBodyType
 from .post_api_v1_ops_dead_letters_action_action import PostApiV1OpsDeadLettersActionAction
-from .post_api_v1_ops_dead_letters_action_response_200 import PostApiV1OpsDeadLettersActionResponse200
-from .post_api_v1_ops_dead_letters_message_id_retry_response_200 import PostApiV1OpsDeadLettersMessageIdRetryResponse200
-from .post_api_v1_ops_jobs_job_id_cancel_response_200 import PostApiV1OpsJobsJobIdCancelResponse200
-from .post_api_v1_ops_jobs_job_id_retry_response_200 import PostApiV1OpsJobsJobIdRetryResponse200
 from .post_api_v1_ops_queues_name_action_action import PostApiV1OpsQueuesNameActionAction
-from .post_api_v1_ops_queues_name_action_response_200 import PostApiV1OpsQueuesNameActionResponse200
 from .post_api_v1_ops_schedule_schedule_id_action_action import PostApiV1OpsScheduleScheduleIdActionAction
-from .post_api_v1_ops_schedule_schedule_id_action_response_200 import PostApiV1OpsScheduleScheduleIdActionResponse200
 from .preferences import Preferences
 from .preferences_categories import PreferencesCategories
 from .preferences_channels import PreferencesChannels
@@ -166,10 +187,17 @@ from .push_subscription_in import PushSubscriptionIn
 from .push_subscription_query import PushSubscriptionQuery
 from .query_count import QueryCount
 from .queue import Queue
+from .queue_figures import QueueFigures
+from .queue_paused import QueuePaused
 from .quiet_hours import QuietHours
 from .quiet_window import QuietWindow
+from .retried import Retried
 from .rotate_in import RotateIn
 from .rotated_webhook import RotatedWebhook
+from .schedule_action import ScheduleAction
+from .schedule_entry import ScheduleEntry
+from .schedule_entry_last_fires_item import ScheduleEntryLastFiresItem
+from .schedules import Schedules
 from .search_query import SearchQuery
 from .search_query_stage_type_0 import SearchQueryStageType0
 from .search_query_status_type_0 import SearchQueryStatusType0
@@ -194,6 +222,9 @@ from .webhook_delivery import WebhookDelivery
 from .webhook_delivery_page import WebhookDeliveryPage
 from .webhook_in import WebhookIn
 from .webhook_page import WebhookPage
+from .worker import Worker
+from .worker_running_item import WorkerRunningItem
+from .workers import Workers
 from .ws_ticket import WsTicket
 
 __all__ = (
@@ -210,9 +241,19 @@ __all__ = (
     "AnalyticsQuery",
     "ApiKey",
     "ApiKeyPage",
+    "Attempt",
+    "AuditEntry",
+    "AuditEntryDetailsType0",
+    "AuditPage",
     "AuditQuery",
     "Batch",
     "BatchMembers",
+    "BulkOutcome",
+    "CacheAnalytics",
+    "CacheAnalyticsLatencyMsType0",
+    "CacheAnalyticsMemoryType0",
+    "CacheAnalyticsNamespacesType0",
+    "CacheAnalyticsNamespacesType0AdditionalProperty",
     "CacheCounts",
     "CacheHistogram",
     "CacheHistogramBuckets",
@@ -223,8 +264,17 @@ __all__ = (
     "CacheStatsNamespacesType0",
     "CacheStatsScopeType0",
     "CacheStatsStatus",
+    "Canaries",
+    "CanariesItemsItem",
     "ChartQuery",
     "ChartQueryRange",
+    "Charts",
+    "ChartsActorsItem",
+    "ChartsDepth",
+    "ChartsLatency",
+    "ChartsLatencyAdditionalProperty",
+    "ChartsThroughput",
+    "ChartsThroughputAdditionalProperty",
     "Company",
     "CompanyIn",
     "CompanyInList",
@@ -241,8 +291,13 @@ __all__ = (
     "DashboardPipeline",
     "DashboardSource",
     "DayCount",
+    "DeadLetter",
     "DeadLetterBulk",
+    "DeadLetterCount",
     "DeadLetterFilter",
+    "DeadLetterKwargsType0",
+    "DeadLetterOptionsType0",
+    "DeadLetterPage",
     "DeadLetterQuery",
     "Deal",
     "DealIn",
@@ -267,6 +322,8 @@ __all__ = (
     "ExportInFilters",
     "ExportInFormat",
     "ExportInType",
+    "Fairness",
+    "FairnessPools",
     "GetApiV1ActivitiesKindType0",
     "GetApiV1ActivitiesSort",
     "GetApiV1CompaniesSort",
@@ -277,21 +334,8 @@ __all__ = (
     "GetApiV1LeadsSort",
     "GetApiV1LeadsStatusType0",
     "GetApiV1NotificationsDeliveriesStatusType0",
-    "GetApiV1OpsAuditResponse200",
     "GetApiV1OpsCacheRange",
-    "GetApiV1OpsCacheResponse200",
-    "GetApiV1OpsCanariesResponse200",
     "GetApiV1OpsChartsRange",
-    "GetApiV1OpsChartsResponse200",
-    "GetApiV1OpsDeadLettersCountResponse200",
-    "GetApiV1OpsDeadLettersMessageIdResponse200",
-    "GetApiV1OpsDeadLettersResponse200",
-    "GetApiV1OpsFairnessResponse200",
-    "GetApiV1OpsJobsJobIdResponse200",
-    "GetApiV1OpsJobsResponse200",
-    "GetApiV1OpsQueuesResponse200",
-    "GetApiV1OpsScheduleResponse200",
-    "GetApiV1OpsWorkersResponse200",
     "GetApiV1SearchStageType0",
     "GetApiV1SearchStatusType0",
     "GetApiV1WebhooksEndpointIdDeliveriesStatusType0",
@@ -303,6 +347,7 @@ __all__ = (
     "GetOpsVendorNameName",
     "Highlight",
     "Hit",
+    "HotKey",
     "Import",
     "ImportListQuery",
     "ImportPage",
@@ -331,6 +376,8 @@ __all__ = (
     "Link",
     "ListQuery",
     "Marked",
+    "MinuteRates",
+    "MinuteRatesCounts",
     "NewApiKey",
     "NewWebhook",
     "Notification",
@@ -338,19 +385,24 @@ __all__ = (
     "NotificationDeliveryPage",
     "NotificationDetail",
     "NotificationDetailRoutingItem",
+    "OpsJob",
+    "OpsJobDetail",
+    "OpsJobDetailParams",
+    "OpsJobMessage",
+    "OpsJobMessageKwargsType0",
+    "OpsJobMessageOptions",
+    "OpsJobPage",
     "OpsJobQuery",
+    "OrgShare",
+    "Overview",
+    "PausedEndpoint",
+    "PoolShares",
     "PostApiV1ImportsBody",
     "PostApiV1ImportsBodyDryRun",
     "PostApiV1ImportsBodyType",
     "PostApiV1OpsDeadLettersActionAction",
-    "PostApiV1OpsDeadLettersActionResponse200",
-    "PostApiV1OpsDeadLettersMessageIdRetryResponse200",
-    "PostApiV1OpsJobsJobIdCancelResponse200",
-    "PostApiV1OpsJobsJobIdRetryResponse200",
     "PostApiV1OpsQueuesNameActionAction",
-    "PostApiV1OpsQueuesNameActionResponse200",
     "PostApiV1OpsScheduleScheduleIdActionAction",
-    "PostApiV1OpsScheduleScheduleIdActionResponse200",
     "Preferences",
     "PreferencesCategories",
     "PreferencesChannels",
@@ -363,10 +415,17 @@ __all__ = (
     "PushSubscriptionQuery",
     "QueryCount",
     "Queue",
+    "QueueFigures",
+    "QueuePaused",
     "QuietHours",
     "QuietWindow",
+    "Retried",
     "RotatedWebhook",
     "RotateIn",
+    "ScheduleAction",
+    "ScheduleEntry",
+    "ScheduleEntryLastFiresItem",
+    "Schedules",
     "SearchQuery",
     "SearchQueryStageType0",
     "SearchQueryStatusType0",
@@ -391,5 +450,8 @@ __all__ = (
     "WebhookDeliveryPage",
     "WebhookIn",
     "WebhookPage",
+    "Worker",
+    "WorkerRunningItem",
+    "Workers",
     "WsTicket",
 )

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PostApiV1OpsDeadLettersMessageIdRetryResponse200")
+T = TypeVar("T", bound="OpsJobMessageOptions")
 
 
 @_attrs_define
-class PostApiV1OpsDeadLettersMessageIdRetryResponse200:
+class OpsJobMessageOptions:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class PostApiV1OpsDeadLettersMessageIdRetryResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        post_api_v1_ops_dead_letters_message_id_retry_response_200 = cls()
+        ops_job_message_options = cls()
 
-        post_api_v1_ops_dead_letters_message_id_retry_response_200.additional_properties = d
-        return post_api_v1_ops_dead_letters_message_id_retry_response_200
+        ops_job_message_options.additional_properties = d
+        return ops_job_message_options
 
     @property
     def additional_keys(self) -> list[str]:

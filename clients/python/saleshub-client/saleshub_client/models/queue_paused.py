@@ -6,27 +6,59 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PostApiV1OpsJobsJobIdRetryResponse200")
+T = TypeVar("T", bound="QueuePaused")
 
 
 @_attrs_define
-class PostApiV1OpsJobsJobIdRetryResponse200:
+class QueuePaused:
+    """
+    Attributes:
+        changed (bool):
+        paused (bool):
+        queue (str):
+    """
+
+    changed: bool
+    paused: bool
+    queue: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        changed = self.changed
+
+        paused = self.paused
+
+        queue = self.queue
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "changed": changed,
+                "paused": paused,
+                "queue": queue,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        post_api_v1_ops_jobs_job_id_retry_response_200 = cls()
+        changed = d.pop("changed")
 
-        post_api_v1_ops_jobs_job_id_retry_response_200.additional_properties = d
-        return post_api_v1_ops_jobs_job_id_retry_response_200
+        paused = d.pop("paused")
+
+        queue = d.pop("queue")
+
+        queue_paused = cls(
+            changed=changed,
+            paused=paused,
+            queue=queue,
+        )
+
+        queue_paused.additional_properties = d
+        return queue_paused
 
     @property
     def additional_keys(self) -> list[str]:

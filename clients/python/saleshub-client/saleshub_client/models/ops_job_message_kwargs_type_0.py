@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PostApiV1OpsQueuesNameActionResponse200")
+T = TypeVar("T", bound="OpsJobMessageKwargsType0")
 
 
 @_attrs_define
-class PostApiV1OpsQueuesNameActionResponse200:
+class OpsJobMessageKwargsType0:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class PostApiV1OpsQueuesNameActionResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        post_api_v1_ops_queues_name_action_response_200 = cls()
+        ops_job_message_kwargs_type_0 = cls()
 
-        post_api_v1_ops_queues_name_action_response_200.additional_properties = d
-        return post_api_v1_ops_queues_name_action_response_200
+        ops_job_message_kwargs_type_0.additional_properties = d
+        return ops_job_message_kwargs_type_0
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,32 +1,62 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1OpsJobsResponse200")
+if TYPE_CHECKING:
+    from ..models.worker import Worker
+
+
+T = TypeVar("T", bound="Workers")
 
 
 @_attrs_define
-class GetApiV1OpsJobsResponse200:
+class Workers:
+    """
+    Attributes:
+        items (list[Worker]):
+    """
+
+    items: list[Worker]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        items = []
+        for items_item_data in self.items:
+            items_item = items_item_data.to_dict()
+            items.append(items_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "items": items,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        get_api_v1_ops_jobs_response_200 = cls()
+        from ..models.worker import Worker  # noqa: PLC0415
 
-        get_api_v1_ops_jobs_response_200.additional_properties = d
-        return get_api_v1_ops_jobs_response_200
+        d = dict(src_dict)
+        items = []
+        _items = d.pop("items")
+        for items_item_data in _items:
+            items_item = Worker.from_dict(items_item_data)
+
+            items.append(items_item)
+
+        workers = cls(
+            items=items,
+        )
+
+        workers.additional_properties = d
+        return workers
 
     @property
     def additional_keys(self) -> list[str]:

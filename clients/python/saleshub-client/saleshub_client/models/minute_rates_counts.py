@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PostApiV1OpsScheduleScheduleIdActionResponse200")
+T = TypeVar("T", bound="MinuteRatesCounts")
 
 
 @_attrs_define
-class PostApiV1OpsScheduleScheduleIdActionResponse200:
+class MinuteRatesCounts:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class PostApiV1OpsScheduleScheduleIdActionResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        post_api_v1_ops_schedule_schedule_id_action_response_200 = cls()
+        minute_rates_counts = cls()
 
-        post_api_v1_ops_schedule_schedule_id_action_response_200.additional_properties = d
-        return post_api_v1_ops_schedule_schedule_id_action_response_200
+        minute_rates_counts.additional_properties = d
+        return minute_rates_counts
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,27 +6,59 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1OpsQueuesResponse200")
+T = TypeVar("T", bound="HotKey")
 
 
 @_attrs_define
-class GetApiV1OpsQueuesResponse200:
+class HotKey:
+    """
+    Attributes:
+        hits (int):
+        key (str):
+        org_id (int):
+    """
+
+    hits: int
+    key: str
+    org_id: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        hits = self.hits
+
+        key = self.key
+
+        org_id = self.org_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "hits": hits,
+                "key": key,
+                "org_id": org_id,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_api_v1_ops_queues_response_200 = cls()
+        hits = d.pop("hits")
 
-        get_api_v1_ops_queues_response_200.additional_properties = d
-        return get_api_v1_ops_queues_response_200
+        key = d.pop("key")
+
+        org_id = d.pop("org_id")
+
+        hot_key = cls(
+            hits=hits,
+            key=key,
+            org_id=org_id,
+        )
+
+        hot_key.additional_properties = d
+        return hot_key
 
     @property
     def additional_keys(self) -> list[str]:

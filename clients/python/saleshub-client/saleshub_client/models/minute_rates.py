@@ -1,32 +1,62 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1OpsDeadLettersMessageIdResponse200")
+if TYPE_CHECKING:
+    from ..models.minute_rates_counts import MinuteRatesCounts
+
+
+T = TypeVar("T", bound="MinuteRates")
 
 
 @_attrs_define
-class GetApiV1OpsDeadLettersMessageIdResponse200:
+class MinuteRates:
+    """
+    Attributes:
+        counts (MinuteRatesCounts):
+        minute (int):
+    """
+
+    counts: MinuteRatesCounts
+    minute: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        counts = self.counts.to_dict()
+
+        minute = self.minute
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "counts": counts,
+                "minute": minute,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        get_api_v1_ops_dead_letters_message_id_response_200 = cls()
+        from ..models.minute_rates_counts import MinuteRatesCounts  # noqa: PLC0415
 
-        get_api_v1_ops_dead_letters_message_id_response_200.additional_properties = d
-        return get_api_v1_ops_dead_letters_message_id_response_200
+        d = dict(src_dict)
+        counts = MinuteRatesCounts.from_dict(d.pop("counts"))
+
+        minute = d.pop("minute")
+
+        minute_rates = cls(
+            counts=counts,
+            minute=minute,
+        )
+
+        minute_rates.additional_properties = d
+        return minute_rates
 
     @property
     def additional_keys(self) -> list[str]:

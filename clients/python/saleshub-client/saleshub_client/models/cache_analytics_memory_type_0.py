@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PostApiV1OpsJobsJobIdCancelResponse200")
+T = TypeVar("T", bound="CacheAnalyticsMemoryType0")
 
 
 @_attrs_define
-class PostApiV1OpsJobsJobIdCancelResponse200:
+class CacheAnalyticsMemoryType0:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class PostApiV1OpsJobsJobIdCancelResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        post_api_v1_ops_jobs_job_id_cancel_response_200 = cls()
+        cache_analytics_memory_type_0 = cls()
 
-        post_api_v1_ops_jobs_job_id_cancel_response_200.additional_properties = d
-        return post_api_v1_ops_jobs_job_id_cancel_response_200
+        cache_analytics_memory_type_0.additional_properties = d
+        return cache_analytics_memory_type_0
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1OpsWorkersResponse200")
+T = TypeVar("T", bound="WorkerRunningItem")
 
 
 @_attrs_define
-class GetApiV1OpsWorkersResponse200:
+class WorkerRunningItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class GetApiV1OpsWorkersResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_api_v1_ops_workers_response_200 = cls()
+        worker_running_item = cls()
 
-        get_api_v1_ops_workers_response_200.additional_properties = d
-        return get_api_v1_ops_workers_response_200
+        worker_running_item.additional_properties = d
+        return worker_running_item
 
     @property
     def additional_keys(self) -> list[str]:

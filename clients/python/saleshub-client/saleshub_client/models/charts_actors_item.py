@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1OpsJobsJobIdResponse200")
+T = TypeVar("T", bound="ChartsActorsItem")
 
 
 @_attrs_define
-class GetApiV1OpsJobsJobIdResponse200:
+class ChartsActorsItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class GetApiV1OpsJobsJobIdResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_api_v1_ops_jobs_job_id_response_200 = cls()
+        charts_actors_item = cls()
 
-        get_api_v1_ops_jobs_job_id_response_200.additional_properties = d
-        return get_api_v1_ops_jobs_job_id_response_200
+        charts_actors_item.additional_properties = d
+        return charts_actors_item
 
     @property
     def additional_keys(self) -> list[str]:

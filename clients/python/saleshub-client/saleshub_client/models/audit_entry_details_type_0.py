@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1OpsCanariesResponse200")
+T = TypeVar("T", bound="AuditEntryDetailsType0")
 
 
 @_attrs_define
-class GetApiV1OpsCanariesResponse200:
+class AuditEntryDetailsType0:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class GetApiV1OpsCanariesResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_api_v1_ops_canaries_response_200 = cls()
+        audit_entry_details_type_0 = cls()
 
-        get_api_v1_ops_canaries_response_200.additional_properties = d
-        return get_api_v1_ops_canaries_response_200
+        audit_entry_details_type_0.additional_properties = d
+        return audit_entry_details_type_0
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetApiV1OpsFairnessResponse200")
+T = TypeVar("T", bound="CanariesItemsItem")
 
 
 @_attrs_define
-class GetApiV1OpsFairnessResponse200:
+class CanariesItemsItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class GetApiV1OpsFairnessResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_api_v1_ops_fairness_response_200 = cls()
+        canaries_items_item = cls()
 
-        get_api_v1_ops_fairness_response_200.additional_properties = d
-        return get_api_v1_ops_fairness_response_200
+        canaries_items_item.additional_properties = d
+        return canaries_items_item
 
     @property
     def additional_keys(self) -> list[str]:
