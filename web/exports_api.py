@@ -26,7 +26,7 @@ from web.ext import db, resources
 from web.http import json_response
 from web.idempotency import transactional
 from web.schemas import Str
-from web.spec import may_answer, returns, spec
+from web.spec import may_answer, returns, returns_file, spec
 
 bp = Blueprint("exports", __name__)
 downloads = Blueprint("downloads", __name__)
@@ -113,6 +113,7 @@ def get_export(export_id: uuid.UUID) -> Response:
 
 @downloads.get("/files/exports/<uuid:export_id>")
 @may_answer(403)  # a link that is invalid, of another export, or expired
+@returns_file("text/csv", "application/x-ndjson")
 # No spec.validate: spectree reads every answer's body, which would load the whole file.
 def download(export_id: uuid.UUID) -> Response:
     """An export's file, for whoever holds a valid, unexpired link (no API key)."""

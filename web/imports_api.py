@@ -31,7 +31,7 @@ from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
 from web.pagination import paginate
-from web.spec import may_answer, request_body, returns, spec
+from web.spec import may_answer, request_body, returns, returns_file, spec
 
 bp = Blueprint("imports", __name__)
 FORM_FIELDS = frozenset(
@@ -194,6 +194,7 @@ def get_import(import_id: uuid.UUID) -> Response:
 
 
 @bp.get("/imports/<uuid:import_id>/report")
+@returns_file("text/csv")
 # No spec.validate: spectree reads every answer's body (get_data), which would load the
 # whole file into memory; send_file streams it.
 def get_report(import_id: uuid.UUID) -> Response:

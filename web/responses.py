@@ -105,6 +105,39 @@ def resource_models(resource: Resource) -> tuple[type[BaseModel], type[BaseModel
     return item, page_model(item)
 
 
+class Probe(BaseModel):
+    """One dependency: ``latency_ms`` when up, the exception's name when down."""
+
+    status: Literal["up", "down"]
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+class Relay(BaseModel):
+    """The outbox relay: its lag and last heartbeat; ``unknown`` if none ever reported."""
+
+    status: Literal["up", "down", "unknown"]
+    lag_s: float | None = None
+    lag_error: str | None = None
+    error: str | None = None
+    last_heartbeat_age_s: float | None = None
+    restarts: int | None = None
+
+
+class Health(BaseModel):
+    """``ok`` (200) or ``degraded`` (503, the same body): each dependency and the relay."""
+
+    status: Literal["ok", "degraded"]
+    database: Probe
+    redis: Probe
+    cache: Probe
+    relay: Relay
+    uptime: float
+    environment: str
+    version: str
+    websocket_url: str
+
+
 class User(BaseModel):
     """A user of the caller's organization."""
 

@@ -8,6 +8,7 @@ with our envelope, typed path parameters, and who may call it.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -74,6 +75,10 @@ SIGNED_PREFIX = "/files/"
 # A row id as IdConverter matches it: 1 to 18 digits.
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 MAY_ANSWER = "_saleshub_may_answer"
+FILE_SCHEMA = {"type": "string", "format": "binary"}
+TEXT = {"schema": {"type": "string"}}
+# The files of the console and the live page (send_from_directory's types).
+PAGE_FILE_TYPES = {"text/javascript": {"schema": FILE_SCHEMA}, "text/css": {"schema": FILE_SCHEMA}}
 _PLACEHOLDER = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")
 
 
@@ -113,6 +118,17 @@ def returns(model: type[BaseModel], *, status: int = 200) -> Callable[[F], F]:
 
     def decorator(fn: F) -> F:
         setattr(fn, RETURNS, {**getattr(fn, RETURNS, {}), status: model})
+        return fn
+
+    return decorator
+
+
+def returns_file(*media_types: str, status: int = 200) -> Callable[[F], F]:
+    """Document a view that answers a file (not JSON): its media types, as bytes."""
+    content = {m: {"schema": dict(FILE_SCHEMA)} for m in media_types}
+
+    def decorator(fn: F) -> F:
+        setattr(fn, RETURNS, {**getattr(fn, RETURNS, {}), status: content})
         return fn
 
     return decorator
@@ -256,11 +272,16 @@ def _success(path: str) -> dict[str, Any]:
     if path == "/health":
         return {"200": {"description": "every dependency is up", "content": JSON_OBJECT}}
     if path == "/metrics":
-        return {"200": {"description": "Prometheus text", "content": {"text/plain": {}}}}
+        return {"200": {"description": "Prometheus text", "content": {"text/plain": TEXT}}}
     if path in ("/ops", "/live"):
-        return {"200": {"description": "the page", "content": {"text/html": {}}}}
+        return {"200": {"description": "the page", "content": {"text/html": TEXT}}}
     if path.startswith(PAGE_FILES):
-        return {"200": {"description": "a file of the ops console or the live page"}}
+        return {
+            "200": {
+                "description": "a file of the ops console or the live page",
+                "content": PAGE_FILE_TYPES,
+            }
+        }
     return {"200": {"description": "OK", "content": JSON_OBJECT}}
 
 
@@ -284,10 +305,13 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
             responses = op.setdefault("responses", {})
             if not any(code.startswith("2") for code in responses):
                 responses.update(_success(path))
-            for status, model in getattr(view, RETURNS, {}).items():
-                models.add(model)
+            for status, body in getattr(view, RETURNS, {}).items():
                 response = responses.setdefault(str(status), {"description": "OK"})
-                response["content"] = {"application/json": {"schema": _ref(model)}}
+                if isinstance(body, dict):  # a file: its media types (returns_file)
+                    response["content"] = body
+                    continue
+                models.add(body)
+                response["content"] = {"application/json": {"schema": _ref(body)}}
             for code, response in responses.items():
                 # Every JSON answer of ours is an object (lists are {"items", "next_cursor"}):
                 # say so, so a generated client parses it rather than dropping it.
@@ -307,7 +331,7 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
                 }
                 # /health's 503 is its own report (status "degraded"), not an error.
                 content = (
-                    JSON_OBJECT
+                    responses["200"]["content"]
                     if path == "/health"
                     else {"application/json": {**ERROR_REF, "example": example}}
                 )
@@ -331,7 +355,13 @@ class ContractSpecTree(SpecTree):
     """spectree, with each operation completed by :func:`complete`."""
 
     def _generate_spec(self) -> dict[str, Any]:
-        return complete(super()._generate_spec(), self.app)
+        # spectree moves nested models out of its own cache while it generates (it deletes
+        # their "$defs"), so a second document would lose them: generate from a copy.
+        models = copy.deepcopy(self.models)
+        try:
+            return complete(super()._generate_spec(), self.app)
+        finally:
+            self.models = models
 
 
 spec = ContractSpecTree(

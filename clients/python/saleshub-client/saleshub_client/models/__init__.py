@@ -102,7 +102,6 @@ from .get_api_v1_companies_sort import GetApiV1CompaniesSort
 from .get_api_v1_contacts_sort import GetApiV1ContactsSort
 from .get_api_v1_deals_sort import GetApiV1DealsSort
 from .get_api_v1_deals_stage_type_0 import GetApiV1DealsStageType0
-from .get_api_v1_imports_import_id_report_response_200 import GetApiV1ImportsImportIdReportResponse200
 from .get_api_v1_leads_sort import GetApiV1LeadsSort
 from .get_api_v1_leads_status_type_0 import GetApiV1LeadsStatusType0
 from .get_api_v1_notifications_deliveries_status_type_0 import GetApiV1NotificationsDeliveriesStatusType0
@@ -111,12 +110,11 @@ from .get_api_v1_ops_charts_range import GetApiV1OpsChartsRange
 from .get_api_v1_search_stage_type_0 import GetApiV1SearchStageType0
 from .get_api_v1_search_status_type_0 import GetApiV1SearchStatusType0
 from .get_api_v1_webhooks_endpoint_id_deliveries_status_type_0 import GetApiV1WebhooksEndpointIdDeliveriesStatusType0
-from .get_files_exports_export_id_response_200 import GetFilesExportsExportIdResponse200
-from .get_health_response_200 import GetHealthResponse200
-from .get_health_response_503 import GetHealthResponse503
 from .get_live_static_name_name import GetLiveStaticNameName
 from .get_ops_static_name_name import GetOpsStaticNameName
 from .get_ops_vendor_name_name import GetOpsVendorNameName
+from .health import Health
+from .health_status import HealthStatus
 from .highlight import Highlight
 from .hit import Hit
 from .hot_key import HotKey
@@ -181,6 +179,8 @@ from .preferences_channels import PreferencesChannels
 from .preferences_in import PreferencesIn
 from .preferences_in_categories import PreferencesInCategories
 from .preferences_in_channels import PreferencesInChannels
+from .probe import Probe
+from .probe_status import ProbeStatus
 from .push_keys import PushKeys
 from .push_subscription import PushSubscription
 from .push_subscription_in import PushSubscriptionIn
@@ -191,6 +191,8 @@ from .queue_figures import QueueFigures
 from .queue_paused import QueuePaused
 from .quiet_hours import QuietHours
 from .quiet_window import QuietWindow
+from .relay import Relay
+from .relay_status import RelayStatus
 from .retried import Retried
 from .rotate_in import RotateIn
 from .rotated_webhook import RotatedWebhook
@@ -330,7 +332,6 @@ __all__ = (
     "GetApiV1ContactsSort",
     "GetApiV1DealsSort",
     "GetApiV1DealsStageType0",
-    "GetApiV1ImportsImportIdReportResponse200",
     "GetApiV1LeadsSort",
     "GetApiV1LeadsStatusType0",
     "GetApiV1NotificationsDeliveriesStatusType0",
@@ -339,12 +340,11 @@ __all__ = (
     "GetApiV1SearchStageType0",
     "GetApiV1SearchStatusType0",
     "GetApiV1WebhooksEndpointIdDeliveriesStatusType0",
-    "GetFilesExportsExportIdResponse200",
-    "GetHealthResponse200",
-    "GetHealthResponse503",
     "GetLiveStaticNameName",
     "GetOpsStaticNameName",
     "GetOpsVendorNameName",
+    "Health",
+    "HealthStatus",
     "Highlight",
     "Hit",
     "HotKey",
@@ -409,6 +409,8 @@ __all__ = (
     "PreferencesIn",
     "PreferencesInCategories",
     "PreferencesInChannels",
+    "Probe",
+    "ProbeStatus",
     "PushKeys",
     "PushSubscription",
     "PushSubscriptionIn",
@@ -419,6 +421,8 @@ __all__ = (
     "QueuePaused",
     "QuietHours",
     "QuietWindow",
+    "Relay",
+    "RelayStatus",
     "Retried",
     "RotatedWebhook",
     "RotateIn",
