@@ -7,18 +7,23 @@ Schemathesis' own response validation (the same code ``st run`` uses), not by ha
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
 from core.settings import Settings
 from tests.conftest import auth
+from tests.support.deadletters import seed
 from tests.support.factories import Tenant
+from tests.support.search import run_staged_jobs
 from tests.web.conftest import dispose
 from tests.web.helpers import MINIMAL, RESOURCES, UPDATES
 from web import create_app
@@ -32,12 +37,17 @@ QUERIES = {"/api/v1/search": "?q=acme", "/api/v1/search/suggest": "?q=ac"}
 
 
 @pytest.fixture
-def web_app(make_app: Callable[..., Flask], settings: Settings) -> Iterator[Flask]:
-    """The app as the web process builds it (no sockets: the document clients are made from),
-    allowing webhooks to this host."""
-    app = create_app(
-        settings.replace(notify={"webhook_allowed_hosts": ("127.0.0.1",)}), websockets=False
+def web_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The test settings, allowing webhooks to this host, files in a folder of this test."""
+    return settings.replace(
+        notify={"webhook_allowed_hosts": ("127.0.0.1",)}, bulk={"files_dir": tmp_path / "files"}
     )
+
+
+@pytest.fixture
+def web_app(web_settings: Settings) -> Iterator[Flask]:
+    """The app as the web process builds it (no sockets): the document clients are made from."""
+    app = create_app(web_settings, websockets=False)
     app.config["TESTING"] = True
     # spectree keeps the first document it made in the process (of whichever app asked
     # first, maybe one with sockets): make this app's, and leave none behind.
@@ -176,9 +186,15 @@ def test_access_jobs_webhooks_and_tickets_match(
     )
 
 
-def test_imports_and_exports_match(client: FlaskClient, tenant: Tenant, check: Any) -> None:
+def test_imports_and_exports_match_queued_and_finished(
+    client: FlaskClient,
+    tenant: Tenant,
+    check: Any,
+    web_settings: Settings,
+    sessions: sessionmaker[Session],
+) -> None:
     key = auth(tenant.member)
-    upload = {"file": (io.BytesIO(b"first_name,email\nAda,ada@example.com\n"), "p.csv")}
+    upload = {"file": (io.BytesIO(b"first_name,email\nAda,ada@example.com\n,\n"), "p.csv")}
     made = client.post(
         "/api/v1/imports",
         data={**upload, "type": "contacts"},
@@ -186,14 +202,36 @@ def test_imports_and_exports_match(client: FlaskClient, tenant: Tenant, check: A
         content_type="multipart/form-data",
     )
     made_import = check("/api/v1/imports", made, 202)
-    read = client.get(made_import["links"]["self"], headers=key)
-    check("/api/v1/imports/{import_id}", read)
     export = check(
         "/api/v1/exports",
         client.post("/api/v1/exports", json={"type": "contacts"}, headers=key),
         202,
     )
-    check("/api/v1/exports/{export_id}", client.get(export["links"]["self"], headers=key))
+    for _ in range(20):  # the import's batch stages its next steps as it goes
+        run_staged_jobs(web_settings, sessions, skip=("notifications.fanout",))
+        read = client.get(made_import["links"]["self"], headers=key)
+        finished = check("/api/v1/imports/{import_id}", read)
+        if finished["report_url"]:
+            break
+    assert finished["report_url"], finished
+    report = client.get(finished["report_url"], headers=key)
+    check("/api/v1/imports/{import_id}/report", report)
+    done = check("/api/v1/exports/{export_id}", client.get(export["links"]["self"], headers=key))
+    assert done["status"] == "succeeded" and done["download_url"], done
+    check("/files/exports/{export_id}", client.get(done["download_url"]))
+
+
+def test_a_dead_letter_read_alone_and_retried_matches(
+    client: FlaskClient, tenant: Tenant, check: Any, web_settings: Settings
+) -> None:
+    broker = redis.Redis.from_url(web_settings.broker.url)
+    (message_id,) = seed(broker, web_settings.broker.namespace, "default", [1.0])
+    broker.close()
+    key = auth(tenant.operator)
+    url = f"/api/v1/ops/dead-letters/{message_id}"
+    letter = check("/api/v1/ops/dead-letters/{message_id}", client.get(url, headers=key))
+    assert letter["traceback"]
+    check("/api/v1/ops/dead-letters/{message_id}/retry", client.post(f"{url}/retry", headers=key))
 
 
 def test_operator_actions_match(client: FlaskClient, tenant: Tenant, check: Any) -> None:
