@@ -62,7 +62,8 @@ def import_view(row: Import) -> dict[str, Any]:
 
 def _form() -> dict[str, str | None]:
     form = request.form
-    unknown = sorted(set(form) - FORM_FIELDS)
+    # A part whose name Werkzeug cannot read (``name="\\"``) has the name None.
+    unknown = sorted(str(name) for name in set(form) - FORM_FIELDS)
     if unknown:
         raise ApiError(422, f"unknown form fields: {', '.join(unknown)}")
     for name, value in form.items():

@@ -230,7 +230,10 @@ def _body_required(doc: dict[str, Any], op: dict[str, Any]) -> None:
     body = op.get("requestBody")
     if not body:
         return
-    schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+    content = body.get("content", {})
+    # JSON, or the one media type a view reads itself (an upload's multipart form).
+    media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
+    schema = media.get("schema", {})
     if "$ref" in schema:
         schema = doc["components"]["schemas"].get(schema["$ref"].rsplit("/", 1)[-1], {})
     body["required"] = bool(schema.get("required"))

@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.import_ import Import
 from ...models.post_api_v1_imports_body import PostApiV1ImportsBody
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: PostApiV1ImportsBody | Unset = UNSET,
+    body: PostApiV1ImportsBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/api/v1/imports",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["files"] = body.to_multipart()
+    _kwargs["files"] = body.to_multipart()
 
     headers["Content-Type"] = "multipart/form-data; boundary=+++"
 
@@ -100,12 +99,12 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: PostApiV1ImportsBody | Unset = UNSET,
+    body: PostApiV1ImportsBody,
 ) -> Response[Error | Import]:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
-        body (PostApiV1ImportsBody | Unset):
+        body (PostApiV1ImportsBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,12 +128,12 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: PostApiV1ImportsBody | Unset = UNSET,
+    body: PostApiV1ImportsBody,
 ) -> Error | Import | None:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
-        body (PostApiV1ImportsBody | Unset):
+        body (PostApiV1ImportsBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,12 +152,12 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: PostApiV1ImportsBody | Unset = UNSET,
+    body: PostApiV1ImportsBody,
 ) -> Response[Error | Import]:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
-        body (PostApiV1ImportsBody | Unset):
+        body (PostApiV1ImportsBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,12 +179,12 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: PostApiV1ImportsBody | Unset = UNSET,
+    body: PostApiV1ImportsBody,
 ) -> Error | Import | None:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
-        body (PostApiV1ImportsBody | Unset):
+        body (PostApiV1ImportsBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
