@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 from uuid import UUID
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic_core import PydanticUndefined
 
 from models import JobStatus, WebhookDelivery
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 # A decimal as row_to_dict writes it: a string with two decimals.
 Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["12000.00"])]
 Json = dict[str, Any]
+EXAMPLE_TIME = "2026-12-01T09:30:00+00:00"
 
 
 class Link(BaseModel):
@@ -84,14 +86,47 @@ def row_model(
         kind = _literal(like, column.key) or _scalar(column)
         fields[column.key] = (kind | None if column.nullable else kind, ...)
     fields.update({key: (kind, ...) for key, kind in extra.items()})
-    model: type[BaseModel] = create_model(name, **fields)
+    example = _example(like, list(fields))
+    config = ConfigDict(json_schema_extra={"examples": [example]}) if example else None
+    model: type[BaseModel] = create_model(name, __config__=config, **fields)
     return model
+
+
+def _first_example(model: type[BaseModel] | None) -> dict[str, Any] | None:
+    extra: Any = model.model_config.get("json_schema_extra") if model else None
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    first = examples[0] if isinstance(examples, list) and examples else None
+    return first if isinstance(first, dict) else None
+
+
+def _example(like: type[BaseModel] | None, names: list[str]) -> dict[str, Any] | None:
+    """A row like the request model's example: its values, then defaults, ids and times."""
+    given = _first_example(like)
+    if like is None or given is None:
+        return None
+    out: dict[str, Any] = {}
+    for name in names:
+        info = like.model_fields.get(name)
+        if name in given:
+            out[name] = given[name]
+        elif name == "id":
+            out[name] = 1
+        elif name in ("created_at", "updated_at"):
+            out[name] = EXAMPLE_TIME
+        elif info is not None and info.default is not PydanticUndefined:
+            out[name] = info.default
+        else:
+            out[name] = None
+    return out
 
 
 def page_model(item: type[BaseModel], name: str | None = None) -> type[BaseModel]:
     """``{"items": [item, ...], "next_cursor": ...}``."""
+    first = _first_example(item)
+    page: dict[str, Any] | None = {"items": [first], "next_cursor": None} if first else None
     model: type[BaseModel] = create_model(
         name or f"{item.__name__}Page",
+        __config__=ConfigDict(json_schema_extra={"examples": [page]}) if page else None,
         __base__=Page,
         items=(list[item], ...),  # type: ignore[valid-type]
     )
@@ -126,6 +161,24 @@ class Relay(BaseModel):
 
 class Health(BaseModel):
     """``ok`` (200) or ``degraded`` (503, the same body): each dependency and the relay."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "database": {"status": "up", "latency_ms": 0.61},
+                    "redis": {"status": "up", "latency_ms": 0.12},
+                    "cache": {"status": "up", "latency_ms": 0.1},
+                    "relay": {"status": "up", "lag_s": 0.0, "last_heartbeat_age_s": 0.4},
+                    "uptime": 3600.0,
+                    "environment": "production",
+                    "version": "0.1.0",
+                    "websocket_url": "wss://saleshub.example/ws",
+                }
+            ]
+        }
+    )
 
     status: Literal["ok", "degraded"]
     database: Probe
@@ -186,6 +239,31 @@ class Batch(BaseModel):
 
 class Job(BaseModel):
     """A job as its org sees it; ``batch`` only on a batch's parent."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b9f3c52-5d7e-4f0e-9a55-3f1d2f3f8e11",
+                    "type": "analytics.rollup",
+                    "status": "succeeded",
+                    "progress": 100,
+                    "result": {"deals": 12, "win_rate": 0.5},
+                    "error": None,
+                    "attempts": 1,
+                    "params": {},
+                    "queue": "default",
+                    "created_at": EXAMPLE_TIME,
+                    "updated_at": EXAMPLE_TIME,
+                    "dispatched_at": EXAMPLE_TIME,
+                    "started_at": EXAMPLE_TIME,
+                    "finished_at": EXAMPLE_TIME,
+                    "batch_id": None,
+                    "links": {"self": "/api/v1/jobs/0b9f3c52-5d7e-4f0e-9a55-3f1d2f3f8e11"},
+                }
+            ]
+        }
+    )
 
     id: UUID
     type: str
