@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from pydantic_core import PydanticUndefined
 
 from models import JobStatus, WebhookDelivery
 
@@ -113,8 +112,8 @@ def _example(like: type[BaseModel] | None, names: list[str]) -> dict[str, Any] |
             out[name] = 1
         elif name in ("created_at", "updated_at"):
             out[name] = EXAMPLE_TIME
-        elif info is not None and info.default is not PydanticUndefined:
-            out[name] = info.default
+        elif info is not None and not info.is_required():
+            out[name] = info.get_default(call_default_factory=True)
         else:
             out[name] = None
     return out
