@@ -11,11 +11,12 @@ import redis
 from flask import Blueprint, Response, request
 from pydantic import Field
 
+from web import responses_reports
 from web.auth import principal, require_role
 from web.caching import cache_service
 from web.http import json_response
 from web.schemas import Strict
-from web.spec import spec
+from web.spec import returns, spec
 
 bp = Blueprint("cache", __name__)
 
@@ -25,6 +26,7 @@ class StatsQuery(Strict):
 
 
 @bp.get("/cache/stats")
+@returns(responses_reports.CacheStats)
 @spec.validate(query=StatsQuery, tags=["cache"])
 @require_role("admin")
 def stats() -> Response:

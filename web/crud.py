@@ -21,8 +21,9 @@ from web.ext import db
 from web.http import json_response, row_to_dict
 from web.idempotency import transactional
 from web.pagination import paginate
+from web.responses import resource_models
 from web.schemas import list_model, update_model
-from web.spec import spec
+from web.spec import returns, spec
 
 WriteHook = Callable[[Session, int, Any, str], None]
 
@@ -102,7 +103,9 @@ def register(bp: Blueprint, resource: Resource) -> None:
     tags = [resource.name]
     table = resource.model.__tablename__
     base = f"/{resource.name}"
+    item_model, page = resource_models(resource)
 
+    @returns(page)
     @spec.validate(query=query_model, tags=tags)
     @cached(f"{resource.name}.list", tags=lambda: list_tags(table))
     def list_items() -> Response:
@@ -118,6 +121,7 @@ def register(bp: Blueprint, resource: Resource) -> None:
         )
         return json_response({"items": [row_to_dict(r) for r in rows], "next_cursor": cursor})
 
+    @returns(item_model, status=201)
     @spec.validate(json=resource.create, tags=tags, resp=SpecResponse(HTTP_201=None))
     @transactional
     def create_item() -> Response:
@@ -131,11 +135,13 @@ def register(bp: Blueprint, resource: Resource) -> None:
         db().refresh(row)
         return json_response(row_to_dict(row), 201)
 
+    @returns(item_model)
     @spec.validate(tags=tags)
     @cached(f"{resource.name}.detail", tags=lambda item_id: detail_tags(table, item_id))
     def get_item(item_id: int) -> Response:
         return json_response(row_to_dict(_get(resource, item_id)))
 
+    @returns(item_model)
     @spec.validate(json=patch_model, tags=tags)
     @transactional
     def update_item(item_id: int) -> Response:

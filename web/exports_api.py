@@ -19,13 +19,14 @@ from core.bulk import exports, files
 from core.queueing import job_state
 from jobs import bulk
 from models import Export, Job
+from web import responses_reports
 from web.auth import owned, principal
 from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
 from web.idempotency import transactional
 from web.schemas import Str
-from web.spec import may_answer, spec
+from web.spec import may_answer, returns, returns_file, spec
 
 bp = Blueprint("exports", __name__)
 downloads = Blueprint("downloads", __name__)
@@ -70,6 +71,7 @@ def export_view(row: Export) -> dict[str, Any]:
 
 
 @bp.post("/exports")
+@returns(responses_reports.Export, status=202)
 @spec.validate(json=ExportIn, tags=["exports"], resp=SpecResponse(HTTP_202=None))
 @transactional
 def create_export() -> Response:
@@ -97,6 +99,7 @@ def create_export() -> Response:
 
 
 @bp.get("/exports/<uuid:export_id>")
+@returns(responses_reports.Export)
 @spec.validate(tags=["exports"])
 def get_export(export_id: uuid.UUID) -> Response:
     """One export: status, rows, and a signed download link once it is ready."""
@@ -110,6 +113,7 @@ def get_export(export_id: uuid.UUID) -> Response:
 
 @downloads.get("/files/exports/<uuid:export_id>")
 @may_answer(403)  # a link that is invalid, of another export, or expired
+@returns_file("text/csv", "application/x-ndjson")
 # No spec.validate: spectree reads every answer's body, which would load the whole file.
 def download(export_id: uuid.UUID) -> Response:
     """An export's file, for whoever holds a valid, unexpired link (no API key)."""

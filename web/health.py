@@ -12,6 +12,8 @@ from core.queueing.relay import LAG_SQL, read_heartbeat
 from core.settings import VERSION
 from web.ext import resources
 from web.http import json_response
+from web.responses import Health
+from web.spec import returns
 from web.ws_handshake import websocket_url
 
 bp = Blueprint("health", __name__)
@@ -56,6 +58,7 @@ def _relay(res: Any) -> dict[str, Any]:
 
 
 @bp.get("/health")
+@returns(Health)
 def health() -> Response:
     res = resources()
 

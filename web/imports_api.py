@@ -27,13 +27,13 @@ from core.ops.backpressure import org_overload, platform_overload
 from core.queueing import batches
 from jobs import bulk
 from models import Import
-from web import idempotency
+from web import idempotency, responses_reports
 from web.auth import owned, principal
 from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
 from web.pagination import paginate
-from web.spec import may_answer, request_body, spec
+from web.spec import may_answer, request_body, returns, returns_file, spec
 
 bp = Blueprint("imports", __name__)
 FORM_FIELDS = frozenset(
@@ -64,7 +64,8 @@ def import_view(row: Import) -> dict[str, Any]:
 
 def _form() -> dict[str, str | None]:
     form = request.form
-    unknown = sorted(set(form) - FORM_FIELDS)
+    # A part whose name Werkzeug cannot read (``name="\\"``) has the name None.
+    unknown = sorted(str(name) for name in set(form) - FORM_FIELDS)
     if unknown:
         raise ApiError(422, f"unknown form fields: {', '.join(unknown)}")
     for name, value in form.items():
@@ -129,6 +130,7 @@ def _check_load(org_id: int) -> None:
         },
     }
 )
+@returns(responses_reports.Import, status=202)
 @spec.validate(tags=["imports"], resp=SpecResponse(HTTP_202=None))
 def create_import() -> Response:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``."""
@@ -188,6 +190,7 @@ def create_import() -> Response:
 
 
 @bp.get("/imports")
+@returns(responses_reports.ImportPage)
 @spec.validate(query=ImportListQuery, tags=["imports"])
 def list_imports() -> Response:
     """The org's imports, newest first."""
@@ -200,6 +203,7 @@ def list_imports() -> Response:
 
 
 @bp.get("/imports/<uuid:import_id>")
+@returns(responses_reports.Import)
 @spec.validate(tags=["imports"])
 def get_import(import_id: uuid.UUID) -> Response:
     """One import: counts so far, progress, and its report once finished."""
@@ -207,6 +211,7 @@ def get_import(import_id: uuid.UUID) -> Response:
 
 
 @bp.get("/imports/<uuid:import_id>/report")
+@returns_file("text/csv")
 # No spec.validate: spectree reads every answer's body (get_data), which would load the
 # whole file into memory; send_file streams it.
 def get_report(import_id: uuid.UUID) -> Response:

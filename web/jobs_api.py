@@ -17,6 +17,7 @@ from core.queueing import batches, job_state
 from core.queueing.outbox import stage_unique
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
+from web import responses
 from web.auth import ROLE_RANK, owned, principal
 from web.errors import ApiError
 from web.ext import db, resources
@@ -24,7 +25,7 @@ from web.http import json_response
 from web.idempotency import transactional
 from web.pagination import paginate
 from web.schemas import JobIn, JobListQuery
-from web.spec import may_answer, spec
+from web.spec import may_answer, returns, spec
 
 bp = Blueprint("jobs", __name__)
 PUBLIC_FIELDS = (
@@ -68,6 +69,7 @@ def _own_job(job_id: uuid.UUID, *, any_org_for_operator: bool = False) -> Job:
 
 @bp.post("/jobs")
 @may_answer(429)  # over the org's or the platform's queue limit (core.ops.backpressure)
+@returns(responses.Job, status=202)
 @spec.validate(json=JobIn, tags=["jobs"], resp=SpecResponse(HTTP_202=None))
 @transactional
 def create_job() -> Response:
@@ -127,6 +129,7 @@ def create_job() -> Response:
 
 
 @bp.get("/jobs")
+@returns(responses.JobPage)
 @spec.validate(query=JobListQuery, tags=["jobs"])
 def list_jobs() -> Response:
     q: JobListQuery = request.context.query  # type: ignore[attr-defined]
@@ -142,12 +145,14 @@ def list_jobs() -> Response:
 
 
 @bp.get("/jobs/<uuid:job_id>")
+@returns(responses.Job)
 @spec.validate(tags=["jobs"])
 def get_job(job_id: uuid.UUID) -> Response:
     return json_response(job_to_dict(_own_job(job_id)))
 
 
 @bp.post("/jobs/<uuid:job_id>/cancel")
+@returns(responses.Job)
 @spec.validate(tags=["jobs"])
 @transactional
 def cancel_job(job_id: uuid.UUID) -> Response:

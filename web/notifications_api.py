@@ -12,12 +12,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from models import Delivery, Notification, NotificationPreferences
+from web import responses
 from web.auth import ROLE_RANK, owned, principal
 from web.ext import db
 from web.http import json_response
 from web.idempotency import transactional
 from web.schemas import Id, Strict
-from web.spec import spec
+from web.spec import returns, spec
 
 bp = Blueprint("notifications", __name__)
 PUBLIC = ("id", "title", "body", "category", "urgency", "read_at", "created_at")
@@ -85,6 +86,7 @@ def _own(notification_id: int) -> Notification:
 
 
 @bp.get("/notifications")
+@returns(responses.Inbox)
 @spec.validate(query=InboxQuery, tags=["notifications"])
 def inbox() -> Response:
     q: InboxQuery = request.context.query  # type: ignore[attr-defined]
@@ -109,6 +111,7 @@ def inbox() -> Response:
 
 
 @bp.get("/notifications/<id:notification_id>")
+@returns(responses.NotificationDetail)
 @spec.validate(tags=["notifications"])
 def one(notification_id: int) -> Response:
     n = _own(notification_id)
@@ -119,6 +122,7 @@ def one(notification_id: int) -> Response:
 
 
 @bp.post("/notifications/<id:notification_id>/read")
+@returns(responses.Notification)
 @spec.validate(tags=["notifications"])
 @transactional
 def mark_read(notification_id: int) -> Response:
@@ -129,6 +133,7 @@ def mark_read(notification_id: int) -> Response:
 
 
 @bp.post("/notifications/read-all")
+@returns(responses.Marked)
 @spec.validate(tags=["notifications"])
 @transactional
 def mark_all_read() -> Response:
@@ -141,6 +146,7 @@ def mark_all_read() -> Response:
 
 
 @bp.get("/notifications/deliveries")
+@returns(responses.DeliveryPage)
 @spec.validate(query=DeliveryQuery, tags=["notifications"])
 def deliveries() -> Response:
     """Delivery statuses: your own; an admin sees the whole org's."""
@@ -159,6 +165,7 @@ def deliveries() -> Response:
 
 
 @bp.get("/me/notification-preferences")
+@returns(responses.Preferences)
 @spec.validate(tags=["notifications"])
 def get_preferences() -> Response:
     prefs = db().get(NotificationPreferences, principal().user_id)
@@ -166,6 +173,7 @@ def get_preferences() -> Response:
 
 
 @bp.put("/me/notification-preferences")
+@returns(responses.Preferences)
 @spec.validate(json=PreferencesIn, tags=["notifications"])
 @transactional
 def put_preferences() -> Response:

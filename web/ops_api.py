@@ -34,12 +34,13 @@ from core.scheduling import (
 from jobs import schedules
 from jobs.schedules import SCHEDULES, Schedule
 from models import Job, WebhookEndpoint
+from web import responses_ops
 from web.auth import principal, require_role
 from web.errors import ApiError, not_found
 from web.ext import db, resources
 from web.http import json_response
 from web.schemas import Strict, Text
-from web.spec import may_answer, spec
+from web.spec import may_answer, returns, spec
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 
@@ -87,6 +88,7 @@ class ChartQuery(Strict):
 
 
 @bp.get("/charts")
+@returns(responses_ops.Charts)
 @spec.validate(query=ChartQuery, tags=["ops"])
 @require_role("operator")
 def get_charts() -> Response:
@@ -96,6 +98,7 @@ def get_charts() -> Response:
 
 
 @bp.get("/workers")
+@returns(responses_ops.Workers)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def get_workers() -> Response:
@@ -104,6 +107,7 @@ def get_workers() -> Response:
 
 
 @bp.get("/queues")
+@returns(responses_ops.Overview)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def get_queues() -> Response:
@@ -111,6 +115,7 @@ def get_queues() -> Response:
 
 
 @bp.get("/canaries")
+@returns(responses_ops.Canaries)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def get_canaries() -> Response:
@@ -125,6 +130,7 @@ def get_canaries() -> Response:
 
 
 @bp.get("/fairness")
+@returns(responses_ops.Fairness)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def get_fairness() -> Response:
@@ -158,6 +164,7 @@ def get_fairness() -> Response:
 
 
 @bp.post("/queues/<name>/<any(pause, resume):action>")
+@returns(responses_ops.QueuePaused)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def pause_queue(name: str, action: str) -> Response:
@@ -195,6 +202,7 @@ def _decode(cursor: str | None) -> deadletters.Position | None:
 
 
 @bp.get("/dead-letters")
+@returns(responses_ops.DeadLetterPage)
 @spec.validate(query=DeadLetterQuery, tags=["ops"])
 @require_role("operator")
 def list_dead_letters() -> Response:
@@ -218,6 +226,7 @@ def list_dead_letters() -> Response:
 
 
 @bp.get("/dead-letters/count")
+@returns(responses_ops.DeadLetterCount)
 @spec.validate(query=DeadLetterFilter, tags=["ops"])
 @require_role("operator")
 def count_dead_letters() -> Response:
@@ -245,6 +254,7 @@ def _one(message_id: str) -> deadletters.DeadLetter:
 
 
 @bp.get("/dead-letters/<uuid:message_id>")
+@returns(responses_ops.DeadLetter)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def get_dead_letter(message_id: uuid.UUID) -> Response:
@@ -252,6 +262,7 @@ def get_dead_letter(message_id: uuid.UUID) -> Response:
 
 
 @bp.post("/dead-letters/<uuid:message_id>/retry")
+@returns(responses_ops.Retried)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def retry_dead_letter(message_id: uuid.UUID) -> Response:
@@ -274,6 +285,7 @@ def delete_dead_letter(message_id: uuid.UUID) -> Response:
 
 @bp.post("/dead-letters/<any(retry, purge):action>")
 @may_answer(409)  # the filter matches another count than the one confirmed
+@returns(responses_ops.BulkOutcome)
 @spec.validate(json=DeadLetterBulk, tags=["ops"])
 @require_role("operator")
 def bulk_dead_letters(action: str) -> Response:
@@ -303,6 +315,7 @@ def _schedule(schedule_id: str) -> Schedule:
 
 
 @bp.get("/schedule")
+@returns(responses_ops.Schedules)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def list_schedule() -> Response:
@@ -330,6 +343,7 @@ def list_schedule() -> Response:
 
 
 @bp.post("/schedule/<schedule_id>/<any(run, pause, resume):action>")
+@returns(responses_ops.ScheduleAction)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def act_on_schedule(schedule_id: str, action: str) -> Response:

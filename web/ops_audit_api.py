@@ -9,12 +9,13 @@ from pydantic import Field
 from sqlalchemy import select
 
 from models import AuditEntry, User
+from web import responses_ops
 from web.auth import require_role
 from web.ext import db
 from web.http import json_response
 from web.pagination import paginate
 from web.schemas import Id, Str, Strict
-from web.spec import spec
+from web.spec import returns, spec
 
 bp = Blueprint("ops_audit", __name__, url_prefix="/ops")
 
@@ -41,6 +42,7 @@ def _entry(a: AuditEntry, emails: dict[int, str]) -> dict[str, Any]:
 
 
 @bp.get("/audit")
+@returns(responses_ops.AuditPage)
 @spec.validate(query=AuditQuery, tags=["ops"])
 @require_role("operator")
 def list_audit() -> Response:

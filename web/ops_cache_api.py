@@ -8,11 +8,12 @@ import redis
 from flask import Blueprint, Response, request
 
 from core.ops.cache_analytics import analytics
+from web import responses_ops
 from web.auth import require_role
 from web.caching import cache_service
 from web.http import json_response
 from web.schemas import Strict
-from web.spec import spec
+from web.spec import returns, spec
 
 bp = Blueprint("ops_cache", __name__, url_prefix="/ops")
 
@@ -22,6 +23,7 @@ class CacheQuery(Strict):
 
 
 @bp.get("/cache")
+@returns(responses_ops.CacheAnalytics)
 @spec.validate(query=CacheQuery, tags=["ops"])
 @require_role("operator")
 def cache_analytics() -> Response:

@@ -14,13 +14,14 @@ from core.ops import jobs as ops_jobs
 from core.queueing import job_state
 from core.queueing.queues import Queue
 from models import Job, JobStatus
+from web import responses_ops
 from web.auth import principal, require_role
 from web.errors import ApiError, not_found
 from web.ext import db, resources
 from web.http import json_response
 from web.pagination import paginate
 from web.schemas import Id, Moment, Str, Strict
-from web.spec import spec
+from web.spec import returns, spec
 
 bp = Blueprint("ops_jobs", __name__, url_prefix="/ops")
 
@@ -38,6 +39,7 @@ class OpsJobQuery(Strict):
 
 
 @bp.get("/jobs")
+@returns(responses_ops.OpsJobPage)
 @spec.validate(query=OpsJobQuery, tags=["ops"])
 @require_role("operator")
 def list_jobs() -> Response:
@@ -65,6 +67,7 @@ def _job(job_id: uuid.UUID) -> Job:
 
 
 @bp.get("/jobs/<uuid:job_id>")
+@returns(responses_ops.OpsJobDetail)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def get_job(job_id: uuid.UUID) -> Response:
@@ -86,6 +89,7 @@ def _audit(action: str, job: Job) -> None:
 
 
 @bp.post("/jobs/<uuid:job_id>/retry")
+@returns(responses_ops.OpsJobDetail)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def retry_job(job_id: uuid.UUID) -> Response:
@@ -104,6 +108,7 @@ def retry_job(job_id: uuid.UUID) -> Response:
 
 
 @bp.post("/jobs/<uuid:job_id>/cancel")
+@returns(responses_ops.OpsJobDetail)
 @spec.validate(tags=["ops"])
 @require_role("operator")
 def cancel_job(job_id: uuid.UUID) -> Response:

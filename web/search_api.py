@@ -11,11 +11,12 @@ from pydantic import AfterValidator, Field
 
 from core import search
 from models import SEARCH_TYPES
+from web import responses_reports
 from web.auth import principal, require_role
 from web.ext import db, resources
 from web.http import json_response
 from web.schemas import Id, LeadStatus, Stage, Str, Strict
-from web.spec import spec
+from web.spec import returns, spec
 
 log = logging.getLogger(__name__)
 bp = Blueprint("search", __name__)
@@ -92,6 +93,7 @@ def _record_later(org_id: int, result: search.Result) -> None:
 
 
 @bp.get("/search")
+@returns(responses_reports.SearchResult)
 @spec.validate(query=SearchQuery, tags=["search"])
 def search_view() -> Response:
     q: SearchQuery = request.context.query  # type: ignore[attr-defined]
@@ -108,6 +110,7 @@ def search_view() -> Response:
 
 
 @bp.get("/search/suggest")
+@returns(responses_reports.Suggestions)
 @spec.validate(query=SuggestQuery, tags=["search"])
 def suggest_view() -> Response:
     q: SuggestQuery = request.context.query  # type: ignore[attr-defined]
@@ -119,6 +122,7 @@ def suggest_view() -> Response:
 
 
 @bp.get("/search/analytics")
+@returns(responses_reports.SearchReport)
 @spec.validate(query=AnalyticsQuery, tags=["search"])
 @require_role("admin")
 def analytics_view() -> Response:

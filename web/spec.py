@@ -8,11 +8,14 @@ with our envelope, typed path parameters, and who may call it.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 from werkzeug.routing import Rule
@@ -72,6 +75,10 @@ SIGNED_PREFIX = "/files/"
 # A row id as IdConverter matches it: 1 to 18 digits.
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 MAY_ANSWER = "_saleshub_may_answer"
+FILE_SCHEMA = {"type": "string", "format": "binary"}
+TEXT = {"schema": {"type": "string"}}
+# The files of the console and the live page (send_from_directory's types).
+PAGE_FILE_TYPES = {"text/javascript": {"schema": FILE_SCHEMA}, "text/css": {"schema": FILE_SCHEMA}}
 _PLACEHOLDER = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")
 
 
@@ -96,6 +103,54 @@ def request_body(body: dict[str, Any]) -> Callable[[F], F]:
         return fn
 
     return decorator
+
+
+RETURNS = "_saleshub_returns"
+
+
+def returns(model: type[BaseModel], *, status: int = 200) -> Callable[[F], F]:
+    """Document the JSON body a view answers with ``status`` (its pydantic model).
+
+    Documentation only: the view still writes its own JSON, and ``tests/web`` checks real
+    answers against the document (validating every answer at run time would cost CPU on
+    every request and turn a drifted field into a 500).
+    """
+
+    def decorator(fn: F) -> F:
+        setattr(fn, RETURNS, {**getattr(fn, RETURNS, {}), status: model})
+        return fn
+
+    return decorator
+
+
+def returns_file(*media_types: str, status: int = 200) -> Callable[[F], F]:
+    """Document a view that answers a file (not JSON): its media types, as bytes."""
+    content = {m: {"schema": dict(FILE_SCHEMA)} for m in media_types}
+
+    def decorator(fn: F) -> F:
+        setattr(fn, RETURNS, {**getattr(fn, RETURNS, {}), status: content})
+        return fn
+
+    return decorator
+
+
+def _ref(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _add_models(doc: dict[str, Any], models: set[type[BaseModel]]) -> None:
+    """Put the schemas of ``models`` (and of the models they nest) into the components."""
+    if not models:
+        return
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _, defs = models_json_schema(
+        [(m, "serialization") for m in ordered], ref_template="#/components/schemas/{model}"
+    )
+    schemas = doc["components"]["schemas"]
+    for name, schema in defs.get("$defs", {}).items():
+        if name in schemas and schemas[name] != schema:
+            raise ValueError(f"two response models are named {name}")
+        schemas[name] = schema
 
 
 def _before(req: Any, resp: Any, error: Exception | None, instance: Any, *_: Any) -> None:
@@ -175,7 +230,10 @@ def _body_required(doc: dict[str, Any], op: dict[str, Any]) -> None:
     body = op.get("requestBody")
     if not body:
         return
-    schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+    content = body.get("content", {})
+    # JSON, or the one media type a view reads itself (an upload's multipart form).
+    media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
+    schema = media.get("schema", {})
     if "$ref" in schema:
         schema = doc["components"]["schemas"].get(schema["$ref"].rsplit("/", 1)[-1], {})
     body["required"] = bool(schema.get("required"))
@@ -209,22 +267,31 @@ def _links(paths: dict[str, Any]) -> None:
 
 
 def _success(path: str) -> dict[str, Any]:
+    if path == "/ws":
+        # The realtime process upgrades; the web process only answers 404 naming its URL.
+        return {"101": {"description": "switching to the websocket protocol"}}
     if path == "/favicon.ico":
         return {"204": {"description": "no icon: nothing to fetch"}}
     if path == "/health":
         return {"200": {"description": "every dependency is up", "content": JSON_OBJECT}}
     if path == "/metrics":
-        return {"200": {"description": "Prometheus text", "content": {"text/plain": {}}}}
+        return {"200": {"description": "Prometheus text", "content": {"text/plain": TEXT}}}
     if path in ("/ops", "/live"):
-        return {"200": {"description": "the page", "content": {"text/html": {}}}}
+        return {"200": {"description": "the page", "content": {"text/html": TEXT}}}
     if path.startswith(PAGE_FILES):
-        return {"200": {"description": "a file of the ops console or the live page"}}
+        return {
+            "200": {
+                "description": "a file of the ops console or the live page",
+                "content": PAGE_FILE_TYPES,
+            }
+        }
     return {"200": {"description": "OK", "content": JSON_OBJECT}}
 
 
 def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
     """Add to ``doc`` what spectree cannot know; see the module docstring."""
     doc["components"].setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    models: set[type[BaseModel]] = set()
     rules: dict[tuple[str, str], Rule] = {}
     for rule in app.url_map.iter_rules():
         path = _PLACEHOLDER.sub(r"{\1}", rule.rule)  # "<id:item_id>" -> "{item_id}"
@@ -241,6 +308,13 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
             responses = op.setdefault("responses", {})
             if not any(code.startswith("2") for code in responses):
                 responses.update(_success(path))
+            for status, body in getattr(view, RETURNS, {}).items():
+                response = responses.setdefault(str(status), {"description": "OK"})
+                if isinstance(body, dict):  # a file: its media types (returns_file)
+                    response["content"] = body
+                    continue
+                models.add(body)
+                response["content"] = {"application/json": {"schema": _ref(body)}}
             for code, response in responses.items():
                 # Every JSON answer of ours is an object (lists are {"items", "next_cursor"}):
                 # say so, so a generated client parses it rather than dropping it.
@@ -260,7 +334,7 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
                 }
                 # /health's 503 is its own report (status "degraded"), not an error.
                 content = (
-                    JSON_OBJECT
+                    responses["200"]["content"]
                     if path == "/health"
                     else {"application/json": {**ERROR_REF, "example": example}}
                 )
@@ -273,6 +347,7 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
                 op["security"] = []
         doc["paths"][path] = dict(sorted(item.items()))
     _links(doc["paths"])
+    _add_models(doc, models)
     schemas = doc["components"]["schemas"]
     for name in [n for n in schemas if n.startswith("ValidationError")]:
         del schemas[name]  # spectree's 422 body, replaced by the envelope everywhere
@@ -283,7 +358,13 @@ class ContractSpecTree(SpecTree):
     """spectree, with each operation completed by :func:`complete`."""
 
     def _generate_spec(self) -> dict[str, Any]:
-        return complete(super()._generate_spec(), self.app)
+        # spectree moves nested models out of its own cache while it generates (it deletes
+        # their "$defs"), so a second document would lose them: generate from a copy.
+        models = copy.deepcopy(self.models)
+        try:
+            return complete(super()._generate_spec(), self.app)
+        finally:
+            self.models = models
 
 
 spec = ContractSpecTree(

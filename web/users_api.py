@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core import access
 from core.ops import audit
 from models import ApiKey, User
+from web import responses
 from web.auth import ROLE_RANK, Principal, create_key, owned, principal, require_role
 from web.errors import ApiError, not_found
 from web.ext import db
@@ -26,7 +27,7 @@ from web.http import json_response
 from web.idempotency import secret_fields, transactional
 from web.pagination import paginate
 from web.schemas import Email, Id, Moment, Str, Strict
-from web.spec import may_answer, spec
+from web.spec import may_answer, returns, spec
 
 bp = Blueprint("access", __name__)
 Role = Literal["member", "admin", "operator"]
@@ -116,6 +117,7 @@ def _user(user_id: int) -> User:
 
 
 @bp.get("/users")
+@returns(responses.UserPage)
 @spec.validate(query=UserListQuery, tags=["access"])
 @require_role("admin")
 def list_users() -> Response:
@@ -131,6 +133,7 @@ def list_users() -> Response:
 
 
 @bp.post("/users")
+@returns(responses.User, status=201)
 @spec.validate(json=UserIn, tags=["access"], resp=SpecResponse(HTTP_201=None))
 @require_role("admin")
 @transactional
@@ -156,6 +159,7 @@ def create_user() -> Response:
 
 
 @bp.patch("/users/<id:user_id>")
+@returns(responses.User)
 @spec.validate(json=UserPatch, tags=["access"])
 @require_role("admin")
 @transactional
@@ -191,6 +195,7 @@ def _key_owner(user_id: int | None) -> User:
 
 @bp.get("/keys")
 @may_answer(404)  # ?user_id= of no user in the org
+@returns(responses.ApiKeyPage)
 @spec.validate(query=KeyListQuery, tags=["access"])
 def list_keys() -> Response:
     q: KeyListQuery = request.context.query  # type: ignore[attr-defined]
@@ -202,6 +207,7 @@ def list_keys() -> Response:
 
 @bp.post("/keys")
 @may_answer(404)  # "user_id" of no user in the org
+@returns(responses.NewApiKey, status=201)
 @spec.validate(json=KeyIn, tags=["access"], resp=SpecResponse(HTTP_201=None))
 @transactional
 def create_api_key() -> Response:

@@ -18,6 +18,7 @@ from core.notify import push, webhooks
 from core.notify.ssrf import RefusedUrl, check_url
 from core.ops import audit
 from models import PushSubscription, WebhookDelivery, WebhookEndpoint
+from web import responses
 from web.auth import owned, principal, require_role
 from web.errors import ApiError, not_found
 from web.ext import db, resources
@@ -25,7 +26,7 @@ from web.http import json_response, row_to_dict
 from web.idempotency import secret_fields, transactional
 from web.pagination import paginate
 from web.schemas import Str, Strict
-from web.spec import may_answer, spec
+from web.spec import may_answer, returns, spec
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -116,6 +117,7 @@ def _own_endpoint(endpoint_id: int) -> WebhookEndpoint:
 
 
 @bp.get("/webhooks")
+@returns(responses.WebhookPage)
 @spec.validate(query=ListQuery, tags=["webhooks"])
 @require_role("admin")
 def list_webhooks() -> Response:
@@ -128,6 +130,7 @@ def list_webhooks() -> Response:
 
 
 @bp.post("/webhooks")
+@returns(responses.NewWebhook, status=201)
 @spec.validate(json=WebhookIn, tags=["webhooks"], resp=SpecResponse(HTTP_201=None))
 @require_role("admin")
 @transactional
@@ -154,6 +157,7 @@ def create_webhook() -> Response:
 
 
 @bp.post("/webhooks/<id:endpoint_id>/rotate-secret")
+@returns(responses.RotatedWebhook)
 @spec.validate(json=RotateIn, tags=["webhooks"])
 @require_role("admin")
 @transactional
@@ -186,6 +190,7 @@ def delete_webhook(endpoint_id: int) -> Response:
 
 
 @bp.get("/webhooks/<id:endpoint_id>/deliveries")
+@returns(responses.WebhookDeliveryPage)
 @spec.validate(query=DeliveryListQuery, tags=["webhooks"])
 @require_role("admin")
 def list_deliveries(endpoint_id: int) -> Response:
@@ -202,6 +207,7 @@ def list_deliveries(endpoint_id: int) -> Response:
 
 
 @bp.post("/me/push-subscriptions")
+@returns(responses.PushSubscription, status=201)
 @spec.validate(json=PushSubscriptionIn, tags=["notifications"], resp=SpecResponse(HTTP_201=None))
 @transactional
 def subscribe_push() -> Response:

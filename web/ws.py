@@ -43,6 +43,7 @@ from models import ApiKey, User
 from web.auth import Principal, usable_key
 from web.errors import ApiError
 from web.ext import Resources, close_db
+from web.spec import may_answer
 from web.ws_client import UNAVAILABLE, Client, Inbound, NoThread, release_handshake, try_again_all
 from web.ws_frames import SendTimeout, abort, cooperative, text_frame
 from web.ws_handshake import check_origin, handshake_principal, websocket_url
@@ -250,6 +251,7 @@ def _not_here(app: Flask, res: Resources) -> None:
     """The web process serves no sockets: say where they are."""
 
     @app.route("/ws")
+    @may_answer(404)
     def websocket_elsewhere() -> Response:
         url = websocket_url(res.settings, served_here=False)
         raise ApiError(404, f"websockets are served at {url}", details={"websocket_url": url})

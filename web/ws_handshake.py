@@ -13,11 +13,12 @@ from spectree import Response as SpecResponse
 
 from core.settings import Settings
 from models import User
+from web import responses
 from web.auth import Principal, authenticate, principal
 from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
-from web.spec import spec
+from web.spec import returns, spec
 
 TICKET_PREFIX = "saleshub:ws-ticket:"
 TICKET_TTL_S = 60
@@ -26,6 +27,7 @@ tickets = Blueprint("ws_tickets", __name__)
 
 
 @tickets.post("/ws/ticket")
+@returns(responses.WsTicket, status=201)
 @spec.validate(tags=["websocket"], resp=SpecResponse(HTTP_201=None))
 def ws_ticket() -> Response:
     """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers."""

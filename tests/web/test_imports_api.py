@@ -233,3 +233,23 @@ def test_canceling_an_import_fails_it_and_still_finishes_it(
     run_all(bulk_settings, sessions, started["id"])
     got = bc.get(f"{IMPORTS}/{started['id']}", headers=auth(tenant.admin)).json
     assert got["status"] == "failed" and "canceled" in got["error"] and got["created"] == 0
+
+
+def test_a_form_part_without_a_readable_name_is_a_422(bc: FlaskClient, tenant: Tenant) -> None:
+    # Found by Schemathesis: Werkzeug names such a part None, and sorting the unknown
+    # names with it was a 500.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="\\"\r\n\r\n{}\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="type"\r\n\r\ncontacts\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\n\r\n'
+        b"first_name\r\nAda\r\n--b--\r\n"
+    )
+    resp = bc.post(
+        IMPORTS, data=body, headers=auth(tenant.member),
+        content_type="multipart/form-data; boundary=b",
+    )  # fmt: skip
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    assert "unknown form fields" in resp.json["error"]["message"]
+    document = bc.get("/openapi.json").json
+    # The upload is required: the document must not call an empty POST valid.
+    assert document["paths"][IMPORTS]["post"]["requestBody"]["required"] is True

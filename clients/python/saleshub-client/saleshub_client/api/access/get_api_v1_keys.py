@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.api_key_page import ApiKeyPage
 from ...models.error import Error
-from ...models.get_api_v1_keys_response_200 import GetApiV1KeysResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -46,11 +46,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1KeysResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ApiKeyPage | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1KeysResponse200.from_dict(response.json())
+        response_200 = ApiKeyPage.from_dict(response.json())
 
         return response_200
 
@@ -90,9 +88,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1KeysResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ApiKeyPage | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -107,7 +103,7 @@ def sync_detailed(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1KeysResponse200]:
+) -> Response[ApiKeyPage | Error]:
     """list_keys <GET>
 
     Args:
@@ -120,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1KeysResponse200]
+        Response[ApiKeyPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +138,7 @@ def sync(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1KeysResponse200 | None:
+) -> ApiKeyPage | Error | None:
     """list_keys <GET>
 
     Args:
@@ -155,7 +151,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1KeysResponse200
+        ApiKeyPage | Error
     """
 
     return sync_detailed(
@@ -172,7 +168,7 @@ async def asyncio_detailed(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1KeysResponse200]:
+) -> Response[ApiKeyPage | Error]:
     """list_keys <GET>
 
     Args:
@@ -185,7 +181,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1KeysResponse200]
+        Response[ApiKeyPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -205,7 +201,7 @@ async def asyncio(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1KeysResponse200 | None:
+) -> ApiKeyPage | Error | None:
     """list_keys <GET>
 
     Args:
@@ -218,7 +214,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1KeysResponse200
+        ApiKeyPage | Error
     """
 
     return (

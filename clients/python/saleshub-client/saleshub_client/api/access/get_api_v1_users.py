@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_users_response_200 import GetApiV1UsersResponse200
+from ...models.user_page import UserPage
 from ...types import UNSET, Response, Unset
 
 
@@ -46,11 +46,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1UsersResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | UserPage | None:
     if response.status_code == 200:
-        response_200 = GetApiV1UsersResponse200.from_dict(response.json())
+        response_200 = UserPage.from_dict(response.json())
 
         return response_200
 
@@ -85,9 +83,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1UsersResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | UserPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +98,7 @@ def sync_detailed(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     org_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1UsersResponse200]:
+) -> Response[Error | UserPage]:
     """list_users <GET>
 
     Args:
@@ -115,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1UsersResponse200]
+        Response[Error | UserPage]
     """
 
     kwargs = _get_kwargs(
@@ -137,7 +133,7 @@ def sync(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     org_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1UsersResponse200 | None:
+) -> Error | UserPage | None:
     """list_users <GET>
 
     Args:
@@ -150,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1UsersResponse200
+        Error | UserPage
     """
 
     return sync_detailed(
@@ -167,7 +163,7 @@ async def asyncio_detailed(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     org_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1UsersResponse200]:
+) -> Response[Error | UserPage]:
     """list_users <GET>
 
     Args:
@@ -180,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1UsersResponse200]
+        Response[Error | UserPage]
     """
 
     kwargs = _get_kwargs(
@@ -200,7 +196,7 @@ async def asyncio(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     org_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1UsersResponse200 | None:
+) -> Error | UserPage | None:
     """list_users <GET>
 
     Args:
@@ -213,7 +209,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1UsersResponse200
+        Error | UserPage
     """
 
     return (

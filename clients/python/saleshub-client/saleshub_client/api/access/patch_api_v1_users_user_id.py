@@ -7,7 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.patch_api_v1_users_user_id_response_200 import PatchApiV1UsersUserIdResponse200
+from ...models.user import User
 from ...models.user_patch import UserPatch
 from ...types import UNSET, Response, Unset
 
@@ -35,11 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PatchApiV1UsersUserIdResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | User | None:
     if response.status_code == 200:
-        response_200 = PatchApiV1UsersUserIdResponse200.from_dict(response.json())
+        response_200 = User.from_dict(response.json())
 
         return response_200
 
@@ -99,9 +97,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PatchApiV1UsersUserIdResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | User]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -115,7 +111,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UserPatch | Unset = UNSET,
-) -> Response[Error | PatchApiV1UsersUserIdResponse200]:
+) -> Response[Error | User]:
     """update_user <PATCH>
 
     Args:
@@ -127,7 +123,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PatchApiV1UsersUserIdResponse200]
+        Response[Error | User]
     """
 
     kwargs = _get_kwargs(
@@ -147,7 +143,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UserPatch | Unset = UNSET,
-) -> Error | PatchApiV1UsersUserIdResponse200 | None:
+) -> Error | User | None:
     """update_user <PATCH>
 
     Args:
@@ -159,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PatchApiV1UsersUserIdResponse200
+        Error | User
     """
 
     return sync_detailed(
@@ -174,7 +170,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UserPatch | Unset = UNSET,
-) -> Response[Error | PatchApiV1UsersUserIdResponse200]:
+) -> Response[Error | User]:
     """update_user <PATCH>
 
     Args:
@@ -186,7 +182,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PatchApiV1UsersUserIdResponse200]
+        Response[Error | User]
     """
 
     kwargs = _get_kwargs(
@@ -204,7 +200,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UserPatch | Unset = UNSET,
-) -> Error | PatchApiV1UsersUserIdResponse200 | None:
+) -> Error | User | None:
     """update_user <PATCH>
 
     Args:
@@ -216,7 +212,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PatchApiV1UsersUserIdResponse200
+        Error | User
     """
 
     return (

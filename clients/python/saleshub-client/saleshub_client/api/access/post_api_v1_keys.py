@@ -7,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.key_in import KeyIn
-from ...models.post_api_v1_keys_response_201 import PostApiV1KeysResponse201
+from ...models.new_api_key import NewApiKey
 from ...types import UNSET, Response, Unset
 
 
@@ -31,11 +31,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1KeysResponse201 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | NewApiKey | None:
     if response.status_code == 201:
-        response_201 = PostApiV1KeysResponse201.from_dict(response.json())
+        response_201 = NewApiKey.from_dict(response.json())
 
         return response_201
 
@@ -95,9 +93,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1KeysResponse201]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | NewApiKey]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -110,7 +106,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: KeyIn | Unset = UNSET,
-) -> Response[Error | PostApiV1KeysResponse201]:
+) -> Response[Error | NewApiKey]:
     """create_api_key <POST>
 
     Args:
@@ -121,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1KeysResponse201]
+        Response[Error | NewApiKey]
     """
 
     kwargs = _get_kwargs(
@@ -139,7 +135,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: KeyIn | Unset = UNSET,
-) -> Error | PostApiV1KeysResponse201 | None:
+) -> Error | NewApiKey | None:
     """create_api_key <POST>
 
     Args:
@@ -150,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1KeysResponse201
+        Error | NewApiKey
     """
 
     return sync_detailed(
@@ -163,7 +159,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: KeyIn | Unset = UNSET,
-) -> Response[Error | PostApiV1KeysResponse201]:
+) -> Response[Error | NewApiKey]:
     """create_api_key <POST>
 
     Args:
@@ -174,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1KeysResponse201]
+        Response[Error | NewApiKey]
     """
 
     kwargs = _get_kwargs(
@@ -190,7 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: KeyIn | Unset = UNSET,
-) -> Error | PostApiV1KeysResponse201 | None:
+) -> Error | NewApiKey | None:
     """create_api_key <POST>
 
     Args:
@@ -201,7 +197,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1KeysResponse201
+        Error | NewApiKey
     """
 
     return (

@@ -5,9 +5,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.activity_page import ActivityPage
 from ...models.error import Error
 from ...models.get_api_v1_activities_kind_type_0 import GetApiV1ActivitiesKindType0
-from ...models.get_api_v1_activities_response_200 import GetApiV1ActivitiesResponse200
 from ...models.get_api_v1_activities_sort import GetApiV1ActivitiesSort
 from ...types import UNSET, Response, Unset
 
@@ -105,11 +105,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1ActivitiesResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ActivityPage | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1ActivitiesResponse200.from_dict(response.json())
+        response_200 = ActivityPage.from_dict(response.json())
 
         return response_200
 
@@ -146,7 +144,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1ActivitiesResponse200]:
+) -> Response[ActivityPage | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -168,7 +166,7 @@ def sync_detailed(
     company_id: int | None | Unset = UNSET,
     deal_id: int | None | Unset = UNSET,
     lead_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1ActivitiesResponse200]:
+) -> Response[ActivityPage | Error]:
     """list_items <GET>
 
     Args:
@@ -188,7 +186,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ActivitiesResponse200]
+        Response[ActivityPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -224,7 +222,7 @@ def sync(
     company_id: int | None | Unset = UNSET,
     deal_id: int | None | Unset = UNSET,
     lead_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1ActivitiesResponse200 | None:
+) -> ActivityPage | Error | None:
     """list_items <GET>
 
     Args:
@@ -244,7 +242,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ActivitiesResponse200
+        ActivityPage | Error
     """
 
     return sync_detailed(
@@ -275,7 +273,7 @@ async def asyncio_detailed(
     company_id: int | None | Unset = UNSET,
     deal_id: int | None | Unset = UNSET,
     lead_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1ActivitiesResponse200]:
+) -> Response[ActivityPage | Error]:
     """list_items <GET>
 
     Args:
@@ -295,7 +293,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ActivitiesResponse200]
+        Response[ActivityPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -329,7 +327,7 @@ async def asyncio(
     company_id: int | None | Unset = UNSET,
     deal_id: int | None | Unset = UNSET,
     lead_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1ActivitiesResponse200 | None:
+) -> ActivityPage | Error | None:
     """list_items <GET>
 
     Args:
@@ -349,7 +347,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ActivitiesResponse200
+        ActivityPage | Error
     """
 
     return (

@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.cache_stats import CacheStats
 from ...models.error import Error
-from ...models.get_api_v1_cache_stats_response_200 import GetApiV1CacheStatsResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -35,11 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1CacheStatsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CacheStats | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1CacheStatsResponse200.from_dict(response.json())
+        response_200 = CacheStats.from_dict(response.json())
 
         return response_200
 
@@ -74,9 +72,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1CacheStatsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[CacheStats | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +85,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     org_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1CacheStatsResponse200]:
+) -> Response[CacheStats | Error]:
     """stats <GET>
 
     Args:
@@ -100,7 +96,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1CacheStatsResponse200]
+        Response[CacheStats | Error]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +114,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     org_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1CacheStatsResponse200 | None:
+) -> CacheStats | Error | None:
     """stats <GET>
 
     Args:
@@ -129,7 +125,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1CacheStatsResponse200
+        CacheStats | Error
     """
 
     return sync_detailed(
@@ -142,7 +138,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     org_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1CacheStatsResponse200]:
+) -> Response[CacheStats | Error]:
     """stats <GET>
 
     Args:
@@ -153,7 +149,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1CacheStatsResponse200]
+        Response[CacheStats | Error]
     """
 
     kwargs = _get_kwargs(
@@ -169,7 +165,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     org_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1CacheStatsResponse200 | None:
+) -> CacheStats | Error | None:
     """stats <GET>
 
     Args:
@@ -180,7 +176,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1CacheStatsResponse200
+        CacheStats | Error
     """
 
     return (

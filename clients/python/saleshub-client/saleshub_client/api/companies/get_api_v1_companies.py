@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.company_page import CompanyPage
 from ...models.error import Error
-from ...models.get_api_v1_companies_response_200 import GetApiV1CompaniesResponse200
 from ...models.get_api_v1_companies_sort import GetApiV1CompaniesSort
 from ...types import UNSET, Response, Unset
 
@@ -78,11 +78,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1CompaniesResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CompanyPage | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1CompaniesResponse200.from_dict(response.json())
+        response_200 = CompanyPage.from_dict(response.json())
 
         return response_200
 
@@ -117,9 +115,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1CompaniesResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[CompanyPage | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -138,7 +134,7 @@ def sync_detailed(
     industry: None | str | Unset = UNSET,
     country: None | str | Unset = UNSET,
     domain: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1CompaniesResponse200]:
+) -> Response[CompanyPage | Error]:
     """list_items <GET>
 
     Args:
@@ -155,7 +151,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1CompaniesResponse200]
+        Response[CompanyPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -185,7 +181,7 @@ def sync(
     industry: None | str | Unset = UNSET,
     country: None | str | Unset = UNSET,
     domain: None | str | Unset = UNSET,
-) -> Error | GetApiV1CompaniesResponse200 | None:
+) -> CompanyPage | Error | None:
     """list_items <GET>
 
     Args:
@@ -202,7 +198,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1CompaniesResponse200
+        CompanyPage | Error
     """
 
     return sync_detailed(
@@ -227,7 +223,7 @@ async def asyncio_detailed(
     industry: None | str | Unset = UNSET,
     country: None | str | Unset = UNSET,
     domain: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1CompaniesResponse200]:
+) -> Response[CompanyPage | Error]:
     """list_items <GET>
 
     Args:
@@ -244,7 +240,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1CompaniesResponse200]
+        Response[CompanyPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -272,7 +268,7 @@ async def asyncio(
     industry: None | str | Unset = UNSET,
     country: None | str | Unset = UNSET,
     domain: None | str | Unset = UNSET,
-) -> Error | GetApiV1CompaniesResponse200 | None:
+) -> CompanyPage | Error | None:
     """list_items <GET>
 
     Args:
@@ -289,7 +285,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1CompaniesResponse200
+        CompanyPage | Error
     """
 
     return (

@@ -6,8 +6,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.company import Company
 from ...models.error import Error
-from ...models.get_api_v1_companies_item_id_response_200 import GetApiV1CompaniesItemIdResponse200
 from ...types import Response
 
 
@@ -25,11 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1CompaniesItemIdResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Company | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1CompaniesItemIdResponse200.from_dict(response.json())
+        response_200 = Company.from_dict(response.json())
 
         return response_200
 
@@ -69,9 +67,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1CompaniesItemIdResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Company | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +80,7 @@ def sync_detailed(
     item_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1CompaniesItemIdResponse200]:
+) -> Response[Company | Error]:
     """get_item <GET>
 
     Args:
@@ -95,7 +91,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1CompaniesItemIdResponse200]
+        Response[Company | Error]
     """
 
     kwargs = _get_kwargs(
@@ -113,7 +109,7 @@ def sync(
     item_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1CompaniesItemIdResponse200 | None:
+) -> Company | Error | None:
     """get_item <GET>
 
     Args:
@@ -124,7 +120,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1CompaniesItemIdResponse200
+        Company | Error
     """
 
     return sync_detailed(
@@ -137,7 +133,7 @@ async def asyncio_detailed(
     item_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1CompaniesItemIdResponse200]:
+) -> Response[Company | Error]:
     """get_item <GET>
 
     Args:
@@ -148,7 +144,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1CompaniesItemIdResponse200]
+        Response[Company | Error]
     """
 
     kwargs = _get_kwargs(
@@ -164,7 +160,7 @@ async def asyncio(
     item_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1CompaniesItemIdResponse200 | None:
+) -> Company | Error | None:
     """get_item <GET>
 
     Args:
@@ -175,7 +171,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1CompaniesItemIdResponse200
+        Company | Error
     """
 
     return (

@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.contact_page import ContactPage
 from ...models.error import Error
-from ...models.get_api_v1_contacts_response_200 import GetApiV1ContactsResponse200
 from ...models.get_api_v1_contacts_sort import GetApiV1ContactsSort
 from ...types import UNSET, Response, Unset
 
@@ -70,11 +70,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1ContactsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ContactPage | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1ContactsResponse200.from_dict(response.json())
+        response_200 = ContactPage.from_dict(response.json())
 
         return response_200
 
@@ -109,9 +107,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1ContactsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ContactPage | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -129,7 +125,7 @@ def sync_detailed(
     owner_id: int | None | Unset = UNSET,
     company_id: int | None | Unset = UNSET,
     email: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1ContactsResponse200]:
+) -> Response[ContactPage | Error]:
     """list_items <GET>
 
     Args:
@@ -145,7 +141,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ContactsResponse200]
+        Response[ContactPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +169,7 @@ def sync(
     owner_id: int | None | Unset = UNSET,
     company_id: int | None | Unset = UNSET,
     email: None | str | Unset = UNSET,
-) -> Error | GetApiV1ContactsResponse200 | None:
+) -> ContactPage | Error | None:
     """list_items <GET>
 
     Args:
@@ -189,7 +185,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ContactsResponse200
+        ContactPage | Error
     """
 
     return sync_detailed(
@@ -212,7 +208,7 @@ async def asyncio_detailed(
     owner_id: int | None | Unset = UNSET,
     company_id: int | None | Unset = UNSET,
     email: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1ContactsResponse200]:
+) -> Response[ContactPage | Error]:
     """list_items <GET>
 
     Args:
@@ -228,7 +224,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ContactsResponse200]
+        Response[ContactPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -254,7 +250,7 @@ async def asyncio(
     owner_id: int | None | Unset = UNSET,
     company_id: int | None | Unset = UNSET,
     email: None | str | Unset = UNSET,
-) -> Error | GetApiV1ContactsResponse200 | None:
+) -> ContactPage | Error | None:
     """list_items <GET>
 
     Args:
@@ -270,7 +266,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ContactsResponse200
+        ContactPage | Error
     """
 
     return (

@@ -6,9 +6,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.contact import Contact
 from ...models.contact_patch import ContactPatch
 from ...models.error import Error
-from ...models.patch_api_v1_contacts_item_id_response_200 import PatchApiV1ContactsItemIdResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -35,11 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PatchApiV1ContactsItemIdResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Contact | Error | None:
     if response.status_code == 200:
-        response_200 = PatchApiV1ContactsItemIdResponse200.from_dict(response.json())
+        response_200 = Contact.from_dict(response.json())
 
         return response_200
 
@@ -99,9 +97,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PatchApiV1ContactsItemIdResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Contact | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -115,7 +111,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ContactPatch | Unset = UNSET,
-) -> Response[Error | PatchApiV1ContactsItemIdResponse200]:
+) -> Response[Contact | Error]:
     """update_item <PATCH>
 
     Args:
@@ -127,7 +123,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PatchApiV1ContactsItemIdResponse200]
+        Response[Contact | Error]
     """
 
     kwargs = _get_kwargs(
@@ -147,7 +143,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ContactPatch | Unset = UNSET,
-) -> Error | PatchApiV1ContactsItemIdResponse200 | None:
+) -> Contact | Error | None:
     """update_item <PATCH>
 
     Args:
@@ -159,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PatchApiV1ContactsItemIdResponse200
+        Contact | Error
     """
 
     return sync_detailed(
@@ -174,7 +170,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ContactPatch | Unset = UNSET,
-) -> Response[Error | PatchApiV1ContactsItemIdResponse200]:
+) -> Response[Contact | Error]:
     """update_item <PATCH>
 
     Args:
@@ -186,7 +182,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PatchApiV1ContactsItemIdResponse200]
+        Response[Contact | Error]
     """
 
     kwargs = _get_kwargs(
@@ -204,7 +200,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ContactPatch | Unset = UNSET,
-) -> Error | PatchApiV1ContactsItemIdResponse200 | None:
+) -> Contact | Error | None:
     """update_item <PATCH>
 
     Args:
@@ -216,7 +212,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PatchApiV1ContactsItemIdResponse200
+        Contact | Error
     """
 
     return (

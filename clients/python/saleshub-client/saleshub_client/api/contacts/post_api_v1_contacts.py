@@ -5,9 +5,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.contact import Contact
 from ...models.contact_in import ContactIn
 from ...models.error import Error
-from ...models.post_api_v1_contacts_response_201 import PostApiV1ContactsResponse201
 from ...types import Response
 
 
@@ -30,11 +30,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1ContactsResponse201 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Contact | Error | None:
     if response.status_code == 201:
-        response_201 = PostApiV1ContactsResponse201.from_dict(response.json())
+        response_201 = Contact.from_dict(response.json())
 
         return response_201
 
@@ -89,9 +87,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1ContactsResponse201]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Contact | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +100,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ContactIn,
-) -> Response[Error | PostApiV1ContactsResponse201]:
+) -> Response[Contact | Error]:
     """create_item <POST>
 
     Args:
@@ -115,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1ContactsResponse201]
+        Response[Contact | Error]
     """
 
     kwargs = _get_kwargs(
@@ -133,7 +129,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ContactIn,
-) -> Error | PostApiV1ContactsResponse201 | None:
+) -> Contact | Error | None:
     """create_item <POST>
 
     Args:
@@ -144,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1ContactsResponse201
+        Contact | Error
     """
 
     return sync_detailed(
@@ -157,7 +153,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ContactIn,
-) -> Response[Error | PostApiV1ContactsResponse201]:
+) -> Response[Contact | Error]:
     """create_item <POST>
 
     Args:
@@ -168,7 +164,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1ContactsResponse201]
+        Response[Contact | Error]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +180,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ContactIn,
-) -> Error | PostApiV1ContactsResponse201 | None:
+) -> Contact | Error | None:
     """create_item <POST>
 
     Args:
@@ -195,7 +191,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1ContactsResponse201
+        Contact | Error
     """
 
     return (

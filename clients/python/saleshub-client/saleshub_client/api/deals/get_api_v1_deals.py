@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.deal_page import DealPage
 from ...models.error import Error
-from ...models.get_api_v1_deals_response_200 import GetApiV1DealsResponse200
 from ...models.get_api_v1_deals_sort import GetApiV1DealsSort
 from ...models.get_api_v1_deals_stage_type_0 import GetApiV1DealsStageType0
 from ...types import UNSET, Response, Unset
@@ -81,11 +81,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1DealsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> DealPage | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1DealsResponse200.from_dict(response.json())
+        response_200 = DealPage.from_dict(response.json())
 
         return response_200
 
@@ -120,9 +118,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1DealsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[DealPage | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -141,7 +137,7 @@ def sync_detailed(
     stage: GetApiV1DealsStageType0 | None | Unset = UNSET,
     company_id: int | None | Unset = UNSET,
     contact_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1DealsResponse200]:
+) -> Response[DealPage | Error]:
     """list_items <GET>
 
     Args:
@@ -158,7 +154,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1DealsResponse200]
+        Response[DealPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +184,7 @@ def sync(
     stage: GetApiV1DealsStageType0 | None | Unset = UNSET,
     company_id: int | None | Unset = UNSET,
     contact_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1DealsResponse200 | None:
+) -> DealPage | Error | None:
     """list_items <GET>
 
     Args:
@@ -205,7 +201,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1DealsResponse200
+        DealPage | Error
     """
 
     return sync_detailed(
@@ -230,7 +226,7 @@ async def asyncio_detailed(
     stage: GetApiV1DealsStageType0 | None | Unset = UNSET,
     company_id: int | None | Unset = UNSET,
     contact_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1DealsResponse200]:
+) -> Response[DealPage | Error]:
     """list_items <GET>
 
     Args:
@@ -247,7 +243,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1DealsResponse200]
+        Response[DealPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -275,7 +271,7 @@ async def asyncio(
     stage: GetApiV1DealsStageType0 | None | Unset = UNSET,
     company_id: int | None | Unset = UNSET,
     contact_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1DealsResponse200 | None:
+) -> DealPage | Error | None:
     """list_items <GET>
 
     Args:
@@ -292,7 +288,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1DealsResponse200
+        DealPage | Error
     """
 
     return (

@@ -1,4 +1,5 @@
 from http import HTTPStatus
+from io import BytesIO
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -8,8 +9,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_imports_import_id_report_response_200 import GetApiV1ImportsImportIdReportResponse200
-from ...types import Response
+from ...types import File, Response
 
 
 def _get_kwargs(
@@ -26,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1ImportsImportIdReportResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | File | None:
     if response.status_code == 200:
-        response_200 = GetApiV1ImportsImportIdReportResponse200.from_dict(response.json())
+        response_200 = File(payload=BytesIO(response.text))
 
         return response_200
 
@@ -70,9 +68,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1ImportsImportIdReportResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | File]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +81,7 @@ def sync_detailed(
     import_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1ImportsImportIdReportResponse200]:
+) -> Response[Error | File]:
     """The rejection report (CSV: row, column, reason) of a finished import.
 
     Args:
@@ -96,7 +92,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ImportsImportIdReportResponse200]
+        Response[Error | File]
     """
 
     kwargs = _get_kwargs(
@@ -114,7 +110,7 @@ def sync(
     import_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1ImportsImportIdReportResponse200 | None:
+) -> Error | File | None:
     """The rejection report (CSV: row, column, reason) of a finished import.
 
     Args:
@@ -125,7 +121,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ImportsImportIdReportResponse200
+        Error | File
     """
 
     return sync_detailed(
@@ -138,7 +134,7 @@ async def asyncio_detailed(
     import_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1ImportsImportIdReportResponse200]:
+) -> Response[Error | File]:
     """The rejection report (CSV: row, column, reason) of a finished import.
 
     Args:
@@ -149,7 +145,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ImportsImportIdReportResponse200]
+        Response[Error | File]
     """
 
     kwargs = _get_kwargs(
@@ -165,7 +161,7 @@ async def asyncio(
     import_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1ImportsImportIdReportResponse200 | None:
+) -> Error | File | None:
     """The rejection report (CSV: row, column, reason) of a finished import.
 
     Args:
@@ -176,7 +172,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ImportsImportIdReportResponse200
+        Error | File
     """
 
     return (

@@ -1,4 +1,5 @@
 from http import HTTPStatus
+from io import BytesIO
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -8,8 +9,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_files_exports_export_id_response_200 import GetFilesExportsExportIdResponse200
-from ...types import Response
+from ...types import File, Response
 
 
 def _get_kwargs(
@@ -26,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetFilesExportsExportIdResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | File | None:
     if response.status_code == 200:
-        response_200 = GetFilesExportsExportIdResponse200.from_dict(response.json())
+        response_200 = File(payload=BytesIO(response.text))
 
         return response_200
 
@@ -55,9 +53,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetFilesExportsExportIdResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | File]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -70,7 +66,7 @@ def sync_detailed(
     export_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetFilesExportsExportIdResponse200]:
+) -> Response[Error | File]:
     """An export's file, for whoever holds a valid, unexpired link (no API key).
 
     Args:
@@ -81,7 +77,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetFilesExportsExportIdResponse200]
+        Response[Error | File]
     """
 
     kwargs = _get_kwargs(
@@ -99,7 +95,7 @@ def sync(
     export_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetFilesExportsExportIdResponse200 | None:
+) -> Error | File | None:
     """An export's file, for whoever holds a valid, unexpired link (no API key).
 
     Args:
@@ -110,7 +106,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetFilesExportsExportIdResponse200
+        Error | File
     """
 
     return sync_detailed(
@@ -123,7 +119,7 @@ async def asyncio_detailed(
     export_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetFilesExportsExportIdResponse200]:
+) -> Response[Error | File]:
     """An export's file, for whoever holds a valid, unexpired link (no API key).
 
     Args:
@@ -134,7 +130,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetFilesExportsExportIdResponse200]
+        Response[Error | File]
     """
 
     kwargs = _get_kwargs(
@@ -150,7 +146,7 @@ async def asyncio(
     export_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetFilesExportsExportIdResponse200 | None:
+) -> Error | File | None:
     """An export's file, for whoever holds a valid, unexpired link (no API key).
 
     Args:
@@ -161,7 +157,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetFilesExportsExportIdResponse200
+        Error | File
     """
 
     return (

@@ -5,8 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_health_response_200 import GetHealthResponse200
-from ...models.get_health_response_503 import GetHealthResponse503
+from ...models.health import Health
 from ...types import Response
 
 
@@ -20,16 +19,14 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> GetHealthResponse200 | GetHealthResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Health | None:
     if response.status_code == 200:
-        response_200 = GetHealthResponse200.from_dict(response.json())
+        response_200 = Health.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 503:
-        response_503 = GetHealthResponse503.from_dict(response.json())
+        response_503 = Health.from_dict(response.json())
 
         return response_503
 
@@ -39,9 +36,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[GetHealthResponse200 | GetHealthResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Health]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -53,7 +48,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[GetHealthResponse200 | GetHealthResponse503]:
+) -> Response[Health]:
     """health <GET>
 
     Raises:
@@ -61,7 +56,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetHealthResponse200 | GetHealthResponse503]
+        Response[Health]
     """
 
     kwargs = _get_kwargs()
@@ -76,7 +71,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> GetHealthResponse200 | GetHealthResponse503 | None:
+) -> Health | None:
     """health <GET>
 
     Raises:
@@ -84,7 +79,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetHealthResponse200 | GetHealthResponse503
+        Health
     """
 
     return sync_detailed(
@@ -95,7 +90,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[GetHealthResponse200 | GetHealthResponse503]:
+) -> Response[Health]:
     """health <GET>
 
     Raises:
@@ -103,7 +98,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetHealthResponse200 | GetHealthResponse503]
+        Response[Health]
     """
 
     kwargs = _get_kwargs()
@@ -116,7 +111,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> GetHealthResponse200 | GetHealthResponse503 | None:
+) -> Health | None:
     """health <GET>
 
     Raises:
@@ -124,7 +119,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetHealthResponse200 | GetHealthResponse503
+        Health
     """
 
     return (

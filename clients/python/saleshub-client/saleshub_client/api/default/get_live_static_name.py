@@ -1,5 +1,6 @@
 from http import HTTPStatus
-from typing import Any, cast
+from io import BytesIO
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -8,7 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.get_live_static_name_name import GetLiveStaticNameName
-from ...types import Response
+from ...types import File, Response
 
 
 def _get_kwargs(
@@ -25,9 +26,10 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Error | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | File | None:
     if response.status_code == 200:
-        response_200 = cast(Any, None)
+        response_200 = File(payload=BytesIO(response.text))
+
         return response_200
 
     if response.status_code == 404:
@@ -41,7 +43,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Error]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | File]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -54,7 +56,7 @@ def sync_detailed(
     name: GetLiveStaticNameName,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Error]:
+) -> Response[Error | File]:
     """static_file <GET>
 
     Args:
@@ -65,7 +67,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Error | File]
     """
 
     kwargs = _get_kwargs(
@@ -83,7 +85,7 @@ def sync(
     name: GetLiveStaticNameName,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Error | None:
+) -> Error | File | None:
     """static_file <GET>
 
     Args:
@@ -94,7 +96,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Error | File
     """
 
     return sync_detailed(
@@ -107,7 +109,7 @@ async def asyncio_detailed(
     name: GetLiveStaticNameName,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Error]:
+) -> Response[Error | File]:
     """static_file <GET>
 
     Args:
@@ -118,7 +120,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Error | File]
     """
 
     kwargs = _get_kwargs(
@@ -134,7 +136,7 @@ async def asyncio(
     name: GetLiveStaticNameName,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Error | None:
+) -> Error | File | None:
     """static_file <GET>
 
     Args:
@@ -145,7 +147,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Error | File
     """
 
     return (

@@ -1,12 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_ws_response_200 import GetWsResponse200
 from ...types import Response
 
 
@@ -20,13 +19,15 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetWsResponse200 | None:
-    if response.status_code == 200:
-        response_200 = GetWsResponse200.from_dict(response.json())
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Error | None:
+    if response.status_code == 101:
+        response_101 = cast(Any, None)
+        return response_101
 
-        return response_200
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 503:
         response_503 = Error.from_dict(response.json())
@@ -39,9 +40,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetWsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -53,7 +52,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetWsResponse200]:
+) -> Response[Any | Error]:
     """websocket_elsewhere <GET>
 
     Raises:
@@ -61,7 +60,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetWsResponse200]
+        Response[Any | Error]
     """
 
     kwargs = _get_kwargs()
@@ -76,7 +75,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetWsResponse200 | None:
+) -> Any | Error | None:
     """websocket_elsewhere <GET>
 
     Raises:
@@ -84,7 +83,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetWsResponse200
+        Any | Error
     """
 
     return sync_detailed(
@@ -95,7 +94,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetWsResponse200]:
+) -> Response[Any | Error]:
     """websocket_elsewhere <GET>
 
     Raises:
@@ -103,7 +102,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetWsResponse200]
+        Response[Any | Error]
     """
 
     kwargs = _get_kwargs()
@@ -116,7 +115,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetWsResponse200 | None:
+) -> Any | Error | None:
     """websocket_elsewhere <GET>
 
     Raises:
@@ -124,7 +123,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetWsResponse200
+        Any | Error
     """
 
     return (

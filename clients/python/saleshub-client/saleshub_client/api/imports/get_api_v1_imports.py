@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_imports_response_200 import GetApiV1ImportsResponse200
+from ...models.import_page import ImportPage
 from ...types import UNSET, Response, Unset
 
 
@@ -38,11 +38,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1ImportsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | ImportPage | None:
     if response.status_code == 200:
-        response_200 = GetApiV1ImportsResponse200.from_dict(response.json())
+        response_200 = ImportPage.from_dict(response.json())
 
         return response_200
 
@@ -77,9 +75,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1ImportsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | ImportPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +89,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1ImportsResponse200]:
+) -> Response[Error | ImportPage]:
     """The org's imports, newest first.
 
     Args:
@@ -105,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ImportsResponse200]
+        Response[Error | ImportPage]
     """
 
     kwargs = _get_kwargs(
@@ -125,7 +121,7 @@ def sync(
     client: AuthenticatedClient | Client,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
-) -> Error | GetApiV1ImportsResponse200 | None:
+) -> Error | ImportPage | None:
     """The org's imports, newest first.
 
     Args:
@@ -137,7 +133,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ImportsResponse200
+        Error | ImportPage
     """
 
     return sync_detailed(
@@ -152,7 +148,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1ImportsResponse200]:
+) -> Response[Error | ImportPage]:
     """The org's imports, newest first.
 
     Args:
@@ -164,7 +160,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ImportsResponse200]
+        Response[Error | ImportPage]
     """
 
     kwargs = _get_kwargs(
@@ -182,7 +178,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
-) -> Error | GetApiV1ImportsResponse200 | None:
+) -> Error | ImportPage | None:
     """The org's imports, newest first.
 
     Args:
@@ -194,7 +190,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ImportsResponse200
+        Error | ImportPage
     """
 
     return (

@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_imports_import_id_response_200 import GetApiV1ImportsImportIdResponse200
+from ...models.import_ import Import
 from ...types import Response
 
 
@@ -26,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1ImportsImportIdResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Import | None:
     if response.status_code == 200:
-        response_200 = GetApiV1ImportsImportIdResponse200.from_dict(response.json())
+        response_200 = Import.from_dict(response.json())
 
         return response_200
 
@@ -70,9 +68,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1ImportsImportIdResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Import]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +81,7 @@ def sync_detailed(
     import_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1ImportsImportIdResponse200]:
+) -> Response[Error | Import]:
     """One import: counts so far, progress, and its report once finished.
 
     Args:
@@ -96,7 +92,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ImportsImportIdResponse200]
+        Response[Error | Import]
     """
 
     kwargs = _get_kwargs(
@@ -114,7 +110,7 @@ def sync(
     import_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1ImportsImportIdResponse200 | None:
+) -> Error | Import | None:
     """One import: counts so far, progress, and its report once finished.
 
     Args:
@@ -125,7 +121,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ImportsImportIdResponse200
+        Error | Import
     """
 
     return sync_detailed(
@@ -138,7 +134,7 @@ async def asyncio_detailed(
     import_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1ImportsImportIdResponse200]:
+) -> Response[Error | Import]:
     """One import: counts so far, progress, and its report once finished.
 
     Args:
@@ -149,7 +145,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1ImportsImportIdResponse200]
+        Response[Error | Import]
     """
 
     kwargs = _get_kwargs(
@@ -165,7 +161,7 @@ async def asyncio(
     import_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1ImportsImportIdResponse200 | None:
+) -> Error | Import | None:
     """One import: counts so far, progress, and its report once finished.
 
     Args:
@@ -176,7 +172,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1ImportsImportIdResponse200
+        Error | Import
     """
 
     return (

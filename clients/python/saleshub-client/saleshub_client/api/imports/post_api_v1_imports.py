@@ -6,14 +6,14 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.import_ import Import
 from ...models.post_api_v1_imports_body import PostApiV1ImportsBody
-from ...models.post_api_v1_imports_response_202 import PostApiV1ImportsResponse202
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: PostApiV1ImportsBody | Unset = UNSET,
+    body: PostApiV1ImportsBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,8 +22,7 @@ def _get_kwargs(
         "url": "/api/v1/imports",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["files"] = body.to_multipart()
+    _kwargs["files"] = body.to_multipart()
 
     headers["Content-Type"] = "multipart/form-data; boundary=+++"
 
@@ -31,11 +30,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1ImportsResponse202 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Import | None:
     if response.status_code == 202:
-        response_202 = PostApiV1ImportsResponse202.from_dict(response.json())
+        response_202 = Import.from_dict(response.json())
 
         return response_202
 
@@ -90,9 +87,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1ImportsResponse202]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Import]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,19 +99,19 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: PostApiV1ImportsBody | Unset = UNSET,
-) -> Response[Error | PostApiV1ImportsResponse202]:
+    body: PostApiV1ImportsBody,
+) -> Response[Error | Import]:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
-        body (PostApiV1ImportsBody | Unset):
+        body (PostApiV1ImportsBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1ImportsResponse202]
+        Response[Error | Import]
     """
 
     kwargs = _get_kwargs(
@@ -133,19 +128,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: PostApiV1ImportsBody | Unset = UNSET,
-) -> Error | PostApiV1ImportsResponse202 | None:
+    body: PostApiV1ImportsBody,
+) -> Error | Import | None:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
-        body (PostApiV1ImportsBody | Unset):
+        body (PostApiV1ImportsBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1ImportsResponse202
+        Error | Import
     """
 
     return sync_detailed(
@@ -157,19 +152,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: PostApiV1ImportsBody | Unset = UNSET,
-) -> Response[Error | PostApiV1ImportsResponse202]:
+    body: PostApiV1ImportsBody,
+) -> Response[Error | Import]:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
-        body (PostApiV1ImportsBody | Unset):
+        body (PostApiV1ImportsBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1ImportsResponse202]
+        Response[Error | Import]
     """
 
     kwargs = _get_kwargs(
@@ -184,19 +179,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: PostApiV1ImportsBody | Unset = UNSET,
-) -> Error | PostApiV1ImportsResponse202 | None:
+    body: PostApiV1ImportsBody,
+) -> Error | Import | None:
     """Start an import: multipart ``file``, ``type``, optional ``mapping``, ``key``, ``dry_run``.
 
     Args:
-        body (PostApiV1ImportsBody | Unset):
+        body (PostApiV1ImportsBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1ImportsResponse202
+        Error | Import
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_jobs_response_200 import GetApiV1JobsResponse200
+from ...models.job_page import JobPage
 from ...models.job_status import JobStatus
 from ...types import UNSET, Response, Unset
 
@@ -57,11 +57,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1JobsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | JobPage | None:
     if response.status_code == 200:
-        response_200 = GetApiV1JobsResponse200.from_dict(response.json())
+        response_200 = JobPage.from_dict(response.json())
 
         return response_200
 
@@ -96,9 +94,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1JobsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | JobPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -114,7 +110,7 @@ def sync_detailed(
     cursor: None | str | Unset = UNSET,
     status: JobStatus | None | Unset = UNSET,
     type_: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1JobsResponse200]:
+) -> Response[Error | JobPage]:
     """list_jobs <GET>
 
     Args:
@@ -128,7 +124,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1JobsResponse200]
+        Response[Error | JobPage]
     """
 
     kwargs = _get_kwargs(
@@ -152,7 +148,7 @@ def sync(
     cursor: None | str | Unset = UNSET,
     status: JobStatus | None | Unset = UNSET,
     type_: None | str | Unset = UNSET,
-) -> Error | GetApiV1JobsResponse200 | None:
+) -> Error | JobPage | None:
     """list_jobs <GET>
 
     Args:
@@ -166,7 +162,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1JobsResponse200
+        Error | JobPage
     """
 
     return sync_detailed(
@@ -185,7 +181,7 @@ async def asyncio_detailed(
     cursor: None | str | Unset = UNSET,
     status: JobStatus | None | Unset = UNSET,
     type_: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1JobsResponse200]:
+) -> Response[Error | JobPage]:
     """list_jobs <GET>
 
     Args:
@@ -199,7 +195,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1JobsResponse200]
+        Response[Error | JobPage]
     """
 
     kwargs = _get_kwargs(
@@ -221,7 +217,7 @@ async def asyncio(
     cursor: None | str | Unset = UNSET,
     status: JobStatus | None | Unset = UNSET,
     type_: None | str | Unset = UNSET,
-) -> Error | GetApiV1JobsResponse200 | None:
+) -> Error | JobPage | None:
     """list_jobs <GET>
 
     Args:
@@ -235,7 +231,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1JobsResponse200
+        Error | JobPage
     """
 
     return (

@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_jobs_job_id_response_200 import GetApiV1JobsJobIdResponse200
+from ...models.job import Job
 from ...types import Response
 
 
@@ -26,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1JobsJobIdResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Job | None:
     if response.status_code == 200:
-        response_200 = GetApiV1JobsJobIdResponse200.from_dict(response.json())
+        response_200 = Job.from_dict(response.json())
 
         return response_200
 
@@ -70,9 +68,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1JobsJobIdResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Job]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +81,7 @@ def sync_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1JobsJobIdResponse200]:
+) -> Response[Error | Job]:
     """get_job <GET>
 
     Args:
@@ -96,7 +92,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1JobsJobIdResponse200]
+        Response[Error | Job]
     """
 
     kwargs = _get_kwargs(
@@ -114,7 +110,7 @@ def sync(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1JobsJobIdResponse200 | None:
+) -> Error | Job | None:
     """get_job <GET>
 
     Args:
@@ -125,7 +121,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1JobsJobIdResponse200
+        Error | Job
     """
 
     return sync_detailed(
@@ -138,7 +134,7 @@ async def asyncio_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1JobsJobIdResponse200]:
+) -> Response[Error | Job]:
     """get_job <GET>
 
     Args:
@@ -149,7 +145,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1JobsJobIdResponse200]
+        Response[Error | Job]
     """
 
     kwargs = _get_kwargs(
@@ -165,7 +161,7 @@ async def asyncio(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1JobsJobIdResponse200 | None:
+) -> Error | Job | None:
     """get_job <GET>
 
     Args:
@@ -176,7 +172,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1JobsJobIdResponse200
+        Error | Job
     """
 
     return (

@@ -6,8 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.job import Job
 from ...models.job_in import JobIn
-from ...models.post_api_v1_jobs_response_202 import PostApiV1JobsResponse202
 from ...types import Response
 
 
@@ -30,11 +30,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1JobsResponse202 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Job | None:
     if response.status_code == 202:
-        response_202 = PostApiV1JobsResponse202.from_dict(response.json())
+        response_202 = Job.from_dict(response.json())
 
         return response_202
 
@@ -89,9 +87,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1JobsResponse202]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Job]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +100,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: JobIn,
-) -> Response[Error | PostApiV1JobsResponse202]:
+) -> Response[Error | Job]:
     """create_job <POST>
 
     Args:
@@ -115,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1JobsResponse202]
+        Response[Error | Job]
     """
 
     kwargs = _get_kwargs(
@@ -133,7 +129,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: JobIn,
-) -> Error | PostApiV1JobsResponse202 | None:
+) -> Error | Job | None:
     """create_job <POST>
 
     Args:
@@ -144,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1JobsResponse202
+        Error | Job
     """
 
     return sync_detailed(
@@ -157,7 +153,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: JobIn,
-) -> Response[Error | PostApiV1JobsResponse202]:
+) -> Response[Error | Job]:
     """create_job <POST>
 
     Args:
@@ -168,7 +164,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1JobsResponse202]
+        Response[Error | Job]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +180,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: JobIn,
-) -> Error | PostApiV1JobsResponse202 | None:
+) -> Error | Job | None:
     """create_job <POST>
 
     Args:
@@ -195,7 +191,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1JobsResponse202
+        Error | Job
     """
 
     return (

@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_api_v1_jobs_job_id_cancel_response_200 import PostApiV1JobsJobIdCancelResponse200
+from ...models.job import Job
 from ...types import Response
 
 
@@ -26,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1JobsJobIdCancelResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Job | None:
     if response.status_code == 200:
-        response_200 = PostApiV1JobsJobIdCancelResponse200.from_dict(response.json())
+        response_200 = Job.from_dict(response.json())
 
         return response_200
 
@@ -90,9 +88,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1JobsJobIdCancelResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Job]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,7 +101,7 @@ def sync_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1JobsJobIdCancelResponse200]:
+) -> Response[Error | Job]:
     """Cancel a queued job, or a batch's queued members (admin of its org, or operator).
 
     Args:
@@ -116,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1JobsJobIdCancelResponse200]
+        Response[Error | Job]
     """
 
     kwargs = _get_kwargs(
@@ -134,7 +130,7 @@ def sync(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1JobsJobIdCancelResponse200 | None:
+) -> Error | Job | None:
     """Cancel a queued job, or a batch's queued members (admin of its org, or operator).
 
     Args:
@@ -145,7 +141,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1JobsJobIdCancelResponse200
+        Error | Job
     """
 
     return sync_detailed(
@@ -158,7 +154,7 @@ async def asyncio_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1JobsJobIdCancelResponse200]:
+) -> Response[Error | Job]:
     """Cancel a queued job, or a batch's queued members (admin of its org, or operator).
 
     Args:
@@ -169,7 +165,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1JobsJobIdCancelResponse200]
+        Response[Error | Job]
     """
 
     kwargs = _get_kwargs(
@@ -185,7 +181,7 @@ async def asyncio(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1JobsJobIdCancelResponse200 | None:
+) -> Error | Job | None:
     """Cancel a queued job, or a batch's queued members (admin of its org, or operator).
 
     Args:
@@ -196,7 +192,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1JobsJobIdCancelResponse200
+        Error | Job
     """
 
     return (

@@ -6,9 +6,9 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_leads_response_200 import GetApiV1LeadsResponse200
 from ...models.get_api_v1_leads_sort import GetApiV1LeadsSort
 from ...models.get_api_v1_leads_status_type_0 import GetApiV1LeadsStatusType0
+from ...models.lead_page import LeadPage
 from ...types import UNSET, Response, Unset
 
 
@@ -73,11 +73,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1LeadsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | LeadPage | None:
     if response.status_code == 200:
-        response_200 = GetApiV1LeadsResponse200.from_dict(response.json())
+        response_200 = LeadPage.from_dict(response.json())
 
         return response_200
 
@@ -112,9 +110,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1LeadsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | LeadPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -132,7 +128,7 @@ def sync_detailed(
     owner_id: int | None | Unset = UNSET,
     status: GetApiV1LeadsStatusType0 | None | Unset = UNSET,
     source: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1LeadsResponse200]:
+) -> Response[Error | LeadPage]:
     """list_items <GET>
 
     Args:
@@ -148,7 +144,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1LeadsResponse200]
+        Response[Error | LeadPage]
     """
 
     kwargs = _get_kwargs(
@@ -176,7 +172,7 @@ def sync(
     owner_id: int | None | Unset = UNSET,
     status: GetApiV1LeadsStatusType0 | None | Unset = UNSET,
     source: None | str | Unset = UNSET,
-) -> Error | GetApiV1LeadsResponse200 | None:
+) -> Error | LeadPage | None:
     """list_items <GET>
 
     Args:
@@ -192,7 +188,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1LeadsResponse200
+        Error | LeadPage
     """
 
     return sync_detailed(
@@ -215,7 +211,7 @@ async def asyncio_detailed(
     owner_id: int | None | Unset = UNSET,
     status: GetApiV1LeadsStatusType0 | None | Unset = UNSET,
     source: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1LeadsResponse200]:
+) -> Response[Error | LeadPage]:
     """list_items <GET>
 
     Args:
@@ -231,7 +227,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1LeadsResponse200]
+        Response[Error | LeadPage]
     """
 
     kwargs = _get_kwargs(
@@ -257,7 +253,7 @@ async def asyncio(
     owner_id: int | None | Unset = UNSET,
     status: GetApiV1LeadsStatusType0 | None | Unset = UNSET,
     source: None | str | Unset = UNSET,
-) -> Error | GetApiV1LeadsResponse200 | None:
+) -> Error | LeadPage | None:
     """list_items <GET>
 
     Args:
@@ -273,7 +269,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1LeadsResponse200
+        Error | LeadPage
     """
 
     return (

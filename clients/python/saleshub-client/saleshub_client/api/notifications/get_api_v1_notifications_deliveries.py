@@ -6,8 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_notifications_deliveries_response_200 import GetApiV1NotificationsDeliveriesResponse200
 from ...models.get_api_v1_notifications_deliveries_status_type_0 import GetApiV1NotificationsDeliveriesStatusType0
+from ...models.notification_delivery_page import NotificationDeliveryPage
 from ...types import UNSET, Response, Unset
 
 
@@ -51,9 +51,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1NotificationsDeliveriesResponse200 | None:
+) -> Error | NotificationDeliveryPage | None:
     if response.status_code == 200:
-        response_200 = GetApiV1NotificationsDeliveriesResponse200.from_dict(response.json())
+        response_200 = NotificationDeliveryPage.from_dict(response.json())
 
         return response_200
 
@@ -90,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1NotificationsDeliveriesResponse200]:
+) -> Response[Error | NotificationDeliveryPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,7 +105,7 @@ def sync_detailed(
     user_id: int | None | Unset = UNSET,
     status: GetApiV1NotificationsDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
-) -> Response[Error | GetApiV1NotificationsDeliveriesResponse200]:
+) -> Response[Error | NotificationDeliveryPage]:
     """Delivery statuses: your own; an admin sees the whole org's.
 
     Args:
@@ -118,7 +118,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1NotificationsDeliveriesResponse200]
+        Response[Error | NotificationDeliveryPage]
     """
 
     kwargs = _get_kwargs(
@@ -140,7 +140,7 @@ def sync(
     user_id: int | None | Unset = UNSET,
     status: GetApiV1NotificationsDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
-) -> Error | GetApiV1NotificationsDeliveriesResponse200 | None:
+) -> Error | NotificationDeliveryPage | None:
     """Delivery statuses: your own; an admin sees the whole org's.
 
     Args:
@@ -153,7 +153,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1NotificationsDeliveriesResponse200
+        Error | NotificationDeliveryPage
     """
 
     return sync_detailed(
@@ -170,7 +170,7 @@ async def asyncio_detailed(
     user_id: int | None | Unset = UNSET,
     status: GetApiV1NotificationsDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
-) -> Response[Error | GetApiV1NotificationsDeliveriesResponse200]:
+) -> Response[Error | NotificationDeliveryPage]:
     """Delivery statuses: your own; an admin sees the whole org's.
 
     Args:
@@ -183,7 +183,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1NotificationsDeliveriesResponse200]
+        Response[Error | NotificationDeliveryPage]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +203,7 @@ async def asyncio(
     user_id: int | None | Unset = UNSET,
     status: GetApiV1NotificationsDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
-) -> Error | GetApiV1NotificationsDeliveriesResponse200 | None:
+) -> Error | NotificationDeliveryPage | None:
     """Delivery statuses: your own; an admin sees the whole org's.
 
     Args:
@@ -216,7 +216,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1NotificationsDeliveriesResponse200
+        Error | NotificationDeliveryPage
     """
 
     return (

@@ -7,9 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_notifications_notification_id_response_200 import (
-    GetApiV1NotificationsNotificationIdResponse200,
-)
+from ...models.notification_detail import NotificationDetail
 from ...types import Response
 
 
@@ -29,9 +27,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1NotificationsNotificationIdResponse200 | None:
+) -> Error | NotificationDetail | None:
     if response.status_code == 200:
-        response_200 = GetApiV1NotificationsNotificationIdResponse200.from_dict(response.json())
+        response_200 = NotificationDetail.from_dict(response.json())
 
         return response_200
 
@@ -78,7 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1NotificationsNotificationIdResponse200]:
+) -> Response[Error | NotificationDetail]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -91,7 +89,7 @@ def sync_detailed(
     notification_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1NotificationsNotificationIdResponse200]:
+) -> Response[Error | NotificationDetail]:
     """one <GET>
 
     Args:
@@ -102,7 +100,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1NotificationsNotificationIdResponse200]
+        Response[Error | NotificationDetail]
     """
 
     kwargs = _get_kwargs(
@@ -120,7 +118,7 @@ def sync(
     notification_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1NotificationsNotificationIdResponse200 | None:
+) -> Error | NotificationDetail | None:
     """one <GET>
 
     Args:
@@ -131,7 +129,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1NotificationsNotificationIdResponse200
+        Error | NotificationDetail
     """
 
     return sync_detailed(
@@ -144,7 +142,7 @@ async def asyncio_detailed(
     notification_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1NotificationsNotificationIdResponse200]:
+) -> Response[Error | NotificationDetail]:
     """one <GET>
 
     Args:
@@ -155,7 +153,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1NotificationsNotificationIdResponse200]
+        Response[Error | NotificationDetail]
     """
 
     kwargs = _get_kwargs(
@@ -171,7 +169,7 @@ async def asyncio(
     notification_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1NotificationsNotificationIdResponse200 | None:
+) -> Error | NotificationDetail | None:
     """one <GET>
 
     Args:
@@ -182,7 +180,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1NotificationsNotificationIdResponse200
+        Error | NotificationDetail
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_api_v1_me_push_subscriptions_response_201 import PostApiV1MePushSubscriptionsResponse201
+from ...models.push_subscription import PushSubscription
 from ...models.push_subscription_in import PushSubscriptionIn
 from ...types import Response
 
@@ -32,9 +32,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1MePushSubscriptionsResponse201 | None:
+) -> Error | PushSubscription | None:
     if response.status_code == 201:
-        response_201 = PostApiV1MePushSubscriptionsResponse201.from_dict(response.json())
+        response_201 = PushSubscription.from_dict(response.json())
 
         return response_201
 
@@ -91,7 +91,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1MePushSubscriptionsResponse201]:
+) -> Response[Error | PushSubscription]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +104,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PushSubscriptionIn,
-) -> Response[Error | PostApiV1MePushSubscriptionsResponse201]:
+) -> Response[Error | PushSubscription]:
     """subscribe_push <POST>
 
     Args:
@@ -115,7 +115,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1MePushSubscriptionsResponse201]
+        Response[Error | PushSubscription]
     """
 
     kwargs = _get_kwargs(
@@ -133,7 +133,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: PushSubscriptionIn,
-) -> Error | PostApiV1MePushSubscriptionsResponse201 | None:
+) -> Error | PushSubscription | None:
     """subscribe_push <POST>
 
     Args:
@@ -144,7 +144,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1MePushSubscriptionsResponse201
+        Error | PushSubscription
     """
 
     return sync_detailed(
@@ -157,7 +157,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PushSubscriptionIn,
-) -> Response[Error | PostApiV1MePushSubscriptionsResponse201]:
+) -> Response[Error | PushSubscription]:
     """subscribe_push <POST>
 
     Args:
@@ -168,7 +168,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1MePushSubscriptionsResponse201]
+        Response[Error | PushSubscription]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +184,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: PushSubscriptionIn,
-) -> Error | PostApiV1MePushSubscriptionsResponse201 | None:
+) -> Error | PushSubscription | None:
     """subscribe_push <POST>
 
     Args:
@@ -195,7 +195,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1MePushSubscriptionsResponse201
+        Error | PushSubscription
     """
 
     return (

@@ -7,9 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_api_v1_notifications_notification_id_read_response_200 import (
-    PostApiV1NotificationsNotificationIdReadResponse200,
-)
+from ...models.notification import Notification
 from ...types import Response
 
 
@@ -27,11 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1NotificationsNotificationIdReadResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Notification | None:
     if response.status_code == 200:
-        response_200 = PostApiV1NotificationsNotificationIdReadResponse200.from_dict(response.json())
+        response_200 = Notification.from_dict(response.json())
 
         return response_200
 
@@ -93,7 +89,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1NotificationsNotificationIdReadResponse200]:
+) -> Response[Error | Notification]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -106,7 +102,7 @@ def sync_detailed(
     notification_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1NotificationsNotificationIdReadResponse200]:
+) -> Response[Error | Notification]:
     """mark_read <POST>
 
     Args:
@@ -117,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1NotificationsNotificationIdReadResponse200]
+        Response[Error | Notification]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +131,7 @@ def sync(
     notification_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1NotificationsNotificationIdReadResponse200 | None:
+) -> Error | Notification | None:
     """mark_read <POST>
 
     Args:
@@ -146,7 +142,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1NotificationsNotificationIdReadResponse200
+        Error | Notification
     """
 
     return sync_detailed(
@@ -159,7 +155,7 @@ async def asyncio_detailed(
     notification_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1NotificationsNotificationIdReadResponse200]:
+) -> Response[Error | Notification]:
     """mark_read <POST>
 
     Args:
@@ -170,7 +166,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1NotificationsNotificationIdReadResponse200]
+        Response[Error | Notification]
     """
 
     kwargs = _get_kwargs(
@@ -186,7 +182,7 @@ async def asyncio(
     notification_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1NotificationsNotificationIdReadResponse200 | None:
+) -> Error | Notification | None:
     """mark_read <POST>
 
     Args:
@@ -197,7 +193,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1NotificationsNotificationIdReadResponse200
+        Error | Notification
     """
 
     return (

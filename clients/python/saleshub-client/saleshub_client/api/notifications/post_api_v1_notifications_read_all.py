@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_api_v1_notifications_read_all_response_200 import PostApiV1NotificationsReadAllResponse200
+from ...models.marked import Marked
 from ...types import Response
 
 
@@ -20,11 +20,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1NotificationsReadAllResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Marked | None:
     if response.status_code == 200:
-        response_200 = PostApiV1NotificationsReadAllResponse200.from_dict(response.json())
+        response_200 = Marked.from_dict(response.json())
 
         return response_200
 
@@ -79,9 +77,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1NotificationsReadAllResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Marked]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +89,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1NotificationsReadAllResponse200]:
+) -> Response[Error | Marked]:
     """mark_all_read <POST>
 
     Raises:
@@ -101,7 +97,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1NotificationsReadAllResponse200]
+        Response[Error | Marked]
     """
 
     kwargs = _get_kwargs()
@@ -116,7 +112,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1NotificationsReadAllResponse200 | None:
+) -> Error | Marked | None:
     """mark_all_read <POST>
 
     Raises:
@@ -124,7 +120,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1NotificationsReadAllResponse200
+        Error | Marked
     """
 
     return sync_detailed(
@@ -135,7 +131,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1NotificationsReadAllResponse200]:
+) -> Response[Error | Marked]:
     """mark_all_read <POST>
 
     Raises:
@@ -143,7 +139,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1NotificationsReadAllResponse200]
+        Response[Error | Marked]
     """
 
     kwargs = _get_kwargs()
@@ -156,7 +152,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1NotificationsReadAllResponse200 | None:
+) -> Error | Marked | None:
     """mark_all_read <POST>
 
     Raises:
@@ -164,7 +160,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1NotificationsReadAllResponse200
+        Error | Marked
     """
 
     return (

@@ -6,8 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.preferences import Preferences
 from ...models.preferences_in import PreferencesIn
-from ...models.put_api_v1_me_notification_preferences_response_200 import PutApiV1MeNotificationPreferencesResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -31,11 +31,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PutApiV1MeNotificationPreferencesResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Preferences | None:
     if response.status_code == 200:
-        response_200 = PutApiV1MeNotificationPreferencesResponse200.from_dict(response.json())
+        response_200 = Preferences.from_dict(response.json())
 
         return response_200
 
@@ -90,9 +88,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PutApiV1MeNotificationPreferencesResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Preferences]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,7 +101,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PreferencesIn | Unset = UNSET,
-) -> Response[Error | PutApiV1MeNotificationPreferencesResponse200]:
+) -> Response[Error | Preferences]:
     """put_preferences <PUT>
 
     Args:
@@ -116,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PutApiV1MeNotificationPreferencesResponse200]
+        Response[Error | Preferences]
     """
 
     kwargs = _get_kwargs(
@@ -134,7 +130,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: PreferencesIn | Unset = UNSET,
-) -> Error | PutApiV1MeNotificationPreferencesResponse200 | None:
+) -> Error | Preferences | None:
     """put_preferences <PUT>
 
     Args:
@@ -145,7 +141,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PutApiV1MeNotificationPreferencesResponse200
+        Error | Preferences
     """
 
     return sync_detailed(
@@ -158,7 +154,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PreferencesIn | Unset = UNSET,
-) -> Response[Error | PutApiV1MeNotificationPreferencesResponse200]:
+) -> Response[Error | Preferences]:
     """put_preferences <PUT>
 
     Args:
@@ -169,7 +165,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PutApiV1MeNotificationPreferencesResponse200]
+        Response[Error | Preferences]
     """
 
     kwargs = _get_kwargs(
@@ -185,7 +181,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: PreferencesIn | Unset = UNSET,
-) -> Error | PutApiV1MeNotificationPreferencesResponse200 | None:
+) -> Error | Preferences | None:
     """put_preferences <PUT>
 
     Args:
@@ -196,7 +192,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PutApiV1MeNotificationPreferencesResponse200
+        Error | Preferences
     """
 
     return (

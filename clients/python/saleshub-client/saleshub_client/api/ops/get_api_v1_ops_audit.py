@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.audit_page import AuditPage
 from ...models.error import Error
-from ...models.get_api_v1_ops_audit_response_200 import GetApiV1OpsAuditResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -62,11 +62,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsAuditResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AuditPage | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsAuditResponse200.from_dict(response.json())
+        response_200 = AuditPage.from_dict(response.json())
 
         return response_200
 
@@ -101,9 +99,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsAuditResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[AuditPage | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -120,7 +116,7 @@ def sync_detailed(
     action: None | str | Unset = UNSET,
     target: None | str | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1OpsAuditResponse200]:
+) -> Response[AuditPage | Error]:
     """list_audit <GET>
 
     Args:
@@ -135,7 +131,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsAuditResponse200]
+        Response[AuditPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -161,7 +157,7 @@ def sync(
     action: None | str | Unset = UNSET,
     target: None | str | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1OpsAuditResponse200 | None:
+) -> AuditPage | Error | None:
     """list_audit <GET>
 
     Args:
@@ -176,7 +172,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsAuditResponse200
+        AuditPage | Error
     """
 
     return sync_detailed(
@@ -197,7 +193,7 @@ async def asyncio_detailed(
     action: None | str | Unset = UNSET,
     target: None | str | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-) -> Response[Error | GetApiV1OpsAuditResponse200]:
+) -> Response[AuditPage | Error]:
     """list_audit <GET>
 
     Args:
@@ -212,7 +208,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsAuditResponse200]
+        Response[AuditPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -236,7 +232,7 @@ async def asyncio(
     action: None | str | Unset = UNSET,
     target: None | str | Unset = UNSET,
     user_id: int | None | Unset = UNSET,
-) -> Error | GetApiV1OpsAuditResponse200 | None:
+) -> AuditPage | Error | None:
     """list_audit <GET>
 
     Args:
@@ -251,7 +247,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsAuditResponse200
+        AuditPage | Error
     """
 
     return (

@@ -5,9 +5,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.cache_analytics import CacheAnalytics
 from ...models.error import Error
 from ...models.get_api_v1_ops_cache_range import GetApiV1OpsCacheRange
-from ...models.get_api_v1_ops_cache_response_200 import GetApiV1OpsCacheResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -35,11 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsCacheResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CacheAnalytics | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsCacheResponse200.from_dict(response.json())
+        response_200 = CacheAnalytics.from_dict(response.json())
 
         return response_200
 
@@ -76,7 +74,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsCacheResponse200]:
+) -> Response[CacheAnalytics | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +87,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     range_: GetApiV1OpsCacheRange | Unset = GetApiV1OpsCacheRange.HOUR,
-) -> Response[Error | GetApiV1OpsCacheResponse200]:
+) -> Response[CacheAnalytics | Error]:
     """cache_analytics <GET>
 
     Args:
@@ -100,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsCacheResponse200]
+        Response[CacheAnalytics | Error]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +116,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     range_: GetApiV1OpsCacheRange | Unset = GetApiV1OpsCacheRange.HOUR,
-) -> Error | GetApiV1OpsCacheResponse200 | None:
+) -> CacheAnalytics | Error | None:
     """cache_analytics <GET>
 
     Args:
@@ -129,7 +127,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsCacheResponse200
+        CacheAnalytics | Error
     """
 
     return sync_detailed(
@@ -142,7 +140,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     range_: GetApiV1OpsCacheRange | Unset = GetApiV1OpsCacheRange.HOUR,
-) -> Response[Error | GetApiV1OpsCacheResponse200]:
+) -> Response[CacheAnalytics | Error]:
     """cache_analytics <GET>
 
     Args:
@@ -153,7 +151,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsCacheResponse200]
+        Response[CacheAnalytics | Error]
     """
 
     kwargs = _get_kwargs(
@@ -169,7 +167,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     range_: GetApiV1OpsCacheRange | Unset = GetApiV1OpsCacheRange.HOUR,
-) -> Error | GetApiV1OpsCacheResponse200 | None:
+) -> CacheAnalytics | Error | None:
     """cache_analytics <GET>
 
     Args:
@@ -180,7 +178,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsCacheResponse200
+        CacheAnalytics | Error
     """
 
     return (

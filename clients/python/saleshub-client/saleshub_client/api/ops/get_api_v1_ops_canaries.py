@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.canaries import Canaries
 from ...models.error import Error
-from ...models.get_api_v1_ops_canaries_response_200 import GetApiV1OpsCanariesResponse200
 from ...types import Response
 
 
@@ -20,11 +20,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsCanariesResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Canaries | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsCanariesResponse200.from_dict(response.json())
+        response_200 = Canaries.from_dict(response.json())
 
         return response_200
 
@@ -54,9 +52,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsCanariesResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Canaries | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +64,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1OpsCanariesResponse200]:
+) -> Response[Canaries | Error]:
     """Each queue's last canary job: commit→start, run time and age, in seconds.
 
     Raises:
@@ -76,7 +72,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsCanariesResponse200]
+        Response[Canaries | Error]
     """
 
     kwargs = _get_kwargs()
@@ -91,7 +87,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1OpsCanariesResponse200 | None:
+) -> Canaries | Error | None:
     """Each queue's last canary job: commit→start, run time and age, in seconds.
 
     Raises:
@@ -99,7 +95,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsCanariesResponse200
+        Canaries | Error
     """
 
     return sync_detailed(
@@ -110,7 +106,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1OpsCanariesResponse200]:
+) -> Response[Canaries | Error]:
     """Each queue's last canary job: commit→start, run time and age, in seconds.
 
     Raises:
@@ -118,7 +114,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsCanariesResponse200]
+        Response[Canaries | Error]
     """
 
     kwargs = _get_kwargs()
@@ -131,7 +127,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1OpsCanariesResponse200 | None:
+) -> Canaries | Error | None:
     """Each queue's last canary job: commit→start, run time and age, in seconds.
 
     Raises:
@@ -139,7 +135,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsCanariesResponse200
+        Canaries | Error
     """
 
     return (

@@ -5,9 +5,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.charts import Charts
 from ...models.error import Error
 from ...models.get_api_v1_ops_charts_range import GetApiV1OpsChartsRange
-from ...models.get_api_v1_ops_charts_response_200 import GetApiV1OpsChartsResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -35,11 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsChartsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Charts | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsChartsResponse200.from_dict(response.json())
+        response_200 = Charts.from_dict(response.json())
 
         return response_200
 
@@ -74,9 +72,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsChartsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Charts | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +85,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     range_: GetApiV1OpsChartsRange | Unset = GetApiV1OpsChartsRange.HOUR,
-) -> Response[Error | GetApiV1OpsChartsResponse200]:
+) -> Response[Charts | Error]:
     """Throughput, latency and depth per queue (and per actor) for the last hour or 14 days.
 
     Args:
@@ -100,7 +96,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsChartsResponse200]
+        Response[Charts | Error]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +114,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     range_: GetApiV1OpsChartsRange | Unset = GetApiV1OpsChartsRange.HOUR,
-) -> Error | GetApiV1OpsChartsResponse200 | None:
+) -> Charts | Error | None:
     """Throughput, latency and depth per queue (and per actor) for the last hour or 14 days.
 
     Args:
@@ -129,7 +125,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsChartsResponse200
+        Charts | Error
     """
 
     return sync_detailed(
@@ -142,7 +138,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     range_: GetApiV1OpsChartsRange | Unset = GetApiV1OpsChartsRange.HOUR,
-) -> Response[Error | GetApiV1OpsChartsResponse200]:
+) -> Response[Charts | Error]:
     """Throughput, latency and depth per queue (and per actor) for the last hour or 14 days.
 
     Args:
@@ -153,7 +149,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsChartsResponse200]
+        Response[Charts | Error]
     """
 
     kwargs = _get_kwargs(
@@ -169,7 +165,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     range_: GetApiV1OpsChartsRange | Unset = GetApiV1OpsChartsRange.HOUR,
-) -> Error | GetApiV1OpsChartsResponse200 | None:
+) -> Charts | Error | None:
     """Throughput, latency and depth per queue (and per actor) for the last hour or 14 days.
 
     Args:
@@ -180,7 +176,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsChartsResponse200
+        Charts | Error
     """
 
     return (

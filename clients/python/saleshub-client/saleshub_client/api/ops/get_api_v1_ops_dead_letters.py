@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.dead_letter_page import DeadLetterPage
 from ...models.error import Error
-from ...models.get_api_v1_ops_dead_letters_response_200 import GetApiV1OpsDeadLettersResponse200
 from ...models.queue import Queue
 from ...types import UNSET, Response, Unset
 
@@ -65,11 +65,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsDeadLettersResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> DeadLetterPage | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsDeadLettersResponse200.from_dict(response.json())
+        response_200 = DeadLetterPage.from_dict(response.json())
 
         return response_200
 
@@ -106,7 +104,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsDeadLettersResponse200]:
+) -> Response[DeadLetterPage | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -123,7 +121,7 @@ def sync_detailed(
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1OpsDeadLettersResponse200]:
+) -> Response[DeadLetterPage | Error]:
     """A page of dead letters, newest first across the queues; ``total`` without an actor or text filter (a
     text filter would have to read them all).
 
@@ -139,7 +137,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsDeadLettersResponse200]
+        Response[DeadLetterPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -165,7 +163,7 @@ def sync(
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
-) -> Error | GetApiV1OpsDeadLettersResponse200 | None:
+) -> DeadLetterPage | Error | None:
     """A page of dead letters, newest first across the queues; ``total`` without an actor or text filter (a
     text filter would have to read them all).
 
@@ -181,7 +179,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsDeadLettersResponse200
+        DeadLetterPage | Error
     """
 
     return sync_detailed(
@@ -202,7 +200,7 @@ async def asyncio_detailed(
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1OpsDeadLettersResponse200]:
+) -> Response[DeadLetterPage | Error]:
     """A page of dead letters, newest first across the queues; ``total`` without an actor or text filter (a
     text filter would have to read them all).
 
@@ -218,7 +216,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsDeadLettersResponse200]
+        Response[DeadLetterPage | Error]
     """
 
     kwargs = _get_kwargs(
@@ -242,7 +240,7 @@ async def asyncio(
     q: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
-) -> Error | GetApiV1OpsDeadLettersResponse200 | None:
+) -> DeadLetterPage | Error | None:
     """A page of dead letters, newest first across the queues; ``total`` without an actor or text filter (a
     text filter would have to read them all).
 
@@ -258,7 +256,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsDeadLettersResponse200
+        DeadLetterPage | Error
     """
 
     return (

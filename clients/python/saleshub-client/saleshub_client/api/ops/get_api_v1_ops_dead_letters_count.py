@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.dead_letter_count import DeadLetterCount
 from ...models.error import Error
-from ...models.get_api_v1_ops_dead_letters_count_response_200 import GetApiV1OpsDeadLettersCountResponse200
 from ...models.queue import Queue
 from ...types import UNSET, Response, Unset
 
@@ -56,9 +56,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsDeadLettersCountResponse200 | None:
+) -> DeadLetterCount | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsDeadLettersCountResponse200.from_dict(response.json())
+        response_200 = DeadLetterCount.from_dict(response.json())
 
         return response_200
 
@@ -95,7 +95,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsDeadLettersCountResponse200]:
+) -> Response[DeadLetterCount | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -110,7 +110,7 @@ def sync_detailed(
     queue: None | Queue | Unset = UNSET,
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1OpsDeadLettersCountResponse200]:
+) -> Response[DeadLetterCount | Error]:
     """The dry run of a bulk action: how many dead letters the filter matches now.
 
     Args:
@@ -123,7 +123,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsDeadLettersCountResponse200]
+        Response[DeadLetterCount | Error]
     """
 
     kwargs = _get_kwargs(
@@ -145,7 +145,7 @@ def sync(
     queue: None | Queue | Unset = UNSET,
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-) -> Error | GetApiV1OpsDeadLettersCountResponse200 | None:
+) -> DeadLetterCount | Error | None:
     """The dry run of a bulk action: how many dead letters the filter matches now.
 
     Args:
@@ -158,7 +158,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsDeadLettersCountResponse200
+        DeadLetterCount | Error
     """
 
     return sync_detailed(
@@ -175,7 +175,7 @@ async def asyncio_detailed(
     queue: None | Queue | Unset = UNSET,
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-) -> Response[Error | GetApiV1OpsDeadLettersCountResponse200]:
+) -> Response[DeadLetterCount | Error]:
     """The dry run of a bulk action: how many dead letters the filter matches now.
 
     Args:
@@ -188,7 +188,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsDeadLettersCountResponse200]
+        Response[DeadLetterCount | Error]
     """
 
     kwargs = _get_kwargs(
@@ -208,7 +208,7 @@ async def asyncio(
     queue: None | Queue | Unset = UNSET,
     actor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-) -> Error | GetApiV1OpsDeadLettersCountResponse200 | None:
+) -> DeadLetterCount | Error | None:
     """The dry run of a bulk action: how many dead letters the filter matches now.
 
     Args:
@@ -221,7 +221,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsDeadLettersCountResponse200
+        DeadLetterCount | Error
     """
 
     return (

@@ -7,8 +7,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.dead_letter import DeadLetter
 from ...models.error import Error
-from ...models.get_api_v1_ops_dead_letters_message_id_response_200 import GetApiV1OpsDeadLettersMessageIdResponse200
 from ...types import Response
 
 
@@ -26,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsDeadLettersMessageIdResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> DeadLetter | Error | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsDeadLettersMessageIdResponse200.from_dict(response.json())
+        response_200 = DeadLetter.from_dict(response.json())
 
         return response_200
 
@@ -75,9 +73,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsDeadLettersMessageIdResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[DeadLetter | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -90,7 +86,7 @@ def sync_detailed(
     message_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1OpsDeadLettersMessageIdResponse200]:
+) -> Response[DeadLetter | Error]:
     """get_dead_letter <GET>
 
     Args:
@@ -101,7 +97,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsDeadLettersMessageIdResponse200]
+        Response[DeadLetter | Error]
     """
 
     kwargs = _get_kwargs(
@@ -119,7 +115,7 @@ def sync(
     message_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1OpsDeadLettersMessageIdResponse200 | None:
+) -> DeadLetter | Error | None:
     """get_dead_letter <GET>
 
     Args:
@@ -130,7 +126,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsDeadLettersMessageIdResponse200
+        DeadLetter | Error
     """
 
     return sync_detailed(
@@ -143,7 +139,7 @@ async def asyncio_detailed(
     message_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1OpsDeadLettersMessageIdResponse200]:
+) -> Response[DeadLetter | Error]:
     """get_dead_letter <GET>
 
     Args:
@@ -154,7 +150,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsDeadLettersMessageIdResponse200]
+        Response[DeadLetter | Error]
     """
 
     kwargs = _get_kwargs(
@@ -170,7 +166,7 @@ async def asyncio(
     message_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1OpsDeadLettersMessageIdResponse200 | None:
+) -> DeadLetter | Error | None:
     """get_dead_letter <GET>
 
     Args:
@@ -181,7 +177,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsDeadLettersMessageIdResponse200
+        DeadLetter | Error
     """
 
     return (

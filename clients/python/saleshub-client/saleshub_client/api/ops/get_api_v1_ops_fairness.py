@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_ops_fairness_response_200 import GetApiV1OpsFairnessResponse200
+from ...models.fairness import Fairness
 from ...types import Response
 
 
@@ -20,11 +20,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsFairnessResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Fairness | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsFairnessResponse200.from_dict(response.json())
+        response_200 = Fairness.from_dict(response.json())
 
         return response_200
 
@@ -54,9 +52,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsFairnessResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Fairness]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +64,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1OpsFairnessResponse200]:
+) -> Response[Error | Fairness]:
     """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), and the
     webhook endpoints their circuit breaker has paused.
 
@@ -77,7 +73,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsFairnessResponse200]
+        Response[Error | Fairness]
     """
 
     kwargs = _get_kwargs()
@@ -92,7 +88,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1OpsFairnessResponse200 | None:
+) -> Error | Fairness | None:
     """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), and the
     webhook endpoints their circuit breaker has paused.
 
@@ -101,7 +97,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsFairnessResponse200
+        Error | Fairness
     """
 
     return sync_detailed(
@@ -112,7 +108,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1OpsFairnessResponse200]:
+) -> Response[Error | Fairness]:
     """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), and the
     webhook endpoints their circuit breaker has paused.
 
@@ -121,7 +117,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsFairnessResponse200]
+        Response[Error | Fairness]
     """
 
     kwargs = _get_kwargs()
@@ -134,7 +130,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1OpsFairnessResponse200 | None:
+) -> Error | Fairness | None:
     """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), and the
     webhook endpoints their circuit breaker has paused.
 
@@ -143,7 +139,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsFairnessResponse200
+        Error | Fairness
     """
 
     return (

@@ -7,8 +7,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_ops_jobs_response_200 import GetApiV1OpsJobsResponse200
 from ...models.job_status import JobStatus
+from ...models.ops_job_page import OpsJobPage
 from ...models.queue import Queue
 from ...types import UNSET, Response, Unset
 
@@ -105,11 +105,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsJobsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | OpsJobPage | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsJobsResponse200.from_dict(response.json())
+        response_200 = OpsJobPage.from_dict(response.json())
 
         return response_200
 
@@ -144,9 +142,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsJobsResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | OpsJobPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -167,7 +163,7 @@ def sync_detailed(
     q: None | str | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-) -> Response[Error | GetApiV1OpsJobsResponse200]:
+) -> Response[Error | OpsJobPage]:
     """list_jobs <GET>
 
     Args:
@@ -186,7 +182,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsJobsResponse200]
+        Response[Error | OpsJobPage]
     """
 
     kwargs = _get_kwargs(
@@ -220,7 +216,7 @@ def sync(
     q: None | str | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-) -> Error | GetApiV1OpsJobsResponse200 | None:
+) -> Error | OpsJobPage | None:
     """list_jobs <GET>
 
     Args:
@@ -239,7 +235,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsJobsResponse200
+        Error | OpsJobPage
     """
 
     return sync_detailed(
@@ -268,7 +264,7 @@ async def asyncio_detailed(
     q: None | str | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-) -> Response[Error | GetApiV1OpsJobsResponse200]:
+) -> Response[Error | OpsJobPage]:
     """list_jobs <GET>
 
     Args:
@@ -287,7 +283,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsJobsResponse200]
+        Response[Error | OpsJobPage]
     """
 
     kwargs = _get_kwargs(
@@ -319,7 +315,7 @@ async def asyncio(
     q: None | str | Unset = UNSET,
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
-) -> Error | GetApiV1OpsJobsResponse200 | None:
+) -> Error | OpsJobPage | None:
     """list_jobs <GET>
 
     Args:
@@ -338,7 +334,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsJobsResponse200
+        Error | OpsJobPage
     """
 
     return (

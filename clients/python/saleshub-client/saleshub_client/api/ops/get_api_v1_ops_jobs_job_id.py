@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_ops_jobs_job_id_response_200 import GetApiV1OpsJobsJobIdResponse200
+from ...models.ops_job_detail import OpsJobDetail
 from ...types import Response
 
 
@@ -26,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1OpsJobsJobIdResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | OpsJobDetail | None:
     if response.status_code == 200:
-        response_200 = GetApiV1OpsJobsJobIdResponse200.from_dict(response.json())
+        response_200 = OpsJobDetail.from_dict(response.json())
 
         return response_200
 
@@ -72,7 +70,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1OpsJobsJobIdResponse200]:
+) -> Response[Error | OpsJobDetail]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +83,7 @@ def sync_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1OpsJobsJobIdResponse200]:
+) -> Response[Error | OpsJobDetail]:
     """get_job <GET>
 
     Args:
@@ -96,7 +94,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsJobsJobIdResponse200]
+        Response[Error | OpsJobDetail]
     """
 
     kwargs = _get_kwargs(
@@ -114,7 +112,7 @@ def sync(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1OpsJobsJobIdResponse200 | None:
+) -> Error | OpsJobDetail | None:
     """get_job <GET>
 
     Args:
@@ -125,7 +123,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsJobsJobIdResponse200
+        Error | OpsJobDetail
     """
 
     return sync_detailed(
@@ -138,7 +136,7 @@ async def asyncio_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetApiV1OpsJobsJobIdResponse200]:
+) -> Response[Error | OpsJobDetail]:
     """get_job <GET>
 
     Args:
@@ -149,7 +147,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1OpsJobsJobIdResponse200]
+        Response[Error | OpsJobDetail]
     """
 
     kwargs = _get_kwargs(
@@ -165,7 +163,7 @@ async def asyncio(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetApiV1OpsJobsJobIdResponse200 | None:
+) -> Error | OpsJobDetail | None:
     """get_job <GET>
 
     Args:
@@ -176,7 +174,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1OpsJobsJobIdResponse200
+        Error | OpsJobDetail
     """
 
     return (

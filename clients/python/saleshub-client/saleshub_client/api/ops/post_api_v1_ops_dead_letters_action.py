@@ -6,10 +6,10 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.bulk_outcome import BulkOutcome
 from ...models.dead_letter_bulk import DeadLetterBulk
 from ...models.error import Error
 from ...models.post_api_v1_ops_dead_letters_action_action import PostApiV1OpsDeadLettersActionAction
-from ...models.post_api_v1_ops_dead_letters_action_response_200 import PostApiV1OpsDeadLettersActionResponse200
 from ...types import Response
 
 
@@ -35,11 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1OpsDeadLettersActionResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> BulkOutcome | Error | None:
     if response.status_code == 200:
-        response_200 = PostApiV1OpsDeadLettersActionResponse200.from_dict(response.json())
+        response_200 = BulkOutcome.from_dict(response.json())
 
         return response_200
 
@@ -104,9 +102,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1OpsDeadLettersActionResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[BulkOutcome | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -120,7 +116,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: DeadLetterBulk,
-) -> Response[Error | PostApiV1OpsDeadLettersActionResponse200]:
+) -> Response[BulkOutcome | Error]:
     """bulk_dead_letters <POST>
 
     Args:
@@ -132,7 +128,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsDeadLettersActionResponse200]
+        Response[BulkOutcome | Error]
     """
 
     kwargs = _get_kwargs(
@@ -152,7 +148,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: DeadLetterBulk,
-) -> Error | PostApiV1OpsDeadLettersActionResponse200 | None:
+) -> BulkOutcome | Error | None:
     """bulk_dead_letters <POST>
 
     Args:
@@ -164,7 +160,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsDeadLettersActionResponse200
+        BulkOutcome | Error
     """
 
     return sync_detailed(
@@ -179,7 +175,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: DeadLetterBulk,
-) -> Response[Error | PostApiV1OpsDeadLettersActionResponse200]:
+) -> Response[BulkOutcome | Error]:
     """bulk_dead_letters <POST>
 
     Args:
@@ -191,7 +187,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsDeadLettersActionResponse200]
+        Response[BulkOutcome | Error]
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +205,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: DeadLetterBulk,
-) -> Error | PostApiV1OpsDeadLettersActionResponse200 | None:
+) -> BulkOutcome | Error | None:
     """bulk_dead_letters <POST>
 
     Args:
@@ -221,7 +217,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsDeadLettersActionResponse200
+        BulkOutcome | Error
     """
 
     return (

@@ -8,9 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_api_v1_ops_dead_letters_message_id_retry_response_200 import (
-    PostApiV1OpsDeadLettersMessageIdRetryResponse200,
-)
+from ...models.retried import Retried
 from ...types import Response
 
 
@@ -28,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Retried | None:
     if response.status_code == 200:
-        response_200 = PostApiV1OpsDeadLettersMessageIdRetryResponse200.from_dict(response.json())
+        response_200 = Retried.from_dict(response.json())
 
         return response_200
 
@@ -92,9 +88,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Retried]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -107,7 +101,7 @@ def sync_detailed(
     message_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200]:
+) -> Response[Error | Retried]:
     """retry_dead_letter <POST>
 
     Args:
@@ -118,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200]
+        Response[Error | Retried]
     """
 
     kwargs = _get_kwargs(
@@ -136,7 +130,7 @@ def sync(
     message_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200 | None:
+) -> Error | Retried | None:
     """retry_dead_letter <POST>
 
     Args:
@@ -147,7 +141,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200
+        Error | Retried
     """
 
     return sync_detailed(
@@ -160,7 +154,7 @@ async def asyncio_detailed(
     message_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200]:
+) -> Response[Error | Retried]:
     """retry_dead_letter <POST>
 
     Args:
@@ -171,7 +165,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200]
+        Response[Error | Retried]
     """
 
     kwargs = _get_kwargs(
@@ -187,7 +181,7 @@ async def asyncio(
     message_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200 | None:
+) -> Error | Retried | None:
     """retry_dead_letter <POST>
 
     Args:
@@ -198,7 +192,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsDeadLettersMessageIdRetryResponse200
+        Error | Retried
     """
 
     return (

@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_api_v1_ops_jobs_job_id_cancel_response_200 import PostApiV1OpsJobsJobIdCancelResponse200
+from ...models.ops_job_detail import OpsJobDetail
 from ...types import Response
 
 
@@ -26,11 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1OpsJobsJobIdCancelResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | OpsJobDetail | None:
     if response.status_code == 200:
-        response_200 = PostApiV1OpsJobsJobIdCancelResponse200.from_dict(response.json())
+        response_200 = OpsJobDetail.from_dict(response.json())
 
         return response_200
 
@@ -92,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1OpsJobsJobIdCancelResponse200]:
+) -> Response[Error | OpsJobDetail]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,7 +103,7 @@ def sync_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1OpsJobsJobIdCancelResponse200]:
+) -> Response[Error | OpsJobDetail]:
     """cancel_job <POST>
 
     Args:
@@ -116,7 +114,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsJobsJobIdCancelResponse200]
+        Response[Error | OpsJobDetail]
     """
 
     kwargs = _get_kwargs(
@@ -134,7 +132,7 @@ def sync(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1OpsJobsJobIdCancelResponse200 | None:
+) -> Error | OpsJobDetail | None:
     """cancel_job <POST>
 
     Args:
@@ -145,7 +143,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsJobsJobIdCancelResponse200
+        Error | OpsJobDetail
     """
 
     return sync_detailed(
@@ -158,7 +156,7 @@ async def asyncio_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1OpsJobsJobIdCancelResponse200]:
+) -> Response[Error | OpsJobDetail]:
     """cancel_job <POST>
 
     Args:
@@ -169,7 +167,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsJobsJobIdCancelResponse200]
+        Response[Error | OpsJobDetail]
     """
 
     kwargs = _get_kwargs(
@@ -185,7 +183,7 @@ async def asyncio(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1OpsJobsJobIdCancelResponse200 | None:
+) -> Error | OpsJobDetail | None:
     """cancel_job <POST>
 
     Args:
@@ -196,7 +194,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsJobsJobIdCancelResponse200
+        Error | OpsJobDetail
     """
 
     return (

@@ -8,7 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.post_api_v1_ops_queues_name_action_action import PostApiV1OpsQueuesNameActionAction
-from ...models.post_api_v1_ops_queues_name_action_response_200 import PostApiV1OpsQueuesNameActionResponse200
+from ...models.queue_paused import QueuePaused
 from ...types import Response
 
 
@@ -28,11 +28,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1OpsQueuesNameActionResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | QueuePaused | None:
     if response.status_code == 200:
-        response_200 = PostApiV1OpsQueuesNameActionResponse200.from_dict(response.json())
+        response_200 = QueuePaused.from_dict(response.json())
 
         return response_200
 
@@ -92,9 +90,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1OpsQueuesNameActionResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | QueuePaused]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +104,7 @@ def sync_detailed(
     action: PostApiV1OpsQueuesNameActionAction,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1OpsQueuesNameActionResponse200]:
+) -> Response[Error | QueuePaused]:
     """pause_queue <POST>
 
     Args:
@@ -120,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsQueuesNameActionResponse200]
+        Response[Error | QueuePaused]
     """
 
     kwargs = _get_kwargs(
@@ -140,7 +136,7 @@ def sync(
     action: PostApiV1OpsQueuesNameActionAction,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1OpsQueuesNameActionResponse200 | None:
+) -> Error | QueuePaused | None:
     """pause_queue <POST>
 
     Args:
@@ -152,7 +148,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsQueuesNameActionResponse200
+        Error | QueuePaused
     """
 
     return sync_detailed(
@@ -167,7 +163,7 @@ async def asyncio_detailed(
     action: PostApiV1OpsQueuesNameActionAction,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1OpsQueuesNameActionResponse200]:
+) -> Response[Error | QueuePaused]:
     """pause_queue <POST>
 
     Args:
@@ -179,7 +175,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsQueuesNameActionResponse200]
+        Response[Error | QueuePaused]
     """
 
     kwargs = _get_kwargs(
@@ -197,7 +193,7 @@ async def asyncio(
     action: PostApiV1OpsQueuesNameActionAction,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1OpsQueuesNameActionResponse200 | None:
+) -> Error | QueuePaused | None:
     """pause_queue <POST>
 
     Args:
@@ -209,7 +205,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsQueuesNameActionResponse200
+        Error | QueuePaused
     """
 
     return (

@@ -8,9 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.post_api_v1_ops_schedule_schedule_id_action_action import PostApiV1OpsScheduleScheduleIdActionAction
-from ...models.post_api_v1_ops_schedule_schedule_id_action_response_200 import (
-    PostApiV1OpsScheduleScheduleIdActionResponse200,
-)
+from ...models.schedule_action import ScheduleAction
 from ...types import Response
 
 
@@ -30,11 +28,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1OpsScheduleScheduleIdActionResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | ScheduleAction | None:
     if response.status_code == 200:
-        response_200 = PostApiV1OpsScheduleScheduleIdActionResponse200.from_dict(response.json())
+        response_200 = ScheduleAction.from_dict(response.json())
 
         return response_200
 
@@ -96,7 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1OpsScheduleScheduleIdActionResponse200]:
+) -> Response[Error | ScheduleAction]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -110,7 +106,7 @@ def sync_detailed(
     action: PostApiV1OpsScheduleScheduleIdActionAction,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1OpsScheduleScheduleIdActionResponse200]:
+) -> Response[Error | ScheduleAction]:
     """act_on_schedule <POST>
 
     Args:
@@ -122,7 +118,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsScheduleScheduleIdActionResponse200]
+        Response[Error | ScheduleAction]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +138,7 @@ def sync(
     action: PostApiV1OpsScheduleScheduleIdActionAction,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1OpsScheduleScheduleIdActionResponse200 | None:
+) -> Error | ScheduleAction | None:
     """act_on_schedule <POST>
 
     Args:
@@ -154,7 +150,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsScheduleScheduleIdActionResponse200
+        Error | ScheduleAction
     """
 
     return sync_detailed(
@@ -169,7 +165,7 @@ async def asyncio_detailed(
     action: PostApiV1OpsScheduleScheduleIdActionAction,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1OpsScheduleScheduleIdActionResponse200]:
+) -> Response[Error | ScheduleAction]:
     """act_on_schedule <POST>
 
     Args:
@@ -181,7 +177,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1OpsScheduleScheduleIdActionResponse200]
+        Response[Error | ScheduleAction]
     """
 
     kwargs = _get_kwargs(
@@ -199,7 +195,7 @@ async def asyncio(
     action: PostApiV1OpsScheduleScheduleIdActionAction,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1OpsScheduleScheduleIdActionResponse200 | None:
+) -> Error | ScheduleAction | None:
     """act_on_schedule <POST>
 
     Args:
@@ -211,7 +207,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1OpsScheduleScheduleIdActionResponse200
+        Error | ScheduleAction
     """
 
     return (

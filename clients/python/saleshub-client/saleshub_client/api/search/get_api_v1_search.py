@@ -6,9 +6,9 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_search_response_200 import GetApiV1SearchResponse200
 from ...models.get_api_v1_search_stage_type_0 import GetApiV1SearchStageType0
 from ...models.get_api_v1_search_status_type_0 import GetApiV1SearchStatusType0
+from ...models.search_result import SearchResult
 from ...types import UNSET, Response, Unset
 
 
@@ -71,11 +71,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1SearchResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | SearchResult | None:
     if response.status_code == 200:
-        response_200 = GetApiV1SearchResponse200.from_dict(response.json())
+        response_200 = SearchResult.from_dict(response.json())
 
         return response_200
 
@@ -112,7 +110,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1SearchResponse200]:
+) -> Response[Error | SearchResult]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -130,7 +128,7 @@ def sync_detailed(
     owner_id: int | None | Unset = UNSET,
     stage: GetApiV1SearchStageType0 | None | Unset = UNSET,
     status: GetApiV1SearchStatusType0 | None | Unset = UNSET,
-) -> Response[Error | GetApiV1SearchResponse200]:
+) -> Response[Error | SearchResult]:
     """search_view <GET>
 
     Args:
@@ -146,7 +144,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1SearchResponse200]
+        Response[Error | SearchResult]
     """
 
     kwargs = _get_kwargs(
@@ -174,7 +172,7 @@ def sync(
     owner_id: int | None | Unset = UNSET,
     stage: GetApiV1SearchStageType0 | None | Unset = UNSET,
     status: GetApiV1SearchStatusType0 | None | Unset = UNSET,
-) -> Error | GetApiV1SearchResponse200 | None:
+) -> Error | SearchResult | None:
     """search_view <GET>
 
     Args:
@@ -190,7 +188,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1SearchResponse200
+        Error | SearchResult
     """
 
     return sync_detailed(
@@ -213,7 +211,7 @@ async def asyncio_detailed(
     owner_id: int | None | Unset = UNSET,
     stage: GetApiV1SearchStageType0 | None | Unset = UNSET,
     status: GetApiV1SearchStatusType0 | None | Unset = UNSET,
-) -> Response[Error | GetApiV1SearchResponse200]:
+) -> Response[Error | SearchResult]:
     """search_view <GET>
 
     Args:
@@ -229,7 +227,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1SearchResponse200]
+        Response[Error | SearchResult]
     """
 
     kwargs = _get_kwargs(
@@ -255,7 +253,7 @@ async def asyncio(
     owner_id: int | None | Unset = UNSET,
     stage: GetApiV1SearchStageType0 | None | Unset = UNSET,
     status: GetApiV1SearchStatusType0 | None | Unset = UNSET,
-) -> Error | GetApiV1SearchResponse200 | None:
+) -> Error | SearchResult | None:
     """search_view <GET>
 
     Args:
@@ -271,7 +269,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1SearchResponse200
+        Error | SearchResult
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_search_analytics_response_200 import GetApiV1SearchAnalyticsResponse200
+from ...models.search_report import SearchReport
 from ...types import UNSET, Response, Unset
 
 
@@ -33,11 +33,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1SearchAnalyticsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | SearchReport | None:
     if response.status_code == 200:
-        response_200 = GetApiV1SearchAnalyticsResponse200.from_dict(response.json())
+        response_200 = SearchReport.from_dict(response.json())
 
         return response_200
 
@@ -74,7 +72,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1SearchAnalyticsResponse200]:
+) -> Response[Error | SearchReport]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -88,7 +86,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     days: int | Unset = 7,
     top: int | Unset = 10,
-) -> Response[Error | GetApiV1SearchAnalyticsResponse200]:
+) -> Response[Error | SearchReport]:
     """analytics_view <GET>
 
     Args:
@@ -100,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1SearchAnalyticsResponse200]
+        Response[Error | SearchReport]
     """
 
     kwargs = _get_kwargs(
@@ -120,7 +118,7 @@ def sync(
     client: AuthenticatedClient | Client,
     days: int | Unset = 7,
     top: int | Unset = 10,
-) -> Error | GetApiV1SearchAnalyticsResponse200 | None:
+) -> Error | SearchReport | None:
     """analytics_view <GET>
 
     Args:
@@ -132,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1SearchAnalyticsResponse200
+        Error | SearchReport
     """
 
     return sync_detailed(
@@ -147,7 +145,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     days: int | Unset = 7,
     top: int | Unset = 10,
-) -> Response[Error | GetApiV1SearchAnalyticsResponse200]:
+) -> Response[Error | SearchReport]:
     """analytics_view <GET>
 
     Args:
@@ -159,7 +157,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1SearchAnalyticsResponse200]
+        Response[Error | SearchReport]
     """
 
     kwargs = _get_kwargs(
@@ -177,7 +175,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     days: int | Unset = 7,
     top: int | Unset = 10,
-) -> Error | GetApiV1SearchAnalyticsResponse200 | None:
+) -> Error | SearchReport | None:
     """analytics_view <GET>
 
     Args:
@@ -189,7 +187,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1SearchAnalyticsResponse200
+        Error | SearchReport
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_search_suggest_response_200 import GetApiV1SearchSuggestResponse200
+from ...models.suggestions import Suggestions
 from ...types import UNSET, Response, Unset
 
 
@@ -41,11 +41,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1SearchSuggestResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Suggestions | None:
     if response.status_code == 200:
-        response_200 = GetApiV1SearchSuggestResponse200.from_dict(response.json())
+        response_200 = Suggestions.from_dict(response.json())
 
         return response_200
 
@@ -80,9 +78,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1SearchSuggestResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Suggestions]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -97,7 +93,7 @@ def sync_detailed(
     q: str,
     types: None | str | Unset = UNSET,
     limit: int | Unset = 10,
-) -> Response[Error | GetApiV1SearchSuggestResponse200]:
+) -> Response[Error | Suggestions]:
     """suggest_view <GET>
 
     Args:
@@ -110,7 +106,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1SearchSuggestResponse200]
+        Response[Error | Suggestions]
     """
 
     kwargs = _get_kwargs(
@@ -132,7 +128,7 @@ def sync(
     q: str,
     types: None | str | Unset = UNSET,
     limit: int | Unset = 10,
-) -> Error | GetApiV1SearchSuggestResponse200 | None:
+) -> Error | Suggestions | None:
     """suggest_view <GET>
 
     Args:
@@ -145,7 +141,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1SearchSuggestResponse200
+        Error | Suggestions
     """
 
     return sync_detailed(
@@ -162,7 +158,7 @@ async def asyncio_detailed(
     q: str,
     types: None | str | Unset = UNSET,
     limit: int | Unset = 10,
-) -> Response[Error | GetApiV1SearchSuggestResponse200]:
+) -> Response[Error | Suggestions]:
     """suggest_view <GET>
 
     Args:
@@ -175,7 +171,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1SearchSuggestResponse200]
+        Response[Error | Suggestions]
     """
 
     kwargs = _get_kwargs(
@@ -195,7 +191,7 @@ async def asyncio(
     q: str,
     types: None | str | Unset = UNSET,
     limit: int | Unset = 10,
-) -> Error | GetApiV1SearchSuggestResponse200 | None:
+) -> Error | Suggestions | None:
     """suggest_view <GET>
 
     Args:
@@ -208,7 +204,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1SearchSuggestResponse200
+        Error | Suggestions
     """
 
     return (

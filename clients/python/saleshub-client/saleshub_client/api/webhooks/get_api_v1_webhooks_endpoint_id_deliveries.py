@@ -7,12 +7,10 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.get_api_v1_webhooks_endpoint_id_deliveries_response_200 import (
-    GetApiV1WebhooksEndpointIdDeliveriesResponse200,
-)
 from ...models.get_api_v1_webhooks_endpoint_id_deliveries_status_type_0 import (
     GetApiV1WebhooksEndpointIdDeliveriesStatusType0,
 )
+from ...models.webhook_delivery_page import WebhookDeliveryPage
 from ...types import UNSET, Response, Unset
 
 
@@ -59,9 +57,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200 | None:
+) -> Error | WebhookDeliveryPage | None:
     if response.status_code == 200:
-        response_200 = GetApiV1WebhooksEndpointIdDeliveriesResponse200.from_dict(response.json())
+        response_200 = WebhookDeliveryPage.from_dict(response.json())
 
         return response_200
 
@@ -103,7 +101,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200]:
+) -> Response[Error | WebhookDeliveryPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -119,7 +117,7 @@ def sync_detailed(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     status: GetApiV1WebhooksEndpointIdDeliveriesStatusType0 | None | Unset = UNSET,
-) -> Response[Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200]:
+) -> Response[Error | WebhookDeliveryPage]:
     """list_deliveries <GET>
 
     Args:
@@ -133,7 +131,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200]
+        Response[Error | WebhookDeliveryPage]
     """
 
     kwargs = _get_kwargs(
@@ -157,7 +155,7 @@ def sync(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     status: GetApiV1WebhooksEndpointIdDeliveriesStatusType0 | None | Unset = UNSET,
-) -> Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200 | None:
+) -> Error | WebhookDeliveryPage | None:
     """list_deliveries <GET>
 
     Args:
@@ -171,7 +169,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200
+        Error | WebhookDeliveryPage
     """
 
     return sync_detailed(
@@ -190,7 +188,7 @@ async def asyncio_detailed(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     status: GetApiV1WebhooksEndpointIdDeliveriesStatusType0 | None | Unset = UNSET,
-) -> Response[Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200]:
+) -> Response[Error | WebhookDeliveryPage]:
     """list_deliveries <GET>
 
     Args:
@@ -204,7 +202,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200]
+        Response[Error | WebhookDeliveryPage]
     """
 
     kwargs = _get_kwargs(
@@ -226,7 +224,7 @@ async def asyncio(
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
     status: GetApiV1WebhooksEndpointIdDeliveriesStatusType0 | None | Unset = UNSET,
-) -> Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200 | None:
+) -> Error | WebhookDeliveryPage | None:
     """list_deliveries <GET>
 
     Args:
@@ -240,7 +238,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetApiV1WebhooksEndpointIdDeliveriesResponse200
+        Error | WebhookDeliveryPage
     """
 
     return (

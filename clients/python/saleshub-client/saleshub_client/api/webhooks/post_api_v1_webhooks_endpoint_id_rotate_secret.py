@@ -7,10 +7,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_api_v1_webhooks_endpoint_id_rotate_secret_response_200 import (
-    PostApiV1WebhooksEndpointIdRotateSecretResponse200,
-)
 from ...models.rotate_in import RotateIn
+from ...models.rotated_webhook import RotatedWebhook
 from ...types import UNSET, Response, Unset
 
 
@@ -37,11 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | RotatedWebhook | None:
     if response.status_code == 200:
-        response_200 = PostApiV1WebhooksEndpointIdRotateSecretResponse200.from_dict(response.json())
+        response_200 = RotatedWebhook.from_dict(response.json())
 
         return response_200
 
@@ -103,7 +99,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200]:
+) -> Response[Error | RotatedWebhook]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -117,7 +113,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: RotateIn | Unset = UNSET,
-) -> Response[Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200]:
+) -> Response[Error | RotatedWebhook]:
     """rotate_webhook_secret <POST>
 
     Args:
@@ -129,7 +125,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200]
+        Response[Error | RotatedWebhook]
     """
 
     kwargs = _get_kwargs(
@@ -149,7 +145,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: RotateIn | Unset = UNSET,
-) -> Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200 | None:
+) -> Error | RotatedWebhook | None:
     """rotate_webhook_secret <POST>
 
     Args:
@@ -161,7 +157,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200
+        Error | RotatedWebhook
     """
 
     return sync_detailed(
@@ -176,7 +172,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: RotateIn | Unset = UNSET,
-) -> Response[Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200]:
+) -> Response[Error | RotatedWebhook]:
     """rotate_webhook_secret <POST>
 
     Args:
@@ -188,7 +184,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200]
+        Response[Error | RotatedWebhook]
     """
 
     kwargs = _get_kwargs(
@@ -206,7 +202,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: RotateIn | Unset = UNSET,
-) -> Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200 | None:
+) -> Error | RotatedWebhook | None:
     """rotate_webhook_secret <POST>
 
     Args:
@@ -218,7 +214,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1WebhooksEndpointIdRotateSecretResponse200
+        Error | RotatedWebhook
     """
 
     return (

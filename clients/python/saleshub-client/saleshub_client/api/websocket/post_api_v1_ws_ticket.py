@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.post_api_v1_ws_ticket_response_201 import PostApiV1WsTicketResponse201
+from ...models.ws_ticket import WsTicket
 from ...types import Response
 
 
@@ -20,11 +20,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PostApiV1WsTicketResponse201 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | WsTicket | None:
     if response.status_code == 201:
-        response_201 = PostApiV1WsTicketResponse201.from_dict(response.json())
+        response_201 = WsTicket.from_dict(response.json())
 
         return response_201
 
@@ -79,9 +77,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PostApiV1WsTicketResponse201]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | WsTicket]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +89,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1WsTicketResponse201]:
+) -> Response[Error | WsTicket]:
     """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers.
 
     Raises:
@@ -101,7 +97,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1WsTicketResponse201]
+        Response[Error | WsTicket]
     """
 
     kwargs = _get_kwargs()
@@ -116,7 +112,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1WsTicketResponse201 | None:
+) -> Error | WsTicket | None:
     """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers.
 
     Raises:
@@ -124,7 +120,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1WsTicketResponse201
+        Error | WsTicket
     """
 
     return sync_detailed(
@@ -135,7 +131,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | PostApiV1WsTicketResponse201]:
+) -> Response[Error | WsTicket]:
     """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers.
 
     Raises:
@@ -143,7 +139,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostApiV1WsTicketResponse201]
+        Response[Error | WsTicket]
     """
 
     kwargs = _get_kwargs()
@@ -156,7 +152,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | PostApiV1WsTicketResponse201 | None:
+) -> Error | WsTicket | None:
     """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers.
 
     Raises:
@@ -164,7 +160,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostApiV1WsTicketResponse201
+        Error | WsTicket
     """
 
     return (

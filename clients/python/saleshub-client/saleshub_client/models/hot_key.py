@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="HotKey")
+
+
+@_attrs_define
+class HotKey:
+    """
+    Attributes:
+        hits (int):
+        key (str):
+        org_id (int):
+    """
+
+    hits: int
+    key: str
+    org_id: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        hits = self.hits
+
+        key = self.key
+
+        org_id = self.org_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "hits": hits,
+                "key": key,
+                "org_id": org_id,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        hits = d.pop("hits")
+
+        key = d.pop("key")
+
+        org_id = d.pop("org_id")
+
+        hot_key = cls(
+            hits=hits,
+            key=key,
+            org_id=org_id,
+        )
+
+        hot_key.additional_properties = d
+        return hot_key
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

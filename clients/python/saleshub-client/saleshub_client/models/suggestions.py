@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.suggestion import Suggestion
+
+
+T = TypeVar("T", bound="Suggestions")
+
+
+@_attrs_define
+class Suggestions:
+    """
+    Attributes:
+        items (list[Suggestion]):
+        query (str):
+        took_ms (float):
+    """
+
+    items: list[Suggestion]
+    query: str
+    took_ms: float
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        items = []
+        for items_item_data in self.items:
+            items_item = items_item_data.to_dict()
+            items.append(items_item)
+
+        query = self.query
+
+        took_ms = self.took_ms
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "items": items,
+                "query": query,
+                "took_ms": took_ms,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.suggestion import Suggestion  # noqa: PLC0415
+
+        d = dict(src_dict)
+        items = []
+        _items = d.pop("items")
+        for items_item_data in _items:
+            items_item = Suggestion.from_dict(items_item_data)
+
+            items.append(items_item)
+
+        query = d.pop("query")
+
+        took_ms = d.pop("took_ms")
+
+        suggestions = cls(
+            items=items,
+            query=query,
+            took_ms=took_ms,
+        )
+
+        suggestions.additional_properties = d
+        return suggestions
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
