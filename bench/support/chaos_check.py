@@ -257,6 +257,7 @@ def check(dsn: str, ops: list[Op], *, cutoff: float) -> dict[str, Any]:
         "jobs": sum(statuses.values()),
         "probe_jobs": probe_jobs,
         "http_500": http[500],
+        "http_statuses": {str(code): n for code, n in sorted(http.items())},
         "examples": {
             "lost": sorted(set(lost))[:5],
             "duplicated": sorted(set(duplicated))[:5],
