@@ -12,6 +12,7 @@ import base64
 import hashlib
 import http.client
 import json
+import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,8 @@ from core.queueing.outbox import stage
 from core.settings import Settings
 from models import WebhookDelivery, WebhookEndpoint
 
+log = logging.getLogger(__name__)
+
 ALL_EVENTS = "*"
 # Svix's schedule: the first attempt at once, then each delay after the previous failure.
 RETRY_SCHEDULE_S = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -37,6 +40,8 @@ DISABLE_AFTER = timedelta(days=5)
 RESTAGE_S = 300
 DUE_BATCH = 1000
 USER_AGENT = "SalesHub-Webhooks/1"
+# What the delivery log says of a URL refused at delivery (the reason is logged only).
+REFUSED = "URL not allowed"
 # Leased slots per endpoint (core.queueing.fairness.OrgSlots, the endpoint id as owner).
 ENDPOINT_SLOTS = "webhook-endpoint"
 # A delivery to an endpoint at its concurrency cap tries again after about this long.
@@ -239,7 +244,13 @@ def _attempt(
             timeout=settings.notify.webhook_timeout_s,
             allowed_hosts=settings.notify.webhook_allowed_hosts,
         )
-    except (RefusedUrl, OSError, http.client.HTTPException) as exc:
+    except RefusedUrl as exc:
+        # The reason can name an internal address the host resolved to (a DNS change, a
+        # redirect): it goes to the log, and the delivery log an admin reads stays generic,
+        # as at registration (web.webhooks_api), so no one maps internal DNS through it.
+        log.warning("webhook endpoint %s refused at delivery: %s", endpoint.id, exc)
+        return REFUSED
+    except (OSError, http.client.HTTPException) as exc:
         return f"{type(exc).__name__}: {exc}"
     delivery.response_status = resp.status
     if 200 <= resp.status < 300:
