@@ -36,7 +36,8 @@ class Principal:
       user_id: the user's id.
       org_id: the user's organization; every query is scoped by it.
       role: ``member``, ``admin`` or ``operator``.
-      key_id: the API key it authenticated with (``None`` for a websocket ticket).
+      key_id: the API key it authenticated with; for a websocket opened with a ticket, the
+        key that minted the ticket.
     """
 
     user_id: int

@@ -6,15 +6,17 @@ Browsers cannot send headers on a websocket: they open it with a one-time ticket
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
 from spectree import Response as SpecResponse
+from sqlalchemy import Select, select
 
 from core.settings import Settings
-from models import User
+from models import ApiKey, User
 from web import responses
-from web.auth import Principal, authenticate, principal
+from web.auth import Principal, authenticate, principal, usable_key
 from web.errors import ApiError
 from web.ext import db, resources
 from web.http import json_response
@@ -32,7 +34,10 @@ tickets = Blueprint("ws_tickets", __name__)
 def ws_ticket() -> Response:
     """A one-time ticket (60 s) to open ``/ws`` from a browser, which cannot send headers."""
     ticket = secrets.token_urlsafe(24)
-    resources().broker.set(TICKET_PREFIX + ticket, principal().user_id, ex=TICKET_TTL_S)
+    who = principal()
+    # The minting key goes with the ticket, so revoking that key closes the socket too.
+    value = f"{who.user_id}:{who.key_id}" if who.key_id is not None else str(who.user_id)
+    resources().broker.set(TICKET_PREFIX + ticket, value, ex=TICKET_TTL_S)
     return json_response({"ticket": ticket, "expires_in": TICKET_TTL_S}, 201)
 
 
@@ -84,10 +89,29 @@ def handshake_principal() -> Principal:
     ticket = request.args.get("ticket")
     if ticket is None:
         return authenticate()
-    user_id = resources().broker.getdel(TICKET_PREFIX + ticket[:64])
-    if user_id is None:
+    value = resources().broker.getdel(TICKET_PREFIX + ticket[:64])
+    if value is None:
         raise ApiError(401, "invalid or expired websocket ticket")
-    user = db().get(User, int(user_id))
+    user_id, key_id = _ticket_value(value)
+    user = db().get(User, user_id)
     if user is None or user.disabled_at is not None:
         raise ApiError(401, "invalid or expired websocket ticket")
-    return Principal(user_id=user.id, org_id=user.org_id, role=user.role)
+    if key_id is not None and db().execute(_usable(key_id, user.id)).first() is None:
+        raise ApiError(401, "invalid or expired websocket ticket")  # its key was revoked since
+    return Principal(user_id=user.id, org_id=user.org_id, role=user.role, key_id=key_id)
+
+
+def _ticket_value(value: bytes | str) -> tuple[int, int | None]:
+    """``user_id:key_id`` (or a bare ``user_id``, a ticket minted before keys were recorded)."""
+    text = value.decode() if isinstance(value, bytes) else value
+    user, _, key = text.partition(":")
+    return int(user), int(key) if key else None
+
+
+def _usable(key_id: int, user_id: int) -> Select[int]:
+    """The key ``key_id`` of ``user_id``, if it still authenticates."""
+    return (
+        select(ApiKey.id)
+        .join(User, User.id == ApiKey.user_id)
+        .where(ApiKey.id == key_id, User.id == user_id, *usable_key(datetime.now(UTC)))
+    )

@@ -11,16 +11,18 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 import redis
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from core import channels
 from core import search as search_index
 from core.live import activity, dashboard, presence
+from models.db import scope_to_org
 from web.ext import Resources
 from web.ws_client import Client
 from web.ws_frames import text_frame
@@ -65,6 +67,17 @@ class Live:
         self.rounds: set[int] = set()  # orgs this process coalesces right now
         self.searcher: Searcher = self.run_search
 
+    @contextlib.contextmanager
+    def session(self, org_id: int) -> Iterator[Session]:
+        """A session for ``org_id``'s reads, behind row-level security for that org.
+
+        The second wall, as for a request (``web``) or a job (``jobs.runtime``): a query
+        that forgets its org filter still sees only this org's rows.
+        """
+        with self.res.sessions() as session:
+            scope_to_org(session, org_id)
+            yield session
+
     # presence ---------------------------------------------------------------------------
 
     def opened(self, client: Client) -> None:
@@ -108,7 +121,7 @@ class Live:
             users = presence.online(self.res.broker, org_id)
             return [encode("presence", {"users": users}, "snapshot")]
         if name == "dashboard":
-            with self.res.sessions() as session:
+            with self.session(org_id) as session:
                 current = dashboard.figures(session, org_id)
             dashboard.remember(self.res.broker, org_id, current)
             return [encode("dashboard", {"full": True, "figures": current}, "snapshot")]
@@ -155,7 +168,7 @@ class Live:
             time.sleep(wait)
             broker = self.res.broker
             dashboard.release(broker, org_id)
-            with self.res.sessions() as session:
+            with self.session(org_id) as session:
                 current = dashboard.figures(session, org_id)
             changed = dashboard.push(broker, org_id, current, release=False)
             if changed:
@@ -197,7 +210,7 @@ class Live:
             threading.Thread(target=self._searches, args=(client,), daemon=True).start()
 
     def run_search(self, org_id: int, user_id: int, q: str, limit: int) -> dict[str, Any]:
-        with self.res.sessions() as session:
+        with self.session(org_id) as session:
             result = search_index.search(session, org_id, q, limit=limit, user_id=user_id)
         return {"q": q, "items": result.items, "took_ms": result.took_ms}
 

@@ -283,6 +283,11 @@ def test_a_revoked_key_closes_its_socket_on_the_realtime_process(
     minted = client.post("/api/v1/keys", json={"name": "ws"}, headers=auth(tenant.member)).json
     assert minted is not None
     ws = _connect(realtime[1], minted["key"])
+    # A socket opened with a ticket the key minted (the ops console's way) goes with it too.
+    ticket = client.post("/api/v1/ws/ticket", headers=auth(minted["key"])).json["ticket"]
+    ticketed = websocket.create_connection(f"{realtime[1]}?ticket={ticket}", timeout=5)
+    assert json.loads(ticketed.recv())["type"] == "hello"
     revoke = client.delete(f"/api/v1/keys/{minted['id']}", headers=auth(tenant.member))
     assert revoke.status_code == 204
     assert _close_code(ws, 5 + 2) == 1008  # re-checked every 5 s (RECHECK_S)
+    assert _close_code(ticketed, 2) == 1008  # closed by the same round

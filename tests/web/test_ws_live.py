@@ -7,19 +7,28 @@ presence join/leave reach every process's sockets of the org and none of another
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import redis
 import websocket
+from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.live import activity
+from core import search as search_index
+from core.live import activity, dashboard
 from core.settings import Settings
-from models import Deal
+from models import Company, Deal
+from models.db import session_scope
 from tests.support.factories import Tenant
 from tests.support.stack import GunicornProcess
+from web.auth import Principal
+from web.ws_client import Client
+from web.ws_live import Live
 
 ENV = {"DASHBOARD_INTERVAL_S": "0.2", "PRESENCE_TTL_S": "3"}
 
@@ -199,3 +208,36 @@ def test_live_search_echoes_seq_and_validates(realtime: list[str], tenant: Tenan
         ws.send(json.dumps({"op": "search", **bad}))
         assert _text(ws)["type"] == "error"
     ws.close()
+
+
+def test_live_reads_are_walled_to_the_sockets_org(
+    app: Flask,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    other_tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with session_scope(sessions) as s:
+        s.add_all([Company(org_id=t.org_id, name=f"C{t.org_id}") for t in (tenant, other_tenant)])
+    seen: list[set[int]] = []
+
+    def forgetful(session: Session) -> None:
+        """A read that forgot its org filter: only the wall keeps the other org out."""
+        seen.append(set(session.scalars(select(Company.org_id))))
+
+    def figures(session: Session, _org_id: int) -> dict[str, Any]:
+        forgetful(session)
+        return {"pipeline": {}}
+
+    def search(session: Session, *_: Any, **__: Any) -> SimpleNamespace:
+        forgetful(session)
+        return SimpleNamespace(items=[], took_ms=0)
+
+    monkeypatch.setattr(dashboard, "figures", figures)
+    monkeypatch.setattr(search_index, "search", search)
+    live = Live(app.extensions["saleshub"], set(), threading.Lock())
+    who = Principal(user_id=tenant.member_id, org_id=tenant.org_id, role="member")
+    live.subscribed(Client(who=who), "dashboard", {})  # the dashboard's snapshot
+    live._round(tenant.org_id, 0)  # a coalesced dashboard push
+    live.run_search(tenant.org_id, tenant.member_id, "c", 10)  # a live search
+    assert seen == [{tenant.org_id}] * 3
