@@ -2,7 +2,8 @@
 #
 #   make run      venv + private services + migrations + demo data, then web/realtime/worker/delivery/scheduler
 #                 (BROKER=rabbitmq: job messages on a private RabbitMQ node instead of Redis)
-#   make test     venv + private services (RabbitMQ boots meanwhile), then pytest  (PYTEST_ARGS="-k foo -x")
+#   make test     venv + private services (RabbitMQ boots meanwhile), then pytest on 2 workers
+#                 (PYTEST_ARGS="-k foo -x", TEST_WORKERS=0 for one process)
 #   make lock     re-resolve pyproject.toml into requirements.txt and requirements-dev.txt (hashes)
 #   make client   regenerate the typed Python client in clients/python from the OpenAPI document
 #   make fuzz     a long Schemathesis run against a live test server (FUZZ_EXAMPLES=200)
@@ -140,8 +141,12 @@ run: venv console services migrate demo
 	  PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}" \
 	  exec $(BIN)/honcho start -f Procfile -e .env -p $(PORT)
 
+# Two pytest-xdist workers, a test file each at a time (module fixtures stay on one
+# worker); the second gets its own database, Redis servers and RabbitMQ vhost
+# (tests/support/xdist.py). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: venv console browser promtool services
-	$(LOAD_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(LOAD_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 chaos-short: venv services
 	$(LOAD_ENV) $(BIN)/pytest -m chaos --no-cov tests/bench/test_chaos.py

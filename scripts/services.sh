@@ -16,8 +16,8 @@
 #   var/redis-broker    Dramatiq broker Redis: noeviction, AOF everysec
 #   var/redis-cache     cache Redis: 256mb allkeys-lru, no persistence
 #   var/rabbitmq        RabbitMQ node (its own node name, AMQP and distribution ports, mnesia,
-#                       logs, Erlang cookie); vhosts saleshub, saleshub_test and
-#                       saleshub_bench. It takes
+#                       logs, Erlang cookie); vhosts saleshub, saleshub_test,
+#                       saleshub_test_w1..w3 (pytest-xdist workers) and saleshub_bench. It takes
 #                       about 15 s to boot on a loaded 2-core machine, so make test starts it
 #                       in the background and the tests that need it wait for it.
 #   var/ports.env       ports chosen by the last start
@@ -440,11 +440,15 @@ print(base64.b64encode(salt + hashlib.sha256(salt + sys.argv[1].encode()).digest
     cat >"$RABBIT_DIR/definitions.json" <<JSON
 {"users": [{"name": "$RABBIT_USER", "password_hash": "$hash", "tags": "administrator",
             "hashing_algorithm": "rabbit_password_hashing_sha256"}],
- "vhosts": [{"name": "saleshub"}, {"name": "saleshub_test"}, {"name": "saleshub_bench"}],
+ "vhosts": [{"name": "saleshub"}, {"name": "saleshub_test"}, {"name": "saleshub_bench"},
+            {"name": "saleshub_test_w1"}, {"name": "saleshub_test_w2"}, {"name": "saleshub_test_w3"}],
  "permissions": [
    {"user": "$RABBIT_USER", "vhost": "saleshub", "configure": ".*", "write": ".*", "read": ".*"},
    {"user": "$RABBIT_USER", "vhost": "saleshub_test", "configure": ".*", "write": ".*", "read": ".*"},
-   {"user": "$RABBIT_USER", "vhost": "saleshub_bench", "configure": ".*", "write": ".*", "read": ".*"}]}
+   {"user": "$RABBIT_USER", "vhost": "saleshub_bench", "configure": ".*", "write": ".*", "read": ".*"},
+   {"user": "$RABBIT_USER", "vhost": "saleshub_test_w1", "configure": ".*", "write": ".*", "read": ".*"},
+   {"user": "$RABBIT_USER", "vhost": "saleshub_test_w2", "configure": ".*", "write": ".*", "read": ".*"},
+   {"user": "$RABBIT_USER", "vhost": "saleshub_test_w3", "configure": ".*", "write": ".*", "read": ".*"}]}
 JSON
 }
 

@@ -31,6 +31,7 @@ from core.settings import (
 from models import Base
 from models.db import make_engine, make_sessionmaker, session_scope
 from tests.support.factories import Tenant, make_tenant
+from tests.support.xdist import WorkerServices, exclusive, worker_index
 
 ROOT = Path(__file__).resolve().parent.parent
 # Emptying the tables after each test: DELETE in dependency order and a sequence reset cost
@@ -51,6 +52,25 @@ def _test_env() -> dict[str, str]:
         subprocess.run([str(ROOT / "scripts" / "services.sh"), "start"], check=True, cwd=ROOT)
         return {k: v for k, v in dotenv_values(ROOT / ".env").items() if v}
     return dict(os.environ)
+
+
+_worker_services: WorkerServices | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """An xdist worker past the first gets its own database and Redis servers."""
+    global _worker_services
+    if worker_index() == 0:
+        return
+    if not os.environ.get("TEST_DATABASE_URL"):
+        os.environ.update(_test_env())
+    _worker_services = WorkerServices()
+    _worker_services.isolate()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _worker_services is not None:
+        _worker_services.stop()
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +95,9 @@ def engine(settings: Settings) -> Iterator[Engine]:
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = settings.database.url
     cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
+    # The migrations create a cluster-wide role; two xdist workers must not race on it.
+    with exclusive("migrate"):
+        command.upgrade(cfg, "head")
     yield eng
     eng.dispose()
 

@@ -88,7 +88,18 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        status, body = wait_for(lambda: (r := _get(f"{base}/health"))[0] == 200 and r, timeout=240)
+        last: list[tuple[int, dict[str, object]]] = []
+
+        def healthy() -> tuple[int, dict[str, object]] | None:
+            last[:] = [_get(f"{base}/health")]
+            return last[0] if last[0][0] == 200 else None
+
+        try:
+            status, body = wait_for(healthy, timeout=240)
+        except AssertionError as err:  # say why: the last /health answer and make run's log
+            log.flush()
+            tail = (clone / "run.log").read_text(errors="replace")[-4000:]
+            raise AssertionError(f"{err}; last /health: {last}; run.log ends:\n{tail}") from None
         assert body["status"] == "ok" and body["database"]["status"] == "up"  # type: ignore[index]
         key = (clone / "var" / "demo-api-key").read_text().strip()
         status, page = _get(f"{base}/api/v1/companies?limit=5", key)

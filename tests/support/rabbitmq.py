@@ -12,6 +12,7 @@ import pika.exceptions
 from dramatiq.common import dq_name, xq_name
 
 from core.queueing.queues import NAMES
+from tests.support.xdist import rabbitmq_vhost_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,8 @@ def _answers(url: str) -> bool:
 
 
 def rabbitmq_url() -> str:
-    """``TEST_RABBITMQ_URL`` once its node answers; the private node, started if need be."""
+    """``TEST_RABBITMQ_URL`` once its node answers; the private node, started if need be
+    (on this xdist worker's vhost)."""
     url = os.environ.get("TEST_RABBITMQ_URL", "")
     if url and _answers(url):
         return url
@@ -40,7 +42,9 @@ def rabbitmq_url() -> str:
         text=True,
         timeout=180,
     )
-    return out.stdout.strip().splitlines()[-1]
+    # The node's own answer names the shared test vhost; an xdist worker past the first has
+    # its own (TEST_RABBITMQ_URL above was already rewritten for it).
+    return rabbitmq_vhost_url(out.stdout.strip().splitlines()[-1])
 
 
 def purge(url: str) -> None:

@@ -185,6 +185,8 @@ def _numbered(sql: str) -> str:
         (_numbered(job_state.DEAD_SQL), f"'e', '{uuid.uuid4()}'"),
         (_numbered(job_state.PROGRESS_SQL), f"5, '{uuid.uuid4()}'"),
     ],
+    # Stable ids: every pytest-xdist worker must collect the same test names.
+    ids=["flush", "flush-running", "fail", "dead", "progress"],
 )
 def test_plans_use_the_primary_key_when_statistics_say_few_jobs_are_active(
     conn: psycopg.Connection[Any], sql: str, args: str, mode: str
