@@ -393,28 +393,13 @@ def test_access_ids_in_bodies_and_query_strings_answer_like_missing_ones(
 
 
 # Ids in queries and bodies walked elsewhere, or platform-wide, and why.
+ACCESS = "walked by test_access_ids_in_bodies_and_query_strings_answer_like_missing_ones"
 OTHER_IDS = {
-    (
-        "GET",
-        "/api/v1/keys",
-        "user_id",
-    ): "test_access_ids_in_bodies_and_query_strings_answer_like_missing_ones",
-    (
-        "POST",
-        "/api/v1/keys",
-        "user_id",
-    ): "test_access_ids_in_bodies_and_query_strings_answer_like_missing_ones",
-    (
-        "GET",
-        "/api/v1/users",
-        "org_id",
-    ): "test_access_ids_in_bodies_and_query_strings_answer_like_missing_ones",
-    (
-        "POST",
-        "/api/v1/users",
-        "org_id",
-    ): "test_access_ids_in_bodies_and_query_strings_answer_like_missing_ones",
-    ("GET", "/api/v1/search", "owner_id"): "test_ids_in_query_strings_find_nothing_of_another_org",
+    ("GET", "/api/v1/keys", "user_id"): ACCESS,
+    ("POST", "/api/v1/keys", "user_id"): ACCESS,
+    ("GET", "/api/v1/users", "org_id"): ACCESS,
+    ("POST", "/api/v1/users", "org_id"): ACCESS,
+    ("GET", "/api/v1/search", "owner_id"): "walked by test_ids_in_query_strings_find_nothing_…",
     ("GET", "/api/v1/cache/stats", "org_id"): "an admin gets their own org's figures"
     " whatever it names (tests/web/test_caching.py)",
     ("GET", "/api/v1/notifications/deliveries", "user_id"): "filters the caller's org's"
