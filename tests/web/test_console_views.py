@@ -23,10 +23,12 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.select import Select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.ops import canary
 from core.queueing import latency, minute_stats
+from core.queueing.heartbeat import WORKERS_KEY
 from core.queueing.relay import HEARTBEAT_KEY
 from core.settings import Settings
 from models import Job, JobAttempt
@@ -102,7 +104,8 @@ def data(settings: Settings, sessions: sessionmaker[Session], tenant: Tenant, ap
         Counter(
             {
                 latency.field("bulk", "search.reindex_org", "run", 800): 14,
-                latency.field("bulk", "search.reindex_org", "wait", 30): 14,
+                latency.field("bulk", "search.reindex_org", "wait", 30): 10,
+                latency.field("bulk", "search.reindex_org", "wait", 900): 4,
             }
         ),
     )
@@ -124,30 +127,57 @@ VIEWS = {
 
 
 def _overflow(browser: WebDriver) -> float:
-    """How far the page's widest element reaches past the viewport (0: no sideways scroll)."""
+    """How far the page's widest element reaches past the viewport, or the height of a
+    horizontal scrollbar the page shows (0: no sideways scroll). Chromium can keep showing
+    a scrollbar after the overflow that made it has gone (a chart too wide while the page
+    was short, before its vertical scrollbar came), so both are looked at."""
     return float(
         browser.execute_script(
-            "const w = document.documentElement.clientWidth;"
+            "const root = document.documentElement, w = root.clientWidth;"
             "let right = 0;"
             "for (const e of document.body.querySelectorAll('*'))"
             "  right = Math.max(right, e.getBoundingClientRect().right + window.scrollX);"
-            "return Math.max(0, right - w, document.documentElement.scrollWidth - w);"
+            "return Math.max(0, right - w, root.scrollWidth - w,"
+            "  window.innerHeight - root.clientHeight);"
         )
     )
 
 
-@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def _settled(browser: WebDriver) -> bool:
+    """True once two animation frames have passed (charts follow their boxes on the next)."""
+    return bool(
+        browser.execute_async_script(
+            "const done = arguments[0];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
+        )
+    )
+
+
+# Two laptop screens: 1366 x 768 (the window's 900 px leaves a 757 px viewport) and 1280 x 800.
+@pytest.mark.parametrize(
+    ("dark", "size"),
+    [(False, (1366, 900)), (True, (1280, 800))],
+    ids=["light-1366", "dark-1280"],
+)
 def test_every_view_renders_without_browser_errors(
-    base_url: str, browser: WebDriver, tenant: Tenant, data: str, dark: bool
+    base_url: str,
+    browser: WebDriver,
+    tenant: Tenant,
+    data: str,
+    dark: bool,
+    size: tuple[int, int],
 ) -> None:
+    browser.set_window_size(*size)
     sign_in(browser, base_url, tenant.operator, dark=dark)
-    # Every view fits a laptop screen (a 1366 px window, its vertical scrollbar included)
-    # without scrolling sideways: nothing wider than the viewport.
-    widths = {}
+    # Every view fits a laptop screen, its vertical scrollbar included, without scrolling
+    # sideways, and opens at the top of the page (header and nav in sight).
+    widths, scrolled = {}, {}
     for view, ready in VIEWS.items():
         browser.get(f"{base_url}/ops#{view}")
         wait_for(lambda r=ready: count(browser, r) > 0, 10)
+        _settled(browser)
         widths[view] = _overflow(browser)
+        scrolled[view] = browser.execute_script("return window.scrollY")
         screenshot(browser, f"ops-{view}-{'dark' if dark else 'light'}")
         widths[view] = max(widths[view], _overflow(browser))
     browser.get(f"{base_url}/ops#job/{data}")
@@ -158,6 +188,35 @@ def test_every_view_renders_without_browser_errors(
     assert (background == "rgb(18, 20, 23)") is dark  # follows prefers-color-scheme
     widths["job"] = _overflow(browser)
     assert {view: px for view, px in widths.items() if px > 0} == {}
+    assert {view: y for view, y in scrolled.items() if y} == {}
+    assert errors(browser) == []
+
+
+def test_charts_fill_their_cells_and_follow_a_resized_window(
+    base_url: str, browser: WebDriver, tenant: Tenant, data: str
+) -> None:
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#cache")
+    wait_for(lambda: count(browser, "#cache-latency tbody tr") > 0, 10)
+    fit = (
+        "return Object.entries(window.opsPlots)"
+        "  .filter(([id]) => document.getElementById(id).offsetParent)"
+        "  .map(([id, c]) => [id, c.plot.width, document.getElementById(id).clientWidth]);"
+    )
+    for width in (1366, 1024, 1440):
+        browser.set_window_size(width, 900)
+        wait_for(
+            lambda: (
+                _settled(browser) and all(p == box for _, p, box in browser.execute_script(fit))
+            ),
+            10,
+        )
+        assert _overflow(browser) == 0, width
+    # A namespace seen in one minute only is one point between gaps: drawn as a dot.
+    lone = browser.execute_script(
+        "const p = window.opsPlots['chart-hit'].plot;return p.series[1].points.filter(p, 1, false);"
+    )
+    assert lone in ([58], [59])  # this minute's, or the last one's if it just turned
     assert errors(browser) == []
 
 
@@ -214,6 +273,18 @@ def test_the_views_are_reachable_from_the_keyboard(
     ActionChains(browser).send_keys(Keys.ENTER).perform()
     wait_for(lambda: count(browser, "#dead tbody tr") == 30, 10)
     assert browser.execute_script("return location.hash") == "#dead"
+    # "Skip to content" from the top of this view lands on its content, not the overview.
+    browser.refresh()
+    wait_for(lambda: count(browser, "#dead tbody tr") == 30, 10)
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.execute_script("return document.activeElement.textContent") == "Skip to content"
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    assert browser.execute_script("return [location.hash, document.activeElement.id]") == [
+        "#dead",
+        "console",
+    ]
+    assert browser.find_element(By.ID, "view-dead").is_displayed()
+    assert errors(browser) == []
 
 
 def test_canaries_show_each_queues_last_canary_and_flag_a_late_one(
@@ -260,6 +331,126 @@ def test_a_job_is_retried_from_its_page_after_a_confirmation(
         job = s.get(Job, uuid.UUID(data))
         assert job is not None and job.status == "queued" and job.dispatched_at is None
     assert errors(browser) == []
+
+
+def test_a_queued_job_is_canceled_from_its_page_after_a_confirmation(
+    base_url: str, browser: WebDriver, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    job_id = uuid.uuid4()
+    with session_scope(sessions) as s:
+        s.add(
+            Job(
+                id=job_id,
+                org_id=tenant.org_id,
+                type="cache.warm",
+                actor="cache.warm",
+                queue="bulk",
+                params={},
+                message={},
+                status="queued",
+            )
+        )
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#job/{job_id}")
+    wait_for(lambda: count(browser, "#job-actions button[data-action=canceljob]"), 10)
+    click(browser, "#job-actions button[data-action=canceljob]")
+    wait_for(lambda: browser.execute_script("return document.getElementById('confirm').open"), 10)
+    assert "Cancel queued job" in (text(browser, "#confirm-text") or "")
+    click(browser, "#confirm-ok")
+    wait_for(lambda: text(browser, "#job-fields .status-canceled") == "canceled", 10)
+    assert count(browser, "#job-actions button[data-action=canceljob]") == 0
+    with sessions() as s:
+        job = s.get(Job, job_id)
+        assert job is not None and job.status == "canceled"
+    browser.get(f"{base_url}/ops#audit")
+    wait_for(lambda: "job.cancel" in (text(browser, "#audit tbody") or ""), 10)
+    assert errors(browser) == []
+
+
+def test_the_workers_table_shows_the_jobs_each_runs_now(
+    base_url: str,
+    browser: WebDriver,
+    tenant: Tenant,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+) -> None:
+    client = redis.Redis.from_url(settings.broker.url)
+    worker = "w-busy"
+    client.zadd(f"{settings.broker.namespace}:__heartbeats__", {worker: int(time.time() * 1000)})
+    info = {"host": "h1", "pid": 42, "queues": ["bulk"], "started_at": time.time()}
+    client.hset(WORKERS_KEY, worker, json.dumps(info))
+    job_id = uuid.uuid4()
+    with session_scope(sessions) as s:
+        s.add(
+            Job(
+                id=job_id,
+                org_id=tenant.org_id,
+                type="search.reindex",
+                actor="search.reindex_org",
+                queue="bulk",
+                params={},
+                message={},
+                status="running",
+                attempts=1,
+            )
+        )
+        s.flush()
+        started = datetime.now(UTC) - timedelta(seconds=90)
+        s.add(JobAttempt(job_id=job_id, attempt=1, worker=worker, started_at=started))
+    sign_in(browser, base_url, tenant.operator)
+    row = f"#workers tr[data-worker='{worker}']"
+    wait_for(lambda: count(browser, f"{row} .running li"), 10)
+    shown = text(browser, f"{row} .running li") or ""
+    assert shown.startswith("search.reindex_org · org ") and shown.endswith("min")
+    assert (
+        browser.find_element(By.CSS_SELECTOR, f"{row} .running a")
+        .get_attribute("href")
+        .endswith(f"#job/{job_id}")
+    )
+    screenshot(browser, "ops-workers")
+    assert errors(browser) == []
+
+
+def test_latency_charts_switch_between_p50_and_p95(
+    app: Flask, base_url: str, browser: WebDriver, tenant: Tenant, data: str
+) -> None:
+    wanted = app.test_client().get("/api/v1/ops/charts", headers=auth(tenant.operator)).json
+    bulk = wanted["queues"].index("bulk") + 1  # the series of the bulk queue
+    sign_in(browser, base_url, tenant.operator)
+    last = (
+        "const d = window.opsPlots['chart-wait'].plot.data[arguments[0]];"
+        "return d.filter((v) => v !== null).pop();"
+    )
+    wait_for(lambda: browser.execute_script(last, bulk) is not None, 10)
+    p95 = browser.execute_script(last, bulk)
+    assert p95 == [v for v in wanted["latency"]["bulk"]["wait_p95"] if v is not None][-1]
+    Select(browser.find_element(By.ID, "chart-quantile")).select_by_value("p50")
+    wait_for(lambda: browser.execute_script(last, bulk) != p95, 10)
+    assert (
+        browser.execute_script(last, bulk)
+        == ([v for v in wanted["latency"]["bulk"]["wait_p50"] if v is not None][-1])
+    )
+    assert "p50" in (text(browser, "#view-overview figure:nth-child(4) figcaption") or "")
+    assert errors(browser) == []
+
+
+def test_without_a_live_socket_the_polled_snapshots_move_the_depth_chart(
+    app: Flask,
+    browser: WebDriver,
+    tenant: Tenant,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No realtime process announced: the console polls /ops/queues every 5 s instead.
+    monkeypatch.setitem(app.view_functions, "health.health", lambda: jsonify({}))
+    client = redis.Redis.from_url(settings.broker.url)
+    with ServeApp(app) as served:
+        sign_in(browser, served.http, tenant.operator)
+        client.rpush(f"{settings.broker.namespace}:bulk", *[f"m{i}" for i in range(5)])
+        depth = "const d = window.opsChart.data; return d[3][d[3].length - 1];"
+        wait_for(lambda: browser.execute_script(depth) == 5, 15)
+        assert text(browser, "#queues tr[data-queue=bulk] td.ready") == "5"
+        assert errors(browser) == []
 
 
 class BusyRealtime:
