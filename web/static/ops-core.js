@@ -125,7 +125,9 @@ export function chart(target, labels, data, { height = 180, yLabel, step = 1 } =
     width: widthOf(node),
     height,
     scales: { x: { time: true } },
-    axes: [axis, { ...axis, label: yLabel }],
+    // At least 70 px between time labels: uPlot's default lets "11:35am" labels overlap
+    // on an empty chart (no y labels, so a wider plot and a finer tick step).
+    axes: [{ ...axis, space: 70 }, { ...axis, label: yLabel }],
     series: [{}, ...labels.map((label, i) => ({
       label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: step > 1, points: { filter: lonePoints },
     }))],
