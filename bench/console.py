@@ -274,6 +274,11 @@ def render_times(base: str, key: str, deadline: Deadline) -> dict[str, tuple[flo
                 first.append(shown)
                 complete.append(drawn)
             out[view] = (statistics.median(first), statistics.median(complete))
+            if view == "overview":
+                shown = browser.execute_script(
+                    "return document.querySelectorAll('#canaries:not([hidden]) li').length"
+                )
+                note(f"overview drawn with {shown} canaries")
     finally:
         browser.quit()
         shutil.rmtree(profile, ignore_errors=True)
