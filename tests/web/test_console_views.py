@@ -24,6 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.ops import canary
@@ -244,6 +245,41 @@ def test_bulk_purge_asks_with_the_count_and_is_audited(
     assert '"count":30' in (text(browser, "#audit tbody") or "")
 
 
+def test_dead_letters_page_on_and_a_filter_is_retried_after_confirming_its_count(
+    base_url: str,
+    browser: WebDriver,
+    tenant: Tenant,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+) -> None:
+    client = redis.Redis.from_url(settings.broker.url)
+    ns, now = settings.broker.namespace, time.time() * 1000
+    seed(client, ns, "webhooks", [now - i for i in range(60)], actor="webhooks.deliver")
+    seed(client, ns, "push", [now - 100 - i for i in range(5)], actor="push.send", error="Gone")
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#dead")
+    wait_for(lambda: count(browser, "#dead tbody tr") == 50, 10)  # a page, not all 65
+    assert text(browser, "#dead-total") == "(65)"
+    click(browser, "#dead-more")
+    wait_for(lambda: count(browser, "#dead tbody tr") == 65, 10)
+    assert browser.find_element(By.ID, "dead-more").get_attribute("hidden") is not None
+    Select(
+        browser.find_element(By.CSS_SELECTOR, "#dead-filter select[name=queue]")
+    ).select_by_value("push")
+    click(browser, "#retry-matching")
+    wait_for(lambda: browser.execute_script("return document.getElementById('confirm').open"), 10)
+    assert "Retry 5 dead letters" in (text(browser, "#confirm-text") or "")
+    click(browser, "#confirm-ok")
+    wait_for(lambda: count(browser, "#dead tbody tr") == 0, 10)  # the filtered page, now empty
+    with sessions() as s:
+        queued = s.scalars(select(Job.status).where(Job.queue == "push")).all()
+    assert queued == ["queued"] * 5  # handed to the relay through the outbox
+    assert client.zcard(f"{ns}:webhooks.XQ") == 60  # outside the filter: untouched
+    browser.get(f"{base_url}/ops#audit")
+    wait_for(lambda: "dead_letter.retry_matching" in (text(browser, "#audit tbody") or ""), 10)
+    assert errors(browser) == []
+
+
 def test_a_degraded_platform_shows_a_banner(
     base_url: str, browser: WebDriver, tenant: Tenant, settings: Settings
 ) -> None:
@@ -418,8 +454,8 @@ def test_latency_charts_switch_between_p50_and_p95(
     bulk = wanted["queues"].index("bulk") + 1  # the series of the bulk queue
     sign_in(browser, base_url, tenant.operator)
     last = (
-        "const d = window.opsPlots['chart-wait'].plot.data[arguments[0]];"
-        "return d.filter((v) => v !== null).pop();"
+        "const c = window.opsPlots && window.opsPlots['chart-wait']; if (!c) return null;"
+        "return c.plot.data[arguments[0]].filter((v) => v !== null).pop();"
     )
     wait_for(lambda: browser.execute_script(last, bulk) is not None, 10)
     p95 = browser.execute_script(last, bulk)
@@ -431,6 +467,13 @@ def test_latency_charts_switch_between_p50_and_p95(
         == ([v for v in wanted["latency"]["bulk"]["wait_p50"] if v is not None][-1])
     )
     assert "p50" in (text(browser, "#view-overview figure:nth-child(4) figcaption") or "")
+    # done/min and failed/min are filled (the last 60 s: this minute and a share of the last).
+    for column in ("done", "failed"):
+        assert int(text(browser, f"#queues tr[data-queue=bulk] td.{column}") or 0) > 0
+    # The last 14 days: a point an hour, every queue.
+    Select(browser.find_element(By.ID, "chart-range")).select_by_value("14d")
+    points = "return window.opsPlots['chart-done'].plot.data.map((s) => s.length)"
+    wait_for(lambda: browser.execute_script(points) == [14 * 24] * 7, 10)
     assert errors(browser) == []
 
 
@@ -447,7 +490,10 @@ def test_without_a_live_socket_the_polled_snapshots_move_the_depth_chart(
     with ServeApp(app) as served:
         sign_in(browser, served.http, tenant.operator)
         client.rpush(f"{settings.broker.namespace}:bulk", *[f"m{i}" for i in range(5)])
-        depth = "const d = window.opsChart.data; return d[3][d[3].length - 1];"
+        depth = (
+            "const c = window.opsChart; if (!c) return null;"  # not drawn yet
+            "const d = c.data; return d[3][d[3].length - 1];"
+        )
         wait_for(lambda: browser.execute_script(depth) == 5, 15)
         assert text(browser, "#queues tr[data-queue=bulk] td.ready") == "5"
         assert errors(browser) == []
