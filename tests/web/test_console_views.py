@@ -369,6 +369,49 @@ def test_a_job_is_retried_from_its_page_after_a_confirmation(
     assert errors(browser) == []
 
 
+def test_the_jobs_explorer_filters_and_pages_newest_first(
+    base_url: str, browser: WebDriver, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    start = datetime.now(UTC) - timedelta(hours=2)
+    made: list[uuid.UUID] = []
+    with session_scope(sessions) as s:
+        for i in range(60):  # newest last; every third failed with its row in the error
+            made.append(uuid.uuid4())
+            failed = i % 3 == 0
+            s.add(
+                Job(
+                    id=made[-1],
+                    org_id=tenant.org_id,
+                    type="imports.chunk",
+                    actor="imports.chunk",
+                    queue="bulk",
+                    params={"row": i},
+                    message={},
+                    status="failed" if failed else "succeeded",
+                    error=f"ValueError: bad row {i}" if failed else None,
+                    created_at=start + timedelta(minutes=i),
+                )
+            )
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#jobs")
+    rows = "return [...document.querySelectorAll('#jobs tbody tr')].map((r) => r.dataset.job)"
+    wait_for(lambda: len(browser.execute_script(rows)) == 50, 10)  # one page
+    newest_first = [str(j) for j in reversed(made)]
+    assert browser.execute_script(rows) == newest_first[:50]
+    click(browser, "#jobs-more")
+    wait_for(lambda: len(browser.execute_script(rows)) == 60, 10)
+    assert browser.execute_script(rows) == newest_first
+    assert browser.find_element(By.ID, "jobs-more").get_attribute("hidden") is not None
+    form = browser.find_element(By.ID, "job-filter")
+    Select(form.find_element(By.NAME, "status")).select_by_visible_text("failed")
+    form.find_element(By.NAME, "q").send_keys("BAD ROW 5")  # error text, any case
+    click(browser, "#job-filter button[type=submit]")
+    wait_for(lambda: len(browser.execute_script(rows)) == 3, 10)
+    assert browser.execute_script(rows) == [str(made[i]) for i in (57, 54, 51)]
+    assert browser.find_element(By.ID, "jobs-more").get_attribute("hidden") is not None
+    assert errors(browser) == []
+
+
 def test_a_queued_job_is_canceled_from_its_page_after_a_confirmation(
     base_url: str, browser: WebDriver, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
