@@ -67,7 +67,9 @@ def test_console_renders_moves_and_retries(
     wait_for(lambda: text(browser, "#queues tr[data-queue=bulk] td.ready") == "7", 10)
     wait_for(
         lambda: (
-            browser.execute_script("const d = window.opsChart.data; return d[3][d[3].length - 1];")
+            browser.execute_script(
+                "const c = window.opsChart; return c ? c.data[3][c.data[3].length - 1] : null;"
+            )
             == 7
         ),
         10,
