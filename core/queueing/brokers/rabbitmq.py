@@ -141,7 +141,9 @@ class PausableConsumer(Consumer):
         self.queue_name = inner.queue_name
         self._canonical = inner.queue_name.removesuffix(".DQ")
         self._idle_s = timeout_ms / 1000
-        self._consuming = True
+        # pika's consume() is a generator: nothing is consumed until its first next(), so
+        # the first unpaused turn starts it (a fresh one), and a paused start cancels nothing.
+        self._consuming = False
         self._paused = False
         self._checked = float("-inf")
 
