@@ -1,5 +1,8 @@
 """Changes to users and API keys, shared by the API and the CLI, each written to the audit log.
 
+Creations are made by the caller (the API checks roles, the CLI creates orgs) and audited
+here, so an entry reads the same whichever door the change came through.
+
 The rule that keeps an org manageable lives here: the last enabled admin of an org cannot
 be demoted or disabled (:class:`LastAdmin`).
 """
@@ -64,6 +67,22 @@ def change_user(
         )  # fmt: skip
         session.flush()
     return changes
+
+
+def user_created(session: Session, user: User, *, actor_id: int | None = None) -> None:
+    """Audit a new user (flushed, so it has an id), in its org."""
+    audit.record(
+        session, "user.create", f"user:{user.id}", org_id=user.org_id, user_id=actor_id,
+        email=user.email, role=user.role,
+    )  # fmt: skip
+
+
+def key_created(session: Session, key: ApiKey, owner: User, *, actor_id: int | None = None) -> None:
+    """Audit a new API key (flushed) of ``owner``, in the owner's org; never the key itself."""
+    audit.record(
+        session, "key.create", f"api_key:{key.id}", org_id=owner.org_id, user_id=actor_id,
+        owner_id=owner.id, name=key.name, prefix=key.prefix,
+    )  # fmt: skip
 
 
 def revoke_key(session: Session, key: ApiKey, *, actor_id: int | None = None) -> bool:

@@ -187,6 +187,35 @@ def rabbit_settings(settings: Settings, rabbitmq_url: str) -> Iterator[Settings]
     purge(rabbitmq_url)
 
 
+@pytest.fixture(params=["redis", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
+def job_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """The test settings on each job broker in turn (the broker-facing ops tests)."""
+    if request.param == "redis":
+        return settings
+    rabbit: Settings = request.getfixturevalue("rabbit_settings")
+    return rabbit
+
+
+@pytest.fixture
+def job_broker(job_settings: Settings) -> Iterator[Any]:
+    """The Dramatiq broker of ``job_settings``, configured (and closed after on RabbitMQ)."""
+    from core.queueing.broker import configure
+
+    broker = configure(job_settings)
+    yield broker
+    if job_settings.broker.kind == "rabbitmq":
+        broker.close()
+
+
+@pytest.fixture
+def job_ops(job_settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Any]:
+    """The ops views (:class:`core.ops.brokerops.BrokerOps`) of ``job_settings``'s broker."""
+    from core.ops.brokerops import broker_ops
+
+    with redis.Redis.from_url(job_settings.broker.url) as client:
+        yield broker_ops(job_settings, client, sessions)
+
+
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> Flask:
     return _make_app(settings)

@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.routing import BaseConverter
 
 from core.logs import setup_logging
+from core.ops.brokerops import broker_ops
 from core.queueing.supervisor import report_restarts_to
 from core.redis_clients import check_broker_policy, connect
 from core.search.vocab import CACHE as vocabularies
@@ -133,12 +134,14 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
         connect_timeout_s=settings.database.connect_timeout_s,
         statement_timeout_ms=settings.database.statement_timeout_ms,
     )
+    sessions = make_sessionmaker(engine)
     app.extensions["saleshub"] = Resources(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         broker=broker,
         cache=connect(settings.cache.url),
+        ops=broker_ops(settings, broker, sessions),
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     vocabularies.configure(max_terms=settings.search.vocab_max_terms)

@@ -1,7 +1,8 @@
 """``flask users create|list|set-role|disable``, ``flask keys create|list|revoke``, ``flask seed``.
 
 The shell is the platform's operator: these commands act on any org, and keep the same
-rules as the API (the last admin of an org stays) and the same audit log (no acting user).
+rules as the API (the last admin of an org stays) and the same audit log (no acting user):
+every org, user and key they create and every change they make is an audit entry.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from core.queueing.outbox import stage
 from jobs.registry import JOB_TYPES
 from models import ApiKey, Organization, User
 from models.db import session_scope
-from web.auth import create_key, mint_key
+from web.auth import create_key
 from web.bulk_cli import import_file
 from web.ext import resources
 from web.ops_cli import ops
@@ -57,6 +58,7 @@ def create_user(org_name: str, email: str, role: str, if_missing: bool) -> None:
             org = Organization(name=org_name)
             session.add(org)
             session.flush()
+            audit.record(session, "org.create", f"org:{org.id}", org_id=org.id, name=org_name)
         user = session.scalar(select(User).where(User.email == email))
         if user is not None and (not if_missing or user.org_id != org.id):
             raise click.ClickException(f"user {email} exists already")
@@ -64,7 +66,9 @@ def create_user(org_name: str, email: str, role: str, if_missing: bool) -> None:
             user = User(org_id=org.id, email=email, role=role)
             session.add(user)
             session.flush()
-        key = mint_key(session, user)
+            access.user_created(session, user)
+        row, key = create_key(session, user)
+        access.key_created(session, row, user)
     click.echo(f"user {email} ({user.role}) in org {org_name} (id {org.id}); API key:", err=True)
     click.echo(key)
 
@@ -120,10 +124,7 @@ def create_api_key(email: str, name: str, expires_days: int | None) -> None:
         if user.disabled_at is not None:
             raise click.ClickException(f"user {email} is disabled")
         row, key = create_key(session, user, name=name, expires_at=expires)
-        audit.record(
-            session, "key.create", f"api_key:{row.id}", org_id=user.org_id, owner_id=user.id,
-            name=name, prefix=row.prefix,
-        )  # fmt: skip
+        access.key_created(session, row, user)
         key_id = row.id
     click.echo(f"key {key_id} for {email}:", err=True)
     click.echo(key)

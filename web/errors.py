@@ -11,6 +11,8 @@ import sqlalchemy.exc
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from core.queueing.brokers.base import BrokerUnavailable
+
 log = logging.getLogger(__name__)
 
 CODES = {
@@ -67,11 +69,14 @@ DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
     psycopg.InterfaceError,
     redis.ConnectionError,
     redis.TimeoutError,
+    BrokerUnavailable,  # RabbitMQ, for the ops views (core.ops.rabbitmq_ops)
 )
 RETRY_AFTER_S = 5
 
 
 def _dependency_name(err: Exception) -> str:
+    if isinstance(err, BrokerUnavailable):
+        return "rabbitmq"
     return "redis" if isinstance(err, redis.RedisError) else "database"
 
 

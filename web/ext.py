@@ -10,6 +10,7 @@ from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.ops.brokerops import BrokerOps
 from core.settings import Settings
 
 
@@ -23,6 +24,7 @@ class Resources:
       sessions: session factory on ``engine``.
       broker: client of the broker Redis.
       cache: client of the cache Redis.
+      ops: the job broker as operators see it (queue figures, dead letters, pause).
     """
 
     settings: Settings
@@ -30,6 +32,7 @@ class Resources:
     sessions: sessionmaker[Session]
     broker: redis.Redis
     cache: redis.Redis
+    ops: BrokerOps
     started: float = field(default_factory=time.time)
 
 

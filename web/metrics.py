@@ -23,7 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from core.cache.stats import CacheCollector
-from core.ops import canary, introspection
+from core.ops import canary
 from core.queueing import minute_stats
 from core.queueing.relay import set_aside_count
 from core.queueing.supervisor import read_restarts
@@ -57,13 +57,11 @@ class QueueCollector(Collector):
                 ("paused", "1 when workers do not take from the queue"),
             )
         }
-        for q in introspection.queue_stats(client, settings.broker.namespace):
+        for q in self.res.ops.queue_stats():
             for name, family in gauges.items():
                 family.add_metric([q.name], float(getattr(q, name)))
         yield from gauges.values()
-        live = introspection.workers(
-            client, settings.broker.namespace, timeout_ms=settings.worker.heartbeat_timeout_ms
-        )
+        live = self.res.ops.workers(timeout_ms=settings.worker.heartbeat_timeout_ms)
         yield GaugeMetricFamily("saleshub_workers", "Live worker processes", value=len(live))
         loops = CounterMetricFamily(
             "saleshub_loop_restarts",

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from core.ops import audit, canary, charts, deadletters, introspection
 from core.ops import jobs as ops_jobs
-from core.queueing import minute_stats, pause
+from core.queueing import minute_stats
 from core.queueing.fairness import OrgSlots, cap_of
 from core.queueing.queues import NAMES, Pool, Queue
 from core.scheduling import (
@@ -72,9 +72,7 @@ def overview() -> dict[str, Any]:
     """Queues, workers and the last hour's rates: what every ops view shows."""
     res = resources()
     snap = introspection.snapshot(
-        res.broker,
-        res.settings.broker.namespace,
-        timeout_ms=res.settings.worker.heartbeat_timeout_ms,
+        res.ops, res.broker, timeout_ms=res.settings.worker.heartbeat_timeout_ms
     )
     snap["rates"] = minute_stats.rates(res.broker, minutes=60)
     running = ops_jobs.running_by_worker(db(), [w["id"] for w in snap["workers"]])
@@ -172,13 +170,9 @@ def pause_queue(name: str, action: str) -> Response:
         raise not_found("queue")
     _audit(f"queue.{action}", name)
     db().commit()
-    client = resources().broker
-    changed = pause.pause(client, name) if action == "pause" else pause.resume(client, name)
+    ops = resources().ops
+    changed = ops.pause(name) if action == "pause" else ops.resume(name)
     return json_response({"queue": name, "paused": action == "pause", "changed": changed})
-
-
-def _ns() -> str:
-    return str(resources().settings.broker.namespace)
 
 
 def _encode(pos: deadletters.Position | None) -> str | None:
@@ -210,16 +204,14 @@ def list_dead_letters() -> Response:
     actor or text filter (a text filter would have to read them all)."""
     q: DeadLetterQuery = request.context.query  # type: ignore[attr-defined]
     res = resources()
-    found, pos = deadletters.page(
-        res.broker,
-        _ns(),
+    found, pos = res.ops.page(
         limit=q.limit,
         after=_decode(q.cursor),
         queue=q.queue,
         actor=q.actor,
         text=q.q,
     )
-    total = None if (q.actor or q.q) else deadletters.count(res.broker, _ns(), queue=q.queue)
+    total = None if (q.actor or q.q) else res.ops.count(queue=q.queue)
     return json_response(
         {"items": [d.public() for d in found], "total": total, "next_cursor": _encode(pos)}
     )
@@ -232,7 +224,7 @@ def list_dead_letters() -> Response:
 def count_dead_letters() -> Response:
     """The dry run of a bulk action: how many dead letters the filter matches now."""
     f: DeadLetterFilter = request.context.query  # type: ignore[attr-defined]
-    n = deadletters.count(resources().broker, _ns(), queue=f.queue, actor=f.actor, text=f.q)
+    n = resources().ops.count(queue=f.queue, actor=f.actor, text=f.q)
     return json_response({"count": n, **f.model_dump(mode="json")})
 
 
@@ -241,9 +233,7 @@ def _one(message_id: str) -> deadletters.DeadLetter:
         job = db().get(Job, uuid.UUID(message_id))
     except ValueError:
         job = None
-    letter = deadletters.get(
-        resources().broker,
-        _ns(),
+    letter = resources().ops.get(
         message_id,
         queue=job.queue if job else None,
         redis_id=job.redis_id if job else None,
@@ -268,7 +258,7 @@ def get_dead_letter(message_id: uuid.UUID) -> Response:
 def retry_dead_letter(message_id: uuid.UUID) -> Response:
     letter = _one(str(message_id))
     _audit("dead_letter.retry", str(message_id), queue=letter.queue, actor=letter.actor)
-    n = deadletters.retry(db(), resources().broker, _ns(), [letter])
+    n = deadletters.retry(db(), resources().ops, [letter])
     return json_response({"retried": n})
 
 
@@ -279,7 +269,7 @@ def delete_dead_letter(message_id: uuid.UUID) -> Response:
     letter = _one(str(message_id))
     _audit("dead_letter.delete", str(message_id), queue=letter.queue, actor=letter.actor)
     db().commit()
-    deadletters.remove(resources().broker, _ns(), [letter])
+    resources().ops.remove([letter])
     return Response(status=204)
 
 
@@ -290,8 +280,8 @@ def delete_dead_letter(message_id: uuid.UUID) -> Response:
 @require_role("operator")
 def bulk_dead_letters(action: str) -> Response:
     f: DeadLetterBulk = request.context.json  # type: ignore[attr-defined]
-    client, ns = resources().broker, _ns()
-    found = list(deadletters.matching(client, ns, queue=f.queue, actor=f.actor, text=f.q))
+    ops = resources().ops
+    found = list(ops.matching(queue=f.queue, actor=f.actor, text=f.q))
     if len(found) != f.expected_count:
         raise ApiError(
             409,
@@ -302,9 +292,9 @@ def bulk_dead_letters(action: str) -> Response:
     filters = f.model_dump(mode="json", exclude={"expected_count"})
     _audit(f"dead_letter.{action}_matching", "dead-letters", count=len(found), **filters)
     if action == "retry":
-        return json_response({"retried": deadletters.retry(db(), client, ns, found)})
+        return json_response({"retried": deadletters.retry(db(), ops, found)})
     db().commit()
-    return json_response({"purged": deadletters.remove(client, ns, found)})
+    return json_response({"purged": ops.remove(found)})
 
 
 def _schedule(schedule_id: str) -> Schedule:

@@ -8,7 +8,6 @@ import click
 from flask.cli import with_appcontext
 
 from core.ops import audit, deadletters
-from core.queueing import pause
 from core.queueing.queues import NAMES
 from models.db import session_scope
 from web.ext import resources
@@ -58,8 +57,7 @@ def dead_letters(
     if retry and purge:
         raise click.UsageError("choose --retry or --purge, not both")
     res = resources()
-    ns = res.settings.broker.namespace
-    found = deadletters.find(res.broker, ns, queue=queue, actor=actor, text=text)
+    found = res.ops.find(queue=queue, actor=actor, text=text)
     if (retry or purge) and not yes:
         # As in the console: every destructive action shows how many it touches first.
         verb = "Retry" if retry else "Purge"
@@ -68,10 +66,10 @@ def dead_letters(
         _audit(f"dead_letter.{'retry' if retry else 'purge'}_matching", "cli", count=len(found))
     if retry:
         with session_scope(res.sessions) as session:
-            click.echo(f"retried {deadletters.retry(session, res.broker, ns, found)}")
+            click.echo(f"retried {deadletters.retry(session, res.ops, found)}")
         return
     if purge:
-        click.echo(f"purged {deadletters.remove(res.broker, ns, found)}")
+        click.echo(f"purged {res.ops.remove(found)}")
         return
     for d in found:
         click.echo(f"{d.message_id}  {d.queue:<9} {d.actor:<24} {d.error}")
@@ -84,7 +82,7 @@ def dead_letters(
 def pause_queue(queue: str) -> None:
     """Stop workers taking from QUEUE (nothing in it is lost)."""
     _audit("queue.pause", queue)
-    pause.pause(resources().broker, queue)
+    resources().ops.pause(queue)
     click.echo(f"{queue} paused")
 
 
@@ -94,5 +92,5 @@ def pause_queue(queue: str) -> None:
 def resume_queue(queue: str) -> None:
     """Let workers take from QUEUE again."""
     _audit("queue.resume", queue)
-    pause.resume(resources().broker, queue)
+    resources().ops.resume(queue)
     click.echo(f"{queue} resumed")

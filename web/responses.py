@@ -191,7 +191,7 @@ class Health(BaseModel):
 
 
 class User(BaseModel):
-    """A user of the caller's organization."""
+    """A user of the caller's organization (an operator's: of any organization)."""
 
     id: int
     org_id: int

@@ -1,5 +1,9 @@
 """``/api/v1/users`` (org admins; operators for every org) and ``/api/v1/keys`` (own keys).
 
+Operators act on every org: they list (``?org_id=``), create (``"org_id"``) and change its
+users, and mint and revoke its users' keys. An admin naming another org gets the 404 of a
+missing one.
+
 An admin cannot create, promote or mint keys for an operator (403); the last enabled admin
 of an org cannot be demoted or disabled (409, ``core.access``). Every change is written to
 the audit log in its transaction.
@@ -17,8 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import access
-from core.ops import audit
-from models import ApiKey, User
+from models import ApiKey, Organization, User
 from web import responses
 from web.auth import ROLE_RANK, Principal, create_key, owned, principal, require_role
 from web.errors import ApiError, not_found
@@ -51,6 +54,9 @@ class UserListQuery(ListQuery):
 class UserIn(Strict):
     email: Email
     role: Role = "member"
+    org_id: Id | None = Field(
+        default=None, description="the user's organization (operators; default: the caller's)"
+    )
 
 
 class UserPatch(Strict):
@@ -110,6 +116,20 @@ def _may_grant(who: Principal, role: str) -> None:
         raise ApiError(403, f"only an operator may manage the {role} role")
 
 
+def _org_id(org_id: int | None) -> int:
+    """The org the caller means: its own by default; another one only for an operator.
+
+    Another org's id answers an admin exactly what a missing one does (404), so an admin
+    learns nothing about which orgs exist.
+    """
+    who = principal()
+    if org_id is None or org_id == who.org_id:
+        return who.org_id
+    if not _is_operator(who) or db().get(Organization, org_id) is None:
+        raise not_found("organization")
+    return org_id
+
+
 def _user(user_id: int) -> User:
     """A user of the caller's org (any org for an operator), or 404."""
     who = principal()
@@ -117,6 +137,7 @@ def _user(user_id: int) -> User:
 
 
 @bp.get("/users")
+@may_answer(404)  # ?org_id= of no org (any org but their own, for an admin)
 @returns(responses.UserPage)
 @spec.validate(query=UserListQuery, tags=["access"])
 @require_role("admin")
@@ -124,15 +145,14 @@ def list_users() -> Response:
     q: UserListQuery = request.context.query  # type: ignore[attr-defined]
     who = principal()
     stmt = select(User)
-    if not _is_operator(who):
-        stmt = stmt.where(User.org_id == who.org_id)
-    elif q.org_id is not None:
-        stmt = stmt.where(User.org_id == q.org_id)
+    if not _is_operator(who) or q.org_id is not None:
+        stmt = stmt.where(User.org_id == _org_id(q.org_id))
     rows, cursor = paginate(db(), stmt, model=User, sort="id", limit=q.limit, cursor=q.cursor)
     return json_response({"items": [user_to_dict(u) for u in rows], "next_cursor": cursor})
 
 
 @bp.post("/users")
+@may_answer(404)  # "org_id" of no org (any org but their own, for an admin)
 @returns(responses.User, status=201)
 @spec.validate(json=UserIn, tags=["access"], resp=SpecResponse(HTTP_201=None))
 @require_role("admin")
@@ -141,19 +161,17 @@ def create_user() -> Response:
     body: UserIn = request.context.json  # type: ignore[attr-defined]
     who = principal()
     _may_grant(who, body.role)
+    org_id = _org_id(body.org_id)
     session = db()
     if session.scalar(select(func.count()).where(User.email == body.email)):
         raise ApiError(409, "a user with this email exists already")
-    user = User(org_id=who.org_id, email=body.email, role=body.role)
+    user = User(org_id=org_id, email=body.email, role=body.role)
     session.add(user)
     try:
         session.flush()
     except IntegrityError:  # a concurrent create with the same email
         raise ApiError(409, "a user with this email exists already") from None
-    audit.record(
-        session, "user.create", f"user:{user.id}", org_id=who.org_id, user_id=who.user_id,
-        email=user.email, role=user.role,
-    )  # fmt: skip
+    access.user_created(session, user, actor_id=who.user_id)
     session.refresh(user)
     return json_response(user_to_dict(user), 201)
 
@@ -219,10 +237,7 @@ def create_api_key() -> Response:
         raise ApiError(409, "the user is disabled")
     session = db()
     row, key = create_key(session, owner, name=body.name, expires_at=body.expires_at)
-    audit.record(
-        session, "key.create", f"api_key:{row.id}", org_id=owner.org_id, user_id=who.user_id,
-        owner_id=owner.id, name=row.name, prefix=row.prefix,
-    )  # fmt: skip
+    access.key_created(session, row, owner, actor_id=who.user_id)
     session.refresh(row)
     # The only time the key is shown; a replay of this request shows the row without it.
     secret_fields("key")

@@ -7,6 +7,7 @@ import binascii
 import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
 from pydantic import AfterValidator, Field
@@ -97,6 +98,11 @@ def _refused(field: str, exc: RefusedUrl) -> ApiError:
     )
 
 
+def _host(url: str) -> str | None:
+    # The audit log names the host only: a webhook URL's path or query may hold a token.
+    return urlsplit(url).hostname
+
+
 def endpoint_to_dict(endpoint: WebhookEndpoint) -> dict[str, Any]:
     """The public view of an endpoint (never its secret)."""
     return {
@@ -150,6 +156,10 @@ def create_webhook() -> Response:
         )
     except RefusedUrl as exc:
         raise _refused("url", exc) from None
+    audit.record(
+        session, "webhook.create", f"webhook:{endpoint.id}", org_id=org_id,
+        user_id=principal().user_id, host=_host(body.url), events=list(body.events),
+    )  # fmt: skip
     session.refresh(endpoint)
     # The only time the secret is shown; a replay of this request shows the endpoint alone.
     secret_fields("secret")
@@ -185,7 +195,12 @@ def rotate_webhook_secret(endpoint_id: int) -> Response:
 @require_role("admin")
 @transactional
 def delete_webhook(endpoint_id: int) -> Response:
-    db().delete(_own_endpoint(endpoint_id))
+    endpoint = _own_endpoint(endpoint_id)
+    audit.record(
+        db(), "webhook.delete", f"webhook:{endpoint.id}", org_id=endpoint.org_id,
+        user_id=principal().user_id, host=_host(endpoint.url),
+    )  # fmt: skip
+    db().delete(endpoint)
     return Response(status=204)
 
 

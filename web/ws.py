@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core import channels
 from core.notify.fanout import user_channel
 from core.ops import introspection
+from core.queueing.brokers.base import BrokerUnavailable
 from core.queueing.supervisor import run_supervised
 from jobs.notifications import PRESENCE_PREFIX
 from models import ApiKey, User
@@ -227,11 +228,10 @@ class Hub:
                 continue
             try:
                 snap = introspection.snapshot(
-                    self.res.broker,
-                    settings.broker.namespace,
-                    timeout_ms=settings.worker.heartbeat_timeout_ms,
+                    self.res.ops, self.res.broker, timeout_ms=settings.worker.heartbeat_timeout_ms
                 )
-            except redis.RedisError:
+            except (redis.RedisError, BrokerUnavailable, SQLAlchemyError):
+                # (On RabbitMQ the snapshot reads the ledger too: core.ops.rabbitmq_ops.)
                 continue
             self.deliver("ops.queues", orjson.dumps(channels.frame("ops.queues", snap)))
 

@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.lease import Lease
 from core.ops import charts
+from core.ops.brokerops import broker_ops
 from core.ops.canary import stage_canaries
 from core.queueing.broker import configure
 from core.queueing.relay import Relay
@@ -44,6 +45,7 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
             connect_timeout_s=settings.database.connect_timeout_s,
         )
     )
+    ops = broker_ops(settings, client, sessions)
     lease = Lease(client, LEASE_KEY, settings.worker.scheduler_lease_ttl_ms)
     scheduler = BackgroundScheduler(timezone=UTC)
 
@@ -63,7 +65,7 @@ def build(settings: Settings) -> tuple[BackgroundScheduler, Lease, Relay]:
     def sample() -> None:
         # Queue depth history for the console's charts (Dramatiq keeps none).
         if lease.held:
-            charts.sample_depth(client, settings.broker.namespace)
+            charts.sample_depth(client, ops.queue_stats())
 
     scheduler.add_job(sample, IntervalTrigger(seconds=60, start_date=EPOCH), id="ops.depth")
     for schedule in SCHEDULES:

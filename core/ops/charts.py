@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import redis
 
-from core.ops.introspection import queue_stats
+from core.ops.introspection import QueueStats
 from core.queueing import latency, minute_stats
 from core.queueing.queues import NAMES
 
@@ -23,14 +23,13 @@ DEPTH_HOUR_PREFIX = "saleshub:depth:hr:"
 _SPANS: dict[str, tuple[int, int]] = {"hour": (60, 60), "14d": (3600, 14 * 24)}
 
 
-def sample_depth(client: redis.Redis, namespace: str, now: float | None = None) -> None:
-    """Record every queue's depth (ready + delayed + in flight) for this minute, and the
-    hour's highest, so depth has a history beyond a console page's life."""
+def sample_depth(client: redis.Redis, stats: list[QueueStats], now: float | None = None) -> None:
+    """Record every queue's depth (ready + delayed + in flight, from ``stats``: the broker's
+    :meth:`~core.ops.brokerops.BrokerOps.queue_stats`) for this minute, and the hour's
+    highest, so depth has a history beyond a console page's life."""
     now = time.time() if now is None else now
     minute, hour = int(now // 60), int(now // 3600)
-    depths: dict[Any, Any] = {
-        q.name: q.ready + q.delayed + q.in_flight for q in queue_stats(client, namespace)
-    }
+    depths: dict[Any, Any] = {q.name: q.ready + q.delayed + q.in_flight for q in stats}
     hour_key = f"{DEPTH_HOUR_PREFIX}{hour}"
     highest: Any = client.hgetall(hour_key)
     pipe = client.pipeline(transaction=False)

@@ -56,13 +56,12 @@ from dramatiq.errors import ConnectionClosed
 from redis.client import PubSub
 
 from core.queueing.acks import ACK_BATCH, RECONCILE_EVERY_S, AckBook, AckSender
-from core.queueing.pause import PAUSED_CHANNEL, PAUSED_KEY
+from core.queueing.pause import PAUSE_CHECK_INTERVAL_S, PAUSED_CHANNEL, PAUSED_KEY
 
 log = logging.getLogger(__name__)
 
 #: The Dramatiq release whose ``_RedisConsumer`` this module was written against.
 DRAMATIQ_VERSION = "2.2.1"
-PAUSE_CHECK_INTERVAL_S = 1.0
 PAUSED_SLEEP_S = 0.1
 SUBSCRIBE_TIMEOUT_S = 2.0
 __all__ = ["ACK_BATCH", "AckSender", "WakingConsumer", "WakingRedisBroker", "publish_wake"]

@@ -1,11 +1,13 @@
 """Pausing queues: workers stop fetching from a paused queue; nothing in it is touched.
 
-Dramatiq has no pause. Our broker's consumer (:mod:`core.queueing.consumer`) asks the
+Dramatiq has no pause. Our Redis broker's consumer (:mod:`core.queueing.consumer`) asks the
 broker Redis whether its queue is in the paused set: at most once a second, and at once
 when, waiting idle, it hears :func:`pause` or :func:`resume` announce a change on
 ``PAUSED_CHANNEL``. While paused it fetches nothing and reports idle. Messages stay in
 Redis (and the delay queue keeps its ETA order), so resuming loses nothing. Messages a
-worker had already prefetched finish.
+worker had already prefetched finish. On RabbitMQ the paused set is the same, and
+:class:`core.queueing.brokers.rabbitmq.PausableConsumer` cancels its ``basic.consume``
+while its queue is in it (docs/decisions/0024).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 import redis
 
 PAUSED_KEY = "saleshub:paused"
+#: How often a consumer (Redis or RabbitMQ) re-reads whether its queue is paused, at most.
+PAUSE_CHECK_INTERVAL_S = 1.0
 #: Pub/sub channel on which pause and resume announce a change to waiting consumers.
 PAUSED_CHANNEL = "saleshub:paused.changed"
 

@@ -30,8 +30,28 @@ CHROMIUM_FLAGS = (
 )
 
 
+# Collects every violation of a page's Content-Security-Policy (pages load no inline code;
+# the policy would block it), whatever the console says about it.
+CSP_WATCH = (
+    "window.cspViolations = [];"
+    " document.addEventListener('securitypolicyviolation',"
+    " e => window.cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')))"
+)
+
+
+def watch_csp(browser: WebDriver) -> None:
+    """Record the policy violations of every page ``browser`` opens from now on."""
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_WATCH})
+
+
+def csp_violations(browser: WebDriver) -> list[str]:
+    """The policy violations of the page open in ``browser`` (directive and what was blocked)."""
+    found: list[str] = browser.execute_script("return window.cspViolations")
+    return found
+
+
 def chromium(profile: Path) -> WebDriver:
-    """A headless Chromium whose console log the test can read."""
+    """A headless Chromium whose console log and policy violations the test can read."""
     binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (binary and driver):
         pytest.fail("make test installs Debian's chromium and chromium-driver")
@@ -46,7 +66,9 @@ def chromium(profile: Path) -> WebDriver:
     ):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(driver), options=opts)
+    drv = webdriver.Chrome(service=Service(driver), options=opts)
+    watch_csp(drv)
+    return drv
 
 
 @pytest.fixture

@@ -51,3 +51,11 @@ def make_app(settings: Settings, engine: Engine) -> Iterator[Callable[..., Flask
     yield make
     for application in built:
         dispose(application)
+
+
+@pytest.fixture
+def ops_app(job_settings: Settings, engine: Engine) -> Iterator[Flask]:
+    """An app on each job broker in turn (``job_settings``: Redis, then RabbitMQ)."""
+    application = build_app(job_settings)
+    yield application
+    dispose(application)

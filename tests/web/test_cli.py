@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
@@ -147,3 +149,98 @@ def test_secrets_rotate_and_set_vapid(app: Flask, engine: Engine) -> None:
     assert "1 platform secret(s)" in rotated.output
     refused = runner.invoke(args=["secrets", "set-vapid"], input="not a key\n")
     assert refused.exit_code != 0 and "not a VAPID private key" in refused.output
+
+
+def _audit(engine: Engine, after: int = 0) -> list[tuple[str, str, int | None, Any]]:
+    """The audit entries written after entry ``after``: action, target, org, details."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT action, target, org_id, user_id, details FROM audit_log"
+                " WHERE id > :after ORDER BY id"
+            ),
+            {"after": after},
+        )
+        entries = []
+        for action, target, org_id, user_id, details in rows:
+            assert user_id is None  # the shell has no acting user
+            entries.append((action, target, org_id, details))
+        return entries
+
+
+def _last_audit_id(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one())
+
+
+def _ids(engine: Engine, email: str) -> tuple[int, int, list[int]]:
+    """A user's org id, id and key ids."""
+    with engine.connect() as conn:
+        org_id, user_id = conn.execute(
+            text("SELECT org_id, id FROM users WHERE email = :e"), {"e": email}
+        ).one()
+        keys = conn.execute(
+            text("SELECT id FROM api_keys WHERE user_id = :u ORDER BY id"), {"u": user_id}
+        ).scalars()
+        return org_id, user_id, list(keys)
+
+
+def test_every_cli_change_is_in_the_audit_log(app: Flask, engine: Engine) -> None:
+    assert _audit(engine) == []
+    code, _, output = _create(app, "--org", "Z", "--email", "z@z.test", "--role", "admin")
+    assert code == 0, output
+    org, uid, [first] = _ids(engine, "z@z.test")
+    prefix = output.strip().splitlines()[-1][:12]
+    assert _audit(engine) == [
+        ("org.create", f"org:{org}", org, {"name": "Z"}),
+        ("user.create", f"user:{uid}", org, {"email": "z@z.test", "role": "admin"}),
+        ("key.create", f"api_key:{first}", org, {"owner_id": uid, "name": "", "prefix": prefix}),
+    ]
+    mark = _last_audit_id(engine)
+    # A second user of the org; a new key for an existing one: no org or user entry.
+    assert _create(app, "--org", "Z", "--email", "y@z.test")[0] == 0
+    assert _create(app, "--org", "Z", "--email", "z@z.test", "--if-missing")[0] == 0
+    _, yid, [ykey] = _ids(engine, "y@z.test")
+    _, _, [_, second] = _ids(engine, "z@z.test")
+    assert [e[:3] for e in _audit(engine, mark)] == [
+        ("user.create", f"user:{yid}", org),
+        ("key.create", f"api_key:{ykey}", org),
+        ("key.create", f"api_key:{second}", org),
+    ]
+    mark = _last_audit_id(engine)
+    assert _run(app, "users", "set-role", "y@z.test", "admin")[0] == 0
+    assert _run(app, "users", "disable", "y@z.test")[0] == 0
+    assert _run(app, "users", "disable", "y@z.test", "--enable")[0] == 0
+    code, out = _run(app, "keys", "create", "--email", "y@z.test", "--name", "ci")
+    assert code == 0, out
+    _, _, [_, minted] = _ids(engine, "y@z.test")
+    assert _run(app, "keys", "revoke", str(minted))[0] == 0
+    entries = _audit(engine, mark)
+    assert [(e[0], e[1], e[2]) for e in entries] == [
+        ("user.update", f"user:{yid}", org),
+        ("user.update", f"user:{yid}", org),
+        ("user.update", f"user:{yid}", org),
+        ("key.create", f"api_key:{minted}", org),
+        ("key.revoke", f"api_key:{minted}", org),
+    ]
+    assert [e[3] for e in entries[:3]] == [
+        {"role": ["member", "admin"]}, {"disabled": True}, {"disabled": False},
+    ]  # fmt: skip
+    assert entries[3][3]["name"] == "ci" and entries[3][3]["owner_id"] == yid
+    # What changed nothing, or was refused, writes nothing.
+    mark = _last_audit_id(engine)
+    assert _run(app, "users", "set-role", "y@z.test", "admin")[0] == 0  # admin already
+    assert _run(app, "keys", "revoke", str(minted))[0] == 0  # revoked already
+    assert _run(app, "users", "set-role", "z@z.test", "member")[0] == 0  # y is an admin too
+    assert _run(app, "users", "disable", "y@z.test")[0] != 0  # now the last admin
+    assert _create(app, "--org", "Z", "--email", "z@z.test")[0] != 0  # exists already
+    assert [e[0] for e in _audit(engine, mark)] == ["user.update"]
+    # Secrets: storing the VAPID key and re-encrypting are written too.
+    mark = _last_audit_id(engine)
+    assert _run(app, "secrets", "set-vapid", "--generate")[0] == 0
+    assert _run(app, "secrets", "rotate")[0] == 0
+    assert [(e[0], e[1], e[2]) for e in _audit(engine, mark)] == [
+        ("secrets.set", "vapid_private_key", None),
+        ("secrets.rotate", "secrets", None),
+    ]
+    assert not any("PRIVATE" in str(e[3]) for e in _audit(engine))

@@ -16,7 +16,16 @@ from core.queueing.broker import configure
 from core.settings import Settings
 from models import Job
 from tests.support.actors import effect
-from tests.support.browser import CHROMIUM_FLAGS, browser, click, errors, screenshot, sign_in, text
+from tests.support.browser import (
+    CHROMIUM_FLAGS,
+    browser,
+    click,
+    csp_violations,
+    errors,
+    screenshot,
+    sign_in,
+    text,
+)
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp, wait_for
 
@@ -58,7 +67,9 @@ def test_console_renders_moves_and_retries(
     wait_for(lambda: text(browser, "#queues tr[data-queue=bulk] td.ready") == "7", 10)
     wait_for(
         lambda: (
-            browser.execute_script("const d = window.opsChart.data; return d[3][d[3].length - 1];")
+            browser.execute_script(
+                "const c = window.opsChart; return c ? c.data[3][c.data[3].length - 1] : null;"
+            )
             == 7
         ),
         10,
@@ -74,6 +85,7 @@ def test_console_renders_moves_and_retries(
         job = s.get(Job, uuid.UUID(dead.message_id))
         assert job is not None and job.status == "queued"  # handed to the relay
     assert errors(browser) == []  # the first websocket frame included
+    assert csp_violations(browser) == []
 
 
 def test_console_page_holds_no_data_without_a_key(app: Flask) -> None:

@@ -23,10 +23,13 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.select import Select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.ops import canary
 from core.queueing import latency, minute_stats
+from core.queueing.heartbeat import WORKERS_KEY
 from core.queueing.relay import HEARTBEAT_KEY
 from core.settings import Settings
 from models import Job, JobAttempt
@@ -102,7 +105,8 @@ def data(settings: Settings, sessions: sessionmaker[Session], tenant: Tenant, ap
         Counter(
             {
                 latency.field("bulk", "search.reindex_org", "run", 800): 14,
-                latency.field("bulk", "search.reindex_org", "wait", 30): 14,
+                latency.field("bulk", "search.reindex_org", "wait", 30): 10,
+                latency.field("bulk", "search.reindex_org", "wait", 900): 4,
             }
         ),
     )
@@ -124,30 +128,57 @@ VIEWS = {
 
 
 def _overflow(browser: WebDriver) -> float:
-    """How far the page's widest element reaches past the viewport (0: no sideways scroll)."""
+    """How far the page's widest element reaches past the viewport, or the height of a
+    horizontal scrollbar the page shows (0: no sideways scroll). Chromium can keep showing
+    a scrollbar after the overflow that made it has gone (a chart too wide while the page
+    was short, before its vertical scrollbar came), so both are looked at."""
     return float(
         browser.execute_script(
-            "const w = document.documentElement.clientWidth;"
+            "const root = document.documentElement, w = root.clientWidth;"
             "let right = 0;"
             "for (const e of document.body.querySelectorAll('*'))"
             "  right = Math.max(right, e.getBoundingClientRect().right + window.scrollX);"
-            "return Math.max(0, right - w, document.documentElement.scrollWidth - w);"
+            "return Math.max(0, right - w, root.scrollWidth - w,"
+            "  window.innerHeight - root.clientHeight);"
         )
     )
 
 
-@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def _settled(browser: WebDriver) -> bool:
+    """True once two animation frames have passed (charts follow their boxes on the next)."""
+    return bool(
+        browser.execute_async_script(
+            "const done = arguments[0];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
+        )
+    )
+
+
+# Two laptop screens: 1366 x 768 (the window's 900 px leaves a 757 px viewport) and 1280 x 800.
+@pytest.mark.parametrize(
+    ("dark", "size"),
+    [(False, (1366, 900)), (True, (1280, 800))],
+    ids=["light-1366", "dark-1280"],
+)
 def test_every_view_renders_without_browser_errors(
-    base_url: str, browser: WebDriver, tenant: Tenant, data: str, dark: bool
+    base_url: str,
+    browser: WebDriver,
+    tenant: Tenant,
+    data: str,
+    dark: bool,
+    size: tuple[int, int],
 ) -> None:
+    browser.set_window_size(*size)
     sign_in(browser, base_url, tenant.operator, dark=dark)
-    # Every view fits a laptop screen (a 1366 px window, its vertical scrollbar included)
-    # without scrolling sideways: nothing wider than the viewport.
-    widths = {}
+    # Every view fits a laptop screen, its vertical scrollbar included, without scrolling
+    # sideways, and opens at the top of the page (header and nav in sight).
+    widths, scrolled = {}, {}
     for view, ready in VIEWS.items():
         browser.get(f"{base_url}/ops#{view}")
         wait_for(lambda r=ready: count(browser, r) > 0, 10)
+        _settled(browser)
         widths[view] = _overflow(browser)
+        scrolled[view] = browser.execute_script("return window.scrollY")
         screenshot(browser, f"ops-{view}-{'dark' if dark else 'light'}")
         widths[view] = max(widths[view], _overflow(browser))
     browser.get(f"{base_url}/ops#job/{data}")
@@ -158,6 +189,35 @@ def test_every_view_renders_without_browser_errors(
     assert (background == "rgb(18, 20, 23)") is dark  # follows prefers-color-scheme
     widths["job"] = _overflow(browser)
     assert {view: px for view, px in widths.items() if px > 0} == {}
+    assert {view: y for view, y in scrolled.items() if y} == {}
+    assert errors(browser) == []
+
+
+def test_charts_fill_their_cells_and_follow_a_resized_window(
+    base_url: str, browser: WebDriver, tenant: Tenant, data: str
+) -> None:
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#cache")
+    wait_for(lambda: count(browser, "#cache-latency tbody tr") > 0, 10)
+    fit = (
+        "return Object.entries(window.opsPlots)"
+        "  .filter(([id]) => document.getElementById(id).offsetParent)"
+        "  .map(([id, c]) => [id, c.plot.width, document.getElementById(id).clientWidth]);"
+    )
+    for width in (1366, 1024, 1440):
+        browser.set_window_size(width, 900)
+        wait_for(
+            lambda: (
+                _settled(browser) and all(p == box for _, p, box in browser.execute_script(fit))
+            ),
+            10,
+        )
+        assert _overflow(browser) == 0, width
+    # A namespace seen in one minute only is one point between gaps: drawn as a dot.
+    lone = browser.execute_script(
+        "const p = window.opsPlots['chart-hit'].plot;return p.series[1].points.filter(p, 1, false);"
+    )
+    assert lone in ([58], [59])  # this minute's, or the last one's if it just turned
     assert errors(browser) == []
 
 
@@ -183,6 +243,41 @@ def test_bulk_purge_asks_with_the_count_and_is_audited(
     browser.get(f"{base_url}/ops#audit")
     wait_for(lambda: "dead_letter.purge_matching" in (text(browser, "#audit tbody") or ""), 10)
     assert '"count":30' in (text(browser, "#audit tbody") or "")
+
+
+def test_dead_letters_page_on_and_a_filter_is_retried_after_confirming_its_count(
+    base_url: str,
+    browser: WebDriver,
+    tenant: Tenant,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+) -> None:
+    client = redis.Redis.from_url(settings.broker.url)
+    ns, now = settings.broker.namespace, time.time() * 1000
+    seed(client, ns, "webhooks", [now - i for i in range(60)], actor="webhooks.deliver")
+    seed(client, ns, "push", [now - 100 - i for i in range(5)], actor="push.send", error="Gone")
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#dead")
+    wait_for(lambda: count(browser, "#dead tbody tr") == 50, 10)  # a page, not all 65
+    assert text(browser, "#dead-total") == "(65)"
+    click(browser, "#dead-more")
+    wait_for(lambda: count(browser, "#dead tbody tr") == 65, 10)
+    assert browser.find_element(By.ID, "dead-more").get_attribute("hidden") is not None
+    Select(
+        browser.find_element(By.CSS_SELECTOR, "#dead-filter select[name=queue]")
+    ).select_by_value("push")
+    click(browser, "#retry-matching")
+    wait_for(lambda: browser.execute_script("return document.getElementById('confirm').open"), 10)
+    assert "Retry 5 dead letters" in (text(browser, "#confirm-text") or "")
+    click(browser, "#confirm-ok")
+    wait_for(lambda: count(browser, "#dead tbody tr") == 0, 10)  # the filtered page, now empty
+    with sessions() as s:
+        queued = s.scalars(select(Job.status).where(Job.queue == "push")).all()
+    assert queued == ["queued"] * 5  # handed to the relay through the outbox
+    assert client.zcard(f"{ns}:webhooks.XQ") == 60  # outside the filter: untouched
+    browser.get(f"{base_url}/ops#audit")
+    wait_for(lambda: "dead_letter.retry_matching" in (text(browser, "#audit tbody") or ""), 10)
+    assert errors(browser) == []
 
 
 def test_a_degraded_platform_shows_a_banner(
@@ -214,6 +309,18 @@ def test_the_views_are_reachable_from_the_keyboard(
     ActionChains(browser).send_keys(Keys.ENTER).perform()
     wait_for(lambda: count(browser, "#dead tbody tr") == 30, 10)
     assert browser.execute_script("return location.hash") == "#dead"
+    # "Skip to content" from the top of this view lands on its content, not the overview.
+    browser.refresh()
+    wait_for(lambda: count(browser, "#dead tbody tr") == 30, 10)
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.execute_script("return document.activeElement.textContent") == "Skip to content"
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    assert browser.execute_script("return [location.hash, document.activeElement.id]") == [
+        "#dead",
+        "console",
+    ]
+    assert browser.find_element(By.ID, "view-dead").is_displayed()
+    assert errors(browser) == []
 
 
 def test_canaries_show_each_queues_last_canary_and_flag_a_late_one(
@@ -260,6 +367,179 @@ def test_a_job_is_retried_from_its_page_after_a_confirmation(
         job = s.get(Job, uuid.UUID(data))
         assert job is not None and job.status == "queued" and job.dispatched_at is None
     assert errors(browser) == []
+
+
+def test_the_jobs_explorer_filters_and_pages_newest_first(
+    base_url: str, browser: WebDriver, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    start = datetime.now(UTC) - timedelta(hours=2)
+    made: list[uuid.UUID] = []
+    with session_scope(sessions) as s:
+        for i in range(60):  # newest last; every third failed with its row in the error
+            made.append(uuid.uuid4())
+            failed = i % 3 == 0
+            s.add(
+                Job(
+                    id=made[-1],
+                    org_id=tenant.org_id,
+                    type="imports.chunk",
+                    actor="imports.chunk",
+                    queue="bulk",
+                    params={"row": i},
+                    message={},
+                    status="failed" if failed else "succeeded",
+                    error=f"ValueError: bad row {i}" if failed else None,
+                    created_at=start + timedelta(minutes=i),
+                )
+            )
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#jobs")
+    rows = "return [...document.querySelectorAll('#jobs tbody tr')].map((r) => r.dataset.job)"
+    wait_for(lambda: len(browser.execute_script(rows)) == 50, 10)  # one page
+    newest_first = [str(j) for j in reversed(made)]
+    assert browser.execute_script(rows) == newest_first[:50]
+    click(browser, "#jobs-more")
+    wait_for(lambda: len(browser.execute_script(rows)) == 60, 10)
+    assert browser.execute_script(rows) == newest_first
+    assert browser.find_element(By.ID, "jobs-more").get_attribute("hidden") is not None
+    form = browser.find_element(By.ID, "job-filter")
+    Select(form.find_element(By.NAME, "status")).select_by_visible_text("failed")
+    form.find_element(By.NAME, "q").send_keys("BAD ROW 5")  # error text, any case
+    click(browser, "#job-filter button[type=submit]")
+    wait_for(lambda: len(browser.execute_script(rows)) == 3, 10)
+    assert browser.execute_script(rows) == [str(made[i]) for i in (57, 54, 51)]
+    assert browser.find_element(By.ID, "jobs-more").get_attribute("hidden") is not None
+    assert errors(browser) == []
+
+
+def test_a_queued_job_is_canceled_from_its_page_after_a_confirmation(
+    base_url: str, browser: WebDriver, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    job_id = uuid.uuid4()
+    with session_scope(sessions) as s:
+        s.add(
+            Job(
+                id=job_id,
+                org_id=tenant.org_id,
+                type="cache.warm",
+                actor="cache.warm",
+                queue="bulk",
+                params={},
+                message={},
+                status="queued",
+            )
+        )
+    sign_in(browser, base_url, tenant.operator)
+    browser.get(f"{base_url}/ops#job/{job_id}")
+    wait_for(lambda: count(browser, "#job-actions button[data-action=canceljob]"), 10)
+    click(browser, "#job-actions button[data-action=canceljob]")
+    wait_for(lambda: browser.execute_script("return document.getElementById('confirm').open"), 10)
+    assert "Cancel queued job" in (text(browser, "#confirm-text") or "")
+    click(browser, "#confirm-ok")
+    wait_for(lambda: text(browser, "#job-fields .status-canceled") == "canceled", 10)
+    assert count(browser, "#job-actions button[data-action=canceljob]") == 0
+    with sessions() as s:
+        job = s.get(Job, job_id)
+        assert job is not None and job.status == "canceled"
+    browser.get(f"{base_url}/ops#audit")
+    wait_for(lambda: "job.cancel" in (text(browser, "#audit tbody") or ""), 10)
+    assert errors(browser) == []
+
+
+def test_the_workers_table_shows_the_jobs_each_runs_now(
+    base_url: str,
+    browser: WebDriver,
+    tenant: Tenant,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+) -> None:
+    client = redis.Redis.from_url(settings.broker.url)
+    worker = "w-busy"
+    client.zadd(f"{settings.broker.namespace}:__heartbeats__", {worker: int(time.time() * 1000)})
+    info = {"host": "h1", "pid": 42, "queues": ["bulk"], "started_at": time.time()}
+    client.hset(WORKERS_KEY, worker, json.dumps(info))
+    job_id = uuid.uuid4()
+    with session_scope(sessions) as s:
+        s.add(
+            Job(
+                id=job_id,
+                org_id=tenant.org_id,
+                type="search.reindex",
+                actor="search.reindex_org",
+                queue="bulk",
+                params={},
+                message={},
+                status="running",
+                attempts=1,
+            )
+        )
+        s.flush()
+        started = datetime.now(UTC) - timedelta(seconds=90)
+        s.add(JobAttempt(job_id=job_id, attempt=1, worker=worker, started_at=started))
+    sign_in(browser, base_url, tenant.operator)
+    row = f"#workers tr[data-worker='{worker}']"
+    wait_for(lambda: count(browser, f"{row} .running li"), 10)
+    shown = text(browser, f"{row} .running li") or ""
+    assert shown.startswith("search.reindex_org · org ") and shown.endswith("min")
+    assert (
+        browser.find_element(By.CSS_SELECTOR, f"{row} .running a")
+        .get_attribute("href")
+        .endswith(f"#job/{job_id}")
+    )
+    screenshot(browser, "ops-workers")
+    assert errors(browser) == []
+
+
+def test_latency_charts_switch_between_p50_and_p95(
+    app: Flask, base_url: str, browser: WebDriver, tenant: Tenant, data: str
+) -> None:
+    wanted = app.test_client().get("/api/v1/ops/charts", headers=auth(tenant.operator)).json
+    bulk = wanted["queues"].index("bulk") + 1  # the series of the bulk queue
+    sign_in(browser, base_url, tenant.operator)
+    last = (
+        "const c = window.opsPlots && window.opsPlots['chart-wait']; if (!c) return null;"
+        "return c.plot.data[arguments[0]].filter((v) => v !== null).pop();"
+    )
+    wait_for(lambda: browser.execute_script(last, bulk) is not None, 10)
+    p95 = browser.execute_script(last, bulk)
+    assert p95 == [v for v in wanted["latency"]["bulk"]["wait_p95"] if v is not None][-1]
+    Select(browser.find_element(By.ID, "chart-quantile")).select_by_value("p50")
+    wait_for(lambda: browser.execute_script(last, bulk) != p95, 10)
+    assert (
+        browser.execute_script(last, bulk)
+        == ([v for v in wanted["latency"]["bulk"]["wait_p50"] if v is not None][-1])
+    )
+    assert "p50" in (text(browser, "#view-overview figure:nth-child(4) figcaption") or "")
+    # done/min and failed/min are filled (the last 60 s: this minute and a share of the last).
+    for column in ("done", "failed"):
+        assert int(text(browser, f"#queues tr[data-queue=bulk] td.{column}") or 0) > 0
+    # The last 14 days: a point an hour, every queue.
+    Select(browser.find_element(By.ID, "chart-range")).select_by_value("14d")
+    points = "return window.opsPlots['chart-done'].plot.data.map((s) => s.length)"
+    wait_for(lambda: browser.execute_script(points) == [14 * 24] * 7, 10)
+    assert errors(browser) == []
+
+
+def test_without_a_live_socket_the_polled_snapshots_move_the_depth_chart(
+    app: Flask,
+    browser: WebDriver,
+    tenant: Tenant,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No realtime process announced: the console polls /ops/queues every 5 s instead.
+    monkeypatch.setitem(app.view_functions, "health.health", lambda: jsonify({}))
+    client = redis.Redis.from_url(settings.broker.url)
+    with ServeApp(app) as served:
+        sign_in(browser, served.http, tenant.operator)
+        client.rpush(f"{settings.broker.namespace}:bulk", *[f"m{i}" for i in range(5)])
+        depth = (
+            "const c = window.opsChart; if (!c) return null;"  # not drawn yet
+            "const d = c.data; return d[3][d[3].length - 1];"
+        )
+        wait_for(lambda: browser.execute_script(depth) == 5, 15)
+        assert text(browser, "#queues tr[data-queue=bulk] td.ready") == "5"
+        assert errors(browser) == []
 
 
 class BusyRealtime:

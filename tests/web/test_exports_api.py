@@ -98,3 +98,30 @@ def test_links_expire_and_name_one_org() -> None:
 )
 def test_bad_exports_are_422(bc: FlaskClient, tenant: Tenant, body: dict[str, object]) -> None:
     assert bc.post(EXPORTS, json=body, headers=auth(tenant.member)).status_code == 422
+
+
+def test_filters_naming_another_orgs_rows_export_nothing_of_theirs(
+    bc: FlaskClient, tenant: Tenant, other_tenant: Tenant, bulk_settings: Settings,
+    sessions: sessionmaker[Session],
+) -> None:  # fmt: skip
+    """An id in an export's filters is compared inside the caller's org only."""
+
+    def company(key: str) -> int:
+        made = bc.post("/api/v1/companies", json={"name": "Acme"}, headers=auth(key))
+        assert made.status_code == 201
+        contact = {"first_name": "Ann", "company_id": made.json["id"]}
+        assert bc.post("/api/v1/contacts", json=contact, headers=auth(key)).status_code == 201
+        return int(made.json["id"])
+
+    mine, theirs = company(tenant.member), company(other_tenant.member)
+    for filters, rows in (({"company_id": mine}, 1), ({"company_id": theirs}, 0),
+                          ({"owner_id": other_tenant.member_id}, 0)):  # fmt: skip
+        got = _export(bc, tenant.member, bulk_settings, sessions, type="contacts",
+                      format="ndjson", filters=filters)  # fmt: skip
+        assert got["rows"] == rows, filters
+        body = bc.get(str(got["download_url"])).get_data()
+        assert len(body.splitlines()) == rows, filters
+    # Their own export with the same filter finds their row.
+    got = _export(bc, other_tenant.member, bulk_settings, sessions, type="contacts",
+                  filters={"company_id": theirs})  # fmt: skip
+    assert got["rows"] == 1

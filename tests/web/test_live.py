@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 import worker.entry  # noqa: F401 - declares every actor
 from core.queueing.broker import configure
 from core.settings import Settings
-from tests.support.browser import CHROMIUM_FLAGS
+from tests.support.browser import CHROMIUM_FLAGS, csp_violations, watch_csp
 from tests.support.factories import Tenant
 from tests.support.stack import ROOT, RelayThread, ServeApp, WorkerProcess, wait_for
 
@@ -66,6 +66,7 @@ def browsers(tmp_path: Path) -> Iterator[list[WebDriver]]:
             for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / f'profile{n}'}"):
                 opts.add_argument(flag)
             out.append(webdriver.Chrome(service=Service(driver), options=opts))
+            watch_csp(out[-1])
         yield out
     finally:
         for drv in out:
@@ -149,6 +150,7 @@ def test_a_new_deal_appears_live_in_its_orgs_pages_only(
     assert (_text(outsider, '.column[data-stage="proposal"] .total') or "").startswith("0 ·")
     for page in browsers:
         assert _errors(page) == []
+        assert csp_violations(page) == []
 
 
 def test_the_page_holds_no_data_and_no_inline_code(served: ServeApp) -> None:

@@ -7,16 +7,18 @@ import re
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 import websocket
-from dramatiq import Message
+from dramatiq import Broker, Message
 from dramatiq.brokers.redis import RedisBroker
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.ops.brokerops import BrokerOps
 from core.queueing import minute_stats
 from core.queueing.broker import configure
 from core.queueing.outbox import stage
@@ -26,11 +28,11 @@ from jobs import analytics, notifications
 from models import AuditEntry, Job
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support import brokers
 from tests.support.actors import effect
+from tests.support.brokers import AGE_S, D_DEAD, K_IN_FLIGHT, M_DELAYED, N_READY
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp
-
-N_READY, M_DELAYED, K_IN_FLIGHT, D_DEAD = 5, 3, 2, 4
 
 
 @pytest.fixture
@@ -45,33 +47,24 @@ def _msg(key: str) -> Message[object]:
 
 
 @pytest.fixture
-def known_state(broker: RedisBroker) -> RedisBroker:
-    """N ready, M delayed, K in flight (fetched by a blocked consumer), D dead on `default`."""
-    for i in range(D_DEAD):
-        broker.enqueue(_msg(f"dead{i}"))
-    consumer = broker.consume("default", prefetch=D_DEAD)
-    dead = [next(consumer) for _ in range(D_DEAD)]
-    for m in dead:
-        consumer.nack(m)
-    for i in range(K_IN_FLIGHT):
-        broker.enqueue(_msg(f"fly{i}"))
-    blocked = broker.consume("default", prefetch=K_IN_FLIGHT)
-    for _ in range(K_IN_FLIGHT):
-        assert next(blocked) is not None
-    for i in range(N_READY):
-        broker.enqueue(_msg(f"ready{i}"))
-    for i in range(M_DELAYED):
-        broker.enqueue(_msg(f"later{i}"), delay=600_000)
-    return broker
+def known_state(
+    job_settings: Settings,
+    job_broker: Broker,
+    job_ops: BrokerOps,
+    sessions: sessionmaker[Session],
+) -> Iterator[Broker]:
+    """On each broker, `default` holds N ready, M delayed, K in flight and D dead."""
+    blocked = brokers.known_state(job_settings, job_broker, job_ops, sessions)
+    yield job_broker
+    blocked.close()
 
 
 def _default(body: dict[str, object]) -> dict[str, object]:
     return next(q for q in body["queues"] if q["name"] == "default")  # type: ignore[attr-defined, index]
 
 
-def test_api_cli_and_prometheus_agree(
-    app: Flask, client: FlaskClient, tenant: Tenant, known_state: RedisBroker
-) -> None:
+def test_api_cli_and_prometheus_agree(ops_app: Flask, tenant: Tenant, known_state: Broker) -> None:
+    app, client = ops_app, ops_app.test_client()
     body = client.get("/api/v1/ops/queues", headers=auth(tenant.operator)).json
     q = _default(body)
     assert (q["ready"], q["delayed"], q["in_flight"], q["dead"]) == (
@@ -80,7 +73,8 @@ def test_api_cli_and_prometheus_agree(
         K_IN_FLIGHT,
         D_DEAD,
     )
-    assert q["oldest_age_seconds"] >= 0 and q["paused"] is False
+    assert AGE_S - 1 <= q["oldest_age_seconds"] < AGE_S + 600 and q["paused"] is False
+    assert all(q["ready"] == q["dead"] == 0 for q in body["queues"] if q["name"] != "default")
 
     out = app.test_cli_runner().invoke(args=["ops", "queues"]).output
     row = next(line for line in out.splitlines() if line.startswith("default"))
@@ -122,12 +116,12 @@ def test_ops_is_for_operators_only(client: FlaskClient, tenant: Tenant, role: st
 
 
 def test_dead_letters_browse_retry_and_purge(
-    client: FlaskClient,
+    ops_app: Flask,
     tenant: Tenant,
-    known_state: RedisBroker,
+    known_state: Broker,
     sessions: sessionmaker[Session],
 ) -> None:
-    h = auth(tenant.operator)
+    client, h = ops_app.test_client(), auth(tenant.operator)
     listed = client.get("/api/v1/ops/dead-letters?queue=default", headers=h).json
     assert listed["total"] == D_DEAD
     assert {d["args"][0] for d in listed["items"]} == {f"dead{i}" for i in range(D_DEAD)}
@@ -137,6 +131,7 @@ def test_dead_letters_browse_retry_and_purge(
     with sessions() as s:
         job = s.get(Job, uuid.UUID(one))  # staged through the outbox for the relay to send
         assert job is not None and job.status == "queued" and job.dispatched_at is None
+    assert client.get("/api/v1/ops/dead-letters", headers=h).json["total"] == D_DEAD - 1
 
     filtered = client.get("/api/v1/ops/dead-letters?q=dead1", headers=h).json
     assert [d["args"] for d in filtered["items"]] in ([["dead1"]], [])
@@ -154,9 +149,9 @@ def test_dead_letters_browse_retry_and_purge(
 
 
 def test_pause_and_resume_are_recorded(
-    client: FlaskClient, tenant: Tenant, broker: RedisBroker, sessions: sessionmaker[Session]
+    ops_app: Flask, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
-    h = auth(tenant.operator)
+    client, h = ops_app.test_client(), auth(tenant.operator)
     assert client.post("/api/v1/ops/queues/bulk/pause", headers=h).json["paused"] is True
     assert _find(client, h, "bulk")["paused"] is True
     assert client.post("/api/v1/ops/queues/bulk/resume", headers=h).json["paused"] is False

@@ -1,34 +1,26 @@
-"""``flask ops``: the same actions from a terminal, audited."""
+"""``flask ops``: the same actions from a terminal, audited, on both job brokers."""
 
 from __future__ import annotations
 
-from dramatiq.brokers.redis import RedisBroker
+from typing import Any
+
+from dramatiq import Broker
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.ops.brokerops import BrokerOps
 from core.queueing import pause
-from core.queueing.broker import configure
-from core.settings import Settings
 from models import AuditEntry, Job
 from tests.support.actors import effect
-
-
-def _dead(broker: RedisBroker, n: int) -> None:
-    for i in range(n):
-        broker.enqueue(effect.message(f"cli{i}"))
-    consumer = broker.consume("default", prefetch=n)
-    for m in [next(consumer) for _ in range(n)]:
-        consumer.nack(m)
+from tests.support.brokers import kill
 
 
 def test_dead_letters_list_retry_and_purge(
-    app: Flask, settings: Settings, sessions: sessionmaker[Session]
+    ops_app: Flask, job_broker: Broker, job_ops: BrokerOps, sessions: sessionmaker[Session]
 ) -> None:
-    broker = configure(settings)
-    assert isinstance(broker, RedisBroker)
-    _dead(broker, 3)
-    cli = app.test_cli_runner()
+    kill(job_broker, job_ops, [effect.message(f"cli{i}") for i in range(3)])
+    cli = ops_app.test_cli_runner()
     listed = cli.invoke(args=["ops", "dead-letters", "--queue", "default"]).output
     assert "3 dead letters" in listed and listed.count("test.effect") == 3
     assert "1 dead letters" in cli.invoke(args=["ops", "dead-letters", "--q", "cli1"]).output
@@ -48,10 +40,9 @@ def test_dead_letters_list_retry_and_purge(
     assert actions == ["dead_letter.retry_matching", "dead_letter.purge_matching"]
 
 
-def test_pause_and_resume(app: Flask, settings: Settings, sessions: sessionmaker[Session]) -> None:
-    broker = configure(settings)
-    assert isinstance(broker, RedisBroker)
-    cli = app.test_cli_runner()
+def test_pause_and_resume(ops_app: Flask, job_broker: Any, sessions: sessionmaker[Session]) -> None:
+    broker = job_broker
+    cli = ops_app.test_cli_runner()
     assert cli.invoke(args=["ops", "pause", "bulk"]).output.strip() == "bulk paused"
     assert pause.paused_queues(broker.client) == {"bulk"}
     table = cli.invoke(args=["ops", "queues"]).output

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import redis
 import websocket
+from flask import Flask
 from flask.testing import FlaskClient
 
 from core import channels
@@ -291,3 +292,35 @@ def test_a_revoked_key_closes_its_socket_on_the_realtime_process(
     assert revoke.status_code == 204
     assert _close_code(ws, 5 + 2) == 1008  # re-checked every 5 s (RECHECK_S)
     assert _close_code(ticketed, 2) == 1008  # closed by the same round
+
+
+def test_disabling_a_user_or_changing_a_role_closes_their_sockets_on_the_realtime_process(
+    realtime: list[str], app: Flask, client: FlaskClient, tenant: Tenant
+) -> None:
+    """With the real re-check interval, from either door: the CLI disables, the API demotes."""
+    member = _connect(realtime[0], tenant.member)
+    # The admin's socket is opened with a ticket (the console's way), on the other process.
+    ticket = client.post("/api/v1/ws/ticket", headers=auth(tenant.admin)).json["ticket"]
+    admin = websocket.create_connection(f"{realtime[1]}?ticket={ticket}", timeout=5)
+    assert json.loads(admin.recv())["type"] == "hello"
+    untouched = _connect(realtime[0], tenant.operator)
+    second = {"email": "second-admin@org-a.test", "role": "admin"}  # so the first may step down
+    assert client.post("/api/v1/users", json=second, headers=auth(tenant.admin)).status_code == 201
+
+    disabled = app.test_cli_runner().invoke(args=["users", "disable", "member@org-a.test"])
+    assert disabled.exit_code == 0, disabled.output
+    assert _close_code(member, 5 + 2) == 1008  # re-checked every 5 s (RECHECK_S)
+
+    admin_id = next(
+        u["id"]
+        for u in client.get("/api/v1/users", headers=auth(tenant.operator)).json["items"]
+        if u["email"] == "admin@org-a.test"
+    )
+    demote = client.patch(
+        f"/api/v1/users/{admin_id}", json={"role": "member"}, headers=auth(tenant.operator)
+    )
+    assert demote.status_code == 200
+    assert _close_code(admin, 5 + 2) == 1008
+    # The operator's socket, whose access did not change, is still served.
+    assert _ask(untouched, op="ping")["type"] == "pong"
+    untouched.close()

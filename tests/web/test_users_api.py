@@ -145,6 +145,78 @@ def test_another_orgs_ids_are_404(
     assert count(engine, "audit_log") == 0
 
 
+def test_operators_manage_the_users_and_keys_of_every_org(
+    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    op = auth(tenant.operator)
+    made = client.post(
+        "/api/v1/users",
+        json={"email": "boss@b.test", "role": "admin", "org_id": other_tenant.org_id},
+        headers=op,
+    )
+    assert made.status_code == 201, made.json
+    boss = made.json
+    assert (boss["org_id"], boss["role"]) == (other_tenant.org_id, "admin")
+    listed = client.get(f"/api/v1/users?org_id={other_tenant.org_id}", headers=op).json
+    assert "boss@b.test" in {u["email"] for u in listed["items"]}
+    assert {u["org_id"] for u in listed["items"]} == {other_tenant.org_id}
+    # The other org's admin sees the new user; it is theirs.
+    theirs = client.get("/api/v1/users", headers=auth(other_tenant.admin)).json["items"]
+    assert boss["id"] in {u["id"] for u in theirs}
+    changed = client.patch(f"/api/v1/users/{boss['id']}", json={"role": "member"}, headers=op)
+    assert changed.status_code == 200 and changed.json["role"] == "member"
+    minted = client.post("/api/v1/keys", json={"user_id": boss["id"], "name": "b"}, headers=op)
+    assert minted.status_code == 201 and minted.json["user_id"] == boss["id"]
+    assert _companies(client, minted.json["key"]) == 200
+    keys = client.get(f"/api/v1/keys?user_id={boss['id']}", headers=op).json["items"]
+    assert [k["id"] for k in keys] == [minted.json["id"]]
+    assert client.delete(f"/api/v1/keys/{minted.json['id']}", headers=op).status_code == 204
+    assert _companies(client, minted.json["key"]) == 401
+    # Each entry is written against the org it changed, by the operator who did it.
+    operator_id = _user_id(sessions, "operator@org-a.test")
+    with sessions() as s:
+        entries = [
+            (e.action, e.org_id, e.user_id)
+            for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+    assert entries == [
+        (action, other_tenant.org_id, operator_id)
+        for action in ("user.create", "user.update", "key.create", "key.revoke")
+    ]
+    # A missing org is a 404 to an operator as well.
+    for resp in (
+        client.post("/api/v1/users", json={"email": "x@x.test", "org_id": 900_000_000}, headers=op),
+        client.get("/api/v1/users?org_id=900000000", headers=op),
+    ):
+        assert_error(resp, 404)
+
+
+def test_an_admin_naming_another_org_gets_the_404_of_a_missing_one(
+    client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    admin = auth(tenant.admin)
+    before = count(engine, "users"), count(engine, "audit_log")
+    answers = []
+    for org_id in (other_tenant.org_id, 900_000_000):
+        body = {"email": "sneak@b.test", "org_id": org_id}
+        answers.append(client.post("/api/v1/users", json=body, headers=admin))
+        answers.append(client.get(f"/api/v1/users?org_id={org_id}", headers=admin))
+    for resp in answers:
+        assert_error(resp, 404)
+    assert answers[0].get_data() == answers[2].get_data()  # create: theirs == missing
+    assert answers[1].get_data() == answers[3].get_data()  # list: theirs == missing
+    assert (count(engine, "users"), count(engine, "audit_log")) == before
+    # Members are refused by role first, whatever the org.
+    body = {"email": "sneak@b.test", "org_id": other_tenant.org_id}
+    assert_error(client.post("/api/v1/users", json=body, headers=auth(tenant.member)), 403)
+    # Their own org's id is the default spelled out.
+    own = {"email": "fine@a.test", "org_id": tenant.org_id}
+    made = client.post("/api/v1/users", json=own, headers=admin)
+    assert made.status_code == 201 and made.json["org_id"] == tenant.org_id
+    listed = client.get(f"/api/v1/users?org_id={tenant.org_id}", headers=admin).json["items"]
+    assert {u["org_id"] for u in listed} == {tenant.org_id}
+
+
 def test_keys_are_listed_created_once_and_revoked(
     client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:

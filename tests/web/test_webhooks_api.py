@@ -61,6 +61,17 @@ def test_admin_registers_lists_and_deletes(
     )
     assert_error(api.delete(f"/api/v1/webhooks/{item['id']}", headers=auth(tenant.admin)), 404)
     assert count(engine, "webhook_endpoints") == 0
+    # Both changes are in the audit log, against the endpoint, never with its secret.
+    with engine.connect() as conn:
+        entries = conn.execute(
+            text("SELECT action, target, org_id, details::text FROM audit_log ORDER BY id")
+        ).all()
+    assert [e[:3] for e in entries] == [
+        ("webhook.create", f"webhook:{item['id']}", tenant.org_id),
+        ("webhook.delete", f"webhook:{item['id']}", tenant.org_id),
+    ]
+    assert not any(created["secret"] in e[3] for e in entries)
+    assert '"host": "127.0.0.1"' in entries[0][3] and "/hook" not in entries[0][3]
 
 
 def test_members_may_not_manage_webhooks(api: FlaskClient, tenant: Tenant) -> None:

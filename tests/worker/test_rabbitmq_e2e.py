@@ -34,11 +34,12 @@ from jobs import runtime
 from models import Job
 from models.db import session_scope
 from tests.conftest import auth
-from tests.support.actors import blocker, effect, slow_call
+from tests.support.actors import blocker, effect, flaky, slow_call
 from tests.support.factories import Tenant
 from tests.support.rabbitmq import purge
 from tests.support.stack import ROOT, RelayThread, WorkerProcess, process_env, wait_for
 from tests.worker.test_pools import slow_sink
+from web import create_app
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -85,6 +86,74 @@ def _job(sessions: sessionmaker[Session], job_id: uuid.UUID) -> Job:
 def _count(sessions: sessionmaker[Session], *where: Any) -> int:
     with sessions() as s:
         return int(s.scalar(select(func.count()).select_from(Job).where(*where)) or 0)
+
+
+@pytest.fixture
+def ops_client(rabbit_env: Settings, rabbit: SalesHubRabbitmqBroker) -> Iterator[FlaskClient]:
+    """The API on the RabbitMQ settings (the ops views read RabbitMQ and the ledger)."""
+    app = create_app(rabbit_env)
+    app.config["TESTING"] = True
+    yield app.test_client()
+    res = app.extensions["saleshub"]
+    res.engine.dispose()
+    res.broker.close()
+    res.cache.close()
+
+
+def test_ops_on_rabbitmq_in_flight_pause_and_dead_letter_retry(
+    ops_client: FlaskClient,
+    tenant: Tenant,
+    rabbit: SalesHubRabbitmqBroker,
+    rabbit_env: Settings,
+    sessions: sessionmaker[Session],
+) -> None:
+    h = auth(tenant.operator)
+    cache = redis.Redis.from_url(rabbit_env.cache.url)
+
+    def queue(name: str) -> dict[str, Any]:
+        body = ops_client.get("/api/v1/ops/queues", headers=h).json
+        return next(q for q in body["queues"] if q["name"] == name)
+
+    def consumers(name: str) -> int:
+        return int(rabbit.channel.queue_declare(name, passive=True).method.consumer_count)
+
+    running = _stage(sessions, blocker, "opsrun")
+    with RelayThread(rabbit_env, rabbit):
+        # A running job is in flight on its queue and on the worker running it.
+        wait_for(lambda: cache.get("opsrun:started") == b"1", timeout=30)
+        assert queue("default")["in_flight"] == 1
+
+        def busy() -> list[tuple[int, str]]:
+            # A worker is listed from its first heartbeat, a second after it booted, and
+            # while its registration (written once, at boot) is in the broker Redis: every
+            # test flushes that Redis after it, so this test comes first in the module.
+            items = ops_client.get("/api/v1/ops/workers", headers=h).json["items"]
+            return [(w["in_flight"], w["running"][0]["job_id"]) for w in items if w["running"]]
+
+        assert wait_for(busy, timeout=10) == [(1, str(running))]
+        cache.set("opsrun:release", 1)
+        wait_for(lambda: _job(sessions, running).status == "succeeded", timeout=30)
+
+        # Paused: every worker cancels its consumer of `default`; staged jobs wait, ready.
+        assert ops_client.post("/api/v1/ops/queues/default/pause", headers=h).json["paused"]
+        wait_for(lambda: consumers("default") == 0, timeout=10)
+        waiting = [_stage(sessions, effect, f"paused{i}") for i in range(3)]
+        wait_for(lambda: queue("default")["ready"] == 3)
+        assert queue("default")["paused"] and _count(sessions, Job.status == "queued") == 3
+        ops_client.post("/api/v1/ops/queues/default/resume", headers=h)
+        wait_for(lambda: all(_job(sessions, i).status == "succeeded" for i in waiting), timeout=30)
+
+        # Retries spent: RabbitMQ dead-letters it; a retry from the API runs it again.
+        flaked = _stage(sessions, flaky, "opsdl", 3)
+        wait_for(lambda: _job(sessions, flaked).status == "failed", timeout=30)
+        wait_for(lambda: ops_client.get("/api/v1/ops/dead-letters", headers=h).json["total"] == 1)
+        [letter] = ops_client.get("/api/v1/ops/dead-letters", headers=h).json["items"]
+        assert (letter["message_id"], letter["queue"]) == (str(flaked), "critical")
+        resp = ops_client.post(f"/api/v1/ops/dead-letters/{flaked}/retry", headers=h)
+        assert resp.json == {"retried": 1}
+        wait_for(lambda: _job(sessions, flaked).status == "succeeded", timeout=30)
+    assert _job(sessions, flaked).attempts == 4
+    assert ops_client.get("/api/v1/ops/dead-letters", headers=h).json["total"] == 0
 
 
 def test_api_write_runs_its_job_through_rabbitmq(

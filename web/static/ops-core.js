@@ -2,7 +2,7 @@
 "use strict";
 
 const COLORS = ["#d93025", "#1a73e8", "#188038", "#e37400", "#9334e6", "#007b83", "#795548", "#c5221f"];
-export const state = { key: sessionStorage.getItem("saleshub-key"), queues: [] };
+export const state = { key: sessionStorage.getItem("saleshub-key"), queues: [], live: false };
 
 export class ApiError extends Error {
   constructor(status, message, details) { super(message); this.status = status; this.details = details; }
@@ -78,9 +78,39 @@ function themeColor(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
 
+// uPlot draws nothing for a point whose neighbours are gaps (a namespace looked up in one
+// minute only): draw such points as dots so a lone value still shows.
+function lonePoints(u, si, show) {
+  if (show) return null;
+  const ys = u.data[si], idxs = [];
+  for (let i = 0; i < ys.length; i++) {
+    if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) idxs.push(i);
+  }
+  return idxs.length ? idxs : null;
+}
+
+// A chart is as wide as the box it sits in (its grid cell), followed when that box changes
+// (window resized, a view shown, a vertical scrollbar come or gone): a width taken from the
+// window once overflowed the cell whenever the grid had more columns than that guess.
+// (Resized on the next frame, not inside the observer's callback, which would make a
+// resize that changes the page's height a "ResizeObserver loop" error.)
+const resizer = new ResizeObserver((entries) => requestAnimationFrame(() => {
+  for (const entry of entries) {
+    const found = charts[entry.target.id];
+    const width = Math.floor(entry.target.clientWidth);
+    if (found && width > 0 && width !== found.plot.width) found.plot.setSize({ width, height: found.plot.height });
+  }
+}));
+
+function widthOf(node) {
+  // A chart built while its view is hidden gets a guess from the window, then its box's
+  // width as soon as the view is shown (the observer above).
+  return Math.floor(node.clientWidth) || Math.round(Math.max(300, Math.min(640, (window.innerWidth - 100) / 2)));
+}
+
 // One uPlot per target, rebuilt when its series change; axes follow the colour scheme.
 const charts = {};
-export function chart(target, labels, data, { width, height = 180, yLabel, step = 1 } = {}) {
+export function chart(target, labels, data, { height = 180, yLabel, step = 1 } = {}) {
   const node = document.getElementById(target);
   const signature = labels.join("|");
   const existing = charts[target];
@@ -92,17 +122,22 @@ export function chart(target, labels, data, { width, height = 180, yLabel, step 
   const fg = themeColor("--fg"), grid = themeColor("--line");
   const axis = { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid } };
   const plot = new uPlot({
-    // From the window, not the figure: a chart may be built while its view is hidden.
-    width: width || Math.round(Math.max(300, Math.min(640, (window.innerWidth - 100) / 2))),
+    width: widthOf(node),
     height,
     scales: { x: { time: true } },
-    axes: [axis, { ...axis, label: yLabel }],
-    series: [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: step > 1 }))],
+    // At least 70 px between time labels: uPlot's default lets "11:35am" labels overlap
+    // on an empty chart (no y labels, so a wider plot and a finer tick step).
+    axes: [{ ...axis, space: 70 }, { ...axis, label: yLabel }],
+    series: [{}, ...labels.map((label, i) => ({
+      label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: step > 1, points: { filter: lonePoints },
+    }))],
   }, data, node);
   charts[target] = { plot, signature };
+  resizer.observe(node);
   return plot;
 }
 export const plots = charts;
+window.opsPlots = charts; // each chart by its element id, for the browser tests (and devtools)
 
 export function banner(message) {
   const node = document.getElementById("banner");

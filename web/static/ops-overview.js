@@ -5,6 +5,8 @@ import { age, api, banner, button, cell, chart, el, fill, ms, plots, report, sta
 const LIVE_POINTS = 1800; // an hour of snapshots, one every 2 s
 let depth = null; // [t, ...per queue] of the depth chart, extended live on the hour range
 let range = "hour";
+let quantile = "p95"; // of the latency charts: p50 or p95
+let lastCharts = null; // the last /ops/charts answer, redrawn when the quantile changes
 
 export function renderQueues(snap) {
   fill("queues", snap.queues.map((q) => {
@@ -47,15 +49,22 @@ function series(body, pick) {
   return [body.t, ...body.queues.map((q) => pick(q))];
 }
 
+function latencyCharts(body) {
+  const step = body.step_s;
+  chart("chart-wait", body.queues, series(body, (q) => body.latency[q][`wait_${quantile}`]), { step, yLabel: "ms" });
+  chart("chart-run", body.queues, series(body, (q) => body.latency[q][`run_${quantile}`]), { step, yLabel: "ms" });
+  for (const span of document.querySelectorAll("#view-overview .quantile")) span.textContent = quantile;
+}
+
 export async function refreshCharts() {
   const body = await api("GET", `/ops/charts?range=${range}`);
+  lastCharts = body;
   const step = body.step_s;
   depth = series(body, (q) => body.depth[q].slice());
   window.opsChart = chart("chart", body.queues, depth, { step });
   chart("chart-done", body.queues, series(body, (q) => body.throughput[q].done), { step });
   chart("chart-failed", body.queues, series(body, (q) => body.throughput[q].failed), { step });
-  chart("chart-wait", body.queues, series(body, (q) => body.latency[q].wait_p95), { step, yLabel: "ms" });
-  chart("chart-run", body.queues, series(body, (q) => body.latency[q].run_p95), { step, yLabel: "ms" });
+  latencyCharts(body);
   fill("actors", body.actors.map((a) => el("tr", { dataset: { actor: a.actor } },
     cell(a.queue), cell(a.actor), cell(a.done, "num"), cell(a.failed, "num"),
     cell(ms(a.wait_p50), "num"), cell(ms(a.wait_p95), "num"), cell(ms(a.run_p50), "num"), cell(ms(a.run_p95), "num"))));
@@ -81,7 +90,9 @@ export async function refreshCanaries() {
 
 export async function refreshOverview() {
   const [snap, workers] = await Promise.all([api("GET", "/ops/queues"), api("GET", "/ops/workers")]);
-  renderQueues(snap);
+  // Without a live socket (none announced, or closed) the polled snapshot moves the depth
+  // chart instead, so the last hour stays live either way.
+  if (state.live) renderQueues(snap); else onSnapshot(snap);
   renderWorkers(workers.items);
 }
 
@@ -89,6 +100,10 @@ export function initOverview(refreshers) {
   document.getElementById("chart-range").addEventListener("change", async (ev) => {
     range = ev.target.value;
     try { await refreshCharts(); } catch (err) { report(err); }
+  });
+  document.getElementById("chart-quantile").addEventListener("change", (ev) => {
+    quantile = ev.target.value;
+    if (lastCharts) latencyCharts(lastCharts);
   });
   refreshers.push(refreshOverview, refreshCharts, refreshCanaries);
 }
@@ -106,12 +121,14 @@ export async function live(health) {
     let frame;
     try { frame = JSON.parse(ev.data); } catch { return; }
     if (frame && frame.type === "event" && frame.channel === "ops.queues" && frame.data) {
+      state.live = true;
       onSnapshot(frame.data);
       if (state.socketDegraded) { state.socketDegraded = false; banner(null); }
       status.textContent = `live · ${new Date().toLocaleTimeString()}`;
     }
   });
   ws.addEventListener("close", (ev) => {
+    state.live = false;
     status.textContent = "reconnecting…";
     if (ev.code === 1013) {
       state.socketDegraded = true;

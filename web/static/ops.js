@@ -17,6 +17,11 @@ const VIEWS = {
 // Views that refresh themselves every few seconds while shown (lists keep their pages).
 const POLLED = { overview: () => Promise.all([refreshOverview()]), schedules: refreshSchedules, cache: refreshCache };
 
+function focusContent() {
+  document.getElementById("console").focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+}
+
 function route() {
   const [name, arg] = (location.hash.slice(1) || "overview").split("/");
   return VIEWS[name] ? [name, arg] : ["overview", undefined];
@@ -29,7 +34,10 @@ async function show() {
     const current = link.getAttribute("href") === `#${name === "job" ? "jobs" : name}`;
     if (current) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
   }
+  delete document.body.dataset.rendered;
   try { await VIEWS[name](arg); } catch (err) { report(err); }
+  // Every panel of the view has its first data (bench/console.py times this).
+  if (route()[0] === name) document.body.dataset.rendered = name;
 }
 
 async function start() {
@@ -43,7 +51,9 @@ async function start() {
   queueOptions();
   initOverview(overviewRefreshers);
   initViews();
-  window.addEventListener("hashchange", () => { show(); document.getElementById("console").focus(); });
+  // A new view starts at the top of the page, the header and its nav in sight; keyboard
+  // focus moves to the content without scrolling the header away.
+  window.addEventListener("hashchange", () => { show(); focusContent(); });
   await show();
   const health = await checkHealth();
   setInterval(() => {
@@ -60,10 +70,18 @@ document.getElementById("signin").addEventListener("submit", async (ev) => {
   state.key = document.getElementById("key").value.trim();
   try {
     await start();
-    document.getElementById("console").focus(); // the sign-in form is gone: land on the content
+    focusContent(); // the sign-in form is gone: land on the content
   } catch (err) {
     document.getElementById("signin-error").textContent = `Sign-in failed: ${err.message}`;
   }
+});
+
+// "Skip to content" moves focus past the header and nav; it must not change the view (its
+// #main would otherwise route to the overview).
+document.querySelector(".skip").addEventListener("click", (ev) => {
+  ev.preventDefault();
+  const main = document.getElementById("console");
+  if (main.hidden) document.getElementById("key").focus(); else main.focus();
 });
 
 if (state.key) start().catch(() => { sessionStorage.removeItem("saleshub-key"); state.key = null; });

@@ -19,19 +19,22 @@ pins the pika version this was written for (:data:`PIKA_VERSION`).
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
 import pika
 import pika.exceptions
 import redis
-from dramatiq import Message
+from dramatiq import Consumer, Message
 from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, RabbitmqBroker
 from dramatiq.common import dq_name, xq_name
+from dramatiq.errors import ConnectionClosed
 from dramatiq.middleware import Middleware
 from pika.spec import Basic
 
 from core.queueing.brokers.base import BrokerUnavailable, Sent
+from core.queueing.pause import PAUSE_CHECK_INTERVAL_S, PAUSED_KEY
 from core.queueing.queues import NAMES
 
 log = logging.getLogger(__name__)
@@ -106,10 +109,82 @@ class SalesHubRabbitmqBroker(RabbitmqBroker):
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
         """Dramatiq's consumer, holding ``BROKER_PREFETCH`` messages when set (not for a
-        delay queue, whose messages wait in memory for their time)."""
+        delay queue, whose messages wait in memory for their time), and stopping while
+        its queue is paused."""
         if self.prefetch and not queue_name.endswith(".DQ"):
             prefetch = self.prefetch
-        return super().consume(queue_name, prefetch, timeout)
+        inner = super().consume(queue_name, prefetch, timeout)
+        return PausableConsumer(inner, client=self.client, timeout_ms=timeout)
+
+
+class PausableConsumer(Consumer):
+    """Dramatiq's RabbitMQ consumer, which stops taking from a paused queue.
+
+    Dramatiq has no pause, and RabbitMQ pushes to a consumer until it is cancelled, so
+    this one asks the broker Redis whether its queue is in the paused set (at most once a
+    second, as our Redis consumer does: :mod:`core.queueing.pause`). Paused, it cancels
+    its ``basic.consume`` (pika returns the messages it had prefetched but not handed to
+    Dramatiq to the queue), then answers idle while running the connection's I/O, so
+    heartbeats and the acks of messages already running keep flowing. Resumed, it
+    consumes again. Messages already handed to Dramatiq finish. Each return adds one to a
+    message's delivery count on a quorum queue (``x-delivery-limit``).
+
+    Parameters:
+      inner: Dramatiq's consumer (its connection, channel and consume generator).
+      client: the broker Redis, which holds the paused set.
+      timeout_ms: how long one idle turn waits (Dramatiq's worker timeout).
+    """
+
+    def __init__(self, inner: Any, *, client: redis.Redis, timeout_ms: int) -> None:
+        self.inner = inner
+        self.client = client
+        self.queue_name = inner.queue_name
+        self._canonical = inner.queue_name.removesuffix(".DQ")
+        self._idle_s = timeout_ms / 1000
+        # pika's consume() is a generator: nothing is consumed until its first next(), so
+        # the first unpaused turn starts it (a fresh one), and a paused start cancels nothing.
+        self._consuming = False
+        self._paused = False
+        self._checked = float("-inf")
+
+    def _is_paused(self) -> bool:
+        now = time.monotonic()
+        if now - self._checked >= PAUSE_CHECK_INTERVAL_S:
+            try:
+                self._paused = bool(self.client.sismember(PAUSED_KEY, self._canonical))
+            except redis.RedisError:
+                self._paused = False  # Redis down: keep working, as the Redis consumer does
+            self._checked = now
+        return self._paused
+
+    def __next__(self) -> Any:
+        try:
+            if self._is_paused():
+                if self._consuming:
+                    self.inner.channel.cancel()
+                    self._consuming = False
+                self.inner.connection.process_data_events(time_limit=self._idle_s)
+                return None
+            if not self._consuming:
+                self.inner.iterator = self.inner.channel.consume(
+                    self.queue_name, inactivity_timeout=self._idle_s
+                )
+                self._consuming = True
+        except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError) as exc:
+            raise ConnectionClosed(exc) from None
+        return next(self.inner)
+
+    def ack(self, message: Any) -> None:
+        self.inner.ack(message)
+
+    def nack(self, message: Any) -> None:
+        self.inner.nack(message)
+
+    def requeue(self, messages: Any) -> None:
+        self.inner.requeue(messages)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class RabbitmqPublisher:

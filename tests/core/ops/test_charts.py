@@ -7,6 +7,7 @@ from collections import Counter
 import redis
 
 from core.ops import charts
+from core.ops.redis_ops import queue_stats
 from core.queueing import latency, minute_stats
 from core.queueing.queues import NAMES
 
@@ -58,9 +59,9 @@ def test_fourteen_days_read_hour_buckets(broker_redis: redis.Redis) -> None:
 def test_depth_is_sampled_per_minute_with_the_hour_s_peak(broker_redis: redis.Redis) -> None:
     ns = "depthtest"
     broker_redis.rpush(f"{ns}:default", *[f"m{i}" for i in range(5)])
-    charts.sample_depth(broker_redis, ns, now=NOW)
+    charts.sample_depth(broker_redis, queue_stats(broker_redis, ns), now=NOW)
     broker_redis.ltrim(f"{ns}:default", 0, 1)
-    charts.sample_depth(broker_redis, ns, now=NOW + 60)
+    charts.sample_depth(broker_redis, queue_stats(broker_redis, ns), now=NOW + 60)
     hour = charts.charts(broker_redis, "hour", now=NOW + 60)
     assert hour["depth"]["default"][-2:] == [5, 2] and hour["depth"]["push"][-1] == 0
     days = charts.charts(broker_redis, "14d", now=NOW + 60)

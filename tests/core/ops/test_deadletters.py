@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from core.ops import deadletters
+from core.ops import redis_deadletters as deadletters
+from core.ops.deadletters import DeadLetter
 from core.settings import Settings
 from tests.support.deadletters import seed as _seed
 
@@ -26,8 +27,8 @@ def client(settings: Settings) -> Iterator[redis.Redis]:
     c.flushdb()
 
 
-def _walk(client: redis.Redis, limit: int, **filters: object) -> list[deadletters.DeadLetter]:
-    out: list[deadletters.DeadLetter] = []
+def _walk(client: redis.Redis, limit: int, **filters: object) -> list[DeadLetter]:
+    out: list[DeadLetter] = []
     after = None
     while True:
         found, after = deadletters.page(client, NS, limit=limit, after=after, **filters)

@@ -14,7 +14,7 @@ T = TypeVar("T", bound="User")
 
 @_attrs_define
 class User:
-    """A user of the caller's organization.
+    """A user of the caller's organization (an operator's: of any organization).
 
     Attributes:
         created_at (datetime.datetime):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -16,14 +16,22 @@ class UserIn:
     """
     Attributes:
         email (str):
+        org_id (int | None | Unset): the user's organization (operators; default: the caller's)
         role (UserInRole | Unset):  Default: UserInRole.MEMBER.
     """
 
     email: str
+    org_id: int | None | Unset = UNSET
     role: UserInRole | Unset = UserInRole.MEMBER
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email
+
+        org_id: int | None | Unset
+        if isinstance(self.org_id, Unset):
+            org_id = UNSET
+        else:
+            org_id = self.org_id
 
         role: str | Unset = UNSET
         if not isinstance(self.role, Unset):
@@ -36,6 +44,8 @@ class UserIn:
                 "email": email,
             }
         )
+        if org_id is not UNSET:
+            field_dict["org_id"] = org_id
         if role is not UNSET:
             field_dict["role"] = role
 
@@ -46,6 +56,15 @@ class UserIn:
         d = dict(src_dict)
         email = d.pop("email")
 
+        def _parse_org_id(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        org_id = _parse_org_id(d.pop("org_id", UNSET))
+
         _role = d.pop("role", UNSET)
         role: UserInRole | Unset
         if isinstance(_role, Unset):
@@ -55,6 +74,7 @@ class UserIn:
 
         user_in = cls(
             email=email,
+            org_id=org_id,
             role=role,
         )
 
