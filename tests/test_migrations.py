@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 
 from core.crypto import SecretBox
 from core.settings import Settings
@@ -46,3 +48,97 @@ def test_0007_encrypts_the_plaintext_webhook_secrets(settings: Settings, engine:
         stored = conn.execute(text("SELECT secret FROM webhook_endpoints")).scalar_one()
     assert "whsec_plain" not in stored
     assert SecretBox(settings.secret_keys).decrypt(stored) == "whsec_plain"
+
+
+def _config(settings: Settings) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = settings.database.url
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def _users_state(engine: Engine) -> tuple[str, list[str]]:
+    """The revision, and the index and constraint names on ``users`` but its primary key."""
+    with engine.connect() as conn:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        names = conn.scalars(
+            text(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'users'"
+                " AND indexname <> 'pk_users' ORDER BY 1"
+            )
+        ).all()
+    return revision, list(names)
+
+
+def _add_users(engine: Engine, rows: list[tuple[str, str]]) -> None:
+    """Users (org name, email), their orgs created as needed, committed."""
+    with engine.begin() as conn:
+        for org, email in rows:
+            org_id = conn.execute(
+                text(
+                    "INSERT INTO organizations (name) VALUES (:org)"
+                    " ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id"
+                ),
+                {"org": org},
+            ).scalar_one()
+            conn.execute(
+                text("INSERT INTO users (org_id, email, role) VALUES (:org, :email, 'member')"),
+                {"org": org_id, "email": email},
+            )
+
+
+def test_0011_downgrade_refuses_an_email_of_several_orgs(
+    settings: Settings, engine: Engine
+) -> None:
+    cfg = _config(settings)
+    head = _users_state(engine)
+    assert head == ("0011", ["uq_users_org_id_email"])
+    _add_users(engine, [("A", "same@x.test"), ("B", "same@x.test"), ("C", "Same@x.test")])
+    _add_users(engine, [("A", "two@x.test"), ("B", "two@x.test"), ("A", "alone@x.test")])
+    # (Alembic loads the migration afresh per command: its exception class is named, not
+    # imported.)
+    with pytest.raises(RuntimeError) as refused:
+        command.downgrade(cfg, "0010")
+    assert type(refused.value).__name__ == "DuplicateEmails"
+    # The count of addresses (same and two; "Same" differs in case, which 0010 allowed).
+    message = str(refused.value)
+    assert message.startswith("2 email address(es) belong to users of several organizations")
+    assert "nothing was changed" in message and "GROUP BY email" in message
+    assert _users_state(engine) == head
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "DELETE FROM users WHERE email IN ('same@x.test', 'two@x.test')"
+                " AND org_id = (SELECT id FROM organizations WHERE name = 'B')"
+            )
+        )
+    try:
+        command.downgrade(cfg, "0010")
+        assert _users_state(engine) == ("0010", ["ix_users_org_id", "uq_users_email"])
+    finally:
+        command.upgrade(cfg, "head")
+    assert _users_state(engine) == head
+
+
+def test_0011_upgrade_refuses_an_email_twice_in_one_org(settings: Settings, engine: Engine) -> None:
+    cfg = _config(settings)
+    command.downgrade(cfg, "0010")
+    try:
+        # 0010's constraint compared case: both rows fit it, not the index of 0011.
+        _add_users(engine, [("A", "Dup@x.test"), ("A", "dup@x.test"), ("B", "DUP@x.test")])
+        with pytest.raises(RuntimeError) as refused:
+            command.upgrade(cfg, "0011")
+        assert type(refused.value).__name__ == "DuplicateEmails"
+        message = str(refused.value)
+        assert message.startswith("1 email address(es) are used twice in one organization")
+        assert "nothing was changed" in message
+        assert _users_state(engine) == ("0010", ["ix_users_org_id", "uq_users_email"])
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM users WHERE email = 'Dup@x.test'"))
+    finally:
+        command.upgrade(cfg, "head")
+    assert _users_state(engine)[0] == "0011"
+    # The index compares case: no second "dup" in org A, one in a third org is fine.
+    with pytest.raises(IntegrityError):
+        _add_users(engine, [("A", "DUP@X.TEST")])
+    _add_users(engine, [("C", "dup@x.test")])
