@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,6 +92,40 @@ def test_an_email_is_unique_within_its_org_only(
     body["org_id"] = other_tenant.org_id
     assert_error(client.post("/api/v1/users", json=body, headers=auth(tenant.operator)), 409)
     assert count(engine, "users", "lower(email) = 'member@org-b.test'") == 2
+
+
+def _commit_once_waited_on(conn: Connection, engine: Engine, waited: list[bool]) -> None:
+    """Commit ``conn`` as soon as another transaction waits on a lock (10 s at most)."""
+    deadline = time.monotonic() + 10
+    with engine.connect() as watch:
+        while time.monotonic() < deadline and not waited:
+            if watch.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                waited.append(True)
+            time.sleep(0.02)
+    conn.commit()
+
+
+def test_a_concurrent_create_of_the_same_email_is_a_409(
+    client: FlaskClient, engine: Engine, tenant: Tenant
+) -> None:
+    """The API's check cannot see an uncommitted user: the unique index decides, as a 409."""
+    waited: list[bool] = []
+    with engine.connect() as other:
+        other.execute(
+            text("INSERT INTO users (org_id, email, role) VALUES (:org, 'race@a.test', 'member')"),
+            {"org": tenant.org_id},
+        )
+        committer = threading.Thread(target=_commit_once_waited_on, args=(other, engine, waited))
+        committer.start()
+        resp = client.post(
+            "/api/v1/users", json={"email": "Race@A.test"}, headers=auth(tenant.admin)
+        )
+        committer.join()
+    assert waited, "the API's insert never waited on the other transaction"
+    assert_error(resp, 409)
+    assert resp.json["error"]["message"] == "the organization has a user with this email already"
+    assert count(engine, "users", "lower(email) = 'race@a.test'") == 1
+    assert count(engine, "audit_log") == 0
 
 
 def test_the_unique_index_holds_under_the_api(
