@@ -36,7 +36,7 @@ BANDIT_PATHS := core jobs models web worker migrations bench scripts
 # shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
 LOAD_ENV := set -a; . ./.env; set +a;
 
-.PHONY: help venv lock console browser promtool services migrate demo run test fuzz client lint fmt bench chaos chaos-short stop clean
+.PHONY: help venv lock console browser promtool compose services migrate demo run test fuzz client lint fmt bench chaos chaos-short stop clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -96,6 +96,15 @@ promtool:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    prometheus; }
 
+# A Compose implementation for `config` in tests/test_packaging.py (no engine needed): the
+# docker CLI's plugin when it has one, else Debian's docker-compose 1.29.
+compose:
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || { \
+	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    docker-compose; }
+
 # RabbitMQ takes ~15 s to boot here: make test lets it boot while pytest starts (the tests
 # that need it wait for it); make run BROKER=rabbitmq waits for it.
 services:
@@ -145,7 +154,7 @@ run: venv console services migrate demo
 # worker); the second gets its own database, Redis servers and RabbitMQ vhost
 # (tests/support/xdist.py). TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
-test: venv console browser promtool services
+test: venv console browser promtool compose services
 	$(LOAD_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 chaos-short: venv services

@@ -4,13 +4,16 @@ and the image and compose file keep their promises."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from importlib.metadata import packages_distributions
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -85,7 +88,8 @@ def test_the_image_is_multi_stage_slim_non_root_and_checked() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
     assert stages[0].startswith("node:") and stages[-1] == "python:3.11-slim", stages
-    assert re.search(r"^USER app$", dockerfile, re.M)
+    # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
+    assert re.search(r"^USER 10001:10001$", dockerfile, re.M)
     assert re.search(r"^HEALTHCHECK ", dockerfile, re.M)
     assert "--require-hashes -r /tmp/requirements.txt" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
@@ -102,31 +106,85 @@ def test_compose_wires_mail_to_a_sink_and_checks_every_service() -> None:
             assert "test" in service.get("healthcheck", {}), f"{name} has no healthcheck"
 
 
-def test_compose_has_a_rabbitmq_profile_the_job_processes_wait_for() -> None:
+def test_compose_has_a_rabbitmq_profile_and_worker_replicas() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
     assert services["rabbitmq"]["profiles"] == ["rabbitmq"]
     assert services["worker"]["environment"]["BROKER_KIND"] == "${BROKER_KIND:-redis}"
     assert services["worker"]["deploy"]["replicas"] == "${WORKER_REPLICAS:-1}"
+    # Job processes check the broker they are set to use (worker/probe.py), RabbitMQ included.
     for name in ("worker", "delivery", "scheduler"):
-        wait = services[name]["depends_on"]["rabbitmq"]
-        assert wait == {"condition": "service_healthy", "required": False}, name
+        assert services[name]["healthcheck"]["test"] == ["CMD", "python", "-m", "worker.probe"]
 
 
-def test_docker_compose_config_accepts_the_file() -> None:
+def _strings(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def test_compose_interpolates_nothing_without_a_default() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    # ${VAR:-default} and ${VAR-default} are fine; ${VAR}, $VAR and ${VAR:?…} need the
+    # variable set (or fail), and $$ is a literal dollar.
+    bare = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_]\w*)(?:(?::?\?)[^}]*)?\}|([A-Za-z_]\w*))")
+    unset = {m[1] or m[2] for s in _strings(compose) for m in bare.finditer(s.replace("$$", ""))}
+    assert unset == set(), "give these a default in docker-compose.yml"
+
+
+def _profiles(compose: dict[str, Any]) -> list[set[str]]:
+    named = {p for s in compose["services"].values() for p in s.get("profiles", [])}
+    return [set(), *({p} for p in sorted(named)), named]
+
+
+def test_no_service_depends_on_one_outside_its_profiles() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for active in _profiles(compose):
+        on = {
+            name
+            for name, service in compose["services"].items()
+            if not service.get("profiles") or active & set(service["profiles"])
+        }
+        for name in on:
+            needs = set(compose["services"][name].get("depends_on", []))
+            assert needs <= on, f"{name} needs {needs - on} with profiles {active or '{}'}"
+
+
+def _compose_command() -> list[str]:
+    """The docker CLI's compose plugin, else Debian's docker-compose (``make compose``)."""
     docker = shutil.which("docker")
-    if docker is None:
-        pytest.skip("no docker client on this machine")
-    probe = subprocess.run(
-        [docker, "compose", "version"], capture_output=True, text=True, timeout=30
-    )
-    if probe.returncode != 0:
-        pytest.skip(f"docker has no compose plugin here: {probe.stderr.strip()[:200]}")
+    if docker:
+        probe = subprocess.run(
+            [docker, "compose", "version"], capture_output=True, text=True, timeout=30
+        )
+        if probe.returncode == 0:
+            return [docker, "compose"]
+    found = shutil.which("docker-compose")
+    if found is None:
+        pytest.fail("no compose implementation: make compose (make test) installs one")
+    return [found]
+
+
+@pytest.mark.parametrize("profile", [None, "rabbitmq"])
+def test_docker_compose_config_accepts_the_file(profile: str | None, tmp_path: Path) -> None:
+    # No .env and no variable of ours: what a fresh checkout gets, every value a default.
+    (tmp_path / "empty.env").write_text("")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
     done = subprocess.run(
-        [docker, "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        [*_compose_command(), "--env-file", str(tmp_path / "empty.env"),
+         "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"),
+         *(["--profile", profile] if profile else []), "config", "--quiet"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert "not set" not in done.stderr, done.stderr
+    assert "WARN" not in done.stderr.upper(), done.stderr
 
 
 def test_deploy_guide_names_what_exists() -> None:
