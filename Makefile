@@ -7,7 +7,7 @@
 #   make lock     re-resolve pyproject.toml into requirements.txt and requirements-dev.txt (hashes)
 #   make client   regenerate the typed Python client in clients/python from the OpenAPI document
 #   make fuzz     a long Schemathesis run against a live test server (FUZZ_EXAMPLES=200)
-#   make lint     ruff check, ruff format --check, mypy, bandit (medium and high)
+#   make lint     ruff check, ruff format --check, mypy, bandit (medium and high), hadolint
 #   make fmt      ruff format + ruff check --fix
 #   make bench    services + migrations, then every bench/*.py (but chaos.py)
 #   make chaos-short  the short chaos run alone (3 minutes at most; make test runs it too)
@@ -172,6 +172,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/bandit -q -ll -c pyproject.toml -r $(BANDIT_PATHS)
+	$(BIN)/hadolint Dockerfile
 
 fmt: venv
 	$(BIN)/ruff format .
