@@ -4,7 +4,7 @@
 #                 (BROKER=rabbitmq: job messages on a private RabbitMQ node instead of Redis)
 #   make test     venv + private services (RabbitMQ boots meanwhile), then pytest on 2 workers
 #                 (PYTEST_ARGS="-k foo -x", TEST_WORKERS=0 for one process)
-#   make lock     re-resolve pyproject.toml into requirements.txt and requirements-dev.txt (hashes)
+#   make lock     re-resolve pyproject.toml and requirements-bench.in into the requirements*.txt locks (hashes)
 #   make client   regenerate the typed Python client in clients/python from the OpenAPI document
 #   make fuzz     a long Schemathesis run against a live test server (FUZZ_EXAMPLES=200)
 #   make lint     ruff check, ruff format --check, mypy, bandit (medium and high), hadolint
@@ -63,7 +63,9 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt
 # Dependencies are declared in pyproject.toml (runtime, and the dev and bench extras); this
 # resolves them with uv into two locks with hashes: requirements.txt (runtime: the image)
 # and requirements-dev.txt (runtime + dev + bench, held to the runtime lock's versions:
-# what make venv installs). Versions already locked are kept unless LOCK_ARGS=--upgrade.
+# what make venv installs), and requirements-bench.in (the peers, Locust and py-spy, never in
+# .venv) into requirements-bench.txt, which bench/support/bench_env.py installs into
+# .venv-bench. Versions already locked are kept unless LOCK_ARGS=--upgrade.
 LOCK_ARGS ?=
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
 	--quiet $(LOCK_ARGS)
@@ -71,6 +73,8 @@ lock:
 	@[ -x $(BIN)/uv ] || $(BIN)/python -m pip install -q "uv==0.13.8"
 	$(UV_COMPILE) -o requirements.txt
 	$(UV_COMPILE) --extra dev --extra bench --constraint requirements.txt -o requirements-dev.txt
+	$(BIN)/uv pip compile requirements-bench.in --python-version 3.11 --generate-hashes --quiet \
+	  $(LOCK_ARGS) -o requirements-bench.txt
 
 # The ops console's chart library, from the npm registry (no CDN at run time).
 console: web/console/node_modules/.stamp

@@ -44,26 +44,60 @@ def _names(reqs: list[str]) -> dict[str, str]:
     return out
 
 
-def _imports(folders: tuple[str, ...]) -> set[str]:
+def _code(folder: str, *, without: tuple[str, ...] = ()) -> list[Path]:
+    skip = [ROOT / w for w in without]
+    return [
+        p
+        for p in (ROOT / folder).rglob("*.py")
+        if "node_modules" not in p.parts and not any(p.is_relative_to(s) for s in skip)
+    ]
+
+
+def _imports(folders: tuple[str, ...] | list[Path]) -> set[str]:
+    paths = [p for f in folders for p in _code(f)] if isinstance(folders, tuple) else folders
     found: set[str] = set()
-    for folder in folders:
-        for path in (ROOT / folder).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.Import):
-                    found |= {a.name.split(".")[0] for a in node.names}
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module.split(".")[0])
-    return found - set(sys.stdlib_module_names) - {*RUNTIME_CODE, "tests", "bench"}
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    # Ours: the project's packages and the generated client (clients/python).
+    ours = {*RUNTIME_CODE, "tests", "bench", "scripts", "saleshub_client"}
+    return found - set(sys.stdlib_module_names) - ours
+
+
+def _distributions(modules: set[str]) -> set[str]:
+    dists = packages_distributions()
+    return {d.lower().replace("_", "-") for m in modules for d in dists.get(m, [m])}
 
 
 def test_runtime_imports_are_declared_and_declarations_are_used() -> None:
     declared = _names(_project()["dependencies"])  # type: ignore[arg-type]
-    dists = packages_distributions()
-    imported = {
-        d.lower().replace("_", "-") for m in _imports(RUNTIME_CODE) for d in dists.get(m, [m])
-    }
+    imported = _distributions(_imports(RUNTIME_CODE))
     assert imported - set(declared) == set(), "imported but not declared in pyproject.toml"
     assert set(declared) - imported - NOT_IMPORTED == set(), "declared but never imported"
+
+
+# Run only in .venv-bench (requirements-bench.in), never imported in the project's .venv.
+PEER_CODE = ("bench/support/peers", "bench/locustfile.py")
+
+
+def test_test_and_bench_imports_are_declared_in_their_extras() -> None:
+    project = _project()
+    runtime = set(_names(project["dependencies"]))  # type: ignore[arg-type]
+    extras = project["optional-dependencies"]
+    dev, bench = set(_names(extras["dev"])), set(_names(extras["bench"]))  # type: ignore[index]
+    tests = _distributions(_imports(("tests", "scripts")))
+    assert tests - runtime - dev == set(), "imported by tests or scripts, not in the dev extra"
+    benches = _distributions(_imports(_code("bench", without=PEER_CODE)))
+    assert benches - runtime - bench == set(), "imported by bench/, not in the bench extra"
+    lock = (ROOT / "requirements-bench.txt").read_text()
+    peers = set(re.findall(r"^([a-z0-9][a-z0-9.\-]*)==", lock.lower().replace("_", "-"), re.M))
+    imported = {m.lower().replace("_", "-") for m in _imports([p for c in PEER_CODE for p in (
+        [ROOT / c] if c.endswith(".py") else _code(c))])}  # fmt: skip
+    assert imported - peers == set(), "imported by the peers, not in requirements-bench.in"
+    assert "py-spy==" in lock  # bench/profile_jobs.py runs it from .venv-bench
 
 
 def test_the_locks_hold_the_declared_versions_with_hashes() -> None:
@@ -71,7 +105,10 @@ def test_the_locks_hold_the_declared_versions_with_hashes() -> None:
     runtime = _names(project["dependencies"])  # type: ignore[arg-type]
     extras = project["optional-dependencies"]
     dev = {**runtime, **_names(extras["dev"]), **_names(extras["bench"])}  # type: ignore[index]
-    for lock, wanted in (("requirements.txt", runtime), ("requirements-dev.txt", dev)):
+    bench_in = (ROOT / "requirements-bench.in").read_text().splitlines()
+    peers = _names([line for line in bench_in if line and not line.startswith("#")])
+    locks = (("requirements.txt", runtime), ("requirements-dev.txt", dev))
+    for lock, wanted in (*locks, ("requirements-bench.txt", peers)):
         text = (ROOT / lock).read_text()
         pins = {
             m[1].lower().replace("_", "-"): m[2]
