@@ -19,6 +19,8 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from core.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_CODE = ("core", "web", "jobs", "models", "worker", "migrations")
 # Declared, used, but never imported by name: run as commands or loaded by another package.
@@ -152,6 +154,10 @@ def test_compose_has_a_rabbitmq_profile_and_worker_replicas() -> None:
     # Job processes check the broker they are set to use (worker/probe.py), RabbitMQ included.
     for name in ("worker", "delivery", "scheduler"):
         assert services[name]["healthcheck"]["test"] == ["CMD", "python", "-m", "worker.probe"]
+    # Docker's SIGKILL must not come before the workers' own drain (grace + supervisor's 15 s).
+    grace = Settings().worker.shutdown_grace_s + 15
+    for name in ("worker", "delivery"):
+        assert int(services[name]["stop_grace_period"].removesuffix("s")) > grace, name
 
 
 def _strings(node: object) -> Iterator[str]:
@@ -233,6 +239,6 @@ def test_deploy_guide_names_what_exists() -> None:
         assert f"alert: {alert}" in rules, alert
     settings = "".join(p.read_text() for p in (ROOT / "core" / "settings").glob("*.py"))
     compose = (ROOT / "docker-compose.yml").read_text()
-    commands = {"BGREWRITEAOF"}  # Redis commands, not settings
+    commands = {"BGREWRITEAOF", "COMPOSE_PROJECT_NAME"}  # Redis's and Compose's, not ours
     for var in set(re.findall(r"`([A-Z][A-Z0-9_]{3,})`", guide)) - commands:
         assert f'"{var}"' in settings or var in compose, var
