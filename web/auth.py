@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models import ApiKey, Organization, User
 from web.errors import ApiError, not_found
 from web.ext import db, resources
+from web.request_log import bind_caller
 
 KEY_PREFIX = "shk_"
 # ``last_used_at`` is written at most this often per key, so reads stay reads.
@@ -104,6 +105,7 @@ def authenticate() -> Principal:
         raise ApiError(401, "invalid API key", headers=CHALLENGE)
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY:
         _touch(row.key_id, now)
+    bind_caller(org_id=row.org_id, user_id=row.id)
     return Principal(user_id=row.id, org_id=row.org_id, role=row.role, key_id=row.key_id)
 
 
