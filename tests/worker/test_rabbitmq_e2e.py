@@ -303,8 +303,17 @@ def test_a_lost_worker_node_hands_its_running_job_to_the_other_node(
     sessions: sessionmaker[Session],
     tmp_path: Path,
 ) -> None:
-    # Last in the module: node A (the module's worker) does not come back.
-    node_b = WorkerProcess(rabbit_env, tmp_path / "node-b.log")
+    # Last in the module: node A (the module's worker) does not come back. Node B is
+    # configured as issue 15 spells it: BROKER_URL=amqp://… selects RabbitMQ, the broker
+    # Redis comes from BROKER_REDIS_URL (empty variables count as unset).
+    node_b = WorkerProcess(
+        rabbit_env,
+        tmp_path / "node-b.log",
+        BROKER_URL=rabbit_env.broker.rabbitmq_url,
+        BROKER_REDIS_URL=rabbit_env.broker.url,
+        BROKER_KIND="",
+        RABBITMQ_URL="",
+    )
 
     def lose_node_a() -> None:  # while node A runs the job, node B joins; then A goes
         node_b.start()
