@@ -12,7 +12,9 @@ most jobs a second any number of worker nodes could finish through one primary.
 Figures per level of P (``ledger_p<P>_…``): jobs/s (each job is two row writes: its start
 and its success), row writes/s, and PostgreSQL backend CPU per job (the writers' backends,
 read from /proc: the primary's cost per job, which the 10- and 100-node arithmetic in
-docs/SCALING.md divides into cores). Isolation: database ``saleshub_bench`` (created and
+docs/SCALING.md divides into cores), and WAL bytes per job; at the end the ``jobs`` table's
+size (heap, indexes, TOAST) per row of the last level (bench rows: tiny params and no
+result; the real rows are larger). Isolation: database ``saleshub_bench`` (created and
 migrated if missing; its ``jobs`` table emptied before and after). 127.0.0.1 only.
 """
 
@@ -82,7 +84,14 @@ def _worker(dsn: str, ids: list[str], threads: int, go: Any, done: Any) -> None:
 
 
 def measure(
-    dsn: str, pg: psycopg.Connection[Any], n: int, procs: int, threads: int, base: float | None
+    dsn: str,
+    pg: psycopg.Connection[Any],
+    n: int,
+    procs: int,
+    threads: int,
+    base: float | None,
+    *,
+    report: bool = True,
 ) -> float:
     """Emit one level's figures (rates against ``base``, the first level's); its jobs/s."""
     pg.execute("DELETE FROM jobs")
@@ -109,12 +118,14 @@ def measure(
             break
         time.sleep(0.05)
     pg_cpu0 = sum(_cpu_s(p) for p in backends)
+    wal0 = pg.execute("SELECT pg_current_wal_lsn()").fetchone()[0]  # type: ignore[index]
     t0 = time.perf_counter()
     go.set()
     for _ in children:
         done.get(timeout=600)
     elapsed = time.perf_counter() - t0
     pg_cpu = sum(_cpu_s(p) for p in backends) - pg_cpu0
+    wal = pg.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (wal0,)).fetchone()
     for c in children:
         c.join(10)
     row = pg.execute("SELECT count(*) FROM jobs WHERE status = 'succeeded'").fetchone()
@@ -122,9 +133,12 @@ def measure(
     assert finished == n, (finished, n)
     rate = n / elapsed
     label = f"ledger_p{procs}_t{threads}"
+    if not report:
+        return rate
     emit(f"{label}_jobs_per_s", rate, "jobs/s", None, base)
     emit(f"{label}_row_writes_per_s", 2 * rate, "writes/s", None, 2 * base if base else None)
     emit(f"{label}_pg_cpu_ms_per_job", 1000 * pg_cpu / n, "ms")
+    emit(f"{label}_wal_bytes_per_job", float(wal[0]) / n if wal else None, "bytes")
     note(f"{label}: {rate:.0f} jobs/s, PostgreSQL backends {pg_cpu:.2f} s CPU in {elapsed:.2f} s")
     return rate
 
@@ -142,10 +156,16 @@ def main() -> int:
     note(f"load average at start: {os.getloadavg()}")
     with psycopg.connect(url, autocommit=True) as pg:
         try:
+            # A first, unreported level warms PostgreSQL's caches and the prepared plans.
+            measure(dsn, pg, min(n, 2000), 1, args.threads, None, report=False)
             base = None
             for procs in (int(p) for p in args.procs.split(",")):
                 rate = measure(dsn, pg, n, procs, args.threads, base)
                 base = base or rate
+            row = pg.execute(
+                "SELECT pg_total_relation_size('jobs') / greatest(count(*), 1) FROM jobs"
+            ).fetchone()
+            emit("ledger_jobs_bytes_per_row", float(row[0]) if row else None, "bytes")
         finally:
             pg.execute("DELETE FROM jobs")
     note(f"load average at end: {os.getloadavg()}")
