@@ -339,7 +339,11 @@ def test_a_lost_worker_node_hands_its_running_job_to_the_other_node(
     def lose_node_a() -> None:  # while node A runs the job, node B joins; then A goes
         node_b.start()
         wait_for(lambda: b"ready for action" in node_b.log.read_bytes(), timeout=30)
-        assert rabbit_worker.proc is not None
+        assert rabbit_worker.proc is not None and node_b.proc is not None
+        if ns is not None:  # node B's network stack is not node A's (nor the test's)
+            assert os.readlink(f"/proc/{node_b.proc.pid}/ns/net") != os.readlink(
+                f"/proc/{rabbit_worker.proc.pid}/ns/net"
+            )
         # The whole node: its supervisor and every Dramatiq process, at once.
         for pid in [rabbit_worker.proc.pid, *rabbit_worker.dramatiq_children()]:
             os.kill(pid, signal.SIGKILL)

@@ -184,6 +184,7 @@ def test_the_surviving_scheduler_takes_over_within_the_lease_after_a_sigkill(
         killed = time.monotonic()
         wait_for(lambda: fired(survivor), timeout=ttl_ms / 1000 + 10, interval=0.02)
         took = time.monotonic() - killed
+        print(f"SIGKILL of the lease holder -> the other fired in {took:.2f} s (ttl {ttl_ms} ms)")
         before = len(rollups())
         wait_for(lambda: len(rollups()) >= before + 2, timeout=30)  # and it keeps firing
     finally:
@@ -191,9 +192,10 @@ def test_the_surviving_scheduler_takes_over_within_the_lease_after_a_sigkill(
             p.terminate()
         for p in procs:
             p.wait(15)
-    # The lease expires ttl after the holder's last renewal (<= ttl before the kill); the
-    # survivor tries every ttl / 3; the shortest schedule fires every 0.1 s; slack for load.
-    assert took <= ttl_ms / 1000 + 1.5, f"takeover took {took:.2f}s"
+    # The lease expires ttl after the holder's last renewal (at most ttl / 3 before the
+    # kill), the survivor tries every ttl / 3, the shortest schedule fires every 0.1 s: by
+    # design within ttl * 4/3 + 0.1 s (2.8 s); 0.7 s more for a loaded machine.
+    assert took <= ttl_ms / 1000 * 4 / 3 + 0.8, f"takeover took {took:.2f}s"
     periods = rollups()
     assert len(periods) == len(set(periods)), sorted(periods)  # each period fired once
     assert all(p % 3 == 0 for p in periods)
