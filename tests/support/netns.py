@@ -35,6 +35,18 @@ def available() -> bool:
     return made
 
 
+def _free_net() -> str:
+    """A ``10.231.N`` prefix that no interface of the machine has an address in."""
+    used = subprocess.run(
+        ["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True, check=True
+    ).stdout
+    start = os.getpid() % 250
+    for n in ((start + i) % 250 + 1 for i in range(250)):
+        if f" 10.231.{n}." not in used:
+            return f"10.231.{n}"
+    raise RuntimeError("no free 10.231.N.0/30 on this machine")
+
+
 def _ip(*args: str) -> None:
     subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
 
@@ -92,14 +104,18 @@ class NodeNamespace:
     """A network namespace joined to the host by a veth pair, with forwarders to services.
 
     Parameters:
-      index: picks the namespace's name and its /30 (10.231.<index>.0), so two can coexist.
+      index: tells two namespaces of one test process apart (their names).
+
+    Its /30 is the first 10.231.N.0/30 no interface of the machine uses (other test
+    processes, other checkouts), so two can coexist.
     """
 
     def __init__(self, index: int) -> None:
         self.name = f"saleshub-node{os.getpid() % 10_000}-{index}"
         tag = f"{os.getpid() % 10_000}{index}"
         self.host_if, self.peer_if, self.node_if = f"shh{tag}", f"shn{tag}", "eth0"
-        self.host_ip, self.node_ip = f"10.231.{index}.1", f"10.231.{index}.2"
+        net = _free_net()
+        self.host_ip, self.node_ip = f"{net}.1", f"{net}.2"
         self.forwarders: list[Forwarder] = []
 
     def __enter__(self) -> NodeNamespace:
@@ -134,9 +150,8 @@ class NodeNamespace:
         assert parts.hostname == "127.0.0.1" and parts.port, url
         fwd = Forwarder(self.host_ip, parts.port)
         self.forwarders.append(fwd)
-        netloc = parts.netloc.rsplit("@", 1)
-        where = f"{self.host_ip}:{fwd.port}"
-        netloc = f"{netloc[0]}@{where}" if len(netloc) == 2 else where
+        userinfo, at, _ = parts.netloc.rpartition("@")
+        netloc = f"{userinfo}{at}{self.host_ip}:{fwd.port}"
         return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
     def argv(self, argv: list[str]) -> list[str]:
