@@ -14,7 +14,6 @@ import json
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy import Engine
 from core.settings import Settings
 from tests.support.factories import Tenant
 from tests.support.stack import ROOT, GunicornProcess, WorkerProcess, process_env
+from tests.web.helpers import post_json, ws_connect, ws_text
 
 # Each process is as the Procfile starts it, one gunicorn worker each.
 WEB_APP = "web:create_app(websockets=False)"
@@ -59,35 +59,10 @@ def nodes(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[dict[s
         worker.stop()
 
 
-def _connect(url: str, key: str) -> websocket.WebSocket:
-    ws = websocket.create_connection(url, header=[f"Authorization: Bearer {key}"], timeout=20)
-    assert _text(ws)["type"] == "hello"
-    return ws
-
-
-def _text(ws: websocket.WebSocket) -> dict[str, Any]:
-    opcode, data = ws.recv_data()
-    assert opcode == websocket.ABNF.OPCODE_TEXT
-    frame: dict[str, Any] = json.loads(data)
-    return frame
-
-
 def _subscribe_activity(ws: websocket.WebSocket) -> None:
     ws.send(json.dumps({"op": "subscribe", "channel": "activity"}))
-    assert _text(ws)["type"] == "ack"
-    assert _text(ws)["type"] == "head"
-
-
-def _post(url: str, body: dict[str, str], key: str) -> dict[str, Any]:
-    req = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 201
-        created: dict[str, Any] = json.loads(resp.read())
-        return created
+    assert ws_text(ws)["type"] == "ack"
+    assert ws_text(ws)["type"] == "head"
 
 
 def test_a_write_through_the_web_process_reaches_sockets_on_two_realtime_processes(
@@ -96,19 +71,22 @@ def test_a_write_through_the_web_process_reaches_sockets_on_two_realtime_process
     web: GunicornProcess = nodes["web"]
     rt_a, rt_b = nodes["realtime"]
     assert len({web.port, rt_a.port, rt_b.port}) == 3
-    mine = [_connect(rt_a.ws, tenant.member), _connect(rt_b.ws, tenant.admin)]
-    theirs = _connect(rt_b.ws, other_tenant.member)
+    mine = [
+        ws_connect(rt_a.ws, tenant.member, timeout=20),
+        ws_connect(rt_b.ws, tenant.admin, timeout=20),
+    ]
+    theirs = ws_connect(rt_b.ws, other_tenant.member)
     for ws in (*mine, theirs):
         _subscribe_activity(ws)
 
     started = time.monotonic()
-    deal = _post(
+    deal = post_json(
         f"{web.http}/api/v1/deals",
         {"title": "Across nodes", "amount": "10.00", "stage": "proposal"},
         tenant.member,
     )
     for ws in mine:
-        frame = _text(ws)  # within the 20 s socket timeout, else the test fails
+        frame = ws_text(ws)  # within the sockets' 20 s timeout, else the test fails
         assert frame["channel"] == "activity"
         assert frame["data"]["row_id"] == deal["id"]
         assert frame["data"]["title"] == "Across nodes"
@@ -116,13 +94,13 @@ def test_a_write_through_the_web_process_reaches_sockets_on_two_realtime_process
     print(f"REST commit on :{web.port} -> frames on :{rt_a.port} and :{rt_b.port} in {took:.2f} s")
 
     # A write through one realtime process's REST API reaches the other's sockets too.
-    deal2 = _post(
+    deal2 = post_json(
         f"{rt_b.http}/api/v1/deals",
         {"title": "Back again", "amount": "1.00", "stage": "lead"},
         tenant.admin,
     )
     for ws in mine:
-        assert _text(ws)["data"]["row_id"] == deal2["id"]
+        assert ws_text(ws)["data"]["row_id"] == deal2["id"]
 
     theirs.settimeout(0.5)  # the other org's socket got neither
     with pytest.raises(websocket.WebSocketTimeoutException):

@@ -59,6 +59,23 @@ def test_lease_has_one_holder_and_fails_over(broker_redis: redis.Redis) -> None:
     a.stop()
 
 
+def _schedulers(env: dict[str, str], logs: list[Path]) -> list[subprocess.Popen[bytes]]:
+    """``python -m worker.scheduler`` processes, one a log, as on separate nodes."""
+    procs = []
+    for path in logs:
+        with path.open("wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "worker.scheduler"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    return procs
+
+
 def test_two_schedulers_fire_each_period_once(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -67,18 +84,7 @@ def test_two_schedulers_fire_each_period_once(
     tmp_path: Path,
 ) -> None:
     env = process_env(settings, SCHEDULE_TIME_SCALE="0.01", SCHEDULER_LEASE_TTL_MS="1000")
-    procs = []
-    for i in range(2):
-        with (tmp_path / f"scheduler{i}.log").open("wb") as log:
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "worker.scheduler"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+    procs = _schedulers(env, [tmp_path / f"scheduler{i}.log" for i in range(2)])
     try:
 
         def fires() -> Counter[str]:
@@ -153,18 +159,7 @@ def test_the_surviving_scheduler_takes_over_within_the_lease_after_a_sigkill(
         CANARY_INTERVAL_S="0",
     )
     logs = [tmp_path / f"scheduler{i}.log" for i in range(2)]
-    procs = []
-    for path in logs:
-        with path.open("wb") as out:
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "worker.scheduler"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+    procs = _schedulers(env, logs)
 
     def fired(i: int) -> bool:
         return b"fired " in logs[i].read_bytes()
