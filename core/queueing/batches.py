@@ -144,9 +144,7 @@ def summaries(session: Session, batch_ids: list[uuid.UUID]) -> dict[uuid.UUID, d
     if not batch_ids:
         return {}
     rows = session.scalars(
-        select(JobBatch)
-        .where(JobBatch.id.in_(batch_ids))
-        .execution_options(populate_existing=True)
+        select(JobBatch).where(JobBatch.id.in_(batch_ids)).execution_options(populate_existing=True)
     )
     members: dict[uuid.UUID, dict[str, int]] = {}
     for batch_id, status, n in session.execute(_MEMBERS, {"ids": list(batch_ids)}):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from flask import Flask
@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import tests.support.actors  # noqa: F401
+from core.bulk.fields import TYPES
 from core.queueing import batches, job_state
 from core.queueing.ledger_store import LedgerStore
 from core.settings import Settings
@@ -25,6 +26,7 @@ from tests.support.actors import batch_done, member
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
 from tests.web.test_imports_api import CSV, run_all, upload
+from web.ops_batches_api import ImportType
 
 
 @pytest.fixture
@@ -48,7 +50,11 @@ def _batch(
             parent_id=parent,
         )  # fmt: skip
         ids = [
-            str(batches.add(s, batch_id, member, job_type="m", org_id=org_id, args=(str(i), "ok")).id)
+            str(
+                batches.add(
+                    s, batch_id, member, job_type="m", org_id=org_id, args=(str(i), "ok")
+                ).id
+            )
             for i in range(n)
         ]
         batches.seal(s, batch_id)
@@ -68,6 +74,10 @@ def _get(client: FlaskClient, key: str, path: str) -> Any:
     resp = client.get(f"/api/v1/ops/{path}", headers=auth(key))
     assert resp.status_code == 200, resp.json
     return resp.json
+
+
+def test_the_imports_type_filter_names_every_import_type() -> None:
+    assert set(get_args(ImportType)) == set(TYPES)
 
 
 def test_only_operators_list_batches_and_imports(client: FlaskClient, tenant: Tenant) -> None:
