@@ -14,11 +14,12 @@ from web import responses_ops
 from web.auth import require_role
 from web.ext import db
 from web.http import json_response
-from web.pagination import paginate
+from web.pagination import decode_cursor, encode_cursor, paginate
 from web.schemas import Id, Str, Strict
 from web.spec import returns, spec
 
 bp = Blueprint("ops_batches", __name__, url_prefix="/ops")
+SORT = "-created_at"  # what a cursor was made for (web.pagination)
 # The import types of core.bulk.fields.TYPES (tests/web/test_ops_batches_api.py checks).
 ImportType = Literal["activities", "companies", "contacts", "deals", "leads"]
 ImportStatus = Literal["queued", "running", "succeeded", "failed"]
@@ -49,10 +50,12 @@ def list_batches() -> Response:
     """Every org's batches, newest first, with members by status and the callback's state."""
     q: OpsBatchQuery = request.context.query  # type: ignore[attr-defined]
     f = ops_batches.BatchFilter(status=q.status, type=q.type, org_id=q.org_id)
-    rows, cursor = paginate(
-        db(), ops_batches.batch_query(f), model=Job, sort="-created_at", limit=q.limit,
-        cursor=q.cursor,
-    )  # fmt: skip
+    after = decode_cursor(q.cursor, SORT, Job.created_at, Job.id) if q.cursor else None
+    rows = ops_batches.batch_page(db(), f, limit=q.limit + 1, after=after)  # type: ignore[arg-type]
+    cursor = None
+    if len(rows) > q.limit:
+        rows = rows[: q.limit]
+        cursor = encode_cursor(SORT, rows[-1].created_at, rows[-1].id)
     return json_response({"items": ops_batches.views(db(), rows), "next_cursor": cursor})
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from core.bulk import imports
@@ -39,17 +39,41 @@ class BatchFilter:
     org_id: int | None = None
 
 
-def batch_query(f: BatchFilter) -> Select[Any]:
-    """The batches' own job rows matching ``f`` (the caller pages them newest first)."""
-    # Driven by job_batches (one row per batch), not by a scan of every job.
-    stmt = select(Job).join(JobBatch, JobBatch.id == Job.id)
+def batch_page(
+    session: Session, f: BatchFilter, *, limit: int, after: tuple[datetime, uuid.UUID] | None
+) -> list[Job]:
+    """The batches' own job rows matching ``f``, newest first: ``limit`` rows after
+    ``after``, the (created_at, id) of the last row of the previous page.
+
+    Driven by ``job_batches``: each batch's job row is read by its primary key in a
+    LATERAL subquery that ``OFFSET 0`` keeps from being flattened, then sorted. Joined and
+    ordered by ``jobs.created_at`` outright, PostgreSQL walks ``ix_jobs_created`` backwards
+    and probes ``job_batches`` for every job: 530 ms at 500,000 jobs newer than the newest
+    batch (or a parallel scan of every job, 130 ms). This costs one probe per batch."""
+    conds = [Job.id == JobBatch.id]
     if f.status:
-        stmt = stmt.where(Job.status == f.status)
+        conds.append(Job.status == f.status)
     if f.type:
-        stmt = stmt.where(Job.type == f.type)
+        conds.append(Job.type == f.type)
     if f.org_id is not None:
-        stmt = stmt.where(Job.org_id == f.org_id)
-    return stmt
+        conds.append(Job.org_id == f.org_id)
+    if after is not None:
+        conds.append(tuple_(Job.created_at, Job.id) < after)
+    one = select(Job.id, Job.created_at).where(*conds).offset(0).lateral("one")
+    picked = (
+        select(one.c.id, one.c.created_at)
+        .select_from(JobBatch)
+        .join(one, true())
+        .order_by(one.c.created_at.desc(), one.c.id.desc())
+        .limit(limit)
+        .subquery("picked")
+    )
+    stmt = (
+        select(Job)
+        .join(picked, picked.c.id == Job.id)
+        .order_by(picked.c.created_at.desc(), picked.c.id.desc())
+    )
+    return list(session.scalars(stmt))
 
 
 def _iso(value: datetime | None) -> str | None:
