@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from models import JobStatus
-from web.responses import Json, Page
+from web.responses import Batch, Json, Page
 
 
 class QueueFigures(BaseModel):
@@ -223,23 +223,15 @@ class OpsBatchCallback(BaseModel):
     staged_at: datetime | None
 
 
-class OpsBatch(BaseModel):
-    """A batch of any org: its counters, members by status, parent and callback."""
+class OpsBatch(Batch):
+    """A batch of any org: the counters and members by status its org sees, and its org,
+    parent and callback."""
 
     id: str
     org_id: int | None
     type: str
     status: JobStatus
     parent_id: str | None
-    total: int
-    pending: int
-    succeeded: int
-    failed: int
-    canceled: int
-    progress: int
-    members: dict[str, int]
-    callback_job_id: str | None
-    callback_staged_at: datetime | None
     callback: OpsBatchCallback | None
     created_at: datetime
     finished_at: datetime | None

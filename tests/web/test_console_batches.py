@@ -10,16 +10,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from selenium.webdriver.remote.webdriver import WebDriver
-from sqlalchemy import Engine, func, update
 from sqlalchemy.orm import Session, sessionmaker
 
-import tests.support.actors  # noqa: F401
-from core.queueing import batches, job_state
 from core.queueing.ledger_store import LedgerStore
 from core.settings import Settings
-from models import Job
-from models.db import session_scope
-from tests.support.actors import batch_done, member
+from tests.support.batches import finish, make_batch, store
 from tests.support.browser import (
     browser,
     count,
@@ -34,7 +29,7 @@ from tests.support.search import run_staged_jobs
 from tests.support.stack import ServeApp, wait_for
 from tests.web.test_imports_api import CSV, run_all, upload
 
-__all__ = ["browser"]
+__all__ = ["browser", "store"]
 
 
 @pytest.fixture
@@ -53,35 +48,12 @@ def base_url(bulk_app: Flask) -> Iterator[str]:
         yield served.http
 
 
-@pytest.fixture
-def store(settings: Settings, engine: Engine) -> Iterator[LedgerStore]:
-    s = LedgerStore(settings.database.psycopg_dsn)
-    yield s
-    s.close()
-
-
 def _batch(sessions: sessionmaker[Session], tenant: Tenant, store: LedgerStore) -> tuple[str, str]:
     """A batch of four: one succeeded, one failed, two queued; its id and a queued member's."""
-    with session_scope(sessions) as s:
-        batch_id = batches.open_batch(
-            s, org_id=tenant.org_id, callback=batch_done, callback_args=("k",)
-        )
-        ids = [
-            str(batches.add(s, batch_id, member, job_type="m", org_id=tenant.org_id,
-                            args=(str(i), "ok")).id)
-            for i in range(4)
-        ]  # fmt: skip
-        batches.seal(s, batch_id)
-        # Sent to the broker and waiting there: the import's runs below leave them queued.
-        s.execute(update(Job).where(Job.batch_id == batch_id).values(dispatched_at=func.now()))
-    for job_id, ok in ((ids[0], True), (ids[1], False)):
-        assert store.start(job_id) == 0
-        if ok:
-            store.succeeded(job_id, None)
-        else:
-            status = job_state.failure_status(gave_up=True)
-            store.execute(job_state.FAIL_SQL, (status, "boom", status, job_id, "Traceback: boom"))
-    return str(batch_id), ids[3]
+    batch_id, ids = make_batch(sessions, tenant.org_id, 4, dispatched=True)
+    finish(store, ids[0], ok=True)
+    finish(store, ids[1], ok=False)
+    return batch_id, ids[3]
 
 
 def _segments(browser: WebDriver, row: str) -> dict[str, str]:

@@ -5,69 +5,26 @@ pipeline through a StubBroker worker)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_args
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-import tests.support.actors  # noqa: F401
 from core.bulk.fields import TYPES
-from core.queueing import batches, job_state
 from core.queueing.ledger_store import LedgerStore
 from core.settings import Settings
-from models.db import session_scope
 from tests.conftest import auth
-from tests.support.actors import batch_done, member
+from tests.support.batches import finish, make_batch, store
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
 from tests.web.test_imports_api import CSV, run_all, upload
 from web.ops_batches_api import ImportType
 
-
-@pytest.fixture
-def store(settings: Settings, engine: Engine) -> Iterator[LedgerStore]:
-    s = LedgerStore(settings.database.psycopg_dsn)
-    yield s
-    s.close()
-
-
-def _batch(
-    sessions: sessionmaker[Session],
-    org_id: int | None,
-    n: int,
-    *,
-    parent: uuid.UUID | None = None,
-    job_type: str = "batch",
-) -> tuple[str, list[str]]:
-    with session_scope(sessions) as s:
-        batch_id = batches.open_batch(
-            s, org_id=org_id, job_type=job_type, callback=batch_done, callback_args=("k",),
-            parent_id=parent,
-        )  # fmt: skip
-        ids = [
-            str(
-                batches.add(
-                    s, batch_id, member, job_type="m", org_id=org_id, args=(str(i), "ok")
-                ).id
-            )
-            for i in range(n)
-        ]
-        batches.seal(s, batch_id)
-    return str(batch_id), ids
-
-
-def _finish(store: LedgerStore, job_id: str, ok: bool) -> None:
-    assert store.start(job_id) == 0
-    if ok:
-        store.succeeded(job_id, None)
-    else:
-        status = job_state.failure_status(gave_up=True)
-        store.execute(job_state.FAIL_SQL, (status, "boom", status, job_id, "Traceback: boom"))
+__all__ = ["store"]
 
 
 def _get(client: FlaskClient, key: str, path: str) -> Any:
@@ -102,9 +59,9 @@ def test_a_batch_shows_its_members_by_status_and_its_callback(
     sessions: sessionmaker[Session],
     store: LedgerStore,
 ) -> None:
-    batch_id, ids = _batch(sessions, tenant.org_id, 4)
-    _finish(store, ids[0], ok=True)
-    _finish(store, ids[1], ok=False)
+    batch_id, ids = make_batch(sessions, tenant.org_id, 4)
+    finish(store, ids[0], ok=True)
+    finish(store, ids[1], ok=False)
     [got] = _get(client, tenant.operator, "batches")["items"]
     assert got["id"] == batch_id and got["org_id"] == tenant.org_id
     assert got["status"] == "running" and got["parent_id"] is None
@@ -114,7 +71,7 @@ def test_a_batch_shows_its_members_by_status_and_its_callback(
     assert got["callback"]["state"] == "waiting" and got["callback"]["staged_at"] is None
     assert got["callback"]["actor"] == "test.batch_done"
     for job_id in ids[2:]:
-        _finish(store, job_id, ok=True)
+        finish(store, job_id, ok=True)
     [done] = _get(client, tenant.operator, "batches")["items"]
     assert done["status"] == "failed" and done["members"] == {"succeeded": 3, "failed": 1}
     # The last member's transaction staged the callback in the outbox.
@@ -129,9 +86,9 @@ def test_a_batch_shows_its_members_by_status_and_its_callback(
 def test_job_detail_shows_the_batch_it_is_and_the_batch_it_is_in(
     client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session], store: LedgerStore
 ) -> None:
-    outer, [first] = _batch(sessions, tenant.org_id, 1)
-    inner, inner_ids = _batch(sessions, tenant.org_id, 2, parent=uuid.UUID(outer))
-    _finish(store, inner_ids[0], ok=True)
+    outer, [first] = make_batch(sessions, tenant.org_id, 1)
+    inner, inner_ids = make_batch(sessions, tenant.org_id, 2, parent=uuid.UUID(outer))
+    finish(store, inner_ids[0], ok=True)
     detail = _get(client, tenant.operator, f"jobs/{inner}")
     assert detail["batch"]["id"] == inner and detail["batch"]["parent_id"] == outer
     assert detail["batch"]["members"] == {"succeeded": 1, "queued": 1}

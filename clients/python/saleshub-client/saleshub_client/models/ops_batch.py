@@ -19,27 +19,28 @@ T = TypeVar("T", bound="OpsBatch")
 
 @_attrs_define
 class OpsBatch:
-    """A batch of any org: its counters, members by status, parent and callback.
+    """A batch of any org: the counters and members by status its org sees, and its org,
+    parent and callback.
 
-    Attributes:
-        callback (None | OpsBatchCallback):
-        callback_job_id (None | str):
-        callback_staged_at (datetime.datetime | None):
-        canceled (int):
-        created_at (datetime.datetime):
-        failed (int):
-        finished_at (datetime.datetime | None):
-        id (str):
-        members (OpsBatchMembers):
-        org_id (int | None):
-        parent_id (None | str):
-        pending (int):
-        progress (int):
-        status (JobStatus): Where a job is in its life; ``failed`` spent its retries, ``dead`` was stopped by us.
-        succeeded (int):
-        total (int):
-        type_ (str):
-        updated_at (datetime.datetime):
+        Attributes:
+            callback (None | OpsBatchCallback):
+            callback_job_id (None | str):
+            callback_staged_at (datetime.datetime | None):
+            canceled (int):
+            created_at (datetime.datetime):
+            failed (int):
+            finished_at (datetime.datetime | None):
+            id (str):
+            members (OpsBatchMembers):
+            org_id (int | None):
+            parent_id (None | str):
+            pending (int):
+            progress (int):
+            status (JobStatus): Where a job is in its life; ``failed`` spent its retries, ``dead`` was stopped by us.
+            succeeded (int):
+            total (int):
+            type_ (str):
+            updated_at (datetime.datetime):
     """
 
     callback: None | OpsBatchCallback
