@@ -4,8 +4,7 @@ import code, updated by polling; no browser error and no policy violation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -27,19 +26,9 @@ from tests.support.browser import (
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
 from tests.support.stack import ServeApp, wait_for
-from tests.web.test_imports_api import CSV, run_all, upload
+from tests.web.test_imports_api import CSV, bulk_app, bulk_settings, run_all, upload
 
-__all__ = ["browser", "store"]
-
-
-@pytest.fixture
-def bulk_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return settings.replace(bulk={"files_dir": tmp_path / "files", "chunk_rows": 3})
-
-
-@pytest.fixture
-def bulk_app(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
-    return make_app(bulk={"files_dir": tmp_path / "files", "chunk_rows": 3})
+__all__ = ["browser", "bulk_app", "bulk_settings", "store"]
 
 
 @pytest.fixture

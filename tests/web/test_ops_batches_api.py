@@ -5,12 +5,9 @@ pipeline through a StubBroker worker)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,10 +18,10 @@ from tests.conftest import auth
 from tests.support.batches import finish, make_batch, store
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
-from tests.web.test_imports_api import CSV, run_all, upload
+from tests.web.test_imports_api import CSV, bc, bulk_app, bulk_settings, run_all, upload
 from web.ops_batches_api import ImportType
 
-__all__ = ["store"]
+__all__ = ["bc", "bulk_app", "bulk_settings", "store"]
 
 
 def _get(client: FlaskClient, key: str, path: str) -> Any:
@@ -104,16 +101,6 @@ def test_job_detail_shows_the_batch_it_is_and_the_batch_it_is_in(
     assert [b["id"] for b in page["items"]] == [inner] and page["next_cursor"]
     rest = _get(client, tenant.operator, f"batches?limit=1&cursor={page['next_cursor']}")
     assert [b["id"] for b in rest["items"]] == [outer] and rest["next_cursor"] is None
-
-
-@pytest.fixture
-def bulk_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return settings.replace(bulk={"files_dir": tmp_path / "files", "chunk_rows": 3})
-
-
-@pytest.fixture
-def bc(make_app: Callable[..., Flask], tmp_path: Path) -> FlaskClient:
-    return make_app(bulk={"files_dir": tmp_path / "files", "chunk_rows": 3}).test_client()
 
 
 def test_an_import_in_progress_shows_rows_read_committed_and_rejected(
