@@ -51,7 +51,7 @@ def list_batches() -> Response:
     q: OpsBatchQuery = request.context.query  # type: ignore[attr-defined]
     f = ops_batches.BatchFilter(status=q.status, type=q.type, org_id=q.org_id)
     after = decode_cursor(q.cursor, SORT, Job.created_at, Job.id) if q.cursor else None
-    rows = ops_batches.batch_page(db(), f, limit=q.limit + 1, after=after)  # type: ignore[arg-type]
+    rows = ops_batches.batch_page(db(), f, limit=q.limit + 1, after=after)
     cursor = None
     if len(rows) > q.limit:
         rows = rows[: q.limit]

@@ -40,7 +40,7 @@ class BatchFilter:
 
 
 def batch_page(
-    session: Session, f: BatchFilter, *, limit: int, after: tuple[datetime, uuid.UUID] | None
+    session: Session, f: BatchFilter, *, limit: int, after: tuple[Any, Any] | None
 ) -> list[Job]:
     """The batches' own job rows matching ``f``, newest first: ``limit`` rows after
     ``after``, the (created_at, id) of the last row of the previous page.
