@@ -406,6 +406,8 @@ OTHER_IDS = {
     " deliveries (an admin's; a member sees only their own)",
     ("GET", "/api/v1/ops/audit", "user_id"): "operators only: platform-wide",
     ("GET", "/api/v1/ops/jobs", "org_id"): "operators only: platform-wide",
+    ("GET", "/api/v1/ops/batches", "org_id"): "operators only: platform-wide",
+    ("GET", "/api/v1/ops/imports", "org_id"): "operators only: platform-wide",
 }
 
 
