@@ -56,6 +56,10 @@ def test_the_callers_org_and_user_are_on_the_requests_lines_as_json(
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    # Whatever the thread had bound before (a sentinel, so that a request context another test
+    # left open cannot decide the outcome) must be what it has after the requests.
+    before = {"org_id": -1, "user_id": -1}
+    outer = logs.caller.set(before)
     try:
         logs.setup_logging(Settings(log_format="json"))
         (ours,) = [h for h in root.handlers if isinstance(h, logs._Handler)]
@@ -63,7 +67,9 @@ def test_the_callers_org_and_user_are_on_the_requests_lines_as_json(
         client.get("/api/v1/deals?limit=5", headers={**auth(tenant.member), "X-Request-ID": "r-2"})
         client.get("/api/v1/deals", headers={"X-Request-ID": "r-3"})  # no key: 401
         lines = [orjson.loads(x) for x in ours.stream.getvalue().splitlines()]  # type: ignore[attr-defined]
+        after = logs.caller.get()
     finally:
+        logs.caller.reset(outer)
         root.handlers[:] = handlers
         root.setLevel(level)
     signed, anonymous = (
@@ -74,4 +80,4 @@ def test_the_callers_org_and_user_are_on_the_requests_lines_as_json(
     assert signed["status"] == 200 and signed["path"] == "/api/v1/deals"
     assert anonymous["status"] == 401 and not {"org_id", "user_id"} & set(anonymous)
     # Nothing is left bound for the next request on this thread.
-    assert logs.caller.get() is None
+    assert after is before
