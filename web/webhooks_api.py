@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 from spectree import Response as SpecResponse
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -52,11 +52,24 @@ def _b64url(length: int) -> Any:
 
 
 class WebhookIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.acme.example/saleshub",
+                    "events": ["contact.created", "deal.updated"],
+                }
+            ]
+        }
+    )
+
     url: Url
     events: Annotated[list[EventType], Field(min_length=1, max_length=50)]
 
 
 class RotateIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"overlap_s": 3600}]})
+
     # How long deliveries are signed with the old secret too (default WEBHOOK_SECRET_OVERLAP_S).
     overlap_s: Annotated[int, Field(ge=0, le=7 * 86_400)] | None = None
 
@@ -79,6 +92,18 @@ class PushKeys(Strict):
 
 
 class PushSubscriptionIn(Strict):
+    # What a browser's PushManager.subscribe() gives (its keys are base64url, unpadded).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "endpoint": "https://push.example/send/abc123",
+                    "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+                }
+            ]
+        }
+    )
+
     endpoint: Url
     keys: PushKeys
 
