@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
-from models import ApiKey, User
+from models import ApiKey, Notification, User
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support import deadletters
@@ -83,6 +83,15 @@ def _fuzzer(sessions: sessionmaker[Session]) -> tuple[str, dict[str, str]]:
         ).one()
         user = session.get(User, key.user_id)
         assert user is not None
+        # Notifications come from jobs, and none run here: a few in the inbox, so that
+        # the links from GET /notifications lead somewhere.
+        for n in range(3):
+            session.add(
+                Notification(
+                    org_id=user.org_id, user_id=user.id, event_key=f"fuzz-{n}",
+                    category="deal.won", urgency="normal", title=f"Deal {n} won",
+                )
+            )  # fmt: skip
         ids = {"FUZZ_USER_ID": str(user.id), "FUZZ_KEY_ID": str(key.id)}
     return tenant.operator, ids
 
