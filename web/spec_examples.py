@@ -123,7 +123,8 @@ def media_example(media_type: str, media: dict[str, Any], schemas: dict[str, Any
 
 
 def add_examples(doc: dict[str, Any]) -> None:
-    """Give every request body and answer with a body an example, where none is declared.
+    """Give every request body and answer with a body an example, where none is declared,
+    and every parameter whose schema makes a telling one (a number, a choice, a date).
 
     An example the schema declares (a model's ``examples``) is left where it is; others go
     on the media object (``example``), so shared schemas are not changed.
@@ -138,6 +139,26 @@ def add_examples(doc: dict[str, Any]) -> None:
                     if has_example(media, schemas):
                         continue
                     media["example"] = media_example(media_type, media, schemas)
+            for param in op.get("parameters", []):
+                schema = param.get("schema", {})
+                told = "example" in param or declared(schema, schemas)[0]
+                if not told and _telling(schema, schemas):
+                    param["example"] = synthesize(schema, schemas)
+
+
+def _telling(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether a value made from ``schema`` says something true (not "example" text).
+
+    A free-text parameter (a cursor, a search) gets an example only from its model.
+    """
+    schema = _resolve(schema, schemas)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            branches = [b for b in schema[key] if _resolve(b, schemas).get("type") != "null"]
+            return bool(branches) and _telling(branches[0], schemas)
+    if schema.get("default") is not None or "const" in schema or schema.get("enum"):
+        return True
+    return schema.get("type") in ("integer", "number", "boolean") or "format" in schema
 
 
 def has_example(media: dict[str, Any], schemas: dict[str, Any]) -> bool:

@@ -32,7 +32,9 @@ from web.spec import may_answer, returns, spec
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 
-Url = Annotated[Str, Field(min_length=1, max_length=2000)]
+Url = Annotated[
+    Str, Field(min_length=1, max_length=2000, examples=["https://hooks.acme.example/saleshub"])
+]
 # An event type (``deal.won``) or ``*`` for every event.
 EVENT_TYPE = r"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)$"
 EventType = Annotated[str, Field(pattern=EVENT_TYPE, max_length=64)]

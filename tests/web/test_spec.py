@@ -111,7 +111,8 @@ def test_every_example_matches_its_schema(app: Flask) -> None:
     for item in doc["paths"].values():
         for op in item.values():
             for param in op.get("parameters", []):
-                for example in param.get("schema", {}).get("examples", []):
+                examples = param.get("schema", {}).get("examples", [])
+                for example in [*examples, *([param["example"]] if "example" in param else [])]:
                     root = {**param["schema"], "components": doc["components"]}
                     jsonschema_rs.validator_for(root).validate(example)
                     shown += 1
