@@ -29,7 +29,7 @@ COPY --from=deps /opt/venv /opt/venv
 # bench/, clients/, docs/ and local state out.
 COPY . .
 COPY --from=assets /src/web/console/node_modules web/console/node_modules
-USER app
+USER 10001:10001
 EXPOSE 8000 8001
 # The web process's own answer (503 when PostgreSQL or Redis is down). docker-compose.yml
 # gives realtime its port and worker/scheduler their own checks.

@@ -4,10 +4,10 @@
 #                 (BROKER=rabbitmq: job messages on a private RabbitMQ node instead of Redis)
 #   make test     venv + private services (RabbitMQ boots meanwhile), then pytest on 2 workers
 #                 (PYTEST_ARGS="-k foo -x", TEST_WORKERS=0 for one process)
-#   make lock     re-resolve pyproject.toml into requirements.txt and requirements-dev.txt (hashes)
+#   make lock     re-resolve pyproject.toml and requirements-bench.in into the requirements*.txt locks (hashes)
 #   make client   regenerate the typed Python client in clients/python from the OpenAPI document
 #   make fuzz     a long Schemathesis run against a live test server (FUZZ_EXAMPLES=200)
-#   make lint     ruff check, ruff format --check, mypy, bandit (medium and high)
+#   make lint     ruff check, ruff format --check, mypy, bandit (medium and high), hadolint
 #   make fmt      ruff format + ruff check --fix
 #   make bench    services + migrations, then every bench/*.py (but chaos.py)
 #   make chaos-short  the short chaos run alone (3 minutes at most; make test runs it too)
@@ -36,7 +36,7 @@ BANDIT_PATHS := core jobs models web worker migrations bench scripts
 # shared by every gunicorn on the machine; `run` disables it unless GUNICORN_CMD_ARGS is set.)
 LOAD_ENV := set -a; . ./.env; set +a;
 
-.PHONY: help venv lock console browser promtool services migrate demo run test fuzz client lint fmt bench chaos chaos-short stop clean
+.PHONY: help venv lock console browser promtool compose services migrate demo run test fuzz client lint fmt bench chaos chaos-short stop clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -63,7 +63,9 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt
 # Dependencies are declared in pyproject.toml (runtime, and the dev and bench extras); this
 # resolves them with uv into two locks with hashes: requirements.txt (runtime: the image)
 # and requirements-dev.txt (runtime + dev + bench, held to the runtime lock's versions:
-# what make venv installs). Versions already locked are kept unless LOCK_ARGS=--upgrade.
+# what make venv installs), and requirements-bench.in (the peers, Locust and py-spy, never in
+# .venv) into requirements-bench.txt, which bench/support/bench_env.py installs into
+# .venv-bench. Versions already locked are kept unless LOCK_ARGS=--upgrade.
 LOCK_ARGS ?=
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
 	--quiet $(LOCK_ARGS)
@@ -71,6 +73,8 @@ lock:
 	@[ -x $(BIN)/uv ] || $(BIN)/python -m pip install -q "uv==0.13.8"
 	$(UV_COMPILE) -o requirements.txt
 	$(UV_COMPILE) --extra dev --extra bench --constraint requirements.txt -o requirements-dev.txt
+	$(BIN)/uv pip compile requirements-bench.in --python-version 3.11 --generate-hashes --quiet \
+	  $(LOCK_ARGS) -o requirements-bench.txt
 
 # The ops console's chart library, from the npm registry (no CDN at run time).
 console: web/console/node_modules/.stamp
@@ -95,6 +99,15 @@ promtool:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    prometheus; }
+
+# A Compose implementation for `config` in tests/test_packaging.py (no engine needed): the
+# docker CLI's plugin when it has one, else Debian's docker-compose 1.29.
+compose:
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || { \
+	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    docker-compose; }
 
 # RabbitMQ takes ~15 s to boot here: make test lets it boot while pytest starts (the tests
 # that need it wait for it); make run BROKER=rabbitmq waits for it.
@@ -145,7 +158,7 @@ run: venv console services migrate demo
 # worker); the second gets its own database, Redis servers and RabbitMQ vhost
 # (tests/support/xdist.py). TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
-test: venv console browser promtool services
+test: venv console browser promtool compose services
 	$(LOAD_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 chaos-short: venv services
@@ -163,6 +176,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/bandit -q -ll -c pyproject.toml -r $(BANDIT_PATHS)
+	$(BIN)/hadolint Dockerfile
 
 fmt: venv
 	$(BIN)/ruff format .

@@ -5,7 +5,7 @@ JSON object per figure, the RabbitMQ figures with the Redis ones as their baseli
 
 For each broker, in turn: N no-op jobs staged in the outbox and relayed (``Relay.drain``;
 on RabbitMQ every batch waits for its publisher confirms), then drained by one supervised
-worker pool (``python -m worker``, 2 processes x 8 threads, ledger on) until every row is
+worker pool (``python -m worker``, ``--processes`` (2) x 8 threads, ledger on) until every row is
 ``succeeded`` (rate from the first ``started_at`` to the last ``finished_at``); then, pool
 and relay running, QUIET jobs staged one at a time QUIET_GAP_S apart: ``started_at -
 created_at`` (both PostgreSQL's clock) is what a job waits.
@@ -138,6 +138,9 @@ class Run:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 jobs and 20 quiet ones")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="worker processes of the pool (8 threads each)"
+    )
     args = parser.parse_args()
     n, quiet = (2000, 20) if args.quick else (10_000, 50)
     env = {
@@ -148,7 +151,7 @@ def main() -> int:
         "CACHE_URL": with_redis_db(os.environ["CACHE_URL"], REDIS_DB),
         "BROKER_NAMESPACE": NAMESPACE,
         "RABBITMQ_URL": rabbitmq_url(),
-        "WORKER_PROCESSES": "2",
+        "WORKER_PROCESSES": str(args.processes),
         "WORKER_THREADS": "8",
         "CANARY_INTERVAL_S": "0",
         "LOG_LEVEL": "WARNING",
@@ -173,6 +176,7 @@ def main() -> int:
                 figures[kind] = {
                     "relay_msgs_per_s": relay_rate,
                     "drain_jobs_per_s": drain_rate,
+                    "drain_jobs_per_s_per_process": drain_rate / args.processes,
                     "commit_to_start_p50_ms": percentile(waits, 0.5),
                     "commit_to_start_p90_ms": percentile(waits, 0.9),
                 }
@@ -181,7 +185,11 @@ def main() -> int:
             procs.stop_all()
             flush_namespace(client, NAMESPACE)
             purge(env["RABBITMQ_URL"])
-    units = {"relay_msgs_per_s": "msgs/s", "drain_jobs_per_s": "jobs/s"}
+    units = {
+        "relay_msgs_per_s": "msgs/s",
+        "drain_jobs_per_s": "jobs/s",
+        "drain_jobs_per_s_per_process": "jobs/s",
+    }
     for name, value in figures["redis"].items():
         emit(f"redis_{name}", value, units.get(name, "ms"))
     for name, value in figures["rabbitmq"].items():

@@ -65,6 +65,11 @@ VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
         "#queues tr[data-queue=bulk] td.ready",
     ),
     "jobs": (("/ops/jobs?limit=50",), "#jobs tbody tr"),
+    # The bench seeds no batch: "no batch matches" is its first render.
+    "batches": (
+        ("/ops/imports?active=true&limit=50", "/ops/batches?limit=50"),
+        "#batches tbody tr, #batches-empty:not([hidden])",
+    ),
     "dead": (("/ops/dead-letters?limit=50",), "#dead tbody tr"),
     "schedules": (("/ops/schedule",), "#schedules tbody tr"),
     "cache": (("/ops/cache?range=hour",), "#cache-latency tbody tr"),

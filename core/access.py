@@ -12,11 +12,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from core.ops import audit
 from models import ApiKey, User
+
+
+def email_is(email: str) -> ColumnElement[bool]:
+    """The condition on ``User`` that ``email`` matches, case ignored as the unique index does.
+
+    An email is unique within an org only (``uq_users_org_id_email``): add the org.
+    """
+    return func.lower(User.email) == func.lower(email)
 
 
 class LastAdmin(Exception):

@@ -1,9 +1,10 @@
 """Logging for every process, from settings: text or JSON lines on stderr (never at import).
 
-A request id (web) is bound in :data:`request_id`, and a job's message id, actor and org id
-(worker: ``core.queueing.log_context.LogContext``; scheduler: each job it stages) in
-:data:`job`; both are added to every record logged while they are set, so one request's or
-one message's lines can be found together.
+A request id (web) is bound in :data:`request_id`, the authenticated caller's org and user
+id (web, once the API key is known) in :data:`caller`, and a job's message id, actor and org
+id (worker: ``core.queueing.log_context.LogContext``; scheduler: each job it stages) in
+:data:`job`; all are added to every record logged while they are set, so one request's or
+one message's lines, or one org's, can be found together.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from core.settings import Settings
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 JOB_FIELDS = ("message_id", "actor", "org_id")
 job: ContextVar[dict[str, Any] | None] = ContextVar("job", default=None)
-# [context]: the request id in web, "message_id actor org=N" in a job, "-" elsewhere.
+# The web request's caller: {"org_id": …, "user_id": …} once authenticated.
+caller: ContextVar[dict[str, int] | None] = ContextVar("caller", default=None)
+CALLER_FIELDS = ("user_id",)  # org_id is one of JOB_FIELDS already
+# [context]: "request_id org=N" in web (the request id alone before authentication),
+# "message_id actor org=N" in a job, "-" elsewhere.
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s [%(context)s]: %(message)s"
 # LogRecord attributes that are not "extra" fields a caller passed.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -31,6 +36,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "request_id",
     "context",
     *JOB_FIELDS,
+    *CALLER_FIELDS,
 }
 
 
@@ -45,17 +51,20 @@ def job_context(*, message_id: str, actor: str, org_id: int | None) -> Iterator[
 
 
 class ContextFilter(logging.Filter):
-    """Add ``request_id`` (``-`` outside a request), the job's fields and ``context``."""
+    """Add ``request_id`` (``-`` outside a request), the job's or caller's fields, ``context``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         rid = request_id.get()
         record.request_id = rid or "-"
-        bound = job.get()
+        bound, who = job.get(), caller.get()
         for name in JOB_FIELDS:
             setattr(record, name, bound.get(name) if bound else None)
         if bound:
             org = bound.get("org_id")
             record.context = f"{bound['message_id']} {bound['actor']} org={org if org else '-'}"
+        elif who:
+            record.org_id, record.user_id = who["org_id"], who["user_id"]
+            record.context = f"{rid or '-'} org={who['org_id']}"
         else:
             record.context = rid or "-"
         return True
@@ -75,7 +84,7 @@ class JsonFormatter(logging.Formatter):
         rid = getattr(record, "request_id", "-")
         if rid != "-":
             out["request_id"] = rid
-        for name in JOB_FIELDS:
+        for name in (*JOB_FIELDS, *CALLER_FIELDS):
             value = getattr(record, name, None)
             if value is not None:
                 out[name] = value

@@ -36,5 +36,6 @@ def check_broker_policy(client: redis.Redis) -> None:
         raise BrokerConfigError(
             f"the broker Redis has maxmemory-policy {policy!r}; SalesHub needs 'noeviction' "
             "(an evicting broker silently drops queued jobs). Set it with "
-            "'CONFIG SET maxmemory-policy noeviction' or point BROKER_URL at another Redis."
+            "'CONFIG SET maxmemory-policy noeviction' or point BROKER_URL (BROKER_REDIS_URL when "
+            "BROKER_URL is an AMQP URL) at another Redis."
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps
@@ -22,16 +22,25 @@ class Organization(Timestamps, Base):
 
 
 class User(Timestamps, Base):
-    """A person in an organization, with one role."""
+    """A person in an organization, with one role.
+
+    An email is unique within its org, whatever its case (the API and the CLI store it in
+    lower case); the same address may be a user of several orgs, so that creating a user
+    tells an admin nothing about other orgs. The unique index leads with ``org_id``: it is
+    also the index of an org's users.
+    """
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('member', 'admin', 'operator')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'admin', 'operator')", name="role"),
+        Index("uq_users_org_id_email", "org_id", text("lower(email)"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     org_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False
+        BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
     )
-    email: Mapped[str] = mapped_column(String(320), unique=True, nullable=False)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, default="member")
     # A disabled user's keys answer 401; the user and its history stay.
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -21,8 +21,10 @@
 #                       about 15 s to boot on a loaded 2-core machine, so make test starts it
 #                       in the background and the tests that need it wait for it.
 #   var/ports.env       ports chosen by the last start
-# A service whose URL is already in the environment (DATABASE_URL, BROKER_URL,
-# CACHE_URL) is not started; that URL is written to .env instead.
+# A service whose URL is already in the environment (DATABASE_URL, BROKER_URL or
+# BROKER_REDIS_URL, CACHE_URL, RABBITMQ_URL) is not started; that URL is written to .env
+# instead. BROKER_URL=amqp://… is RabbitMQ: the broker Redis is then BROKER_REDIS_URL, or
+# the private one, written to .env as BROKER_REDIS_URL too.
 # Nothing here uses the machine's system PostgreSQL (5432) or Redis (6379).
 # SERVICES_VAR and SERVICES_ENV_FILE move var/ and .env elsewhere (make chaos runs a
 # private set of its own under var/chaos, which it stops, pauses and restarts).
@@ -492,13 +494,14 @@ write_env() {
         "CACHE_URL=$CACHE_URL" \
         "TEST_BROKER_URL=$TEST_BROKER_URL" \
         "TEST_CACHE_URL=$TEST_CACHE_URL" \
+        ${BROKER_REDIS_OUT:+"BROKER_REDIS_URL=$BROKER_REDIS_OUT"} \
         ${RABBITMQ_URL:+"RABBITMQ_URL=$RABBITMQ_URL"} \
         ${TEST_RABBITMQ_URL:+"TEST_RABBITMQ_URL=$TEST_RABBITMQ_URL"})"
     tmp="$ENV_FILE.tmp.$$"
     {
         # keep any other settings someone put in .env
         if [ -f "$ENV_FILE" ]; then
-            grep -vE '^(# managed by scripts/services\.sh.*|(export +)?(TEST_)?(DATABASE|BROKER|CACHE|RABBITMQ)_URL=.*)$' \
+            grep -vE '^(# managed by scripts/services\.sh.*|(export +)?(TEST_)?(DATABASE|BROKER|BROKER_REDIS|CACHE|RABBITMQ)_URL=.*)$' \
                 "$ENV_FILE" || true
         fi
         printf '# managed by scripts/services.sh (rewritten on every start)\n%s\n' "$managed"
@@ -518,6 +521,13 @@ cmd_start() {
     load_ports
 
     local ext_db="${DATABASE_URL:-}" ext_broker="${BROKER_URL:-}" ext_cache="${CACHE_URL:-}"
+    # BROKER_URL=amqp://… selects RabbitMQ (0020): the broker Redis is then BROKER_REDIS_URL,
+    # or the private one, written to .env as BROKER_REDIS_URL for the processes to find.
+    local amqp_broker=""
+    case "$ext_broker" in
+        amqp://* | amqps://*) amqp_broker="$ext_broker" ext_broker="${BROKER_REDIS_URL:-}" ;;
+    esac
+    [ -n "$amqp_broker" ] || [ -z "${BROKER_REDIS_URL:-}" ] || ext_broker="$BROKER_REDIS_URL"
 
     if [ -z "$ext_db" ]; then
         start_postgres
@@ -534,8 +544,10 @@ cmd_start() {
             --maxmemory-policy noeviction --appendonly yes --appendfsync everysec
         BROKER_URL="redis://127.0.0.1:$BROKER_PORT/0"
     else
-        log "BROKER_URL given in the environment: not starting the broker Redis"
+        log "broker Redis given in the environment: not starting it"
+        BROKER_URL="$ext_broker"
     fi
+    [ -z "$amqp_broker" ] || BROKER_REDIS_OUT="$BROKER_URL"
     if [ -z "$ext_cache" ]; then
         command -v redis-server >/dev/null 2>&1 || die "redis-server not found (run: $0 ensure-packages)"
         start_redis cache "$CACHE_DIR" CACHE_PORT 56380 \
@@ -547,7 +559,9 @@ cmd_start() {
     TEST_BROKER_URL="${TEST_BROKER_URL:-$(redis_db1 "$BROKER_URL")}"
     TEST_CACHE_URL="${TEST_CACHE_URL:-$(redis_db1 "$CACHE_URL")}"
     local rabbit="${RABBITMQ:-no}"
-    if [ -n "${RABBITMQ_URL:-}" ]; then
+    if [ -n "$amqp_broker" ]; then
+        log "BROKER_URL is an AMQP URL: not starting RabbitMQ"
+    elif [ -n "${RABBITMQ_URL:-}" ]; then
         log "RABBITMQ_URL given in the environment: not starting RabbitMQ"
     elif [ "$rabbit" != no ] || rabbit_pid >/dev/null; then
         start_rabbitmq "$([ "$rabbit" = wait ] && echo wait || echo background)"

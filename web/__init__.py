@@ -33,6 +33,7 @@ from web import (
     notifications_api,
     ops_api,
     ops_audit_api,
+    ops_batches_api,
     ops_cache_api,
     ops_jobs_api,
     ratelimit,
@@ -97,6 +98,7 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(cache_bp)
     api.register_blueprint(ops_api.bp)
     api.register_blueprint(ops_jobs_api.bp)
+    api.register_blueprint(ops_batches_api.bp)
     api.register_blueprint(ops_audit_api.bp)
     api.register_blueprint(ops_cache_api.bp)
     api.register_blueprint(ws_handshake.tickets)

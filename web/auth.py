@@ -14,9 +14,10 @@ from flask import g, request
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from models import ApiKey, User
+from models import ApiKey, Organization, User
 from web.errors import ApiError, not_found
 from web.ext import db, resources
+from web.request_log import bind_caller
 
 KEY_PREFIX = "shk_"
 # ``last_used_at`` is written at most this often per key, so reads stay reads.
@@ -104,6 +105,7 @@ def authenticate() -> Principal:
         raise ApiError(401, "invalid API key", headers=CHALLENGE)
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY:
         _touch(row.key_id, now)
+    bind_caller(org_id=row.org_id, user_id=row.id)
     return Principal(user_id=row.id, org_id=row.org_id, role=row.role, key_id=row.key_id)
 
 
@@ -161,3 +163,18 @@ def owned(
     if row is None or (getattr(row, by) != mine and not any_org):
         raise not_found(kind)
     return row
+
+
+def named_org(org_id: int | None) -> int:
+    """The org the caller names (``?org_id=``, ``"org_id"``): its own if ``None``.
+
+    An operator may name any existing org. Any other org's id answers an admin exactly
+    what a missing one does (404, without a query), so an admin learns nothing about which
+    orgs exist.
+    """
+    who = principal()
+    if org_id is None or org_id == who.org_id:
+        return who.org_id
+    if who.role != "operator" or db().get(Organization, org_id) is None:
+        raise not_found("organization")
+    return org_id

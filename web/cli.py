@@ -3,6 +3,9 @@
 The shell is the platform's operator: these commands act on any org, and keep the same
 rules as the API (the last admin of an org stays) and the same audit log (no acting user):
 every org, user and key they create and every change they make is an audit entry.
+
+An email is unique within an org only (case ignored): a command that finds a user by email
+takes ``--org NAME``, and refuses an email of several orgs without it, changing nothing.
 """
 
 from __future__ import annotations
@@ -34,10 +37,26 @@ users = AppGroup("users", help="Manage users and their API keys.")
 keys = AppGroup("keys", help="Create, list and revoke API keys.")
 
 
-def _user(session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None:
-        raise click.ClickException(f"no user {email}")
+ORG_OPTION = click.option(
+    "--org", "org_name", help="The user's organization (needed if the email is in several)."
+)
+
+
+def _user(session: Session, email: str, org_name: str | None) -> User:
+    """The user with ``email`` (in org ``org_name``); refuse an email of several orgs."""
+    stmt = select(User, Organization.name).join(Organization).where(access.email_is(email))
+    if org_name is not None:
+        stmt = stmt.where(Organization.name == org_name)
+    found = session.execute(stmt.order_by(Organization.name)).all()
+    if not found:
+        where = f" in org {org_name}" if org_name is not None else ""
+        raise click.ClickException(f"no user {email}{where}")
+    if len(found) > 1:
+        orgs = ", ".join(org for _, org in found)
+        raise click.ClickException(
+            f"{email} is a user of {len(found)} organizations ({orgs}): name one with --org"
+        )
+    user: User = found[0][0]
     return user
 
 
@@ -47,11 +66,12 @@ def _iso(value: datetime | None) -> str:
 
 @users.command("create")
 @click.option("--org", "org_name", required=True, help="Organization name (created if missing).")
-@click.option("--email", required=True)
+@click.option("--email", required=True, help="Stored in lower case; unique within the org.")
 @click.option("--role", type=click.Choice(["member", "admin", "operator"]), default="member")
 @click.option("--if-missing", is_flag=True, help="Reuse the user if it exists (new key).")
 def create_user(org_name: str, email: str, role: str, if_missing: bool) -> None:
     """Create a user (and its org); print the new API key alone on the last line."""
+    email = email.lower()
     with session_scope(resources().sessions) as session:
         org = session.scalar(select(Organization).where(Organization.name == org_name))
         if org is None:
@@ -59,9 +79,9 @@ def create_user(org_name: str, email: str, role: str, if_missing: bool) -> None:
             session.add(org)
             session.flush()
             audit.record(session, "org.create", f"org:{org.id}", org_id=org.id, name=org_name)
-        user = session.scalar(select(User).where(User.email == email))
-        if user is not None and (not if_missing or user.org_id != org.id):
-            raise click.ClickException(f"user {email} exists already")
+        user = session.scalar(select(User).where(User.org_id == org.id, access.email_is(email)))
+        if user is not None and not if_missing:
+            raise click.ClickException(f"user {email} exists already in org {org_name}")
         if user is None:
             user = User(org_id=org.id, email=email, role=role)
             session.add(user)
@@ -89,11 +109,12 @@ def list_users(org_name: str | None) -> None:
 @users.command("set-role")
 @click.argument("email")
 @click.argument("role", type=click.Choice(["member", "admin", "operator"]))
-def set_role(email: str, role: str) -> None:
+@ORG_OPTION
+def set_role(email: str, role: str, org_name: str | None) -> None:
     """Change a user's role (from its next request)."""
     with session_scope(resources().sessions) as session:
         try:
-            changes = access.change_user(session, _user(session, email), role=role)
+            changes = access.change_user(session, _user(session, email, org_name), role=role)
         except access.LastAdmin as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"{email}: {role}" if changes else f"{email} is {role} already")
@@ -102,11 +123,12 @@ def set_role(email: str, role: str) -> None:
 @users.command("disable")
 @click.argument("email")
 @click.option("--enable", is_flag=True, help="Enable the user again instead.")
-def disable_user(email: str, enable: bool) -> None:
+@ORG_OPTION
+def disable_user(email: str, enable: bool, org_name: str | None) -> None:
     """Disable a user: every key of theirs answers 401 from its next request."""
     with session_scope(resources().sessions) as session:
         try:
-            access.change_user(session, _user(session, email), disabled=not enable)
+            access.change_user(session, _user(session, email, org_name), disabled=not enable)
         except access.LastAdmin as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"{email}: {'enabled' if enable else 'disabled'}")
@@ -116,11 +138,12 @@ def disable_user(email: str, enable: bool) -> None:
 @click.option("--email", required=True, help="The key's user.")
 @click.option("--name", default="", help="What the key is for.")
 @click.option("--expires-days", type=click.IntRange(1), help="Expire the key after this many days.")
-def create_api_key(email: str, name: str, expires_days: int | None) -> None:
+@ORG_OPTION
+def create_api_key(email: str, name: str, expires_days: int | None, org_name: str | None) -> None:
     """Mint a key for a user; print the key alone on the last line (shown once)."""
     expires = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
     with session_scope(resources().sessions) as session:
-        user = _user(session, email)
+        user = _user(session, email, org_name)
         if user.disabled_at is not None:
             raise click.ClickException(f"user {email} is disabled")
         row, key = create_key(session, user, name=name, expires_at=expires)
@@ -132,10 +155,11 @@ def create_api_key(email: str, name: str, expires_days: int | None) -> None:
 
 @keys.command("list")
 @click.option("--email", required=True, help="The keys' user.")
-def list_keys(email: str) -> None:
+@ORG_OPTION
+def list_keys(email: str, org_name: str | None) -> None:
     """List a user's keys: id, prefix, name, created, last used, expires, revoked."""
     with session_scope(resources().sessions) as session:
-        user = _user(session, email)
+        user = _user(session, email, org_name)
         for k in session.scalars(
             select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)
         ):

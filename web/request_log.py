@@ -2,7 +2,8 @@
 
 The id is the caller's ``X-Request-ID`` when it is a sane token (so a proxy's or
 client's id carries through), or a new one; it is echoed in the answer's ``X-Request-ID``
-and added to every log record of the request (``core.logs``).
+and added to every log record of the request (``core.logs``), with the caller's org and
+user id once its API key is known (:func:`bind_caller`, from ``web.auth.authenticate``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid
 
 from flask import Flask, Response, g, request
 
-from core.logs import request_id
+from core.logs import caller, request_id
 
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -29,6 +30,8 @@ def install(app: Flask, *, access_log: bool = True) -> None:
         given = request.headers.get(HEADER, "")
         g.request_id = given if _SANE.fullmatch(given) else uuid.uuid4().hex
         g.request_token = request_id.set(g.request_id)
+        # Unset until authentication binds it (bind_caller); _unbind restores what was before.
+        g.caller_token = caller.set(None)
         g.request_t0 = time.perf_counter()
 
     @app.after_request
@@ -60,3 +63,12 @@ def install(app: Flask, *, access_log: bool = True) -> None:
         token = g.pop("request_token", None)
         if token is not None:
             request_id.reset(token)
+        who = g.pop("caller_token", None)
+        if who is not None:
+            caller.reset(who)
+
+
+def bind_caller(*, org_id: int, user_id: int) -> None:
+    """Add the authenticated caller's org and user id to the request's log records."""
+    if "caller_token" in g:  # only inside a request whose _bind ran (and _unbind will reset)
+        caller.set({"org_id": org_id, "user_id": user_id})

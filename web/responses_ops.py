@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from models import JobStatus
-from web.responses import Json, Page
+from web.responses import Batch, Json, Page
 
 
 class QueueFigures(BaseModel):
@@ -212,8 +212,39 @@ class OpsJobMessage(BaseModel):
     options: Json
 
 
+class OpsBatchCallback(BaseModel):
+    """A batch's callback: ``waiting`` until every member is final, then the staged job's
+    status (``gone`` once clean-up removed it)."""
+
+    job_id: str
+    type: str | None
+    actor: str | None
+    state: str
+    staged_at: datetime | None
+
+
+class OpsBatch(Batch):
+    """A batch of any org: the counters and members by status its org sees, and its org,
+    parent and callback."""
+
+    id: str
+    org_id: int | None
+    type: str
+    status: JobStatus
+    parent_id: str | None
+    callback: OpsBatchCallback | None
+    created_at: datetime
+    finished_at: datetime | None
+    updated_at: datetime
+
+
+class OpsBatchPage(Page):
+    items: list[OpsBatch]
+
+
 class OpsJobDetail(OpsJob):
-    """One job: params, result, its message and the attempts timeline."""
+    """One job: params, result, its message and the attempts timeline; ``batch`` if it is
+    a batch, ``parent_batch`` if it is a member of one."""
 
     params: Json
     result: Any
@@ -225,6 +256,8 @@ class OpsJobDetail(OpsJob):
     attempts_timeline: list[Attempt]
     retryable: bool
     cancelable: bool
+    batch: OpsBatch | None = None
+    parent_batch: OpsBatch | None = None
 
 
 class AuditEntry(BaseModel):
@@ -263,3 +296,33 @@ class CacheAnalytics(BaseModel):
     keys: int | None = None
     memory: Json | None = None
     hottest: list[HotKey] | None = None
+
+
+class OpsImport(BaseModel):
+    """An import of any org and how far it got: rows read, committed (created, updated or
+    unchanged) and rejected so far, its batch's progress and members by status."""
+
+    id: str
+    org_id: int
+    type: str
+    status: str
+    filename: str
+    dry_run: bool
+    rows_read: int
+    committed: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    progress: int | None
+    members: dict[str, int]
+    job_id: str | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+class OpsImportPage(Page):
+    items: list[OpsImport]

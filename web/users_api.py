@@ -21,9 +21,17 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import access
-from models import ApiKey, Organization, User
+from models import ApiKey, User
 from web import responses
-from web.auth import ROLE_RANK, Principal, create_key, owned, principal, require_role
+from web.auth import (
+    ROLE_RANK,
+    Principal,
+    create_key,
+    named_org,
+    owned,
+    principal,
+    require_role,
+)
 from web.errors import ApiError, not_found
 from web.ext import db
 from web.http import json_response
@@ -33,6 +41,7 @@ from web.schemas import Email, Id, Moment, Str, Strict
 from web.spec import may_answer, returns, spec
 
 bp = Blueprint("access", __name__)
+DUPLICATE = "the organization has a user with this email already"
 Role = Literal["member", "admin", "operator"]
 
 
@@ -56,7 +65,9 @@ class UserIn(Strict):
         json_schema_extra={"examples": [{"email": "grace@acme.example", "role": "member"}]}
     )
 
-    email: Email
+    email: Annotated[Email, AfterValidator(str.lower)] = Field(
+        description="stored in lower case; unique within the organization"
+    )
     role: Role = "member"
     org_id: Id | None = Field(
         default=None, description="the user's organization (operators; default: the caller's)"
@@ -128,20 +139,6 @@ def _may_grant(who: Principal, role: str) -> None:
         raise ApiError(403, f"only an operator may manage the {role} role")
 
 
-def _org_id(org_id: int | None) -> int:
-    """The org the caller means: its own by default; another one only for an operator.
-
-    Another org's id answers an admin exactly what a missing one does (404), so an admin
-    learns nothing about which orgs exist.
-    """
-    who = principal()
-    if org_id is None or org_id == who.org_id:
-        return who.org_id
-    if not _is_operator(who) or db().get(Organization, org_id) is None:
-        raise not_found("organization")
-    return org_id
-
-
 def _user(user_id: int) -> User:
     """A user of the caller's org (any org for an operator), or 404."""
     who = principal()
@@ -158,7 +155,7 @@ def list_users() -> Response:
     who = principal()
     stmt = select(User)
     if not _is_operator(who) or q.org_id is not None:
-        stmt = stmt.where(User.org_id == _org_id(q.org_id))
+        stmt = stmt.where(User.org_id == named_org(q.org_id))
     rows, cursor = paginate(db(), stmt, model=User, sort="id", limit=q.limit, cursor=q.cursor)
     return json_response({"items": [user_to_dict(u) for u in rows], "next_cursor": cursor})
 
@@ -173,16 +170,20 @@ def create_user() -> Response:
     body: UserIn = request.context.json  # type: ignore[attr-defined]
     who = principal()
     _may_grant(who, body.role)
-    org_id = _org_id(body.org_id)
+    org_id = named_org(body.org_id)
     session = db()
-    if session.scalar(select(func.count()).where(User.email == body.email)):
-        raise ApiError(409, "a user with this email exists already")
+    # Only the org's own users are compared: another org's answer would tell an admin that
+    # the address is registered somewhere else.
+    if session.scalar(
+        select(func.count()).where(User.org_id == org_id, access.email_is(body.email))
+    ):
+        raise ApiError(409, DUPLICATE)
     user = User(org_id=org_id, email=body.email, role=body.role)
     session.add(user)
     try:
         session.flush()
-    except IntegrityError:  # a concurrent create with the same email
-        raise ApiError(409, "a user with this email exists already") from None
+    except IntegrityError:  # a concurrent create with the same email in the org
+        raise ApiError(409, DUPLICATE) from None
     access.user_created(session, user, actor_id=who.user_id)
     session.refresh(user)
     return json_response(user_to_dict(user), 201)

@@ -1,4 +1,8 @@
-"""The bench-only environment (``.venv-bench``): the peers and Locust, never in ``.venv``."""
+"""The bench-only environment (``.venv-bench``): the peers, Locust and py-spy, never in ``.venv``.
+
+Its lock, ``requirements-bench.txt`` (hashes), is resolved by ``make lock`` from
+``requirements-bench.in``.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ def bench_python() -> Path:
         return python
     note(f"building {BENCH_ENV} from {REQUIREMENTS.name}")
     venv.create(BENCH_ENV, with_pip=True, clear=True)
-    pip = [str(python), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)]
+    pip = [str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(REQUIREMENTS)]
     subprocess.run(pip, check=True, timeout=600)
     stamp.touch()
     return python

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Activity, User
@@ -137,7 +137,10 @@ def mention_events(
     if not mentioned:
         return []
     users = session.scalars(
-        select(User.id).where(User.org_id == activity.org_id, User.email.in_(sorted(mentioned)))
+        # Case ignored, as the unique index on users compares emails.
+        select(User.id).where(
+            User.org_id == activity.org_id, func.lower(User.email).in_(sorted(mentioned))
+        )
     ).all()
     return [
         Event(

@@ -17,6 +17,7 @@ import redis
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
+from core.ops import batches as ops_batches
 from core.ops.deadletters import fresh_message
 from core.queueing import job_state
 from core.queueing.outbox import NOTIFY_CHANNEL
@@ -125,7 +126,8 @@ def attempts(session: Session, job: Job) -> list[dict[str, Any]]:
 
 
 def detail(session: Session, job: Job) -> dict[str, Any]:
-    """Everything about one job: params, progress, result and the attempts timeline."""
+    """Everything about one job: params, progress, result, the attempts timeline, and its
+    batch (if it is one) or the batch it is a member of."""
     return {
         **summary(job),
         "params": job.params,
@@ -145,6 +147,7 @@ def detail(session: Session, job: Job) -> dict[str, Any]:
         "attempts_timeline": attempts(session, job),
         "retryable": job.status in RETRYABLE,
         "cancelable": job.status == JobStatus.QUEUED,
+        **ops_batches.of_job(session, job),
     }
 
 

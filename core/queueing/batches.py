@@ -45,7 +45,10 @@ WITH RECURSIVE tree(id) AS (
 UPDATE jobs SET status = '{JobStatus.CANCELED}', finished_at = now(), updated_at = now()
 WHERE batch_id IN (SELECT id FROM tree) AND status = '{JobStatus.QUEUED}'
 """)  # noqa: S608  # nosec B608  # constants only, no input
-_MEMBERS = text("SELECT status, count(*) FROM jobs WHERE batch_id = :id GROUP BY status")
+# Members by status of several batches (ix_jobs_batch answers it).
+_MEMBERS = text(
+    "SELECT batch_id, status, count(*) FROM jobs WHERE batch_id = ANY(:ids) GROUP BY 1, 2"
+)
 
 
 def open_batch(
@@ -133,22 +136,34 @@ def is_batch(job: Job) -> bool:
 
 def summary(session: Session, batch_id: uuid.UUID) -> dict[str, Any] | None:
     """Counters, progress and members by status of a batch (None if it is not one)."""
-    row = session.get(JobBatch, batch_id, populate_existing=True)
-    if row is None:
-        return None
-    members = {str(status): int(n) for status, n in session.execute(_MEMBERS, {"id": batch_id})}
-    done = row.total - row.pending
-    return {
-        "total": row.total,
-        "pending": row.pending,
-        "succeeded": row.succeeded,
-        "failed": row.failed,
-        "canceled": row.canceled,
-        "progress": 100 if row.total == 0 else int(100 * done / row.total),
-        "members": members,
-        "callback_job_id": (row.callback or {}).get("id"),
-        "callback_staged_at": row.fired_at.isoformat() if row.fired_at else None,
-    }
+    return summaries(session, [batch_id]).get(batch_id)
+
+
+def summaries(session: Session, batch_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """:func:`summary` of each of ``batch_ids`` that is a batch, in two statements."""
+    if not batch_ids:
+        return {}
+    rows = session.scalars(
+        select(JobBatch).where(JobBatch.id.in_(batch_ids)).execution_options(populate_existing=True)
+    )
+    members: dict[uuid.UUID, dict[str, int]] = {}
+    for batch_id, status, n in session.execute(_MEMBERS, {"ids": list(batch_ids)}):
+        members.setdefault(batch_id, {})[str(status)] = int(n)
+    out = {}
+    for row in rows:
+        done = row.total - row.pending
+        out[row.id] = {
+            "total": row.total,
+            "pending": row.pending,
+            "succeeded": row.succeeded,
+            "failed": row.failed,
+            "canceled": row.canceled,
+            "progress": 100 if row.total == 0 else int(100 * done / row.total),
+            "members": members.get(row.id, {}),
+            "callback_job_id": (row.callback or {}).get("id"),
+            "callback_staged_at": row.fired_at.isoformat() if row.fired_at else None,
+        }
+    return out
 
 
 def batch_of(session: Session, job_id: uuid.UUID) -> uuid.UUID | None:

@@ -8,7 +8,7 @@ rows wait; if the relay dies after the publish and before the commit, the rows a
 again and the ledger skips the copy of a finished job. The relay wakes on
 ``LISTEN``/``NOTIFY``, so added latency is milliseconds, and polls once a second as a
 safety net. Its heartbeat, counters and backpressure read the broker Redis
-(``BROKER_URL``) whatever the broker of job messages.
+(``BROKER_URL``, or ``BROKER_REDIS_URL`` with RabbitMQ) whatever the broker of job messages.
 """
 
 from __future__ import annotations

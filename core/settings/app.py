@@ -211,7 +211,7 @@ class LimitSettings(_Group):
       org_reads … org_tickets: per org (``RATE_LIMIT_ORG_<CLASS>``).
       auth_failures: requests with a missing or bad key one client address may make
         (``RATE_LIMIT_AUTH_FAILURES``); past it such requests answer 429.
-      storage_url: the limiter's Redis (``RATE_LIMIT_STORAGE_URL``; empty: ``BROKER_URL``).
+      storage_url: the limiter's Redis (``RATE_LIMIT_STORAGE_URL``; empty: the broker Redis).
       timeout_s: bound of one limiter Redis call; on an error the request is let through
         (fail open, logged and counted: see docs/decisions/0012).
     """

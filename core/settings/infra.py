@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import model_validator
 
@@ -32,15 +32,31 @@ class DatabaseSettings(_Group):
         return self.url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+# BROKER_URL with one of these schemes selects RabbitMQ (issue 15).
+AMQP_SCHEMES = ("amqp://", "amqps://")
+# The fields the broker validator reconciles, and their variables.
+_BROKER_FIELDS = {
+    "url": "BROKER_URL",
+    "redis_url": "BROKER_REDIS_URL",
+    "kind": "BROKER_KIND",
+    "rabbitmq_url": "RABBITMQ_URL",
+}
+_BROKER_KEYS = {*_BROKER_FIELDS, *_BROKER_FIELDS.values()}
+
+
 class BrokerSettings(_Group):
     """The job broker, the broker Redis (``noeviction``), the outbox relay and backpressure.
 
     Parameters:
       kind: where job messages go (``BROKER_KIND``): ``redis`` (the broker Redis) or
-        ``rabbitmq`` (quorum queues at ``rabbitmq_url``; docs/decisions/0020).
-      url: Redis URL of the broker role (``BROKER_URL``). With ``kind=rabbitmq`` it still
-        holds pub/sub, leases, rate limits, heartbeats and job status.
-      rabbitmq_url: AMQP URL of RabbitMQ (``RABBITMQ_URL``; ``;``-separated for a cluster).
+        ``rabbitmq`` (quorum queues at ``rabbitmq_url``; docs/decisions/0020). Default:
+        ``rabbitmq`` when ``BROKER_URL`` is an AMQP URL, else ``redis``.
+      url: Redis URL of the broker Redis: pub/sub, leases, rate limits, heartbeats and job
+        status, and the job queues with ``kind=redis``. Read from ``BROKER_REDIS_URL``, else
+        from ``BROKER_URL`` when that is a Redis URL. ``BROKER_URL=amqp://…`` (or
+        ``amqps://``) selects RabbitMQ instead and then needs ``BROKER_REDIS_URL``.
+      rabbitmq_url: AMQP URL of RabbitMQ (``RABBITMQ_URL``; ``;``-separated for a cluster);
+        default: ``BROKER_URL`` when that is an AMQP URL.
       prefetch: messages a worker process holds per queue (``BROKER_PREFETCH``; 0: Dramatiq's
         default, twice the threads).
       delivery_limit: RabbitMQ dead-letters a message delivered this many times without an
@@ -72,6 +88,45 @@ class BrokerSettings(_Group):
     org_max_active_jobs: int = _env("ORG_MAX_ACTIVE_JOBS", 10_000, ge=1)
     socket_timeout_s: float = _env("BROKER_SOCKET_TIMEOUT_S", 5.0, gt=0)
     relay_silent_s: float = _env("RELAY_SILENT_S", 60.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _broker_url_selects_the_broker(cls, data: Any) -> Any:
+        # Issue 15 asks for ``BROKER_URL=amqp://…``; BROKER_URL was (and by default stays)
+        # the broker Redis, so an AMQP one moves the Redis to BROKER_REDIS_URL (0020).
+        if not isinstance(data, dict):
+            return data
+        given = {
+            field: next((data[k] for k in (alias, field) if data.get(k) is not None), None)
+            for field, alias in _BROKER_FIELDS.items()
+        }
+        url, redis_url = given["url"], given["redis_url"]
+        out = {k: v for k, v in data.items() if k not in _BROKER_KEYS}
+        out.update({f: v for f, v in given.items() if v is not None and f != "redis_url"})
+        if isinstance(url, str) and url.lower().startswith(AMQP_SCHEMES):
+            if given["kind"] not in (None, "rabbitmq"):
+                raise ValueError(
+                    f"BROKER_URL is an AMQP URL but BROKER_KIND is {given['kind']!r}:"
+                    " leave BROKER_KIND unset or set it to rabbitmq"
+                )
+            if given["rabbitmq_url"] not in (None, url):
+                raise ValueError(
+                    "BROKER_URL and RABBITMQ_URL name two different RabbitMQ URLs: set one"
+                )
+            if not redis_url:
+                raise ValueError(
+                    "BROKER_REDIS_URL must be set when BROKER_URL is an AMQP URL: the broker"
+                    " Redis holds pub/sub, leases, rate limits and heartbeats (noeviction)"
+                )
+            out.update(kind="rabbitmq", rabbitmq_url=url, url=redis_url)
+        elif redis_url:
+            if url is not None and url != redis_url:
+                raise ValueError(
+                    "BROKER_URL and BROKER_REDIS_URL name two different Redis servers: set"
+                    " BROKER_REDIS_URL alone, or BROKER_URL to the RabbitMQ URL"
+                )
+            out["url"] = redis_url
+        return out
 
 
 class WorkerSettings(_Group):

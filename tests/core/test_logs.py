@@ -74,3 +74,18 @@ def test_a_jobs_ids_are_on_its_records_as_json_and_text(root: logging.Logger) ->
     with logs.job_context(message_id="m-2", actor="cache.warm", org_id=None):
         logging.getLogger("t").warning("text")
     assert "[m-2 cache.warm org=-]: text" in handler.stream.getvalue()
+
+
+def test_a_web_callers_org_and_user_are_on_its_records(root: logging.Logger) -> None:
+    logs.setup_logging(Settings(log_format="text"))
+    handler = _ours(root)
+    rid, who = logs.request_id.set("rid-9"), logs.caller.set({"org_id": 3, "user_id": 5})
+    try:
+        logging.getLogger("t").warning("signed in")
+        with logs.job_context(message_id="m-3", actor="cache.warm", org_id=4):
+            logging.getLogger("t").warning("a job's ids win")
+    finally:
+        logs.caller.reset(who)
+        logs.request_id.reset(rid)
+    out = handler.stream.getvalue()
+    assert "[rid-9 org=3]: signed in" in out and "[m-3 cache.warm org=4]: a job's ids win" in out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import DatabaseSettings, Settings, SettingsError
+from core.settings import BrokerSettings, DatabaseSettings, Settings, SettingsError
 
 
 def test_defaults_and_overrides() -> None:
@@ -74,3 +74,70 @@ def test_an_invalid_value_names_its_variable(name: str, value: str) -> None:
 def test_cache_ttls_must_be_ordered() -> None:
     with pytest.raises(SettingsError, match="CACHE_SOFT_TTL_S"):
         Settings.from_env({"CACHE_SOFT_TTL_S": "900", "CACHE_HARD_TTL_S": "600"})
+
+
+def test_an_amqp_broker_url_selects_rabbitmq_and_the_redis_moves_to_its_own_variable() -> None:
+    s = Settings.from_env(
+        {"BROKER_URL": "amqp://u:p@rabbit:5672/v", "BROKER_REDIS_URL": "redis://r:6379/0"}
+    )
+    assert s.broker.kind == "rabbitmq"
+    assert s.broker.rabbitmq_url == "amqp://u:p@rabbit:5672/v"
+    assert s.broker.url == "redis://r:6379/0"  # pub/sub, leases, rate limits, heartbeats
+    tls = Settings.from_env(
+        {
+            "BROKER_URL": "amqps://u:p@r1:5671/v;amqps://u:p@r2:5671/v",
+            "BROKER_REDIS_URL": "redis://r:6379/0",
+            "BROKER_KIND": "rabbitmq",  # saying it too is fine
+        }
+    )
+    assert tls.broker.kind == "rabbitmq"
+    assert tls.broker.rabbitmq_url == "amqps://u:p@r1:5671/v;amqps://u:p@r2:5671/v"
+    built = BrokerSettings.model_validate({"url": "amqp://h/v", "redis_url": "redis://r:1/0"})
+    assert (built.kind, built.url) == ("rabbitmq", "redis://r:1/0")
+
+
+def test_the_older_variables_keep_working() -> None:
+    s = Settings.from_env(
+        {
+            "BROKER_KIND": "rabbitmq",
+            "RABBITMQ_URL": "amqp://h:5672/v",
+            "BROKER_URL": "redis://b:1/0",
+        }
+    )
+    assert (s.broker.kind, s.broker.rabbitmq_url, s.broker.url) == (
+        "rabbitmq",
+        "amqp://h:5672/v",
+        "redis://b:1/0",
+    )
+    assert Settings.from_env({}).broker.kind == "redis"
+    # BROKER_REDIS_URL alone names the broker Redis with either broker.
+    alone = Settings.from_env({"BROKER_REDIS_URL": "redis://r:2/0"})
+    assert (alone.broker.kind, alone.broker.url) == ("redis", "redis://r:2/0")
+    same = Settings.from_env({"BROKER_REDIS_URL": "redis://r:2/0", "BROKER_URL": "redis://r:2/0"})
+    assert same.broker.url == "redis://r:2/0"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"BROKER_URL": "amqp://h/v"}, "BROKER_REDIS_URL must be set"),
+        (
+            {"BROKER_URL": "amqp://h/v", "BROKER_REDIS_URL": "redis://r", "BROKER_KIND": "redis"},
+            "BROKER_KIND",
+        ),
+        (
+            {
+                "BROKER_URL": "amqp://h/v",
+                "BROKER_REDIS_URL": "redis://r",
+                "RABBITMQ_URL": "amqp://x",
+            },
+            "RABBITMQ_URL",
+        ),
+        ({"BROKER_URL": "redis://a:1/0", "BROKER_REDIS_URL": "redis://b:1/0"}, "BROKER_REDIS_URL"),
+    ],
+)
+def test_contradicting_broker_variables_are_refused_by_name(
+    env: dict[str, str], named: str
+) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)

@@ -16,7 +16,7 @@ RULES = ROOT / "deploy" / "prometheus"
 def promtool() -> str:
     path = shutil.which("promtool")
     if path is None:
-        pytest.skip("promtool is not installed (Debian: apt-get install prometheus)")
+        pytest.fail("promtool is missing: make promtool (make test) installs Debian's prometheus")
     return path
 
 

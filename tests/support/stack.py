@@ -134,12 +134,17 @@ class WorkerProcess:
         self.log = log
         self.pool = pool
         self.env = env
+        # Run the command under this prefix, e.g. ``ip netns exec NODE`` (tests.support.netns).
+        self.prefix: list[str] = []
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "worker", "--pool", self.pool, "tests.support.actors"],
+                [
+                    *self.prefix,
+                    *(sys.executable, "-m", "worker", "--pool", self.pool, "tests.support.actors"),
+                ],
                 cwd=ROOT,
                 env=process_env(self.settings, **self.env),
                 stdout=out,

@@ -90,3 +90,40 @@ def assert_error(resp: TestResponse, status: int, code: str | None = None) -> di
     if code is not None:
         assert error["code"] == code, error
     return dict(error)
+
+
+def ws_connect(url: str, key: str, *, timeout: float = 5) -> Any:
+    """A websocket on ``url`` signed in with ``key``, past its ``hello`` frame."""
+    import websocket
+
+    ws = websocket.create_connection(url, header=[f"Authorization: Bearer {key}"], timeout=timeout)
+    assert ws_text(ws)["type"] == "hello"
+    return ws
+
+
+def ws_text(ws: Any) -> dict[str, Any]:
+    """The next frame of ``ws``, which must be a JSON text frame."""
+    import json
+
+    import websocket
+
+    opcode, data = ws.recv_data()
+    assert opcode == websocket.ABNF.OPCODE_TEXT
+    frame: dict[str, Any] = json.loads(data)
+    return frame
+
+
+def post_json(url: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+    """POST ``body`` to a live server's ``url`` as ``key``; the created resource (201)."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 201
+        created: dict[str, Any] = json.loads(resp.read())
+        return created

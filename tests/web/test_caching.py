@@ -158,11 +158,15 @@ def test_cache_stats(client: FlaskClient, tenant: Tenant, other_tenant: Tenant) 
     assert sum(stats["latency_ms"]["buckets"].values()) == 3
     theirs = client.get("/api/v1/cache/stats", headers=auth(other_tenant.admin)).json
     assert (theirs["hits"], theirs["misses"]) == (0, 1)
-    # An admin cannot ask for another org's.
-    mine = client.get(
-        f"/api/v1/cache/stats?org_id={other_tenant.org_id}", headers=auth(tenant.admin)
-    ).json
-    assert mine["namespaces"]["contacts.list"]["hits"] == 2
+    # An admin may name their own org, not another one: that answers as a missing org does.
+    mine = client.get(f"/api/v1/cache/stats?org_id={tenant.org_id}", headers=auth(tenant.admin))
+    assert mine.json["namespaces"]["contacts.list"]["hits"] == 2
+    missing_id = other_tenant.org_id + 1000
+    for org_id in (other_tenant.org_id, missing_id):
+        url = f"/api/v1/cache/stats?org_id={org_id}"
+        theirs_or_none = client.get(url, headers=auth(tenant.admin))
+        assert_error(theirs_or_none, 404)
+        assert theirs_or_none.json["error"]["message"] == "organization not found"
     # An operator sees the platform, or one org.
     platform = client.get("/api/v1/cache/stats", headers=auth(tenant.operator)).json
     assert platform["scope"] == "platform"
@@ -172,6 +176,15 @@ def test_cache_stats(client: FlaskClient, tenant: Tenant, other_tenant: Tenant) 
         f"/api/v1/cache/stats?org_id={other_tenant.org_id}", headers=auth(tenant.operator)
     ).json
     assert one["scope"] == "org" and (one["hits"], one["misses"]) == (0, 1)
+    missing = client.get(f"/api/v1/cache/stats?org_id={missing_id}", headers=auth(tenant.operator))
+    assert_error(missing, 404)
+    # Ids no bigint holds are refused as such, for every role, never a 500.
+    for org_id in (2**63, 2**64 + 1, 10**40, 0, -1, "x"):
+        for key in (tenant.admin, tenant.operator):
+            bad = client.get(f"/api/v1/cache/stats?org_id={org_id}", headers=auth(key))
+            assert_error(bad, 422)
+    ok = client.get(f"/api/v1/cache/stats?org_id={2**63 - 1}", headers=auth(tenant.operator))
+    assert_error(ok, 404)  # the largest id is valid, and no org has it
 
 
 def test_cache_jobs_are_started_by_admins(client: FlaskClient, tenant: Tenant) -> None:

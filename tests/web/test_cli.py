@@ -43,16 +43,18 @@ def test_users_create_reuses_an_existing_org(app: Flask, engine: Engine) -> None
     assert count(engine, "users", "role = 'member'") == 2
 
 
-def test_a_duplicate_email_fails(app: Flask, engine: Engine) -> None:
+def test_a_duplicate_email_fails_in_its_org_only(app: Flask, engine: Engine) -> None:
     assert _create(app, "--org", "X", "--email", "e@x.test")[0] == 0
     keys = count(engine, "api_keys")
-    for org in ("X", "Other"):
-        code, stdout, output = _create(app, "--org", org, "--email", "e@x.test")
+    for email in ("e@x.test", "E@X.Test"):
+        code, stdout, output = _create(app, "--org", "X", "--email", email)
         assert code != 0
-        assert "exists already" in output and "shk_" not in stdout
+        assert "exists already in org X" in output and "shk_" not in stdout
     assert count(engine, "api_keys") == keys and count(engine, "users") == 1
-    # Nothing of a failed command is kept, not even the org it would have created.
-    assert count(engine, "organizations", "name = 'Other'") == 0
+    # Another org may have the address: a user of its own, stored in lower case.
+    code, _, output = _create(app, "--org", "Other", "--email", "E@x.test")
+    assert code == 0, output
+    assert count(engine, "users", "email = 'e@x.test'") == 2
 
 
 def test_if_missing_mints_a_new_key_for_an_existing_user(
@@ -116,6 +118,55 @@ def test_users_list_set_role_and_disable(
     assert code != 0 and "last admin" in out
     assert count(engine, "audit_log", "action = 'user.update'") == 3
     assert _run(app, "users", "disable", "nobody@x.test")[0] != 0
+
+
+def _roles(engine: Engine, email: str) -> dict[str, tuple[str, bool]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT o.name, u.role, u.disabled_at IS NOT NULL FROM users u"
+                " JOIN organizations o ON o.id = u.org_id WHERE u.email = :email"
+            ),
+            {"email": email},
+        )
+        return {org: (role, disabled) for org, role, disabled in rows}
+
+
+def test_an_email_of_several_orgs_needs_org(app: Flask, engine: Engine) -> None:
+    """Without ``--org`` nothing is guessed: the command lists the orgs and changes nothing."""
+    for org in ("X", "Y"):
+        assert _create(app, "--org", org, "--email", "e@x.test", "--role", "admin")[0] == 0
+        assert _create(app, "--org", org, "--email", "other@x.test", "--role", "admin")[0] == 0
+    before = (_roles(engine, "e@x.test"), count(engine, "api_keys"), count(engine, "audit_log"))
+    refused = (
+        ("users", "set-role", "e@x.test", "member"),
+        ("users", "disable", "E@X.test"),
+        ("keys", "create", "--email", "e@x.test"),
+        ("keys", "list", "--email", "e@x.test"),
+    )
+    for args in refused:
+        code, out = _run(app, *args)
+        assert code == 1, (args, out)
+        assert "is a user of 2 organizations (X, Y): name one with --org" in out, args
+        assert "shk_" not in out
+    assert before == (
+        _roles(engine, "e@x.test"), count(engine, "api_keys"), count(engine, "audit_log"),
+    )  # fmt: skip
+    # With --org, the one user of that org (case ignored).
+    assert _run(app, "users", "set-role", "E@x.test", "member", "--org", "Y")[0] == 0
+    assert _run(app, "users", "disable", "e@x.test", "--org", "X")[0] == 0
+    assert _roles(engine, "e@x.test") == {"X": ("admin", True), "Y": ("member", False)}
+    code, out = _run(app, "keys", "create", "--email", "e@x.test", "--org", "Y", "--name", "ci")
+    assert code == 0, out
+    code, out = _run(app, "keys", "list", "--email", "e@x.test", "--org", "Y")
+    assert code == 0 and [line.split("\t")[2] for line in out.splitlines()] == ["-", "ci"]
+    # An email of one org needs no --org.
+    assert _create(app, "--org", "Z", "--email", "solo@x.test")[0] == 0
+    assert _run(app, "users", "set-role", "solo@x.test", "admin")[0] == 0
+    # An org where the email is not, or an org that does not exist.
+    for org in ("Z", "Nowhere"):
+        code, out = _run(app, "users", "disable", "other@x.test", "--org", org)
+        assert code == 1 and f"no user other@x.test in org {org}" in out
 
 
 def test_keys_create_list_revoke(app: Flask, client: FlaskClient, tenant: Tenant) -> None:

@@ -27,15 +27,25 @@ from selenium.webdriver.support.select import Select
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+import tests.support.actors  # noqa: F401
 from core.ops import canary
-from core.queueing import latency, minute_stats
+from core.queueing import batches, job_state, latency, minute_stats
 from core.queueing.heartbeat import WORKERS_KEY
 from core.queueing.relay import HEARTBEAT_KEY
 from core.settings import Settings
 from models import Job, JobAttempt
 from models.db import session_scope
 from tests.conftest import auth
-from tests.support.browser import browser, click, count, errors, screenshot, sign_in, text
+from tests.support.actors import batch_done, member
+from tests.support.browser import (
+    browser,
+    click,
+    count,
+    errors,
+    screenshot,
+    sign_in,
+    text,
+)
 from tests.support.deadletters import seed
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp, wait_for
@@ -110,6 +120,17 @@ def data(settings: Settings, sessions: sessionmaker[Session], tenant: Tenant, ap
             }
         ),
     )
+    with session_scope(sessions) as s:  # a batch: two members queued, one canceled
+        batch_id = batches.open_batch(s, org_id=tenant.org_id, callback=batch_done)
+        members = [
+            batches.add(
+                s, batch_id, member, job_type="m", org_id=tenant.org_id, args=(str(i), "ok")
+            )
+            for i in range(3)
+        ]
+        batches.seal(s, batch_id)
+    with session_scope(sessions) as s:
+        job_state.cancel(s, members[0].id)
     web = app.test_client()
     web.post("/api/v1/ops/schedule/analytics.rollup/run", headers=auth(tenant.operator))
     for _ in range(3):
@@ -120,6 +141,7 @@ def data(settings: Settings, sessions: sessionmaker[Session], tenant: Tenant, ap
 VIEWS = {
     "overview": "#actors tbody tr[data-actor='search.reindex_org']",
     "jobs": "#jobs tbody tr",
+    "batches": "#batches tbody tr .seg",
     "dead": "#dead tbody tr",
     "schedules": "#schedules tr[data-schedule='analytics.rollup'] .chip",
     "cache": "#cache-latency tbody tr",
@@ -305,7 +327,13 @@ def test_the_views_are_reachable_from_the_keyboard(
         focused.append(browser.execute_script("return document.activeElement.textContent.trim()"))
         if focused[-1] == "Dead letters":
             break
-    assert focused[:4] == ["Skip to content", "Overview", "Jobs", "Dead letters"]
+    assert focused[:5] == [
+        "Skip to content",
+        "Overview",
+        "Jobs",
+        "Batches & imports",
+        "Dead letters",
+    ]
     ActionChains(browser).send_keys(Keys.ENTER).perform()
     wait_for(lambda: count(browser, "#dead tbody tr") == 30, 10)
     assert browser.execute_script("return location.hash") == "#dead"

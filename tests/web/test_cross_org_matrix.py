@@ -372,6 +372,7 @@ def test_access_ids_in_bodies_and_query_strings_answer_like_missing_ones(
         ("POST", "/api/v1/keys", {"user_id": "{user}", "name": "x"}),
         ("GET", "/api/v1/users?org_id={org}", None),
         ("POST", "/api/v1/users", {"email": "sneak@x.test", "org_id": "{org}"}),
+        ("GET", "/api/v1/cache/stats?org_id={org}", None),
     )
     for method, url, body in calls:
         answers = []
@@ -400,12 +401,13 @@ OTHER_IDS = {
     ("GET", "/api/v1/users", "org_id"): ACCESS,
     ("POST", "/api/v1/users", "org_id"): ACCESS,
     ("GET", "/api/v1/search", "owner_id"): "walked by test_ids_in_query_strings_find_nothing_…",
-    ("GET", "/api/v1/cache/stats", "org_id"): "an admin gets their own org's figures"
-    " whatever it names (tests/web/test_caching.py)",
+    ("GET", "/api/v1/cache/stats", "org_id"): ACCESS,
     ("GET", "/api/v1/notifications/deliveries", "user_id"): "filters the caller's org's"
     " deliveries (an admin's; a member sees only their own)",
     ("GET", "/api/v1/ops/audit", "user_id"): "operators only: platform-wide",
     ("GET", "/api/v1/ops/jobs", "org_id"): "operators only: platform-wide",
+    ("GET", "/api/v1/ops/batches", "org_id"): "operators only: platform-wide",
+    ("GET", "/api/v1/ops/imports", "org_id"): "operators only: platform-wide",
 }
 
 

@@ -7,7 +7,6 @@ it, and the hub pushes it to the pages' sockets.
 
 from __future__ import annotations
 
-import json
 import shutil
 import urllib.error
 import urllib.request
@@ -29,6 +28,7 @@ from core.settings import Settings
 from tests.support.browser import CHROMIUM_FLAGS, csp_violations, watch_csp
 from tests.support.factories import Tenant
 from tests.support.stack import ROOT, RelayThread, ServeApp, WorkerProcess, wait_for
+from tests.web.helpers import post_json
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -82,18 +82,6 @@ def _sign_in(browser: WebDriver, url: str, key: str) -> None:
     wait_for(lambda: browser.execute_script("return offset") is not None, 15)
 
 
-def _post(url: str, body: dict[str, str], key: str) -> dict[str, object]:
-    req = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 201
-        created: dict[str, object] = json.loads(resp.read())
-        return created
-
-
 def _get(url: str) -> tuple[int, dict[str, str], str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:
@@ -125,7 +113,7 @@ def test_a_new_deal_appears_live_in_its_orgs_pages_only(
     _sign_in(bob, served.http, tenant.admin)
     _sign_in(outsider, served.http, other_tenant.member)
 
-    deal = _post(
+    deal = post_json(
         f"{served.http}/api/v1/deals",
         {"title": "Live wire", "amount": "1200.00", "stage": "proposal"},
         tenant.member,

@@ -42,3 +42,36 @@ def test_one_access_line_per_request_with_its_id(
     assert record.getMessage().startswith("GET /api/v1/deals?limit=5 200 ")
     assert record.request_id == "r-1"  # type: ignore[attr-defined]
     assert record.status == 200 and record.path == "/api/v1/deals"  # type: ignore[attr-defined]
+
+
+def test_the_callers_org_and_user_are_on_the_requests_lines_as_json(
+    client: FlaskClient, tenant: Tenant
+) -> None:
+    import io
+
+    import orjson
+
+    from core import logs
+    from core.settings import Settings
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        logs.setup_logging(Settings(log_format="json"))
+        (ours,) = [h for h in root.handlers if isinstance(h, logs._Handler)]
+        ours.setStream(io.StringIO())
+        client.get("/api/v1/deals?limit=5", headers={**auth(tenant.member), "X-Request-ID": "r-2"})
+        client.get("/api/v1/deals", headers={"X-Request-ID": "r-3"})  # no key: 401
+        lines = [orjson.loads(x) for x in ours.stream.getvalue().splitlines()]  # type: ignore[attr-defined]
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    signed, anonymous = (
+        next(x for x in lines if x["logger"] == "saleshub.access" and x["request_id"] == rid)
+        for rid in ("r-2", "r-3")
+    )
+    assert signed["org_id"] == tenant.org_id and signed["user_id"] == tenant.member_id
+    assert signed["status"] == 200 and signed["path"] == "/api/v1/deals"
+    assert anonymous["status"] == 401 and not {"org_id", "user_id"} & set(anonymous)
+    # Nothing is left bound for the next request on this thread.
+    assert logs.caller.get() is None

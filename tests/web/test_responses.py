@@ -203,6 +203,13 @@ def test_imports_and_exports_match_queued_and_finished(
         content_type="multipart/form-data",
     )
     made_import = check("/api/v1/imports", made, 202)
+    # The operators' views of it: queued, with its batch (members by status, callback).
+    ops = auth(tenant.operator)
+    check("/api/v1/ops/imports", client.get("/api/v1/ops/imports?active=true", headers=ops))
+    batches = check("/api/v1/ops/batches", client.get("/api/v1/ops/batches", headers=ops))
+    assert batches["items"][0]["callback"]["state"] == "waiting"
+    batch_job = f"/api/v1/ops/jobs/{made_import['job_id']}"
+    assert check("/api/v1/ops/jobs/{job_id}", client.get(batch_job, headers=ops))["batch"]
     export = check(
         "/api/v1/exports",
         client.post("/api/v1/exports", json={"type": "contacts"}, headers=key),
@@ -215,6 +222,10 @@ def test_imports_and_exports_match_queued_and_finished(
         if finished["report_url"]:
             break
     assert finished["report_url"], finished
+    [progress] = check("/api/v1/ops/imports", client.get("/api/v1/ops/imports", headers=ops))[
+        "items"
+    ]
+    assert progress["finished_at"] and progress["progress"] == 100
     report = client.get(finished["report_url"], headers=key)
     check("/api/v1/imports/{import_id}/report", report)
     done = check("/api/v1/exports/{export_id}", client.get(export["links"]["self"], headers=key))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ApiKey, AuditEntry, User
@@ -57,11 +61,82 @@ def test_admin_creates_lists_and_changes_users(
         ("user.update", f"user:{user['id']}"),
     ]
     assert _actions(sessions)[1][2] == {"role": ["admin", "member"]}
-    # A duplicate email is a conflict, wherever the user is.
-    dup = client.post(
-        "/api/v1/users", json={"email": "admin@org-b.test"}, headers=auth(tenant.admin)
+
+
+def test_an_email_is_unique_within_its_org_only(
+    client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    """The 409 says nothing of other orgs: an address of another org is simply created."""
+    admin = auth(tenant.admin)
+    theirs = client.post("/api/v1/users", json={"email": "admin@org-b.test"}, headers=admin)
+    assert theirs.status_code == 201, theirs.json
+    assert (theirs.json["org_id"], theirs.json["email"]) == (tenant.org_id, "admin@org-b.test")
+    # Stored in lower case, compared without case, in the caller's org only.
+    mixed = client.post("/api/v1/users", json={"email": "New.One@A.Test"}, headers=admin)
+    assert mixed.status_code == 201 and mixed.json["email"] == "new.one@a.test"
+    users = count(engine, "users")
+    for email in ("new.one@a.test", "NEW.ONE@A.TEST", "Admin@Org-B.test", "member@org-a.test"):
+        dup = client.post("/api/v1/users", json={"email": email}, headers=admin)
+        assert_error(dup, 409)
+        assert dup.json["error"]["message"] == "the organization has a user with this email already"
+    assert count(engine, "users") == users
+    assert count(engine, "audit_log", "action = 'user.create'") == 2
+    # The other org's admin may add the first org's addresses to theirs.
+    other = client.post(
+        "/api/v1/users", json={"email": "NEW.one@a.test"}, headers=auth(other_tenant.admin)
     )
-    assert_error(dup, 409)
+    assert other.status_code == 201 and other.json["org_id"] == other_tenant.org_id
+    # An operator creating in another org meets that org's users only.
+    body = {"email": "member@org-b.test", "org_id": tenant.org_id}
+    assert client.post("/api/v1/users", json=body, headers=auth(tenant.operator)).status_code == 201
+    body["org_id"] = other_tenant.org_id
+    assert_error(client.post("/api/v1/users", json=body, headers=auth(tenant.operator)), 409)
+    assert count(engine, "users", "lower(email) = 'member@org-b.test'") == 2
+
+
+def _commit_once_waited_on(conn: Connection, engine: Engine, waited: list[bool]) -> None:
+    """Commit ``conn`` as soon as another transaction waits on a lock (10 s at most)."""
+    deadline = time.monotonic() + 10
+    with engine.connect() as watch:
+        while time.monotonic() < deadline and not waited:
+            if watch.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                waited.append(True)
+            time.sleep(0.02)
+    conn.commit()
+
+
+def test_a_concurrent_create_of_the_same_email_is_a_409(
+    client: FlaskClient, engine: Engine, tenant: Tenant
+) -> None:
+    """The API's check cannot see an uncommitted user: the unique index decides, as a 409."""
+    waited: list[bool] = []
+    with engine.connect() as other:
+        other.execute(
+            text("INSERT INTO users (org_id, email, role) VALUES (:org, 'race@a.test', 'member')"),
+            {"org": tenant.org_id},
+        )
+        committer = threading.Thread(target=_commit_once_waited_on, args=(other, engine, waited))
+        committer.start()
+        resp = client.post(
+            "/api/v1/users", json={"email": "Race@A.test"}, headers=auth(tenant.admin)
+        )
+        committer.join()
+    assert waited, "the API's insert never waited on the other transaction"
+    assert_error(resp, 409)
+    assert resp.json["error"]["message"] == "the organization has a user with this email already"
+    assert count(engine, "users", "lower(email) = 'race@a.test'") == 1
+    assert count(engine, "audit_log") == 0
+
+
+def test_the_unique_index_holds_under_the_api(
+    engine: Engine, tenant: Tenant, sessions: sessionmaker[Session]
+) -> None:
+    """What a concurrent create would meet after the API's check: the index itself."""
+    with sessions() as s:
+        s.add(User(org_id=tenant.org_id, email="MEMBER@org-a.test", role="member"))
+        with pytest.raises(IntegrityError) as raised:
+            s.flush()
+    assert "uq_users_org_id_email" in str(raised.value)
 
 
 def test_members_cannot_manage_users(client: FlaskClient, tenant: Tenant) -> None:

@@ -59,6 +59,23 @@ def test_lease_has_one_holder_and_fails_over(broker_redis: redis.Redis) -> None:
     a.stop()
 
 
+def _schedulers(env: dict[str, str], logs: list[Path]) -> list[subprocess.Popen[bytes]]:
+    """``python -m worker.scheduler`` processes, one a log, as on separate nodes."""
+    procs = []
+    for path in logs:
+        with path.open("wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "worker.scheduler"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    return procs
+
+
 def test_two_schedulers_fire_each_period_once(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -67,18 +84,7 @@ def test_two_schedulers_fire_each_period_once(
     tmp_path: Path,
 ) -> None:
     env = process_env(settings, SCHEDULE_TIME_SCALE="0.01", SCHEDULER_LEASE_TTL_MS="1000")
-    procs = []
-    for i in range(2):
-        with (tmp_path / f"scheduler{i}.log").open("wb") as log:
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "worker.scheduler"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+    procs = _schedulers(env, [tmp_path / f"scheduler{i}.log" for i in range(2)])
     try:
 
         def fires() -> Counter[str]:
@@ -134,3 +140,57 @@ def test_each_staged_job_is_logged_with_its_ids(
     (line,) = [orjson.loads(x) for x in stream.getvalue().splitlines() if "staged" in x]
     assert line["message_id"] == str(job.id) and line["org_id"] == tenant.org_id
     assert line["actor"] == analytics.rollup.actor_name
+
+
+def test_the_surviving_scheduler_takes_over_within_the_lease_after_a_sigkill(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    worker_proc: WorkerProcess,
+    tmp_path: Path,
+) -> None:
+    """Two scheduler processes as on two nodes: the lease holder fires; SIGKILLed (no
+    release), the other fires within the lease time; every period is fired once."""
+    ttl_ms = 2000
+    env = process_env(
+        settings,
+        SCHEDULE_TIME_SCALE="0.01",  # analytics.rollup every 3 s
+        SCHEDULER_LEASE_TTL_MS=str(ttl_ms),
+        CANARY_INTERVAL_S="0",
+    )
+    logs = [tmp_path / f"scheduler{i}.log" for i in range(2)]
+    procs = _schedulers(env, logs)
+
+    def fired(i: int) -> bool:
+        return b"fired " in logs[i].read_bytes()
+
+    def rollups() -> list[int]:
+        with sessions() as s:
+            keys = s.scalars(select(Job.dedupe_key).where(Job.schedule_id == "analytics.rollup"))
+            return [int(str(k).rsplit(":", 1)[1]) for k in keys]
+
+    try:
+        holder = wait_for(lambda: [i for i in (0, 1) if fired(i)], timeout=30)
+        assert len(holder) == 1, "both schedulers fired: two lease holders"
+        dead, survivor = holder[0], 1 - holder[0]
+        wait_for(lambda: rollups(), timeout=20)  # the holder fired a period
+        procs[dead].kill()  # SIGKILL: the lease is not released, it must expire
+        procs[dead].wait(5)
+        killed = time.monotonic()
+        wait_for(lambda: fired(survivor), timeout=ttl_ms / 1000 + 10, interval=0.02)
+        took = time.monotonic() - killed
+        print(f"SIGKILL of the lease holder -> the other fired in {took:.2f} s (ttl {ttl_ms} ms)")
+        before = len(rollups())
+        wait_for(lambda: len(rollups()) >= before + 2, timeout=30)  # and it keeps firing
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(15)
+    # The lease expires ttl after the holder's last renewal (at most ttl / 3 before the
+    # kill), the survivor tries every ttl / 3, the shortest schedule fires every 0.1 s: by
+    # design within ttl * 4/3 + 0.1 s (2.8 s); 0.7 s more for a loaded machine.
+    assert took <= ttl_ms / 1000 * 4 / 3 + 0.8, f"takeover took {took:.2f}s"
+    periods = rollups()
+    assert len(periods) == len(set(periods)), sorted(periods)  # each period fired once
+    assert all(p % 3 == 0 for p in periods)

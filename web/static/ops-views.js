@@ -1,5 +1,7 @@
-// The ops console's list and detail views: jobs, one job, dead letters, schedules, cache, audit.
+// The ops console's list and detail views: jobs, one job, dead letters, schedules, cache, audit
+// (batches and imports: ops-batches.js).
 "use strict";
+import { showJobBatches } from "./ops-batches.js";
 import { ApiError, api, button, cell, chart, confirmAction, el, fill, ms, query, when } from "./ops-core.js";
 
 function appendRows(id, rows, more) {
@@ -42,6 +44,7 @@ export async function showJob(id) {
   ]));
   document.getElementById("job-params").textContent = JSON.stringify(job.params, null, 2);
   document.getElementById("job-result").textContent = JSON.stringify(job.result, null, 2);
+  showJobBatches(job);
   const actions = [];
   if (job.retryable) actions.push(button("Retry", async () => {
     if (await confirmAction(`Run job ${job.id} (${job.type}) again?`, "Retry")) {

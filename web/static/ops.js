@@ -2,12 +2,14 @@
 "use strict";
 import { api, checkHealth, queueOptions, report, state } from "./ops-core.js";
 import { initOverview, live, refreshCharts, refreshOverview } from "./ops-overview.js";
+import { initBatches, pollBatches, refreshBatches } from "./ops-batches.js";
 import { initViews, refreshAudit, refreshCache, refreshDead, refreshJobs, refreshSchedules, showJob } from "./ops-views.js";
 
 const overviewRefreshers = [];
 const VIEWS = {
   overview: () => Promise.all(overviewRefreshers.map((f) => f())),
   jobs: refreshJobs,
+  batches: refreshBatches,
   job: showJob,
   dead: refreshDead,
   schedules: refreshSchedules,
@@ -15,7 +17,11 @@ const VIEWS = {
   audit: refreshAudit,
 };
 // Views that refresh themselves every few seconds while shown (lists keep their pages).
-const POLLED = { overview: () => Promise.all([refreshOverview()]), schedules: refreshSchedules, cache: refreshCache };
+// Batches & imports reload the rows they show, so progress moves (the jobs socket channel
+// is per org: nothing platform-wide to listen to).
+const POLLED = {
+  overview: () => Promise.all([refreshOverview()]), batches: pollBatches, schedules: refreshSchedules, cache: refreshCache,
+};
 
 function focusContent() {
   document.getElementById("console").focus({ preventScroll: true });
@@ -51,6 +57,7 @@ async function start() {
   queueOptions();
   initOverview(overviewRefreshers);
   initViews();
+  initBatches(report);
   // A new view starts at the top of the page, the header and its nav in sight; keyboard
   // focus moves to the content without scrolling the header away.
   window.addEventListener("hashchange", () => { show(); focusContent(); });

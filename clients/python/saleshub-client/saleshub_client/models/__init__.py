@@ -107,6 +107,8 @@ from .get_api_v1_leads_status_type_0 import GetApiV1LeadsStatusType0
 from .get_api_v1_notifications_deliveries_status_type_0 import GetApiV1NotificationsDeliveriesStatusType0
 from .get_api_v1_ops_cache_range import GetApiV1OpsCacheRange
 from .get_api_v1_ops_charts_range import GetApiV1OpsChartsRange
+from .get_api_v1_ops_imports_status_type_0 import GetApiV1OpsImportsStatusType0
+from .get_api_v1_ops_imports_type_type_0 import GetApiV1OpsImportsTypeType0
 from .get_api_v1_search_stage_type_0 import GetApiV1SearchStageType0
 from .get_api_v1_search_status_type_0 import GetApiV1SearchStatusType0
 from .get_api_v1_webhooks_endpoint_id_deliveries_status_type_0 import GetApiV1WebhooksEndpointIdDeliveriesStatusType0
@@ -155,6 +157,17 @@ from .notification_delivery import NotificationDelivery
 from .notification_delivery_page import NotificationDeliveryPage
 from .notification_detail import NotificationDetail
 from .notification_detail_routing_item import NotificationDetailRoutingItem
+from .ops_batch import OpsBatch
+from .ops_batch_callback import OpsBatchCallback
+from .ops_batch_members import OpsBatchMembers
+from .ops_batch_page import OpsBatchPage
+from .ops_batch_query import OpsBatchQuery
+from .ops_import import OpsImport
+from .ops_import_members import OpsImportMembers
+from .ops_import_page import OpsImportPage
+from .ops_import_query import OpsImportQuery
+from .ops_import_query_status_type_0 import OpsImportQueryStatusType0
+from .ops_import_query_type_type_0 import OpsImportQueryTypeType0
 from .ops_job import OpsJob
 from .ops_job_detail import OpsJobDetail
 from .ops_job_detail_params import OpsJobDetailParams
@@ -337,6 +350,8 @@ __all__ = (
     "GetApiV1NotificationsDeliveriesStatusType0",
     "GetApiV1OpsCacheRange",
     "GetApiV1OpsChartsRange",
+    "GetApiV1OpsImportsStatusType0",
+    "GetApiV1OpsImportsTypeType0",
     "GetApiV1SearchStageType0",
     "GetApiV1SearchStatusType0",
     "GetApiV1WebhooksEndpointIdDeliveriesStatusType0",
@@ -385,6 +400,17 @@ __all__ = (
     "NotificationDeliveryPage",
     "NotificationDetail",
     "NotificationDetailRoutingItem",
+    "OpsBatch",
+    "OpsBatchCallback",
+    "OpsBatchMembers",
+    "OpsBatchPage",
+    "OpsBatchQuery",
+    "OpsImport",
+    "OpsImportMembers",
+    "OpsImportPage",
+    "OpsImportQuery",
+    "OpsImportQueryStatusType0",
+    "OpsImportQueryTypeType0",
     "OpsJob",
     "OpsJobDetail",
     "OpsJobDetailParams",

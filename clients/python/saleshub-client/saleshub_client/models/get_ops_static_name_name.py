@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class GetOpsStaticNameName(StrEnum):
+    OPS_BATCHES_JS = "ops-batches.js"
     OPS_CORE_JS = "ops-core.js"
     OPS_CSS = "ops.css"
     OPS_JS = "ops.js"

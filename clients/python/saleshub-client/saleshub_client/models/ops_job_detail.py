@@ -8,9 +8,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.job_status import JobStatus
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.attempt import Attempt
+    from ..models.ops_batch import OpsBatch
     from ..models.ops_job_detail_params import OpsJobDetailParams
     from ..models.ops_job_message import OpsJobMessage
 
@@ -20,32 +22,35 @@ T = TypeVar("T", bound="OpsJobDetail")
 
 @_attrs_define
 class OpsJobDetail:
-    """One job: params, result, its message and the attempts timeline.
+    """One job: params, result, its message and the attempts timeline; ``batch`` if it is
+    a batch, ``parent_batch`` if it is a member of one.
 
-    Attributes:
-        actor (str):
-        attempts (int):
-        attempts_timeline (list[Attempt]):
-        cancelable (bool):
-        created_at (datetime.datetime):
-        created_by (int | None):
-        dedupe_key (None | str):
-        dispatched_at (datetime.datetime | None):
-        error (None | str):
-        finished_at (datetime.datetime | None):
-        id (str):
-        message (OpsJobMessage):
-        org_id (int | None):
-        params (OpsJobDetailParams):
-        progress (int):
-        queue (str):
-        result (Any):
-        retryable (bool):
-        schedule_id (None | str):
-        started_at (datetime.datetime | None):
-        status (JobStatus): Where a job is in its life; ``failed`` spent its retries, ``dead`` was stopped by us.
-        type_ (str):
-        updated_at (datetime.datetime):
+        Attributes:
+            actor (str):
+            attempts (int):
+            attempts_timeline (list[Attempt]):
+            cancelable (bool):
+            created_at (datetime.datetime):
+            created_by (int | None):
+            dedupe_key (None | str):
+            dispatched_at (datetime.datetime | None):
+            error (None | str):
+            finished_at (datetime.datetime | None):
+            id (str):
+            message (OpsJobMessage):
+            org_id (int | None):
+            params (OpsJobDetailParams):
+            progress (int):
+            queue (str):
+            result (Any):
+            retryable (bool):
+            schedule_id (None | str):
+            started_at (datetime.datetime | None):
+            status (JobStatus): Where a job is in its life; ``failed`` spent its retries, ``dead`` was stopped by us.
+            type_ (str):
+            updated_at (datetime.datetime):
+            batch (None | OpsBatch | Unset):
+            parent_batch (None | OpsBatch | Unset):
     """
 
     actor: str
@@ -71,9 +76,13 @@ class OpsJobDetail:
     status: JobStatus
     type_: str
     updated_at: datetime.datetime
+    batch: None | OpsBatch | Unset = UNSET
+    parent_batch: None | OpsBatch | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.ops_batch import OpsBatch  # noqa: PLC0415
+
         actor = self.actor
 
         attempts = self.attempts
@@ -140,6 +149,22 @@ class OpsJobDetail:
 
         updated_at = self.updated_at.isoformat()
 
+        batch: dict[str, Any] | None | Unset
+        if isinstance(self.batch, Unset):
+            batch = UNSET
+        elif isinstance(self.batch, OpsBatch):
+            batch = self.batch.to_dict()
+        else:
+            batch = self.batch
+
+        parent_batch: dict[str, Any] | None | Unset
+        if isinstance(self.parent_batch, Unset):
+            parent_batch = UNSET
+        elif isinstance(self.parent_batch, OpsBatch):
+            parent_batch = self.parent_batch.to_dict()
+        else:
+            parent_batch = self.parent_batch
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -169,12 +194,17 @@ class OpsJobDetail:
                 "updated_at": updated_at,
             }
         )
+        if batch is not UNSET:
+            field_dict["batch"] = batch
+        if parent_batch is not UNSET:
+            field_dict["parent_batch"] = parent_batch
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.attempt import Attempt  # noqa: PLC0415
+        from ..models.ops_batch import OpsBatch  # noqa: PLC0415
         from ..models.ops_job_detail_params import OpsJobDetailParams  # noqa: PLC0415
         from ..models.ops_job_message import OpsJobMessage  # noqa: PLC0415
 
@@ -294,6 +324,40 @@ class OpsJobDetail:
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
+        def _parse_batch(data: object) -> None | OpsBatch | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                batch_type_0 = OpsBatch.from_dict(data)
+
+                return batch_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | OpsBatch | Unset, data)
+
+        batch = _parse_batch(d.pop("batch", UNSET))
+
+        def _parse_parent_batch(data: object) -> None | OpsBatch | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                parent_batch_type_0 = OpsBatch.from_dict(data)
+
+                return parent_batch_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | OpsBatch | Unset, data)
+
+        parent_batch = _parse_parent_batch(d.pop("parent_batch", UNSET))
+
         ops_job_detail = cls(
             actor=actor,
             attempts=attempts,
@@ -318,6 +382,8 @@ class OpsJobDetail:
             status=status,
             type_=type_,
             updated_at=updated_at,
+            batch=batch,
+            parent_batch=parent_batch,
         )
 
         ops_job_detail.additional_properties = d

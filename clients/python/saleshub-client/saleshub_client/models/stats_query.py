@@ -14,7 +14,7 @@ T = TypeVar("T", bound="StatsQuery")
 class StatsQuery:
     """
     Attributes:
-        org_id (int | None | Unset): one org's figures (operator)
+        org_id (int | None | Unset): one org's figures: any org for an operator, their own for an admin
     """
 
     org_id: int | None | Unset = UNSET

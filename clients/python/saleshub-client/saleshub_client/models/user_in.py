@@ -15,7 +15,7 @@ T = TypeVar("T", bound="UserIn")
 class UserIn:
     """
     Attributes:
-        email (str):
+        email (str): stored in lower case; unique within the organization
         org_id (int | None | Unset): the user's organization (operators; default: the caller's)
         role (UserInRole | Unset):  Default: UserInRole.MEMBER.
     """

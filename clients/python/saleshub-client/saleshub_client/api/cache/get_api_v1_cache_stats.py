@@ -51,6 +51,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_403
 
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 422:
         response_422 = Error.from_dict(response.json())
 
@@ -89,7 +94,8 @@ def sync_detailed(
     """stats <GET>
 
     Args:
-        org_id (int | None | Unset): one org's figures (operator)
+        org_id (int | None | Unset): one org's figures: any org for an operator, their own for an
+            admin
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -118,7 +124,8 @@ def sync(
     """stats <GET>
 
     Args:
-        org_id (int | None | Unset): one org's figures (operator)
+        org_id (int | None | Unset): one org's figures: any org for an operator, their own for an
+            admin
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,7 +149,8 @@ async def asyncio_detailed(
     """stats <GET>
 
     Args:
-        org_id (int | None | Unset): one org's figures (operator)
+        org_id (int | None | Unset): one org's figures: any org for an operator, their own for an
+            admin
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,7 +177,8 @@ async def asyncio(
     """stats <GET>
 
     Args:
-        org_id (int | None | Unset): one org's figures (operator)
+        org_id (int | None | Unset): one org's figures: any org for an operator, their own for an
+            admin
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
