@@ -36,7 +36,19 @@ Scalar = Str | int | bool | None
 class ExportIn(BaseModel):
     """What to export: a type, equality filters, the columns, and the format."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "contacts",
+                    "format": "csv",
+                    "columns": ["id", "first_name", "last_name", "email"],
+                    "filters": {"owner_id": 1},
+                }
+            ]
+        },
+    )
     type: Literal["contacts", "companies", "deals", "leads", "activities"]
     format: Literal["csv", "ndjson"] = "csv"
     columns: Annotated[list[Annotated[Str, Field(max_length=64)]], Field(max_length=32)] | None = (

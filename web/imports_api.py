@@ -125,7 +125,13 @@ def _check_load(org_id: int) -> None:
                         "key": {"type": "string", "description": "the upsert field"},
                         "dry_run": {"type": "string", "enum": ["true", "false"]},
                     },
-                }
+                },
+                "example": {
+                    "file": "first_name,last_name,email\nAda,Lovelace,ada@acme.example\n",
+                    "type": "contacts",
+                    "key": "email",
+                    "dry_run": "true",
+                },
             }
         },
     }

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, Response, request
-from pydantic import Field, StrictBool, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -38,11 +38,27 @@ class DeliveryQuery(Strict):
 
 
 class QuietHours(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"start": "22:00", "end": "07:00"}]})
+
     start: HHMM
     end: HHMM
 
 
 class PreferencesIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "enabled": True,
+                    "categories": {"jobs": True, "imports": False},
+                    "channels": {"in_app": True, "email": True, "push": False},
+                    "quiet_hours": {"start": "22:00", "end": "07:00"},
+                    "timezone": "Europe/Berlin",
+                }
+            ]
+        }
+    )
+
     # StrictBool: JSON booleans only (lax mode would take 0, 1, "yes", ...).
     enabled: StrictBool = True
     categories: dict[Annotated[str, Field(max_length=64)], StrictBool] = Field(default_factory=dict)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import orjson
 from flask import Blueprint, Response, request
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from spectree import Response as SpecResponse
 from sqlalchemy import func, select
 
@@ -57,6 +57,12 @@ class DeadLetterQuery(DeadLetterFilter):
 
 
 class DeadLetterBulk(DeadLetterFilter):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"queue": "default", "actor": "analytics.rollup", "expected_count": 3}]
+        }
+    )
+
     # The count the operator confirmed (from GET /dead-letters/count): a bulk action
     # whose filter now matches another number is refused, so nobody purges more than
     # they were shown.

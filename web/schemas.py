@@ -206,9 +206,22 @@ def update_model(create: type[BaseModel]) -> type[BaseModel]:
     """The PATCH model of ``create``: every field optional, nullable only where it may be."""
     fields: dict[str, Any] = {n: _patch_field(i) for n, i in create.model_fields.items()}
     model: type[BaseModel] = create_model(
-        create.__name__.replace("In", "Patch"), __base__=Strict, **fields
+        create.__name__.replace("In", "Patch"),
+        __base__=Strict,
+        __config__=_patch_example(create),
+        **fields,
     )
     return model
+
+
+def _patch_example(create: type[BaseModel]) -> ConfigDict | None:
+    """A PATCH changes some fields: its example is the create example's last field."""
+    extra: Any = create.model_config.get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    if not examples:
+        return None
+    name, value = list(examples[0].items())[-1]
+    return ConfigDict(json_schema_extra={"examples": [{name: value}]})
 
 
 def list_model(name: str, sorts: tuple[str, ...], filters: dict[str, Any]) -> type[BaseModel]:

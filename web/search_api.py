@@ -42,7 +42,7 @@ def _types(value: str | None) -> str | None:
 
 
 # Whitespace is stripped first, so a blank ``q`` fails ``min_length``.
-Q = Annotated[Str, Field(min_length=1, max_length=200)]
+Q = Annotated[Str, Field(min_length=1, max_length=200, examples=["lovelace"])]
 Types = Annotated[Str | None, AfterValidator(_types)]
 
 

@@ -23,6 +23,8 @@ from werkzeug.routing.converters import AnyConverter, UUIDConverter
 
 from core.settings import VERSION
 from web.errors import CODES, ApiError
+from web.spec_examples import add_examples
+from web.spec_links import add_links
 
 F = TypeVar("F", bound=Callable[..., Any])
 API_PREFIX = "/api/v1/"
@@ -73,7 +75,7 @@ PAGE_FILES = ("/ops/", "/live/")
 # Signed links: the token in the query is the credential (web.exports_api).
 SIGNED_PREFIX = "/files/"
 # A row id as IdConverter matches it: 1 to 18 digits.
-ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1, "examples": [1]}
 MAY_ANSWER = "_saleshub_may_answer"
 FILE_SCHEMA = {"type": "string", "format": "binary"}
 TEXT = {"schema": {"type": "string"}}
@@ -239,33 +241,6 @@ def _body_required(doc: dict[str, Any], op: dict[str, Any]) -> None:
     body["required"] = bool(schema.get("required"))
 
 
-def _links(paths: dict[str, Any]) -> None:
-    """Link each POST's answer to the operations on the item it made, by its ``id``.
-
-    ``POST /x`` -> ``/x/{id}`` and ``/x/{id}/...`` (one path parameter), so clients (and
-    Schemathesis' stateful runs) know to read, change or delete what they just created.
-    """
-    for path, item in paths.items():
-        post = item.get("post")
-        if post is None:
-            continue
-        links: dict[str, Any] = {}
-        for other, other_item in paths.items():
-            rest = other[len(path) :]
-            if not other.startswith(path + "/{") or rest.count("{") != 1:
-                continue
-            param = rest[2 : rest.index("}")]
-            for method, op in sorted(other_item.items()):
-                name = f"{method}{other.replace(path, '', 1)}"
-                links[re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")] = {
-                    "operationId": op["operationId"],
-                    "parameters": {param: "$response.body#/id"},
-                }
-        for status, response in post.get("responses", {}).items():
-            if links and status.startswith("2"):
-                response["links"] = links
-
-
 def _success(path: str) -> dict[str, Any]:
     if path == "/ws":
         # The realtime process upgrades; the web process only answers 404 naming its URL.
@@ -346,11 +321,12 @@ def complete(doc: dict[str, Any], app: Flask) -> dict[str, Any]:
             if path in PUBLIC or path.startswith((*PAGE_FILES, SIGNED_PREFIX)):
                 op["security"] = []
         doc["paths"][path] = dict(sorted(item.items()))
-    _links(doc["paths"])
     _add_models(doc, models)
     schemas = doc["components"]["schemas"]
     for name in [n for n in schemas if n.startswith("ValidationError")]:
         del schemas[name]  # spectree's 422 body, replaced by the envelope everywhere
+    add_links(doc)
+    add_examples(doc)
     return doc
 
 

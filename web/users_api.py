@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, request
-from pydantic import AfterValidator, Field, StrictBool
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool
 from spectree import Response as SpecResponse
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +61,10 @@ class UserListQuery(ListQuery):
 
 
 class UserIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "grace@acme.example", "role": "member"}]}
+    )
+
     email: Annotated[Email, AfterValidator(str.lower)] = Field(
         description="stored in lower case; unique within the organization"
     )
@@ -71,6 +75,8 @@ class UserIn(Strict):
 
 
 class UserPatch(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "admin"}]})
+
     role: Role | None = None
     disabled: StrictBool | None = None
 
@@ -80,6 +86,12 @@ class KeyListQuery(ListQuery):
 
 
 class KeyIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "nightly sync", "expires_at": "2099-01-01T00:00:00Z"}]
+        }
+    )
+
     name: Annotated[Str, Field(max_length=100)] = ""
     user_id: Id | None = None
     expires_at: Annotated[Moment, AfterValidator(_future)] | None = None

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 from spectree import Response as SpecResponse
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -32,7 +32,9 @@ from web.spec import may_answer, returns, spec
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 
-Url = Annotated[Str, Field(min_length=1, max_length=2000)]
+Url = Annotated[
+    Str, Field(min_length=1, max_length=2000, examples=["https://hooks.acme.example/saleshub"])
+]
 # An event type (``deal.won``) or ``*`` for every event.
 EVENT_TYPE = r"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)$"
 EventType = Annotated[str, Field(pattern=EVENT_TYPE, max_length=64)]
@@ -52,11 +54,24 @@ def _b64url(length: int) -> Any:
 
 
 class WebhookIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.acme.example/saleshub",
+                    "events": ["contact.created", "deal.updated"],
+                }
+            ]
+        }
+    )
+
     url: Url
     events: Annotated[list[EventType], Field(min_length=1, max_length=50)]
 
 
 class RotateIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"overlap_s": 3600}]})
+
     # How long deliveries are signed with the old secret too (default WEBHOOK_SECRET_OVERLAP_S).
     overlap_s: Annotated[int, Field(ge=0, le=7 * 86_400)] | None = None
 
@@ -79,6 +94,18 @@ class PushKeys(Strict):
 
 
 class PushSubscriptionIn(Strict):
+    # What a browser's PushManager.subscribe() gives (its keys are base64url, unpadded).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "endpoint": "https://push.example/send/abc123",
+                    "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+                }
+            ]
+        }
+    )
+
     endpoint: Url
     keys: PushKeys
 
