@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -21,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import logs
 from core.settings import (
     BrokerSettings,
     CacheSettings,
@@ -155,6 +157,22 @@ def evicting_redis() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(autouse=True)
+def _unbound_log_context() -> Iterator[None]:
+    """Every test starts with no request id, caller or job bound to its thread's log records.
+
+    A test that leaves a request context open (the Flask test client defers a request's
+    teardown while it is used as a context manager) would otherwise hand its caller binding
+    to whatever test runs next on that thread; that requests restore the binding they found
+    is tested in tests/web/test_request_log.py.
+    """
+    tokens = [(var, var.set(None)) for var in (logs.request_id, logs.caller, logs.job)]
+    yield
+    for var, token in reversed(tokens):
+        with contextlib.suppress(ValueError):  # a token from another context: nothing to undo
+            var.reset(token)
 
 
 @pytest.fixture(autouse=True)

@@ -188,9 +188,9 @@ def test_the_surviving_scheduler_takes_over_within_the_lease_after_a_sigkill(
         for p in procs:
             p.wait(15)
     # The lease expires ttl after the holder's last renewal (at most ttl / 3 before the
-    # kill), the survivor tries every ttl / 3, the shortest schedule fires every 0.1 s: by
-    # design within ttl * 4/3 + 0.1 s (2.8 s); 0.7 s more for a loaded machine.
-    assert took <= ttl_ms / 1000 * 4 / 3 + 0.8, f"takeover took {took:.2f}s"
+    # kill), the survivor tries every ttl / 10, the shortest schedule fires every 0.1 s: by
+    # design within ttl * 1.1 + 0.1 s (2.3 s); 0.7 s more for a loaded machine.
+    assert took <= ttl_ms / 1000 * 1.1 + 0.8, f"takeover took {took:.2f}s"
     periods = rollups()
     assert len(periods) == len(set(periods)), sorted(periods)  # each period fired once
     assert all(p % 3 == 0 for p in periods)
