@@ -40,5 +40,5 @@ def vendor(name: str) -> Response:
 
 @bp.get("/favicon.ico")
 def favicon() -> Response:
-    # Browsers ask on every page; "no icon", cached for a day, rather than a 404 each time.
-    return Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
+    # Browsers ask on every page: SalesHub's icon (32x32, PNG inside ICO), cached for a day.
+    return send_from_directory(STATIC, "favicon.ico", mimetype="image/x-icon", max_age=86400)

@@ -246,7 +246,12 @@ def _success(path: str) -> dict[str, Any]:
         # The realtime process upgrades; the web process only answers 404 naming its URL.
         return {"101": {"description": "switching to the websocket protocol"}}
     if path == "/favicon.ico":
-        return {"204": {"description": "no icon: nothing to fetch"}}
+        return {
+            "200": {
+                "description": "SalesHub's icon",
+                "content": {"image/x-icon": {"schema": FILE_SCHEMA}},
+            }
+        }
     if path == "/health":
         return {"200": {"description": "every dependency is up", "content": JSON_OBJECT}}
     if path == "/metrics":

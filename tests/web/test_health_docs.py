@@ -231,8 +231,13 @@ def test_docs_is_a_page_of_our_own_assets(client: FlaskClient) -> None:
     assert client.get("/openapi.json").status_code == 200
 
 
-def test_favicon_is_not_a_404(client: FlaskClient) -> None:
-    assert client.get("/favicon.ico").status_code in (200, 204)
+def test_the_favicon_is_an_icon(client: FlaskClient) -> None:
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 200 and resp.mimetype == "image/x-icon"
+    body = resp.get_data()
+    # ICONDIR: reserved 0, type 1 (icon), one image, whose data is a PNG.
+    assert body[:6] == b"\x00\x00\x01\x00\x01\x00" and body[22:30] == b"\x89PNG\r\n\x1a\n"
+    assert "max-age=86400" in resp.headers["Cache-Control"]
 
 
 def test_health_reports_the_relay_and_is_503_when_it_went_silent(
