@@ -322,7 +322,7 @@ class Bench:
             detail=True,
         )
         self.emit_cpu("saleshub", usage, n)
-        self.pg.execute("TRUNCATE jobs")
+        self.pg.execute("TRUNCATE jobs CASCADE")  # job_attempts (0009) refer to jobs
 
     # ------------------------------------------------------------------ 4. API end to end
     def start_web_and_relay(self) -> int:

@@ -30,9 +30,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.jobs import QUIET_GAP_S, QUIET_JOBS, Bench
+from bench.jobs import BUDGET_S, QUIET_GAP_S, QUIET_JOBS, Bench
 from bench.support.bench_env import bench_python
-from bench.support.common import ROOT, emit, note, percentile, with_redis_db
+from bench.support.common import ROOT, Deadline, emit, note, percentile, with_redis_db
 
 PEERS = ("dramatiq", "huey", "celery", "rq", "taskiq")
 PEERS_DB = int(os.environ.get("BENCH_PEERS_REDIS_DB", "4"))
@@ -71,6 +71,9 @@ def main() -> int:
             note(f"{peer}: {n} no-op jobs, then {QUIET_JOBS} quiet probes")
             results[peer] = run_peer(python, peer, n, bench.broker_url, log_dir)
         note(f"SalesHub: {n} no-op jobs through outbox, relay and ledger, then quiet probes")
+        # The stack's own budget starts now: the peers (up to 420 s each) must not spend it
+        # (they did, and a full run timed out in its first second of ours).
+        bench.deadline = Deadline(BUDGET_S)
         bench.ours()
         bench.procs.start(
             "relay", [sys.executable, str(ROOT / "bench/support/relay_proc.py")], bench.env
