@@ -3,8 +3,11 @@
 Creations are made by the caller (the API checks roles, the CLI creates orgs) and audited
 here, so an entry reads the same whichever door the change came through.
 
-The rule that keeps an org manageable lives here: the last enabled admin of an org cannot
-be demoted or disabled (:class:`LastAdmin`).
+The rules that keep the platform manageable live here: the last enabled admin of an org
+cannot be demoted or disabled (:class:`LastAdmin`), nor can the last enabled operator of
+the whole platform (:class:`LastOperator`): without one, no API key could reach another
+org's users, the ops console or the dead letters until someone ran ``flask users
+set-role`` on the server.
 """
 
 from __future__ import annotations
@@ -31,21 +34,27 @@ class LastAdmin(Exception):
     """The change would leave an organization without an enabled admin."""
 
 
+class LastOperator(LastAdmin):
+    """The change would leave the platform without an enabled operator."""
+
+
 def guard_last_admin(session: Session, user: User, *, role: str, disabled: bool) -> None:
-    """Raise :class:`LastAdmin` if ``user`` is the last enabled admin of its org and would stop."""
-    if user.role != "admin" or user.disabled_at is not None:
+    """Raise :class:`LastAdmin` if ``user`` is the last enabled admin of its org (or
+    :class:`LastOperator` if the last enabled operator of all orgs) and would stop being one."""
+    if user.role not in ("admin", "operator") or user.disabled_at is not None:
         return
-    if role == "admin" and not disabled:
+    if role == user.role and not disabled:
         return
-    # Lock the org's enabled admins, so two admins demoting each other at once cannot both
-    # pass this check.
-    admins = session.scalars(
-        select(User.id)
-        .where(User.org_id == user.org_id, User.role == "admin", User.disabled_at.is_(None))
-        .with_for_update()
-    )
-    if not set(admins) - {user.id}:
-        raise LastAdmin("the last admin of an organization cannot be demoted or disabled")
+    # Lock the enabled holders of the role, so two of them demoting each other at once cannot
+    # both pass this check. Admins count per org, operators across every org.
+    holders = select(User.id).where(User.role == user.role, User.disabled_at.is_(None))
+    if user.role == "admin":
+        holders = holders.where(User.org_id == user.org_id)
+    if set(session.scalars(holders.with_for_update())) - {user.id}:
+        return
+    if user.role == "operator":
+        raise LastOperator("the last operator cannot be demoted or disabled")
+    raise LastAdmin("the last admin of an organization cannot be demoted or disabled")
 
 
 def change_user(
