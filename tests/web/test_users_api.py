@@ -419,21 +419,22 @@ def test_the_last_operator_cannot_step_down_until_another_exists(
     client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     # Each tenant fixture made an operator: two on the platform, one per org.
+    operator = auth(tenant.operator)
     op_a = _user_id(sessions, "operator@org-a.test")
     op_b = _user_id(sessions, "operator@org-b.test")
-    resp = client.patch(f"/api/v1/users/{op_b}", json={"disabled": True}, headers=auth(tenant.operator))
+    resp = client.patch(f"/api/v1/users/{op_b}", json={"disabled": True}, headers=operator)
     assert resp.status_code == 200 and resp.json["disabled"] is True
     # Now operator A is the last enabled one, in any org: neither demotion nor disabling.
     for change in ({"role": "admin"}, {"disabled": True}):
-        resp = client.patch(f"/api/v1/users/{op_a}", json=change, headers=auth(tenant.operator))
+        resp = client.patch(f"/api/v1/users/{op_a}", json=change, headers=operator)
         assert "last operator" in assert_error(resp, 409)["message"]
     with sessions() as s:
         user = s.get(User, op_a)
         assert user is not None and user.role == "operator" and user.disabled_at is None
     # A promoted operator lets the first one go.
     resp = client.patch(
-        f"/api/v1/users/{tenant.member_id}", json={"role": "operator"}, headers=auth(tenant.operator)
+        f"/api/v1/users/{tenant.member_id}", json={"role": "operator"}, headers=operator
     )
     assert resp.status_code == 200
-    resp = client.patch(f"/api/v1/users/{op_a}", json={"role": "admin"}, headers=auth(tenant.operator))
+    resp = client.patch(f"/api/v1/users/{op_a}", json={"role": "admin"}, headers=operator)
     assert resp.status_code == 200 and resp.json["role"] == "admin"
