@@ -188,12 +188,10 @@ class Ledger(Middleware):
         if redis_id:
             self._write(_REQUEUED, (redis_id, message.queue_name, message.message_id))
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
-        # Start the writer and connect now, not when the first job starts. Attempts are
-        # recorded under the broker's id, which the heartbeat registers as this worker's.
+    def before_worker_boot(self, broker: Broker, worker: Any) -> None:
+        # Before the worker threads start: a message waiting in the queue is taken at once,
+        # and every start must be counted the same way from the first.
         if self.store is not None:
-            self.store.worker_id = getattr(broker, "broker_id", None)
-            self.store.open()
             assert self.settings is not None
             after_ms = self.settings.worker.ledger_running_after_ms
             starts = getattr(broker, "start_book", None)
@@ -201,6 +199,13 @@ class Ledger(Middleware):
                 self.starts = starts
                 self.marker = RunningMarker(self.store, after_ms / 1000)
                 self.marker.open()
+
+    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+        # Start the writer and connect now, not when the first job starts. Attempts are
+        # recorded under the broker's id, which the heartbeat registers as this worker's.
+        if self.store is not None:
+            self.store.worker_id = getattr(broker, "broker_id", None)
+            self.store.open()
 
     def after_worker_shutdown(self, broker: Broker, worker: Any) -> None:
         if self.store is not None:
