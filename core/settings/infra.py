@@ -174,7 +174,7 @@ class WorkerSettings(_Group):
     shutdown_grace_s: float = _env("WORKER_SHUTDOWN_GRACE_S", 30.0, ge=0)
     canary_interval_s: float = _env("CANARY_INTERVAL_S", 60.0, ge=0)
     traceback_max_chars: int = _env("TRACEBACK_MAX_CHARS", 16_000, ge=200)
-    ledger_running_after_ms: int = _env("LEDGER_RUNNING_AFTER_MS", 5, ge=0)
+    ledger_running_after_ms: int = _env("LEDGER_RUNNING_AFTER_MS", 20, ge=0)
 
 
 class CacheSettings(_Group):

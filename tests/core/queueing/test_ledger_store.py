@@ -170,6 +170,7 @@ def test_text_array_literals_round_trip(conn: psycopg.Connection[Any]) -> None:
 
 
 _T = "2026-12-05T12:00:00+00:00"
+_NO_RAN = "'{}', '{}', '{}'"
 
 
 def _numbered(sql: str) -> str:
@@ -182,8 +183,8 @@ def _numbered(sql: str) -> str:
 @pytest.mark.parametrize(
     ("sql", "args"),
     [
-        (FLUSH, f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}', 'w', '{{}}', '{{}}', '{{}}'"),
-        (FLUSH, f"'{{{uuid.uuid4()}}}', '{{1}}', '{{{uuid.uuid4()}}}', 'w', '{{}}', '{{}}', '{{}}'"),
+        (FLUSH, f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}', 'w', {_NO_RAN}"),
+        (FLUSH, f"'{{{uuid.uuid4()}}}', '{{1}}', '{{{uuid.uuid4()}}}', 'w', {_NO_RAN}"),
         (FLUSH, f"'{{}}', '{{}}', '{{}}', 'w', '{{{uuid.uuid4()}}}', '{{1}}', '{{{_T}}}'"),
         (_numbered(job_state.FAIL_SQL), f"'queued', 'e', 'queued', '{uuid.uuid4()}', 't'"),
         (
