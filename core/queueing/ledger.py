@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import redis
 from dramatiq import Broker, Message
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
@@ -99,7 +100,11 @@ class Ledger(Middleware):
         local.run = None
         started_before = 0
         if self.starts is not None and self.marker is not None:
-            starts = self.starts.claim(message.options["redis_message_id"], message_id)
+            try:
+                starts = self.starts.claim(message.options["redis_message_id"], message_id)
+            except redis.RedisError as exc:  # PostgreSQL alone counts this start
+                log.warning("start of %s not counted in Redis (%s): awaited start", message_id, exc)
+                starts = 0
             if starts == 1:
                 # Its first start and no cancel marker: nothing can be finished or crashed
                 # yet, so nothing is written before the job runs.
@@ -107,7 +112,7 @@ class Ledger(Middleware):
                 local.started_at = datetime.now(UTC)
                 return
             # Started before without an outcome (or its job was canceled): the awaited path.
-            started_before = abs(starts) - 1
+            started_before = max(abs(starts) - 1, 0)
         crashes = store.start(message_id)
         if crashes is None:
             log.info("skipping message %s: its job is finished or unknown", message_id)
