@@ -151,7 +151,7 @@ def test_a_short_job_gets_one_ledger_write(
     assert job.started_at <= job.finished_at
     [attempt] = _attempts(sessions, job_id)
     assert (attempt.attempt, attempt.outcome) == (1, "succeeded")
-    assert attempt.worker == broker.broker_id  # type: ignore[attr-defined]
+    assert attempt.worker == broker.broker_id
     assert attempt.finished_at is not None and attempt.started_at <= attempt.finished_at
     # Acked: the start count went with the message.
     wait_for(lambda: not broker.client.hlen(f"{broker.namespace}:__starts__"), timeout=10)
@@ -186,7 +186,7 @@ def _crashed_starts(
     """Record ``n`` starts of the job's message, as workers killed before any write left them."""
     rid = _job(sessions, job_id).redis_id
     assert rid is not None
-    book = broker.start_book  # type: ignore[attr-defined]
+    book = broker.start_book
     for _ in range(n):
         book.claim(rid, str(job_id))
 
@@ -238,7 +238,7 @@ def test_a_finished_job_redelivered_after_a_crash_is_skipped(
     with session_scope(sessions) as s:  # its success was written, then the worker died
         job = s.get(Job, job_id)
         assert job is not None
-        job.status, job.attempts, job.completed_attempts = "succeeded", 1, 1  # type: ignore[assignment]
+        job.status, job.attempts, job.completed_attempts = "succeeded", 1, 1
     _crashed_starts(broker, sessions, job_id, 1)
     worker()
     wait_for(lambda: broker.client.llen(f"{broker.namespace}:default") == 0, timeout=20)
@@ -257,7 +257,7 @@ def test_a_canceled_job_never_runs_and_a_started_one_cannot_be_canceled(
     canceled = _stage(sessions, effect, "canceled")
     started = _stage(sessions, effect, "started")
     _dispatched(settings, broker, sessions)
-    book = broker.start_book  # type: ignore[attr-defined]
+    book = broker.start_book
     _crashed_starts(broker, sessions, started, 1)  # a worker has it
     with session_scope(sessions) as s:
         assert job_state.cancel(s, canceled, starts=book) is True
