@@ -144,6 +144,8 @@ class Client:
     search_seq: int = 0
     search_next: tuple[int, str, int] | None = None
     search_busy: bool = False
+    # Its bucket in the hub's timer wheel (pings, lease renewals, heartbeats).
+    slot: int = -1
 
     # ----------------------------------------------------------------- outbound
     def offer(self, data: bytes, frame: bytes) -> None:
