@@ -230,8 +230,10 @@ class Hub:
             pings, renewals = wheel.due(PING_S), wheel.due(int(RENEW_S))
             beats, reap = wheel.due(self.beat_turns), wheel.turn % self.beat_turns == 0
             wheel.advance()
+        young = time.monotonic() - PING_S
         for c in pings:  # Redis or not
-            c.ping()
+            if c.opened_at <= young:
+                c.ping()
         with contextlib.suppress(redis.RedisError):
             leases = [c.lease for c in renewals if c.lease is not None]
             if leases:
@@ -363,6 +365,12 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             body.close()
         ws = Server(environ, **options)
         mode = ws.mode
+        # Flask's request object stays in the environ ("werkzeug.request"), and under
+        # gunicorn nothing reads the environ after the socket (StopIteration below): free
+        # it for the socket's life instead of keeping its headers and objects.
+        environ.pop("werkzeug.request", None)
+        if mode == "gunicorn":
+            environ.clear()
         _run(ws, accepted)
         # What flask-sock answers after a socket: nothing more is written on it.
         if mode == "gunicorn":
