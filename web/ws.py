@@ -352,18 +352,33 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
         if environ.get("PATH_INFO") != "/ws":
             return flask_app(environ, start_response)
 
+        answered: list[str] = []
+
         def start(status: str, headers: Any, exc_info: Any = None) -> Any:
-            if ACCEPTED in environ:
+            answered.append(status)
+            if ACCEPTED in environ and status.startswith("101"):
                 return _unused_write  # the upgrade, not this response, answers
             return start_response(status, headers, exc_info)
 
-        body = flask_app(environ, start)
+        try:
+            body = flask_app(environ, start)
+        except BaseException:  # propagated (testing, PROPAGATE_EXCEPTIONS) after the view
+            _give_back(environ.pop(ACCEPTED, None))
+            raise
         accepted = environ.pop(ACCEPTED, None)
+        if accepted is not None and not (answered and answered[-1].startswith("101")):
+            # Accepted, then failed after the view (an after_request hook): answered as is.
+            _give_back(accepted)
+            accepted = None
         if accepted is None:
             return body
         if hasattr(body, "close"):
             body.close()
-        ws = Server(environ, **options)
+        try:
+            ws = Server(environ, **options)
+        except BaseException:  # no socket after all (the client left mid-upgrade)
+            _give_back(accepted)
+            raise
         mode = ws.mode
         # Flask's request object stays in the environ ("werkzeug.request"), and under
         # gunicorn nothing reads the environ after the socket (StopIteration below): free
@@ -380,6 +395,12 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
         return []
 
     app.wsgi_app = serve_sockets  # type: ignore[method-assign]
+
+    def _give_back(accepted: Accepted | None) -> None:
+        """Free the cap place of a handshake accepted but never served."""
+        if accepted is not None:
+            with contextlib.suppress(redis.RedisError):
+                hub.leases.release(accepted.lease)
 
     def _run(ws: Any, accepted: Accepted) -> None:
         client = Client(
