@@ -24,13 +24,14 @@ import contextlib
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import redis
 from flask import Flask, Response, g, request
-from flask_sock import Sock
+from simple_websocket import ConnectionClosed, Server
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,14 +51,32 @@ from web.ws_frames import SendTimeout, abort, cooperative, text_frame
 from web.ws_handshake import check_origin, handshake_principal, websocket_url
 from web.ws_limits import RENEW_S, RETRY_AFTER_S, Lease, SocketLeases, TokenBucket
 from web.ws_live import Live, dirty_org, error
+from web.ws_wheel import Wheel
 
 log = logging.getLogger(__name__)
 OPS_SNAPSHOT_S = 2.0
+# The hub's wheel turns once a second; its per-socket jobs run every so many turns.
+WHEEL_TURN_S = 1.0
 # How often every socket is pinged; one that did not answer the previous ping is cut.
-PING_S = 25.0
+PING_S = 25
 PRESENCE_TTL_S = 30
 # How often open sockets' keys and users are checked again.
 RECHECK_S = 5.0
+# Where the handshake's view leaves what the socket needs, in the WSGI environ.
+ACCEPTED = "saleshub.ws.accepted"
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """An admitted handshake: who, the cap lease it holds, whether it offered no extension."""
+
+    who: Principal
+    lease: Lease
+    plain: bool
+
+
+def _unused_write(_data: bytes) -> None:
+    """The WSGI ``write`` of a response never sent (an accepted handshake's)."""
 
 
 class Hub:
@@ -79,6 +98,9 @@ class Hub:
         self.started = False
         self.listening = threading.Event()
         self.live = Live(res, self.clients, self.lock)
+        # Presence heartbeats reach each socket every third of the TTL.
+        self.beat_turns = max(1, int(res.settings.realtime.presence_ttl_s / 3))
+        self.wheel: Wheel[Client] = Wheel((PING_S, int(RENEW_S), self.beat_turns))
 
     def start(self) -> None:
         """Start the listener and snapshot threads once, on the first socket."""
@@ -101,6 +123,7 @@ class Hub:
         self.start()
         with self.lock:
             self.clients.add(client)
+            self.wheel.add(client)
         with contextlib.suppress(redis.RedisError):
             self.res.broker.set(f"{PRESENCE_PREFIX}{client.who.user_id}", 1, ex=PRESENCE_TTL_S)
             self.live.opened(client)
@@ -108,6 +131,7 @@ class Hub:
     def remove(self, client: Client) -> None:
         with self.lock:
             self.clients.discard(client)
+            self.wheel.remove(client)
         with contextlib.suppress(redis.RedisError):
             self.live.closed(client)
 
@@ -194,34 +218,41 @@ class Hub:
             pipe.set(f"{PRESENCE_PREFIX}{uid}", 1, ex=PRESENCE_TTL_S)
         pipe.execute()
 
-    def _ping(self) -> None:
-        with self.lock:
-            clients = list(self.clients)
-        for c in clients:
-            c.ping()
+    def turn(self) -> None:
+        """One turn of the wheel: ping, renew the leases of and heartbeat the sockets due.
 
-    def _renew(self) -> None:
+        Each socket is pinged every ``PING_S`` turns, its lease renewed every ``RENEW_S``
+        and its presence heartbeat every third of the presence TTL, but a wheel spreads the
+        sockets over those periods: every turn handles a slice, so a thousand idle sockets
+        cost a steady trickle, not a burst every few seconds (``web.ws_wheel``)."""
         with self.lock:
-            leases = [c.lease for c in self.clients if c.lease is not None]
-        if leases:
-            self.leases.renew(leases)
+            wheel = self.wheel
+            pings, renewals = wheel.due(PING_S), wheel.due(int(RENEW_S))
+            beats, reap = wheel.due(self.beat_turns), wheel.turn % self.beat_turns == 0
+            wheel.advance()
+        young = time.monotonic() - PING_S
+        for c in pings:  # Redis or not
+            if c.opened_at <= young:
+                c.ping()
+        with contextlib.suppress(redis.RedisError):
+            leases = [c.lease for c in renewals if c.lease is not None]
+            if leases:
+                self.leases.renew(leases)
+            self.live.tick(beats, reap=reap)
 
     def _snapshots(self) -> None:
         settings = self.res.settings
-        renewed = ticked = pinged = time.monotonic()
+        snapped = marked = time.monotonic()
         while True:
-            time.sleep(OPS_SNAPSHOT_S)
-            if time.monotonic() - pinged >= PING_S:  # Redis or not
-                pinged = time.monotonic()
-                self._ping()
-            with contextlib.suppress(redis.RedisError):
-                self._presence()
-                if time.monotonic() - renewed >= RENEW_S:
-                    self._renew()
-                    renewed = time.monotonic()
-                if time.monotonic() - ticked >= settings.realtime.presence_ttl_s / 3:
-                    ticked = time.monotonic()
-                    self.live.tick()
+            time.sleep(WHEEL_TURN_S)
+            self.turn()
+            if time.monotonic() - marked >= OPS_SNAPSHOT_S:
+                marked = time.monotonic()
+                with contextlib.suppress(redis.RedisError):
+                    self._presence()
+            if time.monotonic() - snapped < OPS_SNAPSHOT_S:
+                continue
+            snapped = time.monotonic()
             with self.lock:
                 wanted = any("ops.queues" in c.channels for c in self.clients)
             if not wanted:
@@ -265,13 +296,12 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
     limits = res.settings.realtime
     hub = Hub(res)
     app.extensions["saleshub.hub"] = hub
-    app.config["SOCK_SERVER_OPTIONS"] = {
+    options = {
         "ping_interval": None,  # the hub pings every socket (one loop, not one per socket)
         "max_message_size": limits.max_message_bytes,
         "event_class": Inbound,
         "thread_class": NoThread,
     }
-    sock = Sock(app)
     deadline = limits.send_timeout_s if cooperative() else None
 
     @app.before_request
@@ -298,17 +328,91 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             with contextlib.suppress(redis.RedisError):
                 hub.leases.release(lease)
 
-    @sock.route("/ws")
-    def websocket(ws: Any) -> None:
-        client = Client(
+    @app.route("/ws", websocket=True)
+    def websocket() -> Response:
+        # Past _guard: the socket is served once Flask's request has ended (serve_sockets).
+        request.environ[ACCEPTED] = Accepted(
             who=g.ws_principal,
-            ws=ws,
             lease=g.pop("ws_lease"),
-            inbound=TokenBucket(limits.inbound_per_s, limits.inbound_burst),
             plain=not request.headers.get("Sec-WebSocket-Extensions"),
+        )
+        return Response(status=101)  # never sent: the upgrade answers the handshake
+
+    flask_app = app.wsgi_app
+
+    def serve_sockets(environ: dict[str, Any], start_response: Any) -> Any:
+        """Flask's WSGI app, except that an accepted ``/ws`` handshake is served after it.
+
+        Flask authenticates and admits the handshake (``_guard``, ``websocket``) and ends
+        its request (context, ``g``, request object, teardown) before the socket's long
+        life starts, so none of it is kept per socket, and the socket's greenlet waits two
+        C calls shallower (Flask's view call and flask-sock's each keep ~550 bytes of C
+        stack per waiting greenlet). A plain function, not a middleware object: Flask calls
+        it inline, without another C-level call."""
+        if environ.get("PATH_INFO") != "/ws":
+            return flask_app(environ, start_response)
+
+        answered: list[str] = []
+
+        def start(status: str, headers: Any, exc_info: Any = None) -> Any:
+            answered.append(status)
+            if ACCEPTED in environ and status.startswith("101"):
+                return _unused_write  # the upgrade, not this response, answers
+            return start_response(status, headers, exc_info)
+
+        try:
+            body = flask_app(environ, start)
+        except BaseException:  # propagated (testing, PROPAGATE_EXCEPTIONS) after the view
+            _give_back(environ.pop(ACCEPTED, None))
+            raise
+        accepted = environ.pop(ACCEPTED, None)
+        if accepted is not None and not (answered and answered[-1].startswith("101")):
+            # Accepted, then failed after the view (an after_request hook): answered as is.
+            _give_back(accepted)
+            accepted = None
+        if accepted is None:
+            return body
+        if hasattr(body, "close"):
+            body.close()
+        try:
+            ws = Server(environ, **options)
+        except BaseException:  # no socket after all (the client left mid-upgrade)
+            _give_back(accepted)
+            raise
+        mode = ws.mode
+        # Flask's request object stays in the environ ("werkzeug.request"), and under
+        # gunicorn nothing reads the environ after the socket (StopIteration below): free
+        # it for the socket's life instead of keeping its headers and objects.
+        environ.pop("werkzeug.request", None)
+        if mode == "gunicorn":
+            environ.clear()
+        _run(ws, accepted)
+        # What flask-sock answers after a socket: nothing more is written on it.
+        if mode == "gunicorn":
+            raise StopIteration
+        if mode == "werkzeug":
+            return Response()(environ, start_response)
+        return []
+
+    app.wsgi_app = serve_sockets  # type: ignore[method-assign]
+
+    def _give_back(accepted: Accepted | None) -> None:
+        """Free the cap place of a handshake accepted but never served."""
+        if accepted is not None:
+            with contextlib.suppress(redis.RedisError):
+                hub.leases.release(accepted.lease)
+
+    def _run(ws: Any, accepted: Accepted) -> None:
+        client = Client(
+            who=accepted.who,
+            ws=ws,
+            lease=accepted.lease,
+            inbound=TokenBucket(limits.inbound_per_s, limits.inbound_burst),
+            plain=accepted.plain,
             deadline_s=deadline,
             slow_after_s=limits.slow_after_s,
         )
+        ws.environ = None  # the handshake's; the server's frames keep their own reference
         ws.event.handler = lambda: _drain(client)
         release_handshake(ws)
         client.send(orjson.dumps(channels.frame("hello", {"role": client.who.role}, kind="hello")))
@@ -323,12 +427,16 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
         except SendTimeout:
             log.warning("websocket of user %s stopped reading; cut off", client.who.user_id)
             abort(ws)
+        except ConnectionClosed:
+            pass
         finally:
             client.closing = True
             hub.remove(client)
             if client.lease is not None:
                 with contextlib.suppress(redis.RedisError):
                     hub.leases.release(client.lease)
+            with contextlib.suppress(Exception):  # as flask-sock: a close that fails is moot
+                ws.close()
 
     def _drain(client: Client) -> None:
         ws = client.ws

@@ -87,12 +87,19 @@ class SocketLeases:
         return {1: "user", 2: "org"}.get(int(refused), lease)
 
     def renew(self, leases: Iterable[Lease]) -> None:
-        """Push the expiry of live sockets' leases forward (``XX``: never revive a released one)."""
+        """Push the expiry of live sockets' leases forward (``XX``: never revive a released one).
+
+        One ``ZADD`` per user and per org, not two per socket."""
         expires = time.time() + LEASE_TTL_S
-        pipe = self.broker.pipeline(transaction=False)
+        per_key: dict[str, dict[str, float]] = {}
         for lease in leases:
             for key in lease.keys:
-                pipe.zadd(key, {lease.member: expires}, xx=True)
+                per_key.setdefault(key, {})[lease.member] = expires
+        if not per_key:
+            return
+        pipe = self.broker.pipeline(transaction=False)
+        for key, members in per_key.items():
+            pipe.zadd(key, members, xx=True)
         pipe.execute()
 
     def release(self, lease: Lease) -> None:

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -98,12 +98,15 @@ class Live:
         ]
         channels.publish_encoded(self.res.broker, events)
 
-    def tick(self) -> None:
-        """Renew this process's sockets' heartbeats; reap its orgs' sockets that went silent."""
+    def tick(self, due: Iterable[Client], *, reap: bool) -> None:
+        """Renew the heartbeats of ``due`` (the hub's wheel spreads sockets over the period);
+        with ``reap``, also reap this process's orgs' sockets that went silent."""
+        presence.heartbeat(self.res.broker, [(c.who.org_id, c.who.user_id, c.sid) for c in due])
+        if not reap:
+            return
         with self.lock:
-            sockets = [(c.who.org_id, c.who.user_id, c.sid) for c in self.clients]
-        presence.heartbeat(self.res.broker, sockets)
-        for org_id in {org for org, _, _ in sockets}:
+            orgs = {c.who.org_id for c in self.clients}
+        for org_id in orgs:
             gone = presence.reap(self.res.broker, org_id, ttl_s=self.limits.presence_ttl_s)
             if gone:
                 self._announce(org_id, gone, "leave")

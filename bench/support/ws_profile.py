@@ -17,7 +17,9 @@ def post_worker_init(worker: Any) -> None:
     import gevent
 
     prefix = os.environ["BENCH_WS_PROFILE"]
-    tracemalloc.start(int(os.environ.get("BENCH_WS_PROFILE_FRAMES", "1")))
+    # BENCH_WS_PROFILE_FRAMES > 1: grouped by call stack (that many frames), not by line.
+    frames = int(os.environ.get("BENCH_WS_PROFILE_FRAMES", "1"))
+    tracemalloc.start(frames)
 
     def serve() -> None:
         base: tracemalloc.Snapshot | None = None
@@ -32,13 +34,15 @@ def post_worker_init(worker: Any) -> None:
             if base is None:
                 base = snap
             else:
-                diff = snap.compare_to(base, "lineno")
+                diff = snap.compare_to(base, "traceback" if frames > 1 else "lineno")
                 total = sum(stat.size_diff for stat in diff) / 1024
                 lines.append(f"{total:10.1f} KB in all")
                 for stat in diff[:30]:
                     lines.append(
                         f"{stat.size_diff / 1024:10.1f} KB {stat.count_diff:8d} {stat.traceback}"
                     )
+                    if frames > 1:
+                        lines.extend(f"    {line}" for line in stat.traceback.format()[:-2])
             with open(f"{prefix}.{label}.txt", "w") as f:
                 f.write("\n".join(lines) + "\n")
             os.remove(prefix + ".go")
