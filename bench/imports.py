@@ -10,9 +10,10 @@ missing; the bench org is emptied first, another org keeps ``--neighbours`` cont
 quiet shared server has when an org imports for the first time) and its own Redis
 database and namespace, starts
 a real worker (``python -m worker``, ``WORKER_PROCESSES`` x ``WORKER_THREADS``, default
-2 x 4) and the relay; creates the import as ``POST /api/v1/imports`` does (after the
-upload, which is a file copy) and waits for the batch to finish; then exports the rows
-(CSV) through the worker. The worker's processes' RSS is sampled every 100 ms.
+2 x 4) and the relay, and waits until every worker process is consuming; creates the
+import as ``POST /api/v1/imports`` does (after the upload, which is a file copy) and
+waits for the batch to finish; then exports the rows (CSV) through the worker. The
+worker's processes' RSS is sampled every 100 ms.
 
 Figures: import rows/s to committed (create → import finished: every row upserted,
 indexed and committed), the time from the end of the import until the last row is found
@@ -273,6 +274,11 @@ def main() -> None:
     thread = threading.Thread(target=relay.run, daemon=True)
     thread.start()
     try:
+        # The clock starts once every worker process is consuming: booting a worker (imports,
+        # after-fork engines) took 2-3 s here, a large share of a 50,000-row run.
+        processes = int(env["WORKER_PROCESSES"])
+        wait_until(lambda: client.zcard(f"{NS}:__heartbeats__") >= processes, timeout=120,
+                   interval=0.1, what="worker boot")  # fmt: skip
         import_id = uuid.uuid4()
         target = files.upload_path(settings, org_id, import_id)
         target.parent.mkdir(parents=True)
