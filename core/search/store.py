@@ -78,9 +78,16 @@ _ZERO_OTHERS = text(
     "UPDATE search_terms SET doc_count = 0 WHERE org_id = :org AND doc_count <> 0 "
     "AND NOT (term = ANY(CAST(:terms AS text[])))"
 )
+# One primary-key probe per id, whatever the statistics say: written as
+# ``entity_id = ANY(:ids)``, a new org (missing from the statistics, or a never-analyzed
+# table) got a scan of all its documents filtered by the 500 ids, 283 ms per batch at
+# 100,000 documents and growing with every batch (docs/decisions/0029). ``OFFSET 0`` keeps
+# the planner from flattening the LATERAL subquery back into that plan.
 _OLD = text(
+    "SELECT d.entity_id, d.title, d.keys, d.deleted "
+    "FROM unnest(CAST(:ids AS bigint[])) AS u(id) CROSS JOIN LATERAL ("
     "SELECT entity_id, title, keys, deleted FROM search_documents "
-    "WHERE org_id = :org AND entity_type = :kind AND entity_id = ANY(CAST(:ids AS bigint[]))"
+    "WHERE org_id = :org AND entity_type = :kind AND entity_id = u.id OFFSET 0) AS d"
 )
 _LOCK = text(
     "SELECT count(pg_advisory_xact_lock(k)) FROM "
