@@ -30,6 +30,7 @@ from core.bulk import files, upsert
 from core.bulk.fields import TYPES, Field, ImportType, check_row
 from core.bulk.reader import Format, UnreadableFile, detect, header, rows
 from core.queueing import batches
+from core.search import store
 from core.settings import Settings
 from models import Import, ImportChunk, JobBatch
 from models.db import scope_to_org
@@ -259,6 +260,10 @@ def index_chunk(sessions: Callable[[], Any], import_id: uuid.UUID, chunk_no: int
     commits synchronously, and WAL is flushed in order, so once it returns every batch is
     durable too. A crash before it loses at most batches that the redelivered job (its
     success is not recorded yet) writes again.
+
+    Between batches, the index's statistics are refreshed while they count fewer of the
+    org's documents than this job wrote (a new org's first jobs; see
+    ``store.analyze_if_stale``).
     """
     with sessions() as session:
         row = session.get(Import, import_id)
@@ -270,6 +275,9 @@ def index_chunk(sessions: Callable[[], Any], import_id: uuid.UUID, chunk_no: int
     with sessions() as session:
         scope_to_org(session, org_id)
         for start in range(0, len(ids), INDEX_BATCH):
+            if start:
+                with session.begin():  # its own transaction: ANALYZE's lock ends with it
+                    store.analyze_if_stale(session, org_id, start)
             with session.begin():
                 session.execute(text("SET LOCAL synchronous_commit = off"))
                 index(session, org_id, kind, ids[start : start + INDEX_BATCH])

@@ -54,13 +54,8 @@ _SELECT = {
                s.status, NULL::bigint AS company_id, NULL::bigint AS contact_id
         FROM leads s""",
 }
-# By ids: one primary-key probe per id (see ``store._OLD``: ``s.id = ANY(:ids)`` scanned
-# a new org's every row when the statistics did not know the org yet).
 _BY_IDS = {
-    kind: text(
-        "SELECT x.* FROM unnest(CAST(:ids AS bigint[])) AS u(id) CROSS JOIN LATERAL ("  # noqa: S608  # nosec B608  # module constants only
-        f"{sql} WHERE s.org_id = :org AND s.id = u.id OFFSET 0) AS x"
-    )
+    kind: text(f"{sql} WHERE s.org_id = :org AND s.id = ANY(CAST(:ids AS bigint[]))")
     for kind, sql in _SELECT.items()
 }
 _BY_RANGE = {

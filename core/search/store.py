@@ -78,16 +78,9 @@ _ZERO_OTHERS = text(
     "UPDATE search_terms SET doc_count = 0 WHERE org_id = :org AND doc_count <> 0 "
     "AND NOT (term = ANY(CAST(:terms AS text[])))"
 )
-# One primary-key probe per id, whatever the statistics say: written as
-# ``entity_id = ANY(:ids)``, a new org (missing from the statistics, or a never-analyzed
-# table) got a scan of all its documents filtered by the 500 ids, 283 ms per batch at
-# 100,000 documents and growing with every batch (docs/decisions/0029). ``OFFSET 0`` keeps
-# the planner from flattening the LATERAL subquery back into that plan.
 _OLD = text(
-    "SELECT d.entity_id, d.title, d.keys, d.deleted "
-    "FROM unnest(CAST(:ids AS bigint[])) AS u(id) CROSS JOIN LATERAL ("
     "SELECT entity_id, title, keys, deleted FROM search_documents "
-    "WHERE org_id = :org AND entity_type = :kind AND entity_id = u.id OFFSET 0) AS d"
+    "WHERE org_id = :org AND entity_type = :kind AND entity_id = ANY(CAST(:ids AS bigint[]))"
 )
 _LOCK = text(
     "SELECT count(pg_advisory_xact_lock(k)) FROM "
@@ -180,6 +173,30 @@ def flush_pending(session: Session) -> None:
     """
     with as_owner(session):
         session.execute(text(_FLUSH_PENDING))
+
+
+def analyze_if_stale(session: Session, org_id: int, known: int) -> bool:
+    """ANALYZE ``search_documents`` when the planner counts fewer documents of ``org_id`` than
+    ``known`` (a bulk writer's own count so far); whether it did. Commit soon after: ANALYZE
+    holds a lock that the next ANALYZE of the table waits for.
+
+    With a new org missing from the statistics, the lookups of 500 ids
+    (``entity_id = ANY(:ids)``) scan every document of the org: measured 283 ms a batch at
+    100,000 documents, growing with each batch, and a primary-key probe per id written as a
+    ``LATERAL`` subquery fared worse (another index on ``org_id``, 38 s). Autovacuum comes a
+    minute too late for an import's index jobs (docs/decisions/0029, as 0022 for the chunks).
+    """
+    if known <= 0:
+        return False
+    with as_owner(session):  # an org's role may not ANALYZE (PostgreSQL only warns)
+        plan = session.execute(
+            text("EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents WHERE org_id = :o"),
+            {"o": org_id},
+        ).scalar_one()
+        if float(plan[0]["Plan"]["Plan Rows"]) >= known:
+            return False
+        session.execute(text("ANALYZE search_documents"))
+    return True
 
 
 def add_terms(session: Session, org_id: int, deltas: Counter[str]) -> None:
