@@ -50,6 +50,7 @@ def test_index_jobs_write_every_document_as_the_org_and_refresh_the_statistics(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setattr(imports, "INDEX_BATCH", 2)  # several batches per chunk of 4 rows
+    monkeypatch.setattr(store, "STALE_FACTOR", 1)  # refreshed once 2 are written, not 4
     org = _org(sessions, "Indexed")
     with engine.begin() as conn:
         conn.execute(text("ANALYZE search_documents"))  # the new org is not in them
@@ -88,8 +89,9 @@ def test_analyze_if_stale_only_when_the_statistics_count_fewer_documents(
     with session_scope(sessions) as s:
         scope_to_org(s, org)  # as the org's role, which may not ANALYZE by itself
         assert store.analyze_if_stale(s, org, 0) is False
-        assert store.analyze_if_stale(s, org, 5) is True
-    assert _estimate(engine, org) >= 5
+        assert store.analyze_if_stale(s, org, store.STALE_FACTOR) is False  # 1 x 4 >= 4
+        assert store.analyze_if_stale(s, org, 10) is True
+    assert _estimate(engine, org) >= 10
     with session_scope(sessions) as s:
         scope_to_org(s, org)
-        assert store.analyze_if_stale(s, org, 5) is False
+        assert store.analyze_if_stale(s, org, 10) is False
