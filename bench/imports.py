@@ -6,13 +6,13 @@ JSON object per figure.
 What it does: writes a CSV of N contacts (unique emails, mixed names) to a temporary
 folder; in its own PostgreSQL database ``saleshub_bench_imports`` (created and migrated if
 missing; the bench org is emptied first, another org keeps ``--neighbours`` contacts, then
-``contacts`` and ``import_rows`` are ANALYZEd, so every run starts from the statistics a
-quiet shared server has when an org imports for the first time) and its own Redis
-database and namespace, starts
-a real worker (``python -m worker``, ``WORKER_PROCESSES`` x ``WORKER_THREADS``, default
-2 x 4) and the relay; creates the import as ``POST /api/v1/imports`` does (after the
-upload, which is a file copy) and waits for the batch to finish; then exports the rows
-(CSV) through the worker. The worker's processes' RSS is sampled every 100 ms.
+``contacts``, ``import_rows`` and ``search_documents`` are ANALYZEd, so every run starts
+from the statistics a quiet shared server has when an org imports for the first time) and
+its own Redis database and namespace, starts a real worker (``python -m worker``,
+``WORKER_PROCESSES`` x ``WORKER_THREADS``, default 2 x 4) and the relay, and waits until
+every worker process is consuming; creates the import as ``POST /api/v1/imports`` does
+(after the upload, which is a file copy) and waits for the batch to finish; then exports
+the rows (CSV) through the worker. The worker's processes' RSS is sampled every 100 ms.
 
 Figures: import rows/s to committed (create → import finished: every row upserted,
 indexed and committed), the time from the end of the import until the last row is found
@@ -249,7 +249,7 @@ def main() -> None:
         # current (autovacuum caught up), other orgs' rows in them and not this org's, the
         # staging table empty. Without this the figures depend on what autovacuum saw of
         # the previous run.
-        s.execute(text("ANALYZE contacts, import_rows"))
+        s.execute(text("ANALYZE contacts, import_rows, search_documents"))
     client = redis_lib.Redis.from_url(settings.broker.url)
     flush_namespace(client, NS)
     source = work / "contacts.csv"
@@ -273,6 +273,11 @@ def main() -> None:
     thread = threading.Thread(target=relay.run, daemon=True)
     thread.start()
     try:
+        # The clock starts once every worker process is consuming: booting a worker (imports,
+        # after-fork engines) took 2-3 s here, a large share of a 50,000-row run.
+        processes = int(env["WORKER_PROCESSES"])
+        wait_until(lambda: client.zcard(f"{NS}:__heartbeats__") >= processes, timeout=120,
+                   interval=0.1, what="worker boot")  # fmt: skip
         import_id = uuid.uuid4()
         target = files.upload_path(settings, org_id, import_id)
         target.parent.mkdir(parents=True)

@@ -26,6 +26,8 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "lead": (("name", "A"), ("company", "B"), ("email", "C"), ("source", "C")),
 }
 WEIGHT_RANK = {"A": 3, "B": 2, "C": 1}
+_WEIGHTS = {kind: dict(spec) for kind, spec in FIELDS.items()}
+MAX_POSITIONS = 1000
 FIELD_RANK = {
     (kind, name): WEIGHT_RANK[weight] for kind, spec in FIELDS.items() for name, weight in spec
 }
@@ -103,21 +105,26 @@ class Doc:
 
     def tsvector(self) -> str:
         """A ``tsvector`` literal of every token with its position and weight."""
-        weights = dict(FIELDS[self.entity_type])
+        weights = _WEIGHTS[self.entity_type]
         parts: list[str] = []
         for name, toks in self.field_tokens():
             weight = weights[name]
-            for tok in toks:
-                if len(parts) >= 1000:
-                    break
-                parts.append(f"'{tok}':{len(parts) + 1}{weight}")
+            start = len(parts) + 1
+            room = MAX_POSITIONS - len(parts)
+            parts.extend(f"'{tok}':{i}{weight}" for i, tok in enumerate(toks[:room], start))
         return " ".join(parts)
 
     def terms(self) -> set[str]:
         """The words of this document that belong in the typo vocabulary."""
         if self.deleted:
             return set()
-        return {t for _name, toks in self.field_tokens() for t in toks if is_word(t)}
+        # is_word, inlined: this runs for every token of every document indexed.
+        return {
+            t
+            for _name, toks in self.field_tokens()
+            for t in toks
+            if len(t) >= 4 and not t[0].isdigit()
+        }
 
     def row(self, version: int) -> tuple[Any, ...]:
         """The column values (after ``org_id``) in ``store.COLUMNS`` order."""

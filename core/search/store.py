@@ -175,6 +175,39 @@ def flush_pending(session: Session) -> None:
         session.execute(text(_FLUSH_PENDING))
 
 
+# ANALYZE when the planner counts fewer than a quarter of the documents an org is known to
+# have: a plan for a quarter of the rows is still the primary-key one, and a growing org's
+# first index job then ANALYZEs about twice, not after every batch (ANALYZE samples 30,000
+# rows: 0.2-0.5 s here; after each of 50 batches it made a new org's first 25,000-row index
+# job 21-29 s instead of 2.7 s).
+STALE_FACTOR = 4
+
+
+def analyze_if_stale(session: Session, org_id: int, known: int) -> bool:
+    """ANALYZE ``search_documents`` when the planner counts fewer than ``known /
+    STALE_FACTOR`` documents of ``org_id`` (``known``: a bulk writer's own count so far);
+    whether it did. Commit soon after: ANALYZE holds a lock that the next ANALYZE of the
+    table waits for.
+
+    With a new org missing from the statistics, the lookups of 500 ids
+    (``entity_id = ANY(:ids)``) scan every document of the org: measured 283 ms a batch at
+    100,000 documents, growing with each batch, and a primary-key probe per id written as a
+    ``LATERAL`` subquery fared worse (another index on ``org_id``, 38 s). Autovacuum comes a
+    minute too late for an import's index jobs (docs/decisions/0029, as 0022 for the chunks).
+    """
+    if known <= 0:
+        return False
+    with as_owner(session):  # an org's role may not ANALYZE (PostgreSQL only warns)
+        plan = session.execute(
+            text("EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents WHERE org_id = :o"),
+            {"o": org_id},
+        ).scalar_one()
+        if float(plan[0]["Plan"]["Plan Rows"]) * STALE_FACTOR >= known:
+            return False
+        session.execute(text("ANALYZE search_documents"))
+    return True
+
+
 def add_terms(session: Session, org_id: int, deltas: Counter[str]) -> None:
     """Add ``deltas`` (negative for documents that lost a word) to the term counts."""
     changed = sorted((t, d) for t, d in deltas.items() if d)
