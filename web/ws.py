@@ -31,7 +31,8 @@ from typing import Any
 import orjson
 import redis
 from flask import Flask, Response, g, request
-from simple_websocket import ConnectionClosed, Server
+from flask_sock import Sock
+from simple_websocket import ConnectionClosed
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -62,8 +63,6 @@ PING_S = 25
 PRESENCE_TTL_S = 30
 # How often open sockets' keys and users are checked again.
 RECHECK_S = 5.0
-# Where the handshake's view leaves what the socket needs, in the WSGI environ.
-ACCEPTED = "saleshub.ws.accepted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +72,6 @@ class Accepted:
     who: Principal
     lease: Lease
     plain: bool
-
-
-def _unused_write(_data: bytes) -> None:
-    """The WSGI ``write`` of a response never sent (an accepted handshake's)."""
 
 
 class Hub:
@@ -328,79 +323,20 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
             with contextlib.suppress(redis.RedisError):
                 hub.leases.release(lease)
 
-    @app.route("/ws", websocket=True)
-    def websocket() -> Response:
-        # Past _guard: the socket is served once Flask's request has ended (serve_sockets).
-        request.environ[ACCEPTED] = Accepted(
+    app.config["SOCK_SERVER_OPTIONS"] = options
+    sock = Sock(app)
+
+    @sock.route("/ws")
+    def websocket(ws: Any) -> None:
+        # Past _guard: flask-sock made the socket; it lives in this view, in this greenlet.
+        # (Serving it after Flask's request, with simple-websocket's Server built by hand,
+        # saved ~5 KB a socket but left flask-sock unused: docs/decisions/0010.)
+        accepted = Accepted(
             who=g.ws_principal,
             lease=g.pop("ws_lease"),
             plain=not request.headers.get("Sec-WebSocket-Extensions"),
         )
-        return Response(status=101)  # never sent: the upgrade answers the handshake
-
-    flask_app = app.wsgi_app
-
-    def serve_sockets(environ: dict[str, Any], start_response: Any) -> Any:
-        """Flask's WSGI app, except that an accepted ``/ws`` handshake is served after it.
-
-        Flask authenticates and admits the handshake (``_guard``, ``websocket``) and ends
-        its request (context, ``g``, request object, teardown) before the socket's long
-        life starts, so none of it is kept per socket, and the socket's greenlet waits two
-        C calls shallower (Flask's view call and flask-sock's each keep ~550 bytes of C
-        stack per waiting greenlet). A plain function, not a middleware object: Flask calls
-        it inline, without another C-level call."""
-        if environ.get("PATH_INFO") != "/ws":
-            return flask_app(environ, start_response)
-
-        answered: list[str] = []
-
-        def start(status: str, headers: Any, exc_info: Any = None) -> Any:
-            answered.append(status)
-            if ACCEPTED in environ and status.startswith("101"):
-                return _unused_write  # the upgrade, not this response, answers
-            return start_response(status, headers, exc_info)
-
-        try:
-            body = flask_app(environ, start)
-        except BaseException:  # propagated (testing, PROPAGATE_EXCEPTIONS) after the view
-            _give_back(environ.pop(ACCEPTED, None))
-            raise
-        accepted = environ.pop(ACCEPTED, None)
-        if accepted is not None and not (answered and answered[-1].startswith("101")):
-            # Accepted, then failed after the view (an after_request hook): answered as is.
-            _give_back(accepted)
-            accepted = None
-        if accepted is None:
-            return body
-        if hasattr(body, "close"):
-            body.close()
-        try:
-            ws = Server(environ, **options)
-        except BaseException:  # no socket after all (the client left mid-upgrade)
-            _give_back(accepted)
-            raise
-        mode = ws.mode
-        # Flask's request object stays in the environ ("werkzeug.request"), and under
-        # gunicorn nothing reads the environ after the socket (StopIteration below): free
-        # it for the socket's life instead of keeping its headers and objects.
-        environ.pop("werkzeug.request", None)
-        if mode == "gunicorn":
-            environ.clear()
         _run(ws, accepted)
-        # What flask-sock answers after a socket: nothing more is written on it.
-        if mode == "gunicorn":
-            raise StopIteration
-        if mode == "werkzeug":
-            return Response()(environ, start_response)
-        return []
-
-    app.wsgi_app = serve_sockets  # type: ignore[method-assign]
-
-    def _give_back(accepted: Accepted | None) -> None:
-        """Free the cap place of a handshake accepted but never served."""
-        if accepted is not None:
-            with contextlib.suppress(redis.RedisError):
-                hub.leases.release(accepted.lease)
 
     def _run(ws: Any, accepted: Accepted) -> None:
         client = Client(
