@@ -41,7 +41,8 @@ from web.ext import Resources, close_db
 from web.spec import may_answer
 from web.ws_client import UNAVAILABLE, Client, Inbound, NoThread, release_handshake
 from web.ws_frames import SendTimeout, abort, cooperative
-from web.ws_handshake import check_origin, handshake_principal, websocket_url
+from web.request_log import release_context
+from web.ws_handshake import check_origin, handshake_principal, shed_request, websocket_url
 from web.ws_hub import RECHECK_S, Hub  # noqa: F401 - RECHECK_S: the re-check period (tests)
 from web.ws_limits import RETRY_AFTER_S, Lease, TokenBucket
 from web.ws_live import error
@@ -128,10 +129,12 @@ def install(app: Flask, res: Resources, *, serve: bool = True) -> None:
         # (Serving it after Flask's request, with simple-websocket's Server built by hand,
         # saved ~5 KB a socket but left flask-sock unused: docs/decisions/0010.)
         accepted = Accepted(
-            who=g.ws_principal,
+            who=g.pop("ws_principal"),
             lease=g.pop("ws_lease"),
             plain=not request.headers.get("Sec-WebSocket-Extensions"),
         )
+        shed_request()
+        release_context()
         _run(ws, accepted)
 
     def _run(ws: Any, accepted: Accepted) -> None:

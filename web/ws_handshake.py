@@ -101,6 +101,29 @@ def handshake_principal() -> Principal:
     return Principal(user_id=user.id, org_id=user.org_id, role=user.role, key_id=key_id)
 
 
+# What of the handshake's WSGI environ is read after it, while its socket lives: Flask's
+# request (its method, path and address were copied out when it was made), gunicorn's
+# access-log line when the socket ends (these headers), and the server's own keys.
+_KEPT_HEADERS = frozenset({"HTTP_HOST", "HTTP_USER_AGENT", "HTTP_REFERER"})
+
+
+def shed_request() -> None:
+    """Drop what an accepted handshake's request keeps but its socket never reads again.
+
+    Under flask-sock the socket lives inside the handshake's request, so its environ and
+    werkzeug's parsed query string stay for the socket's life (about 1 KB a socket of
+    10,000): the environ keeps the server's keys and the headers an access-log line reads
+    (rebuilt, so its table shrinks too), and the parsed query (the ticket) is forgotten.
+    """
+    environ = request.environ
+    kept = {k: v for k, v in environ.items() if not k.startswith("HTTP_") or k in _KEPT_HEADERS}
+    environ.clear()  # the same dict, which gunicorn's frame also holds: smaller in place
+    environ.update(kept)
+    # werkzeug caches parsed request data in the request's __dict__ (cached_property).
+    for parsed in ("args", "cookies"):
+        request.__dict__.pop(parsed, None)
+
+
 def _ticket_value(value: bytes | str) -> tuple[int, int | None]:
     """``user_id:key_id`` (or a bare ``user_id``, a ticket minted before keys were recorded)."""
     text = value.decode() if isinstance(value, bytes) else value

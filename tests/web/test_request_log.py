@@ -81,3 +81,32 @@ def test_the_callers_org_and_user_are_on_the_requests_lines_as_json(
     assert anonymous["status"] == 401 and not {"org_id", "user_id"} & set(anonymous)
     # Nothing is left bound for the next request on this thread.
     assert after is before
+
+
+def test_a_released_context_is_reset_at_once_and_the_answer_still_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from flask import Flask
+
+    from core.logs import caller, request_id
+    from web import request_log
+
+    app = Flask(__name__)
+    request_log.install(app)
+    seen: dict[str, object] = {}
+
+    @app.get("/long")
+    def long_lived() -> str:
+        seen["bound"] = request_id.get()
+        request_log.bind_caller(org_id=7, user_id=9)
+        request_log.release_context()
+        seen["after"] = (request_id.get(), caller.get())
+        return "ok"
+
+    caplog.set_level(logging.INFO, logger="saleshub.access")
+    resp = app.test_client().get("/long", headers={"X-Request-ID": "ws-1"})
+    assert resp.status_code == 200 and resp.headers["X-Request-ID"] == "ws-1"
+    assert seen == {"bound": "ws-1", "after": (None, None)}
+    lines = [r for r in caplog.records if r.name == "saleshub.access"]
+    assert [r.getMessage().split(" ")[:3] for r in lines] == [["GET", "/long", "200"]]
+    assert request_id.get() is None  # the teardown found nothing left to reset
