@@ -38,10 +38,10 @@ from core.notify.fanout import user_channel
 from web.auth import Principal
 from web.errors import ApiError
 from web.ext import Resources, close_db
+from web.request_log import release_context
 from web.spec import may_answer
 from web.ws_client import UNAVAILABLE, Client, Inbound, NoThread, release_handshake
 from web.ws_frames import SendTimeout, abort, cooperative
-from web.request_log import release_context
 from web.ws_handshake import check_origin, handshake_principal, shed_request, websocket_url
 from web.ws_hub import RECHECK_S, Hub  # noqa: F401 - RECHECK_S: the re-check period (tests)
 from web.ws_limits import RETRY_AFTER_S, Lease, TokenBucket
