@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import time
 import uuid
 from typing import Any
 
+import orjson
 import psycopg
 from dramatiq import Broker, Message
 from redis.exceptions import RedisError
@@ -54,8 +56,10 @@ WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
 # Built from JobStatus values only; literals, so the planner matches ix_jobs_undispatched.
 # A debounced job (``run_after``, core.queueing.outbox.stage_unique) waits for its time; the
 # relay's once-a-second poll sends it.
+# The message as text, parsed here row by row (orjson, a row that fails set aside alone):
+# psycopg's JSONB loader would parse the whole batch with the json module, and fail it all.
 _CLAIM = f"""
-SELECT id, message FROM jobs
+SELECT id, message::text FROM jobs
 WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
   AND (run_after IS NULL OR run_after <= now())
 ORDER BY created_at
@@ -74,7 +78,7 @@ FROM unnest(%s::uuid[], %s::text[]) AS v(id, reason)
 WHERE jobs.id = v.id
 """  # noqa: S608  # nosec B608  # a JobStatus value only, no input
 _SUSPECTS = f"""
-SELECT id, message, redis_id, redis_queue FROM jobs
+SELECT id, message::text, redis_id, redis_queue FROM jobs
 WHERE status IN ({sql_list(ACTIVE_STATUSES)}) AND dispatched_at IS NOT NULL
   AND updated_at < now() - make_interval(secs => %s) AND actor <> '{BATCH_ACTOR}'
 ORDER BY updated_at
@@ -261,8 +265,9 @@ class Relay:
         self.stopping.set()
 
 
-def _message(data: Any) -> Message[Any]:
+def _message(raw: Any) -> Message[Any]:
     """The Dramatiq message a staged row holds; raises if it is not one we can send."""
+    data = _loads(raw) if isinstance(raw, str) else raw
     if not isinstance(data, dict):
         raise TypeError(f"expected a JSON object, got {type(data).__name__}")
     message: Message[Any] = Message(**data)
@@ -273,6 +278,15 @@ def _message(data: Any) -> Message[Any]:
     if not isinstance(message.kwargs, dict) or not isinstance(message.actor_name, str):
         raise TypeError("kwargs must be an object and actor_name a string")
     return message  # from JSONB, so it encodes: no second encoding on the relay's hot path
+
+
+# A run of 19 digits or more: an integer orjson may not hold in 64 bits (it would read it as
+# a float); such a row takes the json module, which keeps every integer exact.
+_LONG_NUMBER = re.compile(r"\d{19}")
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text) if _LONG_NUMBER.search(text) else orjson.loads(text)
 
 
 def set_aside_count(client: Any) -> int:

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import psycopg
+from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +47,22 @@ def test_drain_sends_in_batches_and_stamps_rows(
         rows = [s.get(Job, i) for i in ids]
     assert all(r is not None and r.dispatched_at and r.redis_id for r in rows)
     assert all(broker.client.hexists(f"{ns}:default.msgs", r.redis_id) for r in rows if r)
+
+
+def test_a_message_json_allows_but_orjson_does_not_is_sent_as_is(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    with session_scope(sessions) as s:
+        job_id = stage(s, effect, job_type="t", org_id=None, args=(2**70,))
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
+        assert Relay(settings, broker).drain(conn) == 1
+    with sessions() as s:
+        row = s.get(Job, job_id)
+        assert row is not None and row.status == "queued" and row.redis_id
+    body = broker.client.hget(f"{broker.namespace}:default.msgs", row.redis_id)
+    assert Message.decode(body).args == (2**70,)  # exact, not a float
 
 
 def test_lost_messages_are_sent_again(settings: Settings, sessions: sessionmaker[Session]) -> None:
