@@ -152,6 +152,10 @@ def analyze_if_stale(session: Session, kind: ImportType, org_id: int, created: i
     takes its rows for one and matches a later chunk's keys with a nested loop over all of
     them: quadratic, measured 586 s and counting for the second 25,000-row chunk of a new
     org's import beside a 50,000-contact org (docs/decisions/0022).
+
+    ``SKIP_LOCKED``: when a chunk beside this one is analyzing the table (its lock is held
+    until that chunk commits), this one does not wait for it. Waiting chained a new org's
+    first chunks, each behind the ANALYZEs of those before it (docs/decisions/0030).
     """
     if created == 0:
         return False
@@ -163,5 +167,5 @@ def analyze_if_stale(session: Session, kind: ImportType, org_id: int, created: i
         ).scalar_one()
         if float(plan[0]["Plan"]["Plan Rows"]) >= created:
             return False
-        session.execute(text(f"ANALYZE {table}"))
+        session.execute(text(f"ANALYZE (SKIP_LOCKED) {table}"))
     return True

@@ -227,3 +227,33 @@ def test_a_key_without_an_org_index_is_still_matched_by_a_join(
     assert (created, updated, unchanged, len(ids)) == (1, 1, 0, 2)
     people = _people(sessions, org)
     assert sorted((p[2], p[1]) for p in people) == [("A", "New"), ("B", "Other")]
+
+
+def test_a_chunks_analyze_does_not_wait_behind_another_one(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """Another transaction holds the table's ANALYZE lock (a chunk beside this one is
+    analyzing it): this chunk skips its own instead of queueing behind it (0030)."""
+    org = _org(sessions, "Beside")
+    with session_scope(sessions) as s:
+        s.add(Contact(org_id=org, first_name="A", email="a@x.test"))
+    with engine.connect() as holder:
+        holder.execute(text("LOCK TABLE contacts IN SHARE UPDATE EXCLUSIVE MODE"))
+        with session_scope(sessions) as s:
+            scope_to_org(s, org)
+            s.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail here
+            assert upsert.analyze_if_stale(s, TYPES["contacts"], org, 1_000) is True
+        holder.rollback()
+
+
+def test_values_with_backslashes_tabs_and_line_breaks_are_stored_as_written(
+    sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    """The staged JSON goes through COPY's text format: its escapes must survive it."""
+    org = _org(sessions, "Escapes")
+    odd = 'C:\\new\\table\t"quoted"\r\nnext line \\\\ end'
+    quoted = '"' + odd.replace('"', '""') + '"'
+    content = f"first_name,last_name,email\n{quoted},Lee,e@x.test\nB\\,\\t,f@x.test\n"
+    got = _import(sessions, bulk_settings, org, content)
+    assert got == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert _people(sessions, org) == [("e@x.test", "Lee", odd.strip()), ("f@x.test", "\\t", "B\\")]
