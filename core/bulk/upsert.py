@@ -21,6 +21,11 @@ _REF_TABLES = {"users": "users", "companies": "companies", "contacts": "contacts
 # Upsert keys with an ``(org_id, key)`` index (migration 0010): matched by one index probe
 # per staged row (docs/decisions/0030). Others are matched by a join the planner chooses.
 PROBED_KEYS = frozenset({("contacts", "email"), ("companies", "domain"), ("leads", "email")})
+# One chunk at a time ANALYZEs a table (see analyze_if_stale); held until the chunk commits.
+ANALYZE_LOCK_SPACE = 0x1A4A
+_TRY_ANALYZE_LOCK = text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:table))").bindparams(
+    space=ANALYZE_LOCK_SPACE
+)
 
 
 def _value(field: Field) -> str:
@@ -153,9 +158,13 @@ def analyze_if_stale(session: Session, kind: ImportType, org_id: int, created: i
     them: quadratic, measured 586 s and counting for the second 25,000-row chunk of a new
     org's import beside a 50,000-contact org (docs/decisions/0022).
 
-    ``SKIP_LOCKED``: when a chunk beside this one is analyzing the table (its lock is held
-    until that chunk commits), this one does not wait for it. Waiting chained a new org's
-    first chunks, each behind the ANALYZEs of those before it (docs/decisions/0030).
+    Only one chunk at a time: ANALYZE's lock is held until the chunk commits, so a new
+    org's first wave of chunks queued each behind the ANALYZEs of those before it. A chunk
+    that finds another one analyzing the table (a transaction-scoped advisory lock) skips;
+    that one refreshes the statistics for the chunks after both. Not ``ANALYZE
+    (SKIP_LOCKED)``: it also skips when autovacuum holds the table, which a waiting ANALYZE
+    cancels; skipped for all of a long vacuum, the index jobs' lookups ran on stale
+    statistics (their first 25,000 documents in 71-75 s instead of 12-16 s; decision 0030).
     """
     if created == 0:
         return False
@@ -167,5 +176,7 @@ def analyze_if_stale(session: Session, kind: ImportType, org_id: int, created: i
         ).scalar_one()
         if float(plan[0]["Plan"]["Plan Rows"]) >= created:
             return False
-        session.execute(text(f"ANALYZE (SKIP_LOCKED) {table}"))
+        if not session.execute(_TRY_ANALYZE_LOCK, {"table": table}).scalar_one():
+            return False  # another chunk is analyzing the table
+        session.execute(text(f"ANALYZE {table}"))
     return True

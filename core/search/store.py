@@ -204,8 +204,7 @@ def analyze_if_stale(session: Session, org_id: int, known: int) -> bool:
         ).scalar_one()
         if float(plan[0]["Plan"]["Plan Rows"]) * STALE_FACTOR >= known:
             return False
-        # Not behind another job's ANALYZE of the table: that one refreshes them (0030).
-        session.execute(text("ANALYZE (SKIP_LOCKED) search_documents"))
+        session.execute(text("ANALYZE search_documents"))
     return True
 
 

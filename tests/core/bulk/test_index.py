@@ -95,18 +95,3 @@ def test_analyze_if_stale_only_when_the_statistics_count_fewer_documents(
     with session_scope(sessions) as s:
         scope_to_org(s, org)
         assert store.analyze_if_stale(s, org, 10) is False
-
-
-def test_an_index_jobs_analyze_does_not_wait_behind_another_one(
-    engine: Engine, sessions: sessionmaker[Session]
-) -> None:
-    """An index job beside this one is analyzing ``search_documents`` (its lock held until
-    it commits): this one skips its own instead of queueing behind it (0030)."""
-    org = _org(sessions, "Beside")
-    with engine.connect() as holder:
-        holder.execute(text("LOCK TABLE search_documents IN SHARE UPDATE EXCLUSIVE MODE"))
-        with session_scope(sessions) as s:
-            scope_to_org(s, org)
-            s.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail here
-            assert store.analyze_if_stale(s, org, 1_000) is True
-        holder.rollback()

@@ -229,21 +229,28 @@ def test_a_key_without_an_org_index_is_still_matched_by_a_join(
     assert sorted((p[2], p[1]) for p in people) == [("A", "New"), ("B", "Other")]
 
 
-def test_a_chunks_analyze_does_not_wait_behind_another_one(
+def test_a_chunk_skips_its_analyze_while_another_chunk_runs_one(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
-    """Another transaction holds the table's ANALYZE lock (a chunk beside this one is
-    analyzing it): this chunk skips its own instead of queueing behind it (0030)."""
+    """Another chunk holds the table's ANALYZE turn until it commits: this one skips its own
+    instead of queueing behind it, and analyzes once the turn is free (0030)."""
     org = _org(sessions, "Beside")
     with session_scope(sessions) as s:
         s.add(Contact(org_id=org, first_name="A", email="a@x.test"))
+    contacts = TYPES["contacts"]
     with engine.connect() as holder:
-        holder.execute(text("LOCK TABLE contacts IN SHARE UPDATE EXCLUSIVE MODE"))
+        taken = holder.execute(
+            text("SELECT pg_try_advisory_xact_lock(:s, hashtext('contacts'))"),
+            {"s": upsert.ANALYZE_LOCK_SPACE},
+        ).scalar_one()
+        assert taken
         with session_scope(sessions) as s:
             scope_to_org(s, org)
-            s.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail here
-            assert upsert.analyze_if_stale(s, TYPES["contacts"], org, 1_000) is True
+            assert upsert.analyze_if_stale(s, contacts, org, 1_000) is False
         holder.rollback()
+    with session_scope(sessions) as s:
+        scope_to_org(s, org)
+        assert upsert.analyze_if_stale(s, contacts, org, 1_000) is True
 
 
 def test_values_with_backslashes_tabs_and_line_breaks_are_stored_as_written(
