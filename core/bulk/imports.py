@@ -163,7 +163,9 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
                     for column, reason in problems:
                         out.writerow((number, column, _copy_text(reason)))
                     continue
-                line = f"{ident}\t{number}\t{_copy_text(orjson.dumps(clean).decode())}\n"
+                # orjson escapes every control character, so only backslashes need COPY's.
+                data = orjson.dumps(clean).decode().replace("\\", "\\\\")
+                line = f"{ident}\t{number}\t{data}\n"
                 block.append(line)
                 size += len(line)
                 if size >= COPY_BLOCK:

@@ -18,6 +18,14 @@ from models.db import as_owner
 _RANGE = "r.import_id = :import_id AND r.row_no >= :lo AND r.row_no < :hi"
 _REF_TABLES = {"users": "users", "companies": "companies", "contacts": "contacts",
                "deals": "deals", "leads": "leads"}  # fmt: skip
+# Upsert keys with an ``(org_id, key)`` index (migration 0010): matched by one index probe
+# per staged row (docs/decisions/0030). Others are matched by a join the planner chooses.
+PROBED_KEYS = frozenset({("contacts", "email"), ("companies", "domain"), ("leads", "email")})
+# One chunk at a time ANALYZEs a table (see analyze_if_stale); held until the chunk commits.
+ANALYZE_LOCK_SPACE = 0x1A4A
+_TRY_ANALYZE_LOCK = text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:table))").bindparams(
+    space=ANALYZE_LOCK_SPACE
+)
 
 
 def _value(field: Field) -> str:
@@ -78,10 +86,24 @@ def upsert(session: Session, kind: ImportType, fields: tuple[Field, ...], key: s
     else:
         same = " AND ".join(f"t.{n} IS NOT DISTINCT FROM {new[n]}" for n in names)
         sets = ", ".join(f"{n} = {new[n]}" for n in names)
+        if (table, key) in PROBED_KEYS:
+            # One probe of the (org_id, key) index per staged row: joined, the planner hashed
+            # every row of the org (a sequential scan of the whole table) for every chunk, so
+            # an import slowed with each chunk it committed. The org id is a sub-select so
+            # the planner cannot estimate it: for a new org the statistics count one row,
+            # and with the literal it probed the org_id index alone, walking every row that
+            # the chunks running beside it inserted (quadratic: 1,700 rows/s at 1,000,000).
+            match = (
+                f"FROM src s CROSS JOIN LATERAL (SELECT x.* FROM {table} x"  # noqa: S608  # nosec B608
+                " WHERE x.org_id = (SELECT CAST(:org_id AS bigint))"
+                f" AND x.{key} = s.{key} ORDER BY x.id LIMIT 1) t"
+            )
+        else:
+            match = f"FROM src s JOIN {table} t ON t.org_id = :org_id AND t.{key} = s.{key}"
         sql = f"""
         WITH {src},
         m AS (SELECT DISTINCT ON (s.row_no) s.row_no, t.id, ({same}) AS same
-              FROM src s JOIN {table} t ON t.org_id = :org_id AND t.{key} = s.{key}
+              {match}
               ORDER BY s.row_no, t.id),
         upd AS (UPDATE {table} t SET {sets}, updated_at = now()
                 FROM m JOIN src s USING (row_no) WHERE t.id = m.id AND NOT m.same
@@ -135,6 +157,14 @@ def analyze_if_stale(session: Session, kind: ImportType, org_id: int, created: i
     takes its rows for one and matches a later chunk's keys with a nested loop over all of
     them: quadratic, measured 586 s and counting for the second 25,000-row chunk of a new
     org's import beside a 50,000-contact org (docs/decisions/0022).
+
+    Only one chunk at a time: ANALYZE's lock is held until the chunk commits, so a new
+    org's first wave of chunks queued each behind the ANALYZEs of those before it. A chunk
+    that finds another one analyzing the table (a transaction-scoped advisory lock) skips;
+    that one refreshes the statistics for the chunks after both. Not ``ANALYZE
+    (SKIP_LOCKED)``: it also skips when autovacuum holds the table, which a waiting ANALYZE
+    cancels; skipped for all of a long vacuum, the index jobs' lookups ran on stale
+    statistics (their first 25,000 documents in 71-75 s instead of 12-16 s; decision 0030).
     """
     if created == 0:
         return False
@@ -146,5 +176,7 @@ def analyze_if_stale(session: Session, kind: ImportType, org_id: int, created: i
         ).scalar_one()
         if float(plan[0]["Plan"]["Plan Rows"]) >= created:
             return False
+        if not session.execute(_TRY_ANALYZE_LOCK, {"table": table}).scalar_one():
+            return False  # another chunk is analyzing the table
         session.execute(text(f"ANALYZE {table}"))
     return True

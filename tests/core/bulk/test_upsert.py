@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.bulk import files, imports
+from core.bulk import files, imports, upsert
+from core.bulk.fields import TYPES
 from core.settings import Settings
 from models import Contact, Import, Organization
 from models.db import scope_to_org, session_scope
@@ -157,3 +158,109 @@ def test_a_new_orgs_first_chunks_refresh_the_tables_statistics(
     assert estimate() == 1
     _import(sessions, bulk_settings, org, _csv([(f, la, f"new-{e}") for f, la, e in PEOPLE]))
     assert estimate() >= CHUNK_ROWS
+
+
+def test_every_probed_key_has_its_org_index(engine: Engine) -> None:
+    """The per-row probe of a key is only cheap with an ``(org_id, key)`` index behind it
+    (docs/decisions/0030); without one each staged row would scan the org's rows."""
+    with engine.connect() as conn:
+        indexed = {
+            (table, columns[1])
+            for table, columns in conn.execute(
+                text(
+                    "SELECT t.relname, array_agg(a.attname ORDER BY k.n) FROM pg_index i"
+                    " JOIN pg_class t ON t.oid = i.indrelid"
+                    " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)"
+                    " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
+                    " GROUP BY i.indexrelid, t.relname HAVING count(*) = 2"
+                )
+            )
+            if columns[0] == "org_id"
+        }
+    assert set(upsert.PROBED_KEYS) <= indexed
+
+
+def test_a_probed_key_matches_the_orgs_oldest_row_of_that_key(
+    sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    """Two rows of the org with one email (written outside imports): the lowest id is
+    updated, as the join it replaced did; the other is left alone."""
+    org = _org(sessions, "Twins")
+    with session_scope(sessions) as s:
+        first = Contact(org_id=org, first_name="A", last_name="One", email="t@x.test")
+        s.add(first)
+        s.flush()
+        s.add(Contact(org_id=org, first_name="B", last_name="Two", email="t@x.test"))
+        s.flush()
+        first_id = first.id
+    got = _import(sessions, bulk_settings, org, _csv([("C", "Three", "t@x.test")]))
+    assert got == {"created": 0, "updated": 1, "unchanged": 0, "rejected": 0}
+    with sessions() as s:
+        rows = s.execute(
+            select(Contact.id, Contact.last_name).where(Contact.org_id == org).order_by(Contact.id)
+        ).all()
+    assert [(r[0] == first_id, r[1]) for r in rows] == [(True, "Three"), (False, "Two")]
+
+
+def test_a_key_without_an_org_index_is_still_matched_by_a_join(
+    sessions: sessionmaker[Session],
+) -> None:
+    """``phone`` is an allowed key of contacts with no ``(org_id, phone)`` index: not probed."""
+    assert ("contacts", "phone") not in upsert.PROBED_KEYS
+    org = _org(sessions, "Phones")
+    with session_scope(sessions) as s:
+        s.add(Contact(org_id=org, first_name="A", last_name="Old", phone="+1 555"))
+    import_id = uuid.uuid4()
+    with session_scope(sessions) as s:
+        scope_to_org(s, org)
+        s.execute(
+            text("INSERT INTO import_rows (import_id, row_no, data) VALUES (:i, 2, :d),"
+                 " (:i, 3, :e)"),
+            {"i": import_id, "d": '{"first_name": "A", "last_name": "New", "phone": "+1 555"}',
+             "e": '{"first_name": "B", "last_name": "Other", "phone": "+1 556"}'},
+        )  # fmt: skip
+        kind = TYPES["contacts"]
+        fields = tuple(f for f in kind.fields if f.name in ("first_name", "last_name", "phone"))
+        params = {"import_id": import_id, "org_id": org, "lo": 0, "hi": 10}
+        created, updated, unchanged, ids = upsert.upsert(s, kind, fields, "phone", params)
+        s.execute(text("DELETE FROM import_rows WHERE import_id = :i"), {"i": import_id})
+    assert (created, updated, unchanged, len(ids)) == (1, 1, 0, 2)
+    people = _people(sessions, org)
+    assert sorted((p[2], p[1]) for p in people) == [("A", "New"), ("B", "Other")]
+
+
+def test_a_chunk_skips_its_analyze_while_another_chunk_runs_one(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """Another chunk holds the table's ANALYZE turn until it commits: this one skips its own
+    instead of queueing behind it, and analyzes once the turn is free (0030)."""
+    org = _org(sessions, "Beside")
+    with session_scope(sessions) as s:
+        s.add(Contact(org_id=org, first_name="A", email="a@x.test"))
+    contacts = TYPES["contacts"]
+    with engine.connect() as holder:
+        taken = holder.execute(
+            text("SELECT pg_try_advisory_xact_lock(:s, hashtext('contacts'))"),
+            {"s": upsert.ANALYZE_LOCK_SPACE},
+        ).scalar_one()
+        assert taken
+        with session_scope(sessions) as s:
+            scope_to_org(s, org)
+            assert upsert.analyze_if_stale(s, contacts, org, 1_000) is False
+        holder.rollback()
+    with session_scope(sessions) as s:
+        scope_to_org(s, org)
+        assert upsert.analyze_if_stale(s, contacts, org, 1_000) is True
+
+
+def test_values_with_backslashes_tabs_and_line_breaks_are_stored_as_written(
+    sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    """The staged JSON goes through COPY's text format: its escapes must survive it."""
+    org = _org(sessions, "Escapes")
+    odd = 'C:\\new\\table\t"quoted"\r\nnext line \\\\ end'
+    quoted = '"' + odd.replace('"', '""') + '"'
+    content = f"first_name,last_name,email\n{quoted},Lee,e@x.test\nB\\,\\t,f@x.test\n"
+    got = _import(sessions, bulk_settings, org, content)
+    assert got == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert _people(sessions, org) == [("e@x.test", "Lee", odd.strip()), ("f@x.test", "\\t", "B\\")]
