@@ -1,7 +1,8 @@
 """The API under load as clients use it: Locust, headless and bounded, at 50 and 200 users.
 
 Run as ``.venv/bin/python bench/api_load.py [--quick]`` (``make bench`` runs it); prints one
-JSON object per figure: p50/p95/p99 and errors per endpoint for each user count. The mix is
+JSON object per figure: p50/p95/p99 and errors per endpoint for each user count (and the
+errors by kind: ``..._errors_429``, ``..._errors_connectionerror``). The mix is
 bench/locustfile.py (list and detail reads, writes, search as you type, job requests), from
 Locust in the bench environment (``.venv-bench``), against gunicorn (2 processes of 8 gthread
 threads), the relay and one worker process, all on the bench's own database and Redis (see
@@ -11,12 +12,14 @@ bench/jobs.py).
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +50,33 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def run_locust(python: Path, users: int, seconds: int, port: int, keys: list[str]) -> list[Any]:
+def failure_kind(error: str) -> str:
+    """A Locust failure's kind: its HTTP status (``429``), or its exception's name."""
+    status = re.search(r"\b([45]\d\d) (?:Client|Server) Error", error)
+    if status:
+        return status.group(1)
+    name = re.match(r"[A-Za-z_][A-Za-z0-9_.]*", error)
+    return slug(name.group(0).rsplit(".", 1)[-1]) if name else "other"
+
+
+def failures_by_kind(csv_path: Path) -> dict[str, Counter[str]]:
+    """{endpoint name: {kind: occurrences}} from Locust's ``*_failures.csv``."""
+    out: dict[str, Counter[str]] = {}
+    if not csv_path.exists():
+        return out
+    with csv_path.open(newline="") as f:
+        for row in csv.DictReader(f):
+            kinds = out.setdefault(row["Name"], Counter())
+            kinds[failure_kind(row["Error"])] += int(row["Occurrences"])
+    return out
+
+
+def run_locust(
+    python: Path, users: int, seconds: int, port: int, keys: list[str], csv_prefix: Path
+) -> list[Any]:
     locust = python.parent / "locust"
     argv = [str(locust), "-f", str(ROOT / "bench/locustfile.py"), "--headless"]
+    argv += ["--csv", str(csv_prefix)]
     argv += ["-u", str(users), "-r", str(max(10, users // 5)), "-t", f"{seconds}s"]
     argv += ["--host", f"http://127.0.0.1:{port}", "--json", "--skip-log", "--only-summary"]
     env = {**os.environ, "BENCH_API_KEYS": ",".join(keys)}
@@ -80,7 +107,10 @@ def main() -> int:
         port = bench.start_web_and_relay()
         for users in USERS:
             note(f"Locust: {users} users for {seconds} s")
-            for entry in run_locust(python, users, seconds, port, keys):
+            csv_prefix = log_dir / f"locust_{users}u"
+            stats = run_locust(python, users, seconds, port, keys, csv_prefix)
+            failures = failures_by_kind(Path(f"{csv_prefix}_failures.csv"))
+            for entry in stats:
                 name, times = slug(entry["name"]), entry["response_times"]
                 prefix = f"api_load_{users}u_{name}"
                 for q in (0.5, 0.95, 0.99):
@@ -88,6 +118,8 @@ def main() -> int:
                     emit(f"{prefix}_p{round(q * 100)}_ms", value, "ms")
                 emit(f"{prefix}_requests", entry["num_requests"], "requests")
                 emit(f"{prefix}_errors", entry["num_failures"], "requests", target=0)
+                for kind, count in sorted(failures.get(entry["name"], Counter()).items()):
+                    emit(f"{prefix}_errors_{kind}", count, "requests")
     finally:
         bench.teardown()
         note(f"subprocess logs in {log_dir}")
