@@ -621,7 +621,16 @@ class Bench:
         emit("quiet_dispatch_to_start_p50_ms", percentile(d2s, 0.5), "ms", detail=True)
 
     def run_only(self, figure: str) -> None:
-        """Only the quiet-system (or paced no-op) figure: worker and relay, no bare, no web."""
+        """Only the quiet-system (or paced no-op) figure: worker and relay, no bare, no web;
+        or only the drain rates (bare Dramatiq, then our stack)."""
+        if figure == "drain":
+            emit("machine_loadavg_1m_at_start", os.getloadavg()[0], "runnable", "<= 0.5 (quiet)")
+            self.setup()
+            note(f"bare Dramatiq: {self.n} no-op jobs")
+            self.bare()
+            note(f"our stack: stage, relay, drain {self.n} no-op jobs")
+            self.ours()
+            return
         from core.queueing.broker import configure
         from core.settings import Settings
         from models.db import make_engine, make_sessionmaker
@@ -676,8 +685,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="N=2,000 and M=500")
     parser.add_argument(
         "--only",
-        choices=["quiet", "paced"],
-        help=f"one figure alone: quiet (commit->start, idle) or paced ({PACED_NOOP_RATE}/s)",
+        choices=["quiet", "paced", "drain"],
+        help=f"one figure alone: quiet (commit->start, idle), paced ({PACED_NOOP_RATE}/s) or"
+        " drain (bare Dramatiq, then our stack)",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep subprocess logs")
     parser.add_argument(

@@ -11,6 +11,7 @@ from werkzeug.routing import BaseConverter
 
 from core.logs import setup_logging
 from core.ops.brokerops import broker_ops
+from core.queueing.starts import StartBook
 from core.queueing.supervisor import report_restarts_to
 from core.redis_clients import check_broker_policy, connect
 from core.search.vocab import CACHE as vocabularies
@@ -144,6 +145,10 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
         broker=broker,
         cache=connect(settings.cache.url),
         ops=broker_ops(settings, broker, sessions),
+        # Cancels consult the workers' start counts (job messages on the broker Redis only).
+        starts=StartBook(broker, settings.broker.namespace)
+        if settings.broker.kind == "redis"
+        else None,
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     vocabularies.configure(max_terms=settings.search.vocab_max_terms)

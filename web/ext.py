@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.ops.brokerops import BrokerOps
+from core.queueing.starts import StartBook
 from core.settings import Settings
 
 
@@ -25,6 +26,7 @@ class Resources:
       broker: client of the broker Redis.
       cache: client of the cache Redis.
       ops: the job broker as operators see it (queue figures, dead letters, pause).
+      starts: the workers' start counts and cancel markers (None off the Redis broker).
     """
 
     settings: Settings
@@ -33,6 +35,7 @@ class Resources:
     broker: redis.Redis
     cache: redis.Redis
     ops: BrokerOps
+    starts: StartBook | None = None
     started: float = field(default_factory=time.time)
 
 

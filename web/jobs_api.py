@@ -164,8 +164,8 @@ def cancel_job(job_id: uuid.UUID) -> Response:
     if batches.is_batch(job):
         # A batch is canceled through its queued members; running ones finish, and the
         # callback fires once every member is final.
-        batches.cancel(db(), job.id)
-    elif not job_state.cancel(db(), job.id):
+        batches.cancel(db(), job.id, starts=resources().starts)
+    elif not job_state.cancel(db(), job.id, starts=resources().starts):
         raise ApiError(409, f"job is {job.status}; only a queued job can be canceled")
     db().refresh(job)
     return json_response(job_to_dict(job))

@@ -116,7 +116,7 @@ def cancel_job(job_id: uuid.UUID) -> Response:
     job = _job(job_id)
     status = job.status
     _audit("job.cancel", job)
-    if not job_state.cancel(session, job.id):
+    if not job_state.cancel(session, job.id, starts=resources().starts):
         session.rollback()
         raise ApiError(409, f"job is {status}; only a queued job can be canceled")
     session.commit()

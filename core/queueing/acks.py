@@ -120,6 +120,9 @@ class AckSender:
             args = ["ack", now, self.queue_name, broker.broker_id, broker.heartbeat_timeout]
             args += [broker.dead_message_ttl, 0, broker._max_unpack_size(), rid]
             script(keys=[broker.namespace], args=args, client=pipe)
+        book = getattr(broker, "start_book", None)
+        if book is not None:  # an acked message's start count goes with it (core.queueing.starts)
+            book.forget(pipe, ids)
         pipe.execute()
 
     def close(self, timeout: float = 10.0) -> list[str]:

@@ -26,6 +26,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from core.queueing.outbox import LEDGER_OPTION, NOTIFY_CHANNEL, stage_job
+from core.queueing.starts import StartBook
 from core.queueing.status_feed import ORG_OPTION
 from models import Job, JobBatch, JobStatus
 
@@ -42,8 +43,12 @@ WITH RECURSIVE tree(id) AS (
   UNION
   SELECT j.id FROM jobs j JOIN tree t ON j.batch_id = t.id WHERE j.actor = '{BATCH_ACTOR}'
 )
-UPDATE jobs SET status = '{JobStatus.CANCELED}', finished_at = now(), updated_at = now()
+SELECT id, redis_id FROM jobs
 WHERE batch_id IN (SELECT id FROM tree) AND status = '{JobStatus.QUEUED}'
+""")  # noqa: S608  # nosec B608  # constants only, no input
+_CANCEL_IDS = text(f"""
+UPDATE jobs SET status = '{JobStatus.CANCELED}', finished_at = now(), updated_at = now()
+WHERE id = ANY(:ids) AND status = '{JobStatus.QUEUED}'
 """)  # noqa: S608  # nosec B608  # constants only, no input
 # Members by status of several batches (ix_jobs_batch answers it).
 _MEMBERS = text(
@@ -122,9 +127,18 @@ def seal(session: Session, batch_id: uuid.UUID) -> None:
     session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
 
 
-def cancel(session: Session, batch_id: uuid.UUID) -> int:
-    """Cancel the queued members of the batch and of the batches nested in it; how many."""
-    result = session.execute(_CANCEL, {"id": str(batch_id)})
+def cancel(session: Session, batch_id: uuid.UUID, *, starts: StartBook | None) -> int:
+    """Cancel the queued members of the batch and of the batches nested in it; how many.
+
+    ``starts``: as in :func:`core.queueing.job_state.cancel` (members whose message has
+    started are running and are left to finish).
+    """
+    queued = [(row.id, row.redis_id) for row in session.execute(_CANCEL, {"id": str(batch_id)})]
+    running = starts.cancel(queued) if starts is not None else set()
+    ids = [job_id for i, (job_id, _) in enumerate(queued) if i not in running]
+    if not ids:
+        return 0
+    result = session.execute(_CANCEL_IDS, {"ids": ids})
     canceled: int = result.rowcount  # type: ignore[attr-defined]
     return canceled
 

@@ -57,6 +57,7 @@ from redis.client import PubSub
 
 from core.queueing.acks import ACK_BATCH, RECONCILE_EVERY_S, AckBook, AckSender
 from core.queueing.pause import PAUSE_CHECK_INTERVAL_S, PAUSED_CHANNEL, PAUSED_KEY
+from core.queueing.starts import StartBook
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class WakingConsumer(_RedisConsumer):
     def nack(self, message: Any) -> None:
         try:
             super().nack(message)
+            self.broker.start_book.forget(self.broker.client, [message.options["redis_message_id"]])
         finally:
             self._book.release(message.options["redis_message_id"])
 
@@ -263,6 +265,8 @@ class WakingRedisBroker(RedisBroker):
         super().__init__(*args, **kwargs)
         self._books: dict[str, AckBook] = {}
         self._books_lock = threading.Lock()
+        #: Starts per message and cancel markers, which the ledger's fast path relies on.
+        self.start_book = StartBook(self.client, self.namespace)
 
     def ack_book(self, queue_name: str) -> AckBook:
         """The book of what this process holds of ``queue_name`` (one per queue)."""
@@ -283,7 +287,11 @@ class WakingRedisBroker(RedisBroker):
         return result
 
     def do_requeue(self, queue_name: str, *args: Any) -> Any:
-        """Dramatiq's requeue (unacked messages of a stopping consumer), then wake the others."""
+        """Dramatiq's requeue (unacked messages of a stopping consumer, hand-backs), then wake
+        the others. A requeued message did not crash: its start count goes."""
         result = self._dispatch("requeue")(queue_name, *args)
-        publish_wake(self.client, self.namespace, [queue_name])
+        pipe = self.client.pipeline(transaction=False)
+        self.start_book.forget(pipe, [str(rid) for rid in args])
+        publish_wake(pipe, self.namespace, [queue_name])
+        pipe.execute()
         return result

@@ -6,7 +6,8 @@ and sends them as few statements as it can:
 
 - **starts** are awaited: the caller blocks until its attempt is counted (the crash count
   must be in PostgreSQL before the actor runs). A lone start is not delayed.
-- **successes** are not awaited (:meth:`LedgerStore.succeeded`): they wait, at most
+- **successes** are not awaited (:meth:`LedgerStore.succeeded`, and :meth:`LedgerStore.ran`
+  for a job that ran without a start write): they wait, at most
   ``linger_s``, for the next starts and go in the same statement, so a busy worker sends
   one statement (one commit) per batch of starts and successes. A success still waiting
   when the process dies is lost: the row stays ``running`` and the relay re-sends the job
@@ -44,6 +45,7 @@ _FLUSH_NAME = b"saleshub_ledger_flush"
 _START, _SQL, _STOP, _WAKE_KIND = range(4)
 _WAKE = (_WAKE_KIND, None, None)
 _MISSING = object()
+_COUNT_ATTEMPT = "UPDATE jobs SET attempts = attempts + 1 WHERE id = %s"
 
 
 class _Waiter:
@@ -105,6 +107,7 @@ class LedgerStore:
         self._done_lock = threading.Lock()
         self._done_ids: list[str] = []
         self._done_results: list[str | None] = []
+        self._done_started: list[str | None] = []  # None: its start was written
         self._done_since = 0.0
         self._writer_idle = False
 
@@ -120,7 +123,7 @@ class LedgerStore:
                 # and the parent writes its own pending successes.
                 self._queue = queue.SimpleQueue()
                 self._done_lock = threading.Lock()
-                self._done_ids, self._done_results = [], []
+                self._done_ids, self._done_results, self._done_started = [], [], []
                 self._writer_idle = False
                 q = self._queue
                 self._thread = threading.Thread(
@@ -146,9 +149,29 @@ class LedgerStore:
         result: int | None = self._await(_START, job_id)
         return result
 
+    def start_many(self, job_ids: list[str]) -> list[int | None]:
+        """:meth:`start` for several jobs at once (one batch when the writer is free)."""
+        if self._pid != os.getpid():
+            self._ensure_writer()
+        waiters = []
+        for job_id in job_ids:
+            waiter = _Waiter()
+            self._queue.put((_START, job_id, waiter))
+            waiters.append(waiter)
+        return [waiter.wait(30) for waiter in waiters]
+
     def succeeded(self, job_id: str, result_json: str | None) -> None:
         """Record a success with its JSON result, soon (within ``linger_s`` when idle);
         does not wait. :meth:`close` writes the ones still waiting."""
+        self._append_done(job_id, result_json, None)
+
+    def ran(self, job_id: str, result_json: str | None, started_at: str) -> None:
+        """Record a success of an attempt whose start was never written (a short job):
+        counted, started at ``started_at`` (ISO 8601) and succeeded in one write, like
+        :meth:`succeeded` (not awaited). A job no longer queued or running is left alone."""
+        self._append_done(job_id, result_json, started_at)
+
+    def _append_done(self, job_id: str, result_json: str | None, started_at: str | None) -> None:
         if self._pid != os.getpid():
             self._ensure_writer()
         with self._done_lock:
@@ -156,6 +179,7 @@ class LedgerStore:
                 self._done_since = time.monotonic()
             self._done_ids.append(job_id)
             self._done_results.append(result_json)
+            self._done_started.append(started_at)
             wake, self._writer_idle = self._writer_idle, False
         if wake:
             self._queue.put(_WAKE)
@@ -182,6 +206,7 @@ class LedgerStore:
         starts: list[tuple[str, _Waiter]] = []
         done_ids: list[str] = []  # taken from the shared lists, or kept after a failure
         done_results: list[str | None] = []
+        done_started: list[str | None] = []
         retry_at = 0.0
         failures = 0
         stop = False
@@ -228,7 +253,8 @@ class LedgerStore:
                     due = True
                     done_ids += self._done_ids
                     done_results += self._done_results
-                    self._done_ids, self._done_results = [], []
+                    done_started += self._done_started
+                    self._done_ids, self._done_results, self._done_started = [], [], []
             if done_ids and not due and time.monotonic() >= retry_at:
                 due = True
             if not due:
@@ -239,7 +265,7 @@ class LedgerStore:
                         conn.close()
                     conn = _connect(self.dsn)
                 worker = (self.worker_id or "").encode()
-                self._write(conn, sqls, starts, done_ids, done_results, worker=worker)
+                self._write(conn, sqls, starts, done_ids, done_results, done_started, worker=worker)
                 failures = 0
             except Exception as exc:  # waiting callers get the error; successes are kept
                 failures += 1
@@ -266,6 +292,7 @@ class LedgerStore:
         starts: list[tuple[str, _Waiter]],
         done_ids: list[str],
         done_results: list[str | None],
+        done_started: list[str | None] | None = None,
         *,
         worker: bytes = b"",
     ) -> None:
@@ -284,20 +311,20 @@ class LedgerStore:
         # statement converting the query and dumping lists; exec_prepared releases the GIL
         # for the whole round trip.
         pgconn = conn.pgconn
-        params = [
-            _text_array(done_ids),
-            _text_array(done_results),
-            _text_array([job_id for job_id, _ in starts]),
-            worker,
-        ]
+        if done_started is None:
+            done_started = [None] * len(done_ids)
+        params = _flush_params(done_ids, done_results, done_started, starts, worker)
         res = pgconn.exec_prepared(_FLUSH_NAME, params)
         if res.status != ExecStatus.TUPLES_OK:
             _raise_if_disconnected(conn)
             # PostgreSQL refused the statement, not the connection: one row is poison.
-            LedgerStore._write_one_by_one(conn, starts, done_ids, done_results, worker)
+            LedgerStore._write_one_by_one(
+                conn, starts, done_ids, done_results, done_started, worker
+            )
             return
         done_ids.clear()
         done_results.clear()
+        done_started.clear()
         if not starts:
             return
         get = res.get_value
@@ -318,6 +345,7 @@ class LedgerStore:
         starts: list[tuple[str, _Waiter]],
         done_ids: list[str],
         done_results: list[str | None],
+        done_started: list[str | None],
         worker: bytes,
     ) -> None:
         """After a batch PostgreSQL refused: write each row alone, so one poison row (a
@@ -325,18 +353,20 @@ class LedgerStore:
         pgconn = conn.pgconn
         while done_ids:
             job_id, result = done_ids[0], done_results[0]
-            alone = [_text_array([job_id]), _text_array([result]), b"{}", b""]
+            alone = _flush_params([job_id], [result], done_started[:1], [], worker)
             res = pgconn.exec_prepared(_FLUSH_NAME, alone)
             if res.status != ExecStatus.TUPLES_OK:
                 _raise_if_disconnected(conn)
                 error = psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
                 log.error("ledger: job %s succeeded but its result was refused: %s", job_id, error)
                 message = f"the job's result could not be stored: {type(error).__name__}: {error}"
+                if done_started[0] is not None:  # it ran without a start write: count it
+                    conn.execute(_COUNT_ATTEMPT, (job_id,))
                 conn.execute(UNSTORABLE_RESULT_SQL, (message[:2000], job_id))
-            del done_ids[0], done_results[0]
+            del done_ids[0], done_results[0], done_started[0]
         while starts:
             job_id, waiter = starts[0]
-            one = [b"{}", b"{}", _text_array([job_id]), worker]
+            one = _flush_params([], [], [], [(job_id, waiter)], worker)
             res = pgconn.exec_prepared(_FLUSH_NAME, one)
             if res.status != ExecStatus.TUPLES_OK:
                 _raise_if_disconnected(conn)
@@ -344,6 +374,28 @@ class LedgerStore:
             else:
                 waiter.resolve(int(res.get_value(0, 1)) if res.ntuples else None)  # type: ignore[arg-type]
             del starts[0]
+
+
+def _flush_params(
+    done_ids: list[str],
+    done_results: list[str | None],
+    done_started: list[str | None],
+    starts: list[tuple[str, _Waiter]],
+    worker: bytes,
+) -> list[bytes]:
+    """The flush statement's parameters: successes whose start was written, starts, the
+    worker, then successes written at once with their start times (``ran``)."""
+    succeeded = [i for i, started in enumerate(done_started) if started is None]
+    ran = [i for i, started in enumerate(done_started) if started is not None]
+    return [
+        _text_array([done_ids[i] for i in succeeded]),
+        _text_array([done_results[i] for i in succeeded]),
+        _text_array([job_id for job_id, _ in starts]),
+        worker,
+        _text_array([done_ids[i] for i in ran]),
+        _text_array([done_results[i] for i in ran]),
+        _text_array([done_started[i] for i in ran]),
+    ]
 
 
 def _raise_if_disconnected(conn: psycopg.Connection[Any]) -> None:

@@ -153,6 +153,9 @@ class WorkerSettings(_Group):
         finish for this long, then hands the rest back to the queue
         (``WORKER_SHUTDOWN_GRACE_S``).
       traceback_max_chars: longest traceback kept per failed attempt (its tail is kept).
+      ledger_running_after_ms: a job still running this long after it started is marked
+        ``running``; one that ends sooner gets one ledger write, its outcome
+        (``LEDGER_RUNNING_AFTER_MS``; 0: every job's start is written before it runs).
     """
 
     processes: int = _env("WORKER_PROCESSES", 2, ge=1)
@@ -171,6 +174,7 @@ class WorkerSettings(_Group):
     shutdown_grace_s: float = _env("WORKER_SHUTDOWN_GRACE_S", 30.0, ge=0)
     canary_interval_s: float = _env("CANARY_INTERVAL_S", 60.0, ge=0)
     traceback_max_chars: int = _env("TRACEBACK_MAX_CHARS", 16_000, ge=200)
+    ledger_running_after_ms: int = _env("LEDGER_RUNNING_AFTER_MS", 20, ge=0)
 
 
 class CacheSettings(_Group):

@@ -130,7 +130,7 @@ def data(settings: Settings, sessions: sessionmaker[Session], tenant: Tenant, ap
         ]
         batches.seal(s, batch_id)
     with session_scope(sessions) as s:
-        job_state.cancel(s, members[0].id)
+        job_state.cancel(s, members[0].id, starts=None)
     web = app.test_client()
     web.post("/api/v1/ops/schedule/analytics.rollup/run", headers=auth(tenant.operator))
     for _ in range(3):

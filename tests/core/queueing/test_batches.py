@@ -116,7 +116,7 @@ def test_cancel_cancels_queued_members_and_fires_when_the_rest_end(
     batch_id, ids = _make(sessions, tenant.org_id, 3)
     assert store.start(ids[0]) == 0  # running: not canceled
     with session_scope(sessions) as s:
-        assert batches.cancel(s, batch_id) == 2
+        assert batches.cancel(s, batch_id, starts=None) == 2
     assert _counts(sessions, batch_id) == (3, 1, 0, 0, 2)
     assert _callbacks(sessions, batch_id) == []
     store.succeeded(ids[0], None)

@@ -172,7 +172,7 @@ def test_dead_stops_the_job(store: LedgerStore, sessions: sessionmaker[Session])
 def test_cancel_cancels_a_queued_job(sessions: sessionmaker[Session]) -> None:
     job_id = _add(sessions, JobStatus.QUEUED)
     with session_scope(sessions) as s:
-        assert job_state.cancel(s, job_id) is True
+        assert job_state.cancel(s, job_id, starts=None) is True
     job = _get(sessions, job_id)
     assert job.status == JobStatus.CANCELED and job.finished_at is not None
 
@@ -181,14 +181,14 @@ def test_cancel_cancels_a_queued_job(sessions: sessionmaker[Session]) -> None:
 def test_cancel_leaves_any_other_job(sessions: sessionmaker[Session], status: JobStatus) -> None:
     job_id = _add(sessions, status)
     with session_scope(sessions) as s:
-        assert job_state.cancel(s, job_id) is False
+        assert job_state.cancel(s, job_id, starts=None) is False
     job = _get(sessions, job_id)
     assert job.status == status and job.finished_at is None
 
 
 def test_cancel_of_an_unknown_job_is_false(sessions: sessionmaker[Session]) -> None:
     with session_scope(sessions) as s:
-        assert job_state.cancel(s, uuid.uuid4()) is False
+        assert job_state.cancel(s, uuid.uuid4(), starts=None) is False
 
 
 def test_requeue_restores_the_retry_budget(sessions: sessionmaker[Session]) -> None:

@@ -169,6 +169,10 @@ def test_text_array_literals_round_trip(conn: psycopg.Connection[Any]) -> None:
     assert got is not None and got[0] == values
 
 
+_T = "2026-12-05T12:00:00+00:00"
+_NO_RAN = "'{}', '{}', '{}'"
+
+
 def _numbered(sql: str) -> str:
     """``sql`` with psycopg's ``%s`` placeholders as ``$1, $2, …``."""
     parts = sql.split("%s")
@@ -179,14 +183,19 @@ def _numbered(sql: str) -> str:
 @pytest.mark.parametrize(
     ("sql", "args"),
     [
-        (FLUSH, f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}', 'w'"),
-        (FLUSH, f"'{{{uuid.uuid4()}}}', '{{1}}', '{{{uuid.uuid4()}}}', 'w'"),
+        (FLUSH, f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}', 'w', {_NO_RAN}"),
+        (FLUSH, f"'{{{uuid.uuid4()}}}', '{{1}}', '{{{uuid.uuid4()}}}', 'w', {_NO_RAN}"),
+        (FLUSH, f"'{{}}', '{{}}', '{{}}', 'w', '{{{uuid.uuid4()}}}', '{{1}}', '{{{_T}}}'"),
         (_numbered(job_state.FAIL_SQL), f"'queued', 'e', 'queued', '{uuid.uuid4()}', 't'"),
+        (
+            _numbered(job_state.FAIL_RAN_SQL),
+            f"'queued', 'e', 'queued', '{_T}', '{uuid.uuid4()}', 'w', '{_T}', 't'",
+        ),
         (_numbered(job_state.DEAD_SQL), f"'e', '{uuid.uuid4()}'"),
         (_numbered(job_state.PROGRESS_SQL), f"5, '{uuid.uuid4()}'"),
     ],
     # Stable ids: every pytest-xdist worker must collect the same test names.
-    ids=["flush", "flush-running", "fail", "dead", "progress"],
+    ids=["flush", "flush-running", "flush-ran", "fail", "fail-ran", "dead", "progress"],
 )
 def test_plans_use_the_primary_key_when_statistics_say_few_jobs_are_active(
     conn: psycopg.Connection[Any], sql: str, args: str, mode: str
