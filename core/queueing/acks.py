@@ -122,7 +122,7 @@ class AckSender:
             script(keys=[broker.namespace], args=args, client=pipe)
         book = getattr(broker, "start_book", None)
         if book is not None:  # an acked message's start count goes with it (core.queueing.starts)
-            book.forget(pipe, ids)
+            book.forget_gone(pipe, self.queue_name, ids)
         pipe.execute()
 
     def close(self, timeout: float = 10.0) -> list[str]:

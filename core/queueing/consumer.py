@@ -111,7 +111,8 @@ class WakingConsumer(_RedisConsumer):
     def nack(self, message: Any) -> None:
         try:
             super().nack(message)
-            self.broker.start_book.forget(self.broker.client, [message.options["redis_message_id"]])
+            rid = message.options["redis_message_id"]
+            self.broker.start_book.forget_gone(self.broker.client, self.queue_name, [rid])
         finally:
             self._book.release(message.options["redis_message_id"])
 
@@ -288,10 +289,9 @@ class WakingRedisBroker(RedisBroker):
 
     def do_requeue(self, queue_name: str, *args: Any) -> Any:
         """Dramatiq's requeue (unacked messages of a stopping consumer, hand-backs), then wake
-        the others. A requeued message did not crash: its start count goes."""
+        the others. Start counts stay: a message prefetched here and given back did not start
+        here, and its earlier starts (workers it killed) must still count, or a poison pill
+        requeued between its crashes would start over (docs/decisions/0028)."""
         result = self._dispatch("requeue")(queue_name, *args)
-        pipe = self.client.pipeline(transaction=False)
-        self.start_book.forget(pipe, [str(rid) for rid in args])
-        publish_wake(pipe, self.namespace, [queue_name])
-        pipe.execute()
+        publish_wake(self.client, self.namespace, [queue_name])
         return result

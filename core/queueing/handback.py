@@ -23,6 +23,7 @@ from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware
 
 from core.queueing.job_state import HANDED_BACK_SQL
+from core.queueing.ledger import CLAIMED_ATTR
 from core.queueing.outbox import LEDGER_OPTION
 from core.settings import Settings
 
@@ -70,6 +71,12 @@ class Handback(Middleware):
         for message in left:
             if "redis_message_id" in message.options:
                 by_queue[message.queue_name].append(message.options["redis_message_id"])
+        # Handed back, not crashed: take back the start the ledger counted for each in the
+        # broker Redis (its earlier starts, if any, stay counted; core.queueing.starts).
+        book = getattr(broker, "start_book", None)
+        claimed = [m.options["redis_message_id"] for m in left if getattr(m, CLAIMED_ATTR, False)]
+        if book is not None and claimed:
+            book.unclaim(claimed)
         for queue, rids in by_queue.items():
             # The same broker id fetched them, so the script moves them from our ack set.
             broker.do_requeue(queue, *rids)  # type: ignore[attr-defined]

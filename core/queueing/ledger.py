@@ -47,6 +47,10 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: Set on a message proxy whose start this worker counted in the broker Redis, so a hand-back
+#: (core.queueing.handback) takes that one start back.
+CLAIMED_ATTR = "saleshub_start_claimed"
+
 _REQUEUED = "UPDATE jobs SET redis_id = %s, redis_queue = %s, updated_at = now() WHERE id = %s"
 
 
@@ -105,6 +109,8 @@ class Ledger(Middleware):
             except redis.RedisError as exc:  # PostgreSQL alone counts this start
                 log.warning("start of %s not counted in Redis (%s): awaited start", message_id, exc)
                 starts = 0
+            else:
+                setattr(message, CLAIMED_ATTR, True)
             if starts == 1:
                 # Its first start and no cancel marker: nothing can be finished or crashed
                 # yet, so nothing is written before the job runs.

@@ -5,6 +5,7 @@ killed within milliseconds of its first start, before any ledger write."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -224,6 +225,35 @@ def test_a_message_started_max_attempts_times_is_dead_without_running(
     assert f"{settings.worker.max_attempts} attempts" in (job.error or "")
     assert cache.get("poison:effect") is None
     wait_for(lambda: broker.client.zcard(f"{broker.namespace}:default.XQ") == 1, timeout=10)
+
+
+def test_a_poison_pill_requeued_by_a_stopping_worker_keeps_its_crashes(
+    broker: RedisBroker,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    worker: Any,
+    cache: redis.Redis,
+) -> None:
+    """Its crashes, then a worker that prefetched it stops and requeues it (Dramatiq's
+    ``Worker.stop`` calls the consumer's ``requeue``): the count stays, so the next start
+    is stopped, not a fresh first start run on the fast path."""
+    job_id = _stage(sessions, effect, "requeued")
+    _dispatched(settings, broker, sessions)
+    _crashed_starts(broker, sessions, job_id, settings.worker.max_attempts)
+    consumer = broker.consume("default", prefetch=1, timeout=100)
+    fetched = None
+    deadline = time.monotonic() + 10
+    while fetched is None and time.monotonic() < deadline:
+        fetched = next(consumer)
+    assert (
+        fetched is not None
+        and fetched.options["redis_message_id"] == _job(sessions, job_id).redis_id
+    )
+    consumer.requeue([fetched])
+    consumer.close()
+    worker()
+    wait_for(lambda: _job(sessions, job_id).status == "dead", timeout=20)
+    assert cache.get("requeued:effect") is None
 
 
 def test_a_finished_job_redelivered_after_a_crash_is_skipped(
