@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, func, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,7 @@ from core.settings import Settings
 from models import Job
 from models.db import session_scope
 from tests.support.actors import batch_done, member
+from tests.support.stack import wait_for
 
 
 @pytest.fixture
@@ -58,6 +60,16 @@ def finish(store: LedgerStore, job_id: str, *, ok: bool) -> None:
     assert store.start(job_id) == 0
     if ok:
         store.succeeded(job_id, None)
+        # Not awaited (it waits up to the store's linger for company): wait until it is
+        # visible, as a caller reading right after a worker's success would not.
+        with psycopg.connect(store.dsn, autocommit=True) as conn:
+            wait_for(
+                lambda: (
+                    conn.execute("SELECT status FROM jobs WHERE id = %s", (job_id,)).fetchone()
+                    == ("succeeded",)
+                ),
+                timeout=10,
+            )
     else:
         status = job_state.failure_status(gave_up=True)
         store.execute(job_state.FAIL_SQL, (status, "boom", status, job_id, "Traceback: boom"))
