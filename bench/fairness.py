@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.support.common import (
     ROOT,
     Processes,
+    bench_stack,
     emit,
     flush_namespace,
     free_port,
@@ -39,8 +40,6 @@ from bench.support.common import (
     note,
     percentile,
     wait_until,
-    with_pg_db,
-    with_redis_db,
 )
 
 load_env()
@@ -106,26 +105,21 @@ class Bench:
     def __init__(self, phase_s: float, log_dir: Path) -> None:
         self.phase_s = phase_s
         self.procs = Processes(log_dir)
-        self.broker_url = with_redis_db(os.environ["BROKER_URL"], REDIS_DB)
-        self.cache_url = with_redis_db(os.environ["CACHE_URL"], REDIS_DB)
-        self.database_url = with_pg_db(os.environ["DATABASE_URL"], BENCH_DB)
-        self.redis = redis.Redis.from_url(self.broker_url)
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": self.database_url,
-            "BROKER_URL": self.broker_url,
-            "BROKER_NAMESPACE": NS,
-            "CACHE_URL": self.cache_url,
-            "LOG_LEVEL": "WARNING",
-            "ACCESS_LOG": "0",
-            "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-            "WEBHOOK_MAX_PER_ORG": "5",
+        stack = bench_stack(
+            NS,
+            BENCH_DB,
+            REDIS_DB,
+            ACCESS_LOG="0",
+            WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+            WEBHOOK_MAX_PER_ORG="5",
             # Org B's measured traffic (about 30 calls a second) stays under its limits; org
             # A's rollup requests meet the default job-creation limit, as they would.
-            "RATE_LIMIT_READS": "6000/minute",
-            "RATE_LIMIT_WRITES": "3000/minute",
-        }
+            RATE_LIMIT_READS="6000/minute",
+            RATE_LIMIT_WRITES="3000/minute",
+        )
+        self.broker_url, self.cache_url = stack.broker_url, stack.cache_url
+        self.database_url, self.env = stack.database_url, stack.env
+        self.redis = redis.Redis.from_url(self.broker_url)
         self.pg: psycopg.Connection[Any] | None = None
         self.sink = SlowSink()
 

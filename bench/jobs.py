@@ -47,6 +47,7 @@ from bench.support.common import (
     CpuMeter,
     Deadline,
     Processes,
+    bench_stack,
     emit,
     flush_namespace,
     free_port,
@@ -56,8 +57,6 @@ from bench.support.common import (
     pipelined_enqueue,
     show_detail,
     wait_until,
-    with_pg_db,
-    with_redis_db,
 )
 
 load_env()
@@ -88,21 +87,11 @@ class Bench:
         self.deadline = Deadline(BUDGET_S)
         self.procs = Processes(log_dir)
         self.log_dir = log_dir
-        self.broker_url = with_redis_db(os.environ["BROKER_URL"], REDIS_DB)
-        self.cache_url = with_redis_db(os.environ["CACHE_URL"], REDIS_DB)
-        self.database_url = with_pg_db(os.environ["DATABASE_URL"], BENCH_DB)
+        stack = bench_stack(NS_OURS, BENCH_DB, REDIS_DB, BENCH_BARE_NAMESPACE=NS_BARE)
+        self.broker_url, self.cache_url = stack.broker_url, stack.cache_url
+        self.database_url, self.env = stack.database_url, stack.env
+        self.env["BENCH_BARE_BROKER_URL"] = self.broker_url
         self.redis = redis.Redis.from_url(self.broker_url)
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": self.database_url,
-            "BROKER_URL": self.broker_url,
-            "BROKER_NAMESPACE": NS_OURS,
-            "CACHE_URL": self.cache_url,
-            "LOG_LEVEL": "WARNING",
-            "BENCH_BARE_BROKER_URL": self.broker_url,
-            "BENCH_BARE_NAMESPACE": NS_BARE,
-        }
         self.pg: psycopg.Connection[Any] | None = None
         self.bare_rate: float | None = None
         self.bare_drain_rate: float | None = None

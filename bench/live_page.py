@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.support.common import (
     ROOT,
     Processes,
+    bench_stack,
     emit,
     flush_namespace,
     free_port,
@@ -42,8 +43,6 @@ from bench.support.common import (
     note,
     percentile,
     wait_until,
-    with_pg_db,
-    with_redis_db,
 )
 
 load_env()
@@ -72,21 +71,20 @@ class LiveBench:
         self.log_dir = log_dir
         self.procs = Processes(log_dir)
         self.web_port, self.rt_port = free_port(), free_port()
-        self.broker_url = with_redis_db(os.environ["BROKER_URL"], REDIS_DB)
-        self.database_url = with_pg_db(os.environ["DATABASE_URL"], BENCH_DB)
+        stack = bench_stack(
+            NS,
+            BENCH_DB,
+            REDIS_DB,
+            ACCESS_LOG="0",
+            PUBLIC_URL=f"http://127.0.0.1:{self.web_port}",
+            WEBSOCKET_URL=f"ws://127.0.0.1:{self.rt_port}/ws",
+        )
+        self.broker_url, self.database_url, self.env = (
+            stack.broker_url,
+            stack.database_url,
+            stack.env,
+        )
         self.redis = redis.Redis.from_url(self.broker_url)
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": self.database_url,
-            "BROKER_URL": self.broker_url,
-            "BROKER_NAMESPACE": NS,
-            "CACHE_URL": with_redis_db(os.environ["CACHE_URL"], REDIS_DB),
-            "LOG_LEVEL": "WARNING",
-            "ACCESS_LOG": "0",
-            "PUBLIC_URL": f"http://127.0.0.1:{self.web_port}",
-            "WEBSOCKET_URL": f"ws://127.0.0.1:{self.rt_port}/ws",
-        }
         self.pg: psycopg.Connection[Any] | None = None
         self.browsers: list[Any] = []
 

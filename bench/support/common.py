@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -96,6 +97,35 @@ def with_pg_db(url: str, name: str) -> str:
     """``url`` with its database name replaced by ``name``."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    """A bench's own PostgreSQL database, Redis database and broker namespace, and the
+    environment its subprocesses (workers, relay, web) run with."""
+
+    broker_url: str
+    cache_url: str
+    database_url: str
+    env: dict[str, str]
+
+
+def bench_stack(namespace: str, database: str, redis_db: int, **extra: str) -> BenchStack:
+    """The bench's URLs from the project's (``.env``), with ``extra`` settings on top."""
+    broker_url = with_redis_db(os.environ["BROKER_URL"], redis_db)
+    cache_url = with_redis_db(os.environ["CACHE_URL"], redis_db)
+    database_url = with_pg_db(os.environ["DATABASE_URL"], database)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "BROKER_URL": broker_url,
+        "BROKER_NAMESPACE": namespace,
+        "CACHE_URL": cache_url,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    return BenchStack(broker_url, cache_url, database_url, env)
 
 
 def free_port() -> int:
