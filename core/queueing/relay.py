@@ -265,9 +265,10 @@ class Relay:
         self.stopping.set()
 
 
-def _message(raw: Any) -> Message[Any]:
-    """The Dramatiq message a staged row holds; raises if it is not one we can send."""
-    data = _loads(raw) if isinstance(raw, str) else raw
+def _message(text: str) -> Message[Any]:
+    """The Dramatiq message a staged row holds (its JSON text); raises if it is not one we
+    can send."""
+    data = _loads(text)
     if not isinstance(data, dict):
         raise TypeError(f"expected a JSON object, got {type(data).__name__}")
     message: Message[Any] = Message(**data)
@@ -277,7 +278,7 @@ def _message(raw: Any) -> Message[Any]:
         raise TypeError("options must be an object and args a list")
     if not isinstance(message.kwargs, dict) or not isinstance(message.actor_name, str):
         raise TypeError("kwargs must be an object and actor_name a string")
-    return message  # from JSONB, so it encodes: no second encoding on the relay's hot path
+    return message  # from JSON, so the publisher can encode it (brokers.redis.encode)
 
 
 # A run of 19 digits or more: an integer orjson may not hold in 64 bits (it would read it as

@@ -5,9 +5,9 @@ messages a second. The relay pushes a batch as one ``MULTI``/``EXEC``: per queue
 ``HSET`` of every body into ``{ns}:{queue}.msgs`` then one ``RPUSH`` of their ids onto
 ``{ns}:{queue}``, what Dramatiq's ``enqueue`` (its ``dispatch.lua``) does for one message,
 plus the publisher's heartbeat ``ZADD`` that script starts with, and the wake-up of every
-queue it touched (:func:`core.queueing.consumer.publish_wake`). Bodies go in before ids, and
-the batch is atomic: a consumer never sees an id without its body, and a batch the broker
-did not take leaves nothing behind. This writes Dramatiq's key layout itself, as
+queue it touched (:func:`core.queueing.consumer.publish_wake`). Bodies go in before ids, in
+one transaction: a consumer never sees an id without its body, and a batch cut off before
+``EXEC`` (the connection lost) leaves nothing behind. This writes Dramatiq's key layout itself, as
 ``core.queueing.consumer`` reads it: both were written for
 :data:`core.queueing.consumer.DRAMATIQ_VERSION` (``tests/core/queueing/test_consumer.py``).
 Bodies are encoded with orjson, as Dramatiq's JSON encoder would (the same fields, compact),
