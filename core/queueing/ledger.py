@@ -129,9 +129,12 @@ class Ledger(Middleware):
         if redis_id:
             self._write(_REQUEUED, (redis_id, message.queue_name, message.message_id))
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+    def before_worker_boot(self, broker: Broker, worker: Any) -> None:
         # Start the writer and connect now, not when the first job starts. Attempts are
         # recorded under the broker's id, which the heartbeat registers as this worker's.
+        # Before the boot, not after it: Dramatiq starts its consumer and worker threads
+        # before it emits after_worker_boot, so a queued message can start first (its
+        # attempt was recorded with no worker; CI caught it).
         if self.store is not None:
             self.store.worker_id = getattr(broker, "broker_id", None)
             self.store.open()

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import dramatiq
 import psycopg
 import pytest
+from dramatiq import Broker, Message, Worker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Middleware
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.queueing import job_state
-from core.queueing.ledger import traceback_text
+from core.queueing.ledger import Ledger, traceback_text
 from core.queueing.ledger_store import LedgerStore
+from core.queueing.outbox import stage_job
 from core.settings import Settings
+from models.db import session_scope
 from tests.support.stack import wait_for
 
 
@@ -123,3 +131,35 @@ def test_traceback_text_keeps_frames_and_causes_and_bounds_the_size() -> None:
     assert full.endswith("RuntimeError: wrapped")
     assert len(short) == 200 and short.endswith("RuntimeError: wrapped")
     assert short.startswith("[… ")
+
+
+class _SlowBootEnd(Middleware):
+    """Stands for middleware with work to do when the boot ends (the heartbeat's Redis
+    registration): Dramatiq's threads are already taking messages meanwhile."""
+
+    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+        time.sleep(0.5)
+
+
+def test_a_message_taken_while_the_boot_ends_is_recorded_under_its_worker(
+    settings: Settings, sessions: sessionmaker[Session], conn: psycopg.Connection[Any]
+) -> None:
+    broker = StubBroker(middleware=[])
+    broker.broker_id = "worker-early"  # type: ignore[attr-defined]
+    broker.add_middleware(Ledger(settings))  # first, as in build_middleware: so its
+    broker.add_middleware(_SlowBootEnd())  # after_worker_boot runs last (reversed order)
+    noop = dramatiq.actor(lambda: None, actor_name="attempts_noop", broker=broker)
+    with session_scope(sessions) as s:
+        job = stage_job(s, noop, job_type="test.noop", org_id=None)
+        assert job is not None
+        job_id, message = str(job.id), job.message
+    broker.enqueue(Message(**message))
+    worker = Worker(broker, worker_threads=1, worker_timeout=20)
+    worker.start()
+    try:
+        broker.join("default", fail_fast=True)
+        worker.join()
+        wait_for(lambda: _attempts(conn, job_id)[0][2] is not None, timeout=5, interval=0.01)
+    finally:
+        worker.stop()
+    assert _attempts(conn, job_id) == [(1, "worker-early", "succeeded", True, None)]
