@@ -17,6 +17,7 @@ from models.job import (
     AttemptOutcome,
     Job,
     JobAttempt,
+    JobOutbox,
     JobStatus,
 )
 from models.lead import LEAD_STATUSES, Lead
@@ -71,6 +72,7 @@ __all__ = [
     "Job",
     "JobAttempt",
     "JobBatch",
+    "JobOutbox",
     "JobStatus",
     "Lead",
     "Notification",

@@ -1,8 +1,10 @@
 """The job ledger, which is also the transactional outbox.
 
 A row is inserted in the same transaction as the write that causes the job
-(``dispatched_at`` NULL: staged); the relay sends it to the broker and stamps
-``dispatched_at``; the worker's ledger middleware records its fate.
+(``dispatched_at`` NULL: staged; a trigger adds its :class:`JobOutbox` row); the relay
+sends it to the broker, deletes that row and stamps ``dispatched_at``; the worker's ledger
+middleware records its fate. ``jobs`` is stored with ``fillfactor = 50`` (migration 0013)
+so the stamp is a heap-only update (docs/decisions/0034-job-outbox-table.md).
 """
 
 from __future__ import annotations
@@ -84,11 +86,6 @@ class Job(Base):
             "error",
             postgresql_using="gin",
             postgresql_ops={"error": "gin_trgm_ops"},
-        ),
-        Index(
-            "ix_jobs_undispatched",
-            "created_at",
-            postgresql_where=text(f"dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'"),
         ),
         Index(
             "ix_jobs_org_active",
@@ -188,3 +185,17 @@ class JobAttempt(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(16))
     traceback: Mapped[str | None] = mapped_column(Text)
+
+
+class JobOutbox(Base):
+    """A staged job the relay has not sent yet: its id and when it is due (``run_after``
+    for a debounced job). Written only by triggers on ``jobs`` (migration 0013: an insert,
+    or an update that makes a job staged again); the relay claims and deletes it."""
+
+    __tablename__ = "job_outbox"
+    __table_args__ = (Index("ix_job_outbox_due", "due_at"),)
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

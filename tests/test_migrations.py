@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +23,12 @@ def _config(settings: Settings) -> Config:
     cfg.attributes["database_url"] = settings.database.url
     cfg.attributes["configure_logger"] = False
     return cfg
+
+
+def _head(cfg: Config) -> str:
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
 
 
 def test_models_match_the_migrations(settings: Settings, engine: Engine) -> None:
@@ -101,7 +108,7 @@ def test_0011_downgrade_refuses_an_email_of_several_orgs(
 ) -> None:
     cfg = _config(settings)
     head = _users_state(engine)
-    assert head == ("0011", ["uq_users_org_id_email"])
+    assert head == (_head(cfg), ["uq_users_org_id_email"])
     _add_users(engine, [("A", "same@x.test"), ("B", "same@x.test"), ("C", "Same@x.test")])
     _add_users(engine, [("A", "two@x.test"), ("B", "two@x.test"), ("A", "alone@x.test")])
     message = _refused(command.downgrade, cfg, "0010")
@@ -137,8 +144,49 @@ def test_0011_upgrade_refuses_an_email_twice_in_one_org(settings: Settings, engi
             conn.execute(text("DELETE FROM users WHERE email = 'Dup@x.test'"))
     finally:
         command.upgrade(cfg, "head")
-    assert _users_state(engine)[0] == "0011"
+    assert _users_state(engine)[0] == _head(cfg)
     # The index compares case: no second "dup" in org A, one in a third org is fine.
     with pytest.raises(IntegrityError):
         _add_users(engine, [("A", "DUP@X.TEST")])
     _add_users(engine, [("C", "dup@x.test")])
+
+
+def _outbox(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [str(i) for i in conn.scalars(text("SELECT job_id FROM job_outbox ORDER BY 1"))]
+
+
+def test_0013_moves_the_staged_jobs_to_the_outbox_and_back(
+    settings: Settings, engine: Engine
+) -> None:
+    cfg = _config(settings)
+    command.downgrade(cfg, "0011")
+    try:
+        with engine.begin() as conn:
+            for job_id, dispatched in (
+                ("00000000-0000-4000-8000-000000000001", None),
+                ("00000000-0000-4000-8000-000000000002", "now()"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO jobs (id, type, actor, queue, params, message, status,"
+                        " attempts, completed_attempts, progress, dispatched_at)"
+                        " VALUES (:id, 't', 't', 'default', '{}', '{}', 'queued', 0, 0, 0,"
+                        f" {dispatched or 'NULL'})"
+                    ),
+                    {"id": job_id},
+                )
+    finally:
+        command.upgrade(cfg, "head")
+    assert _outbox(engine) == ["00000000-0000-4000-8000-000000000001"]  # the staged one only
+    with engine.connect() as conn:
+        options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'jobs'"))
+        assert options.scalar_one() == ["fillfactor=50"]
+    command.downgrade(cfg, "0011")
+    try:
+        with engine.connect() as conn:
+            index = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_jobs_undispatched'"
+            assert conn.execute(text(index)).scalar_one() == 1
+            assert conn.execute(text("SELECT to_regclass('job_outbox')")).scalar_one() is None
+    finally:
+        command.upgrade(cfg, "head")

@@ -1,14 +1,16 @@
 """The outbox relay: moves staged jobs from PostgreSQL to the broker.
 
-Batches are claimed with ``FOR UPDATE SKIP LOCKED`` (several relays may run), published
-to the broker as one batch (:mod:`core.queueing.brokers`: a Redis pipeline, or RabbitMQ
-publisher confirms), and stamped ``dispatched_at`` in the same transaction, only once the
-broker has taken the whole batch: if the broker is down the transaction rolls back and the
-rows wait; if the relay dies after the publish and before the commit, the rows are sent
-again and the ledger skips the copy of a finished job. The relay wakes on
-``LISTEN``/``NOTIFY``, so added latency is milliseconds, and polls once a second as a
-safety net. Its heartbeat, counters and backpressure read the broker Redis
-(``BROKER_URL``, or ``BROKER_REDIS_URL`` with RabbitMQ) whatever the broker of job messages.
+Staged jobs are the rows of ``job_outbox`` (kept by triggers on ``jobs``). Batches are
+claimed with ``FOR UPDATE SKIP LOCKED`` (several relays may run), published to the broker
+as one batch (:mod:`core.queueing.brokers`: a Redis pipeline, or RabbitMQ publisher
+confirms), and, in the same transaction, their outbox rows deleted and their jobs stamped
+``dispatched_at`` (a heap-only update), only once the broker has taken the whole batch:
+if the broker is down the transaction rolls back and the rows wait; if the relay dies
+after the publish and before the commit, the rows are sent again and the ledger skips the
+copy of a finished job. The relay wakes on ``LISTEN``/``NOTIFY``, so added latency is
+milliseconds, and polls once a second as a safety net. Its heartbeat, counters and
+backpressure read the broker Redis (``BROKER_URL``, or ``BROKER_REDIS_URL`` with RabbitMQ)
+whatever the broker of job messages.
 """
 
 from __future__ import annotations
@@ -46,26 +48,30 @@ HEARTBEAT_KEY = "saleshub:relay:heartbeat"
 HEARTBEAT_EVERY_S = 1.0
 # How many malformed staged messages relays have set aside (``/metrics``); an integer.
 SET_ASIDE_KEY = "saleshub:relay:set_aside"
-# Age of the oldest staged job not yet sent (ix_jobs_undispatched), in seconds.
-LAG_SQL = f"""
-SELECT extract(epoch FROM now() - min(coalesce(run_after, created_at))) FROM jobs
-WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
-  AND (run_after IS NULL OR run_after <= now())
-"""  # noqa: S608  # nosec B608  # a JobStatus value only, no input
+# Age of the oldest due staged job not yet sent, in seconds. A row of a job canceled
+# before it was sent stays until the next claim takes it out (a pass at most a second away).
+LAG_SQL = """
+SELECT extract(epoch FROM now() - min(due_at)) FROM job_outbox WHERE due_at <= now()
+"""
 
-# Built from JobStatus values only; literals, so the planner matches ix_jobs_undispatched.
-# A debounced job (``run_after``, core.queueing.outbox.stage_unique) waits for its time; the
-# relay's once-a-second poll sends it.
+# The staged jobs are the rows of ``job_outbox`` (kept by triggers on ``jobs``, migration
+# 0013), due first; their jobs are locked with them, so a cancel waits for the batch's
+# commit. A debounced job (``run_after``, core.queueing.outbox.stage_unique) is due at that
+# time; the relay's once-a-second poll sends it. A row whose job is no longer staged (it
+# was canceled, or sent some other way) is only deleted: ``staged`` is false.
 # The message as text, parsed here row by row (orjson, a row that fails set aside alone):
 # psycopg's JSONB loader would parse the whole batch with the json module, and fail it all.
 _CLAIM = f"""
-SELECT id, message::text FROM jobs
-WHERE dispatched_at IS NULL AND status = '{JobStatus.QUEUED}'
-  AND (run_after IS NULL OR run_after <= now())
-ORDER BY created_at
+SELECT o.job_id, j.message::text,
+       (j.dispatched_at IS NULL AND j.status = '{JobStatus.QUEUED}') IS TRUE AS staged
+FROM job_outbox o JOIN jobs j ON j.id = o.job_id
+WHERE o.due_at <= now()
+ORDER BY o.due_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED
-"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
+"""  # noqa: S608  # nosec B608  # a JobStatus value only, no input
+_UNSTAGE = "DELETE FROM job_outbox WHERE job_id = ANY(%s)"
+# Sets no indexed column: a heap-only (HOT) update (docs/decisions/0034-job-outbox-table.md).
 _MARK = """
 UPDATE jobs SET dispatched_at = now(), updated_at = now(), redis_id = v.rid, redis_queue = v.q
 FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(id, rid, q)
@@ -146,14 +152,16 @@ class Relay:
         """Send one batch of staged jobs; return how many rows it took (sent or set aside)."""
         with conn.transaction(), conn.cursor() as cur:
             cur.execute(_CLAIM, (self.settings.broker.relay_batch_size,))
-            rows = cur.fetchall()
-            if not rows:
+            claimed = cur.fetchall()
+            if not claimed:
                 return 0
+            cur.execute(_UNSTAGE, ([r[0] for r in claimed],))
+            rows = [(job_id, message) for job_id, message, staged in claimed if staged]
             good = self._parse(cur, rows)
             if good:
                 ids, rids, queues = self._push(good)
                 cur.execute(_MARK, (ids, rids, queues))
-        return len(rows)
+        return len(claimed)
 
     def drain(self, conn: psycopg.Connection[Any]) -> int:
         """Send staged jobs until none is left; return how many were sent."""

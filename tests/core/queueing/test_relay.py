@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 import worker.entry  # noqa: F401
+from core.queueing import job_state
 from core.queueing.broker import configure
 from core.queueing.outbox import stage
 from core.queueing.relay import LAG_SQL, Relay, read_heartbeat
@@ -47,6 +48,51 @@ def test_drain_sends_in_batches_and_stamps_rows(
         rows = [s.get(Job, i) for i in ids]
     assert all(r is not None and r.dispatched_at and r.redis_id for r in rows)
     assert all(broker.client.hexists(f"{ns}:default.msgs", r.redis_id) for r in rows if r)
+
+
+def _outbox(conn: psycopg.Connection[Any]) -> list[uuid.UUID]:
+    return [r[0] for r in conn.execute("SELECT job_id FROM job_outbox ORDER BY due_at, job_id")]
+
+
+def test_the_outbox_holds_exactly_the_staged_jobs_and_a_canceled_one_is_not_sent(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    sent, canceled = _stage_many(sessions, 2)
+    with session_scope(sessions) as s:
+        assert job_state.cancel(s, canceled)
+    relay = Relay(settings, broker)
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
+        assert sorted(_outbox(conn)) == sorted([sent, canceled])  # a staging trigger each
+        assert relay.drain(conn) == 2  # both rows taken; one message sent
+        assert _outbox(conn) == []
+        assert broker.client.llen(f"{broker.namespace}:default") == 1
+        with session_scope(sessions) as s:
+            job = s.get(Job, canceled)
+            assert job is not None and job.status == "canceled" and job.dispatched_at is None
+            # Queued again (the explorer's retry, a dead letter): staged, in the outbox again.
+            assert job_state.requeue(s, canceled, job.message)
+        assert _outbox(conn) == [canceled]
+        assert relay.drain(conn) == 1
+        assert _outbox(conn) == []
+    assert broker.client.llen(f"{broker.namespace}:default") == 2
+
+
+def test_the_stamp_sets_no_indexed_column_so_it_is_a_heap_only_update(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    # Any index naming a column the relay stamps (in its key or its predicate) would make
+    # every stamp write an entry into each of the table's indexes (0034-job-outbox-table).
+    stamped = ("dispatched_at", "updated_at", "redis_id", "redis_queue")
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
+        defs = [
+            r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'jobs'")
+        ]
+        assert len(defs) > 5
+        assert [d for d in defs if any(c in d for c in stamped)] == []
+        options = conn.execute("SELECT reloptions FROM pg_class WHERE relname = 'jobs'").fetchone()
+        assert options == (["fillfactor=50"],)  # room on the page for the stamp's version
 
 
 def test_a_message_json_allows_but_orjson_does_not_is_sent_as_is(
@@ -146,6 +192,10 @@ def test_lag_is_the_age_of_the_oldest_undispatched_job(
     with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
         assert conn.execute(LAG_SQL).fetchone() == (None,)
         _stage_many(sessions, 2)
-        conn.execute("UPDATE jobs SET created_at = now() - interval '90 seconds'")
+        # Staged 90 s ago (the outbox row says when each is due: at its staging here).
+        conn.execute("UPDATE job_outbox SET due_at = now() - interval '90 seconds'")
         row = conn.execute(LAG_SQL).fetchone()
-    assert row is not None and 89 < float(row[0]) < 120
+        assert row is not None and 89 < float(row[0]) < 120
+        # Not yet due (a debounced job): not late.
+        conn.execute("UPDATE job_outbox SET due_at = now() + interval '5 seconds'")
+        assert conn.execute(LAG_SQL).fetchone() == (None,)
