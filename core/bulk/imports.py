@@ -27,8 +27,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.bulk import files, upsert
-from core.bulk.fields import TYPES, Field, ImportType, check_row
-from core.bulk.reader import Format, UnreadableFile, detect, header, rows
+from core.bulk.fields import TYPES, Field, ImportType, checker
+from core.bulk.reader import Format, UnreadableFile, detect, field_rows, header
 from core.queueing import batches
 from core.search import store
 from core.settings import Settings
@@ -134,6 +134,7 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
         return {"skipped": 1}  # already split (a redelivered message), or gone
     the_plan = load_plan(row)
     fields = the_plan.fields
+    names, check = [f.name for f in fields], checker(the_plan.kind, fields)
     path = files.upload_path(settings, row.org_id, row.id)
     conn = session.connection().connection.driver_connection
     assert conn is not None  # psycopg's connection, in the session's transaction
@@ -146,15 +147,14 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
         ) as copy:  # fmt: skip
             block: list[str] = []
             size = 0
-            for number, values, problem in rows(path, the_plan.fmt):
+            for number, values, problem in field_rows(path, the_plan.fmt, the_plan.mapping, names):
                 read += 1
                 max_row = number
                 if values is None:
                     out.writerow((number, "", _copy_text(problem or "unreadable")))
                     bad_rows += 1
                     continue
-                named = {the_plan.mapping[c]: v for c, v in values.items() if c in the_plan.mapping}
-                clean, problems = check_row(the_plan.kind, fields, named)
+                clean, problems = check(values)
                 if key is not None and clean.get(key, "") is None:
                     # Without its key a row would be inserted again by every re-import.
                     problems.append((key, "empty, and it is the import's key"))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,13 @@ def header(path: Path, fmt: Format) -> list[str]:
 
 
 Row = tuple[int, dict[str, Any] | None, str | None]
+FieldRow = tuple[int, Sequence[Any] | None, str | None]
+# Given the CSV header, what to make of each record of it.
+Shape = Callable[[list[str]], Callable[[list[str]], Any]]
+
+
+def _as_dict(columns: list[str]) -> Callable[[list[str]], dict[str, str]]:
+    return lambda record: dict(zip(columns, record, strict=True))
 
 
 def rows(path: Path, fmt: Format) -> Iterator[Row]:
@@ -124,7 +132,43 @@ def rows(path: Path, fmt: Format) -> Iterator[Row]:
         if fmt.kind == "ndjson":
             yield from _ndjson(f)
         else:
-            yield from _csv(f, fmt)
+            yield from _csv(f, fmt, _as_dict)
+
+
+def field_rows(path: Path, fmt: Format, mapping: dict[str, str],
+               names: Sequence[str]) -> Iterator[FieldRow]:  # fmt: skip
+    """:func:`rows`, each row as the values of the fields ``names`` in that order (``None``
+    where no column maps to one), through ``mapping`` (column → field).
+
+    The same values as ``{mapping[c]: v for c, v in values.items() if c in mapping}`` of
+    each row (a later column mapped to the same field wins), without building either dict
+    per CSV row: the columns are looked up once, from the header.
+    """
+    with _open(path, fmt) as f:
+        if fmt.kind == "ndjson":
+            for number, values, problem in _ndjson(f):
+                if values is None:
+                    yield number, None, problem
+                    continue
+                named = {mapping[c]: v for c, v in values.items() if c in mapping}
+                yield number, [named.get(n) for n in names], None
+        else:
+            yield from _csv(f, fmt, lambda columns: _picker(columns, mapping, names))
+
+
+def _picker(columns: list[str], mapping: dict[str, str],
+            names: Sequence[str]) -> Callable[[list[str]], Sequence[Any]]:  # fmt: skip
+    # As ``dict(zip(columns, record))`` then the mapping: a repeated column's last value, in
+    # its first place; of two columns of one field, the later of those places wins.
+    where: dict[str, int] = {}
+    for column, i in dict(zip(columns, range(len(columns)), strict=True)).items():
+        if column in mapping:
+            where[mapping[column]] = i
+    index = [where.get(n) for n in names]
+    found = [i for i in index if i is not None]
+    if len(found) == len(index) > 1:
+        return itemgetter(*found)  # every field has a column: one C call per row
+    return lambda record: [record[i] if i is not None else None for i in index]
 
 
 def _ndjson(f: io.TextIOWrapper) -> Iterator[Row]:
@@ -142,9 +186,10 @@ def _ndjson(f: io.TextIOWrapper) -> Iterator[Row]:
         yield number, value, None
 
 
-def _csv(f: io.TextIOWrapper, fmt: Format) -> Iterator[Row]:
+def _csv(f: io.TextIOWrapper, fmt: Format, shape: Shape) -> Iterator[tuple[int, Any, str | None]]:
     reader = csv.reader(f, delimiter=fmt.delimiter, quotechar=fmt.quotechar)
     columns: list[str] | None = None
+    make: Callable[[list[str]], Any] = list
     number = 0
     while True:
         number += 1
@@ -157,10 +202,11 @@ def _csv(f: io.TextIOWrapper, fmt: Format) -> Iterator[Row]:
             continue
         if columns is None:
             columns = [cell.strip().lstrip("\ufeff") for cell in record]
+            make = shape(columns)
             continue
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # a blank line
         if len(record) != len(columns):
             yield number, None, f"has {len(record)} fields; the header has {len(columns)}"
             continue
-        yield number, dict(zip(columns, record, strict=True)), None
+        yield number, make(record), None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.bulk.fields import TYPES, check_row
+from core.bulk.fields import TYPES, check_row, checker
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,23 @@ def test_a_required_field_without_a_column_is_reported() -> None:
     kind = TYPES["contacts"]
     _, problems = check_row(kind, (kind.fields[1],), {"last_name": "x"})
     assert problems == [("first_name", "required")]
+
+
+def test_a_checker_takes_the_values_in_field_order_and_is_reusable() -> None:
+    kind = TYPES["deals"]
+    fields = (kind.fields[0], kind.fields[1], kind.fields[3])  # title, amount, stage
+    check = checker(kind, fields)
+    assert check(["  Big ", "1,200.5", "WON"]) == (
+        {"title": "Big", "amount": "1200.50", "stage": "won"},
+        [],
+    )
+    assert check([None, "x", ""]) == (
+        {"stage": None},
+        [("title", "required"), ("amount", "not a decimal number")],
+    )
+    assert check(["t", 12, True]) == (
+        {"title": "t", "amount": "12.00"},
+        [("stage", "not one of lead, qualified, proposal, negotiation, won, lost")],
+    )
+    with pytest.raises(ValueError):
+        check(["only one value"])
