@@ -56,6 +56,9 @@ FULL_MEMO_S = 0.05
 # A lease outlives its job's time limit by this much before a dead worker's slot is freed.
 LEASE_MARGIN_MS = 60_000
 DEFAULT_TIME_LIMIT_MS = 600_000
+#: A slot is kept this long for a parked message moved back to its queue (it is at the
+#: head, so normally it starts within milliseconds and its own lease replaces this one).
+RESERVE_MS = 60_000
 #: How often each worker process releases parked messages whose org has free slots that no
 #: ending job gave back (leases of dead workers that ran out).
 SWEEP_EVERY_S = 5.0
@@ -79,8 +82,9 @@ return 1
 
 # Take a slot as _ACQUIRE does, or park the message. KEYS: slots zset, orgs set, parking
 # list, this worker's ack set of the queue, deferrals hash. ARGV: now ms, cap, member, lease
-# end ms, org, parking entry ("<queue>|<redis id>"), redis id. Returns 1 (slot taken) or 0
-# (parked; or, if the ack set no longer held it, already requeued by a reconcile).
+# end ms, org, parking entry ("<queue>|<redis id>|<member>"), redis id. Returns 1 (slot
+# taken) or 0 (parked; or, if the ack set no longer held it, already requeued by a
+# reconcile).
 _ACQUIRE_OR_PARK = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
@@ -90,7 +94,9 @@ end
 redis.call('SADD', KEYS[2], ARGV[5])
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-  redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) - tonumber(ARGV[1]) then
+    redis.call('PEXPIREAT', KEYS[1], ARGV[4])  -- never cuts a longer lease short
+  end
   return 1
 end
 if redis.call('SREM', KEYS[4], ARGV[7]) == 1 then
@@ -101,9 +107,11 @@ return 0
 """
 
 # Give a slot back (ARGV[3], may be empty) and move parked messages to the head of their
-# queues while the org has free slots: at most ARGV[4] of them. A parked id whose body is
-# gone (a purged queue) is dropped. KEYS: slots zset, parking list. ARGV: now ms, cap,
-# member, most to move, namespace.
+# queues while the org has free slots: at most ARGV[4] of them. Each moved message gets a
+# free slot reserved (its member, leased until ARGV[6]), which its own acquire renews when
+# it runs: a message of the flood fetched meanwhile cannot take it, so a released message is
+# not parked again. A parked id whose body is gone (a purged queue) is dropped. KEYS: slots
+# zset, parking list. ARGV: now ms, cap, member, most to move, namespace, reserve until ms.
 _RELEASE = """
 if ARGV[3] ~= '' then
   redis.call('ZREM', KEYS[1], ARGV[3])
@@ -116,10 +124,15 @@ while moved < free do
   if not entry then
     break
   end
-  local sep = string.find(entry, '|', 1, true)
-  local queue = ARGV[5] .. ':' .. string.sub(entry, 1, sep - 1)
-  local rid = string.sub(entry, sep + 1)
+  local a = string.find(entry, '|', 1, true)
+  local b = string.find(entry, '|', a + 1, true)
+  local queue = ARGV[5] .. ':' .. string.sub(entry, 1, a - 1)
+  local rid = string.sub(entry, a + 1, b - 1)
   if redis.call('HEXISTS', queue .. '.msgs', rid) == 1 then
+    redis.call('ZADD', KEYS[1], ARGV[6], string.sub(entry, b + 1))
+    if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[6]) - tonumber(ARGV[1]) then
+      redis.call('PEXPIREAT', KEYS[1], ARGV[6])
+    end
     redis.call('LPUSH', queue, rid)
     redis.call('PUBLISH', queue .. '.wake', '1')
     moved = moved + 1
@@ -190,7 +203,7 @@ class OrgSlots:
             self._stats(pool, "deferrals"),
         ]
         args: list[str | int] = [
-            now, cap, member, now + lease_ms, org_id, f"{queue_name}|{redis_id}", redis_id
+            now, cap, member, now + lease_ms, org_id, f"{queue_name}|{redis_id}|{member}", redis_id
         ]  # fmt: skip
         return bool(self._acquire_or_park(keys=keys, args=args))
 
@@ -198,13 +211,14 @@ class OrgSlots:
         self, pool: str, org_id: int, member: str, *, cap: int | None = None, most: int = 1
     ) -> int:
         """Give the slot of ``member`` back; with ``cap``, also move up to ``most`` parked
-        messages of the org back to the head of their queues while it has free slots.
-        Returns how many were moved."""
+        messages of the org back to the head of their queues while it has free slots, each
+        with a slot reserved for ``RESERVE_MS``. Returns how many were moved."""
         if cap is None:
             self.client.zrem(self._slots(pool, org_id), member)
             return 0
+        now = _now_ms()
         keys = [self._slots(pool, org_id), self._parked(pool, org_id)]
-        args: list[str | int] = [_now_ms(), cap, member, most, self.prefix]
+        args: list[str | int] = [now, cap, member, most, self.prefix, now + RESERVE_MS]
         return int(self._release(keys=keys, args=args))
 
     def sweep(self, pool: str, *, cap: int) -> int:
