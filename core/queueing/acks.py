@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 import redis
@@ -147,7 +148,9 @@ class AckBook:
     def __init__(self, queue_name: str) -> None:
         self.queue_name = queue_name
         self._lock = threading.Lock()
-        self._held: set[str] = set()
+        # A count per id, not a set: a message fairness parked can come back and be fetched
+        # again before the parking released the first fetch's hold (core.queueing.fairness).
+        self._held: Counter[str] = Counter()
         self._unsent: list[str] = []
         #: Something may have been lost since the last reconcile: do one before fetching.
         self.suspect = False
@@ -155,12 +158,15 @@ class AckBook:
     def hold(self, redis_message_id: str) -> None:
         """A message was handed to Dramatiq (the work queue or the delay queue)."""
         with self._lock:
-            self._held.add(redis_message_id)
+            self._held[redis_message_id] += 1
 
     def release(self, redis_message_id: str) -> None:
         """The message was acked, nacked or requeued: not ours any more."""
         with self._lock:
-            self._held.discard(redis_message_id)
+            if self._held[redis_message_id] > 1:
+                self._held[redis_message_id] -= 1
+            else:
+                self._held.pop(redis_message_id, None)
 
     def drop_all(self) -> None:
         """Everything held is gone (a delay queue Dramatiq discarded): reconcile soon."""
@@ -170,7 +176,7 @@ class AckBook:
 
     def held(self) -> set[str]:
         with self._lock:
-            return set(self._held)
+            return set(self._held)  # the ids held at least once
 
     def keep_unsent(self, ids: list[str]) -> None:
         """Acks a closing consumer could not send: the next consumer sends them."""

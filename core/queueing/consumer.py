@@ -63,8 +63,18 @@ log = logging.getLogger(__name__)
 #: The Dramatiq release whose ``_RedisConsumer`` this module was written against.
 DRAMATIQ_VERSION = "2.2.1"
 PAUSED_SLEEP_S = 0.1
+#: On a message core.queueing.fairness parked: its id left this worker's ack set for the
+#: org's parking list, so it gets no ack.
+PARKED_OPTION = "saleshub_parked"
 SUBSCRIBE_TIMEOUT_S = 2.0
-__all__ = ["ACK_BATCH", "AckSender", "WakingConsumer", "WakingRedisBroker", "publish_wake"]
+__all__ = [
+    "ACK_BATCH",
+    "PARKED_OPTION",
+    "AckSender",
+    "WakingConsumer",
+    "WakingRedisBroker",
+    "publish_wake",
+]
 
 
 def wake_channel(namespace: str, queue_name: str) -> str:
@@ -101,8 +111,15 @@ class WakingConsumer(_RedisConsumer):
         self._closed = False
 
     def ack(self, message: Any) -> None:
-        """Queue the ack for :class:`AckSender` (Dramatiq sends it from this thread)."""
+        """Queue the ack for :class:`AckSender` (Dramatiq sends it from this thread).
+
+        A parked message gets none: the parking script took it out of the ack set, and an
+        ack that landed after the message came back and was fetched again would delete its
+        body. Fairness released it from the book when it parked it.
+        """
         self.queued_message_ids.discard(message.message_id)
+        if message.options.get(PARKED_OPTION):
+            return
         rid = message.options["redis_message_id"]
         self._acks.put(rid)  # before release: a reconcile always sees it in one of the two
         self._book.release(rid)

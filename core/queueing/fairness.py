@@ -3,11 +3,26 @@
 Generic over pools and callers: :class:`OrgSlots` holds leases in Redis, one sorted set per
 (pool, org) whose members expire at their lease's end, so a worker that dies frees its
 slots when its leases run out (no counter to leak). :class:`OrgFairness`, a Dramatiq
-middleware placed before the ledger, takes a slot before a message of an org runs; when
-the org is at its cap the message is sent again with a delay (Dramatiq's delay queue, an
-exponential backoff per deferral, capped) and this copy is skipped: nothing is dropped,
-and the job stays ``queued`` in the ledger. Other orgs' messages, behind it in the queue,
-run meanwhile. Ops read :func:`OrgSlots.snapshot`: in flight, waiting and deferrals.
+middleware placed before the ledger, takes a slot before a message of an org runs. Other
+orgs' messages, behind it in the queue, run meanwhile. Ops read :func:`OrgSlots.snapshot`:
+in flight, waiting and deferrals.
+
+When the org is at its cap, on the Redis broker the message is *parked*
+(docs/decisions/0033): one script checks the cap and, if it is full, moves the message's
+Redis id from this worker's ack set to the (pool, org) parking list; its body stays in
+Dramatiq's ``<queue>.msgs`` hash, so the relay's lost-message check still finds it. When one
+of the org's jobs ends, the script that gives its slot back moves the oldest parked id to
+the head of its queue (and wakes the queue's consumers). A parked message is in exactly
+one place (queue, ack set or parking list) at every moment, each move being one script,
+and a parking list is not any worker's: a worker that dies leaves it intact, and every
+worker sweeps the lists every ``SWEEP_EVERY_S`` (slots freed by expired leases). Under a
+flood each message is fetched about twice, instead of going round the delay queue once
+per deferral.
+
+Other brokers (RabbitMQ holds the message itself) get the earlier scheme: the message is
+sent again with a delay (Dramatiq's delay queue, an exponential backoff per deferral,
+capped) and this copy is skipped. Either way nothing is dropped and the job stays
+``queued`` in the ledger.
 """
 
 from __future__ import annotations
@@ -23,8 +38,10 @@ from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
 
+from core.queueing.consumer import PARKED_OPTION, WakingRedisBroker
 from core.queueing.queues import Pool, pool_of
 from core.queueing.status_feed import ORG_OPTION
+from core.queueing.supervisor import run_supervised
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +56,12 @@ FULL_MEMO_S = 0.05
 # A lease outlives its job's time limit by this much before a dead worker's slot is freed.
 LEASE_MARGIN_MS = 60_000
 DEFAULT_TIME_LIMIT_MS = 600_000
+#: A slot is kept this long for a parked message moved back to its queue (it is at the
+#: head, so normally it starts within milliseconds and its own lease replaces this one).
+RESERVE_MS = 60_000
+#: How often each worker process releases parked messages whose org has free slots that no
+#: ending job gave back (leases of dead workers that ran out).
+SWEEP_EVERY_S = 5.0
 
 # KEYS: slots zset, orgs set. ARGV: now ms, cap, member, lease end ms, org.
 _ACQUIRE = """
@@ -54,6 +77,68 @@ redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 redis.call('SADD', KEYS[2], ARGV[5])
 return 1
+"""
+
+
+# Take a slot as _ACQUIRE does, or park the message. KEYS: slots zset, orgs set, parking
+# list, this worker's ack set of the queue, deferrals hash. ARGV: now ms, cap, member, lease
+# end ms, org, parking entry ("<queue>|<redis id>|<member>"), redis id. Returns 1 (slot
+# taken) or 0 (parked; or, if the ack set no longer held it, already requeued by a
+# reconcile).
+_ACQUIRE_OR_PARK = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+  return 1
+end
+redis.call('SADD', KEYS[2], ARGV[5])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) - tonumber(ARGV[1]) then
+    redis.call('PEXPIREAT', KEYS[1], ARGV[4])  -- never cuts a longer lease short
+  end
+  return 1
+end
+if redis.call('SREM', KEYS[4], ARGV[7]) == 1 then
+  redis.call('RPUSH', KEYS[3], ARGV[6])
+  redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
+end
+return 0
+"""
+
+# Give a slot back (ARGV[3], may be empty) and move parked messages to the head of their
+# queues while the org has free slots: at most ARGV[4] of them. Each moved message gets a
+# free slot reserved (its member, leased until ARGV[6]), which its own acquire renews when
+# it runs: a message of the flood fetched meanwhile cannot take it, so a released message is
+# not parked again. A parked id whose body is gone (a purged queue) is dropped. KEYS: slots
+# zset, parking list. ARGV: now ms, cap, member, most to move, namespace, reserve until ms.
+_RELEASE = """
+if ARGV[3] ~= '' then
+  redis.call('ZREM', KEYS[1], ARGV[3])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local free = math.min(tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1]), tonumber(ARGV[4]))
+local moved = 0
+while moved < free do
+  local entry = redis.call('LPOP', KEYS[2])
+  if not entry then
+    break
+  end
+  local a = string.find(entry, '|', 1, true)
+  local b = string.find(entry, '|', a + 1, true)
+  local queue = ARGV[5] .. ':' .. string.sub(entry, 1, a - 1)
+  local rid = string.sub(entry, a + 1, b - 1)
+  if redis.call('HEXISTS', queue .. '.msgs', rid) == 1 then
+    redis.call('ZADD', KEYS[1], ARGV[6], string.sub(entry, b + 1))
+    if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[6]) - tonumber(ARGV[1]) then
+      redis.call('PEXPIREAT', KEYS[1], ARGV[6])
+    end
+    redis.call('LPUSH', queue, rid)
+    redis.call('PUBLISH', queue .. '.wake', '1')
+    moved = moved + 1
+  end
+end
+return moved
 """
 
 
@@ -73,6 +158,8 @@ class OrgSlots:
         self.client = client
         self.prefix = prefix
         self._acquire = client.register_script(_ACQUIRE)
+        self._acquire_or_park = client.register_script(_ACQUIRE_OR_PARK)
+        self._release = client.register_script(_RELEASE)
 
     def _slots(self, pool: str, org_id: int) -> str:
         return f"{self.prefix}:fair:slots:{pool}:{org_id}"
@@ -83,15 +170,64 @@ class OrgSlots:
     def _stats(self, pool: str, kind: str) -> str:
         return f"{self.prefix}:fair:{kind}:{pool}"
 
+    def _parked(self, pool: str, org_id: int) -> str:
+        return f"{self.prefix}:fair:parked:{pool}:{org_id}"
+
     def acquire(self, pool: str, org_id: int, member: str, *, cap: int, lease_ms: int) -> bool:
         """Take a slot for ``member`` unless the org holds ``cap``; True if taken (or held)."""
         now = _now_ms()
         keys = [self._slots(pool, org_id), self._orgs(pool)]
         return bool(self._acquire(keys=keys, args=[now, cap, member, now + lease_ms, org_id]))
 
-    def release(self, pool: str, org_id: int, member: str) -> None:
-        """Give the slot of ``member`` back."""
-        self.client.zrem(self._slots(pool, org_id), member)
+    def acquire_or_park(
+        self,
+        pool: str,
+        org_id: int,
+        member: str,
+        *,
+        cap: int,
+        lease_ms: int,
+        queue_name: str,
+        redis_id: str,
+        acks_key: str,
+    ) -> bool:
+        """Take a slot for ``member`` as :meth:`acquire` does; if the org is full, move the
+        message ``redis_id`` of ``queue_name`` (its body stays in the queue's ``.msgs`` hash)
+        from the ack set ``acks_key`` to the org's parking list. True if the slot is taken."""
+        now = _now_ms()
+        keys = [
+            self._slots(pool, org_id),
+            self._orgs(pool),
+            self._parked(pool, org_id),
+            acks_key,
+            self._stats(pool, "deferrals"),
+        ]
+        args: list[str | int] = [
+            now, cap, member, now + lease_ms, org_id, f"{queue_name}|{redis_id}|{member}", redis_id
+        ]  # fmt: skip
+        return bool(self._acquire_or_park(keys=keys, args=args))
+
+    def release(
+        self, pool: str, org_id: int, member: str, *, cap: int | None = None, most: int = 1
+    ) -> int:
+        """Give the slot of ``member`` back; with ``cap``, also move up to ``most`` parked
+        messages of the org back to the head of their queues while it has free slots, each
+        with a slot reserved for ``RESERVE_MS``. Returns how many were moved."""
+        if cap is None:
+            self.client.zrem(self._slots(pool, org_id), member)
+            return 0
+        now = _now_ms()
+        keys = [self._slots(pool, org_id), self._parked(pool, org_id)]
+        args: list[str | int] = [now, cap, member, most, self.prefix, now + RESERVE_MS]
+        return int(self._release(keys=keys, args=args))
+
+    def sweep(self, pool: str, *, cap: int) -> int:
+        """Release parked messages of every org of ``pool`` that has free slots (slots that
+        no ending job gave back: a dead worker's lease ran out). Returns how many moved."""
+        moved = 0
+        for raw in self.client.smembers(self._orgs(pool)):
+            moved += self.release(pool, int(raw), "", cap=cap, most=cap)
+        return moved
 
     def deferred(self, pool: str, org_id: int) -> None:
         """Count a deferral: one more message of the org waiting."""
@@ -105,7 +241,8 @@ class OrgSlots:
         self.client.hincrby(self._stats(pool, "waiting"), str(org_id), -1)
 
     def snapshot(self, pool: str, *, cap: int) -> list[dict[str, Any]]:
-        """Per org of ``pool``: jobs in flight, messages waiting (deferred), deferrals so far."""
+        """Per org of ``pool``: jobs in flight, messages waiting (deferred or parked), and
+        deferrals so far (a parking counts as one)."""
         now = _now_ms()
         orgs = sorted(int(o) for o in self.client.smembers(self._orgs(pool)))
         waiting = self.client.hgetall(self._stats(pool, "waiting"))
@@ -113,15 +250,16 @@ class OrgSlots:
         pipe = self.client.pipeline(transaction=False)
         for org in orgs:
             pipe.zcount(self._slots(pool, org), now, "+inf")
+            pipe.llen(self._parked(pool, org))
         counts = pipe.execute()
         out = []
-        for org, in_flight in zip(orgs, counts, strict=True):
+        for org, in_flight, parked in zip(orgs, counts[::2], counts[1::2], strict=True):
             key = str(org).encode()
             row = {
                 "org_id": org,
                 "in_flight": int(in_flight),
                 "cap": cap,
-                "waiting": max(0, int(waiting.get(key, 0))),
+                "waiting": max(0, int(waiting.get(key, 0))) + int(parked),
                 "deferrals": int(deferrals.get(key, 0)),
             }
             if row["in_flight"] or row["waiting"]:
@@ -149,7 +287,7 @@ class _QuietDeferrals(logging.Filter):
 
 
 class OrgFairness(Middleware):
-    """Cap each org's messages in flight per pool; defer the excess (never drop it).
+    """Cap each org's messages in flight per pool; park or defer the excess (never drop it).
 
     Parameters:
       settings: caps and backoff; ``None`` makes the middleware inert (unit tests, stubs).
@@ -160,10 +298,33 @@ class OrgFairness(Middleware):
         self._slots: OrgSlots | None = None
         self._local = threading.local()  # greenlet-local under gevent's patch
         self._full: dict[tuple[str, int], float] = {}  # (pool, org) -> refused at (monotonic)
+        self._stop_sweeping = threading.Event()
 
     def after_worker_boot(self, broker: Broker, worker: Any) -> None:
         # Dramatiq logs a warning for every skipped message; a flood's deferrals are not news.
         logging.getLogger("dramatiq.worker.WorkerThread").addFilter(_QuietDeferrals())
+        if self.settings is not None and isinstance(broker, WakingRedisBroker):
+            self._stop_sweeping.clear()
+            threading.Thread(
+                target=run_supervised,
+                args=("fair-sweep", lambda: self._sweep_until_stopped(broker)),
+                kwargs={"stopping": self._stop_sweeping},
+                name="fair-sweep",
+                daemon=True,
+            ).start()
+
+    def before_worker_shutdown(self, broker: Broker, worker: Any) -> None:
+        self._stop_sweeping.set()
+
+    def _sweep_until_stopped(self, broker: Broker) -> None:
+        assert self.settings is not None
+        slots = self.slots(broker)
+        while not self._stop_sweeping.wait(SWEEP_EVERY_S):
+            try:
+                for pool in Pool:
+                    slots.sweep(pool.value, cap=cap_of(self.settings, pool))
+            except redis.RedisError as exc:  # Redis down: the next sweep tries again
+                log.warning("sweeping parked messages failed: %s", exc)
 
     def slots(self, broker: Broker) -> OrgSlots:
         if self._slots is None:
@@ -183,6 +344,9 @@ class OrgFairness(Middleware):
             slots.returned(pool.value, org_id)
         actor = broker.get_actor(message.actor_name)
         limit = int(actor.options.get("time_limit") or DEFAULT_TIME_LIMIT_MS)
+        if isinstance(broker, WakingRedisBroker):
+            self._acquire_or_park(broker, message, pool, org_id, limit + LEASE_MARGIN_MS)
+            return
         memo = (pool.value, org_id)
         refused_at = self._full.get(memo)
         if refused_at is None or time.monotonic() - refused_at > FULL_MEMO_S:
@@ -198,6 +362,37 @@ class OrgFairness(Middleware):
             self._full[memo] = time.monotonic()
         self._defer(broker, message, pool, org_id, deferrals + 1)
 
+    def _acquire_or_park(
+        self,
+        broker: WakingRedisBroker,
+        message: MessageProxy,
+        pool: Pool,
+        org_id: int,
+        lease_ms: int,
+    ) -> None:
+        assert self.settings is not None
+        rid = message.options["redis_message_id"]
+        acks = f"{broker.namespace}:__acks__.{broker.broker_id}.{message.queue_name}"
+        if self.slots(broker).acquire_or_park(
+            pool.value,
+            org_id,
+            message.message_id,
+            cap=cap_of(self.settings, pool),
+            lease_ms=lease_ms,
+            queue_name=message.queue_name,
+            redis_id=rid,
+            acks_key=acks,
+        ):
+            self._local.held = (pool.value, org_id, message.message_id)
+            return
+        # Out of the ack set: not this worker's any more. The consumer sends no ack for it
+        # (one landing after the message came back would delete its body).
+        broker.ack_book(message.queue_name).release(rid)
+        message.options[PARKED_OPTION] = True
+        message.options[DEFERRED_OPTION] = True
+        log.debug("org %s at its %s cap: %s parked", org_id, pool, message)
+        raise SkipMessage()
+
     def _defer(
         self, broker: Broker, message: MessageProxy, pool: Pool, org_id: int, deferrals: int
     ) -> None:
@@ -212,17 +407,23 @@ class OrgFairness(Middleware):
         log.debug("org %s at its %s cap: %s deferred %d ms", org_id, pool, message, delay)
         raise SkipMessage()
 
-    def _release(self, message: MessageProxy) -> None:
+    def _release(self, broker: Broker, message: MessageProxy) -> None:
         held = getattr(self._local, "held", None)
         if held is not None and held[2] == message.message_id:
             self._local.held = None
-            assert self._slots is not None
-            self._slots.release(*held)
+            assert self._slots is not None and self.settings is not None
+            pool, org_id, member = held
+            if isinstance(broker, WakingRedisBroker):
+                # The slot goes back and, in the same script, the org's next parked message
+                # moves to the head of its queue.
+                self._slots.release(pool, org_id, member, cap=cap_of(self.settings, Pool(pool)))
+            else:
+                self._slots.release(pool, org_id, member)
 
     def after_process_message(
         self, broker: Broker, message: MessageProxy, *, result: Any = None, exception: Any = None
     ) -> None:
-        self._release(message)
+        self._release(broker, message)
 
     def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
-        self._release(message)
+        self._release(broker, message)

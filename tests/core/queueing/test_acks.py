@@ -162,3 +162,29 @@ def test_a_delay_queue_dramatiq_dropped_on_a_broker_outage_still_runs(
         worker.stop(timeout=5000)
         server.stop()
         configure(settings)
+
+
+def test_a_parked_message_fetched_again_before_its_park_let_go_stays_held(
+    broker: WakingRedisBroker,
+) -> None:
+    # Fairness parks a message (its id leaves the ack set), another worker's finished job
+    # moves it back, this consumer fetches it again, and only then does the parking thread
+    # let go of the first fetch. The second fetch is still held: a reconcile leaves it.
+    broker.enqueue(_message())
+    consumer = _consumer(broker)
+    try:
+        (first,) = take(consumer, 1)
+        rid = first.options["redis_message_id"]
+        ns = broker.namespace
+        broker.client.srem(f"{ns}:__acks__.{broker.broker_id}.default", rid)  # parked
+        broker.client.lpush(f"{ns}:default", rid)  # and moved back
+        (again,) = take(consumer, 1)
+        assert again.options["redis_message_id"] == rid
+        consumer._book.release(rid)  # the park lets go of the first fetch, late
+        assert consumer._book.held() == {rid}
+        assert consumer._book.reconcile(broker, _Pending()) == 0
+        assert _queued(broker) == [] and _ack_set(broker) == {rid}
+        consumer._book.release(rid)  # the second fetch is acked
+        assert consumer._book.held() == set()
+    finally:
+        consumer.close()

@@ -26,6 +26,7 @@ from core.queueing import consumer as consumer_module
 from core.queueing.broker import build_redis_broker, configure
 from core.queueing.consumer import (
     DRAMATIQ_VERSION,
+    PARKED_OPTION,
     WakingConsumer,
     WakingRedisBroker,
     wake_channel,
@@ -222,6 +223,26 @@ def test_acks_are_sent_by_the_ack_thread_and_leave_prefetch_at_once(
         assert _unacked(broker) == (0, 0)
     finally:
         consumer.close()
+
+
+def test_a_parked_message_gets_no_ack(broker: WakingRedisBroker) -> None:
+    # Parked (out of the ack set), moved back and fetched again before the parked copy's
+    # ack would go out: that ack must not delete the body the second fetch still needs.
+    consumer = broker.consume("default", prefetch=4, timeout=50)
+    try:
+        broker.enqueue(_message())
+        (parked,) = take(consumer, 1)
+        rid = parked.options["redis_message_id"]
+        ns = broker.namespace
+        broker.client.srem(f"{ns}:__acks__.{broker.broker_id}.default", rid)
+        broker.client.lpush(f"{ns}:default", rid)
+        (again,) = take(consumer, 1)
+        parked.options[PARKED_OPTION] = True
+        consumer.ack(parked)
+    finally:
+        consumer.close()  # sends every ack waiting
+    assert _unacked(broker) == (1, 1)  # body and ack set entry of the second fetch
+    assert broker.client.hexists(f"{ns}:default.msgs", again.options["redis_message_id"])
 
 
 def test_close_sends_every_waiting_ack(broker: WakingRedisBroker) -> None:

@@ -1,4 +1,5 @@
-"""Per-org fairness: slots leased in Redis per (pool, org); the excess is deferred, not dropped."""
+"""Per-org fairness: slots leased in Redis per (pool, org); the excess is parked (or, off
+the Redis broker, deferred), never dropped."""
 
 from __future__ import annotations
 
@@ -40,6 +41,97 @@ def test_slots_are_capped_per_org_and_pool(broker_redis: redis.Redis) -> None:
     assert snap[ORG_A]["in_flight"] == 2 and snap[ORG_B]["in_flight"] == 1
 
 
+def _fetched(client: redis.Redis, rid: str, acks: str) -> None:
+    """What Dramatiq's fetch leaves for a message a worker holds: body, ack set entry."""
+    client.hset("t:default.msgs", rid, b"body-" + rid.encode())
+    client.sadd(acks, rid)
+
+
+def test_a_message_over_the_cap_is_parked_with_its_body_kept(broker_redis: redis.Redis) -> None:
+    slots = OrgSlots(broker_redis, "t")
+    acks = "t:__acks__.w1.default"
+    park = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
+    _fetched(broker_redis, "r1", acks)
+    _fetched(broker_redis, "r2", acks)
+    assert slots.acquire_or_park("worker", ORG_A, "m1", redis_id="r1", **park)
+    assert not slots.acquire_or_park("worker", ORG_A, "m2", redis_id="r2", **park)
+    # Out of the worker's ack set, into the org's parking list; the body stays where the
+    # relay's lost-message check and a later fetch look for it.
+    assert broker_redis.smembers(acks) == {b"r1"}
+    assert broker_redis.lrange(f"t:fair:parked:worker:{ORG_A}", 0, -1) == [b"default|r2|m2"]
+    assert broker_redis.hget("t:default.msgs", "r2") == b"body-r2"
+    assert broker_redis.llen("t:default") == 0
+    [row] = slots.snapshot("worker", cap=1)
+    assert row == {"org_id": ORG_A, "in_flight": 1, "cap": 1, "waiting": 1, "deferrals": 1}
+    # Another org is not held back.
+    _fetched(broker_redis, "r3", acks)
+    assert slots.acquire_or_park("worker", ORG_B, "m3", redis_id="r3", **park)
+
+
+def test_giving_a_slot_back_moves_the_next_parked_message_to_the_head_of_its_queue(
+    broker_redis: redis.Redis,
+) -> None:
+    slots = OrgSlots(broker_redis, "t")
+    acks = "t:__acks__.w1.default"
+    park = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
+    for n in (1, 2, 3):
+        _fetched(broker_redis, f"r{n}", acks)
+    assert slots.acquire_or_park("worker", ORG_A, "m1", redis_id="r1", **park)
+    assert not slots.acquire_or_park("worker", ORG_A, "m2", redis_id="r2", **park)
+    assert not slots.acquire_or_park("worker", ORG_A, "m3", redis_id="r3", **park)
+    broker_redis.rpush("t:default", "other")
+    assert slots.release("worker", ORG_A, "m1", cap=1) == 1
+    # One slot freed, one message back, first in line; the other stays parked.
+    assert broker_redis.lrange("t:default", 0, -1) == [b"r2", b"other"]
+    assert broker_redis.lrange(f"t:fair:parked:worker:{ORG_A}", 0, -1) == [b"default|r3|m3"]
+    # The freed slot is kept for it: another message of the org fetched meanwhile is
+    # parked, nothing more is released, and the moved message takes its slot when it runs.
+    _fetched(broker_redis, "r4", acks)
+    assert not slots.acquire_or_park("worker", ORG_A, "m4", redis_id="r4", **park)
+    assert slots.release("worker", ORG_A, "", cap=1) == 0
+    broker_redis.lpop("t:default")
+    broker_redis.sadd(acks, "r2")  # fetched
+    assert slots.acquire_or_park("worker", ORG_A, "m2", redis_id="r2", **park)
+
+
+def test_a_parked_message_a_reconcile_already_requeued_is_not_parked_twice(
+    broker_redis: redis.Redis,
+) -> None:
+    slots = OrgSlots(broker_redis, "t")
+    acks = "t:__acks__.w1.default"
+    park = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
+    _fetched(broker_redis, "r1", acks)
+    assert slots.acquire_or_park("worker", ORG_A, "m1", redis_id="r1", **park)
+    broker_redis.hset("t:default.msgs", "r2", b"body")  # requeued: in the queue, no ack entry
+    broker_redis.rpush("t:default", "r2")
+    assert not slots.acquire_or_park("worker", ORG_A, "m2", redis_id="r2", **park)
+    assert broker_redis.llen(f"t:fair:parked:worker:{ORG_A}") == 0
+    assert broker_redis.lrange("t:default", 0, -1) == [b"r2"]
+
+
+def test_a_sweep_releases_parked_messages_once_a_dead_workers_lease_ends(
+    broker_redis: redis.Redis,
+) -> None:
+    slots = OrgSlots(broker_redis, "t")
+    acks = "t:__acks__.w1.default"
+    park = {"queue_name": "default", "acks_key": acks}
+    _fetched(broker_redis, "r1", acks)
+    _fetched(broker_redis, "r2", acks)
+    # The slot of a worker that died mid-job: nobody will give it back.
+    assert slots.acquire_or_park(
+        "worker", ORG_A, "m1", cap=1, lease_ms=60_000, redis_id="r1", **park
+    )
+    assert not slots.acquire_or_park(
+        "worker", ORG_A, "m2", cap=1, lease_ms=60_000, redis_id="r2", **park
+    )
+    assert slots.sweep("worker", cap=1) == 0  # the lease still runs
+    broker_redis.zadd(f"t:fair:slots:worker:{ORG_A}", {"m1": 1})  # ... until it ran out
+    assert slots.sweep("worker", cap=1) == 1
+    assert slots.sweep("worker", cap=1) == 0
+    assert broker_redis.lrange("t:default", 0, -1) == [b"r2"]
+    assert broker_redis.llen(f"t:fair:parked:worker:{ORG_A}") == 0
+
+
 def test_a_dead_workers_slot_is_freed_when_its_lease_ends(broker_redis: redis.Redis) -> None:
     slots = OrgSlots(broker_redis, "t")
     assert slots.acquire("worker", ORG_A, "crashed", cap=1, lease_ms=1)
@@ -66,17 +158,24 @@ def test_an_org_over_its_cap_waits_while_another_org_runs(
     for _ in range(3):
         capped.enqueue(blocker.message_with_options(args=("a",), **{ORG_OPTION: ORG_A}))
     wait_for(lambda: cache.get("a:started") == b"1")
-    # The other two are deferred (waiting), and org B's job runs meanwhile.
+    # The other two are parked (waiting), and org B's job runs meanwhile.
     wait_for(lambda: [r["waiting"] for r in slots.snapshot("worker", cap=1)] == [2])
+    ns = capped.namespace
+    assert broker_redis.llen(f"{ns}:fair:parked:worker:{ORG_A}") == 2
+    assert broker_redis.hlen(f"{ns}:default.msgs") == 3  # every body kept
+    assert broker_redis.hlen(f"{ns}:default.DQ.msgs") == 0  # not round the delay queue
     capped.enqueue(effect.message_with_options(args=("b",), **{ORG_OPTION: ORG_B}))
     wait_for(lambda: cache.get("b:effect") == b"1")
     assert cache.get("a:started") == b"1" and cache.get("a:effect") is None
     [row] = [r for r in slots.snapshot("worker", cap=1) if r["org_id"] == ORG_A]
-    assert row["in_flight"] == 1 and row["deferrals"] >= 2
+    assert row["in_flight"] == 1 and row["deferrals"] == 2
     cache.set("a:release", 1)
-    # Nothing dropped: every deferred job of org A runs once its turn comes.
+    # Nothing dropped: every parked job of org A runs once its turn comes, and its message
+    # is acked then (no body left behind).
     wait_for(lambda: cache.get("a:effect") == b"3", timeout=30)
     assert cache.get("a:started") == b"3"
+    wait_for(lambda: broker_redis.hlen(f"{ns}:default.msgs") == 0)
+    assert broker_redis.llen(f"{ns}:fair:parked:worker:{ORG_A}") == 0
     cache.close()
 
 
