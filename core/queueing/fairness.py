@@ -39,6 +39,7 @@ from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
 
 from core.queueing.consumer import PARKED_OPTION, WakingRedisBroker
+from core.queueing.fairness_scripts import ACQUIRE, ACQUIRE_OR_PARK, RELEASE
 from core.queueing.queues import Pool, pool_of
 from core.queueing.status_feed import ORG_OPTION
 from core.queueing.supervisor import run_supervised
@@ -63,84 +64,6 @@ RESERVE_MS = 60_000
 #: ending job gave back (leases of dead workers that ran out).
 SWEEP_EVERY_S = 5.0
 
-# KEYS: slots zset, orgs set. ARGV: now ms, cap, member, lease end ms, org.
-_ACQUIRE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-  return 1
-end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  return 0
-end
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-redis.call('SADD', KEYS[2], ARGV[5])
-return 1
-"""
-
-
-# Take a slot as _ACQUIRE does, or park the message. KEYS: slots zset, orgs set, parking
-# list, this worker's ack set of the queue, deferrals hash. ARGV: now ms, cap, member, lease
-# end ms, org, parking entry ("<queue>|<redis id>|<member>"), redis id. Returns 1 (slot
-# taken) or 0 (parked; or, if the ack set no longer held it, already requeued by a
-# reconcile).
-_ACQUIRE_OR_PARK = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-  return 1
-end
-redis.call('SADD', KEYS[2], ARGV[5])
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) - tonumber(ARGV[1]) then
-    redis.call('PEXPIREAT', KEYS[1], ARGV[4])  -- never cuts a longer lease short
-  end
-  return 1
-end
-if redis.call('SREM', KEYS[4], ARGV[7]) == 1 then
-  redis.call('RPUSH', KEYS[3], ARGV[6])
-  redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
-end
-return 0
-"""
-
-# Give a slot back (ARGV[3], may be empty) and move parked messages to the head of their
-# queues while the org has free slots: at most ARGV[4] of them. Each moved message gets a
-# free slot reserved (its member, leased until ARGV[6]), which its own acquire renews when
-# it runs: a message of the flood fetched meanwhile cannot take it, so a released message is
-# not parked again. A parked id whose body is gone (a purged queue) is dropped. KEYS: slots
-# zset, parking list. ARGV: now ms, cap, member, most to move, namespace, reserve until ms.
-_RELEASE = """
-if ARGV[3] ~= '' then
-  redis.call('ZREM', KEYS[1], ARGV[3])
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local free = math.min(tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1]), tonumber(ARGV[4]))
-local moved = 0
-while moved < free do
-  local entry = redis.call('LPOP', KEYS[2])
-  if not entry then
-    break
-  end
-  local a = string.find(entry, '|', 1, true)
-  local b = string.find(entry, '|', a + 1, true)
-  local queue = ARGV[5] .. ':' .. string.sub(entry, 1, a - 1)
-  local rid = string.sub(entry, a + 1, b - 1)
-  if redis.call('HEXISTS', queue .. '.msgs', rid) == 1 then
-    redis.call('ZADD', KEYS[1], ARGV[6], string.sub(entry, b + 1))
-    if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[6]) - tonumber(ARGV[1]) then
-      redis.call('PEXPIREAT', KEYS[1], ARGV[6])
-    end
-    redis.call('LPUSH', queue, rid)
-    redis.call('PUBLISH', queue .. '.wake', '1')
-    moved = moved + 1
-  end
-end
-return moved
-"""
-
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
@@ -157,9 +80,9 @@ class OrgSlots:
     def __init__(self, client: redis.Redis, prefix: str = "saleshub") -> None:
         self.client = client
         self.prefix = prefix
-        self._acquire = client.register_script(_ACQUIRE)
-        self._acquire_or_park = client.register_script(_ACQUIRE_OR_PARK)
-        self._release = client.register_script(_RELEASE)
+        self._acquire = client.register_script(ACQUIRE)
+        self._acquire_or_park = client.register_script(ACQUIRE_OR_PARK)
+        self._release = client.register_script(RELEASE)
 
     def _slots(self, pool: str, org_id: int) -> str:
         return f"{self.prefix}:fair:slots:{pool}:{org_id}"
