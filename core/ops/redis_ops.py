@@ -20,6 +20,7 @@ from core.ops import redis_deadletters
 from core.ops.deadletters import DeadLetter, Position
 from core.ops.introspection import QueueStats
 from core.queueing import pause
+from core.queueing.acks import ack_set_key
 from core.queueing.heartbeat import WORKERS_KEY
 from core.queueing.pause import PAUSED_KEY
 from core.queueing.queues import Queue
@@ -76,7 +77,7 @@ def workers(client: redis.Redis, namespace: str, *, timeout_ms: int) -> list[dic
             continue  # producers (web, relay) heartbeat too; only registered workers count
         live.append((worker_id, score))
         for q in Queue:
-            pipe.scard(f"{namespace}:__acks__.{worker_id}.{q.value}")
+            pipe.scard(ack_set_key(namespace, worker_id, q.value))
     counts = pipe.execute()
     out = []
     for i, (worker_id, score) in enumerate(live):

@@ -46,6 +46,11 @@ ACK_BATCH = 256
 RECONCILE_EVERY_S = 60.0
 
 
+def ack_set_key(namespace: str, worker_id: str, queue_name: str) -> str:
+    """Dramatiq's ack set of one worker and queue: the ids it fetched and has not acked."""
+    return f"{namespace}:__acks__.{worker_id}.{queue_name}"
+
+
 class AckSender:
     """Sends one consumer's acks from a thread of its own, all waiting ids per round trip.
 
@@ -195,7 +200,7 @@ class AckBook:
         to send (a worker thread puts its ack in the sender before it releases the id), so
         an id that moves between them while we look is always seen in one of them.
         """
-        key = f"{broker.namespace}:__acks__.{broker.broker_id}.{self.queue_name}"
+        key = ack_set_key(broker.namespace, broker.broker_id, self.queue_name)
         members: Any = broker.client.smembers(key)
         in_set = {m.decode() if isinstance(m, bytes) else str(m) for m in members}
         lost = in_set - self.held() - acks.pending()

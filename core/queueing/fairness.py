@@ -38,6 +38,7 @@ from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, SkipMessage
 
+from core.queueing.acks import ack_set_key
 from core.queueing.consumer import PARKED_OPTION, WakingRedisBroker
 from core.queueing.fairness_scripts import ACQUIRE, ACQUIRE_OR_PARK, RELEASE
 from core.queueing.queues import Pool, pool_of
@@ -295,7 +296,7 @@ class OrgFairness(Middleware):
     ) -> None:
         assert self.settings is not None
         rid = message.options["redis_message_id"]
-        acks = f"{broker.namespace}:__acks__.{broker.broker_id}.{message.queue_name}"
+        acks = ack_set_key(broker.namespace, broker.broker_id, message.queue_name)
         if self.slots(broker).acquire_or_park(
             pool.value,
             org_id,

@@ -19,7 +19,7 @@ return 1
 """
 
 
-# Take a slot as _ACQUIRE does, or park the message. KEYS: slots zset, orgs set, parking
+# Take a slot as ACQUIRE does, or park the message. KEYS: slots zset, orgs set, parking
 # list, this worker's ack set of the queue, deferrals hash. ARGV: now ms, cap, member, lease
 # end ms, org, parking entry ("<queue>|<redis id>|<member>"), redis id. Returns 1 (slot
 # taken) or 0 (parked; or, if the ack set no longer held it, already requeued by a
