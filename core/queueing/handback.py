@@ -39,21 +39,23 @@ class Handback(Middleware):
 
     def __init__(self, settings: Settings | None) -> None:
         self.settings = settings
-        self._running: dict[str, MessageProxy] = {}
+        # Keyed per delivery (the proxy), not per message id: a retry keeps its id and may
+        # start on another thread before this attempt's after-hooks have run.
+        self._running: dict[int, MessageProxy] = {}
         self._lock = threading.Lock()
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         if self.settings is not None:
             with self._lock:
-                self._running[message.message_id] = message
+                self._running[id(message)] = message
 
     def after_process_message(self, broker: Broker, message: MessageProxy, **_: Any) -> None:
         with self._lock:
-            self._running.pop(message.message_id, None)
+            self._running.pop(id(message), None)
 
     def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
         with self._lock:
-            self._running.pop(message.message_id, None)
+            self._running.pop(id(message), None)
 
     def running(self) -> list[MessageProxy]:
         """The messages this process is running now."""

@@ -19,13 +19,18 @@ class LogContext(Middleware):
     Worker threads process one message at a time, and each thread has its own context, so
     the value set before processing is the one every record of that message sees; it is
     reset after the message (processed, failed or skipped), so nothing leaks into the next.
+
+    Tokens are kept per delivery (the proxy object), not per message id: a retry keeps its
+    message's id, and with a short backoff another thread may start it while this one is
+    still in its after-hooks (``Retries`` runs before us there), so an id would hand this
+    thread the other thread's token.
     """
 
     def __init__(self) -> None:
-        self._tokens: dict[str, Token[dict[str, Any] | None]] = {}
+        self._tokens: dict[int, Token[dict[str, Any] | None]] = {}
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
-        self._tokens[message.message_id] = logs.job.set(
+        self._tokens[id(message)] = logs.job.set(
             {
                 "message_id": message.message_id,
                 "actor": message.actor_name,
@@ -34,7 +39,7 @@ class LogContext(Middleware):
         )
 
     def _reset(self, message: MessageProxy) -> None:
-        token = self._tokens.pop(message.message_id, None)
+        token = self._tokens.pop(id(message), None)
         if token is not None:
             logs.job.reset(token)
 

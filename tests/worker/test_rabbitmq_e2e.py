@@ -262,7 +262,10 @@ def test_relay_dying_mid_batch_loses_nothing(
         psycopg.connect(local.database.psycopg_dsn, autocommit=True) as conn,
         pytest.raises(SystemExit),
     ):
-        died.drain_once(conn)
+        # The killed relay's open batch may be first in the outbox: its messages reached
+        # RabbitMQ before the kill and their jobs already ran, so that claim is dropped unsent.
+        for _ in range(20):
+            died.drain_once(conn)
     assert len(died.published) == 10
     done = (Job.id.in_(died.published), Job.status == "succeeded")
     wait_for(lambda: _count(sessions, *done) == 10, timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import io
 import logging
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ import dramatiq
 import orjson
 import pytest
 from dramatiq import Worker
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.stub import StubBroker
 
 from core import logs
@@ -58,3 +60,25 @@ def test_a_messages_lines_carry_its_id_actor_and_org(lines: io.StringIO) -> None
     assert running["running 2"]["message_id"] == second.message_id
     assert "org_id" not in running["running 2"]
     assert logs.job.get() is None  # nothing leaks out of a message
+
+
+def test_a_retry_started_before_its_failed_attempt_ended_keeps_each_its_own_context() -> None:
+    # A retry keeps its message's id; with a short backoff another worker thread may start it
+    # while the failed attempt is still in its after-hooks. Each delivery resets its own value.
+    middleware = LogContext()
+    message = dramatiq.Message(
+        queue_name="default", actor_name="tests.retried", args=(), kwargs={}, options={}
+    )
+    failed, retry = MessageProxy(message), MessageProxy(message)
+    first, second = contextvars.Context(), contextvars.Context()
+    first.run(middleware.before_process_message, StubBroker(), failed)
+    second.run(middleware.before_process_message, StubBroker(), retry)
+    first.run(middleware.after_process_message, StubBroker(), failed, exception=ValueError())
+    assert first.run(logs.job.get) is None
+    assert second.run(logs.job.get) == {
+        "message_id": message.message_id,
+        "actor": "tests.retried",
+        "org_id": None,
+    }
+    second.run(middleware.after_process_message, StubBroker(), retry)
+    assert second.run(logs.job.get) is None
