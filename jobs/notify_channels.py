@@ -6,17 +6,14 @@ The webhook retry schedule is ours (``core.notify.webhooks.RETRY_SCHEDULE_S``, d
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime
 from typing import Any
-
-from dramatiq.middleware import CurrentMessage
 
 from core.notify import push as push_channel
 from core.notify import webhooks
 from core.queueing.broker import actor, current_broker
-from core.queueing.fairness import OrgSlots
 from core.queueing.status_feed import ORG_OPTION
+from core.queueing.waiting_line import WaitingLine
 from jobs.runtime import current_settings, session_scope
 
 
@@ -31,23 +28,34 @@ from jobs.runtime import current_settings, session_scope
     max_age=86_400_000,
 )
 def webhook(delivery_id: int, attempt: int | None = None) -> dict[str, Any] | None:
-    """Make one attempt of a webhook delivery (a stale or duplicate message does nothing)."""
+    """Make one attempt of a webhook delivery (a stale or duplicate message does nothing).
+
+    Over the endpoint's concurrency cap the attempt waits in the endpoint's line, off the
+    worker; a call to the endpoint that ends sends the job of the next one in line.
+    """
     settings = current_settings()
     broker = current_broker()
     client = getattr(broker, "client", None)  # none on a StubBroker (unit tests)
-    slots = OrgSlots(client, broker.namespace) if client is not None else None  # type: ignore[attr-defined]
+    line = (
+        WaitingLine(client, broker.namespace, webhooks.ENDPOINT_SLOTS)  # type: ignore[attr-defined]
+        if client is not None
+        else None
+    )
     with session_scope() as session:
-        outcome = webhooks.deliver(
-            session, delivery_id, settings, datetime.now(UTC), attempt=attempt, slots=slots
-        )
-    if outcome is not None and "retry_in_s" in outcome:
-        # The endpoint is at its concurrency cap: this attempt waits, off the worker.
-        delay_ms = int(outcome["retry_in_s"] * 1000 * random.uniform(0.75, 1.5))  # nosec B311
-        org_id = CurrentMessage.get_current_message().options.get(ORG_OPTION)  # type: ignore[union-attr]
+        return webhooks.deliver(
+            session, delivery_id, settings, datetime.now(UTC), attempt=attempt, line=line,
+            wake=_wake,
+        )  # fmt: skip
+
+
+def _wake(woken: list[tuple[str, str]]) -> None:
+    """Send the jobs of deliveries taken off an endpoint's line: (delivery id,
+    ``"<attempt>|<org id>"``), as :func:`core.notify.webhooks.deliver` put them in it."""
+    for delivery_id, ticket in woken:
+        attempt, org_id = ticket.split("|")
         webhook.send_with_options(
-            args=(delivery_id, attempt), delay=delay_ms, **({ORG_OPTION: org_id} if org_id else {})
+            args=(int(delivery_id), int(attempt)), **{ORG_OPTION: int(org_id)}
         )
-    return outcome
 
 
 @actor(

@@ -15,7 +15,7 @@ from spectree import Response as SpecResponse
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from core.notify import push, webhooks
+from core.notify import push, webhook_secrets, webhooks
 from core.notify.ssrf import RefusedUrl, check_url
 from core.ops import audit
 from models import PushSubscription, WebhookDelivery, WebhookEndpoint
@@ -202,7 +202,9 @@ def rotate_webhook_secret(endpoint_id: int) -> Response:
     body: RotateIn = request.context.json  # type: ignore[attr-defined]
     endpoint = _own_endpoint(endpoint_id)
     now = datetime.now(UTC)
-    secret = webhooks.rotate_secret(endpoint, resources().settings, now, overlap_s=body.overlap_s)
+    secret = webhook_secrets.rotate_secret(
+        endpoint, resources().settings, now, overlap_s=body.overlap_s
+    )
     until = endpoint.previous_secret_until
     audit.record(
         db(), "webhook.rotate_secret", f"webhook:{endpoint.id}", org_id=endpoint.org_id,

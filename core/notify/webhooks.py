@@ -8,12 +8,11 @@ job) stages the next one. An endpoint failing for :data:`DISABLE_AFTER` is disab
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import http.client
 import json
 import logging
-import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,8 +24,10 @@ from standardwebhooks import Webhook
 
 from core import crypto
 from core.notify.ssrf import RefusedUrl, check_url, safe_post
-from core.queueing.fairness import LEASE_MARGIN_MS, OrgSlots
+from core.notify.webhook_secrets import new_secret, signing_secrets
+from core.queueing.fairness import LEASE_MARGIN_MS
 from core.queueing.outbox import stage
+from core.queueing.waiting_line import WaitingLine
 from core.settings import Settings
 from models import WebhookDelivery, WebhookEndpoint
 
@@ -44,13 +45,9 @@ USER_AGENT = "SalesHub-Webhooks/1"
 REFUSED = "URL not allowed"
 # Leased slots per endpoint (core.queueing.fairness.OrgSlots, the endpoint id as owner).
 ENDPOINT_SLOTS = "webhook-endpoint"
-# A delivery to an endpoint at its concurrency cap tries again after about this long.
-BUSY_RETRY_S = 2.0
-
-
-def new_secret() -> str:
-    """A Standard Webhooks secret: ``whsec_`` and 24 random bytes in base64."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+# A delivery in an endpoint's line (at its concurrency cap) is due again after this, in case
+# the wake is lost (a worker dying between taking it off the line and sending its job).
+WAIT_BACKSTOP_S = 60
 
 
 def register(
@@ -69,37 +66,6 @@ def register(
     session.add(endpoint)
     session.flush()
     return endpoint, secret
-
-
-def rotate_secret(
-    endpoint: WebhookEndpoint,
-    settings: Settings,
-    now: datetime,
-    *,
-    overlap_s: int | None = None,
-) -> str:
-    """Give ``endpoint`` a new secret and return it (to be shown once).
-
-    Deliveries are signed with the old secret too for ``overlap_s`` (default
-    ``WEBHOOK_SECRET_OVERLAP_S``), so a receiver can switch secrets without dropping any;
-    a secret from an overlap still running is dropped at once.
-    """
-    overlap = settings.secrets.webhook_overlap_s if overlap_s is None else overlap_s
-    secret = new_secret()
-    endpoint.previous_secret = endpoint.secret if overlap > 0 else None
-    endpoint.previous_secret_until = now + timedelta(seconds=overlap) if overlap > 0 else None
-    endpoint.secret = crypto.box(settings).encrypt(secret)
-    return secret
-
-
-def signing_secrets(endpoint: WebhookEndpoint, settings: Settings, now: datetime) -> list[str]:
-    """The secrets an attempt is signed with now: the current one, then any still overlapping."""
-    box = crypto.box(settings)
-    found = [box.decrypt(endpoint.secret)]
-    until = endpoint.previous_secret_until
-    if endpoint.previous_secret and until is not None and until > now:
-        found.append(box.decrypt(endpoint.previous_secret))
-    return found
 
 
 def _stage(
@@ -259,6 +225,17 @@ def _attempt(
     return f"HTTP {resp.status}: {snippet}" if snippet else f"HTTP {resp.status}"
 
 
+def _wake(wake: Callable[[list[tuple[str, str]]], None], woken: list[tuple[str, str]],
+          endpoint_id: int) -> None:  # fmt: skip
+    # Best effort: this attempt is made and must be recorded; a wake that fails leaves the
+    # woken deliveries to their backstop (``WAIT_BACKSTOP_S``).
+    try:
+        wake(woken)
+    except Exception:
+        log.exception("endpoint %s: %d deliveries taken off its line not sent", endpoint_id,
+                      len(woken))  # fmt: skip
+
+
 def deliver(
     session: Session,
     delivery_id: int,
@@ -266,7 +243,8 @@ def deliver(
     now: datetime,
     *,
     attempt: int | None = None,
-    slots: OrgSlots | None = None,
+    line: WaitingLine | None = None,
+    wake: Callable[[list[tuple[str, str]]], None] | None = None,
 ) -> dict[str, Any] | None:
     """Make one attempt of a due delivery and record it; ``None`` if there is nothing to do.
 
@@ -275,8 +253,10 @@ def deliver(
     number its job was staged for, or else ``now``) finds its attempt already made.
 
     An endpoint paused by its circuit breaker is not called: the delivery waits for the
-    end of the pause. With ``slots``, at most ``WEBHOOK_MAX_IN_FLIGHT`` deliveries call one
-    endpoint at once; one over it is not attempted and answers ``retry_in_s``.
+    end of the pause. With ``line``, at most ``WEBHOOK_MAX_IN_FLIGHT`` deliveries call one
+    endpoint at once; one over it is not attempted and waits in the endpoint's line
+    (``"waiting"``); each call that ends takes the next one off the line and hands its
+    ``(delivery id, "<attempt>|<org id>")`` to ``wake``, which sends its job.
     """
     delivery = session.scalars(
         select(WebhookDelivery)
@@ -298,13 +278,13 @@ def deliver(
             **_outcome(delivery, enabled=True),
             "paused_until": endpoint.paused_until.isoformat(),
         }
-    held = None
-    if slots is not None and endpoint.enabled:
-        held = str(delivery.id)
+    held, cap = None, settings.notify.webhook_max_in_flight
+    if line is not None and endpoint.enabled:
+        held, ticket = str(delivery.id), f"{delivery.attempts}|{endpoint.org_id}"
         lease_ms = int(settings.notify.webhook_timeout_s * 1000) + LEASE_MARGIN_MS
-        cap = settings.notify.webhook_max_in_flight
-        if not slots.acquire(ENDPOINT_SLOTS, endpoint.id, held, cap=cap, lease_ms=lease_ms):
-            return {**_outcome(delivery, enabled=True), "retry_in_s": BUSY_RETRY_S}
+        if not line.acquire_or_wait(endpoint.id, held, ticket, cap=cap, lease_ms=lease_ms):
+            delivery.next_attempt_at = now + timedelta(seconds=WAIT_BACKSTOP_S)
+            return {**_outcome(delivery, enabled=True), "waiting": True}
     try:
         error = (
             "endpoint disabled"
@@ -312,8 +292,10 @@ def deliver(
             else _attempt(endpoint, delivery, settings, now)
         )
     finally:
-        if slots is not None and held is not None:
-            slots.release(ENDPOINT_SLOTS, endpoint.id, held)
+        if line is not None and held is not None:
+            woken = line.release(endpoint.id, held, cap=cap)
+            if woken and wake is not None:
+                _wake(wake, woken, endpoint.id)
     if error is None:
         delivery.status, delivery.last_error, delivery.next_attempt_at = "delivered", None, None
         session.execute(

@@ -66,7 +66,8 @@ RESERVE_MS = 60_000
 SWEEP_EVERY_S = 5.0
 
 
-def _now_ms() -> int:
+def now_ms() -> int:
+    """Now, in milliseconds since the epoch (the unit of every lease score)."""
     return int(time.time() * 1000)
 
 
@@ -99,7 +100,7 @@ class OrgSlots:
 
     def acquire(self, pool: str, org_id: int, member: str, *, cap: int, lease_ms: int) -> bool:
         """Take a slot for ``member`` unless the org holds ``cap``; True if taken (or held)."""
-        now = _now_ms()
+        now = now_ms()
         keys = [self._slots(pool, org_id), self._orgs(pool)]
         return bool(self._acquire(keys=keys, args=[now, cap, member, now + lease_ms, org_id]))
 
@@ -118,7 +119,7 @@ class OrgSlots:
         """Take a slot for ``member`` as :meth:`acquire` does; if the org is full, move the
         message ``redis_id`` of ``queue_name`` (its body stays in the queue's ``.msgs`` hash)
         from the ack set ``acks_key`` to the org's parking list. True if the slot is taken."""
-        now = _now_ms()
+        now = now_ms()
         keys = [
             self._slots(pool, org_id),
             self._orgs(pool),
@@ -140,7 +141,7 @@ class OrgSlots:
         if cap is None:
             self.client.zrem(self._slots(pool, org_id), member)
             return 0
-        now = _now_ms()
+        now = now_ms()
         keys = [self._slots(pool, org_id), self._parked(pool, org_id)]
         args: list[str | int] = [now, cap, member, most, self.prefix, now + RESERVE_MS]
         return int(self._release(keys=keys, args=args))
@@ -167,7 +168,7 @@ class OrgSlots:
     def snapshot(self, pool: str, *, cap: int) -> list[dict[str, Any]]:
         """Per org of ``pool``: jobs in flight, messages waiting (deferred or parked), and
         deferrals so far (a parking counts as one)."""
-        now = _now_ms()
+        now = now_ms()
         orgs = sorted(int(o) for o in self.client.smembers(self._orgs(pool)))
         waiting = self.client.hgetall(self._stats(pool, "waiting"))
         deferrals = self.client.hgetall(self._stats(pool, "deferrals"))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import crypto
 from core.crypto import SecretBox, SecretError
-from core.notify import webhooks
+from core.notify import webhook_secrets, webhooks
 from core.settings import DEV_SECRET_KEY, Settings, SettingsError
 from models import PlatformSecret, WebhookEndpoint
 from models.db import session_scope
@@ -71,7 +71,7 @@ def test_rotate_all_reencrypts_every_stored_secret(
         assert raw_vapid is not None and "vapid-pem" not in raw_vapid
         # Before rotating, the old key (second in the list) still decrypts.
         assert crypto.load(s, both, crypto.VAPID_KEY) == "vapid-pem"
-        assert webhooks.signing_secrets(
+        assert webhook_secrets.signing_secrets(
             s.get_one(WebhookEndpoint, endpoint.id), both, datetime.now(UTC)
         ) == [secret]
         with pytest.raises(SecretError):
@@ -81,5 +81,5 @@ def test_rotate_all_reencrypts_every_stored_secret(
     with sessions() as s:
         assert crypto.load(s, new, crypto.VAPID_KEY) == "vapid-pem"
         row = s.get_one(WebhookEndpoint, endpoint.id)
-        assert webhooks.signing_secrets(row, new, datetime.now(UTC)) == [secret]
+        assert webhook_secrets.signing_secrets(row, new, datetime.now(UTC)) == [secret]
         assert row.secret != raw

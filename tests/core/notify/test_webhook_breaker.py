@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.notify import webhooks
-from core.queueing.fairness import OrgSlots
+from core.queueing.waiting_line import WaitingLine
 from core.settings import Settings
 from models import WebhookEndpoint
 from models.db import session_scope
@@ -84,7 +85,7 @@ def test_a_failure_after_the_pause_pauses_again(
     assert _endpoint(sessions, endpoint_id).paused_until == now + timedelta(seconds=600)
 
 
-def test_an_endpoint_at_its_concurrency_cap_is_not_called(
+def test_an_endpoint_at_its_concurrency_cap_is_not_called_and_the_delivery_waits_in_line(
     hooks: Settings,
     sessions: sessionmaker[Session],
     tenant: Tenant,
@@ -93,18 +94,53 @@ def test_an_endpoint_at_its_concurrency_cap_is_not_called(
 ) -> None:
     endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
     (delivery_id,) = _emit(sessions, tenant.org_id, "e")
-    slots = OrgSlots(broker_redis, "t")
+    line = WaitingLine(broker_redis, "t", webhooks.ENDPOINT_SLOTS)
     # Another delivery holds the endpoint's one slot.
-    assert slots.acquire(webhooks.ENDPOINT_SLOTS, endpoint_id, "other", cap=1, lease_ms=60_000)
-    outcome = _deliver(sessions, hooks, delivery_id, datetime.now(UTC), slots=slots)
-    assert outcome is not None and outcome["retry_in_s"] > 0
-    assert receiver.seen == [] and _delivery(sessions, delivery_id).attempts == 0
-    slots.release(webhooks.ENDPOINT_SLOTS, endpoint_id, "other")
-    outcome = _deliver(sessions, hooks, delivery_id, datetime.now(UTC), slots=slots)
+    assert line.acquire_or_wait(endpoint_id, "other", "x", cap=1, lease_ms=60_000)
+    now = datetime.now(UTC)
+    woken: list[tuple[str, str]] = []
+    outcome = _deliver(sessions, hooks, delivery_id, now, attempt=0, line=line, wake=woken.extend)
+    assert outcome is not None and outcome["waiting"] is True
+    waiting = _delivery(sessions, delivery_id)
+    assert receiver.seen == [] and waiting.attempts == 0 and waiting.status == "pending"
+    # Due again only as a backstop, should the wake be lost.
+    assert waiting.next_attempt_at == now + timedelta(seconds=webhooks.WAIT_BACKSTOP_S)
+    assert line.waiting(endpoint_id) == 1
+    # The holder's call ends: the delivery comes off the line with the slot kept for it.
+    assert line.release(endpoint_id, "other", cap=1) == [(str(delivery_id), f"0|{tenant.org_id}")]
+    assert not line.acquire_or_wait(endpoint_id, "late", "x", cap=1, lease_ms=60_000)
+    outcome = _deliver(sessions, hooks, delivery_id, datetime.now(UTC), attempt=0, line=line,
+                       wake=woken.extend)  # fmt: skip
     assert outcome is not None and outcome["status"] == "delivered"
     assert len(receiver.seen) == 1
-    # The slot was given back.
-    assert slots.acquire(webhooks.ENDPOINT_SLOTS, endpoint_id, "next", cap=1, lease_ms=60_000)
+    # Its slot given back, the next in line ("late") was taken off it for its job to send.
+    assert woken == [("late", "x")] and line.waiting(endpoint_id) == 0
+
+
+def test_a_wake_that_fails_leaves_the_attempt_recorded(
+    hooks: Settings,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    receiver: Receiver,
+    broker_redis: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
+    (delivery_id,) = _emit(sessions, tenant.org_id, "e")
+    line = WaitingLine(broker_redis, "t", webhooks.ENDPOINT_SLOTS)
+    # The delivery's slot is kept for it (it was woken), and "late" waits behind it.
+    assert line.acquire_or_wait(endpoint_id, str(delivery_id), "0", cap=1, lease_ms=60_000)
+    assert not line.acquire_or_wait(endpoint_id, "late", "x", cap=1, lease_ms=60_000)
+
+    def broken(_woken: list[tuple[str, str]]) -> None:
+        raise ConnectionError("broker down")
+
+    outcome = _deliver(sessions, hooks, delivery_id, datetime.now(UTC), attempt=0, line=line,
+                       wake=broken)  # fmt: skip
+    # The call was made, so it is recorded; "late" is left to its backstop.
+    assert outcome is not None and outcome["status"] == "delivered"
+    assert _delivery(sessions, delivery_id).status == "delivered" and len(receiver.seen) == 1
+    assert "1 deliveries taken off its line not sent" in caplog.text
 
 
 def test_a_paused_endpoint_shows_on_the_endpoint_and_in_ops(
@@ -136,7 +172,7 @@ def test_a_paused_endpoint_shows_on_the_endpoint_and_in_ops(
         dispose(app)
 
 
-def test_the_actor_tries_a_busy_endpoint_again_later(
+def test_the_actor_waits_in_line_and_the_call_that_ends_sends_it(
     hooks: Settings,
     engine: object,
     sessions: sessionmaker[Session],
@@ -144,7 +180,8 @@ def test_the_actor_tries_a_busy_endpoint_again_later(
     receiver: Receiver,
     broker_redis: redis.Redis,
 ) -> None:
-    """Over the endpoint's cap the job makes no attempt and sends itself again, delayed."""
+    """Over the endpoint's cap a job makes no attempt and does not poll: it waits in the
+    endpoint's line, and the delivery whose call ends sends its job."""
     from dramatiq import Worker
     from dramatiq.brokers.redis import RedisBroker
 
@@ -155,19 +192,30 @@ def test_the_actor_tries_a_busy_endpoint_again_later(
     broker = configure(hooks)
     assert isinstance(broker, RedisBroker)
     runtime.init(hooks)
+    release = threading.Event()
+
+    def slow(_seen: object) -> tuple[int, dict[str, str], bytes]:
+        release.wait(20)
+        return 200, {}, b"ok"
+
+    receiver.answer = slow
     endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
-    (delivery_id,) = _emit(sessions, tenant.org_id, "e")
-    slots = OrgSlots(broker_redis, broker.namespace)
-    assert slots.acquire(webhooks.ENDPOINT_SLOTS, endpoint_id, "other", cap=1, lease_ms=60_000)
+    first, second = (_emit(sessions, tenant.org_id, f"e{n}")[0] for n in range(2))
+    line = WaitingLine(broker_redis, broker.namespace, webhooks.ENDPOINT_SLOTS)
     worker = Worker(broker, worker_threads=2, worker_timeout=100)
     worker.start()
     try:
-        notify_channels.webhook.send(delivery_id, 0)
-        # The attempt found the endpoint busy and sent itself to the delay queue.
-        wait_for(lambda: broker_redis.hlen(f"{broker.namespace}:webhooks.DQ.msgs") == 1)
-        assert receiver.seen == [] and _delivery(sessions, delivery_id).attempts == 0
-        slots.release(webhooks.ENDPOINT_SLOTS, endpoint_id, "other")
-        wait_for(lambda: _delivery(sessions, delivery_id).status == "delivered", timeout=20)
+        notify_channels.webhook.send(first, 0)
+        wait_for(lambda: len(receiver.seen) == 1)
+        notify_channels.webhook.send(second, 0)
+        wait_for(lambda: line.waiting(endpoint_id) == 1)
+        # Waiting is not polling: nothing in the delay queue, one call made.
+        assert broker_redis.hlen(f"{broker.namespace}:webhooks.DQ.msgs") == 0
         assert len(receiver.seen) == 1
+        release.set()
+        wait_for(lambda: _delivery(sessions, second).status == "delivered", timeout=20)
+        assert _delivery(sessions, first).status == "delivered" and len(receiver.seen) == 2
+        assert line.waiting(endpoint_id) == 0
     finally:
+        release.set()
         worker.stop()

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from core.notify import webhooks
+from core.notify import webhook_secrets, webhooks
 from core.settings import Settings
 from models import WebhookDelivery, WebhookEndpoint
 from models.db import session_scope
@@ -60,7 +60,7 @@ def test_rotation_signs_with_both_secrets_until_the_overlap_ends(
     # timestamp against the clock, so attempts are signed at the real time).
     rotated = datetime.now(UTC) - timedelta(minutes=59)
     with session_scope(sessions) as s:
-        new = webhooks.rotate_secret(
+        new = webhook_secrets.rotate_secret(
             s.get_one(WebhookEndpoint, endpoint_id), settings, rotated, overlap_s=3600
         )
     assert new != old
@@ -88,7 +88,7 @@ def test_rotation_without_overlap_drops_the_old_secret_at_once(
     now = datetime.now(UTC)
     with session_scope(sessions) as s:
         endpoint = s.get_one(WebhookEndpoint, endpoint_id)
-        new = webhooks.rotate_secret(endpoint, settings, now, overlap_s=0)
+        new = webhook_secrets.rotate_secret(endpoint, settings, now, overlap_s=0)
         assert endpoint.previous_secret is None
     body, headers = _signed(sessions, settings, endpoint_id, now)
     Webhook(new).verify(body, headers)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from core.notify import webhooks
+from core.notify import webhook_secrets, webhooks
 from core.notify.ssrf import RefusedUrl
 from core.queueing.broker import build_middleware, configure
 from core.settings import Settings
@@ -97,10 +97,10 @@ def _jobs(sessions: sessionmaker[Session]) -> list[Job]:
 
 
 def test_secret_follows_standard_webhooks() -> None:
-    secret = webhooks.new_secret()
+    secret = webhook_secrets.new_secret()
     assert secret.startswith("whsec_")
     Webhook(secret)  # the reference implementation accepts it
-    assert secret != webhooks.new_secret()
+    assert secret != webhook_secrets.new_secret()
 
 
 def test_registration_refuses_private_urls(
@@ -147,7 +147,7 @@ def test_receiver_verifies_the_signature(
     assert seen.headers["content-type"] == "application/json"
     # Someone without the secret cannot forge it.
     with pytest.raises(WebhookVerificationError):
-        Webhook(webhooks.new_secret()).verify(seen.body, seen.headers)
+        Webhook(webhook_secrets.new_secret()).verify(seen.body, seen.headers)
     row = _delivery(sessions, delivery_id)
     assert (row.status, row.attempts, row.response_status, row.last_error) == (
         "delivered",
