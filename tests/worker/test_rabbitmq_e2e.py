@@ -262,18 +262,20 @@ def test_relay_dying_mid_batch_loses_nothing(
         psycopg.connect(local.database.psycopg_dsn, autocommit=True) as conn,
         pytest.raises(SystemExit),
     ):
-        # The killed relay's open batch may be first in the outbox: its messages reached
-        # RabbitMQ before the kill and their jobs already ran, so that claim is dropped unsent.
+        # The killed relay's open batch may come first in the outbox: its messages reached
+        # RabbitMQ before the kill and their jobs ran, so those rows are dropped unsent and
+        # a claim may publish fewer than a batch, or nothing.
         for _ in range(20):
             died.drain_once(conn)
-    assert len(died.published) == 10
+    published = len(died.published)
+    assert 1 <= published <= 10
     done = (Job.id.in_(died.published), Job.status == "succeeded")
-    wait_for(lambda: _count(sessions, *done) == 10, timeout=30)
+    wait_for(lambda: _count(sessions, *done) == published, timeout=30)
     # 3. A new relay sends the rest and never a finished job again: nothing is lost.
     with RelayThread(local, rabbit):
         wait_for(lambda: _count(sessions, Job.status == "succeeded") == len(ids), timeout=40)
     effects = dict(zip(ids, cache.mget([f"r{i}:effect" for i in range(len(ids))]), strict=True))
-    assert [effects[i] for i in died.published] == [b"1"] * 10
+    assert [effects[i] for i in died.published] == [b"1"] * published
     # A copy sent again by the killed relay while its first copy was still running may run
     # again (delivery is at least once: effects must be idempotent, FACTS.md); none is lost.
     assert all(n is not None and int(n) >= 1 for n in effects.values())
