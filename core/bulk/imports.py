@@ -209,25 +209,22 @@ def chunk(session: Session, import_id: uuid.UUID, chunk_no: int,
     the_plan = load_plan(row)
     size = int(row.options["chunk_rows"])
     params = {"import_id": import_id, "org_id": row.org_id, "lo": chunk_no * size,
-              "hi": (chunk_no + 1) * size}  # fmt: skip
+              "hi": (chunk_no + 1) * size, "chunk_no": chunk_no}  # fmt: skip
     rejected = upsert.reject_bad_links(session, the_plan.kind, the_plan.fields, params)
     if row.options.get("dry_run"):
         with session.begin_nested() as trial:
-            created, updated, unchanged, _ = upsert.upsert(
+            created, updated, unchanged = upsert.upsert(
                 session, the_plan.kind, the_plan.fields, the_plan.key, params
             )
             trial.rollback()
     else:
-        created, updated, unchanged, ids = upsert.upsert(
-            session, the_plan.kind, the_plan.fields, the_plan.key, params
+        searched = the_plan.kind.search_kind is not None
+        created, updated, unchanged = upsert.upsert(
+            session, the_plan.kind, the_plan.fields, the_plan.key, params, keep_ids=searched
         )
         # Before commit: a chunk that starts after this one plans with the org's rows in.
         upsert.analyze_if_stale(session, the_plan.kind, row.org_id, created)
-        if ids and the_plan.kind.search_kind:
-            session.execute(
-                text("UPDATE import_chunks SET ids = :ids WHERE import_id = :i AND chunk_no = :n"),
-                {"ids": ids, "i": import_id, "n": chunk_no},
-            )
+        if searched and (created or updated):  # the upsert kept their ids on the chunk's row
             stage_index(session, row, chunk_no)
         if created or updated:
             invalidate(session, row.org_id, the_plan.kind.table)

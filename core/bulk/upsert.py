@@ -23,6 +23,10 @@ _REF_TABLES = {"users": "users", "companies": "companies", "contacts": "contacts
 PROBED_KEYS = frozenset({("contacts", "email"), ("companies", "domain"), ("leads", "email")})
 # One chunk at a time ANALYZEs a table (see analyze_if_stale); held until the chunk commits.
 ANALYZE_LOCK_SPACE = 0x1A4A
+# The ids a chunk wrote, kept on its row for its index job (NULL when none; see upsert).
+_KEEP_IDS = """,
+        kept AS (UPDATE import_chunks SET ids = (SELECT array_agg(a.id) FROM ({written}) a)
+                 WHERE import_id = :import_id AND chunk_no = :chunk_no)"""
 _TRY_ANALYZE_LOCK = text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:table))").bindparams(
     space=ANALYZE_LOCK_SPACE
 )
@@ -63,8 +67,15 @@ def reject_bad_links(session: Session, kind: ImportType, fields: tuple[Field, ..
 
 
 def upsert(session: Session, kind: ImportType, fields: tuple[Field, ...], key: str | None,
-           params: dict[str, Any]) -> tuple[int, int, int, list[int]]:  # fmt: skip
-    """Insert or update the chunk's staged rows; (created, updated, unchanged, ids)."""
+           params: dict[str, Any], *, keep_ids: bool = False) -> tuple[int, int, int]:  # fmt: skip
+    """Insert or update the chunk's staged rows; (created, updated, unchanged).
+
+    With ``keep_ids``, the same statement writes the ids it created or updated to the
+    chunk's ``import_chunks`` row (``params["chunk_no"]``; left NULL when there are none),
+    for the chunk's index job. They never travel to Python and back: sent as a bind
+    parameter, 25,000 ids cost ~30 ms of the worker's Python (psycopg's array dumping) and
+    ~20 ms of the backend's array parsing a chunk, a tenth of a chunk's CPU (0035).
+    """
     table = kind.table
     names = [f.name for f in fields]
     src_cols = ", ".join(f"{_value(f)} AS {f.name}" for f in fields)
@@ -76,12 +87,17 @@ def upsert(session: Session, kind: ImportType, fields: tuple[Field, ...], key: s
     new = {f.name: f"coalesce(s.{f.name}, t.{f.name})" if f.default else f"s.{f.name}"
            for f in fields}  # fmt: skip
     src = f"src AS (SELECT r.row_no, {src_cols} FROM import_rows r WHERE {_RANGE})"  # noqa: S608  # nosec B608
+    # A data-modifying CTE runs whether or not the query reads it.
+    written = "SELECT id FROM ins"
+    if key is not None:
+        written += " UNION ALL SELECT id FROM upd"
+    kept = _KEEP_IDS.format(written=written) if keep_ids else ""
     if key is None:
         sql = f"""
         WITH {src},
         ins AS (INSERT INTO {table} ({insert_cols}) SELECT {insert_vals} FROM src s
-                ORDER BY s.row_no RETURNING id)
-        SELECT (SELECT count(*) FROM ins), 0, 0, ARRAY(SELECT id FROM ins)
+                ORDER BY s.row_no RETURNING id){kept}
+        SELECT (SELECT count(*) FROM ins), 0, 0
         """  # noqa: S608  # nosec B608  # names from core.bulk.fields only
     else:
         same = " AND ".join(f"t.{n} IS NOT DISTINCT FROM {new[n]}" for n in names)
@@ -110,13 +126,12 @@ def upsert(session: Session, kind: ImportType, fields: tuple[Field, ...], key: s
                 RETURNING t.id),
         ins AS (INSERT INTO {table} ({insert_cols}) SELECT {insert_vals} FROM src s
                 WHERE NOT EXISTS (SELECT 1 FROM m WHERE m.row_no = s.row_no)
-                ORDER BY s.row_no RETURNING id)
+                ORDER BY s.row_no RETURNING id){kept}
         SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),
-               (SELECT count(*) FROM m WHERE m.same),
-               ARRAY(SELECT id FROM ins UNION ALL SELECT id FROM upd)
+               (SELECT count(*) FROM m WHERE m.same)
         """  # noqa: S608  # nosec B608  # names from core.bulk.fields only
-    created, updated, unchanged, ids = session.execute(text(sql), params).one()
-    return int(created), int(updated), int(unchanged), list(ids)
+    created, updated, unchanged = session.execute(text(sql), params).one()
+    return int(created), int(updated), int(unchanged)
 
 
 def reject_duplicate_keys(session: Session, import_id: Any, key: str) -> int:

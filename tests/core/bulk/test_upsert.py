@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.bulk import files, imports, upsert
 from core.bulk.fields import TYPES
 from core.settings import Settings
-from models import Contact, Import, Organization
+from models import Contact, Import, ImportChunk, Organization
 from models.db import scope_to_org, session_scope
 
 CHUNK_ROWS = 4
@@ -222,9 +222,9 @@ def test_a_key_without_an_org_index_is_still_matched_by_a_join(
         kind = TYPES["contacts"]
         fields = tuple(f for f in kind.fields if f.name in ("first_name", "last_name", "phone"))
         params = {"import_id": import_id, "org_id": org, "lo": 0, "hi": 10}
-        created, updated, unchanged, ids = upsert.upsert(s, kind, fields, "phone", params)
+        created, updated, unchanged = upsert.upsert(s, kind, fields, "phone", params)
         s.execute(text("DELETE FROM import_rows WHERE import_id = :i"), {"i": import_id})
-    assert (created, updated, unchanged, len(ids)) == (1, 1, 0, 2)
+    assert (created, updated, unchanged) == (1, 1, 0)
     people = _people(sessions, org)
     assert sorted((p[2], p[1]) for p in people) == [("A", "New"), ("B", "Other")]
 
@@ -264,3 +264,55 @@ def test_values_with_backslashes_tabs_and_line_breaks_are_stored_as_written(
     got = _import(sessions, bulk_settings, org, content)
     assert got == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
     assert _people(sessions, org) == [("e@x.test", "Lee", odd.strip()), ("f@x.test", "\\t", "B\\")]
+
+
+def _kept_ids(sessions: sessionmaker[Session], import_id: uuid.UUID) -> list[list[int] | None]:
+    with sessions() as s:
+        return list(
+            s.scalars(
+                select(ImportChunk.ids)
+                .where(ImportChunk.import_id == import_id)
+                .order_by(ImportChunk.chunk_no)
+            ).all()
+        )
+
+
+def _run_chunks(sessions: sessionmaker[Session], settings: Settings, org_id: int,
+                content: str) -> tuple[uuid.UUID, list[int]]:  # fmt: skip
+    """Split and chunk one import as the worker does; its id and the chunks staged to index."""
+    import_id = _create(sessions, settings, org_id, content)
+    chunks: list[int] = []
+    indexed: list[int] = []
+    with session_scope(sessions) as s:
+        scope_to_org(s, org_id)
+        imports.split(s, settings, import_id, lambda _s, _row, n: chunks.append(n))
+    for n in chunks:
+        with session_scope(sessions) as s:
+            scope_to_org(s, org_id)
+            imports.chunk(s, import_id, n, lambda _s, _row, c: indexed.append(c), lambda *_: None)
+    return import_id, indexed
+
+
+def test_each_chunk_keeps_the_ids_it_created_or_updated_for_its_index_job(
+    sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    """The upsert writes the ids to the chunk's row itself; a chunk that changed nothing
+    keeps none and stages no index job."""
+    org = _org(sessions, "Kept")
+    first, indexed = _run_chunks(sessions, bulk_settings, org, _csv(PEOPLE))
+    by_email = {e: i for e, i in _ids_by_email(sessions, org)}
+    # Rows 2-3, 4-7, 8-11 (the header is row 1): PEOPLE[0:2], [2:6], [6:10].
+    want = [[by_email[e] for _f, _l, e in PEOPLE[a:b]] for a, b in ((0, 2), (2, 6), (6, 10))]
+    assert [sorted(ids or []) for ids in _kept_ids(sessions, first)] == [sorted(w) for w in want]
+    assert indexed == [0, 1, 2]
+    # Re-imported: only the changed rows' ids (PEOPLE[3] and [7]); the first chunk none.
+    changed = [(f, "New" if i in (3, 7) else la, e) for i, (f, la, e) in enumerate(PEOPLE)]
+    again, indexed = _run_chunks(sessions, bulk_settings, org, _csv(changed))
+    assert _kept_ids(sessions, again) == [None, [by_email["p3@x.test"]], [by_email["p7@x.test"]]]
+    assert indexed == [1, 2]
+
+
+def _ids_by_email(sessions: sessionmaker[Session], org_id: int) -> list[tuple[str, int]]:
+    with sessions() as s:
+        rows = s.execute(select(Contact.email, Contact.id).where(Contact.org_id == org_id)).all()
+    return [(str(r[0]), int(r[1])) for r in rows]
