@@ -91,14 +91,24 @@ def actor(*, queue_name: str = "default", actor_name: str | None = None, **optio
     return decorator
 
 
+def _pool_size(settings: Settings) -> int:
+    """Broker connections a process may open: one per job it runs at once, and room."""
+    return max(settings.worker.threads, settings.worker.delivery_greenlets) + 64
+
+
 def build_redis_broker(settings: Settings) -> RedisBroker:
     """A Redis broker on ``settings.broker.url``, refusing an evicting Redis."""
+    # Our pool, as Dramatiq builds it from a URL (it passes nothing else to the pool, so
+    # options given beside ``url`` never reached it), sized to the process: redis-py 8
+    # caps a pool at 100 connections and raises past that, and a delivery process runs
+    # DELIVERY_GREENLETS jobs at once, each able to hold one (the fairness script's calls
+    # failed with "Too many connections" under the noisy-neighbour flood).
+    pool = redis.ConnectionPool.from_url(settings.broker.url, max_connections=_pool_size(settings))
     broker = WakingRedisBroker(
-        url=settings.broker.url,
+        client=redis.Redis(connection_pool=pool),
         namespace=settings.broker.namespace,
         heartbeat_timeout=settings.worker.heartbeat_timeout_ms,
         middleware=build_middleware(settings),
-        **client_options(settings.broker.socket_timeout_s),
     )
     check_broker_policy(broker.client)
     return broker
@@ -110,7 +120,9 @@ def build_rabbitmq_broker(settings: Settings) -> Broker:
     from core.queueing.brokers.rabbitmq import SalesHubRabbitmqBroker
 
     client = redis.Redis.from_url(
-        settings.broker.url, **client_options(settings.broker.socket_timeout_s)
+        settings.broker.url,
+        max_connections=_pool_size(settings),
+        **client_options(settings.broker.socket_timeout_s),
     )
     check_broker_policy(client)
     return SalesHubRabbitmqBroker(

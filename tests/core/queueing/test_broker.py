@@ -122,3 +122,20 @@ def test_build_redis_broker_accepts_noeviction(settings: Settings, evicting_redi
             broker.client.close()
     finally:
         _set_policy(evicting_redis, "allkeys-lru")
+
+
+def test_the_broker_pool_holds_a_connection_per_greenlet_of_a_delivery_process(
+    settings: Settings,
+) -> None:
+    # redis-py 8 caps a pool at 100 and raises "Too many connections" past it; a delivery
+    # process runs DELIVERY_GREENLETS jobs at once, each able to hold a connection.
+    local = settings.replace(worker={"delivery_greenlets": 150})
+    broker = build_redis_broker(local)
+    pool = broker.client.connection_pool
+    held = [pool.get_connection() for _ in range(150)]
+    try:
+        assert len({id(c) for c in held}) == 150
+    finally:
+        for connection in held:
+            pool.release(connection)
+        broker.close()
