@@ -18,6 +18,7 @@ from core.settings import Settings
 from models import Job
 from models.db import session_scope
 from tests.support.actors import batch_done, member
+from tests.support.stack import wait_for
 
 
 @pytest.fixture
@@ -53,11 +54,17 @@ def make_batch(
     return str(batch_id), ids
 
 
+_STATUS = "SELECT status FROM jobs WHERE id = %s"
+
+
 def finish(store: LedgerStore, job_id: str, *, ok: bool) -> None:
     """Start a member and let it succeed, or fail for good, as the worker's ledger does."""
     assert store.start(job_id) == 0
     if ok:
         store.succeeded(job_id, None)
+        # A success is written soon, not awaited (group commit): wait until it is, as a
+        # reader after a worker's success would (a loaded CI machine took over 2 ms).
+        wait_for(lambda: store.execute(_STATUS, (job_id,)) == ("succeeded",), timeout=10)
     else:
         status = job_state.failure_status(gave_up=True)
         store.execute(job_state.FAIL_SQL, (status, "boom", status, job_id, "Traceback: boom"))
