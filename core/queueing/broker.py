@@ -102,8 +102,14 @@ def build_redis_broker(settings: Settings) -> RedisBroker:
     # options given beside ``url`` never reached it), sized to the process: redis-py 8
     # caps a pool at 100 connections and raises past that, and a delivery process runs
     # DELIVERY_GREENLETS jobs at once, each able to hold one (the fairness script's calls
-    # failed with "Too many connections" under the noisy-neighbour flood).
-    pool = redis.ConnectionPool.from_url(settings.broker.url, max_connections=_pool_size(settings))
+    # failed with "Too many connections" under the noisy-neighbour flood). Every call is
+    # bounded like any other broker client's: Dramatiq's consumer never blocks in Redis
+    # (it polls with a Lua fetch and sleeps), and our wake-up reads pass their own timeout.
+    pool = redis.ConnectionPool.from_url(
+        settings.broker.url,
+        max_connections=_pool_size(settings),
+        **client_options(settings.broker.socket_timeout_s),
+    )
     broker = WakingRedisBroker(
         client=redis.Redis(connection_pool=pool),
         namespace=settings.broker.namespace,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import dramatiq
 import pytest
 import redis
@@ -33,6 +35,9 @@ from core.queueing.queues import NAMES
 from core.queueing.status_feed import JobEvents
 from core.redis_clients import BrokerConfigError
 from core.settings import Settings
+from tests.web.test_dependency_down import silent_port
+
+__all__ = ["silent_port"]
 
 
 @actor(actor_name="test.broker_probe", queue_name="bulk", max_retries=0)
@@ -139,3 +144,31 @@ def test_the_broker_pool_holds_a_connection_per_greenlet_of_a_delivery_process(
         for connection in held:
             pool.release(connection)
         broker.close()
+
+
+def test_the_broker_pool_bounds_every_call_on_a_hung_redis(
+    settings: Settings, silent_port: int
+) -> None:
+    # A Redis that accepts the connection and never answers: the first call (the eviction
+    # policy check) ends with a timeout of BROKER_SOCKET_TIMEOUT_S, not redis-py's default.
+    local = settings.replace(
+        broker={"url": f"redis://127.0.0.1:{silent_port}/0", "socket_timeout_s": 0.3}
+    )
+    outcome: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            build_redis_broker(local)
+        except BaseException as exc:  # recorded for the assertion below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=build, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive(), "a broker call waited past its socket timeout"
+    assert len(outcome) == 1 and isinstance(outcome[0], redis.TimeoutError)
+    client = build_redis_broker(settings.replace(broker={"socket_timeout_s": 0.3})).client
+    options = client.connection_pool.connection_kwargs
+    assert (options["socket_timeout"], options["socket_connect_timeout"]) == (0.3, 0.3)
+    assert options["socket_keepalive"] is True and options["health_check_interval"] == 30
+    client.close()
