@@ -334,3 +334,38 @@ def test_a_woken_job_gives_up_on_a_row_locked_too_long(
             assert s.execute(text("SHOW lock_timeout")).scalar_one() == "0"
     assert receiver.seen == [] and _delivery(sessions, delivery_id).status == "pending"
     assert "its row stayed locked" in caplog.text
+
+
+def test_each_endpoints_line_and_calls_in_flight_show_in_ops(
+    engine: object,
+    hooks: Settings,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    broker_redis: redis.Redis,
+) -> None:
+    from tests.conftest import auth
+    from tests.web.conftest import build_app, dispose
+
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, "http://127.0.0.1:9/h", ["*"])
+    line = WaitingLine(broker_redis, hooks.broker.namespace, webhooks.ENDPOINT_SLOTS)
+    assert line.acquire_or_wait(endpoint_id, "1", "0|1", cap=1, lease_ms=60_000)
+    for member in ("2", "3"):
+        assert not line.acquire_or_wait(endpoint_id, member, "0|1", cap=1, lease_ms=60_000)
+    # An endpoint deleted since still shows (its slots lapse), with no org.
+    assert line.acquire_or_wait(999_999, "4", "0|1", cap=1, lease_ms=60_000)
+    app = build_app(hooks)
+    try:
+        client = app.test_client()
+        ops = client.get("/api/v1/ops/fairness", headers=auth(tenant.operator)).json
+        assert ops["webhook_endpoint_lines"] == [
+            {"id": endpoint_id, "org_id": tenant.org_id, "in_flight": 1, "cap": 1, "waiting": 2},
+            {"id": 999_999, "org_id": None, "in_flight": 1, "cap": 1, "waiting": 0},
+        ]
+        line.release(endpoint_id, "1", cap=1)
+        line.release(999_999, "4", cap=1)
+        ops = client.get("/api/v1/ops/fairness", headers=auth(tenant.operator)).json
+        assert ops["webhook_endpoint_lines"] == [
+            {"id": endpoint_id, "org_id": tenant.org_id, "in_flight": 1, "cap": 1, "waiting": 1}
+        ]
+    finally:
+        dispose(app)
