@@ -256,7 +256,7 @@ def deliver(
         if woken:
             # Its slot lapses after WAKE_RESERVE_MS: it is not given back here, as the job
             # holding the row may be using it (the slot is the delivery's, not the job's).
-            log.warning("woken webhook delivery %s: its row stayed locked", delivery_id)
+            log.warning("woken webhook delivery %s: gone, or its row stayed locked", delivery_id)
         return None
     if delivery.status != "pending":
         return None
