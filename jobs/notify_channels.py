@@ -27,11 +27,14 @@ from jobs.runtime import current_settings, session_scope
     time_limit=60_000,
     max_age=86_400_000,
 )
-def webhook(delivery_id: int, attempt: int | None = None) -> dict[str, Any] | None:
+def webhook(
+    delivery_id: int, attempt: int | None = None, woken: bool = False
+) -> dict[str, Any] | None:
     """Make one attempt of a webhook delivery (a stale or duplicate message does nothing).
 
     Over the endpoint's concurrency cap the attempt waits in the endpoint's line, off the
-    worker; a call to the endpoint that ends sends the job of the next one in line.
+    worker; a call to the endpoint that ends sends the job of the next one in line
+    (``woken``: it waits briefly for the row, which its waiter may not have committed yet).
     """
     settings = current_settings()
     broker = current_broker()
@@ -44,7 +47,7 @@ def webhook(delivery_id: int, attempt: int | None = None) -> dict[str, Any] | No
     with session_scope() as session:
         return webhooks.deliver(
             session, delivery_id, settings, datetime.now(UTC), attempt=attempt, line=line,
-            wake=_wake,
+            wake=_wake, woken=woken,
         )  # fmt: skip
 
 
@@ -54,7 +57,7 @@ def _wake(woken: list[tuple[str, str]]) -> None:
     for delivery_id, ticket in woken:
         attempt, org_id = ticket.split("|")
         webhook.send_with_options(
-            args=(int(delivery_id), int(attempt)), **{ORG_OPTION: int(org_id)}
+            args=(int(delivery_id), int(attempt), True), **{ORG_OPTION: int(org_id)}
         )
 
 

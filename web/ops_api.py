@@ -18,11 +18,13 @@ from pydantic import ConfigDict, Field
 from spectree import Response as SpecResponse
 from sqlalchemy import func, select
 
+from core.notify import webhooks
 from core.ops import audit, canary, charts, deadletters, introspection
 from core.ops import jobs as ops_jobs
 from core.queueing import minute_stats
 from core.queueing.fairness import OrgSlots, cap_of
 from core.queueing.queues import NAMES, Pool, Queue
+from core.queueing.waiting_line import WaitingLine
 from core.scheduling import (
     PAUSED_SCHEDULES_KEY,
     fire,
@@ -139,7 +141,8 @@ def get_canaries() -> Response:
 @require_role("operator")
 def get_fairness() -> Response:
     """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness),
-    and the webhook endpoints their circuit breaker has paused."""
+    the webhook endpoints their circuit breaker has paused, and each webhook endpoint's calls
+    in flight and deliveries waiting in its line (``WEBHOOK_MAX_IN_FLIGHT``)."""
     res = resources()
     slots = OrgSlots(res.broker, res.settings.broker.namespace)
     pools = {
@@ -164,7 +167,34 @@ def get_fairness() -> Response:
         }
         for e in paused
     ]
-    return json_response({"pools": pools, "paused_webhook_endpoints": endpoints})
+    return json_response(
+        {"pools": pools, "paused_webhook_endpoints": endpoints, "webhook_endpoint_lines": _lines()}
+    )
+
+
+def _lines() -> list[dict[str, Any]]:
+    """Each webhook endpoint's line (core.queueing.waiting_line), with its org."""
+    res = resources()
+    line = WaitingLine(res.broker, res.settings.broker.namespace, webhooks.ENDPOINT_SLOTS)
+    rows = line.snapshot()
+    orgs: dict[int, int] = {}
+    if rows:
+        ids = [r["owner"] for r in rows]
+        found = db().execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.org_id).where(WebhookEndpoint.id.in_(ids))
+        )
+        orgs = {endpoint_id: org_id for endpoint_id, org_id in found}
+    cap = res.settings.notify.webhook_max_in_flight
+    return [
+        {
+            "id": r["owner"],
+            "org_id": orgs.get(r["owner"]),
+            "in_flight": r["in_flight"],
+            "cap": cap,
+            "waiting": r["waiting"],
+        }
+        for r in rows
+    ]
 
 
 @bp.post("/queues/<name>/<any(pause, resume):action>")

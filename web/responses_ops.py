@@ -82,11 +82,25 @@ class PausedEndpoint(BaseModel):
     paused_until: datetime | None
 
 
+class EndpointLine(BaseModel):
+    """A webhook endpoint's calls in flight (slots kept for deliveries just taken off its
+    line included) and deliveries waiting in its line; ``org_id`` is null for an endpoint
+    deleted since."""
+
+    id: int
+    org_id: int | None
+    in_flight: int
+    cap: int
+    waiting: int
+
+
 class Fairness(BaseModel):
-    """Per pool, the orgs with jobs in flight or waiting; paused webhook endpoints."""
+    """Per pool, the orgs with jobs in flight or waiting; paused webhook endpoints; webhook
+    endpoints with calls in flight or deliveries in line (longest lines first, at most 200)."""
 
     pools: dict[str, PoolShares]
     paused_webhook_endpoints: list[PausedEndpoint]
+    webhook_endpoint_lines: list[EndpointLine]
 
 
 class Charts(BaseModel):

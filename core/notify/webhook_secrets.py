@@ -1,4 +1,5 @@
-"""Webhook endpoints' signing secrets: new ones, rotation with an overlap, the ones in use.
+"""Webhook endpoints' signing secrets (new ones, rotation with an overlap, the ones in use)
+and the signed requests of attempts (Standard Webhooks).
 
 Secrets are stored encrypted (:mod:`core.crypto`) and shown once, when made.
 """
@@ -6,12 +7,18 @@ Secrets are stored encrypted (:mod:`core.crypto`) and shown once, when made.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import secrets
 from datetime import datetime, timedelta
 
+from standardwebhooks import Webhook
+
 from core import crypto
 from core.settings import Settings
-from models import WebhookEndpoint
+from models import WebhookDelivery, WebhookEndpoint
+
+USER_AGENT = "SalesHub-Webhooks/1"
 
 
 def new_secret() -> str:
@@ -48,3 +55,36 @@ def signing_secrets(endpoint: WebhookEndpoint, settings: Settings, now: datetime
     if endpoint.previous_secret and until is not None and until > now:
         found.append(box.decrypt(endpoint.previous_secret))
     return found
+
+
+def message_id(org_id: int, event_key: str) -> str:
+    """The ``webhook-id``: the same for every attempt of an event, so receivers can dedupe."""
+    return "msg_" + hashlib.sha256(f"{org_id}:{event_key}".encode()).hexdigest()[:32]
+
+
+def signed_request(
+    endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime, settings: Settings
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one attempt, signed per Standard Webhooks.
+
+    During a rotation's overlap ``webhook-signature`` carries one signature per secret,
+    space-separated (the new one first): a receiver holding either verifies it.
+    """
+    body = json.dumps(
+        {"type": delivery.event_type, "timestamp": now.isoformat(), "data": delivery.payload},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    msg_id = message_id(endpoint.org_id, delivery.event_key)
+    signature = " ".join(
+        Webhook(secret).sign(msg_id, now, body)
+        for secret in signing_secrets(endpoint, settings, now)
+    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
+    return body.encode(), headers

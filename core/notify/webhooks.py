@@ -8,23 +8,22 @@ job) stages the next one. An endpoint failing for :data:`DISABLE_AFTER` is disab
 
 from __future__ import annotations
 
-import hashlib
 import http.client
-import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg.errors
 from dramatiq import Actor
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from standardwebhooks import Webhook
 
 from core import crypto
 from core.notify.ssrf import RefusedUrl, check_url, safe_post
-from core.notify.webhook_secrets import new_secret, signing_secrets
+from core.notify.webhook_secrets import new_secret, signed_request
 from core.queueing.fairness import LEASE_MARGIN_MS
 from core.queueing.outbox import stage
 from core.queueing.waiting_line import WaitingLine
@@ -40,7 +39,6 @@ DISABLE_AFTER = timedelta(days=5)
 # A due delivery whose job vanished (a dead worker's, say) is staged again after this.
 RESTAGE_S = 300
 DUE_BATCH = 1000
-USER_AGENT = "SalesHub-Webhooks/1"
 # What the delivery log says of a URL refused at delivery (the reason is logged only).
 REFUSED = "URL not allowed"
 # Leased slots per endpoint (core.queueing.fairness.OrgSlots, the endpoint id as owner).
@@ -48,6 +46,10 @@ ENDPOINT_SLOTS = "webhook-endpoint"
 # A delivery in an endpoint's line (at its concurrency cap) is due again after this, in case
 # the wake is lost (a worker dying between taking it off the line and sending its job).
 WAIT_BACKSTOP_S = 60
+# A woken delivery's job waits this long for its row's lock instead of skipping it: the wake
+# can come before the waiter's transaction, which holds the lock, has committed. Under
+# WAKE_RESERVE_MS (10 s), so a job that waited still finds the slot kept for it.
+WAKE_LOCK_WAIT_MS = 5_000
 
 
 def register(
@@ -140,39 +142,6 @@ def emit(
     return list(created)
 
 
-def message_id(org_id: int, event_key: str) -> str:
-    """The ``webhook-id``: the same for every attempt of an event, so receivers can dedupe."""
-    return "msg_" + hashlib.sha256(f"{org_id}:{event_key}".encode()).hexdigest()[:32]
-
-
-def signed_request(
-    endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime, settings: Settings
-) -> tuple[bytes, dict[str, str]]:
-    """The body and headers of one attempt, signed per Standard Webhooks.
-
-    During a rotation's overlap ``webhook-signature`` carries one signature per secret,
-    space-separated (the new one first): a receiver holding either verifies it.
-    """
-    body = json.dumps(
-        {"type": delivery.event_type, "timestamp": now.isoformat(), "data": delivery.payload},
-        separators=(",", ":"),
-        sort_keys=True,
-    )
-    msg_id = message_id(endpoint.org_id, delivery.event_key)
-    signature = " ".join(
-        Webhook(secret).sign(msg_id, now, body)
-        for secret in signing_secrets(endpoint, settings, now)
-    )
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature,
-    }
-    return body.encode(), headers
-
-
 def _disable(session: Session, endpoint_id: int, since: datetime, now: datetime) -> None:
     session.execute(
         update(WebhookEndpoint)
@@ -236,6 +205,26 @@ def _wake(wake: Callable[[list[tuple[str, str]]], None], woken: list[tuple[str, 
                       len(woken))  # fmt: skip
 
 
+def _lock(session: Session, delivery_id: int, *, wait_ms: int) -> WebhookDelivery | None:
+    """The delivery's row, locked; ``None`` if it is gone or another transaction holds it
+    (at once, or after ``wait_ms``)."""
+    query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+    if wait_ms <= 0:
+        return session.scalars(query.with_for_update(skip_locked=True)).one_or_none()
+    # In a savepoint, so a lock timeout rolls back only it (and the setting made in it).
+    try:
+        with session.begin_nested():
+            before = session.execute(select(func.current_setting("lock_timeout"))).scalar_one()
+            session.execute(select(func.set_config("lock_timeout", f"{wait_ms}ms", True)))
+            delivery = session.scalars(query.with_for_update()).one_or_none()
+            session.execute(select(func.set_config("lock_timeout", before, True)))
+    except OperationalError as exc:
+        if not isinstance(exc.orig, psycopg.errors.LockNotAvailable):
+            raise
+        return None
+    return delivery
+
+
 def deliver(
     session: Session,
     delivery_id: int,
@@ -245,6 +234,7 @@ def deliver(
     attempt: int | None = None,
     line: WaitingLine | None = None,
     wake: Callable[[list[tuple[str, str]]], None] | None = None,
+    woken: bool = False,
 ) -> dict[str, Any] | None:
     """Make one attempt of a due delivery and record it; ``None`` if there is nothing to do.
 
@@ -257,13 +247,18 @@ def deliver(
     endpoint at once; one over it is not attempted and waits in the endpoint's line
     (``"waiting"``); each call that ends takes the next one off the line and hands its
     ``(delivery id, "<attempt>|<org id>")`` to ``wake``, which sends its job.
+
+    A ``woken`` job (sent by ``wake``) waits up to :data:`WAKE_LOCK_WAIT_MS` for the row
+    instead of skipping it: the wake may have come before the waiter committed.
     """
-    delivery = session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
-        .with_for_update(skip_locked=True)
-    ).one_or_none()
-    if delivery is None or delivery.status != "pending":
+    delivery = _lock(session, delivery_id, wait_ms=WAKE_LOCK_WAIT_MS if woken else 0)
+    if delivery is None:
+        if woken:
+            # Its slot lapses after WAKE_RESERVE_MS: it is not given back here, as the job
+            # holding the row may be using it (the slot is the delivery's, not the job's).
+            log.warning("woken webhook delivery %s: gone, or its row stayed locked", delivery_id)
+        return None
+    if delivery.status != "pending":
         return None
     if attempt is not None and attempt != delivery.attempts:
         return None
@@ -293,9 +288,9 @@ def deliver(
         )
     finally:
         if line is not None and held is not None:
-            woken = line.release(endpoint.id, held, cap=cap)
-            if woken and wake is not None:
-                _wake(wake, woken, endpoint.id)
+            taken = line.release(endpoint.id, held, cap=cap)
+            if taken and wake is not None:
+                _wake(wake, taken, endpoint.id)
     if error is None:
         delivery.status, delivery.last_error, delivery.next_attempt_at = "delivered", None, None
         session.execute(

@@ -14,6 +14,9 @@ The slots are :class:`core.queueing.fairness.OrgSlots`' sorted sets (same keys, 
 leases), so both see the same holders. The line is a sorted set of entries scored by when
 they first joined (``ZADD NX``: joining again keeps one's place). An entry is the
 holder's member name, then ``|`` and whatever the caller needs to send its job again.
+The scripts also keep the set of owners with slots held or a line (an owner leaves it when
+a release finds both empty), so ops read each line's length and slots in use
+(:meth:`WaitingLine.snapshot`) without scanning keys.
 Nothing here is durable beyond Redis: a wake lost with a dying worker is covered by the
 caller's own backstop (webhooks: ``next_attempt_at``, which the periodic ``due`` job
 reads).
@@ -33,11 +36,18 @@ from core.queueing.fairness import now_ms
 WAKE_RESERVE_MS = 10_000
 #: A line nobody touches expires after this (the callers' backstops outlive it).
 LINE_TTL_MS = 86_400_000
+#: :meth:`WaitingLine.snapshot` reads at most this many owners, and returns at most
+#: ``SNAPSHOT_MOST`` of them.
+SNAPSHOT_SCANNED = 2_000
+SNAPSHOT_MOST = 200
 
-# KEYS: slots zset, line zset. ARGV: now ms, cap, member, lease end ms, entry.
-# Returns 1 (slot taken; the member's entry, if any, leaves the line) or 0 (in line).
+# KEYS: slots zset, line zset, owners set. ARGV: now ms, cap, member, lease end ms, entry,
+# line ttl ms, owner. Returns 1 (slot taken; the member's entry, if any, leaves the line) or
+# 0 (in line). Either way the owner is in the owners set, which ops read.
 ACQUIRE_OR_WAIT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[7])
+redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[6]))
 local held = redis.call('ZSCORE', KEYS[1], ARGV[3])
 if not held and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[5])
@@ -52,9 +62,10 @@ redis.call('ZREM', KEYS[2], ARGV[5])
 return 1
 """
 
-# KEYS: slots zset, line zset. ARGV: now ms, cap, member ('' for none), most, reserve end.
-# Gives the member's slot back, then takes up to ``most`` entries off the line while slots
-# are free, each with a slot reserved for its member. Returns the entries taken.
+# KEYS: slots zset, line zset, owners set. ARGV: now ms, cap, member ('' for none), most,
+# reserve end, owner. Gives the member's slot back, then takes up to ``most`` entries off
+# the line while slots are free, each with a slot reserved for its member; an owner left
+# with no slot held and no line leaves the owners set. Returns the entries taken.
 RELEASE_AND_WAKE = """
 if ARGV[3] ~= '' then
   redis.call('ZREM', KEYS[1], ARGV[3])
@@ -74,6 +85,9 @@ while #woken < free do
     redis.call('PEXPIREAT', KEYS[1], ARGV[5])
   end
   woken[#woken + 1] = entry
+end
+if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0 then
+  redis.call('SREM', KEYS[3], ARGV[6])
 end
 return woken
 """
@@ -101,6 +115,9 @@ class WaitingLine:
     def _line(self, owner: int) -> str:
         return f"{self.prefix}:fair:line:{self.pool}:{owner}"
 
+    def _owners(self) -> str:
+        return f"{self.prefix}:fair:lines:{self.pool}"
+
     def acquire_or_wait(
         self, owner: int, member: str, payload: str, *, cap: int, lease_ms: int
     ) -> bool:
@@ -110,20 +127,44 @@ class WaitingLine:
             raise ValueError(f"a member name may not hold '|': {member!r}")
         now = now_ms()
         args: list[str | int] = [now, cap, member, now + lease_ms, f"{member}|{payload}"]
-        return bool(
-            self._acquire(keys=[self._slots(owner), self._line(owner)], args=[*args, LINE_TTL_MS])
-        )
+        keys = [self._slots(owner), self._line(owner), self._owners()]
+        return bool(self._acquire(keys=keys, args=[*args, LINE_TTL_MS, owner]))
 
     def release(self, owner: int, member: str, *, cap: int, most: int = 1) -> list[tuple[str, str]]:
         """Give ``member``'s slot back (``""``: none), and take up to ``most`` entries off the
         line while slots are free, a slot kept for each; return them as (member, payload),
         oldest first."""
         now = now_ms()
-        keys = [self._slots(owner), self._line(owner)]
-        woken = self._release(keys=keys, args=[now, cap, member, most, now + WAKE_RESERVE_MS])
+        keys = [self._slots(owner), self._line(owner), self._owners()]
+        args: list[str | int] = [now, cap, member, most, now + WAKE_RESERVE_MS, owner]
+        woken = self._release(keys=keys, args=args)
         entries = (raw.decode() if isinstance(raw, bytes) else raw for raw in woken)
         return [(m, payload) for m, _, payload in (e.partition("|") for e in entries)]
 
     def waiting(self, owner: int) -> int:
         """How many entries are in ``owner``'s line."""
         return int(self.client.zcard(self._line(owner)))
+
+    def snapshot(self, *, most: int = SNAPSHOT_MOST) -> list[dict[str, int]]:
+        """Per owner with slots held (or kept for woken entries) or a line: ``in_flight`` and
+        ``waiting``; the ``most`` longest lines, then the busiest. Reads at most
+        ``SNAPSHOT_SCANNED`` owners of the owners set the scripts keep (``SSCAN``)."""
+        found: set[int] = set()  # SSCAN may return a member twice
+        for raw in self.client.sscan_iter(self._owners(), count=500):
+            found.add(int(raw))
+            if len(found) >= SNAPSHOT_SCANNED:
+                break
+        owners = sorted(found)
+        now = now_ms()
+        pipe = self.client.pipeline(transaction=False)
+        for owner in owners:
+            pipe.zcount(self._slots(owner), now, "+inf")
+            pipe.zcard(self._line(owner))
+        counts = pipe.execute()
+        rows = [
+            {"owner": owner, "in_flight": int(in_flight), "waiting": int(waiting)}
+            for owner, in_flight, waiting in zip(owners, counts[::2], counts[1::2], strict=True)
+            if in_flight or waiting
+        ]
+        rows.sort(key=lambda r: (-r["waiting"], -r["in_flight"], r["owner"]))
+        return rows[:most]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import update
+from sqlalchemy import Engine, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.notify import webhooks
@@ -219,3 +220,152 @@ def test_the_actor_waits_in_line_and_the_call_that_ends_sends_it(
     finally:
         release.set()
         worker.stop()
+
+
+def test_a_wake_that_comes_before_the_waiter_committed_still_delivers(
+    hooks: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    receiver: Receiver,
+    broker_redis: redis.Redis,
+) -> None:
+    """The waiter's row stays locked until its transaction commits; a slot given back
+    meanwhile wakes it, and its job must wait for the row instead of skipping it (which left
+    the delivery to its 60 s backstop and the slot kept for it unused)."""
+    from dramatiq import Worker
+    from dramatiq.brokers.redis import RedisBroker
+
+    from core.queueing.broker import configure
+    from jobs import notify_channels, runtime
+    from tests.support.stack import wait_for
+
+    broker = configure(hooks)
+    assert isinstance(broker, RedisBroker)
+    runtime.init(hooks)
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
+    (delivery_id,) = _emit(sessions, tenant.org_id, "e")
+    line = WaitingLine(broker_redis, broker.namespace, webhooks.ENDPOINT_SLOTS)
+    slots = f"{broker.namespace}:fair:slots:{webhooks.ENDPOINT_SLOTS}:{endpoint_id}"
+    assert line.acquire_or_wait(endpoint_id, "other", "x", cap=1, lease_ms=60_000)
+
+    def blocked_on_a_row_lock() -> bool:
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+            return bool(conn.execute(text(query)).scalar_one())
+
+    worker = Worker(broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    try:
+        with session_scope(sessions) as waiter:
+            outcome = webhooks.deliver(waiter, delivery_id, hooks, datetime.now(UTC), attempt=0,
+                                       line=line, wake=notify_channels._wake)  # fmt: skip
+            assert outcome is not None and outcome["waiting"] is True
+            # Before the waiter commits, the holder's call ends and wakes it.
+            woken = line.release(endpoint_id, "other", cap=1)
+            assert woken == [(str(delivery_id), f"0|{tenant.org_id}")]
+            notify_channels._wake(woken)
+            # Hold the waiter's transaction until its woken job has run, or waits for the row.
+            msgs = f"{broker.namespace}:webhooks.msgs"
+            wait_for(lambda: blocked_on_a_row_lock() or broker_redis.hlen(msgs) == 0)
+        # Well before the backstop (WAIT_BACKSTOP_S), and with one call to the endpoint.
+        wait_for(lambda: _delivery(sessions, delivery_id).status == "delivered", timeout=5)
+        assert len(receiver.seen) == 1 and _delivery(sessions, delivery_id).attempts == 1
+        # The slot kept for it was used and given back.
+        assert broker_redis.zcard(slots) == 0 and line.waiting(endpoint_id) == 0
+    finally:
+        worker.stop()
+
+
+def test_a_woken_job_behind_an_attempt_in_flight_does_not_call_again(
+    hooks: Settings,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    receiver: Receiver,
+    broker_redis: redis.Redis,
+) -> None:
+    """A woken job that waits for the row behind a duplicate making the attempt finds the
+    attempt made: one call per attempt, and its lock wait is not left on the connection."""
+    _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
+    (delivery_id,) = _emit(sessions, tenant.org_id, "e")
+    line = WaitingLine(broker_redis, "t", webhooks.ENDPOINT_SLOTS)
+    results: list[dict[str, Any] | None] = []
+    settings_seen: list[str] = []
+
+    def woken_job() -> None:
+        with session_scope(sessions) as s:
+            results.append(webhooks.deliver(s, delivery_id, hooks, datetime.now(UTC), attempt=0,
+                                            line=line, woken=True))  # fmt: skip
+            settings_seen.append(s.execute(text("SHOW lock_timeout")).scalar_one())
+
+    with session_scope(sessions) as first:
+        outcome = webhooks.deliver(first, delivery_id, hooks, datetime.now(UTC), attempt=0,
+                                   line=line)  # fmt: skip
+        assert outcome is not None and outcome["status"] == "delivered"
+        thread = threading.Thread(target=woken_job)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting for the row, not skipping it
+    thread.join(10)
+    assert results == [None] and settings_seen == ["0"]
+    assert len(receiver.seen) == 1 and _delivery(sessions, delivery_id).attempts == 1
+
+
+def test_a_woken_job_gives_up_on_a_row_locked_too_long(
+    hooks: Settings,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    receiver: Receiver,
+    broker_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(webhooks, "WAKE_LOCK_WAIT_MS", 100)
+    _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
+    (delivery_id,) = _emit(sessions, tenant.org_id, "e")
+    line = WaitingLine(broker_redis, "t", webhooks.ENDPOINT_SLOTS)
+    with session_scope(sessions) as holder:
+        holder.execute(text("SELECT 1 FROM webhook_deliveries WHERE id = :id FOR UPDATE"),
+                       {"id": delivery_id})  # fmt: skip
+        with session_scope(sessions) as s:
+            assert webhooks.deliver(s, delivery_id, hooks, datetime.now(UTC), attempt=0,
+                                    line=line, woken=True) is None  # fmt: skip
+            # Only the savepoint was rolled back: the job's transaction goes on.
+            assert s.execute(text("SHOW lock_timeout")).scalar_one() == "0"
+    assert receiver.seen == [] and _delivery(sessions, delivery_id).status == "pending"
+    assert "its row stayed locked" in caplog.text
+
+
+def test_each_endpoints_line_and_calls_in_flight_show_in_ops(
+    engine: object,
+    hooks: Settings,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    broker_redis: redis.Redis,
+) -> None:
+    from tests.conftest import auth
+    from tests.web.conftest import build_app, dispose
+
+    endpoint_id, _ = _register(sessions, hooks, tenant.org_id, "http://127.0.0.1:9/h", ["*"])
+    line = WaitingLine(broker_redis, hooks.broker.namespace, webhooks.ENDPOINT_SLOTS)
+    assert line.acquire_or_wait(endpoint_id, "1", "0|1", cap=1, lease_ms=60_000)
+    for member in ("2", "3"):
+        assert not line.acquire_or_wait(endpoint_id, member, "0|1", cap=1, lease_ms=60_000)
+    # An endpoint deleted since still shows (its slots lapse), with no org.
+    assert line.acquire_or_wait(999_999, "4", "0|1", cap=1, lease_ms=60_000)
+    app = build_app(hooks)
+    try:
+        client = app.test_client()
+        ops = client.get("/api/v1/ops/fairness", headers=auth(tenant.operator)).json
+        assert ops["webhook_endpoint_lines"] == [
+            {"id": endpoint_id, "org_id": tenant.org_id, "in_flight": 1, "cap": 1, "waiting": 2},
+            {"id": 999_999, "org_id": None, "in_flight": 1, "cap": 1, "waiting": 0},
+        ]
+        line.release(endpoint_id, "1", cap=1)
+        line.release(999_999, "4", cap=1)
+        ops = client.get("/api/v1/ops/fairness", headers=auth(tenant.operator)).json
+        assert ops["webhook_endpoint_lines"] == [
+            {"id": endpoint_id, "org_id": tenant.org_id, "in_flight": 1, "cap": 1, "waiting": 1}
+        ]
+    finally:
+        dispose(app)

@@ -35,7 +35,7 @@ def _signed(
         delivery = WebhookDelivery(
             endpoint_id=endpoint_id, event_key="k", event_type="deal.won", payload={"a": 1}
         )
-        return webhooks.signed_request(endpoint, delivery, now, settings)
+        return webhook_secrets.signed_request(endpoint, delivery, now, settings)
 
 
 def test_the_stored_secret_is_not_plaintext(

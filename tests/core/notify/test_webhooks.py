@@ -143,7 +143,7 @@ def test_receiver_verifies_the_signature(
         }
     ]
     (seen,) = receiver.seen
-    assert seen.headers["webhook-id"] == webhooks.message_id(tenant.org_id, "deal:7:won")
+    assert seen.headers["webhook-id"] == webhook_secrets.message_id(tenant.org_id, "deal:7:won")
     assert seen.headers["content-type"] == "application/json"
     # Someone without the secret cannot forge it.
     with pytest.raises(WebhookVerificationError):

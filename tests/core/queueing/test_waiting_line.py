@@ -77,3 +77,32 @@ def test_slots_of_expired_leases_are_free_and_shared_with_org_slots(
 def test_a_member_name_may_not_hold_the_separator(line: WaitingLine) -> None:
     with pytest.raises(ValueError, match="may not hold"):
         line.acquire_or_wait(4, "a|b", "", cap=1, lease_ms=60_000)
+
+
+def test_the_snapshot_reads_the_owners_the_scripts_keep(
+    line: WaitingLine, broker_redis: redis.Redis
+) -> None:
+    assert line.acquire_or_wait(5, "a", "", cap=1, lease_ms=60_000)
+    for member in ("b", "c"):
+        assert not line.acquire_or_wait(5, member, "", cap=1, lease_ms=60_000)
+    assert line.acquire_or_wait(6, "d", "", cap=2, lease_ms=60_000)
+    assert line.acquire_or_wait(9, "dead", "", cap=1, lease_ms=1)
+    time.sleep(0.005)
+    # Longest lines first; an owner whose leases all ran out is left out.
+    assert line.snapshot() == [
+        {"owner": 5, "in_flight": 1, "waiting": 2},
+        {"owner": 6, "in_flight": 1, "waiting": 0},
+    ]
+    assert line.snapshot(most=1) == [{"owner": 5, "in_flight": 1, "waiting": 2}]
+    # A slot kept for an entry taken off the line counts as in flight.
+    assert line.release(5, "a", cap=1) == [("b", "")]
+    assert line.snapshot() == [
+        {"owner": 5, "in_flight": 1, "waiting": 1},
+        {"owner": 6, "in_flight": 1, "waiting": 0},
+    ]
+    # An owner leaves the set when a release finds no slot held and no line.
+    assert line.release(5, "b", cap=1) == [("c", "")]
+    assert line.release(5, "c", cap=1) == []
+    assert line.release(6, "d", cap=2) == []
+    assert {int(m) for m in broker_redis.smembers("wl:fair:lines:pool")} == {9}
+    assert line.snapshot() == []

@@ -85,6 +85,7 @@ from .delivery_list_query import DeliveryListQuery
 from .delivery_list_query_status_type_0 import DeliveryListQueryStatusType0
 from .delivery_query import DeliveryQuery
 from .delivery_query_status_type_0 import DeliveryQueryStatusType0
+from .endpoint_line import EndpointLine
 from .error import Error
 from .error_error import ErrorError
 from .export import Export
@@ -328,6 +329,7 @@ __all__ = (
     "DeliveryListQueryStatusType0",
     "DeliveryQuery",
     "DeliveryQueryStatusType0",
+    "EndpointLine",
     "Error",
     "ErrorError",
     "Export",

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
+    from ..models.endpoint_line import EndpointLine
     from ..models.fairness_pools import FairnessPools
     from ..models.paused_endpoint import PausedEndpoint
 
@@ -16,15 +17,18 @@ T = TypeVar("T", bound="Fairness")
 
 @_attrs_define
 class Fairness:
-    """Per pool, the orgs with jobs in flight or waiting; paused webhook endpoints.
+    """Per pool, the orgs with jobs in flight or waiting; paused webhook endpoints; webhook
+    endpoints with calls in flight or deliveries in line (longest lines first, at most 200).
 
-    Attributes:
-        paused_webhook_endpoints (list[PausedEndpoint]):
-        pools (FairnessPools):
+        Attributes:
+            paused_webhook_endpoints (list[PausedEndpoint]):
+            pools (FairnessPools):
+            webhook_endpoint_lines (list[EndpointLine]):
     """
 
     paused_webhook_endpoints: list[PausedEndpoint]
     pools: FairnessPools
+    webhook_endpoint_lines: list[EndpointLine]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,12 +39,18 @@ class Fairness:
 
         pools = self.pools.to_dict()
 
+        webhook_endpoint_lines = []
+        for webhook_endpoint_lines_item_data in self.webhook_endpoint_lines:
+            webhook_endpoint_lines_item = webhook_endpoint_lines_item_data.to_dict()
+            webhook_endpoint_lines.append(webhook_endpoint_lines_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "paused_webhook_endpoints": paused_webhook_endpoints,
                 "pools": pools,
+                "webhook_endpoint_lines": webhook_endpoint_lines,
             }
         )
 
@@ -48,6 +58,7 @@ class Fairness:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.endpoint_line import EndpointLine  # noqa: PLC0415
         from ..models.fairness_pools import FairnessPools  # noqa: PLC0415
         from ..models.paused_endpoint import PausedEndpoint  # noqa: PLC0415
 
@@ -61,9 +72,17 @@ class Fairness:
 
         pools = FairnessPools.from_dict(d.pop("pools"))
 
+        webhook_endpoint_lines = []
+        _webhook_endpoint_lines = d.pop("webhook_endpoint_lines")
+        for webhook_endpoint_lines_item_data in _webhook_endpoint_lines:
+            webhook_endpoint_lines_item = EndpointLine.from_dict(webhook_endpoint_lines_item_data)
+
+            webhook_endpoint_lines.append(webhook_endpoint_lines_item)
+
         fairness = cls(
             paused_webhook_endpoints=paused_webhook_endpoints,
             pools=pools,
+            webhook_endpoint_lines=webhook_endpoint_lines,
         )
 
         fairness.additional_properties = d

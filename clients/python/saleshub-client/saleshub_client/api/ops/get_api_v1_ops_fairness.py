@@ -65,8 +65,9 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Error | Fairness]:
-    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), and the
-    webhook endpoints their circuit breaker has paused.
+    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), the
+    webhook endpoints their circuit breaker has paused, and each webhook endpoint's calls in flight and
+    deliveries waiting in its line (``WEBHOOK_MAX_IN_FLIGHT``).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -89,8 +90,9 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 ) -> Error | Fairness | None:
-    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), and the
-    webhook endpoints their circuit breaker has paused.
+    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), the
+    webhook endpoints their circuit breaker has paused, and each webhook endpoint's calls in flight and
+    deliveries waiting in its line (``WEBHOOK_MAX_IN_FLIGHT``).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -109,8 +111,9 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Error | Fairness]:
-    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), and the
-    webhook endpoints their circuit breaker has paused.
+    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), the
+    webhook endpoints their circuit breaker has paused, and each webhook endpoint's calls in flight and
+    deliveries waiting in its line (``WEBHOOK_MAX_IN_FLIGHT``).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -131,8 +134,9 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 ) -> Error | Fairness | None:
-    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), and the
-    webhook endpoints their circuit breaker has paused.
+    """Per pool, the orgs with jobs in flight or waiting over their cap (core.queueing.fairness), the
+    webhook endpoints their circuit breaker has paused, and each webhook endpoint's calls in flight and
+    deliveries waiting in its line (``WEBHOOK_MAX_IN_FLIGHT``).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
