@@ -27,7 +27,7 @@ def page() -> Response:
 
 @bp.get(
     "/ops/static/<any('ops.js', 'ops-core.js', 'ops-overview.js', 'ops-views.js',"
-    " 'ops-batches.js', 'ops.css'):name>"
+    " 'ops-batches.js', 'ops-fairness.js', 'ops.css'):name>"
 )
 def static_file(name: str) -> Response:
     return send_from_directory(STATIC, name)

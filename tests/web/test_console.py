@@ -94,7 +94,14 @@ def test_console_page_holds_no_data_without_a_key(app: Flask) -> None:
     assert page.status_code == 200 and b"Operator API key" in page.data
     assert b"default" not in page.data
     assert client.get("/ops/vendor/uPlot.iife.min.js").status_code == 200
-    for script in ("ops.js", "ops-core.js", "ops-overview.js", "ops-views.js", "ops-batches.js"):
+    for script in (
+        "ops.js",
+        "ops-core.js",
+        "ops-overview.js",
+        "ops-views.js",
+        "ops-batches.js",
+        "ops-fairness.js",
+    ):
         resp = client.get(f"/ops/static/{script}")
         assert resp.status_code == 200 and resp.mimetype == "text/javascript"
     assert client.get("/ops/static/../console.py").status_code == 404

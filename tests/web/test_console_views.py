@@ -154,6 +154,7 @@ VIEWS = {
     "batches": "#batches tbody tr .seg",
     "dead": "#dead tbody tr",
     "schedules": "#schedules tr[data-schedule='analytics.rollup'] .chip",
+    "fairness": "#fair-caps:not(:empty)",
     "cache": "#cache-latency tbody tr",
     "audit": "#audit tbody tr",
 }

@@ -3,6 +3,7 @@
 import { api, checkHealth, queueOptions, report, state } from "./ops-core.js";
 import { initOverview, live, refreshCharts, refreshOverview } from "./ops-overview.js";
 import { initBatches, pollBatches, refreshBatches } from "./ops-batches.js";
+import { refreshFairness } from "./ops-fairness.js";
 import { initViews, refreshAudit, refreshCache, refreshDead, refreshJobs, refreshSchedules, showJob } from "./ops-views.js";
 
 const overviewRefreshers = [];
@@ -13,6 +14,7 @@ const VIEWS = {
   job: showJob,
   dead: refreshDead,
   schedules: refreshSchedules,
+  fairness: refreshFairness,
   cache: refreshCache,
   audit: refreshAudit,
 };
@@ -20,7 +22,8 @@ const VIEWS = {
 // Batches & imports reload the rows they show, so progress moves (the jobs socket channel
 // is per org: nothing platform-wide to listen to).
 const POLLED = {
-  overview: () => Promise.all([refreshOverview()]), batches: pollBatches, schedules: refreshSchedules, cache: refreshCache,
+  overview: () => Promise.all([refreshOverview()]), batches: pollBatches, schedules: refreshSchedules,
+  fairness: refreshFairness, cache: refreshCache,
 };
 
 function focusContent() {
