@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -78,6 +79,9 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
     env["REALTIME_PORT"] = str(realtime)  # the websocket process that make run starts
     env.pop("MAKEFLAGS", None)
     log = (clone / "run.log").open("wb")
+    # A descriptor the caller holds (as `flock LOCK make run` would): the servers make run
+    # leaves up must not keep it.
+    held = (clone / "caller.lock").open("w")
     proc = subprocess.Popen(
         ["make", "run", f"PORT={port}"],
         cwd=clone,
@@ -85,6 +89,7 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        pass_fds=(held.fileno(),),
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -131,6 +136,18 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
     time.sleep(0.5)
     assert _get(f"http://127.0.0.1:{port}/health")[0] == 0  # Ctrl-C stopped everything
     assert _get(f"http://127.0.0.1:{realtime}/health")[0] == 0
+    held.close()
+    assert _holders(clone / "caller.lock") == []  # PostgreSQL and Redis are still up
+
+
+def _holders(path: Path) -> list[str]:
+    """The processes that have ``path`` open (command lines)."""
+    found = []
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        with contextlib.suppress(OSError):
+            if os.readlink(fd) == str(path):
+                found.append((fd.parents[1] / "cmdline").read_text().replace("\0", " "))
+    return found
 
 
 def _websocket(url: str, key: str, origin: str) -> websocket.WebSocket | None:
