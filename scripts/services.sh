@@ -50,6 +50,18 @@ WAIT_SECONDS="${SERVICES_WAIT_SECONDS:-30}"
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: ERROR: %s\n' "$*" >&2; exit 1; }
 
+# Servers must not keep a caller's file descriptors: `flock LOCK make test` hands its lock to
+# every child as fd 3, and a server started under it would hold the lock until it stops (as
+# would one keeping var/.services.lock, fd 9 here). Call in the subshell that becomes one.
+close_inherited_fds() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd="${fd##*/}"
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    return 0
+}
+
 alive() {  # alive PID -> process exists and is not a zombie
     local state
     kill -0 "$1" 2>/dev/null || return 1
@@ -269,9 +281,9 @@ start_postgres() {
     PG_PORT="$(pick_port "${PG_PORT:-}" 55432)"
     sockdir="$(pg_socket_dir)"
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    if ! as_pg "$bindir/pg_ctl" start 9>&- -D "$PGDATA_DIR" -l "$PGRUN_DIR/postgres.log" \
-            -w -t "$WAIT_SECONDS" -s \
-            -o "-p $PG_PORT -k $sockdir -c listen_addresses=127.0.0.1 -c max_connections=200"; then
+    if ! (close_inherited_fds; as_pg "$bindir/pg_ctl" start -D "$PGDATA_DIR" \
+            -l "$PGRUN_DIR/postgres.log" -w -t "$WAIT_SECONDS" -s \
+            -o "-p $PG_PORT -k $sockdir -c listen_addresses=127.0.0.1 -c max_connections=200"); then
         tail -n 30 "$PGRUN_DIR/postgres.log" >&2 || true
         die "PostgreSQL did not start (log: $PGRUN_DIR/postgres.log)"
     fi
@@ -331,8 +343,8 @@ start_redis() {  # start_redis ROLE DIR PORTVAR BASE EXTRA-ARGS...
     printf -v "$portvar" '%s' "$port"
     log "starting Redis $role on 127.0.0.1:$port"
     rm -f "$dir/redis.pid"
-    redis-server 9>&- --bind 127.0.0.1 --port "$port" --daemonize yes \
-        --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@" \
+    (close_inherited_fds; exec redis-server --bind 127.0.0.1 --port "$port" --daemonize yes \
+        --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@") \
         || { tail -n 20 "$dir/redis.log" >&2 || true; die "redis-server ($role) failed to start"; }
     for ((i = 0; i < WAIT_SECONDS * 10; i++)); do
         if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)" = "PONG" ]; then
@@ -467,9 +479,9 @@ start_rabbitmq() {  # start_rabbitmq wait|background
     rabbit_write_config
     rm -f "$RABBIT_DIR/rabbitmq.pid"
     log "starting RabbitMQ $RABBIT_NODE on 127.0.0.1:$RABBIT_PORT"
-    # A subshell that closes the lock's fd for good (a redirection on a function call only
+    # A subshell that closes inherited fds for good (a redirection on a function call only
     # moves it) and becomes the node: the node must not hold var/.services.lock.
-    (exec 9>&- </dev/null >"$RABBIT_DIR/startup.log" 2>&1; cd / && rabbit_run setsid \
+    (close_inherited_fds; exec </dev/null >"$RABBIT_DIR/startup.log" 2>&1; cd / && rabbit_run setsid \
         "$bindir/rabbitmq-server") &
     echo $! >"$RABBIT_DIR/launcher.pid"
     [ "$1" = wait ] && rabbit_wait_ready
