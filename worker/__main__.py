@@ -21,9 +21,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.queueing.queues import Pool, names
+from core.queueing.queues import Pool, Queue, names
 from core.settings import Settings
-from worker.supervise import supervise
+from worker.supervise import Lane, supervise_lanes
 
 
 def size(settings: Settings, pool: Pool) -> tuple[int, int]:
@@ -34,9 +34,14 @@ def size(settings: Settings, pool: Pool) -> tuple[int, int]:
     return cfg.processes, cfg.threads
 
 
-def command(settings: Settings, extra_modules: list[str], pool: Pool = Pool.WORKER) -> list[str]:
-    """The dramatiq command line of one process of ``pool`` (the supervisor runs as many
-    copies as the pool has processes)."""
+def command(
+    settings: Settings,
+    extra_modules: list[str],
+    pool: Pool = Pool.WORKER,
+    queues: tuple[str, ...] | None = None,
+) -> list[str]:
+    """The dramatiq command line of one process of ``pool`` on ``queues`` (default: all the
+    pool's; the supervisor runs as many copies as the pool has processes)."""
     runner = ["worker.gevent_main"] if pool is Pool.DELIVERY else ["dramatiq"]
     _, threads = size(settings, pool)
     return [
@@ -54,7 +59,29 @@ def command(settings: Settings, extra_modules: list[str], pool: Pool = Pool.WORK
         "--worker-shutdown-timeout",
         str(int(settings.worker.shutdown_grace_s * 1000)),
         "--queues",
-        *names(pool),
+        *(queues or names(pool)),
+    ]
+
+
+def lanes(settings: Settings, extra_modules: list[str], pool: Pool = Pool.WORKER) -> list[Lane]:
+    """The commands of ``pool``'s processes, with their counts and niceness.
+
+    With ``WORKER_BULK_PROCESSES`` the worker pool's ``bulk`` queue gets processes of its
+    own, at ``WORKER_BULK_NICE``: a flood of bulk jobs then shares neither a GIL nor, when
+    the CPU is short, the CPU with ``critical`` and ``default`` (docs/decisions/0038).
+    """
+    processes, _ = size(settings, pool)
+    cfg = settings.worker
+    if pool is Pool.DELIVERY or cfg.bulk_processes == 0:
+        return [Lane(command(settings, extra_modules, pool), processes)]
+    urgent = (Queue.CRITICAL.value, Queue.DEFAULT.value)
+    return [
+        Lane(command(settings, extra_modules, pool, urgent), processes),
+        Lane(
+            command(settings, extra_modules, pool, (Queue.BULK.value,)),
+            cfg.bulk_processes,
+            nice=cfg.bulk_nice,
+        ),
     ]
 
 
@@ -68,13 +95,12 @@ def main(argv: list[str]) -> int:
     settings = Settings.from_env()  # an invalid value stops here, before any worker starts
     # Its own session: a SIGTERM to our process group (honcho's) reaches Dramatiq once, from
     # us; a second one would make its worker processes exit at once, without draining.
-    return supervise(
-        command(settings, args.modules, pool),
+    return supervise_lanes(
+        lanes(settings, args.modules, pool),
         name=pool.value,
         own_session=True,
         stop_timeout_s=settings.worker.shutdown_grace_s + 15,
         metrics_root=settings.metrics_dir,
-        copies=size(settings, pool)[0],
     )
 
 
