@@ -161,7 +161,7 @@ class WorkerSettings(_Group):
 
     processes: int = _env("WORKER_PROCESSES", 2, ge=1)
     threads: int = _env("WORKER_THREADS", 8, ge=1)
-    bulk_processes: int = _env("WORKER_BULK_PROCESSES", 0, ge=0)
+    bulk_processes: int = _env("WORKER_BULK_PROCESSES", 2, ge=0)
     bulk_nice: int = _env("WORKER_BULK_NICE", 10, ge=0, le=19)
     delivery_processes: int = _env("DELIVERY_PROCESSES", 1, ge=1)
     delivery_greenlets: int = _env("DELIVERY_GREENLETS", 256, ge=1)
