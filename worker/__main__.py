@@ -2,8 +2,10 @@
 
 Two pools (core.queueing.queues.Pool), each its own processes:
 
-- ``worker`` (default): ``critical``, ``default``, ``bulk`` with ``WORKER_PROCESSES`` x
-  ``WORKER_THREADS`` OS threads: CPU and database work;
+- ``worker`` (default): CPU and database work, ``WORKER_THREADS`` OS threads a process:
+  ``critical`` and ``default`` in ``WORKER_PROCESSES`` processes, ``bulk`` in
+  ``WORKER_BULK_PROCESSES`` more, niced by ``WORKER_BULK_NICE`` (with 0 of those, the first
+  take all three queues);
 - ``delivery``: ``email``, ``webhooks``, ``push`` under gevent with ``DELIVERY_PROCESSES``
   x ``DELIVERY_GREENLETS``: outbound calls that mostly wait, hundreds at once, none of
   them holding a thread the CPU queues need.
