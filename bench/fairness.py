@@ -19,6 +19,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.support.common import (
     ROOT,
+    CpuMeter,
     Processes,
     bench_stack,
     emit,
@@ -39,6 +41,7 @@ from bench.support.common import (
     load_env,
     note,
     percentile,
+    show_detail,
     wait_until,
 )
 
@@ -102,9 +105,10 @@ class SlowSink:
 
 
 class Bench:
-    def __init__(self, phase_s: float, log_dir: Path) -> None:
+    def __init__(self, phase_s: float, log_dir: Path, *, server_timing: bool = False) -> None:
         self.phase_s = phase_s
         self.procs = Processes(log_dir)
+        self.server_timing = server_timing
         stack = bench_stack(
             NS,
             BENCH_DB,
@@ -122,6 +126,7 @@ class Bench:
         self.redis = redis.Redis.from_url(self.broker_url)
         self.pg: psycopg.Connection[Any] | None = None
         self.sink = SlowSink()
+        self.split: tuple[list[float], list[float]] = ([], [])
 
     @property
     def pg_dsn(self) -> str:
@@ -175,7 +180,7 @@ class Bench:
         self.procs.start("web", [py, "-m", "gunicorn", "--worker-class", "gthread",
                                  "--workers", "2", "--threads", "8", "--bind",
                                  f"127.0.0.1:{port}", "--no-control-socket",
-                                 "web:create_app(websockets=False)"], self.env)  # fmt: skip
+                                 "web:create_app(websockets=False)"], self.web_env())  # fmt: skip
         self.procs.start("worker", [py, "-m", "worker", "bench.support.fair_actors"], self.env)
         self.procs.start("delivery", [py, "-m", "worker", "--pool", "delivery"], self.env)
         self.procs.start("relay", [py, str(ROOT / "bench/support/relay_proc.py")], self.env)
@@ -217,7 +222,11 @@ class Bench:
     def b_traffic(
         self, port: int, org_b: int, key: str, seconds: float
     ) -> tuple[list[float], list[float]]:
-        """B's jobs (commit -> start, ms) and API calls (ms) for ``seconds``."""
+        """B's jobs (commit -> start, ms) and API calls (ms) for ``seconds``.
+
+        ``self.split`` gets the same jobs' commit -> dispatch (the relay) and dispatch ->
+        start (broker, worker) times, ms.
+        """
         from bench.support.fair_actors import fair_noop
         from core.queueing.outbox import stage
         from models.db import session_scope
@@ -266,11 +275,54 @@ class Bench:
             timeout=60, interval=0.1, what="org B's jobs started",
         )  # fmt: skip
         rows = self.pg.execute(
-            "SELECT id::text, extract(epoch FROM started_at) FROM jobs WHERE id = ANY(%s::uuid[])",
+            "SELECT id::text, extract(epoch FROM started_at), extract(epoch FROM dispatched_at)"
+            " FROM jobs WHERE id = ANY(%s::uuid[])",
             (list(committed),),
         ).fetchall()
         c2s = sorted((float(r[1]) - committed[r[0]]) * 1000 for r in rows)
+        self.split = (
+            sorted((float(r[2]) - committed[r[0]]) * 1000 for r in rows),
+            sorted((float(r[1]) - float(r[2])) * 1000 for r in rows),
+        )
         return c2s, sorted(api_ms)
+
+    def web_env(self) -> dict[str, str]:
+        """The web's environment: with ``--server-timing``, one access-log line a request."""
+        if not self.server_timing:
+            return self.env
+        return {**self.env, "ACCESS_LOG": "1", "LOG_LEVEL": "INFO"}
+
+    def web_log_at(self) -> int:
+        """Where the web log ends now."""
+        path = self.procs.log_dir / "web.log"
+        return path.stat().st_size if path.exists() else 0
+
+    def server_ms(self, start: int) -> list[float]:
+        """Org B's API calls as the web timed them (access log from ``start``), sorted."""
+        if not self.server_timing:
+            return []
+        with (self.procs.log_dir / "web.log").open("rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
+        found = re.findall(r"(?:GET|POST) /api/v1/companies\S* \d{3} ([0-9.]+)ms", text)
+        return sorted(float(ms) for ms in found)
+
+    def meter(self) -> CpuMeter:
+        """A started CPU meter over the stack's processes, PostgreSQL and Redis."""
+        redis_addr = self.broker_url.split("://", 1)[1].rpartition("@")[2].split("/")[0]
+        meter = CpuMeter(
+            {name: self.procs.procs[name].pid for name in ("web", "relay")},
+            {
+                # The pools' supervisors start Dramatiq in sessions of its own.
+                "worker": "--queues critical",
+                "worker_bulk": "--queues bulk",
+                "delivery": "worker.gevent_main",
+                "postgres": f" {BENCH_DB} ",
+                "redis": f"redis-server {redis_addr}",
+            },
+        )
+        meter.start()
+        return meter
 
     # ------------------------------------------------------------------ org A's flood
     def flood(self, port: int, org_a: int, key: str, stop: threading.Event) -> None:
@@ -314,13 +366,20 @@ class Bench:
         (org_a, key_a), (org_b, key_b) = self.tenants()
         note(f"phase 1: org B alone for {self.phase_s:.0f} s")
         self.b_traffic(port, org_b, key_b, 3.0)  # warm-up, not counted
+        meter, at = self.meter(), self.web_log_at()
         quiet_c2s, quiet_api = self.b_traffic(port, org_b, key_b, self.phase_s)
+        quiet_cpu, quiet_split = meter.stop(), self.split
+        quiet_server = self.server_ms(at)
         note(f"phase 2: org A floods while org B runs the same traffic for {self.phase_s:.0f} s")
         stop = threading.Event()
         self.flood(port, org_a, key_a, stop)
         time.sleep(2.0)  # the flood under way
+        meter, at = self.meter(), self.web_log_at()
         flood_c2s, flood_api = self.b_traffic(port, org_b, key_b, self.phase_s)
+        flood_cpu, flood_split = meter.stop(), self.split
+        flood_server = self.server_ms(at)
         stop.set()
+        bulk_left = self.redis.hlen(f"{NS}:bulk.msgs")
         fair = self.redis.hgetall(f"{NS}:fair:deferrals:worker")
         for name, q in (("p50", 0.5), ("p99", 0.99)):
             emit(f"org_b_commit_to_start_{name}_ms", percentile(flood_c2s, q), "ms",
@@ -329,6 +388,22 @@ class Bench:
              percentile(quiet_api, 0.99))  # fmt: skip
         emit("org_b_api_p50_ms", percentile(flood_api, 0.5), "ms", None, percentile(quiet_api, 0.5))
         emit("org_b_jobs_measured", len(flood_c2s), "jobs", None, len(quiet_c2s))
+        emit("org_b_api_calls_measured", len(flood_api), "calls", None, len(quiet_api))
+        for part, flood_ms, quiet_ms in zip(
+            ("commit_to_dispatch", "dispatch_to_start"), flood_split, quiet_split, strict=True
+        ):
+            for name, q in (("p50", 0.5), ("p99", 0.99)):
+                emit(f"org_b_{part}_{name}_ms", percentile(flood_ms, q), "ms", None,
+                     percentile(quiet_ms, q), detail=True)  # fmt: skip
+        if self.server_timing:
+            for name, q in (("p50", 0.5), ("p99", 0.99)):
+                emit(f"org_b_api_server_{name}_ms", percentile(flood_server, q), "ms", None,
+                     percentile(quiet_server, q), detail=True)  # fmt: skip
+        for name in flood_cpu:
+            if name != "wall":
+                emit(f"cpu_cores_{name}", flood_cpu[name] / flood_cpu["wall"], "cores", None,
+                     quiet_cpu[name] / quiet_cpu["wall"], detail=True)  # fmt: skip
+        emit("org_a_bulk_jobs_left_at_phase_end", bulk_left, "jobs")
         emit("org_a_bulk_deferrals", sum(int(v) for v in fair.values()), "deferrals")
         emit("org_a_webhook_calls_at_once_max", self.sink.max_in_flight, "requests",
              "<= WEBHOOK_MAX_IN_FLIGHT (4)")  # fmt: skip
@@ -340,9 +415,18 @@ class Bench:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10 s phases instead of 30 s")
+    parser.add_argument("--phase-s", type=float, help="seconds per phase (default 30)")
+    parser.add_argument("--detail", action="store_true", help="also the breakdown figures")
+    parser.add_argument(
+        "--server-timing", action="store_true", help="also B's API times as the web saw them"
+    )
     args = parser.parse_args()
+    if args.detail:
+        show_detail()
     log_dir = Path(tempfile.mkdtemp(prefix="saleshub-bench-fair-"))
-    bench = Bench(10.0 if args.quick else 30.0, log_dir)
+    bench = Bench(
+        args.phase_s or (10.0 if args.quick else 30.0), log_dir, server_timing=args.server_timing
+    )
     try:
         bench.run()
     finally:

@@ -2,8 +2,10 @@
 
 Two pools (core.queueing.queues.Pool), each its own processes:
 
-- ``worker`` (default): ``critical``, ``default``, ``bulk`` with ``WORKER_PROCESSES`` x
-  ``WORKER_THREADS`` OS threads: CPU and database work;
+- ``worker`` (default): CPU and database work, ``WORKER_THREADS`` OS threads a process:
+  ``critical`` and ``default`` in ``WORKER_PROCESSES`` processes, ``bulk`` in
+  ``WORKER_BULK_PROCESSES`` more, niced by ``WORKER_BULK_NICE`` (with 0 of those, the first
+  take all three queues);
 - ``delivery``: ``email``, ``webhooks``, ``push`` under gevent with ``DELIVERY_PROCESSES``
   x ``DELIVERY_GREENLETS``: outbound calls that mostly wait, hundreds at once, none of
   them holding a thread the CPU queues need.
@@ -21,9 +23,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.queueing.queues import Pool, names
+from core.queueing.queues import Pool, Queue, names
 from core.settings import Settings
-from worker.supervise import supervise
+from worker.supervise import Lane, supervise_lanes
 
 
 def size(settings: Settings, pool: Pool) -> tuple[int, int]:
@@ -34,9 +36,14 @@ def size(settings: Settings, pool: Pool) -> tuple[int, int]:
     return cfg.processes, cfg.threads
 
 
-def command(settings: Settings, extra_modules: list[str], pool: Pool = Pool.WORKER) -> list[str]:
-    """The dramatiq command line of one process of ``pool`` (the supervisor runs as many
-    copies as the pool has processes)."""
+def command(
+    settings: Settings,
+    extra_modules: list[str],
+    pool: Pool = Pool.WORKER,
+    queues: tuple[str, ...] | None = None,
+) -> list[str]:
+    """The dramatiq command line of one process of ``pool`` on ``queues`` (default: all the
+    pool's; the supervisor runs as many copies as the pool has processes)."""
     runner = ["worker.gevent_main"] if pool is Pool.DELIVERY else ["dramatiq"]
     _, threads = size(settings, pool)
     return [
@@ -54,7 +61,29 @@ def command(settings: Settings, extra_modules: list[str], pool: Pool = Pool.WORK
         "--worker-shutdown-timeout",
         str(int(settings.worker.shutdown_grace_s * 1000)),
         "--queues",
-        *names(pool),
+        *(queues or names(pool)),
+    ]
+
+
+def lanes(settings: Settings, extra_modules: list[str], pool: Pool = Pool.WORKER) -> list[Lane]:
+    """The commands of ``pool``'s processes, with their counts and niceness.
+
+    With ``WORKER_BULK_PROCESSES`` the worker pool's ``bulk`` queue gets processes of its
+    own, at ``WORKER_BULK_NICE``: a flood of bulk jobs then shares neither a GIL nor, when
+    the CPU is short, the CPU with ``critical`` and ``default`` (docs/decisions/0038).
+    """
+    processes, _ = size(settings, pool)
+    cfg = settings.worker
+    if pool is Pool.DELIVERY or cfg.bulk_processes == 0:
+        return [Lane(command(settings, extra_modules, pool), processes)]
+    urgent = (Queue.CRITICAL.value, Queue.DEFAULT.value)
+    return [
+        Lane(command(settings, extra_modules, pool, urgent), processes),
+        Lane(
+            command(settings, extra_modules, pool, (Queue.BULK.value,)),
+            cfg.bulk_processes,
+            nice=cfg.bulk_nice,
+        ),
     ]
 
 
@@ -68,13 +97,12 @@ def main(argv: list[str]) -> int:
     settings = Settings.from_env()  # an invalid value stops here, before any worker starts
     # Its own session: a SIGTERM to our process group (honcho's) reaches Dramatiq once, from
     # us; a second one would make its worker processes exit at once, without draining.
-    return supervise(
-        command(settings, args.modules, pool),
+    return supervise_lanes(
+        lanes(settings, args.modules, pool),
         name=pool.value,
         own_session=True,
         stop_timeout_s=settings.worker.shutdown_grace_s + 15,
         metrics_root=settings.metrics_dir,
-        copies=size(settings, pool)[0],
     )
 
 

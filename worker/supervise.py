@@ -29,7 +29,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -67,6 +68,21 @@ def _fresh(folder: Path | None) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Lane:
+    """One command and how many copies of it to run, at which niceness.
+
+    Parameters:
+      argv: the command.
+      copies: how many to run side by side, each restarted on its own.
+      nice: added to the copies' niceness (``os.nice``) before they start; 0 leaves it.
+    """
+
+    argv: list[str]
+    copies: int = 1
+    nice: int = 0
+
+
 def supervise(
     argv: list[str],
     *,
@@ -90,10 +106,31 @@ def supervise(
       metrics_root: where its Prometheus multiprocess folder goes (see :func:`metrics_folder`);
         emptied once here, shared by the copies and kept across their restarts.
     """
-    name = name or argv[0]
-    env = _fresh(metrics_folder(argv, metrics_root))
+    return supervise_lanes(
+        [Lane(argv, copies)],
+        name=name or argv[0],
+        own_session=own_session,
+        stop_timeout_s=stop_timeout_s,
+        metrics_root=metrics_root,
+    )
+
+
+def supervise_lanes(
+    lanes: Sequence[Lane],
+    *,
+    name: str,
+    own_session: bool = True,
+    stop_timeout_s: float | None = None,
+    metrics_root: str = "",
+) -> int:
+    """:func:`supervise` for several commands at once (a pool whose processes do not all
+    take the same queues): each lane's copies share its metrics folder and niceness."""
+    envs = [_fresh(metrics_folder(lane.argv, metrics_root)) for lane in lanes]
     stopping: float | None = None
-    slots = [_Slot() for _ in range(copies)]
+    slots = [
+        _Slot(lane, env) for lane, env in zip(lanes, envs, strict=True) for _ in range(lane.copies)
+    ]
+    copies = len(slots)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
@@ -114,10 +151,10 @@ def supervise(
                     if stopping is None and now >= slot.restart_at:
                         slot.started = now
                         slot.child = subprocess.Popen(
-                            argv,
-                            env=env,
+                            slot.lane.argv,
+                            env=slot.env,
                             start_new_session=own_session,
-                            preexec_fn=_die_with_parent,
+                            preexec_fn=slot.before_exec,
                         )
                     continue
                 code = slot.child.poll()
@@ -156,12 +193,20 @@ def supervise(
 class _Slot:
     """One supervised copy: its process, when it started, and its restart backoff."""
 
-    def __init__(self) -> None:
+    def __init__(self, lane: Lane, env: dict[str, str]) -> None:
+        self.lane = lane
+        self.env = env
         self.child: subprocess.Popen[bytes] | None = None
         self.started = 0.0
         self.restart_at = 0.0
         self.backoff = FIRST_BACKOFF_S
         self.killed = False
+
+    def before_exec(self) -> None:
+        """In the child, before exec: its niceness, and its death with the supervisor."""
+        if self.lane.nice:
+            os.nice(self.lane.nice)
+        _die_with_parent()
 
 
 def _die_with_parent() -> None:

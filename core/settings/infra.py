@@ -135,6 +135,10 @@ class WorkerSettings(_Group):
     Parameters:
       processes, threads: size of the ``python -m worker`` pool (``critical``, ``default``,
         ``bulk``): CPU and database work.
+      bulk_processes: more processes (``threads`` each), for ``bulk`` alone; then the
+        ``processes`` take ``critical`` and ``default`` only (0: they take all three).
+      bulk_nice: the niceness the ``bulk`` processes run at (the CPU goes to the others
+        first when both want it).
       delivery_processes, delivery_greenlets: size of the ``python -m worker --pool
         delivery`` pool (``email``, ``webhooks``, ``push``), run under gevent: each greenlet
         holds one outbound call while it waits.
@@ -157,6 +161,8 @@ class WorkerSettings(_Group):
 
     processes: int = _env("WORKER_PROCESSES", 2, ge=1)
     threads: int = _env("WORKER_THREADS", 8, ge=1)
+    bulk_processes: int = _env("WORKER_BULK_PROCESSES", 2, ge=0)
+    bulk_nice: int = _env("WORKER_BULK_NICE", 10, ge=0, le=19)
     delivery_processes: int = _env("DELIVERY_PROCESSES", 1, ge=1)
     delivery_greenlets: int = _env("DELIVERY_GREENLETS", 256, ge=1)
     org_max_in_flight: int = _env("ORG_MAX_IN_FLIGHT", 8, ge=1)

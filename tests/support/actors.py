@@ -114,3 +114,15 @@ def spawner(batch_id: str, key: str, n: int) -> None:
 def batch_done(batch_id: str, key: str) -> None:
     """A batch callback: count its runs."""
     _redis().incr(f"{key}:callback")
+
+
+@actor(actor_name="test.where_default", queue_name="default", max_retries=0)
+def where_default(key: str) -> None:
+    """Record the pid and niceness of the process that ran it."""
+    _redis().set(key, f"{os.getpid()}:{os.nice(0)}")
+
+
+@actor(actor_name="test.where_bulk", queue_name="bulk", max_retries=0)
+def where_bulk(key: str) -> None:
+    """Record the pid and niceness of the process that ran it."""
+    _redis().set(key, f"{os.getpid()}:{os.nice(0)}")

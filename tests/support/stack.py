@@ -118,6 +118,9 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         "MAX_ATTEMPTS": str(settings.worker.max_attempts),
         "SMTP_PORT": str(settings.notify.smtp_port),
         "WORKER_PROCESSES": "1",
+        # One process for every queue, as these tests count and kill them (the bulk lane's
+        # layout is tested in tests/core/queueing/test_queues.py and test_worker_lanes.py).
+        "WORKER_BULK_PROCESSES": "0",
         "WORKER_THREADS": "2",
         "LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),

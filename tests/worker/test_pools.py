@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 
 from core.settings import Settings
-from tests.support.actors import effect, slow_call
+from tests.support.actors import effect, slow_call, where_bulk, where_default
 from tests.support.stack import WorkerProcess, wait_for
 
 SLOW_CALLS = 40
@@ -96,3 +97,48 @@ def test_slow_deliveries_do_not_delay_a_default_job(
             worker.stop()
             delivery.stop()
             cache.close()
+
+
+def test_bulk_runs_in_processes_of_its_own_at_a_lower_priority(
+    settings: Settings, broker: RedisBroker, tmp_path: Path
+) -> None:
+    """WORKER_BULK_PROCESSES (docs/decisions/0038): bulk jobs run in niced processes that
+    take no critical or default message, and default jobs in the others, not niced."""
+    cache = redis.Redis.from_url(settings.cache.url)
+    worker = WorkerProcess(
+        settings,
+        tmp_path / "worker.log",
+        WORKER_PROCESSES="1",
+        WORKER_BULK_PROCESSES="1",
+        WORKER_BULK_NICE="5",
+    )
+    worker.start()
+    try:
+        base = os.nice(0)
+        for n in range(6):
+            where_default.send(f"lanes:default:{n}")
+            where_bulk.send(f"lanes:bulk:{n}")
+
+        def seen(kind: str) -> set[tuple[int, int]]:
+            """(pid, niceness) of the processes that ran the jobs of ``kind``, once all ran."""
+            out = set()
+            for n in range(6):
+                value = cache.get(f"lanes:{kind}:{n}")
+                if value is None:
+                    return set()
+                text = value.decode() if isinstance(value, bytes) else str(value)
+                pid, nice = text.split(":")
+                out.add((int(pid), int(nice)))
+            return out
+
+        wait_for(lambda: seen("default") and seen("bulk"), timeout=60)
+        (default_pid, default_nice), *more_default = seen("default")
+        (bulk_pid, bulk_nice), *more_bulk = seen("bulk")
+        # One process each: every default job in one, every bulk job in the other.
+        assert not more_default and not more_bulk
+        assert default_pid != bulk_pid
+        assert default_nice == base
+        assert bulk_nice == min(base + 5, 19)
+    finally:
+        worker.stop()
+        cache.close()

@@ -242,3 +242,47 @@ def test_copies_are_restarted_one_by_one(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     assert all(not _alive(p) or _zombie(p) for p in _pids(log))
+
+
+# Writes its queue name and niceness, then waits to be stopped.
+REPORTING = """
+import os, pathlib, sys, time
+with pathlib.Path(sys.argv[1]).open("a") as f:
+    f.write(f"{sys.argv[2]}:{os.nice(0)}:{os.getpid()}\\n")
+time.sleep(600)
+"""
+LANES = """
+import sys
+from worker.supervise import Lane, supervise_lanes
+code, log = sys.argv[1], sys.argv[2]
+sys.exit(supervise_lanes([
+    Lane([sys.executable, "-c", code, log, "urgent"], copies=2),
+    Lane([sys.executable, "-c", code, log, "bulk"], copies=1, nice=7),
+], name="pool"))
+"""
+
+
+def test_lanes_run_their_copies_at_their_own_niceness(tmp_path: Path) -> None:
+    log = tmp_path / "lanes"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LANES, REPORTING, str(log)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    base = os.nice(0)
+
+    def seen() -> list[list[str]]:
+        return [line.split(":") for line in log.read_text().split()] if log.exists() else []
+
+    try:
+        wait_for(lambda: len(seen()) == 3, timeout=30)
+        by_lane = sorted((lane, int(nice)) for lane, nice, _ in seen())
+        assert by_lane == [("bulk", min(base + 7, 19)), ("urgent", base), ("urgent", base)]
+        bulk_pid = next(int(pid) for lane, _, pid in seen() if lane == "bulk")
+        os.kill(bulk_pid, signal.SIGKILL)
+        wait_for(lambda: len(seen()) == 4, timeout=30)  # it came back, niced again
+        assert seen()[-1][:2] == ["bulk", str(min(base + 7, 19))]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    assert all(not _alive(int(p)) or _zombie(int(p)) for _, _, p in seen())

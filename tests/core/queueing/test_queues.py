@@ -9,7 +9,7 @@ from core.queueing import queues
 from core.queueing.broker import actor
 from core.queueing.queues import NAMES, Pool, Queue
 from core.settings import Settings, WorkerSettings
-from worker.__main__ import command, size
+from worker.__main__ import command, lanes, size
 
 
 def test_six_queues_in_two_pools() -> None:
@@ -77,3 +77,27 @@ def test_within_a_pool_critical_runs_before_default_before_bulk() -> None:
     for a in declared.values():
         assert a.priority == Queue(a.queue_name).priority
     assert Queue.CRITICAL.priority < Queue.DEFAULT.priority < Queue.BULK.priority
+
+
+def test_bulk_gets_processes_of_its_own_at_a_lower_priority_when_asked() -> None:
+    """WORKER_BULK_PROCESSES: bulk no longer shares a process (its GIL) with critical and
+    default, and its processes run niced (docs/decisions/0038)."""
+    shared = Settings(worker=WorkerSettings(processes=2, threads=8, bulk_processes=0))
+    (only,) = lanes(shared, [])
+    assert only.copies == 2 and only.nice == 0
+    assert only.argv[only.argv.index("--queues") + 1 :] == ["critical", "default", "bulk"]
+
+    split = Settings(worker=WorkerSettings(processes=2, threads=8, bulk_processes=3, bulk_nice=12))
+    urgent, bulk = lanes(split, ["tests.support.actors"])
+    assert urgent.argv[urgent.argv.index("--queues") + 1 :] == ["critical", "default"]
+    assert (urgent.copies, urgent.nice) == (2, 0)
+    assert bulk.argv[bulk.argv.index("--queues") + 1 :] == ["bulk"]
+    assert (bulk.copies, bulk.nice) == (3, 12)
+    for lane in (urgent, bulk):
+        assert lane.argv[lane.argv.index("--threads") + 1] == "8"
+        assert lane.argv[lane.argv.index("--processes") + 1] == "1"
+        assert "tests.support.actors" in lane.argv
+    # The delivery pool is one lane whatever the setting.
+    (delivery,) = lanes(split, [], Pool.DELIVERY)
+    assert delivery.argv[delivery.argv.index("--queues") + 1 :] == ["email", "webhooks", "push"]
+    assert delivery.nice == 0
