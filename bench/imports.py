@@ -10,7 +10,9 @@ missing; the bench org is emptied first, another org keeps ``--neighbours`` cont
 run starts from the tables a quiet shared server has when an org imports for the first
 time) and
 its own Redis database and namespace, starts a real worker (``python -m worker``,
-``WORKER_PROCESSES`` x ``WORKER_THREADS``, default 2 x 4) and the relay, and waits until
+``WORKER_PROCESSES`` x ``WORKER_THREADS`` on ``critical`` and ``default`` and, where the
+import's jobs run, ``WORKER_BULK_PROCESSES`` x ``WORKER_THREADS`` on ``bulk``, niced: the
+default layout, 2 + 2 processes of 4 threads) and the relay, and waits until
 every worker process is consuming; creates the import as ``POST /api/v1/imports`` does
 (after the upload, which is a file copy) and waits for the batch to finish; then exports
 the rows (CSV) through the worker. The worker's processes' RSS is sampled every 100 ms.
@@ -268,6 +270,7 @@ def main() -> None:
         "CACHE_URL": settings.cache.url, "BROKER_NAMESPACE": NS,
         "FILES_DIR": str(settings.bulk.files_dir),
         "WORKER_PROCESSES": os.environ.get("WORKER_PROCESSES", "2"),
+        "WORKER_BULK_PROCESSES": os.environ.get("WORKER_BULK_PROCESSES", "2"),
         "WORKER_THREADS": os.environ.get("WORKER_THREADS", "4"), "PYTHONPATH": str(ROOT),
     }  # fmt: skip
     proc = procs.start("worker", [sys.executable, "-m", "worker"], env)
@@ -281,7 +284,7 @@ def main() -> None:
     try:
         # The clock starts once every worker process is consuming: booting a worker (imports,
         # after-fork engines) took 2-3 s here, a large share of a 50,000-row run.
-        processes = int(env["WORKER_PROCESSES"])
+        processes = int(env["WORKER_PROCESSES"]) + int(env["WORKER_BULK_PROCESSES"])
         wait_until(lambda: client.zcard(f"{NS}:__heartbeats__") >= processes, timeout=120,
                    interval=0.1, what="worker boot")  # fmt: skip
         import_id = uuid.uuid4()
