@@ -34,6 +34,7 @@ from core.settings import Settings
 from models import Import, ImportChunk, JobBatch
 from models.db import scope_to_org
 
+
 class BadImport(ValueError):
     """The request cannot be imported as given (a 422 naming why)."""
 
