@@ -1,9 +1,10 @@
 """The import pipeline: create, split (read, check, stage), chunk (upsert), finish (report).
 
 An import is a batch (core.queueing.batches): its first member, the split, streams the
-file into the UNLOGGED staging table with one COPY (rows checked on the way; refused rows
-go to ``import_rejections``), rejects repeated keys in one statement, and adds one chunk
-job per ``chunk_rows`` rows to its own batch. Each chunk checks links, upserts its rows in
+file into the UNLOGGED staging table (rows checked on the way; refused rows go to
+``import_rejections``) and commits it chunk by chunk, each ``chunk_rows`` rows with their
+repeated keys rejected and the chunk's job added to its own batch (core.bulk.staging), so
+chunks upsert while the split reads on. Each chunk checks links, upserts its rows in
 one statement, indexes them and drops its staging rows, in one transaction that also
 records the chunk in ``import_chunks``: a redelivered chunk finds its row and changes
 nothing. The batch's callback finishes the import once every chunk is final, failed ones

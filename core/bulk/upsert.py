@@ -168,14 +168,18 @@ def reject_repeated_keys(session: Session, import_id: Any, key: str, lo: int, hi
 
 
 def analyze_staging(session: Session) -> None:
-    """Refresh the planner's statistics of the staging table, just filled by a COPY.
+    """Refresh the planner's statistics of the staging table, with every chunk the split
+    commits.
 
     Without them the chunks' upserts plan for an empty ``import_rows`` (one row per chunk)
     and may pick nested loops quadratic in the chunk's rows: measured (no row-level
     security), 22 to 59 s for a 10,000-row chunk of a new org's first import and 190 to
     250 s for one of its re-import, against under a second with them. Autovacuum comes too
-    late (``autovacuum_naptime`` is a minute; chunks start at once). The org's own rows
-    need :func:`analyze_if_stale` too (docs/decisions/0022).
+    late (``autovacuum_naptime`` is a minute; chunks start at once). Once per chunk because
+    a chunk's ``row_no`` range past the histogram's last bound is estimated at one row
+    (``row_no`` leads no index, so the planner cannot look up its real end). Only the two
+    columns the range is planned from, 3,000 sampled rows (statistics target 10, migration
+    0014). The org's own rows need :func:`analyze_if_stale` too (docs/decisions/0022).
     """
     with as_owner(session):  # an org's role may not ANALYZE (PostgreSQL only warns)
         # The columns the chunks' range is planned from; 3,000 sampled rows (migration 0014).
