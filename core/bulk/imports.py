@@ -153,8 +153,9 @@ def split(session: Session, settings: Settings, import_id: uuid.UUID,
         if read:
             while stager.chunk_no <= max_row // stager.size:
                 stager.end_chunk()
-    finally:
-        stager.close()
+    except BaseException:
+        stager.abort()
+        raise
     row = session.get(Import, import_id, with_for_update={"key_share": True},
                       populate_existing=True)  # fmt: skip
     assert row is not None
@@ -309,6 +310,8 @@ def finish(session: Session, settings: Settings, import_id: uuid.UUID) -> Import
         for rejection in result:
             out.writerow(tuple(rejection))
     session.execute(text("DELETE FROM import_rows WHERE import_id = :i"), {"i": import_id})
+    # Left by a split that failed for good (one that ends deletes its own).
+    session.execute(text("DELETE FROM import_keys WHERE import_id = :i"), {"i": import_id})
     files.upload_path(settings, row.org_id, row.id).unlink(missing_ok=True)
     return row
 

@@ -19,6 +19,7 @@ its start every time, so the keys and row numbers are the same in every delivery
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -147,8 +148,8 @@ class Stager:
         self._row = None
         self.chunk_no += 1
 
-    def close(self) -> None:
-        """Drop a chunk left open by an error (its transaction is rolled back by the caller)."""
+    def abort(self) -> None:
+        """End a COPY left open by the error being raised (the caller rolls back)."""
         if self._stack is not None:
-            self._stack.close()
-            self._stack = self._copy = None
+            stack, self._stack, self._copy = self._stack, None, None
+            stack.__exit__(*sys.exc_info())  # psycopg fails the COPY instead of ending it
