@@ -5,7 +5,7 @@ from models.analytics import AnalyticsSnapshot
 from models.audit import AuditEntry
 from models.base import Base
 from models.batch import JobBatch
-from models.bulk import Export, Import, ImportChunk, ImportKey, ImportRejection, ImportRow
+from models.bulk import Export, Import, ImportChunk, ImportRejection, ImportRow
 from models.company import Company
 from models.contact import Contact
 from models.deal import STAGES, Deal
@@ -67,7 +67,6 @@ __all__ = [
     "IdempotencyKey",
     "Import",
     "ImportChunk",
-    "ImportKey",
     "ImportRejection",
     "ImportRow",
     "Job",

@@ -50,8 +50,6 @@ class Import(Base):
     updated: Mapped[int] = _count()
     unchanged: Mapped[int] = _count()
     rejected: Mapped[int] = _count()
-    # Chunks the split has committed (with their staged rows and jobs); it resumes after them.
-    chunks_staged: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
@@ -67,19 +65,6 @@ class ImportRow(Base):
     import_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-
-
-class ImportKey(Base):
-    """The first row of a key the split has staged (UNLOGGED scratch, dropped when it ends):
-    a later row with the same key is rejected, in whichever chunk it comes."""
-
-    __tablename__ = "import_keys"
-    __table_args__ = {"prefixes": ["UNLOGGED"]}
-
-    import_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    # Byte-wise: the groups of the database's deterministic collation, compared by memcmp.
-    key: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
-    row_no: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class ImportRejection(Base):

@@ -1,10 +1,9 @@
 """The import pipeline: create, split (read, check, stage), chunk (upsert), finish (report).
 
 An import is a batch (core.queueing.batches): its first member, the split, streams the
-file into the UNLOGGED staging table (rows checked on the way; refused rows go to
-``import_rejections``) and commits it chunk by chunk, each ``chunk_rows`` rows with their
-repeated keys rejected and the chunk's job added to its own batch (core.bulk.staging), so
-chunks upsert while the split reads on. Each chunk checks links, upserts its rows in
+file into the UNLOGGED staging table with one COPY (rows checked on the way; refused rows
+go to ``import_rejections``), rejects repeated keys in one statement, and adds one chunk
+job per ``chunk_rows`` rows to its own batch. Each chunk checks links, upserts its rows in
 one statement, indexes them and drops its staging rows, in one transaction that also
 records the chunk in ``import_chunks``: a redelivered chunk finds its row and changes
 nothing. The batch's callback finishes the import once every chunk is final, failed ones
@@ -14,6 +13,7 @@ included. Nothing holds the file in memory.
 from __future__ import annotations
 
 import csv
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ from dramatiq import Actor
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from core.bulk import files, staging, upsert
+from core.bulk import files, upsert
 from core.bulk.fields import TYPES, Field, ImportType, checker
 from core.bulk.reader import Format, UnreadableFile, detect, field_rows, header
 from core.queueing import batches
@@ -34,6 +34,8 @@ from core.search import store
 from core.settings import Settings
 from models import Import, ImportChunk, JobBatch
 from models.db import scope_to_org
+
+COPY_BLOCK = 1 << 20
 
 
 class BadImport(ValueError):
@@ -117,53 +119,76 @@ def load_plan(row: Import) -> Plan:
     return Plan(TYPES[row.type], dict(o["mapping"]), o.get("key"), fmt)
 
 
+def _copy_text(value: str) -> str:
+    """``value`` as a field of COPY's text format."""
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
 def split(session: Session, settings: Settings, import_id: uuid.UUID,
           stage_chunk: Callable[[Session, Import, int], None]) -> dict[str, int]:  # fmt: skip
-    """Stream the file into staging, reject bad rows, and stage the chunks, committing each
-    chunk with its job as soon as its rows are read (see :mod:`core.bulk.staging`)."""
-    row = session.get(Import, import_id)
+    """Stream the file into staging, reject bad rows, and stage the chunks (one transaction)."""
+    row = session.get(Import, import_id, with_for_update=True)
     if row is None or row.status != "queued":
         return {"skipped": 1}  # already split (a redelivered message), or gone
     the_plan = load_plan(row)
     fields = the_plan.fields
     names, check = [f.name for f in fields], checker(the_plan.kind, fields)
     path = files.upload_path(settings, row.org_id, row.id)
-    key = the_plan.key
-    stager = staging.Stager(session, import_id, key=key, chunk_rows=int(row.options["chunk_rows"]),
-                            stage_chunk=stage_chunk)  # fmt: skip
-    session.commit()  # the chunks lock the import's row one by one
-    read = max_row = 0
-    try:
-        for number, values, problem in field_rows(path, the_plan.fmt, the_plan.mapping, names):
-            stager.at(number)
-            read += 1
-            max_row = number
-            if values is None:
-                stager.reject(number, [("", problem or "unreadable")])
-                continue
-            clean, problems = check(values)
-            if key is not None and clean.get(key, "") is None:
-                # Without its key a row would be inserted again by every re-import.
-                problems.append((key, "empty, and it is the import's key"))
-            if problems:
-                stager.reject(number, problems)
-                continue
-            # orjson escapes every control character, so only backslashes need COPY's.
-            stager.add(number, orjson.dumps(clean).decode().replace("\\", "\\\\"))
-        if read:
-            while stager.chunk_no <= max_row // stager.size:
-                stager.end_chunk()
-    except BaseException:
-        stager.abort()
-        raise
-    row = session.get(Import, import_id, with_for_update={"key_share": True},
-                      populate_existing=True)  # fmt: skip
-    assert row is not None
-    if row.status == "queued":
-        row.status = "running"
-        # Only the split reads them: once every chunk is staged, nothing does.
-        session.execute(text("DELETE FROM import_keys WHERE import_id = :i"), {"i": import_id})
-    return {"rows_read": row.rows_read, "rejected": row.rejected, "chunks": row.chunks_staged}
+    conn = session.connection().connection.driver_connection
+    assert conn is not None  # psycopg's connection, in the session's transaction
+    read = bad_rows = max_row = 0
+    ident, key = str(import_id), the_plan.key
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejected:
+        out = csv.writer(rejected, delimiter="\t", lineterminator="\n")
+        with conn.cursor() as cur, cur.copy(
+            "COPY import_rows (import_id, row_no, data) FROM STDIN"
+        ) as copy:  # fmt: skip
+            block: list[str] = []
+            size = 0
+            for number, values, problem in field_rows(path, the_plan.fmt, the_plan.mapping, names):
+                read += 1
+                max_row = number
+                if values is None:
+                    out.writerow((number, "", _copy_text(problem or "unreadable")))
+                    bad_rows += 1
+                    continue
+                clean, problems = check(values)
+                if key is not None and clean.get(key, "") is None:
+                    # Without its key a row would be inserted again by every re-import.
+                    problems.append((key, "empty, and it is the import's key"))
+                if problems:
+                    bad_rows += 1
+                    for column, reason in problems:
+                        out.writerow((number, column, _copy_text(reason)))
+                    continue
+                # orjson escapes every control character, so only backslashes need COPY's.
+                data = orjson.dumps(clean).decode().replace("\\", "\\\\")
+                line = f"{ident}\t{number}\t{data}\n"
+                block.append(line)
+                size += len(line)
+                if size >= COPY_BLOCK:
+                    copy.write("".join(block))
+                    block, size = [], 0
+            if block:
+                copy.write("".join(block))
+        rejected.seek(0)
+        with conn.cursor() as cur, cur.copy(
+            'COPY import_rejections (import_id, row_no, "column", reason) FROM STDIN'
+        ) as copy:  # fmt: skip
+            for line in rejected:
+                copy.write(f"{ident}\t{line}")
+    # In this transaction, so the chunks it stages (sent after commit) plan with them.
+    upsert.analyze_staging(session)
+    if the_plan.key is not None:
+        bad_rows += upsert.reject_duplicate_keys(session, import_id, the_plan.key)
+    chunk_rows = int(row.options["chunk_rows"])
+    chunks = max_row // chunk_rows + 1 if read else 0
+    for chunk_no in range(chunks):
+        stage_chunk(session, row, chunk_no)
+    row.status, row.rows_read, row.rejected = "running", read, bad_rows
+    return {"rows_read": read, "rejected": bad_rows, "chunks": chunks}
 
 
 def chunk(session: Session, import_id: uuid.UUID, chunk_no: int,
@@ -310,8 +335,6 @@ def finish(session: Session, settings: Settings, import_id: uuid.UUID) -> Import
         for rejection in result:
             out.writerow(tuple(rejection))
     session.execute(text("DELETE FROM import_rows WHERE import_id = :i"), {"i": import_id})
-    # Left by a split that failed for good (one that ends deletes its own).
-    session.execute(text("DELETE FROM import_keys WHERE import_id = :i"), {"i": import_id})
     files.upload_path(settings, row.org_id, row.id).unlink(missing_ok=True)
     return row
 

@@ -134,55 +134,42 @@ def upsert(session: Session, kind: ImportType, fields: tuple[Field, ...], key: s
     return int(created), int(updated), int(unchanged)
 
 
-def reject_repeated_keys(session: Session, import_id: Any, key: str, lo: int, hi: int) -> int:
-    """Reject the staged rows of ``[lo, hi)`` whose key repeats an earlier row's; how many.
+def reject_duplicate_keys(session: Session, import_id: Any, key: str) -> int:
+    """Reject every row whose key repeats an earlier row's (they would race); how many.
 
-    Earlier means in this range or in a range staged before it: ``import_keys`` holds the
-    first row of every key staged so far, and this adds the range's new keys to it. Keys are
-    compared byte-wise (``COLLATE "C"``): the groups of the database's deterministic
-    collation (equal only when the bytes are), without its sort rules. Each key is looked
-    up by a probe of ``import_keys``' primary key (a sub-plan per key): joined, the planner
-    could hash the whole table of an import's keys for every chunk.
+    Keys are grouped byte-wise (``COLLATE "C"``): the database's collation is deterministic,
+    so its groups are the same (equal only when the bytes are), and the window's sort
+    compares with ``memcmp`` instead of the collation's rules.
     """
     sql = f"""
-    WITH c AS (SELECT row_no, (data->>'{key}') COLLATE "C" AS k FROM import_rows
-               WHERE import_id = :import_id AND row_no >= :lo AND row_no < :hi
-                 AND data->>'{key}' IS NOT NULL),
-    f AS (SELECT DISTINCT ON (k) k, row_no FROM c ORDER BY k, row_no),
-    known AS (SELECT f.k, coalesce((SELECT ik.row_no FROM import_keys ik
-                                    WHERE ik.import_id = :import_id AND ik.key = f.k),
-                                   -1) AS before, f.row_no AS here FROM f),
-    new AS (INSERT INTO import_keys (import_id, key, row_no)
-            SELECT :import_id, k, here FROM known WHERE before < 0),
-    bad AS (SELECT c.row_no, CASE WHEN kn.before < 0 THEN kn.here ELSE kn.before END AS first
-            FROM c JOIN known kn USING (k)
-            WHERE c.row_no <> CASE WHEN kn.before < 0 THEN kn.here ELSE kn.before END),
+    WITH d AS (SELECT row_no, first_value(row_no) OVER w AS first, row_number() OVER w AS n
+               FROM import_rows WHERE import_id = :import_id AND data->>'{key}' IS NOT NULL
+               WINDOW w AS (PARTITION BY (data->>'{key}') COLLATE "C" ORDER BY row_no)),
+    bad AS (SELECT row_no, first FROM d WHERE n > 1),
     rej AS (INSERT INTO import_rejections (import_id, row_no, "column", reason)
             SELECT :import_id, row_no, '{key}', 'the same {key} as row ' || first FROM bad),
     gone AS (DELETE FROM import_rows r USING bad
              WHERE r.import_id = :import_id AND r.row_no = bad.row_no RETURNING 1)
     SELECT count(*) FROM gone
     """  # noqa: S608  # nosec B608  # key is a field name from core.bulk.fields
-    params = {"import_id": import_id, "lo": lo, "hi": hi}
-    return int(session.execute(text(sql), params).scalar_one())
+    return int(session.execute(text(sql), {"import_id": import_id}).scalar_one())
 
 
 def analyze_staging(session: Session) -> None:
-    """Refresh the planner's statistics of the staging table, with every chunk the split
-    commits.
+    """Refresh the planner's statistics of the staging table, just filled by a COPY.
 
     Without them the chunks' upserts plan for an empty ``import_rows`` (one row per chunk)
     and may pick nested loops quadratic in the chunk's rows: measured (no row-level
     security), 22 to 59 s for a 10,000-row chunk of a new org's first import and 190 to
     250 s for one of its re-import, against under a second with them. Autovacuum comes too
-    late (``autovacuum_naptime`` is a minute; chunks start at once). Once per chunk because
-    a chunk's ``row_no`` range past the histogram's last bound is estimated at one row
-    (``row_no`` leads no index, so the planner cannot look up its real end). Only the two
-    columns the range is planned from, 3,000 sampled rows (statistics target 10, migration
-    0014). The org's own rows need :func:`analyze_if_stale` too (docs/decisions/0022).
+    late (``autovacuum_naptime`` is a minute; chunks start at once). The org's own rows
+    need :func:`analyze_if_stale` too (docs/decisions/0022).
+
+    Only the columns the chunks' ranges are planned from (``data``'s statistics serve no
+    query), sampled at statistics target 10 (3,000 rows; migration 0014): a 10-bucket
+    histogram still places a 25,000-row range of a million rows (decision 0037).
     """
     with as_owner(session):  # an org's role may not ANALYZE (PostgreSQL only warns)
-        # The columns the chunks' range is planned from; 3,000 sampled rows (migration 0014).
         session.execute(text("ANALYZE import_rows (import_id, row_no)"))
 
 
