@@ -165,9 +165,10 @@ def analyze_staging(session: Session) -> None:
     late (``autovacuum_naptime`` is a minute; chunks start at once). The org's own rows
     need :func:`analyze_if_stale` too (docs/decisions/0022).
 
-    Only the columns the chunks' ranges are planned from (``data``'s statistics serve no
-    query), sampled at statistics target 10 (3,000 rows; migration 0014): a 10-bucket
-    histogram still places a 25,000-row range of a million rows (decision 0037).
+    Only the columns the chunks' ranges are planned from (the chunks filter on expressions
+    of ``data``, which PostgreSQL estimates without that column's statistics), sampled at
+    statistics target 10 (3,000 rows; migration 0014): a 10-bucket histogram still places
+    a 25,000-row range of a million rows (decision 0037).
     """
     with as_owner(session):  # an org's role may not ANALYZE (PostgreSQL only warns)
         session.execute(text("ANALYZE import_rows (import_id, row_no)"))
