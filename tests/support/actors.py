@@ -116,13 +116,12 @@ def batch_done(batch_id: str, key: str) -> None:
     _redis().incr(f"{key}:callback")
 
 
-@actor(actor_name="test.where_default", queue_name="default", max_retries=0)
-def where_default(key: str) -> None:
-    """Record the pid and niceness of the process that ran it."""
+def _record_process(key: str) -> None:
+    """Record the pid and niceness of the process running the job at ``key``."""
     _redis().set(key, f"{os.getpid()}:{os.nice(0)}")
 
 
-@actor(actor_name="test.where_bulk", queue_name="bulk", max_retries=0)
-def where_bulk(key: str) -> None:
-    """Record the pid and niceness of the process that ran it."""
-    _redis().set(key, f"{os.getpid()}:{os.nice(0)}")
+where_default = actor(actor_name="test.where_default", queue_name="default", max_retries=0)(
+    _record_process
+)
+where_bulk = actor(actor_name="test.where_bulk", queue_name="bulk", max_retries=0)(_record_process)

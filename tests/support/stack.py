@@ -119,7 +119,8 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         "SMTP_PORT": str(settings.notify.smtp_port),
         "WORKER_PROCESSES": "1",
         # One process for every queue, as these tests count and kill them (the bulk lane's
-        # layout is tested in tests/core/queueing/test_queues.py and test_worker_lanes.py).
+        # layout is tested in tests/core/queueing/test_queues.py, tests/worker/test_pools.py
+        # and tests/worker/test_supervise.py).
         "WORKER_BULK_PROCESSES": "0",
         "WORKER_THREADS": "2",
         "LOG_LEVEL": "INFO",
