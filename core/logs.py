@@ -10,11 +10,12 @@ one message's lines, or one org's, can be found together.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
@@ -95,7 +96,20 @@ class JsonFormatter(logging.Formatter):
 
 
 class _Handler(logging.StreamHandler):
-    """Ours, so a second setup (a second app in one process) replaces it."""
+    """Ours, so a second setup (a second app in one process) replaces it.
+
+    It writes to whatever ``sys.stderr`` is when a record is emitted, as logging's own
+    last-resort handler does, not to the stream of the moment it was set up: a process
+    that swaps stderr (a test runner capturing output, a daemon redirecting it) would
+    otherwise leave long-lived threads writing to a closed file.
+    """
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
 
 
 def setup_logging(settings: Settings) -> None:

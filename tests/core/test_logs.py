@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 from collections.abc import Iterator
 
 import orjson
@@ -14,7 +15,8 @@ from core.settings import Settings
 
 
 @pytest.fixture
-def root() -> Iterator[logging.Logger]:
+def root(capsys: pytest.CaptureFixture[str]) -> Iterator[logging.Logger]:
+    # capsys: sys.stderr is a stream of this test's own (with getvalue) while it runs.
     logger = logging.getLogger()
     handlers, level = list(logger.handlers), logger.level
     # Outside any request or job, whatever an earlier test in this thread left bound.
@@ -29,8 +31,20 @@ def root() -> Iterator[logging.Logger]:
 def _ours(root: logging.Logger) -> logging.StreamHandler:  # type: ignore[type-arg]
     mine = [h for h in root.handlers if isinstance(h, logs._Handler)]
     assert len(mine) == 1  # a second setup replaces the first
-    mine[0].setStream(io.StringIO())
     return mine[0]
+
+
+def test_records_go_to_the_stderr_of_the_moment_not_of_the_setup(
+    root: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs.setup_logging(Settings(log_level="INFO"))
+    _ours(root)
+    first = sys.stderr  # a test runner swaps in a stream per test and closes it after
+    later = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", later)
+    logging.getLogger("saleshub.test").info("after the swap")
+    assert "after the swap" in later.getvalue()
+    assert "after the swap" not in first.getvalue()
 
 
 def test_json_lines_carry_the_request_id_and_extras(root: logging.Logger) -> None:
