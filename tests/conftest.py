@@ -18,7 +18,6 @@ from alembic import command
 from alembic.config import Config
 from dotenv import dotenv_values
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +31,7 @@ from core.settings import (
 )
 from models import Base
 from models.db import make_engine, make_sessionmaker, session_scope
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant, make_tenant
 from tests.support.xdist import WorkerServices, exclusive, worker_index
 
@@ -248,8 +248,8 @@ def _make_app(settings: Settings) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(app: Flask) -> JsonClient:
+    return client_for(app)
 
 
 @pytest.fixture

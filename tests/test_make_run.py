@@ -105,14 +105,14 @@ def test_make_run_serves_the_api_with_demo_data(clone: Path) -> None:
             log.flush()
             tail = (clone / "run.log").read_text(errors="replace")[-4000:]
             raise AssertionError(f"{err}; last /health: {last}; run.log ends:\n{tail}") from None
-        assert body["status"] == "ok" and body["database"]["status"] == "up"  # type: ignore[index]
+        assert body["status"] == "ok" and body["database"]["status"] == "up"
         key = (clone / "var" / "demo-api-key").read_text().strip()
         status, page = _get(f"{base}/api/v1/companies?limit=5", key)
         assert status == 200 and len(page["items"]) == 5  # type: ignore[arg-type]
         assert _get(f"{base}/api/v1/companies")[0] == 401
         # The console's way in: /health names the realtime process, which takes the API's origin.
-        assert body["websocket_url"] == f"ws://127.0.0.1:{realtime}/ws"  # type: ignore[index]
-        ws = wait_for(lambda: _websocket(body["websocket_url"], key, base), timeout=30)  # type: ignore[index]
+        assert body["websocket_url"] == f"ws://127.0.0.1:{realtime}/ws"
+        ws = wait_for(lambda: _websocket(body["websocket_url"], key, base), timeout=30)
         opcode, hello = ws.recv_data()
         assert opcode == websocket.ABNF.OPCODE_TEXT and json.loads(hello)["type"] == "hello"
         ws.close()

@@ -10,7 +10,6 @@ import dramatiq
 import pytest
 from dramatiq import Worker
 from dramatiq.brokers.stub import StubBroker
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,7 +25,8 @@ from jobs.schedules import SCHEDULES
 from models import Contact, Job
 from models.db import session_scope
 from tests.conftest import auth
-from tests.support.factories import Tenant
+from tests.support.client import JsonClient, client_for
+from tests.support.factories import Tenant, stage_id
 from tests.web.conftest import build_app, dispose
 from tests.web.helpers import create_all
 
@@ -44,9 +44,9 @@ def cache(settings: Settings) -> Iterator[Cache]:
 
 
 @pytest.fixture
-def client(settings: Settings, engine: Engine) -> Iterator[FlaskClient]:
+def client(settings: Settings, engine: Engine) -> Iterator[JsonClient]:
     app = build_app(settings.replace(cache=COUNT_ALL))
-    yield app.test_client()
+    yield client_for(app)
     dispose(app)
 
 
@@ -82,7 +82,7 @@ def _run(
 
 
 def test_warming_recomputes_the_hottest_answers_exactly(
-    client: FlaskClient, cache: Cache, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, cache: Cache, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     rows = create_all(client, tenant.member)
     urls = [f"/api/v1/{name}/{row['id']}" for name, row in rows.items()]
@@ -100,7 +100,7 @@ def test_warming_recomputes_the_hottest_answers_exactly(
 
 
 def test_a_stale_warm_racing_an_invalidation_does_not_win(
-    client: FlaskClient,
+    client: JsonClient,
     cache: Cache,
     tenant: Tenant,
     sessions: sessionmaker[Session],
@@ -147,14 +147,14 @@ def test_the_actors(
     detail = cache.key(org, "contacts.detail", {"item_id": 1})
     cache.set_many([(listing, "list", ["list:contacts"]), (detail, "detail", ["contacts:1"])])
     with session_scope(sessions) as s:
-        by_tag = stage(
+        by_tag = stage_id(
             s,
             cache_jobs.invalidate,
             job_type="cache.invalidate",
             org_id=org,
             args=(org, ["list:contacts"], None),
         )
-        by_pattern = stage(
+        by_pattern = stage_id(
             s,
             cache_jobs.invalidate,
             job_type="cache.invalidate",
@@ -172,7 +172,7 @@ def test_the_actors(
     _run(stub, sessions, [warms[0].id])
     with sessions() as s:
         warmed = s.get(Job, warms[0].id)
-        assert warmed is not None and warmed.status == "succeeded"
+        assert warmed is not None and warmed.status == "succeeded" and warmed.result
         assert warmed.result["warmed"] == 2  # the dashboard and the detail asked for
     assert cache.get(cache.key(org, "dashboard")) is not None
 

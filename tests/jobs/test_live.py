@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import redis
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +13,7 @@ from core.live import activity
 from core.settings import Settings
 from models import Job
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
 
@@ -29,7 +29,7 @@ def _staged(sessions: sessionmaker[Session], org_id: int) -> list[dict[str, obje
 
 
 def test_writes_stage_their_entries_in_their_transaction(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     h = auth(tenant.member)
     deal = client.post("/api/v1/deals", json={"title": "Big", "amount": "5.00"}, headers=h).json
@@ -49,7 +49,7 @@ def test_writes_stage_their_entries_in_their_transaction(
 
 
 def test_the_job_appends_to_the_stream_once(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     other_tenant: Tenant,
     settings: Settings,
@@ -66,7 +66,7 @@ def test_the_job_appends_to_the_stream_once(
 
 
 def test_the_job_waits_out_a_short_broker_outage(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     settings: Settings,
     sessions: sessionmaker[Session],

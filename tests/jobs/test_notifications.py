@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import email.message
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.notify import email as mail
@@ -18,6 +19,7 @@ from jobs import runtime
 from models import Activity, Delivery, Job, Notification, NotificationPreferences, User
 from models.db import session_scope
 from tests.support.factories import Tenant
+from tests.support.replies import blob
 from tests.support.smtp import Inbox, smtp_server
 
 
@@ -117,7 +119,7 @@ def test_preferences_mute_and_critical_bypasses(
     assert by_key["loud"][0] == "pending"
     with sessions() as s:
         routing = s.scalar(select(Notification.routing).where(Notification.event_key == "muted"))
-    assert any("channel email off" in r["rule"] for r in routing)
+    assert routing is not None and any("channel email off" in r["rule"] for r in routing)
 
 
 def test_quiet_hours_defer_then_deliver(
@@ -136,7 +138,8 @@ def test_quiet_hours_defer_then_deliver(
     jobs_notify.fanout_event.fn(_event(tenant, "high", key="night").as_json())
     with session_scope(sessions) as s:
         email_row = s.scalars(select(Delivery).where(Delivery.channel == "email")).one()
-        assert email_row.reason == "quiet hours: deferred" and email_row.send_after > now
+        assert email_row.reason == "quiet hours: deferred"
+        assert email_row.send_after is not None and email_row.send_after > now
         assert mail.due_deliveries(s, now) == []  # not yet
     with session_scope(sessions) as s:
         due = mail.due_deliveries(s, now + timedelta(hours=2))
@@ -153,7 +156,7 @@ def test_escalation_emails_only_if_still_unread(
     jobs_notify.fanout_event.fn(_event(tenant, "high", key="ignore-it").as_json())
     with session_scope(sessions) as s:
         s.execute(
-            Notification.__table__.update()
+            update(Notification)
             .where(Notification.event_key == "read-it")
             .values(read_at=datetime.now(UTC))
         )
@@ -180,7 +183,9 @@ def test_digest_collapses_many_events_into_one_email(
     with session_scope(sessions) as s:
         assert mail.send_digests(s, settings, mail.Mailer(settings), later) == 0  # nothing twice
     assert len(inbox.messages) == 1
-    body = inbox.messages[0].get_payload(0).get_payload(decode=True).decode()
+    part = inbox.messages[0].get_payload(0)
+    assert isinstance(part, email.message.Message)
+    body = blob(part.get_payload(decode=True)).decode()
     assert "12 deals moved to Negotiation" in body
 
 

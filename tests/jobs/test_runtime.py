@@ -27,9 +27,9 @@ def progress_job(steps: int) -> int:
     for i in range(1, steps + 1):
         runtime.report_progress(i * 100 // steps)
         with runtime.session_scope() as s:
-            job = s.get(
-                Job, uuid.UUID(dramatiq.middleware.CurrentMessage.get_current_message().message_id)
-            )
+            current = dramatiq.middleware.CurrentMessage.get_current_message()
+            assert current is not None
+            job = s.get(Job, uuid.UUID(current.message_id))
             assert job is not None
             PROGRESS.append(job.progress)
     return steps

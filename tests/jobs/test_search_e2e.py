@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from dramatiq.brokers.redis import RedisBroker
-from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 import worker.entry  # noqa: F401 - declares every actor
@@ -13,13 +12,14 @@ from core import search
 from core.queueing.broker import configure
 from core.settings import Settings
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.search import titles
 from tests.support.stack import RelayThread, WorkerProcess, wait_for
 
 
 def test_writes_become_searchable_through_the_real_worker(
-    client: FlaskClient, tenant: Tenant, settings: Settings, engine: Engine, tmp_path: Path
+    client: JsonClient, tenant: Tenant, settings: Settings, engine: Engine, tmp_path: Path
 ) -> None:
     search.CACHE.clear()
     broker = configure(settings)

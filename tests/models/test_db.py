@@ -7,6 +7,7 @@ import uuid
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,8 +89,10 @@ def test_another_orgs_rows_cannot_be_changed_or_created(
     theirs = rows[other_tenant.org_id]["company"]
     with session_scope(sessions) as s:
         scope_to_org(s, tenant.org_id)
-        assert s.execute(update(Company).values(name="x")).rowcount == 1  # its own only
-        assert s.execute(delete(Company).where(Company.id == theirs)).rowcount == 0
+        updated = s.execute(update(Company).values(name="x"))
+        assert isinstance(updated, CursorResult) and updated.rowcount == 1  # its own only
+        deleted = s.execute(delete(Company).where(Company.id == theirs))
+        assert isinstance(deleted, CursorResult) and deleted.rowcount == 0
     with sessions() as s:
         assert s.get_one(Company, theirs).name == f"C{other_tenant.org_id}"
         scope_to_org(s, tenant.org_id)

@@ -114,7 +114,7 @@ def sign_in(browser: WebDriver, base_url: str, key: str, *, dark: bool = False) 
 
 def errors(browser: WebDriver) -> list[dict[str, Any]]:
     """The browser log's errors since the last call."""
-    return [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    return [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[attr-defined]
 
 
 def screenshot(browser: WebDriver, name: str) -> None:

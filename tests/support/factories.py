@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
+from dramatiq import Actor
 from sqlalchemy.orm import Session
 
+from core.queueing.outbox import stage
 from models import Organization, User
 from web.auth import mint_key
 
@@ -33,3 +37,10 @@ def make_tenant(session: Session, name: str) -> Tenant:
         keys[role] = mint_key(session, user)
         ids[role] = user.id
     return Tenant(org_id=org.id, member_id=ids["member"], **keys)
+
+
+def stage_id(session: Session, actor: Actor[Any, Any], **kwargs: Any) -> uuid.UUID:
+    """:func:`core.queueing.outbox.stage` for a job that is staged (not a duplicate)."""
+    job_id = stage(session, actor, **kwargs)
+    assert job_id is not None
+    return job_id

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq import Broker
 
 from core.queueing.relay import Relay
 from core.settings import Settings
@@ -190,7 +190,7 @@ class WorkerProcess:
 class RelayThread:
     """The outbox relay in a thread of the test process."""
 
-    def __init__(self, settings: Settings, broker: RedisBroker) -> None:
+    def __init__(self, settings: Settings, broker: Broker) -> None:
         self.relay = Relay(settings, broker)
         self.thread = threading.Thread(target=self.relay.run, daemon=True)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
-from werkzeug.test import TestResponse
 
 from tests.conftest import auth
+from tests.support.client import JsonClient, JsonResponse
 
 RESOURCES = ("companies", "contacts", "deals", "leads", "activities")
 MINIMAL: dict[str, dict[str, Any]] = {
@@ -41,7 +40,7 @@ TABLES = (
 )
 
 
-def create_all(client: FlaskClient, key: str) -> dict[str, dict[str, Any]]:
+def create_all(client: JsonClient, key: str) -> dict[str, dict[str, Any]]:
     """One row of every resource, created through the API; name to its JSON."""
     out = {}
     for name in RESOURCES:
@@ -77,7 +76,7 @@ def count(engine: Engine, table: str, where: str = "TRUE", **params: Any) -> int
     return n
 
 
-def assert_error(resp: TestResponse, status: int, code: str | None = None) -> dict[str, Any]:
+def assert_error(resp: JsonResponse, status: int, code: str | None = None) -> dict[str, Any]:
     """``resp`` is a JSON error of ``status``; return its ``error`` object."""
     assert resp.status_code == status, (resp.status_code, resp.get_data()[:500])
     assert resp.mimetype == "application/json"

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ApiKey
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.web.helpers import assert_error, count, snapshot
 from web.auth import hash_key
@@ -50,7 +50,7 @@ def _json_kw(method: str) -> dict[str, Any]:
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 @pytest.mark.parametrize("header", list(BAD_HEADERS))
 def test_no_valid_key_is_a_401_before_anything_else(
-    client: FlaskClient, engine: Engine, tenant: Tenant, method: str, path: str, header: str
+    client: JsonClient, engine: Engine, tenant: Tenant, method: str, path: str, header: str
 ) -> None:
     before = snapshot(engine)
     resp = client.open(path, method=method, headers=BAD_HEADERS[header], **_json_kw(method))
@@ -59,7 +59,7 @@ def test_no_valid_key_is_a_401_before_anything_else(
     assert snapshot(engine) == before
 
 
-def test_a_401_comes_before_body_checks(client: FlaskClient, engine: Engine) -> None:
+def test_a_401_comes_before_body_checks(client: JsonClient, engine: Engine) -> None:
     # Unauthenticated callers learn nothing about what a body would have needed.
     resp = client.post("/api/v1/companies", data=b"{not json", content_type="application/json")
     assert_error(resp, 401)
@@ -67,7 +67,7 @@ def test_a_401_comes_before_body_checks(client: FlaskClient, engine: Engine) -> 
     assert_error(resp, 401)
 
 
-def test_the_key_authenticates_its_own_org(client: FlaskClient, tenant: Tenant) -> None:
+def test_the_key_authenticates_its_own_org(client: JsonClient, tenant: Tenant) -> None:
     created = client.post("/api/v1/companies", json={"name": "A"}, headers=auth(tenant.member))
     assert created.status_code == 201
     # The scheme is case-insensitive (RFC 9110) and surrounding spaces are ignored.
@@ -77,7 +77,7 @@ def test_the_key_authenticates_its_own_org(client: FlaskClient, tenant: Tenant) 
         assert [c["id"] for c in resp.json["items"]] == [created.json["id"]]
 
 
-def test_a_key_with_one_character_changed_is_refused(client: FlaskClient, tenant: Tenant) -> None:
+def test_a_key_with_one_character_changed_is_refused(client: JsonClient, tenant: Tenant) -> None:
     key = tenant.member
     tampered = key[:-1] + ("A" if key[-1] != "A" else "B")
     assert_error(client.get("/api/v1/companies", headers=auth(tampered)), 401)
@@ -85,7 +85,7 @@ def test_a_key_with_one_character_changed_is_refused(client: FlaskClient, tenant
 
 
 def test_a_revoked_key_is_refused(
-    client: FlaskClient, sessions: sessionmaker[Session], engine: Engine, tenant: Tenant
+    client: JsonClient, sessions: sessionmaker[Session], engine: Engine, tenant: Tenant
 ) -> None:
     h = auth(tenant.member)
     assert client.get("/api/v1/companies", headers=h).status_code == 200
@@ -110,7 +110,7 @@ def test_keys_are_stored_hashed(engine: Engine, tenant: Tenant) -> None:
     assert count(engine, "api_keys", "key_hash = :k", k=tenant.member) == 0
 
 
-def _job(client: FlaskClient, tenant: Tenant) -> str:
+def _job(client: JsonClient, tenant: Tenant) -> str:
     resp = client.post(
         "/api/v1/jobs", json={"type": "analytics.rollup"}, headers=auth(tenant.member)
     )
@@ -119,7 +119,7 @@ def _job(client: FlaskClient, tenant: Tenant) -> str:
     return job_id
 
 
-def test_canceling_a_job_needs_admin(client: FlaskClient, engine: Engine, tenant: Tenant) -> None:
+def test_canceling_a_job_needs_admin(client: JsonClient, engine: Engine, tenant: Tenant) -> None:
     job_id = _job(client, tenant)
     resp = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=auth(tenant.member))
     error = assert_error(resp, 403, "forbidden")
@@ -130,7 +130,7 @@ def test_canceling_a_job_needs_admin(client: FlaskClient, engine: Engine, tenant
     assert resp.status_code == 200 and resp.json["status"] == "canceled"
 
 
-def test_an_operator_may_cancel_too(client: FlaskClient, tenant: Tenant) -> None:
+def test_an_operator_may_cancel_too(client: JsonClient, tenant: Tenant) -> None:
     job_id = _job(client, tenant)
     resp = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=auth(tenant.operator))
     assert resp.status_code == 200 and resp.json["status"] == "canceled"

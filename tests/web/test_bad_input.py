@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant, make_tenant
 from tests.web.helpers import MINIMAL, RESOURCES, assert_error, create_all, snapshot
 
@@ -260,13 +260,13 @@ CASES = [
 
 
 @pytest.fixture
-def rows(client: FlaskClient, tenant: Tenant) -> dict[str, dict[str, Any]]:
+def rows(client: JsonClient, tenant: Tenant) -> dict[str, dict[str, Any]]:
     return create_all(client, tenant.member)
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "status"), CASES)
 def test_bad_input_is_a_4xx_that_writes_nothing(
-    client: FlaskClient,
+    client: JsonClient,
     engine: Engine,
     tenant: Tenant,
     rows: dict[str, dict[str, Any]],
@@ -283,13 +283,13 @@ def test_bad_input_is_a_4xx_that_writes_nothing(
     assert snapshot(engine) == before
 
 
-def test_405_names_the_allowed_methods(client: FlaskClient, tenant: Tenant) -> None:
+def test_405_names_the_allowed_methods(client: JsonClient, tenant: Tenant) -> None:
     resp = client.put(C, json={"name": "x"}, headers=auth(tenant.member))
     assert_error(resp, 405)
     assert set(resp.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
 
 
-def test_a_cursor_from_another_list_is_refused(client: FlaskClient, tenant: Tenant) -> None:
+def test_a_cursor_from_another_list_is_refused(client: JsonClient, tenant: Tenant) -> None:
     h = auth(tenant.member)
     for i in range(3):
         client.post(C, json={"name": f"C{i}"}, headers=h)
@@ -310,7 +310,7 @@ def test_a_body_past_the_limit_is_413(
     small = make_app(web={"max_body_bytes": 1024})
     with session_scope(sessions) as session:
         tenant = make_tenant(session, "Small")
-    client = small.test_client()
+    client = client_for(small)
     h = auth(tenant.member)
     company = client.post(C, json={"name": "x" * 200}, headers=h)  # under the limit
     assert company.status_code == 201
@@ -331,7 +331,7 @@ HOSTILE: list[Any] = [
 
 @pytest.mark.parametrize("name", RESOURCES)
 def test_no_hostile_value_in_any_field_is_a_5xx(
-    client: FlaskClient, tenant: Tenant, rows: dict[str, dict[str, Any]], name: str
+    client: JsonClient, tenant: Tenant, rows: dict[str, dict[str, Any]], name: str
 ) -> None:
     h = auth(tenant.member)
     fields = [f for f in rows[name] if f not in ("id", "created_at", "updated_at")]

@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from tests.conftest import auth
+from tests.support.client import JsonClient, JsonResponse, client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import MINIMAL, RESOURCES, UPDATES, assert_error, create_all
 
 
-def test_answers_miss_then_hit_with_validators(client: FlaskClient, tenant: Tenant) -> None:
+def test_answers_miss_then_hit_with_validators(client: JsonClient, tenant: Tenant) -> None:
     contact = create_all(client, tenant.member)["contacts"]
     url = "/api/v1/contacts?limit=10"
     first = client.get(url, headers=auth(tenant.member))
@@ -28,7 +28,7 @@ def test_answers_miss_then_hit_with_validators(client: FlaskClient, tenant: Tena
     assert detail.headers["X-Cache"] == "HIT" and detail.json == contact
 
 
-def test_etag_round_trip(client: FlaskClient, tenant: Tenant) -> None:
+def test_etag_round_trip(client: JsonClient, tenant: Tenant) -> None:
     create_all(client, tenant.member)
     url = "/api/v1/deals?limit=10"
     etag = client.get(url, headers=auth(tenant.member)).headers["ETag"]
@@ -51,8 +51,8 @@ def test_read_your_writes_across_web_processes(
     name: str, refresh: bool, make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
     config = {"refresh_on_write": refresh}
-    reader = make_app(cache=config).test_client()
-    writer = make_app(cache=config).test_client()
+    reader = client_for(make_app(cache=config))
+    writer = client_for(make_app(cache=config))
     key = auth(tenant.member)
     row = writer.post(f"/api/v1/{name}", json=MINIMAL[name], headers=key).json
     detail, listing = f"/api/v1/{name}/{row['id']}", f"/api/v1/{name}?limit=5"
@@ -72,7 +72,7 @@ def test_read_your_writes_across_web_processes(
 
 
 def test_read_your_writes_on_the_dashboard(make_app: Callable[..., Flask], tenant: Tenant) -> None:
-    reader, writer = make_app().test_client(), make_app().test_client()
+    reader, writer = client_for(make_app()), client_for(make_app())
     key = auth(tenant.member)
     url = "/api/v1/analytics/dashboard"
     before = reader.get(url, headers=key)
@@ -86,7 +86,7 @@ def test_read_your_writes_on_the_dashboard(make_app: Callable[..., Flask], tenan
 
 
 def test_orgs_never_see_each_others_cached_answers(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     mine = create_all(client, tenant.member)
     theirs = create_all(client, other_tenant.member)
@@ -104,9 +104,7 @@ def test_orgs_never_see_each_others_cached_answers(
     assert_error(client.get(url, headers=auth(other_tenant.member)), 404)
 
 
-def test_parameters_that_change_the_answer_make_the_key(
-    client: FlaskClient, tenant: Tenant
-) -> None:
+def test_parameters_that_change_the_answer_make_the_key(client: JsonClient, tenant: Tenant) -> None:
     for i in range(3):
         client.post("/api/v1/leads", json={"name": f"L{i}"}, headers=auth(tenant.member))
     get = lambda q: client.get(f"/api/v1/leads{q}", headers=auth(tenant.member))  # noqa: E731
@@ -121,7 +119,7 @@ def test_parameters_that_change_the_answer_make_the_key(
     assert_error(get("?limit=0"), 422)
 
 
-def test_errors_are_not_cached(client: FlaskClient, tenant: Tenant) -> None:
+def test_errors_are_not_cached(client: JsonClient, tenant: Tenant) -> None:
     for _ in range(2):
         resp = client.get("/api/v1/contacts/424242", headers=auth(tenant.member))
         assert_error(resp, 404)
@@ -129,10 +127,10 @@ def test_errors_are_not_cached(client: FlaskClient, tenant: Tenant) -> None:
 
 
 def test_cached_answers_equal_uncached_ones(
-    client: FlaskClient, make_app: Callable[..., Flask], tenant: Tenant
+    client: JsonClient, make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
     rows = create_all(client, tenant.member)
-    off = make_app(cache={"enabled": False}).test_client()
+    off = client_for(make_app(cache={"enabled": False}))
     urls = [f"/api/v1/{n}/{rows[n]['id']}" for n in RESOURCES]
     urls += [f"/api/v1/{n}?limit=3" for n in RESOURCES] + ["/api/v1/analytics/dashboard"]
     for url in urls:
@@ -143,7 +141,7 @@ def test_cached_answers_equal_uncached_ones(
         assert hit.get_data() == plain.get_data(), url
 
 
-def test_cache_stats(client: FlaskClient, tenant: Tenant, other_tenant: Tenant) -> None:
+def test_cache_stats(client: JsonClient, tenant: Tenant, other_tenant: Tenant) -> None:
     create_all(client, tenant.member)
     for _ in range(3):
         client.get("/api/v1/contacts", headers=auth(tenant.member))
@@ -179,7 +177,7 @@ def test_cache_stats(client: FlaskClient, tenant: Tenant, other_tenant: Tenant) 
     missing = client.get(f"/api/v1/cache/stats?org_id={missing_id}", headers=auth(tenant.operator))
     assert_error(missing, 404)
     # Ids no bigint holds are refused as such, for every role, never a 500.
-    for org_id in (2**63, 2**64 + 1, 10**40, 0, -1, "x"):
+    for org_id in (2**63, 2**64 + 1, 10**40, 0, -1, "x"):  # type: ignore[assignment]
         for key in (tenant.admin, tenant.operator):
             bad = client.get(f"/api/v1/cache/stats?org_id={org_id}", headers=auth(key))
             assert_error(bad, 422)
@@ -187,8 +185,8 @@ def test_cache_stats(client: FlaskClient, tenant: Tenant, other_tenant: Tenant) 
     assert_error(ok, 404)  # the largest id is valid, and no org has it
 
 
-def test_cache_jobs_are_started_by_admins(client: FlaskClient, tenant: Tenant) -> None:
-    def start(key: str, job_type: str, params: object) -> object:
+def test_cache_jobs_are_started_by_admins(client: JsonClient, tenant: Tenant) -> None:
+    def start(key: str, job_type: str, params: object) -> JsonResponse:
         body = {"type": job_type, "params": params}
         return client.post("/api/v1/jobs", json=body, headers=auth(key))
 

@@ -11,6 +11,7 @@ import redis
 from flask import Flask
 
 from tests.conftest import auth
+from tests.support.client import client_for
 from tests.support.factories import Tenant
 from tests.support.stack import RedisServer, wait_for
 from tests.web.helpers import create_all
@@ -31,7 +32,7 @@ def test_stopped_mid_run(
     make_app: Callable[..., Flask], cache_server: RedisServer, tenant: Tenant
 ) -> None:
     app = make_app(cache={**FAST_FAILURE, "url": cache_server.url})
-    client, key = app.test_client(), auth(tenant.member)
+    client, key = client_for(app), auth(tenant.member)
     row = create_all(client, tenant.member)["contacts"]
     urls = [f"/api/v1/contacts/{row['id']}", "/api/v1/contacts?limit=5"]
     urls.append("/api/v1/analytics/dashboard")
@@ -42,7 +43,7 @@ def test_stopped_mid_run(
     stop, written = threading.Event(), threading.Event()
 
     def load() -> None:
-        reader = app.test_client()
+        reader = client_for(app)
         while not stop.is_set():
             after_write = written.is_set()
             resp = reader.get(urls[0], headers=key)
@@ -81,7 +82,7 @@ def test_stopped_mid_run(
 
 
 def test_flushed_mid_run(make_app: Callable[..., Flask], tenant: Tenant) -> None:
-    reader, writer = make_app().test_client(), make_app().test_client()
+    reader, writer = client_for(make_app()), client_for(make_app())
     key = auth(tenant.member)
     row = create_all(writer, tenant.member)["deals"]
     urls = [f"/api/v1/deals/{row['id']}", "/api/v1/deals?limit=5", "/api/v1/analytics/dashboard"]

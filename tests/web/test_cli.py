@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.web.helpers import count
 
@@ -19,7 +19,7 @@ def _create(app: Flask, *args: str) -> tuple[int, str, str]:
 
 
 def test_users_create_prints_a_key_that_authenticates(
-    app: Flask, client: FlaskClient, engine: Engine
+    app: Flask, client: JsonClient, engine: Engine
 ) -> None:
     code, stdout, output = _create(app, "--org", "X", "--email", "e@x.test", "--role", "admin")
     assert code == 0, output
@@ -58,7 +58,7 @@ def test_a_duplicate_email_fails_in_its_org_only(app: Flask, engine: Engine) -> 
 
 
 def test_if_missing_mints_a_new_key_for_an_existing_user(
-    app: Flask, client: FlaskClient, engine: Engine
+    app: Flask, client: JsonClient, engine: Engine
 ) -> None:
     first = _create(app, "--org", "X", "--email", "e@x.test")[2].strip().splitlines()[-1]
     code, _, output = _create(app, "--org", "X", "--email", "e@x.test", "--if-missing")
@@ -95,7 +95,7 @@ def _run(app: Flask, *args: str) -> tuple[int, str]:
 
 
 def test_users_list_set_role_and_disable(
-    app: Flask, client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+    app: Flask, client: JsonClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     code, out = _run(app, "users", "list", "--org", "Org A")
     assert code == 0, out
@@ -169,7 +169,7 @@ def test_an_email_of_several_orgs_needs_org(app: Flask, engine: Engine) -> None:
         assert code == 1 and f"no user other@x.test in org {org}" in out
 
 
-def test_keys_create_list_revoke(app: Flask, client: FlaskClient, tenant: Tenant) -> None:
+def test_keys_create_list_revoke(app: Flask, client: JsonClient, tenant: Tenant) -> None:
     code, out = _run(app, "keys", "create", "--email", "member@org-a.test", "--name", "ci")
     assert code == 0, out
     key = out.strip().splitlines()[-1]
@@ -190,7 +190,7 @@ def test_secrets_rotate_and_set_vapid(app: Flask, engine: Engine) -> None:
     runner = app.test_cli_runner()
     made = runner.invoke(args=["secrets", "set-vapid", "--generate"])
     assert made.exit_code == 0, made.output
-    public = made.output.strip().splitlines()[-1]
+    public = made.stdout.strip().splitlines()[-1]
     assert len(public) == 87  # a P-256 point in base64url, unpadded
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT value FROM platform_secrets")).scalar_one()

@@ -26,6 +26,7 @@ from tests.support.browser import (
     sign_in,
     text,
 )
+from tests.support.client import client_for
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp, wait_for
 
@@ -50,6 +51,7 @@ def test_console_renders_moves_and_retries(
     broker.enqueue(effect.message("doomed"))
     consumer = broker.consume("default", prefetch=1)
     dead = next(consumer)
+    assert dead is not None
     consumer.nack(dead)
 
     browser.get(f"{base_url}/ops")
@@ -89,7 +91,7 @@ def test_console_renders_moves_and_retries(
 
 
 def test_console_page_holds_no_data_without_a_key(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     page = client.get("/ops")
     assert page.status_code == 200 and b"Operator API key" in page.data
     assert b"default" not in page.data

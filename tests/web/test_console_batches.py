@@ -23,6 +23,7 @@ from tests.support.browser import (
     sign_in,
     text,
 )
+from tests.support.client import client_for
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
 from tests.support.stack import ServeApp, wait_for
@@ -65,7 +66,7 @@ def test_the_view_lists_a_batch_s_members_and_an_import_s_progress(
     store: LedgerStore,
     dark: bool,
 ) -> None:
-    web = bulk_app.test_client()
+    web = client_for(bulk_app)
     made = upload(web, tenant.member, CSV.encode(), type="contacts", key="email").json
     # The split reads the file (7 rows, 4 refused) and stages the chunks: in progress.
     run_staged_jobs(bulk_settings, sessions, rounds=1, skip=("notifications.fanout",))

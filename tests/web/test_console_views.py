@@ -46,6 +46,7 @@ from tests.support.browser import (
     sign_in,
     text,
 )
+from tests.support.client import client_for
 from tests.support.deadletters import seed
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp, wait_for
@@ -132,7 +133,7 @@ def data(settings: Settings, sessions: sessionmaker[Session], tenant: Tenant, ap
         batches.seal(s, batch_id)
     with session_scope(sessions) as s:
         job_state.cancel(s, members[0].id)
-    web = app.test_client()
+    web = client_for(app)
     web.post("/api/v1/ops/schedule/analytics.rollup/run", headers=auth(tenant.operator))
     # The contacts namespace must be seen in one minute only (the charts test draws it as a
     # lone point): not across a minute's turn, and its counts added to Redis now, not at the
@@ -208,7 +209,7 @@ def test_every_view_renders_without_browser_errors(
     widths, scrolled = {}, {}
     for view, ready in VIEWS.items():
         browser.get(f"{base_url}/ops#{view}")
-        wait_for(lambda r=ready: count(browser, r) > 0, 10)
+        wait_for(lambda r=ready: count(browser, r) > 0, 10)  # type: ignore[misc]
         _settled(browser)
         widths[view] = _overflow(browser)
         scrolled[view] = browser.execute_script("return window.scrollY")
@@ -520,11 +521,8 @@ def test_the_workers_table_shows_the_jobs_each_runs_now(
     wait_for(lambda: count(browser, f"{row} .running li"), 10)
     shown = text(browser, f"{row} .running li") or ""
     assert shown.startswith("search.reindex_org · org ") and shown.endswith("min")
-    assert (
-        browser.find_element(By.CSS_SELECTOR, f"{row} .running a")
-        .get_attribute("href")
-        .endswith(f"#job/{job_id}")
-    )
+    href = browser.find_element(By.CSS_SELECTOR, f"{row} .running a").get_attribute("href")
+    assert href is not None and href.endswith(f"#job/{job_id}")
     screenshot(browser, "ops-workers")
     assert errors(browser) == []
 
@@ -532,7 +530,7 @@ def test_the_workers_table_shows_the_jobs_each_runs_now(
 def test_latency_charts_switch_between_p50_and_p95(
     app: Flask, base_url: str, browser: WebDriver, tenant: Tenant, data: str
 ) -> None:
-    wanted = app.test_client().get("/api/v1/ops/charts", headers=auth(tenant.operator)).json
+    wanted = client_for(app).get("/api/v1/ops/charts", headers=auth(tenant.operator)).json
     bulk = wanted["queues"].index("bulk") + 1  # the series of the bulk queue
     sign_in(browser, base_url, tenant.operator)
     last = (

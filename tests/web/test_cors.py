@@ -6,18 +6,18 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from core.settings import Settings, SettingsError
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import count
 
 APP = "https://app.example.com"
 
 
-def _preflight(client: FlaskClient, path: str, origin: str, method: str = "POST"):  # type: ignore[no-untyped-def]
+def _preflight(client: JsonClient, path: str, origin: str, method: str = "POST"):
     return client.options(
         path,
         headers={
@@ -29,18 +29,18 @@ def _preflight(client: FlaskClient, path: str, origin: str, method: str = "POST"
 
 
 @pytest.fixture
-def cors(make_app: Callable[..., Flask]) -> FlaskClient:
-    return make_app(web={"cors_allowed_origins": (APP, "http://127.0.0.1:3000")}).test_client()
+def cors(make_app: Callable[..., Flask]) -> JsonClient:
+    return client_for(make_app(web={"cors_allowed_origins": (APP, "http://127.0.0.1:3000")}))
 
 
-def test_no_cors_header_by_default(client: FlaskClient, tenant: Tenant) -> None:
+def test_no_cors_header_by_default(client: JsonClient, tenant: Tenant) -> None:
     resp = _preflight(client, "/api/v1/companies", APP)
     assert "Access-Control-Allow-Origin" not in resp.headers
     got = client.get("/api/v1/companies", headers={**auth(tenant.member), "Origin": APP})
     assert got.status_code == 200 and "Access-Control-Allow-Origin" not in got.headers
 
 
-def test_preflight_is_answered_for_an_allowed_origin(cors: FlaskClient) -> None:
+def test_preflight_is_answered_for_an_allowed_origin(cors: JsonClient) -> None:
     resp = _preflight(cors, "/api/v1/companies", APP)
     assert resp.status_code == 200
     assert resp.headers["Access-Control-Allow-Origin"] == APP
@@ -54,7 +54,7 @@ def test_preflight_is_answered_for_an_allowed_origin(cors: FlaskClient) -> None:
     assert "Origin" in resp.headers.get("Vary", "")
 
 
-def test_nothing_for_another_origin(cors: FlaskClient, tenant: Tenant) -> None:
+def test_nothing_for_another_origin(cors: JsonClient, tenant: Tenant) -> None:
     for origin in ("https://evil.example", "https://app.example.com.evil.example", "null"):
         resp = _preflight(cors, "/api/v1/companies", origin)
         assert "Access-Control-Allow-Origin" not in resp.headers, origin
@@ -64,7 +64,7 @@ def test_nothing_for_another_origin(cors: FlaskClient, tenant: Tenant) -> None:
     assert "Access-Control-Allow-Origin" not in cors.get("/api/v1/companies").headers
 
 
-def test_an_allowed_origins_requests_get_the_headers(cors: FlaskClient, tenant: Tenant) -> None:
+def test_an_allowed_origins_requests_get_the_headers(cors: JsonClient, tenant: Tenant) -> None:
     got = cors.get("/api/v1/companies", headers={**auth(tenant.member), "Origin": APP})
     assert got.status_code == 200
     assert got.headers["Access-Control-Allow-Origin"] == APP
@@ -74,7 +74,7 @@ def test_an_allowed_origins_requests_get_the_headers(cors: FlaskClient, tenant: 
     assert denied.status_code == 401 and denied.headers["Access-Control-Allow-Origin"] == APP
 
 
-def test_a_preflight_runs_no_view(cors: FlaskClient, tenant: Tenant, engine: Engine) -> None:
+def test_a_preflight_runs_no_view(cors: JsonClient, tenant: Tenant, engine: Engine) -> None:
     made = cors.post("/api/v1/companies", json={"name": "Acme"}, headers=auth(tenant.admin)).json
     resp = _preflight(cors, f"/api/v1/companies/{made['id']}", APP, method="DELETE")
     assert resp.status_code == 200 and resp.get_data() == b""

@@ -28,7 +28,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import AnyConverter, Rule
@@ -37,6 +36,7 @@ from core import search
 from models import ApiKey, Base, Notification
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import MINIMAL, RESOURCES, UPDATES, create_all
 from web.resources import RESOURCES as RESOURCE_DEFS
@@ -118,13 +118,13 @@ def _digest(engine: Engine) -> dict[str, str]:
 
 
 @pytest.fixture
-def api(make_app: Callable[..., Flask]) -> FlaskClient:
-    return make_app(notify={"webhook_allowed_hosts": ("127.0.0.1",)}).test_client()
+def api(make_app: Callable[..., Flask]) -> JsonClient:
+    return client_for(make_app(notify={"webhook_allowed_hosts": ("127.0.0.1",)}))
 
 
 @pytest.fixture
 def theirs(
-    api: FlaskClient, other_tenant: Tenant, sessions: sessionmaker[Session]
+    api: JsonClient, other_tenant: Tenant, sessions: sessionmaker[Session]
 ) -> dict[str, Any]:
     """One object of every kind in the other org; kind to its id."""
     found: dict[str, Any] = {k: v["id"] for k, v in create_all(api, other_tenant.member).items()}
@@ -185,7 +185,7 @@ def _missing(converter: str) -> Any:
 
 
 def test_every_route_with_an_id_answers_another_orgs_id_like_a_missing_one(
-    api: FlaskClient,
+    api: JsonClient,
     engine: Engine,
     tenant: Tenant,
     theirs: dict[str, Any],
@@ -243,7 +243,7 @@ def test_every_route_with_an_id_answers_another_orgs_id_like_a_missing_one(
     assert checked >= 3 * (3 * len(RESOURCES) + 8) - len(PLATFORM_WIDE)
 
 
-def test_platform_routes_refuse_members_and_admins(api: FlaskClient, tenant: Tenant) -> None:
+def test_platform_routes_refuse_members_and_admins(api: JsonClient, tenant: Tenant) -> None:
     """Routes whose parameters are all platform-wide names are the operators' alone."""
     rules = [
         r
@@ -284,7 +284,7 @@ def _links() -> list[tuple[str, str, str]]:
 
 
 def test_links_in_bodies_never_reach_another_org(
-    api: FlaskClient, engine: Engine, tenant: Tenant, theirs: dict[str, Any]
+    api: JsonClient, engine: Engine, tenant: Tenant, theirs: dict[str, Any]
 ) -> None:
     """Create and update with another org's id in a link: 422 as for a missing id, no change.
 
@@ -320,7 +320,7 @@ def test_links_in_bodies_never_reach_another_org(
 
 
 def test_ids_in_query_strings_find_nothing_of_another_org(
-    api: FlaskClient,
+    api: JsonClient,
     tenant: Tenant,
     other_tenant: Tenant,
     theirs: dict[str, Any],
@@ -340,7 +340,7 @@ def test_ids_in_query_strings_find_nothing_of_another_org(
         for field in res.filters:
             if not field.endswith("_id"):
                 continue
-            kind = {f: k for n, f, k in _links() if n == res.name}.get(field)
+            kind = {f: k for n, f, k in _links() if n == res.name}.get(field, "")
             assert kind is not None, f"{res.name}?{field}: a filter on no known link"
             their_id = other_tenant.member_id if kind == "user" else theirs[kind]
             url = f"/api/v1/{res.name}?{field}={their_id}"
@@ -363,7 +363,7 @@ def test_ids_in_query_strings_find_nothing_of_another_org(
 
 
 def test_access_ids_in_bodies_and_query_strings_answer_like_missing_ones(
-    api: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+    api: JsonClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     """A user or org id of another org, in a body or a query, is a 404 to an admin."""
     admin = auth(tenant.admin)
@@ -430,7 +430,7 @@ def _ids_in_requests(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
     return found
 
 
-def test_every_id_in_a_query_or_body_is_walked(api: FlaskClient) -> None:
+def test_every_id_in_a_query_or_body_is_walked(api: JsonClient) -> None:
     """A new ``…_id`` in a request fails here until someone walks it or says why not."""
     walked = {("POST", f"/api/v1/{n}", f) for n, f, _ in _links()}
     walked |= {("PATCH", f"/api/v1/{n}/{{item_id}}", f) for n, f, _ in _links()}

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.web.helpers import MINIMAL, UPDATES
 
 
 @pytest.mark.parametrize("name", list(MINIMAL))
-def test_create_read_update_delete(client: FlaskClient, tenant: Tenant, name: str) -> None:
+def test_create_read_update_delete(client: JsonClient, tenant: Tenant, name: str) -> None:
     h = auth(tenant.member)
     created = client.post(f"/api/v1/{name}", json=MINIMAL[name], headers=h)
     assert created.status_code == 201, created.json
@@ -36,12 +36,12 @@ def test_create_read_update_delete(client: FlaskClient, tenant: Tenant, name: st
     assert client.get(f"/api/v1/{name}/{body['id']}", headers=h).status_code == 404
 
 
-def test_deal_defaults(client: FlaskClient, tenant: Tenant) -> None:
+def test_deal_defaults(client: JsonClient, tenant: Tenant) -> None:
     body = client.post("/api/v1/deals", json={"title": "x"}, headers=auth(tenant.member)).json
     assert body["stage"] == "lead" and body["currency"] == "USD" and body["amount"] is None
 
 
-def test_pagination_walks_every_row_once(client: FlaskClient, tenant: Tenant) -> None:
+def test_pagination_walks_every_row_once(client: JsonClient, tenant: Tenant) -> None:
     h = auth(tenant.member)
     ids = [
         client.post("/api/v1/companies", json={"name": f"C{i:02d}"}, headers=h).json["id"]
@@ -59,7 +59,7 @@ def test_pagination_walks_every_row_once(client: FlaskClient, tenant: Tenant) ->
     assert seen == ids
 
 
-def test_filters_and_descending_sort(client: FlaskClient, tenant: Tenant) -> None:
+def test_filters_and_descending_sort(client: JsonClient, tenant: Tenant) -> None:
     h = auth(tenant.member)
     for stage in ("won", "lost", "won"):
         client.post("/api/v1/deals", json={"title": stage, "stage": stage}, headers=h)
@@ -69,7 +69,7 @@ def test_filters_and_descending_sort(client: FlaskClient, tenant: Tenant) -> Non
 
 
 def test_links_must_be_in_the_same_org(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     theirs = client.post(
         "/api/v1/companies", json={"name": "Theirs"}, headers=auth(other_tenant.member)
@@ -89,7 +89,7 @@ def test_links_must_be_in_the_same_org(
     assert mine.status_code == 201 and mine.json["owner_id"] == tenant.member_id
 
 
-def test_patch_cannot_null_a_required_field(client: FlaskClient, tenant: Tenant) -> None:
+def test_patch_cannot_null_a_required_field(client: JsonClient, tenant: Tenant) -> None:
     h = auth(tenant.member)
     cid = client.post("/api/v1/companies", json={"name": "A"}, headers=h).json["id"]
     resp = client.patch(f"/api/v1/companies/{cid}", json={"name": None}, headers=h)

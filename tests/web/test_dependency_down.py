@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.test import TestResponse
 
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonResponse, client_for
 from tests.support.factories import Tenant, make_tenant
 from tests.web.helpers import MINIMAL, RESOURCES
 
@@ -59,7 +59,7 @@ def calls(key: str) -> list[tuple[str, str, dict[str, object] | None]]:
     return out
 
 
-def assert_unavailable(resp: TestResponse) -> None:
+def assert_unavailable(resp: JsonResponse) -> None:
     assert resp.status_code == 503, resp.get_data(as_text=True)
     assert int(resp.headers["Retry-After"]) > 0
     assert resp.json is not None
@@ -70,7 +70,7 @@ def assert_unavailable(resp: TestResponse) -> None:
 def test_every_call_is_503_when_postgresql_is_down(
     make_app: Callable[..., Flask], org: Tenant
 ) -> None:
-    client = make_app(database={"url": CLOSED_DB}).test_client()
+    client = client_for(make_app(database={"url": CLOSED_DB}))
     for method, path, body in calls(org.admin):
         resp = client.open(path, method=method, json=body, headers=auth(org.admin))
         assert_unavailable(resp)
@@ -80,7 +80,7 @@ def test_a_postgresql_that_never_answers_is_503_within_the_connect_timeout(
     make_app: Callable[..., Flask], org: Tenant, silent_port: int
 ) -> None:
     url = f"postgresql+psycopg://x@127.0.0.1:{silent_port}/x"
-    client = make_app(database={"url": url, "connect_timeout_s": 2}).test_client()
+    client = client_for(make_app(database={"url": url, "connect_timeout_s": 2}))
     for path in ("/api/v1/deals", "/api/v1/companies/1"):
         start = time.monotonic()
         resp = client.get(path, headers=auth(org.member))
@@ -91,7 +91,7 @@ def test_a_postgresql_that_never_answers_is_503_within_the_connect_timeout(
 def test_a_statement_past_the_statement_timeout_is_503(
     make_app: Callable[..., Flask], org: Tenant, engine: Engine
 ) -> None:
-    client = make_app(database={"statement_timeout_ms": 300}).test_client()
+    client = client_for(make_app(database={"statement_timeout_ms": 300}))
     h = auth(org.member)
     assert client.post("/api/v1/deals", json={"title": "warm"}, headers=h).status_code == 201
     with engine.connect() as conn, conn.begin():
@@ -109,7 +109,7 @@ def test_a_broker_redis_that_never_answers_does_not_hang_or_fail_writes(
     make_app: Callable[..., Flask], org: Tenant, silent_port: int
 ) -> None:
     broker = {"url": f"redis://127.0.0.1:{silent_port}/0", "socket_timeout_s": 0.5}
-    client = make_app(broker=broker).test_client()
+    client = client_for(make_app(broker=broker))
     h = auth(org.admin)
     start = time.monotonic()
     deal = client.post("/api/v1/deals", json={"title": "t"}, headers=h)
@@ -128,7 +128,7 @@ def test_cache_redis_that_never_answers_still_serves_reads_from_postgresql(
     make_app: Callable[..., Flask], org: Tenant, silent_port: int
 ) -> None:
     cache = {"url": f"redis://127.0.0.1:{silent_port}/0", "timeout_ms": 200}
-    client = make_app(cache=cache).test_client()
+    client = client_for(make_app(cache=cache))
     h = auth(org.member)
     created = client.post("/api/v1/contacts", json={"first_name": "Ada"}, headers=h)
     assert created.status_code == 201

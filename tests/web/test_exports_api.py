@@ -11,13 +11,13 @@ from pathlib import Path
 import orjson
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.bulk import exports
 from core.settings import Settings
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 from tests.support.search import add_contacts, run_staged_jobs
 
@@ -30,11 +30,11 @@ def bulk_settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def bc(make_app: Callable[..., Flask], tmp_path: Path) -> FlaskClient:
-    return make_app(bulk={"files_dir": tmp_path / "files"}).test_client()
+def bc(make_app: Callable[..., Flask], tmp_path: Path) -> JsonClient:
+    return client_for(make_app(bulk={"files_dir": tmp_path / "files"}))
 
 
-def _export(bc: FlaskClient, key: str, settings: Settings, sessions: sessionmaker[Session],
+def _export(bc: JsonClient, key: str, settings: Settings, sessions: sessionmaker[Session],
             **body: object) -> dict[str, object]:  # fmt: skip
     resp = bc.post(EXPORTS, json=body, headers=auth(key))
     assert resp.status_code == 202, resp.json
@@ -46,7 +46,7 @@ def _export(bc: FlaskClient, key: str, settings: Settings, sessions: sessionmake
 
 
 def test_csv_export_with_filters_and_columns_downloads_by_signed_link(
-    bc: FlaskClient, tenant: Tenant, other_tenant: Tenant, bulk_settings: Settings,
+    bc: JsonClient, tenant: Tenant, other_tenant: Tenant, bulk_settings: Settings,
     sessions: sessionmaker[Session],
 ) -> None:  # fmt: skip
     with session_scope(sessions) as s:
@@ -96,12 +96,12 @@ def test_links_expire_and_name_one_org() -> None:
         {"type": "contacts", "filters": {"email": {"$ne": 1}}},
     ],
 )
-def test_bad_exports_are_422(bc: FlaskClient, tenant: Tenant, body: dict[str, object]) -> None:
+def test_bad_exports_are_422(bc: JsonClient, tenant: Tenant, body: dict[str, object]) -> None:
     assert bc.post(EXPORTS, json=body, headers=auth(tenant.member)).status_code == 422
 
 
 def test_filters_naming_another_orgs_rows_export_nothing_of_theirs(
-    bc: FlaskClient, tenant: Tenant, other_tenant: Tenant, bulk_settings: Settings,
+    bc: JsonClient, tenant: Tenant, other_tenant: Tenant, bulk_settings: Settings,
     sessions: sessionmaker[Session],
 ) -> None:  # fmt: skip
     """An id in an export's filters is compared inside the caller's org only."""

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +17,7 @@ from core.queueing.relay import HEARTBEAT_KEY
 from core.settings import VERSION
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import make_tenant
 from tests.web.helpers import RESOURCES, count
 
@@ -26,7 +26,7 @@ CLOSED_REDIS = "redis://127.0.0.1:1/0"
 DEPENDENCIES = ("database", "redis", "cache")
 
 
-def test_health_when_everything_is_up(client: FlaskClient) -> None:
+def test_health_when_everything_is_up(client: JsonClient) -> None:
     resp = client.get("/health")
     assert resp.status_code == 200 and resp.mimetype == "application/json"
     body = resp.json
@@ -48,7 +48,7 @@ def test_health_when_everything_is_up(client: FlaskClient) -> None:
 def test_health_is_503_when_a_dependency_is_down(
     make_app: Callable[..., Flask], changes: dict[str, dict[str, str]], down: str
 ) -> None:
-    resp = make_app(**changes).test_client().get("/health")
+    resp = client_for(make_app(**changes)).get("/health")
     assert resp.status_code == 503
     assert int(resp.headers["Retry-After"]) > 0
     body = resp.json
@@ -67,7 +67,7 @@ def test_with_the_broker_down_health_is_503_and_writes_still_stage_their_jobs(
     app = make_app(broker={"url": CLOSED_REDIS})
     with session_scope(sessions) as session:
         tenant = make_tenant(session, "Outage")
-    client = app.test_client()
+    client = client_for(app)
     health = client.get("/health")
     assert health.status_code == 503 and health.json["redis"]["status"] == "down"
     assert health.json["database"]["status"] == "up"
@@ -81,7 +81,7 @@ def test_with_the_broker_down_health_is_503_and_writes_still_stage_their_jobs(
 
 
 @pytest.fixture
-def document(client: FlaskClient) -> dict[str, Any]:
+def document(client: JsonClient) -> dict[str, Any]:
     resp = client.get("/openapi.json")
     assert resp.status_code == 200 and resp.mimetype == "application/json"
     doc: dict[str, Any] = resp.json
@@ -169,7 +169,7 @@ def _envelope(doc: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_operation_documents_what_it_can_answer(
-    client: FlaskClient, document: dict[str, Any]
+    client: JsonClient, document: dict[str, Any]
 ) -> None:
     operations = list(_operations(client.application))
     assert len(operations) > 60
@@ -209,14 +209,14 @@ def test_every_operation_documents_what_it_can_answer(
 
 
 def test_a_validation_error_matches_its_documented_envelope(
-    client: FlaskClient, tenant: Any
+    client: JsonClient, tenant: Any
 ) -> None:
     resp = client.post("/api/v1/companies", json={}, headers=auth(tenant.member))
     assert resp.status_code == 422
     assert set(resp.json) == {"error"} and set(resp.json["error"]) == {"code", "message", "details"}
 
 
-def test_docs_is_a_page_of_our_own_assets(client: FlaskClient) -> None:
+def test_docs_is_a_page_of_our_own_assets(client: JsonClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
@@ -231,7 +231,7 @@ def test_docs_is_a_page_of_our_own_assets(client: FlaskClient) -> None:
     assert client.get("/openapi.json").status_code == 200
 
 
-def test_the_favicon_is_an_icon(client: FlaskClient) -> None:
+def test_the_favicon_is_an_icon(client: JsonClient) -> None:
     resp = client.get("/favicon.ico")
     assert resp.status_code == 200 and resp.mimetype == "image/x-icon"
     body = resp.get_data()
@@ -243,7 +243,7 @@ def test_the_favicon_is_an_icon(client: FlaskClient) -> None:
 def test_health_reports_the_relay_and_is_503_when_it_went_silent(
     make_app: Callable[..., Flask], broker_redis: Any
 ) -> None:
-    client = make_app(broker={"relay_silent_s": 30}).test_client()
+    client = client_for(make_app(broker={"relay_silent_s": 30}))
     body = client.get("/health").json
     assert body["relay"]["status"] == "unknown" and body["relay"]["lag_s"] == 0  # never ran
     broker_redis.set(HEARTBEAT_KEY, json.dumps({"at": time.time() - 5, "restarts": 2}))

@@ -5,23 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
-from werkzeug.test import TestResponse
 
 from core.settings import Settings
 from tests.conftest import auth
+from tests.support.client import JsonClient, JsonResponse
 from tests.support.factories import Tenant
 from tests.web.helpers import MINIMAL, RESOURCES, assert_error, count, snapshot
 
 
-def _post(client: FlaskClient, key: str, path: str, body: object, idem: str) -> TestResponse:
+def _post(client: JsonClient, key: str, path: str, body: object, idem: str) -> JsonResponse:
     return client.post(path, json=body, headers=auth(key, **{"Idempotency-Key": idem}))
 
 
 @pytest.mark.parametrize("name", RESOURCES)
 def test_the_same_key_and_body_replay_the_first_answer(
-    client: FlaskClient, engine: Engine, tenant: Tenant, name: str
+    client: JsonClient, engine: Engine, tenant: Tenant, name: str
 ) -> None:
     h = auth(tenant.member, **{"Idempotency-Key": f"create-{name}"})
     first = client.post(f"/api/v1/{name}", json=MINIMAL[name], headers=h)
@@ -34,7 +33,7 @@ def test_the_same_key_and_body_replay_the_first_answer(
 
 
 def test_the_same_key_with_another_body_is_409(
-    client: FlaskClient, engine: Engine, tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant
 ) -> None:
     h = auth(tenant.member, **{"Idempotency-Key": "k1"})
     assert client.post("/api/v1/companies", json={"name": "A"}, headers=h).status_code == 201
@@ -47,7 +46,7 @@ def test_the_same_key_with_another_body_is_409(
 
 
 def test_a_failed_request_does_not_use_up_its_key(
-    client: FlaskClient, engine: Engine, tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant
 ) -> None:
     h = auth(tenant.member, **{"Idempotency-Key": "retry-me"})
     bad = {"name": "A", "owner_id": 999_999}
@@ -61,7 +60,7 @@ def test_a_failed_request_does_not_use_up_its_key(
 
 
 def test_the_same_object_in_another_key_order_is_the_same_body(
-    client: FlaskClient, engine: Engine, tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant
 ) -> None:
     h = auth(tenant.member, **{"Idempotency-Key": "order"})
     one = b'{"name": "A", "city": "Lyon"}'
@@ -76,7 +75,7 @@ def test_the_same_object_in_another_key_order_is_the_same_body(
 
 
 def test_keys_are_per_org(
-    client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     body = {"name": "Same"}
     mine = _post(client, tenant.member, "/api/v1/companies", body, "shared")
@@ -89,7 +88,7 @@ def test_keys_are_per_org(
 
 
 def test_keys_are_scoped_to_the_api_key_that_sent_them(
-    client: FlaskClient, engine: Engine, tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant
 ) -> None:
     first = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "per-key")
     second = _post(client, tenant.admin, "/api/v1/companies", {"name": "A"}, "per-key")
@@ -103,7 +102,7 @@ def test_keys_are_scoped_to_the_api_key_that_sent_them(
 
 
 def test_another_caller_reusing_a_key_meets_the_role_check(
-    client: FlaskClient, engine: Engine, tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant
 ) -> None:
     resp = _post(client, tenant.admin, "/api/v1/users", {"email": "new@a.test"}, "admin-only")
     assert resp.status_code == 201
@@ -114,7 +113,7 @@ def test_another_caller_reusing_a_key_meets_the_role_check(
 
 
 def test_an_expired_key_is_treated_as_new(
-    client: FlaskClient, engine: Engine, settings: Settings, tenant: Tenant
+    client: JsonClient, engine: Engine, settings: Settings, tenant: Tenant
 ) -> None:
     first = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "old")
     ttl = timedelta(seconds=settings.web.idempotency_ttl_s + 1)
@@ -132,7 +131,7 @@ def test_an_expired_key_is_treated_as_new(
 
 
 def test_a_key_just_inside_its_lifetime_still_replays(
-    client: FlaskClient, engine: Engine, settings: Settings, tenant: Tenant
+    client: JsonClient, engine: Engine, settings: Settings, tenant: Tenant
 ) -> None:
     first = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, "young")
     age = timedelta(seconds=settings.web.idempotency_ttl_s - 60)
@@ -146,7 +145,7 @@ def test_a_key_just_inside_its_lifetime_still_replays(
 
 @pytest.mark.parametrize("key", ["x" * 256, "", "tab\there"])
 def test_an_invalid_key_is_422(
-    client: FlaskClient, engine: Engine, tenant: Tenant, key: str
+    client: JsonClient, engine: Engine, tenant: Tenant, key: str
 ) -> None:
     resp = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, key)
     error = assert_error(resp, 422)
@@ -154,7 +153,7 @@ def test_an_invalid_key_is_422(
     assert count(engine, "companies") == 0
 
 
-def test_the_longest_valid_key_works(client: FlaskClient, engine: Engine, tenant: Tenant) -> None:
+def test_the_longest_valid_key_works(client: JsonClient, engine: Engine, tenant: Tenant) -> None:
     key = "k" * 255
     for _ in range(2):
         resp = _post(client, tenant.member, "/api/v1/companies", {"name": "A"}, key)
@@ -162,7 +161,7 @@ def test_the_longest_valid_key_works(client: FlaskClient, engine: Engine, tenant
     assert count(engine, "companies") == 1
 
 
-def test_jobs_are_idempotent_too(client: FlaskClient, engine: Engine, tenant: Tenant) -> None:
+def test_jobs_are_idempotent_too(client: JsonClient, engine: Engine, tenant: Tenant) -> None:
     body = {"type": "analytics.rollup"}
     first = _post(client, tenant.member, "/api/v1/jobs", body, "job-1")
     second = _post(client, tenant.member, "/api/v1/jobs", body, "job-1")

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +18,7 @@ from core.settings import Settings
 from models import Contact, Import, Job
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
 
@@ -45,11 +45,11 @@ def bulk_app(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
 
 
 @pytest.fixture
-def bc(bulk_app: Flask) -> FlaskClient:
-    return bulk_app.test_client()
+def bc(bulk_app: Flask) -> JsonClient:
+    return client_for(bulk_app)
 
 
-def upload(client: FlaskClient, api_key: str, content: bytes, **fields: Any) -> Any:
+def upload(client: JsonClient, api_key: str, content: bytes, **fields: Any) -> Any:
     data = {"file": (io.BytesIO(content), fields.pop("filename", "people.csv")), **fields}
     return client.post(
         IMPORTS, data=data, headers=auth(api_key), content_type="multipart/form-data"
@@ -80,7 +80,7 @@ CSV = (
 
 
 def test_import_creates_rows_rejects_bad_ones_and_reimport_changes_nothing(
-    bc: FlaskClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
+    bc: JsonClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     resp = upload(bc, tenant.member, CSV.encode(), type="contacts", key="email")
     assert resp.status_code == 202, resp.json
@@ -126,7 +126,7 @@ def test_import_creates_rows_rejects_bad_ones_and_reimport_changes_nothing(
 
 
 def test_encodings_delimiters_ndjson_mapping_and_update_by_key(
-    bc: FlaskClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
+    bc: JsonClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     latin = "Vorname;Nachname;Mail\nJosé;Müller;jose@x.test\n".encode("latin-1")
     mapping = '{"Vorname": "first_name", "Nachname": "last_name", "Mail": "email"}'
@@ -145,7 +145,7 @@ def test_encodings_delimiters_ndjson_mapping_and_update_by_key(
 
 
 def test_dry_run_counts_and_writes_nothing(
-    bc: FlaskClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
+    bc: JsonClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     started = upload(bc, tenant.member, CSV.encode(), type="contacts", dry_run="true").json
     run_all(bulk_settings, sessions, started["id"])
@@ -170,7 +170,7 @@ def test_dry_run_counts_and_writes_nothing(
     ],
 )
 def test_bad_requests_answer_4xx_and_keep_nothing(
-    bc: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session], bulk_settings: Settings,
+    bc: JsonClient, tenant: Tenant, sessions: sessionmaker[Session], bulk_settings: Settings,
     fields: dict[str, str], status: int, words: str,
 ) -> None:  # fmt: skip
     resp = upload(bc, tenant.member, CSV.encode(), **fields)
@@ -183,19 +183,19 @@ def test_bad_requests_answer_4xx_and_keep_nothing(
 
 
 def test_empty_file_not_multipart_and_too_large(
-    bc: FlaskClient, tenant: Tenant, make_app: Callable[..., Flask], tmp_path: Path
+    bc: JsonClient, tenant: Tenant, make_app: Callable[..., Flask], tmp_path: Path
 ) -> None:
     assert upload(bc, tenant.member, b"", type="contacts").status_code == 422
     resp = bc.post(IMPORTS, json={"type": "contacts"}, headers=auth(tenant.member))
     assert resp.status_code == 415
-    small = make_app(bulk={"files_dir": tmp_path / "f2", "import_max_bytes": 64}).test_client()
+    small = client_for(make_app(bulk={"files_dir": tmp_path / "f2", "import_max_bytes": 64}))
     assert upload(small, tenant.member, CSV.encode(), type="contacts").status_code == 413
     # Other JSON bodies keep the global limit: the upload limit applies to imports only.
     assert upload(bc, tenant.member, CSV.encode() * 20000, type="contacts").status_code == 202
 
 
 def test_another_org_never_sees_an_import(
-    bc: FlaskClient, tenant: Tenant, other_tenant: Tenant, bulk_settings: Settings,
+    bc: JsonClient, tenant: Tenant, other_tenant: Tenant, bulk_settings: Settings,
     sessions: sessionmaker[Session],
 ) -> None:  # fmt: skip
     started = upload(bc, tenant.member, CSV.encode(), type="contacts").json
@@ -210,7 +210,7 @@ def test_another_org_never_sees_an_import(
 
 
 def test_rows_without_the_key_are_rejected_so_reimports_stay_idempotent(
-    bc: FlaskClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
+    bc: JsonClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     content = b"first_name,email\nAnn,\nBob,bob@x.test\n"
     for _ in range(2):
@@ -225,7 +225,7 @@ def test_rows_without_the_key_are_rejected_so_reimports_stay_idempotent(
 
 
 def test_canceling_an_import_fails_it_and_still_finishes_it(
-    bc: FlaskClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
+    bc: JsonClient, tenant: Tenant, bulk_settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     started = upload(bc, tenant.admin, CSV.encode(), type="contacts").json
     resp = bc.post(f"/api/v1/jobs/{started['job_id']}/cancel", headers=auth(tenant.admin))
@@ -235,7 +235,7 @@ def test_canceling_an_import_fails_it_and_still_finishes_it(
     assert got["status"] == "failed" and "canceled" in got["error"] and got["created"] == 0
 
 
-def test_a_form_part_without_a_readable_name_is_a_422(bc: FlaskClient, tenant: Tenant) -> None:
+def test_a_form_part_without_a_readable_name_is_a_422(bc: JsonClient, tenant: Tenant) -> None:
     # Found by Schemathesis: Werkzeug names such a part None, and sorting the unknown
     # names with it was a 500.
     body = (

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
-from werkzeug.test import TestResponse
 
 from tests.conftest import auth
+from tests.support.client import JsonClient, JsonResponse, client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import assert_error, count
 
@@ -29,12 +28,12 @@ def files_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bc(make_app: Callable[..., Flask], files_dir: Path) -> FlaskClient:
-    return make_app(bulk={"files_dir": files_dir}).test_client()
+def bc(make_app: Callable[..., Flask], files_dir: Path) -> JsonClient:
+    return client_for(make_app(bulk={"files_dir": files_dir}))
 
 
-def upload(client: FlaskClient, api_key: str, idem: str, content: bytes = CSV,
-           **fields: Any) -> TestResponse:  # fmt: skip
+def upload(client: JsonClient, api_key: str, idem: str, content: bytes = CSV,
+           **fields: Any) -> JsonResponse:  # fmt: skip
     data = {"file": (io.BytesIO(content), fields.pop("filename", "people.csv")),
             "type": "contacts", **fields}  # fmt: skip
     return client.post(IMPORTS, data=data, content_type="multipart/form-data",
@@ -52,7 +51,7 @@ def uploads(files_dir: Path) -> list[Path]:
 
 
 def test_the_same_upload_replays_the_first_answer_and_stages_nothing_more(
-    bc: FlaskClient, engine: Engine, tenant: Tenant, files_dir: Path
+    bc: JsonClient, engine: Engine, tenant: Tenant, files_dir: Path
 ) -> None:
     mapping = '{"first_name": "first_name", "email": "email"}'
     first = upload(bc, tenant.member, "imp-1", key="email", mapping=mapping)
@@ -81,7 +80,7 @@ def test_the_same_upload_replays_the_first_answer_and_stages_nothing_more(
     ],
 )
 def test_the_same_key_with_another_upload_is_409_and_changes_nothing(
-    bc: FlaskClient, engine: Engine, tenant: Tenant, files_dir: Path, content: bytes,
+    bc: JsonClient, engine: Engine, tenant: Tenant, files_dir: Path, content: bytes,
     fields: dict[str, str],
 ) -> None:  # fmt: skip
     assert upload(bc, tenant.member, "imp-2", key="email").status_code == 202
@@ -92,7 +91,7 @@ def test_the_same_key_with_another_upload_is_409_and_changes_nothing(
 
 
 def test_another_org_or_api_key_with_the_same_key_is_independent(
-    bc: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+    bc: JsonClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     mine = upload(bc, tenant.member, "shared")
     theirs = upload(bc, other_tenant.member, "shared")
@@ -108,7 +107,7 @@ def test_another_org_or_api_key_with_the_same_key_is_independent(
 
 
 def test_a_refused_upload_does_not_use_up_its_key(
-    bc: FlaskClient, engine: Engine, tenant: Tenant, files_dir: Path
+    bc: JsonClient, engine: Engine, tenant: Tenant, files_dir: Path
 ) -> None:
     assert_error(upload(bc, tenant.member, "retry", key="title"), 422)
     assert count(engine, "idempotency_keys") == 0 and uploads(files_dir) == []

@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.web.helpers import MINIMAL, RESOURCES, UPDATES, assert_error, count, create_all, snapshot
 
@@ -17,7 +17,7 @@ MISSING_ID = 900_000_000
 
 
 @pytest.fixture
-def theirs(client: FlaskClient, other_tenant: Tenant) -> dict[str, dict[str, Any]]:
+def theirs(client: JsonClient, other_tenant: Tenant) -> dict[str, dict[str, Any]]:
     """One row of every resource, and one job, in the other org."""
     rows = create_all(client, other_tenant.member)
     job = client.post(
@@ -29,7 +29,7 @@ def theirs(client: FlaskClient, other_tenant: Tenant) -> dict[str, dict[str, Any
 
 
 def _as_missing(
-    client: FlaskClient, key: str, method: str, their_url: str, missing_url: str, **kw: Any
+    client: JsonClient, key: str, method: str, their_url: str, missing_url: str, **kw: Any
 ) -> None:
     """``their_url`` and ``missing_url`` answer the same 404."""
     theirs = client.open(their_url, method=method, headers=auth(key), **kw)
@@ -43,7 +43,7 @@ def _as_missing(
 @pytest.mark.parametrize("name", RESOURCES)
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 def test_another_orgs_row_is_a_404_like_a_missing_one(
-    client: FlaskClient,
+    client: JsonClient,
     engine: Engine,
     tenant: Tenant,
     other_tenant: Tenant,
@@ -65,7 +65,7 @@ def test_another_orgs_row_is_a_404_like_a_missing_one(
 
 @pytest.mark.parametrize("role", ["member", "admin", "operator"])
 def test_another_orgs_job_is_a_404_like_a_missing_one(
-    client: FlaskClient,
+    client: JsonClient,
     engine: Engine,
     tenant: Tenant,
     other_tenant: Tenant,
@@ -88,7 +88,7 @@ def test_another_orgs_job_is_a_404_like_a_missing_one(
 
 
 def test_lists_never_show_another_orgs_rows(
-    client: FlaskClient,
+    client: JsonClient,
     engine: Engine,
     tenant: Tenant,
     other_tenant: Tenant,
@@ -117,7 +117,7 @@ def test_lists_never_show_another_orgs_rows(
 
 
 def test_links_to_another_orgs_rows_are_refused_everywhere(
-    client: FlaskClient,
+    client: JsonClient,
     engine: Engine,
     tenant: Tenant,
     other_tenant: Tenant,
@@ -144,13 +144,13 @@ def test_links_to_another_orgs_rows_are_refused_everywhere(
     assert snapshot(engine) == before
 
 
-def _deal(client: FlaskClient, key: str, stage: str, amount: str) -> None:
+def _deal(client: JsonClient, key: str, stage: str, amount: str) -> None:
     body = {"title": stage, "stage": stage, "amount": amount}
     assert client.post("/api/v1/deals", json=body, headers=auth(key)).status_code == 201
 
 
 def test_dashboard_counts_only_own_rows(
-    client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     _deal(client, tenant.member, "won", "100.00")
     _deal(client, tenant.member, "lost", "5.00")

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from flask import Flask, Response, g, request
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +15,7 @@ from jobs.analytics import rollup
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import assert_error, count, snapshot
 from web.auth import authenticate, principal
@@ -33,7 +33,7 @@ NOT_YET = [t for t in CONTRACT_TYPES if t not in JOB_TYPES]
 BROADCAST = {"type": "notifications.broadcast", "params": {"title": "hello"}}
 
 
-def _start(client: FlaskClient, key: str, body: Any = None) -> dict[str, Any]:
+def _start(client: JsonClient, key: str, body: Any = None) -> dict[str, Any]:
     # Broadcasts are not unique (a rollup would answer with the queued one: test_jobs_dedupe).
     resp = client.post(JOBS, json=body or BROADCAST, headers=auth(key))
     assert resp.status_code == 202, resp.json
@@ -41,7 +41,7 @@ def _start(client: FlaskClient, key: str, body: Any = None) -> dict[str, Any]:
     return job
 
 
-def test_starting_a_job_stages_it(client: FlaskClient, engine: Engine, tenant: Tenant) -> None:
+def test_starting_a_job_stages_it(client: JsonClient, engine: Engine, tenant: Tenant) -> None:
     resp = client.post(JOBS, json={"type": "analytics.rollup"}, headers=auth(tenant.member))
     assert resp.status_code == 202
     job = resp.json
@@ -63,7 +63,7 @@ def test_starting_a_job_stages_it(client: FlaskClient, engine: Engine, tenant: T
     assert row.message["message_id"] == job["id"]
 
 
-def test_get_one_and_list(client: FlaskClient, tenant: Tenant) -> None:
+def test_get_one_and_list(client: JsonClient, tenant: Tenant) -> None:
     first = _start(client, tenant.admin)
     second = _start(client, tenant.operator)
     got = client.get(f"{JOBS}/{first['id']}", headers=auth(tenant.member))
@@ -73,7 +73,7 @@ def test_get_one_and_list(client: FlaskClient, tenant: Tenant) -> None:
     assert listed["next_cursor"] is None
 
 
-def test_list_filters(client: FlaskClient, tenant: Tenant) -> None:
+def test_list_filters(client: JsonClient, tenant: Tenant) -> None:
     kept = _start(client, tenant.admin)
     gone = _start(client, tenant.admin)
     client.post(f"{JOBS}/{gone['id']}/cancel", headers=auth(tenant.admin))
@@ -88,7 +88,7 @@ def test_list_filters(client: FlaskClient, tenant: Tenant) -> None:
 
 @pytest.mark.parametrize("job_type", ["bogus", "analytics", "ANALYTICS.ROLLUP", *NOT_YET])
 def test_unknown_and_unavailable_types_are_422_naming_the_known_ones(
-    client: FlaskClient, engine: Engine, tenant: Tenant, job_type: str
+    client: JsonClient, engine: Engine, tenant: Tenant, job_type: str
 ) -> None:
     resp = client.post(JOBS, json={"type": job_type}, headers=auth(tenant.admin))
     error = assert_error(resp, 422)
@@ -102,7 +102,7 @@ def test_unknown_and_unavailable_types_are_422_naming_the_known_ones(
 
 @pytest.mark.parametrize("params", [{"unknown": 1}, {"org_id": 2}, {"tags": ["x"]}, {"": None}])
 def test_bad_params_are_422(
-    client: FlaskClient, engine: Engine, tenant: Tenant, params: dict[str, Any]
+    client: JsonClient, engine: Engine, tenant: Tenant, params: dict[str, Any]
 ) -> None:
     body = {"type": "analytics.rollup", "params": params}
     error = assert_error(client.post(JOBS, json=body, headers=auth(tenant.member)), 422)
@@ -111,7 +111,7 @@ def test_bad_params_are_422(
     assert count(engine, "jobs") == 0
 
 
-def test_cancel_then_cancel_again(client: FlaskClient, engine: Engine, tenant: Tenant) -> None:
+def test_cancel_then_cancel_again(client: JsonClient, engine: Engine, tenant: Tenant) -> None:
     job = _start(client, tenant.member, {"type": "analytics.rollup"})
     url = f"{JOBS}/{job['id']}/cancel"
     first = client.post(url, headers=auth(tenant.admin))
@@ -125,7 +125,7 @@ def test_cancel_then_cancel_again(client: FlaskClient, engine: Engine, tenant: T
 
 
 def test_a_running_job_cannot_be_canceled(
-    client: FlaskClient, engine: Engine, tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant
 ) -> None:
     job = _start(client, tenant.member, {"type": "analytics.rollup"})
     with engine.begin() as conn:
@@ -156,7 +156,7 @@ def test_a_job_staged_by_a_request_that_then_fails_leaves_no_row(
     app: Flask, engine: Engine, tenant: Tenant
 ) -> None:
     app.add_url_rule("/probe", "probe", _stage_then_maybe_fail, methods=["POST"])
-    client = app.test_client()
+    client = client_for(app)
     assert_error(client.post("/probe?fail=1", headers=auth(tenant.member)), 422)
     assert count(engine, "jobs") == 0
     # Without the failure the same path commits its job: the 0 above is the rollback.
@@ -165,7 +165,7 @@ def test_a_job_staged_by_a_request_that_then_fails_leaves_no_row(
     assert count(engine, "jobs", "id = :id", id=uuid.UUID(ok.json["id"])) == 1
 
 
-def _walk(client: FlaskClient, key: str, limit: int) -> list[list[str]]:
+def _walk(client: JsonClient, key: str, limit: int) -> list[list[str]]:
     pages, cursor = [], None
     while True:
         url = f"{JOBS}?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
@@ -178,7 +178,7 @@ def _walk(client: FlaskClient, key: str, limit: int) -> list[list[str]]:
 
 
 def test_paging_returns_each_job_once_even_with_equal_timestamps(
-    client: FlaskClient, sessions: sessionmaker[Session], engine: Engine, tenant: Tenant
+    client: JsonClient, sessions: sessionmaker[Session], engine: Engine, tenant: Tenant
 ) -> None:
     # One transaction: now() is the same for all seven rows.
     with session_scope(sessions) as session:
@@ -198,7 +198,7 @@ def test_paging_returns_each_job_once_even_with_equal_timestamps(
     assert ids == expected
 
 
-def test_paging_jobs_started_one_by_one(client: FlaskClient, tenant: Tenant) -> None:
+def test_paging_jobs_started_one_by_one(client: JsonClient, tenant: Tenant) -> None:
     started = [_start(client, tenant.admin)["id"] for _ in range(7)]
     pages = _walk(client, tenant.member, 3)
     assert [i for p in pages for i in p] == started[::-1]

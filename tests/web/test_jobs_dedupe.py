@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Job, JobStatus
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 
 JOBS = "/api/v1/jobs"
@@ -22,7 +22,7 @@ def _rollups(sessions: sessionmaker[Session], org_id: int) -> list[Job]:
 
 
 def test_a_repeat_answers_with_the_queued_job(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     first = client.post(JOBS, json={"type": "analytics.rollup"}, headers=auth(tenant.member))
     assert first.status_code == 202 and "deduplicated" not in first.json
@@ -38,9 +38,7 @@ def test_a_repeat_answers_with_the_queued_job(
         assert two["deduplicated"] is True and two["id"] == one["id"]
 
 
-def test_a_job_type_without_a_key_is_never_deduplicated(
-    client: FlaskClient, tenant: Tenant
-) -> None:
+def test_a_job_type_without_a_key_is_never_deduplicated(client: JsonClient, tenant: Tenant) -> None:
     body = {"type": "notifications.broadcast", "params": {"title": "hi"}}
     one = client.post(JOBS, json=body, headers=auth(tenant.admin)).json
     two = client.post(JOBS, json=body, headers=auth(tenant.admin)).json
@@ -48,7 +46,7 @@ def test_a_job_type_without_a_key_is_never_deduplicated(
 
 
 def test_writes_fold_into_one_rollup_and_a_write_after_its_start_gets_another(
-    client: FlaskClient, sessions: sessionmaker[Session], tenant: Tenant
+    client: JsonClient, sessions: sessionmaker[Session], tenant: Tenant
 ) -> None:
     for i in range(3):
         resp = client.post("/api/v1/deals", json={"title": f"d{i}"}, headers=auth(tenant.member))

@@ -98,7 +98,7 @@ def _text(browser: WebDriver, selector: str) -> str | None:
 
 
 def _errors(browser: WebDriver) -> list[dict[str, object]]:
-    return [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    return [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]  # type: ignore[attr-defined]
 
 
 def test_a_new_deal_appears_live_in_its_orgs_pages_only(

@@ -17,6 +17,7 @@ from flask import Flask
 from core.queueing import minute_stats
 from core.settings import Settings
 from tests.conftest import auth
+from tests.support.client import client_for
 from tests.support.factories import Tenant
 from tests.support.stack import GunicornProcess
 
@@ -43,7 +44,7 @@ def promtool_problems(text: str) -> str:
 
 @pytest.mark.usefixtures("promtool")
 def test_every_family_passes_promtool(app: Flask, tenant: Tenant) -> None:
-    client = app.test_client()
+    client = client_for(app)
     h = auth(tenant.operator)
     client.get("/api/v1/analytics/dashboard", headers=h)  # cache events, HTTP timings
     client.get("/api/v1/analytics/dashboard", headers=h)
@@ -121,7 +122,7 @@ def test_the_rules_file_loads_and_names_only_our_series(app: Flask, tenant: Tena
         [str(PROMTOOL), "check", "rules", str(rules)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    text = app.test_client().get("/metrics", headers=auth(tenant.operator)).get_data(as_text=True)
+    text = client_for(app).get("/metrics", headers=auth(tenant.operator)).get_data(as_text=True)
     families = set(re.findall(r"^# TYPE (\S+) (\w+)$", text, re.M))
     names = {name for name, _ in families}
     names |= {

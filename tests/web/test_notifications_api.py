@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import websocket
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +18,7 @@ from jobs import notifications as jobs_notify
 from jobs import runtime
 from models import Job
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp
 
@@ -42,7 +42,7 @@ def _notify(tenant: Tenant, key: str, **kw: Any) -> None:
     jobs_notify.fanout_event.fn(event.as_json())
 
 
-def test_inbox_read_and_read_all(client: FlaskClient, tenant: Tenant, wired: None) -> None:
+def test_inbox_read_and_read_all(client: JsonClient, tenant: Tenant, wired: None) -> None:
     for i in range(3):
         _notify(tenant, f"k{i}")
     h = auth(tenant.member)
@@ -68,7 +68,7 @@ def test_inbox_read_and_read_all(client: FlaskClient, tenant: Tenant, wired: Non
 
 
 def test_delivery_statuses_own_and_org(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, wired: None
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant, wired: None
 ) -> None:
     _notify(tenant, "x")
     own = client.get("/api/v1/notifications/deliveries", headers=auth(tenant.member)).json["items"]
@@ -86,7 +86,7 @@ def test_delivery_statuses_own_and_org(
     )
 
 
-def test_preferences_round_trip_and_validation(client: FlaskClient, tenant: Tenant) -> None:
+def test_preferences_round_trip_and_validation(client: JsonClient, tenant: Tenant) -> None:
     h = auth(tenant.member)
     assert client.get("/api/v1/me/notification-preferences", headers=h).json["enabled"] is True
     body = {
@@ -121,7 +121,7 @@ def _fanouts(sessions: sessionmaker[Session]) -> list[dict[str, Any]]:
 
 
 def test_crm_writes_emit_events(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session], wired: None
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session], wired: None
 ) -> None:
     h = auth(tenant.member)
     deal = client.post(
@@ -147,7 +147,7 @@ def test_crm_writes_emit_events(
     ]
 
 
-def test_broadcast_is_for_admins(client: FlaskClient, tenant: Tenant) -> None:
+def test_broadcast_is_for_admins(client: JsonClient, tenant: Tenant) -> None:
     body = {"type": "notifications.broadcast", "params": {"title": "Hello", "urgency": "high"}}
     assert client.post("/api/v1/jobs", json=body, headers=auth(tenant.member)).status_code == 403
     ok = client.post("/api/v1/jobs", json=body, headers=auth(tenant.admin))

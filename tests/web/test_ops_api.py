@@ -8,13 +8,13 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import websocket
 from dramatiq import Broker, Message
 from dramatiq.brokers.redis import RedisBroker
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +31,7 @@ from tests.conftest import auth
 from tests.support import brokers
 from tests.support.actors import effect
 from tests.support.brokers import AGE_S, D_DEAD, K_IN_FLIGHT, M_DELAYED, N_READY
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp
 
@@ -59,12 +60,12 @@ def known_state(
     blocked.close()
 
 
-def _default(body: dict[str, object]) -> dict[str, object]:
-    return next(q for q in body["queues"] if q["name"] == "default")  # type: ignore[attr-defined, index]
+def _default(body: dict[str, Any]) -> dict[str, Any]:
+    return next(q for q in body["queues"] if q["name"] == "default")
 
 
 def test_api_cli_and_prometheus_agree(ops_app: Flask, tenant: Tenant, known_state: Broker) -> None:
-    app, client = ops_app, ops_app.test_client()
+    app, client = ops_app, client_for(ops_app)
     body = client.get("/api/v1/ops/queues", headers=auth(tenant.operator)).json
     q = _default(body)
     assert (q["ready"], q["delayed"], q["in_flight"], q["dead"]) == (
@@ -108,7 +109,7 @@ def test_api_cli_and_prometheus_agree(ops_app: Flask, tenant: Tenant, known_stat
 
 
 @pytest.mark.parametrize("role", ["member", "admin"])
-def test_ops_is_for_operators_only(client: FlaskClient, tenant: Tenant, role: str) -> None:
+def test_ops_is_for_operators_only(client: JsonClient, tenant: Tenant, role: str) -> None:
     key = getattr(tenant, role)
     assert client.get("/api/v1/ops/queues", headers=auth(key)).status_code == 403
     assert client.get("/api/v1/ops/dead-letters", headers=auth(key)).status_code == 403
@@ -121,7 +122,7 @@ def test_dead_letters_browse_retry_and_purge(
     known_state: Broker,
     sessions: sessionmaker[Session],
 ) -> None:
-    client, h = ops_app.test_client(), auth(tenant.operator)
+    client, h = client_for(ops_app), auth(tenant.operator)
     listed = client.get("/api/v1/ops/dead-letters?queue=default", headers=h).json
     assert listed["total"] == D_DEAD
     assert {d["args"][0] for d in listed["items"]} == {f"dead{i}" for i in range(D_DEAD)}
@@ -151,7 +152,7 @@ def test_dead_letters_browse_retry_and_purge(
 def test_pause_and_resume_are_recorded(
     ops_app: Flask, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
-    client, h = ops_app.test_client(), auth(tenant.operator)
+    client, h = client_for(ops_app), auth(tenant.operator)
     assert client.post("/api/v1/ops/queues/bulk/pause", headers=h).json["paused"] is True
     assert _find(client, h, "bulk")["paused"] is True
     assert client.post("/api/v1/ops/queues/bulk/resume", headers=h).json["paused"] is False
@@ -165,13 +166,13 @@ def test_pause_and_resume_are_recorded(
     assert all(r.user_id is not None for r in rows)
 
 
-def _find(client: FlaskClient, h: dict[str, str], name: str) -> dict[str, object]:
+def _find(client: JsonClient, h: dict[str, str], name: str) -> dict[str, object]:
     body = client.get("/api/v1/ops/queues", headers=h).json
     return next(q for q in body["queues"] if q["name"] == name)
 
 
 def test_schedule_list_run_and_pause(
-    client: FlaskClient, tenant: Tenant, broker: RedisBroker, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, broker: RedisBroker, sessions: sessionmaker[Session]
 ) -> None:
     h = auth(tenant.operator)
     items = {s["id"]: s for s in client.get("/api/v1/ops/schedule", headers=h).json["items"]}
@@ -196,7 +197,7 @@ def test_backpressure_over_the_platform_limit_is_503(
     small = create_app(settings.replace(broker={"queue_max_depth": 3}))
     for i in range(3):
         broker.enqueue(_msg(f"x{i}"))
-    resp = small.test_client().post(
+    resp = client_for(small).post(
         "/api/v1/jobs", json={"type": "analytics.rollup"}, headers=auth(tenant.member)
     )
     assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
@@ -208,7 +209,7 @@ def test_backpressure_for_one_org_is_429(
 ) -> None:
     from web import create_app
 
-    small = create_app(settings.replace(broker={"org_max_active_jobs": 2})).test_client()
+    small = client_for(create_app(settings.replace(broker={"org_max_active_jobs": 2})))
     body = {"type": "notifications.broadcast", "params": {"title": "hi"}}  # not unique
     for _ in range(2):
         assert small.post("/api/v1/jobs", json=body, headers=auth(tenant.admin)).status_code == 202
@@ -223,7 +224,7 @@ def test_backpressure_for_one_org_is_429(
 
 
 def test_operator_may_cancel_any_orgs_job(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     with session_scope(sessions) as s:
         job_id = stage(
@@ -249,7 +250,7 @@ def _dead_on(broker: RedisBroker, queue: str, message: Message[object]) -> str:
 
 
 def test_dead_letters_of_every_queue_can_be_filtered(
-    client: FlaskClient, tenant: Tenant, broker: RedisBroker, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, broker: RedisBroker, sessions: sessionmaker[Session]
 ) -> None:
     h = auth(tenant.operator)
     on_email = _dead_on(broker, "email", notifications.send_email.message(1))
@@ -276,7 +277,7 @@ def test_dead_letters_of_every_queue_can_be_filtered(
 
 
 def test_queues_show_their_pool_and_last_minute_rates(
-    app: Flask, client: FlaskClient, tenant: Tenant, broker: RedisBroker
+    app: Flask, client: JsonClient, tenant: Tenant, broker: RedisBroker
 ) -> None:
     if time.time() % 60 > 55:  # the current minute must not change under the test
         time.sleep(6)

@@ -8,7 +8,6 @@ import uuid
 from typing import Any, get_args
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.bulk.fields import TYPES
@@ -16,6 +15,7 @@ from core.queueing.ledger_store import LedgerStore
 from core.settings import Settings
 from tests.conftest import auth
 from tests.support.batches import finish, make_batch, store
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
 from tests.web.test_imports_api import CSV, bc, bulk_app, bulk_settings, run_all, upload
@@ -24,7 +24,7 @@ from web.ops_batches_api import ImportType
 __all__ = ["bc", "bulk_app", "bulk_settings", "store"]
 
 
-def _get(client: FlaskClient, key: str, path: str) -> Any:
+def _get(client: JsonClient, key: str, path: str) -> Any:
     resp = client.get(f"/api/v1/ops/{path}", headers=auth(key))
     assert resp.status_code == 200, resp.json
     return resp.json
@@ -34,7 +34,7 @@ def test_the_imports_type_filter_names_every_import_type() -> None:
     assert set(get_args(ImportType)) == set(TYPES)
 
 
-def test_only_operators_list_batches_and_imports(client: FlaskClient, tenant: Tenant) -> None:
+def test_only_operators_list_batches_and_imports(client: JsonClient, tenant: Tenant) -> None:
     for key in (tenant.member, tenant.admin):
         for path in ("batches", "imports"):
             assert client.get(f"/api/v1/ops/{path}", headers=auth(key)).status_code == 403
@@ -44,13 +44,13 @@ def test_only_operators_list_batches_and_imports(client: FlaskClient, tenant: Te
 @pytest.mark.parametrize(
     "query", ["status=nope", "org_id=0", "limit=0", "cursor=x", "type=nope", "active=maybe"]
 )
-def test_bad_imports_filters_are_422(client: FlaskClient, tenant: Tenant, query: str) -> None:
+def test_bad_imports_filters_are_422(client: JsonClient, tenant: Tenant, query: str) -> None:
     resp = client.get(f"/api/v1/ops/imports?{query}", headers=auth(tenant.operator))
     assert resp.status_code == 422
 
 
 def test_a_batch_shows_its_members_by_status_and_its_callback(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     other_tenant: Tenant,
     sessions: sessionmaker[Session],
@@ -81,7 +81,7 @@ def test_a_batch_shows_its_members_by_status_and_its_callback(
 
 
 def test_job_detail_shows_the_batch_it_is_and_the_batch_it_is_in(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session], store: LedgerStore
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session], store: LedgerStore
 ) -> None:
     outer, [first] = make_batch(sessions, tenant.org_id, 1)
     inner, inner_ids = make_batch(sessions, tenant.org_id, 2, parent=uuid.UUID(outer))
@@ -104,7 +104,7 @@ def test_job_detail_shows_the_batch_it_is_and_the_batch_it_is_in(
 
 
 def test_an_import_in_progress_shows_rows_read_committed_and_rejected(
-    bc: FlaskClient,
+    bc: JsonClient,
     tenant: Tenant,
     other_tenant: Tenant,
     bulk_settings: Settings,

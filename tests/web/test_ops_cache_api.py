@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from tests.conftest import auth
+from tests.support.client import client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import create_all
 
@@ -14,7 +15,7 @@ from tests.web.helpers import create_all
 def test_hit_rate_over_time_latency_memory_and_hottest_keys(
     make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
-    client = make_app(cache={"hit_sample": 1.0}).test_client()  # count every hit for the ranking
+    client = client_for(make_app(cache={"hit_sample": 1.0}))  # count every hit for the ranking
     create_all(client, tenant.member)
     for _ in range(4):
         client.get("/api/v1/contacts", headers=auth(tenant.member))

@@ -29,10 +29,10 @@ def test_dead_letters_list_retry_and_purge(
     assert "3 dead letters" in cli.invoke(args=["ops", "dead-letters"]).output  # untouched
     retried = cli.invoke(args=["ops", "dead-letters", "--q", "cli1", "--retry"], input="y\n")
     assert "Retry 1 dead letters?" in retried.output
-    assert retried.output.strip().endswith("retried 1")
+    assert retried.stdout.strip().endswith("retried 1")
     with sessions() as s:
         assert s.scalars(select(Job.status)).all() == ["queued"]
-    assert cli.invoke(args=["ops", "dead-letters", "--purge", "--yes"]).output.strip() == "purged 2"
+    assert cli.invoke(args=["ops", "dead-letters", "--purge", "--yes"]).stdout.strip() == "purged 2"
     both = cli.invoke(args=["ops", "dead-letters", "--retry", "--purge"])
     assert both.exit_code != 0 and "not both" in both.output
     with sessions() as s:
@@ -43,11 +43,11 @@ def test_dead_letters_list_retry_and_purge(
 def test_pause_and_resume(ops_app: Flask, job_broker: Any, sessions: sessionmaker[Session]) -> None:
     broker = job_broker
     cli = ops_app.test_cli_runner()
-    assert cli.invoke(args=["ops", "pause", "bulk"]).output.strip() == "bulk paused"
+    assert cli.invoke(args=["ops", "pause", "bulk"]).stdout.strip() == "bulk paused"
     assert pause.paused_queues(broker.client) == {"bulk"}
     table = cli.invoke(args=["ops", "queues"]).output
     assert next(line for line in table.splitlines() if line.startswith("bulk")).endswith("yes")
-    assert cli.invoke(args=["ops", "resume", "bulk"]).output.strip() == "bulk resumed"
+    assert cli.invoke(args=["ops", "resume", "bulk"]).stdout.strip() == "bulk resumed"
     assert pause.paused_queues(broker.client) == set()
     assert cli.invoke(args=["ops", "pause", "nope"]).exit_code != 0
     with sessions() as s:

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
 from models import AuditEntry
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.deadletters import seed
 from tests.support.factories import Tenant
 
@@ -28,7 +28,7 @@ def letters(settings: Settings) -> Iterator[redis.Redis]:
 
 
 def test_pages_with_a_cursor_and_totals(
-    client: FlaskClient, tenant: Tenant, letters: redis.Redis
+    client: JsonClient, tenant: Tenant, letters: redis.Redis
 ) -> None:
     h = auth(tenant.operator)
     first = client.get("/api/v1/ops/dead-letters?limit=20", headers=h).json
@@ -48,7 +48,7 @@ def test_pages_with_a_cursor_and_totals(
 
 
 def test_bulk_purge_needs_the_confirmed_count_and_is_audited(
-    client: FlaskClient, tenant: Tenant, letters: redis.Redis, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, letters: redis.Redis, sessions: sessionmaker[Session]
 ) -> None:
     h = auth(tenant.operator)
     dry = client.get("/api/v1/ops/dead-letters/count?actor=a.one", headers=h).json
@@ -72,7 +72,7 @@ def test_bulk_purge_needs_the_confirmed_count_and_is_audited(
 
 
 def test_detail_shows_the_full_traceback(
-    client: FlaskClient, tenant: Tenant, letters: redis.Redis
+    client: JsonClient, tenant: Tenant, letters: redis.Redis
 ) -> None:
     h = auth(tenant.operator)
     one = client.get("/api/v1/ops/dead-letters?queue=email&limit=1", headers=h).json["items"][0]
@@ -86,7 +86,7 @@ def test_detail_shows_the_full_traceback(
 
 
 def test_the_audit_log_is_paged_newest_first_and_names_who(
-    client: FlaskClient, tenant: Tenant, letters: redis.Redis
+    client: JsonClient, tenant: Tenant, letters: redis.Redis
 ) -> None:
     h = auth(tenant.operator)
     ids = [

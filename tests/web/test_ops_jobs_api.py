@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +14,7 @@ from core.settings import Settings
 from models import AuditEntry, Job, JobAttempt
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -77,14 +77,14 @@ def jobs(sessions: sessionmaker[Session], tenant: Tenant, other_tenant: Tenant) 
     }
 
 
-def _ids(client: FlaskClient, key: str, query: str = "") -> list[str]:
+def _ids(client: JsonClient, key: str, query: str = "") -> list[str]:
     resp = client.get(f"/api/v1/ops/jobs?{query}", headers=auth(key))
     assert resp.status_code == 200, resp.json
     return [j["id"] for j in resp.json["items"]]
 
 
 def test_only_operators_see_every_org_s_jobs(
-    client: FlaskClient, tenant: Tenant, jobs: dict[str, str]
+    client: JsonClient, tenant: Tenant, jobs: dict[str, str]
 ) -> None:
     for key in (tenant.member, tenant.admin):
         assert client.get("/api/v1/ops/jobs", headers=auth(key)).status_code == 403
@@ -108,13 +108,13 @@ def test_only_operators_see_every_org_s_jobs(
     ],
 )
 def test_filters(
-    client: FlaskClient, tenant: Tenant, jobs: dict[str, str], query: str, expected: list[str]
+    client: JsonClient, tenant: Tenant, jobs: dict[str, str], query: str, expected: list[str]
 ) -> None:
     assert _ids(client, tenant.operator, query) == [jobs[n] for n in expected]
 
 
 def test_org_and_id_filters(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, jobs: dict[str, str]
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant, jobs: dict[str, str]
 ) -> None:
     org_b = _ids(client, tenant.operator, f"org_id={other_tenant.org_id}")
     assert org_b == [jobs["b_running"], jobs["b_queued"]]
@@ -122,12 +122,12 @@ def test_org_and_id_filters(
 
 
 @pytest.mark.parametrize("query", ["status=nope", "queue=nope", "since=yesterday", "org_id=0"])
-def test_bad_filters_are_422(client: FlaskClient, tenant: Tenant, query: str) -> None:
+def test_bad_filters_are_422(client: JsonClient, tenant: Tenant, query: str) -> None:
     assert client.get(f"/api/v1/ops/jobs?{query}", headers=auth(tenant.operator)).status_code == 422
 
 
 def test_cursor_paging_walks_every_job_once(
-    client: FlaskClient, tenant: Tenant, jobs: dict[str, str]
+    client: JsonClient, tenant: Tenant, jobs: dict[str, str]
 ) -> None:
     seen: list[str] = []
     cursor = ""
@@ -141,7 +141,7 @@ def test_cursor_paging_walks_every_job_once(
 
 
 def test_detail_has_params_result_and_the_attempts_timeline(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session], jobs: dict[str, str]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session], jobs: dict[str, str]
 ) -> None:
     job_id = uuid.UUID(jobs["a_failed"])
     with session_scope(sessions) as s:
@@ -183,7 +183,7 @@ def _audit(sessions: sessionmaker[Session]) -> list[tuple[str, str, dict[str, An
 
 
 def test_retry_goes_through_the_outbox_and_is_audited(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     sessions: sessionmaker[Session],
     settings: Settings,
@@ -220,7 +220,7 @@ def test_retry_goes_through_the_outbox_and_is_audited(
 
 
 def test_cancel_a_queued_job_of_any_org_and_refuse_a_running_one(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session], jobs: dict[str, str]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session], jobs: dict[str, str]
 ) -> None:
     ok = client.post(f"/api/v1/ops/jobs/{jobs['b_queued']}/cancel", headers=auth(tenant.operator))
     assert ok.status_code == 200 and ok.json["status"] == "canceled"

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import redis
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.queueing.heartbeat import WORKERS_KEY
@@ -16,6 +15,7 @@ from core.settings import Settings
 from models import Job, JobAttempt
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 
 
@@ -50,7 +50,7 @@ def _running(
 
 
 def test_each_worker_lists_the_jobs_it_runs_now(
-    client: FlaskClient, tenant: Tenant, settings: Settings, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     broker = redis.Redis.from_url(settings.broker.url)
     ns = settings.broker.namespace
@@ -75,7 +75,7 @@ def test_each_worker_lists_the_jobs_it_runs_now(
     assert client.get("/api/v1/ops/workers", headers=auth(tenant.admin)).status_code == 403
 
 
-def test_schedules_show_trigger_and_last_fires(client: FlaskClient, tenant: Tenant) -> None:
+def test_schedules_show_trigger_and_last_fires(client: JsonClient, tenant: Tenant) -> None:
     h = auth(tenant.operator)
     assert client.post("/api/v1/ops/schedule/analytics.rollup/run", headers=h).json["staged"] == 1
     items = client.get("/api/v1/ops/schedule", headers=h).json["items"]
@@ -87,7 +87,7 @@ def test_schedules_show_trigger_and_last_fires(client: FlaskClient, tenant: Tena
 
 
 def test_charts_answer_for_both_ranges_and_refuse_others(
-    client: FlaskClient, tenant: Tenant
+    client: JsonClient, tenant: Tenant
 ) -> None:
     h = auth(tenant.operator)
     hour = client.get("/api/v1/ops/charts", headers=h).json

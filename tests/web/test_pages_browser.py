@@ -13,13 +13,14 @@ from flask import Flask, Response
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.support.browser import browser, csp_violations, errors
+from tests.support.client import client_for
 from tests.support.stack import ServeApp, wait_for
 
 __all__ = ["browser"]
 
 
 def _html_pages(app: Flask) -> list[str]:
-    client = app.test_client()
+    client = client_for(app)
     found = []
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or rule.arguments:

@@ -8,6 +8,7 @@ from flask import Flask
 
 from core.settings import LimitSettings
 from tests.conftest import _free_port, auth
+from tests.support.client import client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import assert_error
 from web.ratelimit import FAILURES
@@ -23,7 +24,7 @@ def _limited(make_app: Callable[..., Flask], **limits: str) -> Flask:
 def test_a_key_past_its_read_limit_gets_429_with_the_headers(
     make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
-    client = _limited(make_app, reads="3/minute").test_client()
+    client = client_for(_limited(make_app, reads="3/minute"))
     remaining = []
     for _ in range(3):
         resp = client.get(COMPANIES, headers=auth(tenant.member))
@@ -46,7 +47,7 @@ def test_a_key_past_its_read_limit_gets_429_with_the_headers(
 def test_the_org_limit_counts_every_key_of_the_org(
     make_app: Callable[..., Flask], tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    client = _limited(make_app, reads="100/minute", org_reads="4/minute").test_client()
+    client = client_for(_limited(make_app, reads="100/minute", org_reads="4/minute"))
     for key in (tenant.member, tenant.admin, tenant.operator, tenant.member):
         assert client.get(COMPANIES, headers=auth(key)).status_code == 200
     assert_error(client.get(COMPANIES, headers=auth(tenant.admin)), 429, "rate_limited")
@@ -54,10 +55,10 @@ def test_the_org_limit_counts_every_key_of_the_org(
 
 
 def test_each_class_has_its_own_budget(make_app: Callable[..., Flask], tenant: Tenant) -> None:
-    client = _limited(
+    client = client_for(_limited(
         make_app, reads="1/minute", writes="1/minute", jobs="1/minute", search="1/minute",
         tickets="1/minute",
-    ).test_client()  # fmt: skip
+    ))  # fmt: skip
     key = auth(tenant.admin)
     calls = [
         lambda: client.get(COMPANIES, headers=key),
@@ -75,7 +76,7 @@ def test_each_class_has_its_own_budget(make_app: Callable[..., Flask], tenant: T
 def test_failed_authentication_is_limited_per_address_and_spares_valid_keys(
     make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
-    client = _limited(make_app, auth_failures="3/minute").test_client()
+    client = client_for(_limited(make_app, auth_failures="3/minute"))
     for headers in ({}, auth("shk_wrong"), auth("shk_wrong")):
         assert_error(client.get(COMPANIES, headers=headers), 401)
     assert_error(client.get(COMPANIES, headers=auth("shk_wrong")), 429, "rate_limited")
@@ -91,13 +92,13 @@ def test_failed_authentication_is_limited_per_address_and_spares_valid_keys(
 
 
 def test_default_limits_apply(make_app: Callable[..., Flask], tenant: Tenant) -> None:
-    client = _limited(make_app).test_client()
+    client = client_for(_limited(make_app))
     resp = client.get(COMPANIES, headers=auth(tenant.member))
     assert resp.headers["RateLimit-Limit"] == LimitSettings().reads.split("/")[0]
 
 
 def test_limits_off(make_app: Callable[..., Flask], tenant: Tenant) -> None:
-    client = make_app(limits={"enabled": False, "reads": "1/minute"}).test_client()
+    client = client_for(make_app(limits={"enabled": False, "reads": "1/minute"}))
     for _ in range(3):
         resp = client.get(COMPANIES, headers=auth(tenant.member))
         assert resp.status_code == 200
@@ -110,7 +111,7 @@ def test_limiter_redis_down_fails_open_and_is_counted(
     """Requests go through unlimited, and /metrics counts each one let through."""
     dead = f"redis://127.0.0.1:{_free_port()}/0"
     app = make_app(limits={"reads": "1/minute", "storage_url": dead}, web={"metrics_token": "t"})
-    client = app.test_client()
+    client = client_for(app)
     before = FAILURES.failures
     for _ in range(3):
         resp = client.get(COMPANIES, headers=auth(tenant.member))

@@ -6,19 +6,19 @@ import logging
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 
 
-def test_a_request_id_is_made_and_echoed(client: FlaskClient) -> None:
+def test_a_request_id_is_made_and_echoed(client: JsonClient) -> None:
     first = client.get("/health").headers["X-Request-ID"]
     second = client.get("/health").headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", first) and first != second
 
 
-def test_a_sane_request_id_is_kept_and_a_bad_one_replaced(client: FlaskClient) -> None:
+def test_a_sane_request_id_is_kept_and_a_bad_one_replaced(client: JsonClient) -> None:
     assert client.get("/health", headers={"X-Request-ID": "lb-42.a"}).headers["X-Request-ID"] == (
         "lb-42.a"
     )
@@ -26,13 +26,13 @@ def test_a_sane_request_id_is_kept_and_a_bad_one_replaced(client: FlaskClient) -
     assert re.fullmatch(r"[0-9a-f]{32}", bad["X-Request-ID"])
 
 
-def test_errors_carry_the_request_id_too(client: FlaskClient) -> None:
+def test_errors_carry_the_request_id_too(client: JsonClient) -> None:
     resp = client.get("/api/v1/companies", headers={"X-Request-ID": "abc"})
     assert resp.status_code == 401 and resp.headers["X-Request-ID"] == "abc"
 
 
 def test_one_access_line_per_request_with_its_id(
-    client: FlaskClient, tenant: Tenant, caplog: pytest.LogCaptureFixture
+    client: JsonClient, tenant: Tenant, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="saleshub.access")
     client.get("/api/v1/deals?limit=5", headers={**auth(tenant.member), "X-Request-ID": "r-1"})
@@ -45,7 +45,7 @@ def test_one_access_line_per_request_with_its_id(
 
 
 def test_the_callers_org_and_user_are_on_the_requests_lines_as_json(
-    client: FlaskClient, tenant: Tenant
+    client: JsonClient, tenant: Tenant
 ) -> None:
     import io
 
@@ -104,7 +104,7 @@ def test_a_released_context_is_reset_at_once_and_the_answer_still_logged(
         return "ok"
 
     caplog.set_level(logging.INFO, logger="saleshub.access")
-    resp = app.test_client().get("/long", headers={"X-Request-ID": "ws-1"})
+    resp = client_for(app).get("/long", headers={"X-Request-ID": "ws-1"})
     assert resp.status_code == 200 and resp.headers["X-Request-ID"] == "ws-1"
     assert seen == {"bound": "ws-1", "after": (None, None)}
     lines = [r for r in caplog.records if r.name == "saleshub.access"]

@@ -16,12 +16,11 @@ import pytest
 import redis
 import schemathesis
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.test import TestResponse
 
 from core.settings import Settings
 from tests.conftest import auth
+from tests.support.client import JsonClient, JsonResponse, client_for
 from tests.support.deadletters import seed
 from tests.support.factories import Tenant
 from tests.support.search import run_staged_jobs
@@ -59,12 +58,12 @@ def web_app(web_settings: Settings) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(web_app: Flask) -> FlaskClient:
-    return web_app.test_client()
+def client(web_app: Flask) -> JsonClient:
+    return client_for(web_app)
 
 
 def _doc(app: Flask) -> dict[str, Any]:
-    doc: dict[str, Any] = app.test_client().get("/openapi.json").json
+    doc: dict[str, Any] = client_for(app).get("/openapi.json").json
     return doc
 
 
@@ -109,7 +108,7 @@ def check(web_app: Flask) -> Any:
     """Validate an answer against the document, as Schemathesis' checks do."""
     schema = schemathesis.openapi.from_dict(_doc(web_app))
 
-    def validate(template: str, resp: TestResponse, status: int = 200) -> dict[str, Any]:
+    def validate(template: str, resp: JsonResponse, status: int = 200) -> dict[str, Any]:
         assert resp.status_code == status, resp.get_data(as_text=True)
         operation = schema[template][resp.request.method]
         operation.validate_response(resp)
@@ -119,7 +118,7 @@ def check(web_app: Flask) -> Any:
     return validate
 
 
-def test_crud_answers_match_their_schemas(client: FlaskClient, tenant: Tenant, check: Any) -> None:
+def test_crud_answers_match_their_schemas(client: JsonClient, tenant: Tenant, check: Any) -> None:
     key = auth(tenant.admin)
     for name in RESOURCES:
         base = f"/api/v1/{name}"
@@ -133,7 +132,7 @@ def test_crud_answers_match_their_schemas(client: FlaskClient, tenant: Tenant, c
 
 
 def test_every_list_and_report_without_parameters_matches(
-    client: FlaskClient, tenant: Tenant, check: Any, web_app: Flask
+    client: JsonClient, tenant: Tenant, check: Any, web_app: Flask
 ) -> None:
     """Each GET that needs no path parameter, as an operator: the answer matches its schema."""
     key = auth(tenant.operator)
@@ -147,7 +146,7 @@ def test_every_list_and_report_without_parameters_matches(
 
 
 def test_access_jobs_webhooks_and_tickets_match(
-    client: FlaskClient, tenant: Tenant, check: Any
+    client: JsonClient, tenant: Tenant, check: Any
 ) -> None:
     admin, operator = auth(tenant.admin), auth(tenant.operator)
     user = check(
@@ -188,7 +187,7 @@ def test_access_jobs_webhooks_and_tickets_match(
 
 
 def test_imports_and_exports_match_queued_and_finished(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     check: Any,
     web_settings: Settings,
@@ -234,7 +233,7 @@ def test_imports_and_exports_match_queued_and_finished(
 
 
 def test_a_dead_letter_read_alone_and_retried_matches(
-    client: FlaskClient, tenant: Tenant, check: Any, web_settings: Settings
+    client: JsonClient, tenant: Tenant, check: Any, web_settings: Settings
 ) -> None:
     broker = redis.Redis.from_url(web_settings.broker.url)
     (message_id,) = seed(broker, web_settings.broker.namespace, "default", [1.0])
@@ -246,7 +245,7 @@ def test_a_dead_letter_read_alone_and_retried_matches(
     check("/api/v1/ops/dead-letters/{message_id}/retry", client.post(f"{url}/retry", headers=key))
 
 
-def test_operator_actions_match(client: FlaskClient, tenant: Tenant, check: Any) -> None:
+def test_operator_actions_match(client: JsonClient, tenant: Tenant, check: Any) -> None:
     key = auth(tenant.operator)
     made = client.post("/api/v1/jobs", json={"type": "analytics.rollup"}, headers=key)
     job = f"/api/v1/ops/jobs/{made.json['id']}"
@@ -266,7 +265,7 @@ def test_operator_actions_match(client: FlaskClient, tenant: Tenant, check: Any)
 @pytest.mark.parametrize(
     "url", ["/ops/static/ops.js", "/ops/vendor/uPlot.min.css", "/live/static/live.js"]
 )
-def test_page_files_have_their_documented_types(client: FlaskClient, check: Any, url: str) -> None:
+def test_page_files_have_their_documented_types(client: JsonClient, check: Any, url: str) -> None:
     template = url.rsplit("/", 1)[0] + "/{name}"
     check(template, client.get(url))
 

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import search
 from core.search.query_stats import EVENTS_KEY
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.search import add_contacts, titles
 from tests.web.helpers import assert_error
@@ -39,15 +39,16 @@ def indexed(sessions: sessionmaker[Session], tenant: Tenant, other_tenant: Tenan
             search.reindex_org(s, org)
 
 
-def _search(client: FlaskClient, key: str, q: str, path: str = "/api/v1/search") -> dict:
+def _search(client: JsonClient, key: str, q: str, path: str = "/api/v1/search") -> dict:
     resp = client.get(path, query_string={"q": q}, headers=auth(key))
     assert resp.status_code == 200, resp.json
     body = resp.json
     resp.close()  # as the server does once it has sent the body: analytics are recorded
-    return body  # type: ignore[no-any-return]
+    assert isinstance(body, dict)
+    return body
 
 
-def test_search_answers_the_contract(client: FlaskClient, tenant: Tenant, indexed: None) -> None:
+def test_search_answers_the_contract(client: JsonClient, tenant: Tenant, indexed: None) -> None:
     resp = client.get(
         "/api/v1/search",
         query_string={"q": "ingrid berg", "types": "contacts"},
@@ -82,18 +83,18 @@ def test_search_answers_the_contract(client: FlaskClient, tenant: Tenant, indexe
         {"q": "ok", "unknown": "1"},
     ],
 )
-def test_bad_input_is_422(client: FlaskClient, tenant: Tenant, query: dict[str, str]) -> None:
+def test_bad_input_is_422(client: JsonClient, tenant: Tenant, query: dict[str, str]) -> None:
     for path in PATHS:
         assert_error(client.get(path, query_string=query, headers=auth(tenant.member)), 422)
 
 
-def test_bad_filters_are_422(client: FlaskClient, tenant: Tenant) -> None:
+def test_bad_filters_are_422(client: JsonClient, tenant: Tenant) -> None:
     for extra in ("stage=closed", "status=dead", "owner_id=0", "owner_id=x"):
         resp = client.get(f"/api/v1/search?q=ok&{extra}", headers=auth(tenant.member))
         assert_error(resp, 422)
 
 
-def test_any_unicode_is_never_a_5xx(client: FlaskClient, tenant: Tenant, indexed: None) -> None:
+def test_any_unicode_is_never_a_5xx(client: JsonClient, tenant: Tenant, indexed: None) -> None:
     samples = [
         "😀🔥👩‍👩‍👧",
         "مرحبا بالعالم",
@@ -125,7 +126,7 @@ def test_any_unicode_is_never_a_5xx(client: FlaskClient, tenant: Tenant, indexed
 
 
 def test_results_suggestions_and_analytics_stay_in_their_org(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     other_tenant: Tenant,
     indexed: None,
@@ -149,7 +150,7 @@ def test_results_suggestions_and_analytics_stay_in_their_org(
 
 
 def test_analytics_are_buffered_then_rolled_up(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     indexed: None,
     sessions: sessionmaker[Session],

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask, Response
-from flask.testing import FlaskClient
 
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import assert_error
 from web.security import CONTENT_SECURITY_POLICY
@@ -19,7 +19,7 @@ def _directives(policy: str) -> dict[str, list[str]]:
     return {d.split()[0]: d.split()[1:] for d in policy.split("; ")}
 
 
-def _html_pages(client: FlaskClient) -> list[str]:
+def _html_pages(client: JsonClient) -> list[str]:
     """Every HTML page the app serves: each GET rule without arguments answering HTML."""
     found = []
     for rule in client.application.url_map.iter_rules():
@@ -31,7 +31,7 @@ def _html_pages(client: FlaskClient) -> list[str]:
     return found
 
 
-def test_every_html_page_has_the_headers(client: FlaskClient) -> None:
+def test_every_html_page_has_the_headers(client: JsonClient) -> None:
     pages = _html_pages(client)
     assert {"/ops", "/docs", "/live"} <= set(pages)
     for path in pages:
@@ -51,7 +51,7 @@ def test_every_html_page_has_the_headers(client: FlaskClient) -> None:
         assert resp.headers["X-Frame-Options"] == "DENY", path
 
 
-def test_pages_allow_only_their_own_files(client: FlaskClient) -> None:
+def test_pages_allow_only_their_own_files(client: JsonClient) -> None:
     for page in _html_pages(client):
         # Their scripts and styles are files of their own, served here: nothing inline,
         # which the policy would block.
@@ -65,7 +65,7 @@ def test_pages_allow_only_their_own_files(client: FlaskClient) -> None:
             assert client.get(src).status_code == 200, (page, src)
 
 
-def test_json_answers_are_not_sniffed(client: FlaskClient) -> None:
+def test_json_answers_are_not_sniffed(client: JsonClient) -> None:
     resp = client.get("/health")
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" not in resp.headers
@@ -80,7 +80,7 @@ def test_inline_code_in_a_page_is_never_allowed(make_app: Callable[..., Flask]) 
         html = "<script>alert(1)</script><style>p{}</style><p style='x' onclick='y()'>"
         return Response(html, mimetype="text/html")
 
-    resp = app.test_client().get("/inline-page")
+    resp = client_for(app).get("/inline-page")
     assert resp.status_code == 200
     policy = resp.headers["Content-Security-Policy"]
     assert policy == CONTENT_SECURITY_POLICY
@@ -94,7 +94,7 @@ def token_app(make_app: Callable[..., Flask]) -> Flask:
 
 
 def test_metrics_need_an_operator_or_the_token(token_app: Flask, tenant: Tenant) -> None:
-    client = token_app.test_client()
+    client = client_for(token_app)
     assert_error(client.get("/metrics"), 401)
     assert_error(client.get("/metrics", headers=auth("wrong-token")), 401)
     assert_error(client.get("/metrics", headers=auth("scrape-mé")), 401)
@@ -105,6 +105,6 @@ def test_metrics_need_an_operator_or_the_token(token_app: Flask, tenant: Tenant)
         assert resp.status_code == 200 and "saleshub_queue_ready" in resp.get_data(as_text=True)
 
 
-def test_without_a_token_only_operators_read_metrics(client: FlaskClient, tenant: Tenant) -> None:
+def test_without_a_token_only_operators_read_metrics(client: JsonClient, tenant: Tenant) -> None:
     assert_error(client.get("/metrics", headers={"Authorization": "Bearer "}), 401)
     assert client.get("/metrics", headers=auth(tenant.operator)).status_code == 200

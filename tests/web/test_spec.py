@@ -8,11 +8,12 @@ from typing import Any
 import jsonschema_rs
 from flask import Flask
 
+from tests.support.client import client_for
 from web.spec_examples import has_example
 
 
 def _doc(app: Flask) -> dict[str, Any]:
-    doc: dict[str, Any] = app.test_client().get("/openapi.json").json
+    doc: dict[str, Any] = client_for(app).get("/openapi.json").json
     return doc
 
 
@@ -57,7 +58,7 @@ def test_errors_have_the_envelope_and_an_example(app: Flask) -> None:
 
 def test_create_bodies_carry_an_example_clients_can_send(app: Flask, tenant: Any) -> None:
     doc = _doc(app)
-    client = app.test_client()
+    client = client_for(app)
     for name in ("companies", "contacts", "deals", "leads", "activities"):
         ref = doc["paths"][f"/api/v1/{name}"]["post"]["requestBody"]["content"]["application/json"][
             "schema"

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import ApiKey, AuditEntry, User
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.web.helpers import assert_error, count
 from web.auth import hash_key
@@ -36,12 +36,12 @@ def _actions(sessions: sessionmaker[Session]) -> list[tuple[str, str, dict[str, 
         return [(e.action, e.target, e.details) for e in rows]
 
 
-def _companies(client: FlaskClient, key: str) -> int:
+def _companies(client: JsonClient, key: str) -> int:
     return client.get("/api/v1/companies", headers=auth(key)).status_code
 
 
 def test_admin_creates_lists_and_changes_users(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     created = client.post(
         "/api/v1/users", json={"email": "new@a.test", "role": "admin"}, headers=auth(tenant.admin)
@@ -64,7 +64,7 @@ def test_admin_creates_lists_and_changes_users(
 
 
 def test_an_email_is_unique_within_its_org_only(
-    client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     """The 409 says nothing of other orgs: an address of another org is simply created."""
     admin = auth(tenant.admin)
@@ -106,7 +106,7 @@ def _commit_once_waited_on(conn: Connection, engine: Engine, waited: list[bool])
 
 
 def test_a_concurrent_create_of_the_same_email_is_a_409(
-    client: FlaskClient, engine: Engine, tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant
 ) -> None:
     """The API's check cannot see an uncommitted user: the unique index decides, as a 409."""
     waited: list[bool] = []
@@ -139,7 +139,7 @@ def test_the_unique_index_holds_under_the_api(
     assert "uq_users_org_id_email" in str(raised.value)
 
 
-def test_members_cannot_manage_users(client: FlaskClient, tenant: Tenant) -> None:
+def test_members_cannot_manage_users(client: JsonClient, tenant: Tenant) -> None:
     assert_error(client.get("/api/v1/users", headers=auth(tenant.member)), 403)
     body = {"email": "x@a.test"}
     assert_error(client.post("/api/v1/users", json=body, headers=auth(tenant.member)), 403)
@@ -150,7 +150,7 @@ def test_members_cannot_manage_users(client: FlaskClient, tenant: Tenant) -> Non
 
 
 def test_admins_cannot_make_or_touch_operators(
-    client: FlaskClient, engine: Engine, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, engine: Engine, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     body = {"email": "op@a.test", "role": "operator"}
     assert_error(client.post("/api/v1/users", json=body, headers=auth(tenant.admin)), 403)
@@ -175,7 +175,7 @@ def test_admins_cannot_make_or_touch_operators(
 
 
 def test_the_last_admin_cannot_be_demoted_or_disabled(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     admin_id = _user_id(sessions, "admin@org-a.test")
     for change in ({"role": "member"}, {"disabled": True}):
@@ -201,7 +201,7 @@ def test_the_last_admin_cannot_be_demoted_or_disabled(
 
 
 def test_another_orgs_ids_are_404(
-    client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant,
+    client: JsonClient, engine: Engine, tenant: Tenant, other_tenant: Tenant,
     sessions: sessionmaker[Session],
 ) -> None:  # fmt: skip
     theirs = _user_id(sessions, "member@org-b.test")
@@ -221,7 +221,7 @@ def test_another_orgs_ids_are_404(
 
 
 def test_operators_manage_the_users_and_keys_of_every_org(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     op = auth(tenant.operator)
     made = client.post(
@@ -267,7 +267,7 @@ def test_operators_manage_the_users_and_keys_of_every_org(
 
 
 def test_an_admin_naming_another_org_gets_the_404_of_a_missing_one(
-    client: FlaskClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     admin = auth(tenant.admin)
     before = count(engine, "users"), count(engine, "audit_log")
@@ -293,7 +293,7 @@ def test_an_admin_naming_another_org_gets_the_404_of_a_missing_one(
 
 
 def test_keys_are_listed_created_once_and_revoked(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     created = client.post(
@@ -325,7 +325,7 @@ def test_keys_are_listed_created_once_and_revoked(
 
 
 def test_a_key_revoking_itself_is_refused_from_its_next_request(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     with sessions() as s:
         key_id = s.scalars(
@@ -336,7 +336,7 @@ def test_a_key_revoking_itself_is_refused_from_its_next_request(
 
 
 def test_admin_mints_and_revokes_for_a_user_of_the_org(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     minted = client.post(
         "/api/v1/keys",
@@ -359,7 +359,7 @@ def test_admin_mints_and_revokes_for_a_user_of_the_org(
 
 
 def test_disabled_users_keys_answer_401_until_enabled(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     url = f"/api/v1/users/{tenant.member_id}"
     resp = client.patch(url, json={"disabled": True}, headers=auth(tenant.admin))
@@ -377,7 +377,7 @@ def test_disabled_users_keys_answer_401_until_enabled(
 
 
 def test_expired_keys_answer_401(
-    client: FlaskClient, engine: Engine, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, engine: Engine, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     with session_scope(sessions) as s:
         s.execute(
@@ -391,7 +391,7 @@ def test_expired_keys_answer_401(
 
 
 def test_key_creation_replays_without_the_key(
-    client: FlaskClient, engine: Engine, tenant: Tenant
+    client: JsonClient, engine: Engine, tenant: Tenant
 ) -> None:
     headers = auth(tenant.member, **{"Idempotency-Key": "mint-1"})
     first = client.post("/api/v1/keys", json={"name": "x"}, headers=headers)
@@ -404,7 +404,7 @@ def test_key_creation_replays_without_the_key(
     assert first.json["key"] not in stored
 
 
-def test_the_api_is_in_the_openapi_document(client: FlaskClient) -> None:
+def test_the_api_is_in_the_openapi_document(client: JsonClient) -> None:
     paths = client.get("/openapi.json").json["paths"]
     assert {
         "/api/v1/users",
@@ -416,7 +416,7 @@ def test_the_api_is_in_the_openapi_document(client: FlaskClient) -> None:
 
 
 def test_the_last_operator_cannot_step_down_until_another_exists(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     # Each tenant fixture made an operator: two on the platform, one per org.
     operator = auth(tenant.operator)

@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +19,7 @@ from jobs import notify_channels
 from models import PushSubscription
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
 from tests.web.helpers import assert_error, count
 
@@ -36,13 +36,11 @@ def _sub(endpoint: str = "http://127.0.0.1:9/push/abc") -> dict[str, Any]:
 
 
 @pytest.fixture
-def api(make_app: Callable[..., Flask]) -> FlaskClient:
-    return make_app(notify={"webhook_allowed_hosts": ("127.0.0.1",)}).test_client()
+def api(make_app: Callable[..., Flask]) -> JsonClient:
+    return client_for(make_app(notify={"webhook_allowed_hosts": ("127.0.0.1",)}))
 
 
-def test_admin_registers_lists_and_deletes(
-    api: FlaskClient, tenant: Tenant, engine: Engine
-) -> None:
+def test_admin_registers_lists_and_deletes(api: JsonClient, tenant: Tenant, engine: Engine) -> None:
     resp = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin))
     assert resp.status_code == 201, resp.json
     created = resp.json
@@ -74,7 +72,7 @@ def test_admin_registers_lists_and_deletes(
     assert '"host": "127.0.0.1"' in entries[0][3] and "/hook" not in entries[0][3]
 
 
-def test_members_may_not_manage_webhooks(api: FlaskClient, tenant: Tenant) -> None:
+def test_members_may_not_manage_webhooks(api: JsonClient, tenant: Tenant) -> None:
     assert_error(api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.member)), 403)
     assert_error(api.get("/api/v1/webhooks", headers=auth(tenant.member)), 403)
     hook_id = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).json["id"]
@@ -85,7 +83,7 @@ def test_members_may_not_manage_webhooks(api: FlaskClient, tenant: Tenant) -> No
 
 
 def test_another_orgs_webhook_is_a_404(
-    api: FlaskClient, tenant: Tenant, other_tenant: Tenant, engine: Engine
+    api: JsonClient, tenant: Tenant, other_tenant: Tenant, engine: Engine
 ) -> None:
     hook_id = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).json["id"]
     theirs = auth(other_tenant.admin)
@@ -106,9 +104,7 @@ def test_another_orgs_webhook_is_a_404(
         "file:///etc/passwd",
     ],
 )
-def test_refused_urls_are_422(
-    client: FlaskClient, tenant: Tenant, engine: Engine, url: str
-) -> None:
+def test_refused_urls_are_422(client: JsonClient, tenant: Tenant, engine: Engine, url: str) -> None:
     resp = client.post("/api/v1/webhooks", json={**HOOK, "url": url}, headers=auth(tenant.admin))
     error = assert_error(resp, 422)
     # Generic: the answer never says what the host resolved to.
@@ -132,16 +128,16 @@ def test_refused_urls_are_422(
         {"url": "http://127.0.0.1:9/", "events": ["*"], "secret": "mine"},
     ],
 )
-def test_bad_webhook_input_is_4xx(api: FlaskClient, tenant: Tenant, body: dict[str, Any]) -> None:
+def test_bad_webhook_input_is_4xx(api: JsonClient, tenant: Tenant, body: dict[str, Any]) -> None:
     assert_error(api.post("/api/v1/webhooks", json=body, headers=auth(tenant.admin)), 422)
 
 
 def test_an_org_has_a_bounded_number_of_webhooks(
     make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
-    api = make_app(
-        notify={"webhook_allowed_hosts": ("127.0.0.1",), "webhook_max_per_org": 2}
-    ).test_client()
+    api = client_for(
+        make_app(notify={"webhook_allowed_hosts": ("127.0.0.1",), "webhook_max_per_org": 2})
+    )
     for _ in range(2):
         assert (
             api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).status_code == 201
@@ -150,7 +146,7 @@ def test_an_org_has_a_bounded_number_of_webhooks(
 
 
 def test_idempotent_registration_never_stores_or_replays_the_secret(
-    api: FlaskClient, tenant: Tenant, engine: Engine
+    api: JsonClient, tenant: Tenant, engine: Engine
 ) -> None:
     headers = auth(tenant.admin, **{"Idempotency-Key": "hook-1"})
     first = api.post("/api/v1/webhooks", json=HOOK, headers=headers)
@@ -166,7 +162,7 @@ def test_idempotent_registration_never_stores_or_replays_the_secret(
     assert secret not in stored and "secret" not in orjson.loads(stored)
 
 
-def test_delivery_log(api: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]) -> None:
+def test_delivery_log(api: JsonClient, tenant: Tenant, sessions: sessionmaker[Session]) -> None:
     hook_id = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).json["id"]
     with session_scope(sessions) as s:
         for n in range(3):
@@ -192,7 +188,7 @@ def test_delivery_log(api: FlaskClient, tenant: Tenant, sessions: sessionmaker[S
     assert_error(api.get(f"{url}?cursor=garbage", headers=auth(tenant.admin)), 422)
 
 
-def test_push_subscribe_and_unsubscribe(api: FlaskClient, tenant: Tenant, engine: Engine) -> None:
+def test_push_subscribe_and_unsubscribe(api: JsonClient, tenant: Tenant, engine: Engine) -> None:
     body = _sub()
     first = api.post("/api/v1/me/push-subscriptions", json=body, headers=auth(tenant.member))
     assert first.status_code == 201, first.json
@@ -221,7 +217,7 @@ def test_push_subscribe_and_unsubscribe(api: FlaskClient, tenant: Tenant, engine
 
 
 def test_another_users_push_endpoint_is_not_taken_over(
-    api: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
+    api: JsonClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     body = _sub()
     mine = api.post("/api/v1/me/push-subscriptions", json=body, headers=auth(tenant.member))
@@ -253,7 +249,7 @@ def test_another_users_push_endpoint_is_not_taken_over(
     ],
 )
 def test_bad_push_subscriptions_are_422(
-    api: FlaskClient, tenant: Tenant, body: dict[str, Any]
+    api: JsonClient, tenant: Tenant, body: dict[str, Any]
 ) -> None:
     resp = api.post("/api/v1/me/push-subscriptions", json=body, headers=auth(tenant.member))
     assert_error(resp, 422)
@@ -263,7 +259,7 @@ def test_bad_push_subscriptions_are_422(
     "endpoint", ["http://localhost:9/p", "http://10.0.0.1/p", "http://169.254.169.254/p"]
 )
 def test_refused_push_endpoints_are_422(
-    api: FlaskClient, tenant: Tenant, engine: Engine, endpoint: str
+    api: JsonClient, tenant: Tenant, engine: Engine, endpoint: str
 ) -> None:
     resp = api.post(
         "/api/v1/me/push-subscriptions", json=_sub(endpoint), headers=auth(tenant.member)
@@ -272,13 +268,13 @@ def test_refused_push_endpoints_are_422(
     assert count(engine, "push_subscriptions") == 0
 
 
-def test_unauthenticated_is_401(api: FlaskClient) -> None:
+def test_unauthenticated_is_401(api: JsonClient) -> None:
     assert_error(api.get("/api/v1/webhooks"), 401)
     assert_error(api.post("/api/v1/me/push-subscriptions", json=_sub()), 401)
 
 
 def test_admin_rotates_a_secret_with_an_overlap(
-    api: FlaskClient, tenant: Tenant, other_tenant: Tenant, engine: Engine
+    api: JsonClient, tenant: Tenant, other_tenant: Tenant, engine: Engine
 ) -> None:
     created = api.post("/api/v1/webhooks", json=HOOK, headers=auth(tenant.admin)).json
     path = f"/api/v1/webhooks/{created['id']}/rotate-secret"
@@ -298,7 +294,7 @@ def test_admin_rotates_a_secret_with_an_overlap(
 def test_push_subscriptions_go_only_to_known_push_services(
     make_app: Callable[..., Flask], tenant: Tenant, engine: Engine
 ) -> None:
-    strict = make_app().test_client()  # default allow-list, no WEBHOOK_ALLOWED_HOSTS
+    strict = client_for(make_app())  # default allow-list, no WEBHOOK_ALLOWED_HOSTS
     for endpoint in (
         "http://127.0.0.1:9/push/abc",
         "https://evil.example.com/push",
@@ -332,9 +328,9 @@ def test_push_host_allow_list_matching(settings: Settings) -> None:
 def test_a_user_holds_a_bounded_number_of_push_subscriptions(
     make_app: Callable[..., Flask], tenant: Tenant
 ) -> None:
-    api = make_app(
-        notify={"webhook_allowed_hosts": ("127.0.0.1",), "push_max_per_user": 2}
-    ).test_client()
+    api = client_for(
+        make_app(notify={"webhook_allowed_hosts": ("127.0.0.1",), "push_max_per_user": 2})
+    )
     h = auth(tenant.member)
     for n in range(2):
         resp = api.post(

@@ -13,12 +13,12 @@ import pytest
 import redis
 import websocket
 from flask import Flask
-from flask.testing import FlaskClient
 
 from core import channels
 from core.queueing.queues import NAMES
 from core.settings import Settings
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import ServeApp, wait_for
 from web import ws as ws_module
@@ -58,7 +58,7 @@ def _status_of_refused(url: str, **kw: Any) -> int:
 
 
 def test_handshake_needs_a_key_or_ticket_and_a_good_origin(
-    server: str, client: FlaskClient, tenant: Tenant
+    server: str, client: JsonClient, tenant: Tenant
 ) -> None:
     assert _status_of_refused(server) == 401
     assert _status_of_refused(server, header=["Authorization: Bearer nope"]) == 401
@@ -152,7 +152,7 @@ def test_a_slow_client_is_dropped_and_others_keep_receiving(
         for _ in range(100):
             channels.publish(client, channel, {"n": published, "blob": blob})
             published += 1
-        wait_for(lambda n=published: len(received) >= n, timeout=30)
+        wait_for(lambda n=published: len(received) >= n, timeout=30)  # type: ignore[misc]
         if slow_dropped():
             break
     assert slow_dropped()
@@ -166,7 +166,7 @@ def test_a_slow_client_is_dropped_and_others_keep_receiving(
 
 
 def test_search_as_you_type_over_the_socket(
-    server: str, client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: Any
+    server: str, client: JsonClient, tenant: Tenant, other_tenant: Tenant, sessions: Any
 ) -> None:
     from core import search
 
@@ -203,7 +203,7 @@ def _close_code_within(ws: websocket.WebSocket, seconds: float) -> int | None:
 
 
 def test_open_sockets_close_when_access_is_taken_away(
-    server: str, client: FlaskClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    server: str, client: JsonClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert ws_module.RECHECK_S <= 5
     monkeypatch.setattr(ws_module, "RECHECK_S", 0.2)
@@ -247,7 +247,7 @@ def test_open_sockets_close_when_access_is_taken_away(
     untouched.close()
 
 
-def test_a_disabled_user_gets_no_socket(server: str, client: FlaskClient, tenant: Tenant) -> None:
+def test_a_disabled_user_gets_no_socket(server: str, client: JsonClient, tenant: Tenant) -> None:
     ticket = client.post("/api/v1/ws/ticket", headers=auth(tenant.member)).json["ticket"]
     url = f"/api/v1/users/{tenant.member_id}"
     assert client.patch(url, json={"disabled": True}, headers=auth(tenant.admin)).status_code == 200
@@ -256,7 +256,7 @@ def test_a_disabled_user_gets_no_socket(server: str, client: FlaskClient, tenant
 
 
 def test_a_ticket_whose_key_was_revoked_opens_no_socket(
-    server: str, client: FlaskClient, tenant: Tenant
+    server: str, client: JsonClient, tenant: Tenant
 ) -> None:
     minted = client.post("/api/v1/keys", json={"name": "ws"}, headers=auth(tenant.member)).json
     ticket = client.post("/api/v1/ws/ticket", headers=auth(minted["key"])).json["ticket"]

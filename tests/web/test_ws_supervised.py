@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask.testing import FlaskClient
 
 from core import channels
 from core.queueing.supervisor import read_restarts, restarts
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import wait_for
 
 
 def test_a_crashed_pubsub_listener_restarts_counts_and_delivers_again(
-    app: Flask, client: FlaskClient, tenant: Tenant
+    app: Flask, client: JsonClient, tenant: Tenant
 ) -> None:
     hub = app.extensions["saleshub.hub"]
     res = app.extensions["saleshub"]

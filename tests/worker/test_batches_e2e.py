@@ -8,7 +8,6 @@ import uuid
 
 import redis
 from dramatiq.brokers.redis import RedisBroker
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +17,7 @@ from models import Job, JobBatch
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.actors import batch_done, member, spawner
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import RelayThread, WorkerProcess, wait_for
 
@@ -30,7 +30,7 @@ def _batch(sessions: sessionmaker[Session], batch_id: uuid.UUID) -> JobBatch:
 
 
 def test_callback_runs_once_with_right_counts_across_a_worker_kill(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     broker: RedisBroker,
     sessions: sessionmaker[Session],
@@ -84,7 +84,7 @@ def _status(sessions: sessionmaker[Session], job_id: uuid.UUID) -> str:
 
 
 def test_cancel_through_the_api_cancels_queued_members(
-    client: FlaskClient, tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     with session_scope(sessions) as s:
         batch_id = batches.open_batch(s, org_id=tenant.org_id, callback=batch_done,
@@ -100,7 +100,7 @@ def test_cancel_through_the_api_cancels_queued_members(
 
 
 def test_another_orgs_batch_is_404(
-    client: FlaskClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
+    client: JsonClient, tenant: Tenant, other_tenant: Tenant, sessions: sessionmaker[Session]
 ) -> None:
     with session_scope(sessions) as s:
         batch_id = batches.open_batch(s, org_id=tenant.org_id)

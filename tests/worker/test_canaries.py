@@ -7,8 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.ops import canary
@@ -18,6 +17,7 @@ from jobs.maintenance import CANARIES
 from models import Job
 from models.db import session_scope
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import ROOT, WorkerProcess, process_env, wait_for
 
@@ -30,7 +30,7 @@ def test_a_queue_whose_canary_has_not_run_gets_no_second_one(
     with session_scope(sessions) as s:
         assert canary.stage_canaries(s, CANARIES, fired_at=160) == 0  # all still queued
         s.execute(
-            Job.__table__.update()
+            update(Job)
             .where(Job.schedule_id == canary.schedule_id("bulk"))
             .values(status="succeeded")
         )
@@ -45,7 +45,7 @@ def test_the_scheduler_sends_canaries_to_every_queue_and_their_times_are_exposed
     settings: Settings,
     sessions: sessionmaker[Session],
     worker_proc: WorkerProcess,
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     tmp_path: Path,
 ) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import redis
 from dramatiq import Actor
 from dramatiq.brokers.redis import RedisBroker
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +21,7 @@ from models import AnalyticsSnapshot, Job
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.actors import blocker, crasher, effect, flaky
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import RedisServer, RelayThread, WorkerProcess, wait_for
 
@@ -45,7 +45,7 @@ def _status(sessions: sessionmaker[Session], job_id: uuid.UUID, status: str) -> 
 
 
 def test_api_job_runs_after_commit(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     broker: RedisBroker,
     sessions: sessionmaker[Session],

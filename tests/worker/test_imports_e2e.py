@@ -18,6 +18,7 @@ from models import Import, Job
 from models.db import session_scope
 from tests.conftest import _make_app, auth
 from tests.support.actors import effect
+from tests.support.client import client_for
 from tests.support.factories import Tenant
 from tests.support.stack import RelayThread, WorkerProcess, wait_for
 
@@ -42,7 +43,7 @@ def test_default_job_runs_while_a_bulk_import_is_under_way(
     tenant: Tenant, broker: RedisBroker,
     sessions: sessionmaker[Session], worker_proc: WorkerProcess, settings: Settings,
 ) -> None:  # fmt: skip
-    client = _make_app(settings.replace(bulk={"chunk_rows": CHUNK})).test_client()
+    client = client_for(_make_app(settings.replace(bulk={"chunk_rows": CHUNK})))
     data = {"file": (io.BytesIO(_csv(ROWS)), "big.csv"), "type": "contacts", "key": "email"}
     resp = client.post("/api/v1/imports", data=data, headers=auth(tenant.member),
                        content_type="multipart/form-data")  # fmt: skip

@@ -9,10 +9,10 @@ import pytest
 import websocket
 from dramatiq.brokers.redis import RedisBroker
 from flask import Flask
-from flask.testing import FlaskClient
 
 from core.settings import Settings
 from tests.conftest import auth
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import RelayThread, ServeApp, WorkerProcess
 
@@ -33,7 +33,7 @@ def _subscribe(url: str, key: str) -> websocket.WebSocket:
 
 def test_job_status_events_are_pushed_to_the_org(
     ws_url: str,
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     other_tenant: Tenant,
     broker: RedisBroker,

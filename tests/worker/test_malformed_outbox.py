@@ -7,7 +7,6 @@ import uuid
 
 import redis
 from dramatiq.brokers.redis import RedisBroker
-from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +17,7 @@ from models import Job
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.actors import effect
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import RelayThread, WorkerProcess, wait_for
 
@@ -45,7 +45,7 @@ def _corrupt(sessions: sessionmaker[Session], job_id: uuid.UUID, bad: object) ->
         elif isinstance(bad, dict) and "queue_name" in bad:
             value = {**job.message, **bad}
         else:
-            value = bad
+            value = bad  # type: ignore[assignment]  # not a dict: what is malformed
         s.execute(
             text("UPDATE jobs SET message = CAST(:m AS jsonb) WHERE id = :id"),
             {"m": json.dumps(value), "id": job_id},
@@ -57,7 +57,7 @@ def test_malformed_messages_are_set_aside_and_the_rest_run(
     broker: RedisBroker,
     sessions: sessionmaker[Session],
     worker_proc: WorkerProcess,
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
 ) -> None:
     prefix = uuid.uuid4().hex

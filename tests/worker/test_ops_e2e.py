@@ -6,7 +6,6 @@ import time
 import uuid
 
 from dramatiq.brokers.redis import RedisBroker
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.queueing import pause
@@ -16,6 +15,7 @@ from models import Job
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.actors import effect, flaky
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import RelayThread, WorkerProcess, wait_for
 
@@ -46,7 +46,7 @@ def test_paused_queue_takes_nothing_and_loses_nothing(
 
 
 def test_dead_letter_retry_runs_the_job_again(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     broker: RedisBroker,
     sessions: sessionmaker[Session],

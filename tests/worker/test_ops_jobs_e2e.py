@@ -7,7 +7,6 @@ import uuid
 
 import redis
 from dramatiq.brokers.redis import RedisBroker
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.queueing.heartbeat import WORKERS_KEY
@@ -17,7 +16,9 @@ from models import Job
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.actors import blocker, flaky
-from tests.support.factories import Tenant
+from tests.support.client import JsonClient
+from tests.support.factories import Tenant, stage_id
+from tests.support.replies import text
 from tests.support.stack import RelayThread, WorkerProcess, wait_for
 
 
@@ -29,7 +30,7 @@ def _status(sessions: sessionmaker[Session], job_id: uuid.UUID) -> str:
 
 
 def test_attempts_carry_worker_and_full_traceback_and_retry_runs_again(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     broker: RedisBroker,
     sessions: sessionmaker[Session],
@@ -44,7 +45,7 @@ def test_attempts_carry_worker_and_full_traceback_and_retry_runs_again(
         body = client.get(f"/api/v1/ops/jobs/{job_id}", headers=auth(tenant.operator)).json
         timeline = body["attempts_timeline"]
         assert [a["outcome"] for a in timeline] == ["failed"] * 3
-        workers = {k.decode() for k in broker.client.hkeys(WORKERS_KEY)}
+        workers = {text(k) for k in broker.client.hkeys(WORKERS_KEY)}
         assert {a["worker"] for a in timeline} <= workers
         last = timeline[-1]["traceback"]
         assert last.startswith("Traceback (most recent call last)")
@@ -60,7 +61,7 @@ def test_attempts_carry_worker_and_full_traceback_and_retry_runs_again(
 
 
 def test_a_worker_lists_the_job_it_runs_now(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     broker: RedisBroker,
     sessions: sessionmaker[Session],
@@ -69,7 +70,7 @@ def test_a_worker_lists_the_job_it_runs_now(
 ) -> None:
     cache = redis.Redis.from_url(settings.cache.url)
     with session_scope(sessions) as s:
-        job_id = stage(s, blocker, job_type="test.blocker", org_id=tenant.org_id, args=("busy",))
+        job_id = stage_id(s, blocker, job_type="test.blocker", org_id=tenant.org_id, args=("busy",))
     h = auth(tenant.operator)
 
     def running() -> list[dict[str, object]]:

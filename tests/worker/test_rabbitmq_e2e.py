@@ -21,7 +21,6 @@ import psycopg
 import pytest
 import redis
 from dramatiq import Actor, Message
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,7 +34,8 @@ from models import Job
 from models.db import session_scope
 from tests.conftest import auth
 from tests.support.actors import blocker, effect, flaky, slow_call
-from tests.support.factories import Tenant
+from tests.support.client import JsonClient, client_for
+from tests.support.factories import Tenant, stage_id
 from tests.support.netns import NodeNamespace
 from tests.support.netns import available as netns_available
 from tests.support.rabbitmq import purge
@@ -91,11 +91,11 @@ def _count(sessions: sessionmaker[Session], *where: Any) -> int:
 
 
 @pytest.fixture
-def ops_client(rabbit_env: Settings, rabbit: SalesHubRabbitmqBroker) -> Iterator[FlaskClient]:
+def ops_client(rabbit_env: Settings, rabbit: SalesHubRabbitmqBroker) -> Iterator[JsonClient]:
     """The API on the RabbitMQ settings (the ops views read RabbitMQ and the ledger)."""
     app = create_app(rabbit_env)
     app.config["TESTING"] = True
-    yield app.test_client()
+    yield client_for(app)
     res = app.extensions["saleshub"]
     res.engine.dispose()
     res.broker.close()
@@ -103,7 +103,7 @@ def ops_client(rabbit_env: Settings, rabbit: SalesHubRabbitmqBroker) -> Iterator
 
 
 def test_ops_on_rabbitmq_in_flight_pause_and_dead_letter_retry(
-    ops_client: FlaskClient,
+    ops_client: JsonClient,
     tenant: Tenant,
     rabbit: SalesHubRabbitmqBroker,
     rabbit_env: Settings,
@@ -159,7 +159,7 @@ def test_ops_on_rabbitmq_in_flight_pause_and_dead_letter_retry(
 
 
 def test_api_write_runs_its_job_through_rabbitmq(
-    client: FlaskClient,
+    client: JsonClient,
     tenant: Tenant,
     rabbit: SalesHubRabbitmqBroker,
     rabbit_env: Settings,
@@ -228,7 +228,7 @@ class _DiesAfterPublish(Relay):
 
 def _stage_effects(sessions: sessionmaker[Session], keys: range) -> list[uuid.UUID]:
     with session_scope(sessions) as s:
-        return [stage(s, effect, job_type="t", org_id=None, args=(f"r{i}",)) for i in keys]
+        return [stage_id(s, effect, job_type="t", org_id=None, args=(f"r{i}",)) for i in keys]
 
 
 def test_relay_dying_mid_batch_loses_nothing(

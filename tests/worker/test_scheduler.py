@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.lease import Lease
@@ -37,9 +37,7 @@ def test_fire_dedupes_and_skips_active_runs(
     with session_scope(sessions) as s:
         assert fire(s, fired_at=100, **kw) == 0  # the same fire again: nothing
         assert fire(s, fired_at=400, **kw) == 0  # previous runs still queued: skipped
-        s.execute(
-            Job.__table__.update().where(Job.org_id == tenant.org_id).values(status="succeeded")
-        )
+        s.execute(update(Job).where(Job.org_id == tenant.org_id).values(status="succeeded"))
     with session_scope(sessions) as s:
         assert fire(s, fired_at=700, **kw) == 1  # only the org whose run finished
     with sessions() as s:

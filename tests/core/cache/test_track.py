@@ -9,7 +9,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import rollups
-from core.cache.keys import write_tags
+from core.cache.keys import CacheKey, write_tags
 from core.cache.service import Cache
 from core.cache.track import track_writes
 from core.settings import CacheSettings, Settings
@@ -32,15 +32,15 @@ def tracked(engine: Engine, cache: Cache) -> sessionmaker[Session]:
     return factory
 
 
-def _cache_all(cache: Cache, org_id: int, tags: dict[str, list[str]]) -> dict[str, object]:
+def _cache_all(cache: Cache, org_id: int, tags: dict[str, list[str]]) -> dict[str, CacheKey]:
     keys = {name: cache.key(org_id, f"test.{name}") for name in tags}
     cache.set_many([(keys[name], name, tags[name]) for name in tags])
     return keys
 
 
-def _alive(cache: Cache, keys: dict[str, object]) -> set[str]:
+def _alive(cache: Cache, keys: dict[str, CacheKey]) -> set[str]:
     names = list(keys)
-    values = cache.get_many([keys[n] for n in names])  # type: ignore[misc]
+    values = cache.get_many([keys[n] for n in names])
     return {n for n, v in zip(names, values, strict=True) if v is not None}
 
 

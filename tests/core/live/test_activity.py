@@ -30,11 +30,11 @@ def test_a_recorded_entry_is_published_with_its_offset_and_marks_the_dashboard(
     pubsub.close()
     names = [channels.channel_of(m["channel"]) for m in got if m]
     assert names == ["org:1:activity", "org:1:dashboard.dirty"]
-    frame = orjson.loads(got[0]["data"])  # type: ignore[index]
+    frame = orjson.loads(got[0]["data"])
     assert frame["offset"] == offset and frame["type"] == "event"
     assert frame["channel"] == "activity" and frame["data"]["title"] == "d1"
     assert {"id", "ts"} <= frame.keys()
-    assert activity.offset_of(got[0]["data"]) == offset  # type: ignore[index]
+    assert activity.offset_of(got[0]["data"]) == offset
     assert activity.head(broker_redis, 1) == offset
 
 
@@ -45,7 +45,7 @@ def test_a_resume_gets_what_it_missed_in_order(broker_redis: redis.Redis) -> Non
     frames = [orjson.loads(f) for f in got.frames]
     assert [f["offset"] for f in frames] == offsets[2:]
     assert [f["data"]["row_id"] for f in frames] == [2, 3, 4]
-    up_to_date = activity.replay(broker_redis, 2, offsets[-1])  # type: ignore[arg-type]
+    up_to_date = activity.replay(broker_redis, 2, offsets[-1])
     assert up_to_date.frames == [] and not up_to_date.resync
     assert len(activity.replay(broker_redis, 2, "0-0").frames) == 5
 

@@ -19,6 +19,7 @@ from models import WebhookEndpoint
 from models.db import session_scope
 from tests.core.notify.test_ssrf import Receiver
 from tests.core.notify.test_webhooks import _deliver, _delivery, _emit, _endpoint, _register
+from tests.support.client import client_for
 from tests.support.factories import Tenant
 
 
@@ -160,7 +161,7 @@ def test_a_paused_endpoint_shows_on_the_endpoint_and_in_ops(
         )
     app = build_app(hooks)
     try:
-        client = app.test_client()
+        client = client_for(app)
         [listed] = client.get("/api/v1/webhooks", headers=auth(tenant.admin)).json["items"]
         assert listed["consecutive_failures"] == 7
         assert listed["paused_until"] == until.isoformat()
@@ -355,7 +356,7 @@ def test_each_endpoints_line_and_calls_in_flight_show_in_ops(
     assert line.acquire_or_wait(999_999, "4", "0|1", cap=1, lease_ms=60_000)
     app = build_app(hooks)
     try:
-        client = app.test_client()
+        client = client_for(app)
         ops = client.get("/api/v1/ops/fairness", headers=auth(tenant.operator)).json
         assert ops["webhook_endpoint_lines"] == [
             {"id": endpoint_id, "org_id": tenant.org_id, "in_flight": 1, "cap": 1, "waiting": 2},

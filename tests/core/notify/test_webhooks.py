@@ -278,7 +278,7 @@ def test_failing_endpoint_is_retried_on_schedule_then_disabled(
 def test_success_clears_failing_since(
     hooks: Settings, sessions: sessionmaker[Session], tenant: Tenant, receiver: Receiver
 ) -> None:
-    answers = iter([(500, {}, b""), (200, {}, b"")])
+    answers: Iterator[tuple[int, dict[str, str], bytes]] = iter([(500, {}, b""), (200, {}, b"")])
     receiver.answer = lambda _s: next(answers)
     endpoint_id, _ = _register(sessions, hooks, tenant.org_id, receiver.url(), ["*"])
     t0 = datetime.now(UTC)

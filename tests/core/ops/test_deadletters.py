@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -27,7 +28,7 @@ def client(settings: Settings) -> Iterator[redis.Redis]:
     c.flushdb()
 
 
-def _walk(client: redis.Redis, limit: int, **filters: object) -> list[DeadLetter]:
+def _walk(client: redis.Redis, limit: int, **filters: Any) -> list[DeadLetter]:
     out: list[DeadLetter] = []
     after = None
     while True:

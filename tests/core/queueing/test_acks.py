@@ -25,6 +25,7 @@ from core.settings import Settings
 from jobs import runtime
 from tests.support.actors import effect
 from tests.support.consuming import take
+from tests.support.replies import text
 from tests.support.stack import RedisServer, wait_for
 
 WITHIN_S = 10.0
@@ -50,11 +51,11 @@ def _consumer(broker: WakingRedisBroker, queue: str = "default", prefetch: int =
 
 def _ack_set(broker: WakingRedisBroker, queue: str = "default") -> set[str]:
     key = f"{broker.namespace}:__acks__.{broker.broker_id}.{queue}"
-    return {m.decode() for m in broker.client.smembers(key)}
+    return {text(m) for m in broker.client.smembers(key)}
 
 
 def _queued(broker: WakingRedisBroker, queue: str = "default") -> list[str]:
-    return [m.decode() for m in broker.client.lrange(f"{broker.namespace}:{queue}", 0, -1)]
+    return [text(m) for m in broker.client.lrange(f"{broker.namespace}:{queue}", 0, -1)]
 
 
 def _lose_a_fetch(broker: WakingRedisBroker, queue: str = "default") -> None:

@@ -9,7 +9,6 @@ import pytest
 import redis
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
-from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 import tests.support.actors  # noqa: F401 - declares the test actors
@@ -21,6 +20,7 @@ from core.settings import Settings
 from jobs import runtime
 from tests.conftest import auth
 from tests.support.actors import blocker, effect
+from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.support.stack import wait_for
 
@@ -180,7 +180,7 @@ def test_an_org_over_its_cap_waits_while_another_org_runs(
 
 
 def test_ops_api_shows_orgs_in_flight_and_waiting(
-    client: FlaskClient, tenant: Tenant, broker_redis: redis.Redis, settings: Settings
+    client: JsonClient, tenant: Tenant, broker_redis: redis.Redis, settings: Settings
 ) -> None:
     slots = OrgSlots(broker_redis, settings.broker.namespace)
     slots.acquire("worker", tenant.org_id, "m1", cap=8, lease_ms=60_000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dramatiq
 from dramatiq.broker import MessageProxy
 from dramatiq.brokers.stub import StubBroker
@@ -16,7 +18,7 @@ def test_a_retry_started_before_its_failed_attempt_ended_stays_running(
     # A retry keeps its message's id and may start on another thread while the failed
     # attempt is still in its after-hooks; ending the attempt must not forget the retry.
     handback, broker = Handback(settings), StubBroker()
-    message = dramatiq.Message(
+    message: dramatiq.Message[Any] = dramatiq.Message(
         queue_name="default", actor_name="tests.retried", args=(), kwargs={}, options={}
     )
     failed, retry = MessageProxy(message), MessageProxy(message)

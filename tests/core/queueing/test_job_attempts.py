@@ -116,7 +116,7 @@ def test_a_result_postgresql_refuses_fails_its_attempt(
 
 def _raise_chained() -> None:
     try:
-        {}["missing"]
+        {}["missing"]  # type: ignore[index]  # a KeyError on purpose
     except KeyError as exc:
         raise RuntimeError("wrapped") from exc
 
@@ -148,7 +148,11 @@ def test_a_message_taken_while_the_boot_ends_is_recorded_under_its_worker(
     broker.broker_id = "worker-early"  # type: ignore[attr-defined]
     broker.add_middleware(Ledger(settings))  # first, as in build_middleware: so its
     broker.add_middleware(_SlowBootEnd())  # after_worker_boot runs last (reversed order)
-    noop = dramatiq.actor(lambda: None, actor_name="attempts_noop", broker=broker)
+
+    def noop_fn() -> None:
+        return None
+
+    noop = dramatiq.actor(noop_fn, actor_name="attempts_noop", broker=broker)  # type: ignore[call-overload]
     with session_scope(sessions) as s:
         job = stage_job(s, noop, job_type="test.noop", org_id=None)
         assert job is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import dramatiq
 import redis
@@ -10,6 +11,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from core.queueing import latency, minute_stats
 from core.queueing.minute_stats import Stats
+from tests.support.replies import text
 
 
 def test_buckets_and_quantiles() -> None:
@@ -37,7 +39,7 @@ def test_workers_record_wait_for_first_attempts_and_run_for_all(
     stats, broker = Stats(), StubBroker()
     staged = int(time.time() * 1000) - 1500  # staged 1.5 s ago
     for retries in (0, 1):
-        msg = dramatiq.Message(
+        msg: dramatiq.Message[Any] = dramatiq.Message(
             queue_name="bulk",
             actor_name="a.b",
             args=(),
@@ -51,7 +53,7 @@ def test_workers_record_wait_for_first_attempts_and_run_for_all(
     stats.flush(broker_redis)
     minute = int(time.time() // 60)
     raw = broker_redis.hgetall(f"{latency.MINUTE_PREFIX}{minute}")
-    hists = latency.merge([{k.decode(): int(v) for k, v in raw.items()}])
+    hists = latency.merge([{text(k): int(v) for k, v in raw.items()}])
     assert sum(hists[("bulk", "a.b", "run")]) == 2
     wait = hists[("bulk", "a.b", "wait")]
     assert sum(wait) == 1 and wait[latency.bucket(1500)] == 1

@@ -6,6 +6,7 @@ import contextvars
 import io
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import dramatiq
 import orjson
@@ -43,7 +44,7 @@ def test_a_messages_lines_carry_its_id_actor_and_org(lines: io.StringIO) -> None
         if n == 2:
             raise ValueError("boom")
 
-    first = broker.enqueue(logged.message_with_options(args=(1,), **{ORG_OPTION: 42}))
+    first = broker.enqueue(logged.message_with_options(args=(1,), **{ORG_OPTION: 42}))  # type: ignore[arg-type]
     second = broker.enqueue(logged.message(2))
     worker = Worker(broker, worker_threads=1)
     worker.start()
@@ -66,7 +67,7 @@ def test_a_retry_started_before_its_failed_attempt_ended_keeps_each_its_own_cont
     # A retry keeps its message's id; with a short backoff another worker thread may start it
     # while the failed attempt is still in its after-hooks. Each delivery resets its own value.
     middleware = LogContext()
-    message = dramatiq.Message(
+    message: dramatiq.Message[Any] = dramatiq.Message(
         queue_name="default", actor_name="tests.retried", args=(), kwargs={}, options={}
     )
     failed, retry = MessageProxy(message), MessageProxy(message)

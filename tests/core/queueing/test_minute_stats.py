@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import dramatiq
 import redis
@@ -13,7 +14,7 @@ from core.queueing.minute_stats import Stats
 
 
 def _message(**options: object) -> dramatiq.broker.MessageProxy:
-    msg = dramatiq.Message(
+    msg: dramatiq.Message[Any] = dramatiq.Message(
         queue_name="default", actor_name="x.y", args=(), kwargs={}, options=dict(options)
     )
     return dramatiq.broker.MessageProxy(msg)

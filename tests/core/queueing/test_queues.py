@@ -17,7 +17,7 @@ def test_six_queues_in_two_pools() -> None:
     assert queues.names(Pool.WORKER) == ("critical", "default", "bulk")
     assert queues.names(Pool.DELIVERY) == ("email", "webhooks", "push")
     assert queues.names() == NAMES
-    assert Queue("email") is Queue.EMAIL and Queue.EMAIL.pool is Pool.DELIVERY
+    assert Queue("email") is Queue.EMAIL and Queue.EMAIL.pool is Pool.DELIVERY  # type: ignore[call-arg]
     assert f"ns:{Queue.BULK}" == "ns:bulk"  # a Queue is its name wherever a str is wanted
 
 
@@ -41,7 +41,7 @@ def test_every_declared_actor_is_on_a_defined_queue() -> None:
     # Deliveries stay off the CPU queues: every email, webhook and push actor is in the pool.
     for a in declared:
         if a.actor_name in {"notifications.email", "notifications.webhook", "notifications.push"}:
-            assert Queue(a.queue_name).pool is Pool.DELIVERY
+            assert Queue(a.queue_name).pool is Pool.DELIVERY  # type: ignore[call-arg]
 
 
 def test_each_pool_consumes_its_own_queues_with_its_configured_size() -> None:
@@ -75,7 +75,7 @@ def test_within_a_pool_critical_runs_before_default_before_bulk() -> None:
         if hasattr(value, "actor_name") and hasattr(value, "queue_name")
     }
     for a in declared.values():
-        assert a.priority == Queue(a.queue_name).priority
+        assert a.priority == Queue(a.queue_name).priority  # type: ignore[call-arg]
     assert Queue.CRITICAL.priority < Queue.DEFAULT.priority < Queue.BULK.priority
 
 

@@ -18,13 +18,13 @@ from core.queueing.broker import configure
 from core.queueing.brokers import BrokerUnavailable, rabbitmq
 from core.queueing.brokers.depths import read_ready
 from core.queueing.brokers.rabbitmq import PIKA_VERSION, SalesHubRabbitmqBroker
-from core.queueing.outbox import stage
 from core.queueing.relay import Relay
 from core.settings import Settings
 from models import Job
 from models.db import session_scope
 from tests.support.actors import effect
 from tests.support.consuming import take
+from tests.support.factories import stage_id
 from tests.support.stack import wait_for
 
 pytestmark = pytest.mark.rabbitmq
@@ -40,7 +40,7 @@ def rabbit(rabbit_settings: Settings) -> Iterator[SalesHubRabbitmqBroker]:
 
 def _stage_many(sessions: sessionmaker[Session], n: int) -> list[uuid.UUID]:
     with session_scope(sessions) as s:
-        return [stage(s, effect, job_type="t", org_id=None, args=(f"k{i}",)) for i in range(n)]
+        return [stage_id(s, effect, job_type="t", org_id=None, args=(f"k{i}",)) for i in range(n)]
 
 
 def test_written_for_this_pika() -> None:

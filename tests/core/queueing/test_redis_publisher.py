@@ -14,6 +14,7 @@ from core.queueing.brokers.base import BrokerUnavailable
 from core.queueing.brokers.redis import RedisPublisher, encode
 from core.queueing.consumer import wake_channel
 from core.settings import Settings
+from tests.support.replies import blob, text
 
 
 def _message(queue: str = "default", **kwargs: Any) -> Message[Any]:
@@ -50,13 +51,13 @@ def test_a_batch_lands_per_queue_in_order_with_bodies_and_a_wake_up(settings: Se
     messages = [_message("default"), _message("bulk"), _message("default")]
     sent = RedisPublisher(broker).publish(messages)
     assert [s.queue for s in sent] == ["default", "bulk", "default"]
-    assert [r.decode() for r in client.lrange(f"{ns}:default", 0, -1)] == [
+    assert [text(r) for r in client.lrange(f"{ns}:default", 0, -1)] == [
         sent[0].broker_id,
         sent[2].broker_id,
     ]
-    assert [r.decode() for r in client.lrange(f"{ns}:bulk", 0, -1)] == [sent[1].broker_id]
+    assert [text(r) for r in client.lrange(f"{ns}:bulk", 0, -1)] == [sent[1].broker_id]
     for s, m in zip(sent, messages, strict=True):
-        stored = Message.decode(client.hget(f"{ns}:{s.queue}.msgs", s.broker_id))
+        stored = Message.decode(blob(client.hget(f"{ns}:{s.queue}.msgs", s.broker_id)))
         assert stored.message_id == m.message_id
         assert stored.options["redis_message_id"] == s.broker_id
     assert client.zscore(f"{ns}:__heartbeats__", broker.broker_id) is not None

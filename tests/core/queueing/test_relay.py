@@ -23,12 +23,14 @@ from core.settings import Settings
 from models import Job
 from models.db import session_scope
 from tests.support.actors import effect
+from tests.support.factories import stage_id
+from tests.support.replies import blob
 from tests.support.stack import wait_for
 
 
 def _stage_many(sessions: sessionmaker[Session], n: int) -> list[uuid.UUID]:
     with session_scope(sessions) as s:
-        return [stage(s, effect, job_type="t", org_id=None, args=(f"k{i}",)) for i in range(n)]
+        return [stage_id(s, effect, job_type="t", org_id=None, args=(f"k{i}",)) for i in range(n)]
 
 
 def test_drain_sends_in_batches_and_stamps_rows(
@@ -47,7 +49,7 @@ def test_drain_sends_in_batches_and_stamps_rows(
     with sessions() as s:
         rows = [s.get(Job, i) for i in ids]
     assert all(r is not None and r.dispatched_at and r.redis_id for r in rows)
-    assert all(broker.client.hexists(f"{ns}:default.msgs", r.redis_id) for r in rows if r)
+    assert all(broker.client.hexists(f"{ns}:default.msgs", r.redis_id or "") for r in rows if r)
 
 
 def _outbox(conn: psycopg.Connection[Any]) -> list[uuid.UUID]:
@@ -108,7 +110,7 @@ def test_a_message_json_allows_but_orjson_does_not_is_sent_as_is(
         row = s.get(Job, job_id)
         assert row is not None and row.status == "queued" and row.redis_id
     body = broker.client.hget(f"{broker.namespace}:default.msgs", row.redis_id)
-    assert Message.decode(body).args == (2**70,)  # exact, not a float
+    assert Message.decode(blob(body)).args == (2**70,)  # exact, not a float
 
 
 def test_lost_messages_are_sent_again(settings: Settings, sessions: sessionmaker[Session]) -> None:
@@ -120,7 +122,7 @@ def test_lost_messages_are_sent_again(settings: Settings, sessions: sessionmaker
         relay.drain(conn)
         with sessions() as s:
             gone = s.get(Job, lost)
-            assert gone is not None
+            assert gone is not None and gone.redis_id is not None
             old_rid = gone.redis_id
         ns = broker.namespace
         broker.client.hdel(f"{ns}:default.msgs", old_rid)  # as if Redis lost it
@@ -131,6 +133,7 @@ def test_lost_messages_are_sent_again(settings: Settings, sessions: sessionmaker
     with sessions() as s:
         again = s.get(Job, lost)
         assert again is not None and again.redis_id != old_rid
+    assert again.redis_id is not None
     assert broker.client.hexists(f"{ns}:default.msgs", again.redis_id)
     assert broker.client.llen(f"{ns}:default") == 2
 

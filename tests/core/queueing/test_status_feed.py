@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dramatiq
 import orjson
 import redis
@@ -12,7 +14,7 @@ from core.queueing.status_feed import ORG_OPTION, JobEvents
 
 
 def _message(**options: object) -> dramatiq.broker.MessageProxy:
-    msg = dramatiq.Message(
+    msg: dramatiq.Message[Any] = dramatiq.Message(
         queue_name="default", actor_name="x.y", args=(), kwargs={}, options=dict(options)
     )
     return dramatiq.broker.MessageProxy(msg)

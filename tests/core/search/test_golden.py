@@ -4,8 +4,8 @@ with one edit and with two (insert, delete, substitute, transpose) within the ty
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import search
@@ -19,7 +19,7 @@ NOISE = 3_000
 
 
 def test_recall_on_misspelt_names(
-    sessions: sessionmaker[Session], tenant: Tenant, record_property: pytest.RecordProperty
+    sessions: sessionmaker[Session], tenant: Tenant, record_property: Callable[[str, object], None]
 ) -> None:
     search.CACHE.clear()
     pool = names(3 * GOLDEN + NOISE)
