@@ -65,6 +65,9 @@ class BrokerSettings(_Group):
         rolls it back and sends it again (``RELAY_CONFIRM_TIMEOUT_S``).
       namespace: key prefix of Dramatiq's keys (``BROKER_NAMESPACE``).
       relay_batch_size: staged jobs the relay sends per round trip.
+      relay_connections: PostgreSQL connections a relay drains a backlog on at once, each
+        claiming its own batches (``RELAY_CONNECTIONS``; Redis broker only, RabbitMQ's
+        publisher takes one batch at a time).
       resend_after_s: a queued job whose message Redis lost is re-sent after this long.
       queue_max_depth: job-creating calls answer 503 past this many ready messages.
       max_memory_ratio: ... or past this share of the broker's ``maxmemory``.
@@ -82,6 +85,7 @@ class BrokerSettings(_Group):
     confirm_timeout_s: float = _env("RELAY_CONFIRM_TIMEOUT_S", 10.0, gt=0)
     namespace: str = _env("BROKER_NAMESPACE", "dramatiq")
     relay_batch_size: int = _env("RELAY_BATCH_SIZE", 500, ge=1)
+    relay_connections: int = _env("RELAY_CONNECTIONS", 2, ge=1, le=16)
     resend_after_s: float = _env("RESEND_AFTER_S", 60.0, gt=0)
     queue_max_depth: int = _env("QUEUE_MAX_DEPTH", 100_000, ge=1)
     max_memory_ratio: float = _env("BROKER_MAX_MEMORY_RATIO", 0.8, gt=0, le=1)

@@ -23,8 +23,12 @@ class Publisher(Protocol):
 
     ``publish`` returns only once the broker has the whole batch (Redis: the pipeline
     answered; RabbitMQ: every message confirmed), and raises :class:`BrokerUnavailable`
-    otherwise, so the relay marks rows dispatched only after that.
+    otherwise, so the relay marks rows dispatched only after that. ``concurrent``: whether
+    several threads may publish through it at once (the relay then drains on several
+    connections).
     """
+
+    concurrent: bool
 
     def publish(self, messages: list[Message[Any]]) -> list[Sent]:
         """Send ``messages``; one :class:`Sent` per message, in order."""

@@ -195,6 +195,9 @@ class RabbitmqPublisher:
       confirm_timeout_s: a batch not wholly confirmed by then raises :class:`BrokerUnavailable`.
     """
 
+    #: One pika ``BlockingConnection``, which is not thread-safe: one batch at a time.
+    concurrent = False
+
     def __init__(self, broker: SalesHubRabbitmqBroker, *, confirm_timeout_s: float) -> None:
         self.broker = broker
         self.confirm_timeout_s = confirm_timeout_s

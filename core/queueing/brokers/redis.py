@@ -56,6 +56,9 @@ class RedisPublisher:
       broker: the Dramatiq Redis broker (ours, :class:`core.queueing.consumer.WakingRedisBroker`).
     """
 
+    #: redis-py's client is thread-safe: each publish takes a connection of its pool.
+    concurrent = True
+
     def __init__(self, broker: RedisBroker) -> None:
         self.broker = broker
         self._script = broker.scripts["dispatch"]

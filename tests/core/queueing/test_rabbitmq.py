@@ -64,6 +64,7 @@ def test_relay_marks_rows_only_once_rabbitmq_confirmed(
     rabbit_settings: Settings, rabbit: SalesHubRabbitmqBroker, sessions: sessionmaker[Session]
 ) -> None:
     relay = Relay(rabbit_settings.replace(broker={"relay_batch_size": 4}), rabbit)
+    assert relay.width == 1  # one publisher channel, one batch at a time, whatever the setting
     ids = _stage_many(sessions, 10)
     with psycopg.connect(rabbit_settings.database.psycopg_dsn, autocommit=True) as conn:
         assert relay.drain(conn) == 10

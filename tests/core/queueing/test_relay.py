@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+import pytest
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
@@ -50,6 +52,57 @@ def test_drain_sends_in_batches_and_stamps_rows(
         rows = [s.get(Job, i) for i in ids]
     assert all(r is not None and r.dispatched_at and r.redis_id for r in rows)
     assert all(broker.client.hexists(f"{ns}:default.msgs", r.redis_id or "") for r in rows if r)
+
+
+def test_a_backlog_is_drained_on_several_connections_each_row_sent_once(
+    settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    narrow = settings.replace(broker={"relay_batch_size": 5, "relay_connections": 3})
+    broker = configure(narrow)
+    assert isinstance(broker, RedisBroker)
+    ids = _stage_many(sessions, 300)
+    relay = Relay(narrow, broker)
+    assert relay.width == 3
+    batches: list[tuple[int, int]] = []  # (connection, rows) of every batch, as it ends
+    claim = relay.drain_once
+
+    def recorded(conn: psycopg.Connection[Any]) -> int:
+        n = claim(conn)
+        batches.append((id(conn), n))
+        return n
+
+    monkeypatch.setattr(relay, "drain_once", recorded)
+    with relay.connections() as (conn, helpers):
+        assert len(helpers) == 2 and len({id(c) for c in (conn, *helpers)}) == 3
+        assert relay.drain(conn, helpers) == 300
+        assert relay.drain(conn, helpers) == 0  # a batch short of full: helpers stay idle
+        assert _outbox(conn) == []
+    assert sum(n for _, n in batches) == 300
+    assert len({c for c, n in batches if n}) > 1  # the helpers claimed batches too
+    ns = broker.namespace
+    queued = broker.client.lrange(f"{ns}:default", 0, -1)
+    assert len(queued) == len(set(queued)) == 300  # every job once, none twice
+    with sessions() as s:
+        rows = [s.get(Job, i) for i in ids]
+    assert {r.redis_id for r in rows if r and r.dispatched_at} == {blob(q).decode() for q in queued}
+
+
+def test_a_helper_that_fails_loses_nothing(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    narrow = settings.replace(broker={"relay_batch_size": 5, "relay_connections": 2})
+    broker = configure(narrow)
+    assert isinstance(broker, RedisBroker)
+    _stage_many(sessions, 50)
+    relay = Relay(narrow, broker)
+    with relay.connections() as (conn, helpers):
+        helpers[0].close()  # as if PostgreSQL dropped it
+        with pytest.raises(psycopg.OperationalError):
+            relay.drain(conn, helpers)  # raised once the other connection is idle
+        relay.drain(conn)  # what the failing pass left, if anything
+        assert _outbox(conn) == []
+    queued = broker.client.lrange(f"{broker.namespace}:default", 0, -1)
+    assert len(queued) == len(set(queued)) == 50
 
 
 def _outbox(conn: psycopg.Connection[Any]) -> list[uuid.UUID]:
@@ -156,11 +209,13 @@ class _CrashingRelay(Relay):
 
     crashes = 1
 
-    def tick(self, conn: psycopg.Connection[Any]) -> None:
+    def tick(
+        self, conn: psycopg.Connection[Any], helpers: Sequence[psycopg.Connection[Any]] = ()
+    ) -> None:
         if self.crashes:
             self.crashes -= 1
             raise RuntimeError("a bug in the relay")
-        super().tick(conn)
+        super().tick(conn, helpers)
 
 
 def test_a_relay_that_crashes_is_restarted_counted_and_keeps_draining(
