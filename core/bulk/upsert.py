@@ -132,10 +132,11 @@ def upsert(session: Session, kind: ImportType, fields: tuple[Field, ...], key: s
                (SELECT count(*) FROM m WHERE m.same)
         """  # noqa: S608  # nosec B608  # names from core.bulk.fields only
     # Without JIT: the planner's costs for 25,000 staged rows are far above jit_above_cost,
-    # and compiling the statement's ~70 expressions (30-40 ms a chunk in EXPLAIN, more on a
-    # backend's first compile) costs more than it saves on rows that are each touched once.
-    # Measured in-process, 8 chunks of 25,000 rows, backend CPU: 3.3-3.8 s without, 4.0-5.0 s
-    # with (docs/decisions/0040). Local to the chunk's transaction (or its dry run's savepoint).
+    # so every chunk compiled the statement's ~70 expressions (29-41 ms in EXPLAIN ANALYZE)
+    # for rows each touched once, and a backend's first compile loads LLVM. In-process, 8
+    # chunks' backend CPU: 3.3-3.8 s without, 4.0-5.0 s with on fresh backends; on a warm one
+    # 3.3-4.0 s against 3.2-4.6 s, within the noise (docs/decisions/0040). Local to the
+    # chunk's transaction (or its dry run's savepoint).
     session.execute(_NO_JIT)
     created, updated, unchanged = session.execute(text(sql), params).one()
     return int(created), int(updated), int(unchanged)
