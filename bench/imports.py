@@ -11,8 +11,9 @@ run starts from the tables a quiet shared server has when an org imports for the
 time) and
 its own Redis database and namespace, starts a real worker (``python -m worker``,
 ``WORKER_PROCESSES`` x ``WORKER_THREADS`` on ``critical`` and ``default`` and, where the
-import's jobs run, ``WORKER_BULK_PROCESSES`` x ``WORKER_THREADS`` on ``bulk``, niced: the
-default layout, 2 + 2 processes of 4 threads) and the relay, and waits until
+import's jobs run, ``WORKER_BULK_PROCESSES`` x ``WORKER_THREADS`` on ``bulk``, niced by
+``WORKER_BULK_NICE``: the environment's layout, by default the users' 2 + 2 processes of 8
+threads) and the relay, and waits until
 every worker process is consuming; creates the import as ``POST /api/v1/imports`` does
 (after the upload, which is a file copy) and waits for the batch to finish; then exports
 the rows (CSV) through the worker. The worker's processes' RSS is sampled every 100 ms.
@@ -268,11 +269,15 @@ def main() -> None:
     env = {
         **os.environ, "DATABASE_URL": settings.database.url, "BROKER_URL": settings.broker.url,
         "CACHE_URL": settings.cache.url, "BROKER_NAMESPACE": NS,
-        "FILES_DIR": str(settings.bulk.files_dir),
-        "WORKER_PROCESSES": os.environ.get("WORKER_PROCESSES", "2"),
-        "WORKER_BULK_PROCESSES": os.environ.get("WORKER_BULK_PROCESSES", "2"),
-        "WORKER_THREADS": os.environ.get("WORKER_THREADS", "4"), "PYTHONPATH": str(ROOT),
+        "FILES_DIR": str(settings.bulk.files_dir), "PYTHONPATH": str(ROOT),
     }  # fmt: skip
+    # The worker's layout is what `python -m worker` makes of the environment, as for users
+    # (defaults: 2 + 2 processes of 8 threads, the bulk ones niced); it once pinned 4 threads.
+    layout = base.worker
+    note(
+        f"worker: {layout.processes} + {layout.bulk_processes} processes (bulk niced"
+        f" {layout.bulk_nice}) x {layout.threads} threads; org cap {layout.org_max_in_flight}"
+    )
     proc = procs.start("worker", [sys.executable, "-m", "worker"], env)
     sampler = RssSampler(proc.pid)
     sampler.start()
@@ -284,7 +289,7 @@ def main() -> None:
     try:
         # The clock starts once every worker process is consuming: booting a worker (imports,
         # after-fork engines) took 2-3 s here, a large share of a 50,000-row run.
-        processes = int(env["WORKER_PROCESSES"]) + int(env["WORKER_BULK_PROCESSES"])
+        processes = layout.processes + layout.bulk_processes
         wait_until(lambda: client.zcard(f"{NS}:__heartbeats__") >= processes, timeout=120,
                    interval=0.1, what="worker boot")  # fmt: skip
         import_id = uuid.uuid4()

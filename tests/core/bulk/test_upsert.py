@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.bulk import files, imports, upsert
 from core.bulk.fields import TYPES
 from core.settings import Settings
-from models import Contact, Import, ImportChunk, Organization
+from models import Company, Contact, Import, ImportChunk, Organization
 from models.db import scope_to_org, session_scope
 
 CHUNK_ROWS = 4
@@ -316,3 +316,74 @@ def _ids_by_email(sessions: sessionmaker[Session], org_id: int) -> list[tuple[st
     with sessions() as s:
         rows = s.execute(select(Contact.email, Contact.id).where(Contact.org_id == org_id)).all()
     return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def test_a_chunk_upserts_without_jit(
+    sessions: sessionmaker[Session], bulk_settings: Settings
+) -> None:
+    """JIT compiling the upsert cost more than it saved on rows touched once (0040): the
+    chunk's transaction turns it off for itself, and only for itself."""
+    org = _org(sessions, "NoJit")
+    import_id = _create(sessions, bulk_settings, org, _csv(PEOPLE[:3]))
+    chunks: list[int] = []
+    with session_scope(sessions) as s:
+        scope_to_org(s, org)
+        imports.split(s, bulk_settings, import_id, lambda _s, _row, n: chunks.append(n))
+    with session_scope(sessions) as s:
+        scope_to_org(s, org)
+        assert s.scalar(text("SELECT current_setting('jit')")) == "on"  # the server's default
+        done = imports.chunk(s, import_id, chunks[0], lambda *_: None, lambda *_: None)
+        assert done["created"] == 2
+        assert s.scalar(text("SELECT current_setting('jit')")) == "off"
+    with session_scope(sessions) as s:
+        assert s.scalar(text("SELECT current_setting('jit')")) == "on"
+
+
+def test_contacts_keep_no_index_on_org_id_alone_and_none_for_a_missing_company(
+    engine: Engine,
+) -> None:
+    """An imported contact writes its primary key and its ``(org_id, email)`` key, and the
+    ``company_id`` index only when it has a company (migration 0015); lookups by company,
+    as the foreign key's ON DELETE SET NULL makes them, still use that index."""
+    with engine.connect() as conn:
+        indexes = dict(
+            conn.execute(
+                text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'contacts'")
+            ).all()
+        )
+        assert sorted(indexes) == ["ix_contacts_company_id", "ix_contacts_org_email", "pk_contacts"]
+        assert indexes["ix_contacts_company_id"].endswith("WHERE (company_id IS NOT NULL)")
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        conn.execute(
+            text("PREPARE by_company (bigint) AS"
+                 " UPDATE contacts SET company_id = NULL WHERE company_id = $1")
+        )  # fmt: skip
+        plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN EXECUTE by_company(1)")).all())
+        conn.execute(text("DEALLOCATE by_company"))
+        conn.rollback()
+    assert "ix_contacts_company_id" in plan
+
+
+def test_deleting_a_company_still_unlinks_its_contacts(
+    sessions: sessionmaker[Session],
+) -> None:
+    """ON DELETE SET NULL through the partial index: linked contacts lose the link, others
+    are untouched."""
+    org = _org(sessions, "Unlink")
+    with session_scope(sessions) as s:
+        company = Company(org_id=org, name="Acme")
+        s.add(company)
+        s.flush()
+        s.add_all([Contact(org_id=org, first_name="A", company_id=company.id),
+                   Contact(org_id=org, first_name="B")])  # fmt: skip
+        s.flush()
+        company_id = company.id
+    with session_scope(sessions) as s:
+        s.execute(text("DELETE FROM companies WHERE id = :c"), {"c": company_id})
+    with sessions() as s:
+        rows = s.execute(
+            select(Contact.first_name, Contact.company_id).where(Contact.org_id == org)
+            .order_by(Contact.first_name)
+        ).all()  # fmt: skip
+    assert [tuple(r) for r in rows] == [("A", None), ("B", None)]
