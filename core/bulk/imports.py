@@ -246,7 +246,7 @@ INDEX_BATCH = 500
 
 
 def index_chunk(sessions: Callable[[], Any], import_id: uuid.UUID, chunk_no: int,
-                index: Callable[[Session, int, str, list[int]], None]) -> int:  # fmt: skip
+                index: Callable[[Session, int, str, list[int]], object]) -> int:  # fmt: skip
     """Index the rows a chunk wrote, ``INDEX_BATCH`` per transaction, as the org; how many.
 
     Small transactions, because the indexer takes one advisory lock per record and the

@@ -77,7 +77,7 @@ def _people(sessions: sessionmaker[Session], org_id: int) -> list[tuple[str, str
             .where(Contact.org_id == org_id)
             .order_by(Contact.email)
         ).all()
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0] or "", r[1], r[2]) for r in rows]  # every imported contact has an email
 
 
 PEOPLE = [(f"P{i}", "Old", f"p{i}@x.test") for i in range(10)]
@@ -346,7 +346,7 @@ def test_contacts_keep_no_index_on_org_id_alone_and_none_for_a_missing_company(
     ``company_id`` index only when it has a company (migration 0015); lookups by company,
     as the foreign key's ON DELETE SET NULL makes them, still use that index."""
     with engine.connect() as conn:
-        indexes = dict(
+        indexes: dict[str, str] = dict(
             conn.execute(
                 text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'contacts'")
             ).all()
