@@ -62,9 +62,11 @@ DEFERRALS_OPTION = "saleshub_deferrals"
 # After a refused slot this process defers the org's next messages without asking Redis
 # for this long (a flood's messages arrive back to back).
 FULL_MEMO_S = 0.05
-#: After parking a message of an org, this process's consumers park the org's next fetched
-#: messages in one script per fetch, for this long (the script checks the cap each time).
-PARK_MEMO_S = 1.0
+#: After parking a message of an org (or renewing the slot of one released from parking),
+#: this process's consumers park the org's next fetched messages and renew the slots
+#: reserved for them in one script per fetch, for this long (the script checks the cap
+#: each time; an org that has room meanwhile costs one script per fetch more).
+PARK_MEMO_S = 10.0
 # A lease outlives its job's time limit by this much before a dead worker's slot is freed.
 LEASE_MARGIN_MS = 60_000
 DEFAULT_TIME_LIMIT_MS = 600_000
@@ -110,6 +112,16 @@ class OrgSlots:
     def _parked(self, pool: str, org_id: int) -> str:
         return f"{self.prefix}:fair:parked:{pool}:{org_id}"
 
+    def _park_keys(self, pool: str, org_id: int, acks_key: str) -> list[str]:
+        """The keys of the scripts that park: slots, orgs, parking list, ack set, deferrals."""
+        return [
+            self._slots(pool, org_id),
+            self._orgs(pool),
+            self._parked(pool, org_id),
+            acks_key,
+            self._stats(pool, "deferrals"),
+        ]
+
     def acquire(self, pool: str, org_id: int, member: str, *, cap: int, lease_ms: int) -> bool:
         """Take a slot for ``member`` unless the org holds ``cap``; True if taken (or held)."""
         now = now_ms()
@@ -132,13 +144,7 @@ class OrgSlots:
         message ``redis_id`` of ``queue_name`` (its body stays in the queue's ``.msgs`` hash)
         from the ack set ``acks_key`` to the org's parking list. True if the slot is taken."""
         now = now_ms()
-        keys = [
-            self._slots(pool, org_id),
-            self._orgs(pool),
-            self._parked(pool, org_id),
-            acks_key,
-            self._stats(pool, "deferrals"),
-        ]
+        keys = self._park_keys(pool, org_id, acks_key)
         args: list[str | int] = [
             now, cap, member, now + lease_ms, org_id, f"{queue_name}|{redis_id}|{member}", redis_id
         ]  # fmt: skip
@@ -158,13 +164,7 @@ class OrgSlots:
         lease ms)`` in queue order, if the org is full: all but messages that hold a slot
         (renewed for their lease) and as many others as the org has free slots. Returns the
         redis ids parked and the members whose slot was renewed."""
-        keys = [
-            self._slots(pool, org_id),
-            self._orgs(pool),
-            self._parked(pool, org_id),
-            acks_key,
-            self._stats(pool, "deferrals"),
-        ]
+        keys = self._park_keys(pool, org_id, acks_key)
         now = now_ms()
         args: list[str | int] = [now, cap, org_id]
         for member, rid, lease_ms in fetched:
@@ -435,7 +435,7 @@ class OrgFairness(Middleware):
                 got, renewed = slots.park_fetched(
                     pool.value, org_id, items, cap=cap, queue_name=queue_name, acks_key=acks
                 )
-                if got:
+                if got or renewed:  # still at its cap: parking, or releasing what it parked
                     self._full[(pool.value, org_id)] = time.monotonic()
                 parked |= got
                 self._renewed |= renewed

@@ -99,14 +99,20 @@ def test_giving_a_slot_back_moves_the_next_parked_message_to_the_head_of_its_que
     assert slots.acquire_or_park("worker", ORG_A, "m2", redis_id="r2", **park)
 
 
+def _org_a_running_m1(client: redis.Redis) -> tuple[OrgSlots, str, dict[str, Any]]:
+    """Org A at its cap of 1, its message m1 (r1) running: (slots, ack set, park options)."""
+    slots = OrgSlots(client, "t")
+    acks = "t:__acks__.w1.default"
+    park: dict[str, Any] = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
+    _fetched(client, "r1", acks)
+    assert slots.acquire_or_park("worker", ORG_A, "m1", redis_id="r1", **park)
+    return slots, acks, park
+
+
 def test_a_parked_message_a_reconcile_already_requeued_is_not_parked_twice(
     broker_redis: redis.Redis,
 ) -> None:
-    slots = OrgSlots(broker_redis, "t")
-    acks = "t:__acks__.w1.default"
-    park = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
-    _fetched(broker_redis, "r1", acks)
-    assert slots.acquire_or_park("worker", ORG_A, "m1", redis_id="r1", **park)
+    slots, _acks, park = _org_a_running_m1(broker_redis)
     broker_redis.hset("t:default.msgs", "r2", b"body")  # requeued: in the queue, no ack entry
     broker_redis.rpush("t:default", "r2")
     assert not slots.acquire_or_park("worker", ORG_A, "m2", redis_id="r2", **park)
@@ -151,12 +157,8 @@ def test_a_fetched_batch_of_a_full_org_is_parked_in_one_script(broker_redis: red
 def test_giving_a_slot_back_acks_the_finished_message_in_the_same_script(
     broker_redis: redis.Redis,
 ) -> None:
-    slots = OrgSlots(broker_redis, "t")
-    acks = "t:__acks__.w1.default"
-    park = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
-    _fetched(broker_redis, "r1", acks)
+    slots, acks, park = _org_a_running_m1(broker_redis)
     _fetched(broker_redis, "r2", acks)
-    assert slots.acquire_or_park("worker", ORG_A, "m1", redis_id="r1", **park)
     assert not slots.acquire_or_park("worker", ORG_A, "m2", redis_id="r2", **park)
     ack = (acks, "t:default.msgs", "r1")
     assert slots.release("worker", ORG_A, "m1", cap=1, ack=ack) == 1
