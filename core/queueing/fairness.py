@@ -36,7 +36,7 @@ from typing import Any
 import redis
 from dramatiq import Broker, Message
 from dramatiq.broker import MessageProxy
-from dramatiq.errors import ActorNotFound, DecodeError
+from dramatiq.errors import DecodeError
 from dramatiq.middleware import Middleware, SkipMessage
 
 from core.queueing.acks import ack_set_key
@@ -62,11 +62,9 @@ DEFERRALS_OPTION = "saleshub_deferrals"
 # After a refused slot this process defers the org's next messages without asking Redis
 # for this long (a flood's messages arrive back to back).
 FULL_MEMO_S = 0.05
-#: After parking a message of an org (or renewing the slot of one released from parking),
-#: this process's consumers park the org's next fetched messages and renew the slots
-#: reserved for them in one script per fetch, for this long (the script checks the cap
-#: each time; an org that has room meanwhile costs one script per fetch more).
-PARK_MEMO_S = 10.0
+#: After parking a message of an org, this process's consumers park the org's next fetched
+#: messages in one script per fetch, for this long (the script checks the cap each time).
+PARK_MEMO_S = 1.0
 # A lease outlives its job's time limit by this much before a dead worker's slot is freed.
 LEASE_MARGIN_MS = 60_000
 DEFAULT_TIME_LIMIT_MS = 600_000
@@ -154,23 +152,21 @@ class OrgSlots:
         self,
         pool: str,
         org_id: int,
-        fetched: list[tuple[str, str, int]],
+        fetched: list[tuple[str, str]],
         *,
         cap: int,
         queue_name: str,
         acks_key: str,
-    ) -> tuple[set[str], set[str]]:
-        """Park, in one script, what a consumer just fetched of one org, ``(member, redis id,
-        lease ms)`` in queue order, if the org is full: all but messages that hold a slot
-        (renewed for their lease) and as many others as the org has free slots. Returns the
-        redis ids parked and the members whose slot was renewed."""
+    ) -> set[str]:
+        """Park, in one script, what a consumer just fetched of one org, ``(member, redis
+        id)`` pairs in queue order, if the org is full: all but messages that hold a slot
+        and as many others as the org has free slots. Returns the redis ids parked."""
         keys = self._park_keys(pool, org_id, acks_key)
-        now = now_ms()
-        args: list[str | int] = [now, cap, org_id]
-        for member, rid, lease_ms in fetched:
-            args += [member, f"{queue_name}|{rid}|{member}", rid, now + lease_ms]
-        parked, renewed = self._park_fetched(keys=keys, args=args)
-        return _strs(parked), _strs(renewed)
+        args: list[str | int] = [now_ms(), cap, org_id]
+        for member, rid in fetched:
+            args += [member, f"{queue_name}|{rid}|{member}", rid]
+        parked = self._park_fetched(keys=keys, args=args)
+        return {r.decode() if isinstance(r, bytes) else str(r) for r in parked}
 
     def release(
         self,
@@ -246,16 +242,6 @@ class OrgSlots:
         return out
 
 
-def _lease_ms(broker: Broker, actor_name: str) -> int:
-    """How long a slot is leased for a message of ``actor_name``: its time limit and more."""
-    actor = broker.get_actor(actor_name)
-    return int(actor.options.get("time_limit") or DEFAULT_TIME_LIMIT_MS) + LEASE_MARGIN_MS
-
-
-def _strs(values: list[Any]) -> set[str]:
-    return {v.decode() if isinstance(v, bytes) else str(v) for v in values}
-
-
 def cap_of(settings: Settings, pool: Pool) -> int:
     """The in-flight cap per org of ``pool`` (``ORG_MAX_IN_FLIGHT_*``)."""
     cfg = settings.worker
@@ -285,7 +271,6 @@ class OrgFairness(Middleware):
         self._slots: OrgSlots | None = None
         self._local = threading.local()  # greenlet-local under gevent's patch
         self._full: dict[tuple[str, int], float] = {}  # (pool, org) -> refused at (monotonic)
-        self._renewed: set[str] = set()  # message ids whose slot their fetch renewed
         self._stop_sweeping = threading.Event()
 
     def after_worker_boot(self, broker: Broker, worker: Any) -> None:
@@ -333,9 +318,10 @@ class OrgFairness(Middleware):
         deferrals = int(message.options.get(DEFERRALS_OPTION, 0))
         if deferrals:
             slots.returned(pool.value, org_id)
-        lease_ms = _lease_ms(broker, message.actor_name)
+        actor = broker.get_actor(message.actor_name)
+        limit = int(actor.options.get("time_limit") or DEFAULT_TIME_LIMIT_MS)
         if isinstance(broker, WakingRedisBroker):
-            self._acquire_or_park(broker, message, pool, org_id, lease_ms)
+            self._acquire_or_park(broker, message, pool, org_id, limit + LEASE_MARGIN_MS)
             return
         memo = (pool.value, org_id)
         refused_at = self._full.get(memo)
@@ -345,7 +331,7 @@ class OrgFairness(Middleware):
                 org_id,
                 message.message_id,
                 cap=cap_of(self.settings, pool),
-                lease_ms=lease_ms,
+                lease_ms=limit + LEASE_MARGIN_MS,
             ):
                 self._local.held = (pool.value, org_id, message.message_id)
                 return
@@ -361,13 +347,6 @@ class OrgFairness(Middleware):
         lease_ms: int,
     ) -> None:
         assert self.settings is not None
-        try:  # renewed as it was fetched (_park_fetched): no script
-            self._renewed.remove(message.message_id)
-        except KeyError:
-            pass
-        else:
-            self._local.held = (pool.value, org_id, message.message_id)
-            return
         rid = message.options["redis_message_id"]
         acks = ack_set_key(broker.namespace, broker.broker_id, message.queue_name)
         if self.slots(broker).acquire_or_park(
@@ -397,12 +376,10 @@ class OrgFairness(Middleware):
         """What a consumer of ``queue_name`` fetched (Dramatiq's encoded messages), without
         the messages parked here: those of orgs this process parked lately, if still full.
 
-        A parked message never reaches a worker thread, and one whose slot was reserved
-        (released from parking) has it renewed here: one script per org and fetch instead
-        of one per message. If Redis fails, the candidates are dropped from the fetch: each
-        is either parked or still in this worker's ack set and held by nobody, where the
-        reconcile this makes due finds it and requeues it (a renewed slot is then taken
-        again by its own member when it runs).
+        A parked message never reaches a worker thread: one script per org and fetch
+        instead of one per message. If Redis fails, the candidates are dropped from the
+        fetch: each is either parked or still in this worker's ack set and held by nobody,
+        where the reconcile this makes due finds it and requeues it.
         """
         assert self.settings is not None
         if queue_name.endswith(".DQ"):
@@ -410,20 +387,18 @@ class OrgFairness(Middleware):
         pool = pool_of(queue_name)
         now = time.monotonic()
         rids: list[str | None] = []
-        candidates: dict[int, list[tuple[str, str, int]]] = {}
+        candidates: dict[int, list[tuple[str, str]]] = {}
         for data in fetched:
             rids.append(None)
             try:
                 message = Message.decode(data)
-                lease_ms = _lease_ms(broker, message.actor_name)
-            except (DecodeError, ActorNotFound):  # Dramatiq's consumer and worker report them
+            except DecodeError:  # None or garbage: Dramatiq's consumer reports it
                 continue
             org_id = message.options.get(ORG_OPTION)
             seen = self._full.get((pool.value, org_id)) if org_id is not None else None
             if org_id is not None and seen is not None and now - seen <= PARK_MEMO_S:
                 rids[-1] = rid = str(message.options["redis_message_id"])
-                item = (message.message_id, rid, lease_ms)
-                candidates.setdefault(int(org_id), []).append(item)
+                candidates.setdefault(int(org_id), []).append((message.message_id, rid))
         if not candidates:
             return fetched
         acks = ack_set_key(broker.namespace, broker.broker_id, queue_name)
@@ -432,13 +407,12 @@ class OrgFairness(Middleware):
         parked: set[str] = set()
         try:
             for org_id, items in candidates.items():
-                got, renewed = slots.park_fetched(
+                got = slots.park_fetched(
                     pool.value, org_id, items, cap=cap, queue_name=queue_name, acks_key=acks
                 )
-                if got or renewed:  # still at its cap: parking, or releasing what it parked
+                if got:
                     self._full[(pool.value, org_id)] = time.monotonic()
                 parked |= got
-                self._renewed |= renewed
         except redis.RedisError as exc:
             log.warning("parking %s's fetched messages failed: %s", queue_name, exc)
             broker.ack_book(queue_name).suspect = True

@@ -94,34 +94,29 @@ end
 )
 
 # Park, in one script, the messages of one org that a consumer just fetched, if the org is
-# full. A message whose member holds a slot (one reserved for it by RELEASE) keeps it, leased
-# as its ACQUIRE_OR_PARK would lease it, and runs without another script. While the org has
-# free slots, as many others as it has are left to the middleware's ACQUIRE_OR_PARK. A
-# message whose id is no longer in the ack set (a reconcile requeued it) is not parked.
-# KEYS: slots zset, orgs set, parking list, the ack set, deferrals hash. ARGV: now ms, cap,
-# org, then per message: member, parking entry, redis id, lease end ms. Returns the redis
-# ids parked and the members whose slot was renewed.
+# full. Leaves alone a message whose member holds a slot (one reserved for it by RELEASE)
+# and, while the org has free slots, as many others as it has: the middleware's
+# ACQUIRE_OR_PARK decides for those. A message whose id is no longer in the ack set (a
+# reconcile requeued it) is not parked either. KEYS: slots zset, orgs set, parking list, the
+# ack set, deferrals hash. ARGV: now ms, cap, org, then per message: member, parking entry,
+# redis id. Returns the redis ids parked.
 PARK_FETCHED = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[3])
 local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
-local parked, renewed = {}, {}
-for i = 4, #ARGV, 4 do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
-    redis.call('ZADD', KEYS[1], ARGV[i + 3], ARGV[i])
-    if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[i + 3]) - tonumber(ARGV[1]) then
-      redis.call('PEXPIREAT', KEYS[1], ARGV[i + 3])
+local parked = {}
+for i = 4, #ARGV, 3 do
+  if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    if free > 0 then
+      free = free - 1
+    elseif redis.call('SREM', KEYS[4], ARGV[i + 2]) == 1 then
+      redis.call('RPUSH', KEYS[3], ARGV[i + 1])
+      parked[#parked + 1] = ARGV[i + 2]
     end
-    renewed[#renewed + 1] = ARGV[i]
-  elseif free > 0 then
-    free = free - 1
-  elseif redis.call('SREM', KEYS[4], ARGV[i + 2]) == 1 then
-    redis.call('RPUSH', KEYS[3], ARGV[i + 1])
-    parked[#parked + 1] = ARGV[i + 2]
   end
 end
 if #parked > 0 then
   redis.call('HINCRBY', KEYS[5], ARGV[3], #parked)
 end
-return {parked, renewed}
+return parked
 """
