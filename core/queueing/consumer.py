@@ -24,6 +24,9 @@ requeue at shutdown are unchanged; ``close`` sends what is waiting before it req
 ack lost with its process (killed between the job and the send) leaves the message unacked:
 Dramatiq's maintenance redelivers it once the worker's heartbeat is stale, and the ledger
 skips a job that already finished (docs/decisions/0002), so the job does not run twice.
+A message of an org acked by fairness with its slot's release (``ACKED_OPTION``,
+docs/decisions/0039) gets no ack here; what a consumer fetched goes through the broker's
+``on_fetch`` hook first, where fairness parks the messages of an org at its cap.
 
 Messages a live worker lost (a fetch reply that never came back from a hung Redis, the
 delay queue Dramatiq drops on a connection error) are found by the queue's

@@ -19,6 +19,11 @@ worker sweeps the lists every ``SWEEP_EVERY_S`` (slots freed by expired leases).
 flood each message is fetched about twice, instead of going round the delay queue once
 per deferral.
 
+Fewer round trips per job (docs/decisions/0039): once this process parked a message of
+an org, its consumers park the org's next fetched messages in one script per fetch (while
+the org is full), before they reach a worker thread; and a job that ends not failed is
+acked in the script that gives its slot back, so the consumer sends no ack of its own.
+
 Other brokers (RabbitMQ holds the message itself) get the earlier scheme: the message is
 sent again with a delay (Dramatiq's delay queue, an exponential backoff per deferral,
 capped) and this copy is skipped. Either way nothing is dropped and the job stays
