@@ -24,6 +24,9 @@ requeue at shutdown are unchanged; ``close`` sends what is waiting before it req
 ack lost with its process (killed between the job and the send) leaves the message unacked:
 Dramatiq's maintenance redelivers it once the worker's heartbeat is stale, and the ledger
 skips a job that already finished (docs/decisions/0002), so the job does not run twice.
+A message of an org acked by fairness with its slot's release (``ACKED_OPTION``,
+docs/decisions/0039) gets no ack here; what a consumer fetched goes through the broker's
+``on_fetch`` hook first, where fairness parks the messages of an org at its cap.
 
 Messages a live worker lost (a fetch reply that never came back from a hung Redis, the
 delay queue Dramatiq drops on a connection error) are found by the queue's
@@ -46,7 +49,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
@@ -66,8 +69,12 @@ PAUSED_SLEEP_S = 0.1
 #: On a message core.queueing.fairness parked: its id left this worker's ack set for the
 #: org's parking list, so it gets no ack.
 PARKED_OPTION = "saleshub_parked"
+#: On a message core.queueing.fairness acked in the script that gave its org's slot back:
+#: the consumer sends no ack of its own.
+ACKED_OPTION = "saleshub_acked"
 SUBSCRIBE_TIMEOUT_S = 2.0
 __all__ = [
+    "ACKED_OPTION",
     "ACK_BATCH",
     "PARKED_OPTION",
     "AckSender",
@@ -121,6 +128,9 @@ class WakingConsumer(_RedisConsumer):
         if message.options.get(PARKED_OPTION):
             return
         rid = message.options["redis_message_id"]
+        if message.options.get(ACKED_OPTION):  # acked with its slot's release
+            self._book.release(rid)
+            return
         self._acks.put(rid)  # before release: a reconcile always sees it in one of the two
         self._book.release(rid)
 
@@ -250,6 +260,11 @@ class WakingConsumer(_RedisConsumer):
         except redis.ConnectionError as exc:
             self._book.suspect = True  # the fetch may have run and its reply been lost
             raise ConnectionClosed(exc) from None
+        if self.message_cache and self.broker.on_fetch is not None:
+            self.message_cache = self.broker.on_fetch(self.queue_name, self.message_cache)
+            if not self.message_cache:  # all parked: the queue may hold more, fetch again
+                self.misses = 0
+                return None
         if self.message_cache:
             return self._track(super().__next__())
         self.misses, backoff_ms = compute_backoff(self.misses, max_backoff=self.timeout)
@@ -280,6 +295,9 @@ class WakingRedisBroker(RedisBroker):
         super().__init__(*args, **kwargs)
         self._books: dict[str, AckBook] = {}
         self._books_lock = threading.Lock()
+        #: Called with a queue's name and what a consumer fetched from it (Dramatiq's encoded
+        #: messages); returns what the consumer keeps (core.queueing.fairness parks the rest).
+        self.on_fetch: Callable[[str, list[Any]], list[Any]] | None = None
 
     def ack_book(self, queue_name: str) -> AckBook:
         """The book of what this process holds of ``queue_name`` (one per queue)."""

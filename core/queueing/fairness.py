@@ -19,6 +19,11 @@ worker sweeps the lists every ``SWEEP_EVERY_S`` (slots freed by expired leases).
 flood each message is fetched about twice, instead of going round the delay queue once
 per deferral.
 
+Fewer round trips per job (docs/decisions/0039): once this process parked a message of
+an org, its consumers park the org's next fetched messages in one script per fetch (while
+the org is full), before they reach a worker thread; and a job that ends not failed is
+acked in the script that gives its slot back, so the consumer sends no ack of its own.
+
 Other brokers (RabbitMQ holds the message itself) get the earlier scheme: the message is
 sent again with a delay (Dramatiq's delay queue, an exponential backoff per deferral,
 capped) and this copy is skipped. Either way nothing is dropped and the job stays
@@ -34,13 +39,20 @@ import time
 from typing import Any
 
 import redis
-from dramatiq import Broker
+from dramatiq import Broker, Message
 from dramatiq.broker import MessageProxy
+from dramatiq.errors import DecodeError
 from dramatiq.middleware import Middleware, SkipMessage
 
 from core.queueing.acks import ack_set_key
-from core.queueing.consumer import PARKED_OPTION, WakingRedisBroker
-from core.queueing.fairness_scripts import ACQUIRE, ACQUIRE_OR_PARK, RELEASE
+from core.queueing.consumer import ACKED_OPTION, PARKED_OPTION, WakingRedisBroker
+from core.queueing.fairness_scripts import (
+    ACK_THEN_RELEASE,
+    ACQUIRE,
+    ACQUIRE_OR_PARK,
+    PARK_FETCHED,
+    RELEASE,
+)
 from core.queueing.queues import Pool, pool_of
 from core.queueing.status_feed import ORG_OPTION
 from core.queueing.supervisor import run_supervised
@@ -55,6 +67,9 @@ DEFERRALS_OPTION = "saleshub_deferrals"
 # After a refused slot this process defers the org's next messages without asking Redis
 # for this long (a flood's messages arrive back to back).
 FULL_MEMO_S = 0.05
+#: After parking a message of an org, this process's consumers park the org's next fetched
+#: messages in one script per fetch, for this long (the script checks the cap each time).
+PARK_MEMO_S = 1.0
 # A lease outlives its job's time limit by this much before a dead worker's slot is freed.
 LEASE_MARGIN_MS = 60_000
 DEFAULT_TIME_LIMIT_MS = 600_000
@@ -85,6 +100,8 @@ class OrgSlots:
         self._acquire = client.register_script(ACQUIRE)
         self._acquire_or_park = client.register_script(ACQUIRE_OR_PARK)
         self._release = client.register_script(RELEASE)
+        self._ack_then_release = client.register_script(ACK_THEN_RELEASE)
+        self._park_fetched = client.register_script(PARK_FETCHED)
 
     def _slots(self, pool: str, org_id: int) -> str:
         return f"{self.prefix}:fair:slots:{pool}:{org_id}"
@@ -97,6 +114,16 @@ class OrgSlots:
 
     def _parked(self, pool: str, org_id: int) -> str:
         return f"{self.prefix}:fair:parked:{pool}:{org_id}"
+
+    def _park_keys(self, pool: str, org_id: int, acks_key: str) -> list[str]:
+        """The keys of the scripts that park: slots, orgs, parking list, ack set, deferrals."""
+        return [
+            self._slots(pool, org_id),
+            self._orgs(pool),
+            self._parked(pool, org_id),
+            acks_key,
+            self._stats(pool, "deferrals"),
+        ]
 
     def acquire(self, pool: str, org_id: int, member: str, *, cap: int, lease_ms: int) -> bool:
         """Take a slot for ``member`` unless the org holds ``cap``; True if taken (or held)."""
@@ -120,31 +147,57 @@ class OrgSlots:
         message ``redis_id`` of ``queue_name`` (its body stays in the queue's ``.msgs`` hash)
         from the ack set ``acks_key`` to the org's parking list. True if the slot is taken."""
         now = now_ms()
-        keys = [
-            self._slots(pool, org_id),
-            self._orgs(pool),
-            self._parked(pool, org_id),
-            acks_key,
-            self._stats(pool, "deferrals"),
-        ]
+        keys = self._park_keys(pool, org_id, acks_key)
         args: list[str | int] = [
             now, cap, member, now + lease_ms, org_id, f"{queue_name}|{redis_id}|{member}", redis_id
         ]  # fmt: skip
         return bool(self._acquire_or_park(keys=keys, args=args))
 
+    def park_fetched(
+        self,
+        pool: str,
+        org_id: int,
+        fetched: list[tuple[str, str]],
+        *,
+        cap: int,
+        queue_name: str,
+        acks_key: str,
+    ) -> set[str]:
+        """Park, in one script, what a consumer just fetched of one org, ``(member, redis
+        id)`` pairs in queue order, if the org is full: all but messages that hold a slot
+        and as many others as the org has free slots. Returns the redis ids parked."""
+        keys = self._park_keys(pool, org_id, acks_key)
+        args: list[str | int] = [now_ms(), cap, org_id]
+        for member, rid in fetched:
+            args += [member, f"{queue_name}|{rid}|{member}", rid]
+        parked = self._park_fetched(keys=keys, args=args)
+        return {r.decode() if isinstance(r, bytes) else str(r) for r in parked}
+
     def release(
-        self, pool: str, org_id: int, member: str, *, cap: int | None = None, most: int = 1
+        self,
+        pool: str,
+        org_id: int,
+        member: str,
+        *,
+        cap: int | None = None,
+        most: int = 1,
+        ack: tuple[str, str, str] | None = None,
     ) -> int:
         """Give the slot of ``member`` back; with ``cap``, also move up to ``most`` parked
         messages of the org back to the head of their queues while it has free slots, each
-        with a slot reserved for ``RESERVE_MS``. Returns how many were moved."""
+        with a slot reserved for ``RESERVE_MS``. With ``cap`` and ``ack`` (ack set, ``.msgs``
+        hash, redis id), ack the message in the same script, as Dramatiq's ack does. Returns
+        how many were moved."""
         if cap is None:
             self.client.zrem(self._slots(pool, org_id), member)
             return 0
         now = now_ms()
         keys = [self._slots(pool, org_id), self._parked(pool, org_id)]
         args: list[str | int] = [now, cap, member, most, self.prefix, now + RESERVE_MS]
-        return int(self._release(keys=keys, args=args))
+        if ack is None:
+            return int(self._release(keys=keys, args=args))
+        acks_key, msgs_key, rid = ack
+        return int(self._ack_then_release(keys=[*keys, acks_key, msgs_key], args=[*args, rid]))
 
     def sweep(self, pool: str, *, cap: int) -> int:
         """Release parked messages of every org of ``pool`` that has free slots (slots that
@@ -229,6 +282,9 @@ class OrgFairness(Middleware):
         # Dramatiq logs a warning for every skipped message; a flood's deferrals are not news.
         logging.getLogger("dramatiq.worker.WorkerThread").addFilter(_QuietDeferrals())
         if self.settings is not None and isinstance(broker, WakingRedisBroker):
+            broker.on_fetch = lambda queue_name, fetched: self._park_fetched(
+                broker, queue_name, fetched
+            )
             self._stop_sweeping.clear()
             threading.Thread(
                 target=run_supervised,
@@ -310,6 +366,7 @@ class OrgFairness(Middleware):
         ):
             self._local.held = (pool.value, org_id, message.message_id)
             return
+        self._full[(pool.value, org_id)] = time.monotonic()
         # Out of the ack set: not this worker's any more. The consumer sends no ack for it
         # (one landing after the message came back would delete its body).
         broker.ack_book(message.queue_name).release(rid)
@@ -317,6 +374,55 @@ class OrgFairness(Middleware):
         message.options[DEFERRED_OPTION] = True
         log.debug("org %s at its %s cap: %s parked", org_id, pool, message)
         raise SkipMessage()
+
+    def _park_fetched(
+        self, broker: WakingRedisBroker, queue_name: str, fetched: list[Any]
+    ) -> list[Any]:
+        """What a consumer of ``queue_name`` fetched (Dramatiq's encoded messages), without
+        the messages parked here: those of orgs this process parked lately, if still full.
+
+        A parked message never reaches a worker thread: one script per org and fetch
+        instead of one per message. If Redis fails, the candidates are dropped from the
+        fetch: each is either parked or still in this worker's ack set and held by nobody,
+        where the reconcile this makes due finds it and requeues it.
+        """
+        assert self.settings is not None
+        if queue_name.endswith(".DQ"):
+            return fetched
+        pool = pool_of(queue_name)
+        now = time.monotonic()
+        rids: list[str | None] = []
+        candidates: dict[int, list[tuple[str, str]]] = {}
+        for data in fetched:
+            rids.append(None)
+            try:
+                message = Message.decode(data)
+            except DecodeError:  # None or garbage: Dramatiq's consumer reports it
+                continue
+            org_id = message.options.get(ORG_OPTION)
+            seen = self._full.get((pool.value, org_id)) if org_id is not None else None
+            if org_id is not None and seen is not None and now - seen <= PARK_MEMO_S:
+                rids[-1] = rid = str(message.options["redis_message_id"])
+                candidates.setdefault(int(org_id), []).append((message.message_id, rid))
+        if not candidates:
+            return fetched
+        acks = ack_set_key(broker.namespace, broker.broker_id, queue_name)
+        cap = cap_of(self.settings, pool)
+        slots = self.slots(broker)
+        parked: set[str] = set()
+        try:
+            for org_id, items in candidates.items():
+                got = slots.park_fetched(
+                    pool.value, org_id, items, cap=cap, queue_name=queue_name, acks_key=acks
+                )
+                if got:
+                    self._full[(pool.value, org_id)] = time.monotonic()
+                parked |= got
+        except redis.RedisError as exc:
+            log.warning("parking %s's fetched messages failed: %s", queue_name, exc)
+            broker.ack_book(queue_name).suspect = True
+            return [d for d, rid in zip(fetched, rids, strict=True) if rid is None]
+        return [d for d, rid in zip(fetched, rids, strict=True) if rid is None or rid not in parked]
 
     def _defer(
         self, broker: Broker, message: MessageProxy, pool: Pool, org_id: int, deferrals: int
@@ -340,8 +446,18 @@ class OrgFairness(Middleware):
             pool, org_id, member = held
             if isinstance(broker, WakingRedisBroker):
                 # The slot goes back and, in the same script, the org's next parked message
-                # moves to the head of its queue.
-                self._slots.release(pool, org_id, member, cap=cap_of(self.settings, Pool(pool)))
+                # moves to the head of its queue; a message that will be acked (every other
+                # middleware's after hook has run: ``failed`` is final) is acked there too.
+                cap = cap_of(self.settings, Pool(pool))
+                if message.failed:
+                    self._slots.release(pool, org_id, member, cap=cap)
+                    return
+                ns, queue = broker.namespace, message.queue_name
+                acks = ack_set_key(ns, broker.broker_id, queue)
+                rid = message.options["redis_message_id"]
+                ack = (acks, f"{ns}:{queue}.msgs", rid)
+                self._slots.release(pool, org_id, member, cap=cap, ack=ack)
+                message.options[ACKED_OPTION] = True
             else:
                 self._slots.release(pool, org_id, member)
 

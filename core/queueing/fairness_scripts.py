@@ -1,6 +1,7 @@
 """The Redis scripts of per-org fairness (:mod:`core.queueing.fairness`): take an org's
-slot, take it or park the message, give it back and release what was parked. Each runs
-as one script, so a cap is checked and a message parked or released atomically."""
+slot, take it or park the message, park a fetched batch, give a slot back (with the
+message's ack, or not) and release what was parked. Each runs as one script, so a cap is
+checked and a message parked or released atomically."""
 
 # KEYS: slots zset, orgs set. ARGV: now ms, cap, member, lease end ms, org.
 ACQUIRE = """
@@ -78,4 +79,44 @@ while moved < free do
   end
 end
 return moved
+"""
+
+# Dramatiq's ack (dispatch.lua's "ack" command, without its heartbeat) prepended to RELEASE:
+# a job that ended gives its slot back and is acked in one round trip. KEYS[3] this
+# worker's ack set of the queue, KEYS[4] the queue's ``.msgs`` hash, ARGV[7] the redis id.
+ACK_THEN_RELEASE = (
+    """
+if redis.call('SREM', KEYS[3], ARGV[7]) > 0 then
+  redis.call('HDEL', KEYS[4], ARGV[7])
+end
+"""
+    + RELEASE
+)
+
+# Park, in one script, the messages of one org that a consumer just fetched, if the org is
+# full. Leaves alone a message whose member holds a slot (one reserved for it by RELEASE)
+# and, while the org has free slots, as many others as it has: the middleware's
+# ACQUIRE_OR_PARK decides for those. A message whose id is no longer in the ack set (a
+# reconcile requeued it) is not parked either. KEYS: slots zset, orgs set, parking list, the
+# ack set, deferrals hash. ARGV: now ms, cap, org, then per message: member, parking entry,
+# redis id. Returns the redis ids parked.
+PARK_FETCHED = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[3])
+local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
+local parked = {}
+for i = 4, #ARGV, 3 do
+  if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    if free > 0 then
+      free = free - 1
+    elseif redis.call('SREM', KEYS[4], ARGV[i + 2]) == 1 then
+      redis.call('RPUSH', KEYS[3], ARGV[i + 1])
+      parked[#parked + 1] = ARGV[i + 2]
+    end
+  end
+end
+if #parked > 0 then
+  redis.call('HINCRBY', KEYS[5], ARGV[3], #parked)
+end
+return parked
 """
