@@ -7,6 +7,8 @@ from typing import Any
 
 from dramatiq.broker import MessageProxy
 
+from core.queueing.consumer import WakingConsumer
+
 WITHIN_S = 10.0
 
 
@@ -20,3 +22,9 @@ def take(consumer: Any, n: int, within_s: float = WITHIN_S) -> list[MessageProxy
             taken.append(got)
     assert len(taken) == n
     return taken
+
+
+def waking(consumer: object) -> WakingConsumer:
+    """``broker.consume(...)`` of our Redis broker, typed as what it is."""
+    assert isinstance(consumer, WakingConsumer)
+    return consumer

@@ -54,7 +54,7 @@ def test_parked_jobs_survive_the_death_of_the_worker_holding_the_slot_and_all_ru
             # relay's lost-message check, once they are old enough to be suspects, finds
             # them held and re-sends nothing.
             for job in parked:
-                assert broker.client.hexists(f"{broker.namespace}:default.msgs", job.redis_id)
+                assert broker.client.hexists(f"{broker.namespace}:default.msgs", job.redis_id or "")
             dsn = settings.database.url.replace("postgresql+psycopg://", "postgresql://", 1)
             with psycopg.connect(dsn, autocommit=True) as conn:
                 wait_for(

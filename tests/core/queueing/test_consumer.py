@@ -37,7 +37,7 @@ from core.queueing.relay import Relay
 from core.settings import Settings
 from models.db import session_scope
 from tests.support.actors import effect
-from tests.support.consuming import take
+from tests.support.consuming import take, waking
 
 LONG_POLL_MS = 120_000  # Dramatiq's backoff then sleeps 60-120 s after an empty fetch
 WITHIN_S = 10.0
@@ -138,7 +138,7 @@ def test_the_relay_wakes_the_consumer(
 def test_requeued_messages_wake_another_consumer(broker: WakingRedisBroker) -> None:
     sent = [broker.enqueue(_message()) for _ in range(2)]
     stopping = broker.consume("default", prefetch=2, timeout=LONG_POLL_MS)
-    held = [next(stopping), next(stopping)]
+    held = take(stopping, 2)
     assert broker.client.llen(f"{broker.namespace}:default") == 0
     with Taker(broker, "default") as taker:
         stopping.requeue(held)  # what a stopping worker does with what it prefetched
@@ -167,7 +167,7 @@ def test_without_a_subscription_it_still_polls(
     broker: WakingRedisBroker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(WakingConsumer, "_subscription", lambda self: None)
-    consumer = broker.consume("default", prefetch=1, timeout=50)
+    consumer = waking(broker.consume("default", prefetch=1, timeout=50))
     sent = broker.enqueue(_message())
     deadline = time.monotonic() + WITHIN_S
     got = None
@@ -185,7 +185,7 @@ def test_wake_ups_create_no_keys(broker: WakingRedisBroker) -> None:
 
 
 def test_a_pause_notice_stops_the_next_fetch(broker: WakingRedisBroker) -> None:
-    consumer = broker.consume("default", prefetch=1, timeout=10)
+    consumer = waking(broker.consume("default", prefetch=1, timeout=10))
     try:
         assert next(consumer) is None  # subscribed; the flag read (not paused) and cached
         pause(broker.client, "default")
@@ -209,7 +209,7 @@ def _unacked(broker: WakingRedisBroker, queue: str = "default") -> tuple[int, in
 def test_acks_are_sent_by_the_ack_thread_and_leave_prefetch_at_once(
     broker: WakingRedisBroker,
 ) -> None:
-    consumer = broker.consume("default", prefetch=4, timeout=50)
+    consumer = waking(broker.consume("default", prefetch=4, timeout=50))
     try:
         broker.enqueue(_message())
         (message,) = take(consumer, 1)
@@ -228,7 +228,7 @@ def test_acks_are_sent_by_the_ack_thread_and_leave_prefetch_at_once(
 def test_a_parked_message_gets_no_ack(broker: WakingRedisBroker) -> None:
     # Parked (out of the ack set), moved back and fetched again before the parked copy's
     # ack would go out: that ack must not delete the body the second fetch still needs.
-    consumer = broker.consume("default", prefetch=4, timeout=50)
+    consumer = waking(broker.consume("default", prefetch=4, timeout=50))
     try:
         broker.enqueue(_message())
         (parked,) = take(consumer, 1)
@@ -247,7 +247,7 @@ def test_a_parked_message_gets_no_ack(broker: WakingRedisBroker) -> None:
 
 def test_close_sends_every_waiting_ack(broker: WakingRedisBroker) -> None:
     n = consumer_module.ACK_BATCH + 44  # more than one pipeline
-    consumer = broker.consume("default", prefetch=n + 1, timeout=50)
+    consumer = waking(broker.consume("default", prefetch=n + 1, timeout=50))
     for _ in range(n + 1):
         broker.enqueue(_message())
     *done, unfinished = take(consumer, n + 1)
@@ -264,7 +264,7 @@ def test_close_sends_every_waiting_ack(broker: WakingRedisBroker) -> None:
 def test_acks_kept_while_redis_refuses_are_sent_when_it_answers(
     broker: WakingRedisBroker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    consumer = broker.consume("default", prefetch=2, timeout=50)
+    consumer = waking(broker.consume("default", prefetch=2, timeout=50))
     sender = consumer._acks
     real_send = consumer_module.AckSender._send
     refusals: list[int] = []

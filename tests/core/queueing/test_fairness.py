@@ -25,7 +25,7 @@ from jobs import runtime
 from tests.conftest import auth
 from tests.support.actors import blocker, effect
 from tests.support.client import JsonClient
-from tests.support.consuming import take
+from tests.support.consuming import take, waking
 from tests.support.factories import Tenant
 from tests.support.stack import wait_for
 
@@ -55,7 +55,7 @@ def _fetched(client: redis.Redis, rid: str, acks: str) -> None:
 def test_a_message_over_the_cap_is_parked_with_its_body_kept(broker_redis: redis.Redis) -> None:
     slots = OrgSlots(broker_redis, "t")
     acks = "t:__acks__.w1.default"
-    park = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
+    park: dict[str, Any] = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
     _fetched(broker_redis, "r1", acks)
     _fetched(broker_redis, "r2", acks)
     assert slots.acquire_or_park("worker", ORG_A, "m1", redis_id="r1", **park)
@@ -78,7 +78,7 @@ def test_giving_a_slot_back_moves_the_next_parked_message_to_the_head_of_its_que
 ) -> None:
     slots = OrgSlots(broker_redis, "t")
     acks = "t:__acks__.w1.default"
-    park = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
+    park: dict[str, Any] = {"cap": 1, "lease_ms": 60_000, "queue_name": "default", "acks_key": acks}
     for n in (1, 2, 3):
         _fetched(broker_redis, f"r{n}", acks)
     assert slots.acquire_or_park("worker", ORG_A, "m1", redis_id="r1", **park)
@@ -130,7 +130,7 @@ def test_a_fetched_batch_of_a_full_org_is_parked_in_one_script(broker_redis: red
     broker_redis.zadd(f"t:fair:slots:worker:{ORG_A}", {"m2": 2**50})
     broker_redis.hset("t:default.msgs", "r6", b"body")  # requeued by a reconcile: no ack entry
     fetched = [("m2", "r2"), ("m3", "r3"), ("m6", "r6"), ("m4", "r4")]
-    park = {"cap": 2, "queue_name": "default", "acks_key": acks}
+    park: dict[str, Any] = {"cap": 2, "queue_name": "default", "acks_key": acks}
     assert slots.park_fetched("worker", ORG_A, fetched, **park) == {"r3", "r4"}
     # Parked as one at a time would be (the queue's order kept), bodies in place; the
     # reserved message goes on to run, the requeued one is not parked twice.
@@ -288,7 +288,7 @@ def test_a_finished_message_is_acked_with_its_slot_and_a_failed_one_is_not(
     assert isinstance(broker, WakingRedisBroker)
     [fair] = [m for m in broker.middleware if isinstance(m, OrgFairness)]
     ns = broker.namespace
-    consumer = broker.consume("default", prefetch=4, timeout=50)
+    consumer = waking(broker.consume("default", prefetch=4, timeout=50))
     try:
         for key in ("ok", "failed"):
             broker.enqueue(effect.message_with_options(args=(key,), **{ORG_OPTION: ORG_A}))
