@@ -22,7 +22,7 @@ from core.notify import webhooks
 from core.ops import audit, canary, charts, deadletters, introspection
 from core.ops import jobs as ops_jobs
 from core.queueing import minute_stats
-from core.queueing.fairness import OrgSlots, cap_of
+from core.queueing.org_slots import OrgSlots, cap_of
 from core.queueing.queues import NAMES, Pool, Queue
 from core.queueing.waiting_line import WaitingLine
 from core.scheduling import (

@@ -41,7 +41,7 @@ RESTAGE_S = 300
 DUE_BATCH = 1000
 # What the delivery log says of a URL refused at delivery (the reason is logged only).
 REFUSED = "URL not allowed"
-# Leased slots per endpoint (core.queueing.fairness.OrgSlots, the endpoint id as owner).
+# Leased slots per endpoint (core.queueing.org_slots.OrgSlots, the endpoint id as owner).
 ENDPOINT_SLOTS = "webhook-endpoint"
 # A delivery in an endpoint's line (at its concurrency cap) is due again after this, in case
 # the wake is lost (a worker dying between taking it off the line and sending its job).

@@ -10,7 +10,7 @@ line, keeps their slots for them (``WAKE_RESERVE_MS``) and returns them, for the
 send their jobs. So each waiting delivery runs twice: once to join the line, once to be
 delivered.
 
-The slots are :class:`core.queueing.fairness.OrgSlots`' sorted sets (same keys, same
+The slots are :class:`core.queueing.org_slots.OrgSlots`' sorted sets (same keys, same
 leases), so both see the same holders. The line is a sorted set of entries scored by when
 they first joined (``ZADD NX``: joining again keeps one's place). An entry is the
 holder's member name, then ``|`` and whatever the caller needs to send its job again.
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import redis
 
-from core.queueing.fairness import now_ms
+from core.queueing.org_slots import now_ms
 
 #: How long a slot is kept for an entry taken off the line (its job normally starts within
 #: milliseconds and replaces this with its own lease; if it does not come, the slot frees).

@@ -15,7 +15,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.notify import webhooks
-from core.queueing.fairness import OrgSlots, cap_of
+from core.queueing.org_slots import OrgSlots, cap_of
 from core.queueing.queues import Pool
 from core.queueing.waiting_line import WaitingLine
 from core.settings import Settings

@@ -18,7 +18,8 @@ import worker.entry  # noqa: F401 - declares every actor
 from core.queueing import fairness
 from core.queueing.broker import configure
 from core.queueing.consumer import WakingRedisBroker
-from core.queueing.fairness import OrgFairness, OrgSlots
+from core.queueing.fairness import OrgFairness
+from core.queueing.org_slots import OrgSlots
 from core.queueing.status_feed import ORG_OPTION
 from core.settings import Settings
 from jobs import runtime

@@ -7,7 +7,7 @@ import time
 import pytest
 import redis
 
-from core.queueing.fairness import OrgSlots
+from core.queueing.org_slots import OrgSlots
 from core.queueing.waiting_line import WAKE_RESERVE_MS, WaitingLine
 
 
