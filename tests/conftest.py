@@ -235,8 +235,12 @@ def job_ops(job_settings: Settings, sessions: sessionmaker[Session]) -> Iterator
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine) -> Flask:
-    return _make_app(settings)
+def app(settings: Settings, engine: Engine) -> Iterator[Flask]:
+    application = _make_app(settings)
+    yield application
+    hub = application.extensions.get("saleshub.hub")
+    if hub is not None:  # its loops would outlive the test (and its Redis)
+        hub.stop()
 
 
 def _make_app(settings: Settings) -> Flask:

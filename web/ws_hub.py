@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import orjson
 import redis
+from redis.client import PubSub
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -61,6 +62,8 @@ class Hub:
         self.lock = threading.Lock()
         self.started = False
         self.listening = threading.Event()
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
         self.live = Live(res, self.clients, self.lock)
         # Presence heartbeats reach each socket every third of the TTL.
         self.beat_turns = max(1, int(res.settings.realtime.presence_ttl_s / 3))
@@ -78,10 +81,20 @@ class Hub:
             ("ws-snapshots", self._snapshots),
             ("ws-recheck", self._recheck_loop),
         ):
-            threading.Thread(
-                target=run_supervised, args=(name, loop), name=name, daemon=True
-            ).start()
+            thread = threading.Thread(
+                target=run_supervised,
+                args=(name, loop),
+                kwargs={"stopping": self.stopping},
+                name=name,
+                daemon=True,
+            )
+            thread.start()
+            self.threads.append(thread)
         self.listening.wait(5)  # so the first socket misses nothing published after it joined
+
+    def stop(self) -> None:
+        """Ask the loops to end (each within a second); the sockets are left to their threads."""
+        self.stopping.set()
 
     def add(self, client: Client) -> None:
         self.start()
@@ -133,8 +146,7 @@ class Hub:
         return gone
 
     def _recheck_loop(self) -> None:
-        while True:
-            time.sleep(RECHECK_S)
+        while not self.stopping.wait(RECHECK_S):
             try:
                 self.recheck()
             except SQLAlchemyError:  # the database briefly down: check again next round
@@ -150,26 +162,36 @@ class Hub:
             c.offer(data, frame)
 
     def _listen(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             try:
-                pubsub = self.res.broker.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(channels.PATTERN)
-                pubsub.get_message(timeout=5)  # the subscription's confirmation
-                self.listening.set()
-                for msg in pubsub.listen():
-                    channel = channels.channel_of(msg["channel"])
-                    org_id = dirty_org(channel)
-                    if org_id is not None:
-                        self.live.dirty(org_id)
-                    else:
-                        self.deliver(channel, msg["data"])
+                with self.res.broker.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    pubsub.psubscribe(channels.PATTERN)
+                    pubsub.get_message(timeout=5)  # the subscription's confirmation
+                    self.listening.set()
+                    self._relay(pubsub)
             except redis.RedisError as exc:
+                if self.stopping.is_set():
+                    return
                 # No events reach the sockets meanwhile: 1013 tells clients to come back later.
                 log.warning("websocket hub lost Redis (%s); reconnecting", exc)
                 with self.lock:
                     clients = list(self.clients)
                 try_again_all(clients)
-                time.sleep(1.0)
+                self.stopping.wait(1.0)
+
+    def _relay(self, pubsub: PubSub) -> None:
+        """Hand each published event to its sockets until the hub stops (checked each
+        second: a message wakes the wait at once)."""
+        while not self.stopping.is_set():
+            msg = pubsub.get_message(timeout=1.0)
+            if msg is None:
+                continue
+            channel = channels.channel_of(msg["channel"])
+            org_id = dirty_org(channel)
+            if org_id is not None:
+                self.live.dirty(org_id)
+            else:
+                self.deliver(channel, msg["data"])
 
     def _presence(self) -> None:
         """Mark connected users online (read by notification routing), for PRESENCE_TTL_S."""
@@ -207,8 +229,7 @@ class Hub:
     def _snapshots(self) -> None:
         settings = self.res.settings
         snapped = marked = time.monotonic()
-        while True:
-            time.sleep(WHEEL_TURN_S)
+        while not self.stopping.wait(WHEEL_TURN_S):
             self.turn()
             if time.monotonic() - marked >= OPS_SNAPSHOT_S:
                 marked = time.monotonic()

@@ -22,6 +22,9 @@ def build_app(settings: Settings) -> Flask:
 
 def dispose(application: Flask) -> None:
     """Close what ``application`` holds, so tests do not pile up connections."""
+    hub = application.extensions.get("saleshub.hub")
+    if hub is not None:
+        hub.stop()
     res = application.extensions["saleshub"]
     res.engine.dispose()
     res.broker.close()

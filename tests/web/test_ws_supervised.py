@@ -41,3 +41,14 @@ def test_a_crashed_pubsub_listener_restarts_counts_and_delivers_again(
     assert read_restarts(res.broker)["ws-listener"] == 1
     text = client.get("/metrics", headers=auth(tenant.operator)).get_data(as_text=True)
     assert 'saleshub_loop_restarts_total{loop="ws-listener"} 1.0' in text
+
+
+def test_a_stopped_hub_ends_its_loops(app: Flask) -> None:
+    hub = app.extensions["saleshub.hub"]
+    hub.start()
+    assert [t.name for t in hub.threads] == ["ws-listener", "ws-snapshots", "ws-recheck"]
+    assert all(t.is_alive() for t in hub.threads)
+    hub.stop()
+    for thread in hub.threads:
+        thread.join(timeout=10)
+    assert not any(t.is_alive() for t in hub.threads)
