@@ -35,6 +35,7 @@ from web import (
     ops_audit_api,
     ops_batches_api,
     ops_cache_api,
+    ops_deadletters_api,
     ops_jobs_api,
     ratelimit,
     request_log,
@@ -97,6 +98,7 @@ def _api_blueprint() -> Blueprint:
     api.register_blueprint(search_bp)
     api.register_blueprint(cache_bp)
     api.register_blueprint(ops_api.bp)
+    api.register_blueprint(ops_deadletters_api.bp)
     api.register_blueprint(ops_jobs_api.bp)
     api.register_blueprint(ops_batches_api.bp)
     api.register_blueprint(ops_audit_api.bp)
