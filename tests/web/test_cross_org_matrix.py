@@ -79,7 +79,8 @@ PLATFORM_WIDE = {
 BODIES: dict[str, Any] = {
     **{f"api.{name}_update": UPDATES[name] for name in RESOURCES},
     "api.access.update_user": {"role": "member"},
-    "api.ops_dead_letters.bulk_dead_letters": {"expected_count": 0},  # the confirmed count (issue 17)
+    # the confirmed count (issue 17)
+    "api.ops_dead_letters.bulk_dead_letters": {"expected_count": 0},
 }
 
 
