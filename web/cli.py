@@ -187,14 +187,20 @@ def revoke_api_key(key_id: int) -> None:
 def seed(org_name: str, demo: bool, contacts: int) -> None:
     """Load realistic CRM data into an org (several Faker locales)."""
     sizes = seeding.DEMO_SIZES if demo else seeding.sizes_for(contacts)
+    by_name = select(Organization.id).where(Organization.name == org_name)
+    with session_scope(resources().sessions) as session:
+        existed = session.scalar(by_name) is not None
     added = seeding.seed(resources().settings, org_name, sizes, skip_if_present=demo, progress=True)
     click.echo(f"seeded {org_name}: {added}")
-    if not added:
-        return
-    # COPY bypasses the write hooks: have the workers rebuild the org's search index and
-    # dashboard, through the outbox like any other job.
     with session_scope(resources().sessions) as session:
-        org_id = session.scalar(select(Organization.id).where(Organization.name == org_name))
+        org_id = session.scalar(by_name)
+        if not existed:  # the seed created it
+            audit.record(session, "org.create", f"org:{org_id}", org_id=org_id, name=org_name)
+        if not added:
+            return
+        audit.record(session, "org.seed", f"org:{org_id}", org_id=org_id, via="cli", **added)
+        # COPY bypasses the write hooks: have the workers rebuild the org's search index and
+        # dashboard, through the outbox like any other job.
         for name in ("search.reindex", "analytics.rollup"):
             stage(session, JOB_TYPES[name].actor, job_type=name, org_id=org_id, args=(org_id,))
     click.echo(f"staged search.reindex and analytics.rollup for {org_name}")

@@ -295,3 +295,22 @@ def test_every_cli_change_is_in_the_audit_log(app: Flask, engine: Engine) -> Non
         ("secrets.rotate", "secrets", None),
     ]
     assert not any("PRIVATE" in str(e[3]) for e in _audit(engine))
+
+
+def test_seed_is_in_the_audit_log(app: Flask, engine: Engine) -> None:
+    seed = ["seed", "--contacts", "50", "--org", "S"]
+    assert app.test_cli_runner().invoke(args=seed).exit_code == 0
+    with engine.connect() as conn:
+        org = conn.execute(text("SELECT id FROM organizations WHERE name = 'S'")).scalar_one()
+    added = {"companies": 10, "contacts": 50, "deals": 20, "leads": 20, "activities": 50}
+    assert _audit(engine) == [
+        ("org.create", f"org:{org}", org, {"name": "S"}),
+        ("org.seed", f"org:{org}", org, {"via": "cli", **added}),
+    ]
+    mark = _last_audit_id(engine)
+    # Into an existing org: only the rows; a demo seed of an org with data adds nothing.
+    assert app.test_cli_runner().invoke(args=seed).exit_code == 0
+    assert _audit(engine, mark) == [("org.seed", f"org:{org}", org, {"via": "cli", **added})]
+    mark = _last_audit_id(engine)
+    assert app.test_cli_runner().invoke(args=["seed", "--demo", "--org", "S"]).exit_code == 0
+    assert _audit(engine, mark) == []
