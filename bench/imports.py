@@ -47,6 +47,7 @@ from bench.support.common import (
     flush_namespace,
     load_env,
     note,
+    show_detail,
     wait_until,
     with_pg_db,
     with_redis_db,
@@ -219,6 +220,23 @@ class RssSampler(threading.Thread):
                 self.peak_sum = max(self.peak_sum, sum(values))
 
 
+def phases(session: Session, import_id: uuid.UUID) -> None:
+    """The import's phases from its batch's members (``--detail``)."""
+    result = session.execute(
+        text("SELECT j.type, count(*),"
+             " extract(epoch FROM min(j.started_at) - i.created_at),"
+             " extract(epoch FROM max(j.finished_at) - i.created_at),"
+             " extract(epoch FROM avg(j.finished_at - j.started_at))"
+             " FROM jobs j JOIN imports i ON i.job_id = j.batch_id WHERE i.id = :i"
+             " GROUP BY j.type, i.created_at ORDER BY 3"), {"i": import_id},
+    )  # fmt: skip
+    for kind, count, first, last, mean in result:
+        name = kind.removeprefix("import.")
+        emit(f"phase {name}: first started", float(first), "s", detail=True)
+        emit(f"phase {name}: last finished", float(last), "s", detail=True)
+        emit(f"phase {name}: mean of {count} job(s)", float(mean), "s", detail=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -226,7 +244,11 @@ def main() -> None:
         "--neighbours", type=int, default=50_000,
         help="contacts of another org, kept between runs (the bench org imports beside them)",
     )  # fmt: skip
+    parser.add_argument("--detail", action="store_true",
+                        help="also the phases (split, chunks, index jobs, finish)")  # fmt: skip
     args = parser.parse_args()
+    if args.detail:
+        show_detail()
     # SIGTERM (a stopped `make bench`) ends through ``finally``: the worker is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     base = Settings.from_env()
@@ -340,6 +362,8 @@ def main() -> None:
         lag = time.perf_counter() - start - import_s
         emit("searchable after the last row committed", lag, "s", "<= 60")
         emit("import to finished (committed and indexed)", time.perf_counter() - start, "s")
+        with sessions() as s:
+            phases(s, import_id)
         note("exporting")
         export_id = uuid.uuid4()
         start = time.perf_counter()
