@@ -15,7 +15,8 @@ from core.search import store
 from core.settings import Settings
 from models import ImportChunk, SearchDocument
 from models.db import scope_to_org, session_scope
-from tests.core.bulk.test_upsert import PEOPLE, _create, _csv, _org, bulk_settings
+from tests.core.bulk.test_upsert import CHUNK_ROWS, PEOPLE, _csv, bulk_settings
+from tests.support.imports import new_org, uploaded
 
 __all__ = ["bulk_settings"]  # the fixture, shared with test_upsert
 
@@ -32,7 +33,8 @@ def _estimate(engine: Engine, org_id: int) -> float:
 def _split_and_chunk(sessions: sessionmaker[Session], settings: Settings, org_id: int) -> tuple[
     uuid.UUID, list[int]]:  # fmt: skip
     """Run an import's split and chunks as the worker does; the chunks that staged an index."""
-    import_id = _create(sessions, settings, org_id, _csv(PEOPLE))
+    content = _csv(PEOPLE)
+    import_id = uploaded(sessions, settings, org_id, content, key="email", chunk_rows=CHUNK_ROWS)
     chunks: list[int] = []
     with session_scope(sessions) as s:
         scope_to_org(s, org_id)
@@ -51,7 +53,7 @@ def test_index_jobs_write_every_document_as_the_org_and_refresh_the_statistics(
 ) -> None:  # fmt: skip
     monkeypatch.setattr(imports, "INDEX_BATCH", 2)  # several batches per chunk of 4 rows
     monkeypatch.setattr(store, "STALE_FACTOR", 1)  # refreshed once 2 are written, not 4
-    org = _org(sessions, "Indexed")
+    org = new_org(sessions, "Indexed")
     with engine.begin() as conn:
         conn.execute(text("ANALYZE search_documents"))  # the new org is not in them
     assert _estimate(engine, org) == 1
@@ -79,7 +81,7 @@ def test_index_jobs_write_every_document_as_the_org_and_refresh_the_statistics(
 def test_analyze_if_stale_only_when_the_statistics_count_fewer_documents(
     engine: Engine, sessions: sessionmaker[Session], bulk_settings: Settings
 ) -> None:
-    org = _org(sessions, "Stale")
+    org = new_org(sessions, "Stale")
     with engine.begin() as conn:
         conn.execute(text("ANALYZE search_documents"))  # before the org has a document
     import_id, staged = _split_and_chunk(sessions, bulk_settings, org)

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.bulk import files, imports
+from core.bulk import imports
 from core.settings import Settings
-from models import Contact, Import, Organization
+from models import Contact
 from models.db import scope_to_org, session_scope
+from tests.support.imports import new_org, uploaded
 
 CHUNK_ROWS = 3
 
@@ -22,29 +23,6 @@ CHUNK_ROWS = 3
 @pytest.fixture
 def bulk_settings(settings: Settings, tmp_path: Path) -> Settings:
     return settings.replace(bulk={"files_dir": tmp_path / "files", "chunk_rows": CHUNK_ROWS})
-
-
-def _org(sessions: sessionmaker[Session], name: str) -> int:
-    with session_scope(sessions) as s:
-        org = Organization(name=name)
-        s.add(org)
-        s.flush()
-        return org.id
-
-
-def _create(sessions: sessionmaker[Session], settings: Settings, org_id: int, content: str,
-            key: str) -> uuid.UUID:  # fmt: skip
-    import_id = uuid.uuid4()
-    path = files.upload_path(settings, org_id, import_id)
-    path.parent.mkdir(parents=True)
-    path.write_text(content, encoding="utf-8")
-    the_plan = imports.plan(path, "contacts", mapping=None, key=key, given={})
-    options = {**the_plan.fmt.as_json(), "mapping": the_plan.mapping, "key": key,
-               "dry_run": False, "chunk_rows": CHUNK_ROWS}  # fmt: skip
-    with session_scope(sessions) as s:
-        s.add(Import(id=import_id, org_id=org_id, type="contacts", filename="c.csv",
-                     options=options))  # fmt: skip
-    return import_id
 
 
 def _split(sessions: sessionmaker[Session], settings: Settings, org_id: int,
@@ -98,8 +76,8 @@ def test_repeated_keys_are_found_across_chunks_byte_for_byte(
     ]  # fmt: skip
     body = "".join(f"N{i},Lee,{p}\n" for i, p in enumerate(phones))
     content = "first_name,last_name,phone\n" + body
-    org = _org(sessions, "Keys")
-    import_id = _create(sessions, bulk_settings, org, content, "phone")
+    org = new_org(sessions, "Keys")
+    import_id = uploaded(sessions, bulk_settings, org, content, key="phone", chunk_rows=CHUNK_ROWS)
     staged: list[int] = []
     _split(sessions, bulk_settings, org, import_id, staged)
     assert staged == [0, 1, 2, 3, 4]
@@ -116,7 +94,7 @@ def test_repeated_keys_are_found_across_chunks_byte_for_byte(
         )
     assert stored == sorted({p.encode(): p for p in phones}.values())
     # The same file again: every row unchanged, nothing written twice.
-    again = _create(sessions, bulk_settings, org, content, "phone")
+    again = uploaded(sessions, bulk_settings, org, content, key="phone", chunk_rows=CHUNK_ROWS)
     staged = []
     _split(sessions, bulk_settings, org, again, staged)
     totals = [_chunk(sessions, org, again, n) for n in staged]

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.bulk import files, imports, upsert
+from core.bulk import imports, upsert
 from core.bulk.fields import TYPES
 from core.settings import Settings
-from models import Company, Contact, Import, ImportChunk, Organization
+from models import Company, Contact, ImportChunk
 from models.db import scope_to_org, session_scope
+from tests.support.imports import new_org, uploaded
 
 CHUNK_ROWS = 4
 
@@ -24,39 +25,15 @@ def bulk_settings(settings: Settings, tmp_path: Path) -> Settings:
     return settings.replace(bulk={"files_dir": tmp_path / "files", "chunk_rows": CHUNK_ROWS})
 
 
-def _org(sessions: sessionmaker[Session], name: str) -> int:
-    with session_scope(sessions) as s:
-        org = Organization(name=name)
-        s.add(org)
-        s.flush()
-        return org.id
-
-
 def _csv(people: list[tuple[str, str, str]]) -> str:
     return "first_name,last_name,email\n" + "".join(f"{f},{la},{e}\n" for f, la, e in people)
-
-
-def _create(sessions: sessionmaker[Session], settings: Settings, org_id: int,
-            content: str) -> uuid.UUID:  # fmt: skip
-    """An import of ``content`` (contacts by email), recorded and uploaded, not yet split."""
-    import_id = uuid.uuid4()
-    path = files.upload_path(settings, org_id, import_id)
-    path.parent.mkdir(parents=True)
-    path.write_text(content, encoding="utf-8")
-    the_plan = imports.plan(path, "contacts", mapping=None, key="email", given={})
-    options = {**the_plan.fmt.as_json(), "mapping": the_plan.mapping, "key": "email",
-               "dry_run": False, "chunk_rows": CHUNK_ROWS}  # fmt: skip
-    with session_scope(sessions) as s:
-        s.add(Import(id=import_id, org_id=org_id, type="contacts", filename="c.csv",
-                     options=options))  # fmt: skip
-    return import_id
 
 
 def _import(sessions: sessionmaker[Session], settings: Settings, org_id: int,
             content: str) -> dict[str, int]:  # fmt: skip
     """Split and run every chunk of one import, each in the org's own transaction (as the
     worker runs them); the summed counts."""
-    import_id = _create(sessions, settings, org_id, content)
+    import_id = uploaded(sessions, settings, org_id, content, key="email", chunk_rows=CHUNK_ROWS)
     chunks: list[int] = []
     with session_scope(sessions) as s:
         scope_to_org(s, org_id)
@@ -86,7 +63,7 @@ PEOPLE = [(f"P{i}", "Old", f"p{i}@x.test") for i in range(10)]
 def test_a_new_orgs_import_creates_and_its_reimport_matches_by_key(
     sessions: sessionmaker[Session], bulk_settings: Settings
 ) -> None:
-    org = _org(sessions, "New")
+    org = new_org(sessions, "New")
     # Several chunks, so later ones match against rows earlier ones committed.
     first = _import(sessions, bulk_settings, org, _csv(PEOPLE))
     assert first == {"created": 10, "updated": 0, "unchanged": 0, "rejected": 0}
@@ -101,7 +78,7 @@ def test_a_new_orgs_import_creates_and_its_reimport_matches_by_key(
 def test_an_existing_orgs_rows_are_matched_and_another_orgs_never(
     sessions: sessionmaker[Session], bulk_settings: Settings
 ) -> None:
-    mine, theirs = _org(sessions, "Mine"), _org(sessions, "Theirs")
+    mine, theirs = new_org(sessions, "Mine"), new_org(sessions, "Theirs")
     _import(sessions, bulk_settings, theirs, _csv(PEOPLE))
     _import(sessions, bulk_settings, mine, _csv(PEOPLE[:3]))
     # The same emails in another org are not matches: mine gets its own rows.
@@ -131,8 +108,10 @@ def test_the_split_refreshes_the_staging_statistics_as_the_org_runs_it(
             )
 
     assert staged_estimate() == 0
-    org = _org(sessions, "Stats")
-    import_id = _create(sessions, bulk_settings, org, _csv(PEOPLE[:7]))
+    org = new_org(sessions, "Stats")
+    import_id = uploaded(
+        sessions, bulk_settings, org, _csv(PEOPLE[:7]), key="email", chunk_rows=CHUNK_ROWS
+    )
     with session_scope(sessions) as s:
         scope_to_org(s, org)
         imports.split(s, bulk_settings, import_id, lambda *_: None)
@@ -143,7 +122,7 @@ def test_a_new_orgs_first_chunks_refresh_the_tables_statistics(
     engine: Engine, sessions: sessionmaker[Session], bulk_settings: Settings
 ) -> None:
     """Beside another org's rows, a new org counts as one row until a chunk ANALYZEs."""
-    neighbour, org = _org(sessions, "Neighbour"), _org(sessions, "New")
+    neighbour, org = new_org(sessions, "Neighbour"), new_org(sessions, "New")
     _import(sessions, bulk_settings, neighbour, _csv(PEOPLE))
     with engine.begin() as conn:
         conn.execute(text("ANALYZE contacts"))
@@ -185,7 +164,7 @@ def test_a_probed_key_matches_the_orgs_oldest_row_of_that_key(
 ) -> None:
     """Two rows of the org with one email (written outside imports): the lowest id is
     updated, as the join it replaced did; the other is left alone."""
-    org = _org(sessions, "Twins")
+    org = new_org(sessions, "Twins")
     with session_scope(sessions) as s:
         first = Contact(org_id=org, first_name="A", last_name="One", email="t@x.test")
         s.add(first)
@@ -207,7 +186,7 @@ def test_a_key_without_an_org_index_is_still_matched_by_a_join(
 ) -> None:
     """``phone`` is an allowed key of contacts with no ``(org_id, phone)`` index: not probed."""
     assert ("contacts", "phone") not in upsert.PROBED_KEYS
-    org = _org(sessions, "Phones")
+    org = new_org(sessions, "Phones")
     with session_scope(sessions) as s:
         s.add(Contact(org_id=org, first_name="A", last_name="Old", phone="+1 555"))
     import_id = uuid.uuid4()
@@ -234,7 +213,7 @@ def test_a_chunk_skips_its_analyze_while_another_chunk_runs_one(
 ) -> None:
     """Another chunk holds the table's ANALYZE turn until it commits: this one skips its own
     instead of queueing behind it, and analyzes once the turn is free (0030)."""
-    org = _org(sessions, "Beside")
+    org = new_org(sessions, "Beside")
     with session_scope(sessions) as s:
         s.add(Contact(org_id=org, first_name="A", email="a@x.test"))
     contacts = TYPES["contacts"]
@@ -257,7 +236,7 @@ def test_values_with_backslashes_tabs_and_line_breaks_are_stored_as_written(
     sessions: sessionmaker[Session], bulk_settings: Settings
 ) -> None:
     """The staged JSON goes through COPY's text format: its escapes must survive it."""
-    org = _org(sessions, "Escapes")
+    org = new_org(sessions, "Escapes")
     odd = 'C:\\new\\table\t"quoted"\r\nnext line \\\\ end'
     quoted = '"' + odd.replace('"', '""') + '"'
     content = f"first_name,last_name,email\n{quoted},Lee,e@x.test\nB\\,\\t,f@x.test\n"
@@ -280,7 +259,7 @@ def _kept_ids(sessions: sessionmaker[Session], import_id: uuid.UUID) -> list[lis
 def _run_chunks(sessions: sessionmaker[Session], settings: Settings, org_id: int,
                 content: str) -> tuple[uuid.UUID, list[int]]:  # fmt: skip
     """Split and chunk one import as the worker does; its id and the chunks staged to index."""
-    import_id = _create(sessions, settings, org_id, content)
+    import_id = uploaded(sessions, settings, org_id, content, key="email", chunk_rows=CHUNK_ROWS)
     chunks: list[int] = []
     indexed: list[int] = []
     with session_scope(sessions) as s:
@@ -298,7 +277,7 @@ def test_each_chunk_keeps_the_ids_it_created_or_updated_for_its_index_job(
 ) -> None:
     """The upsert writes the ids to the chunk's row itself; a chunk that changed nothing
     keeps none and stages no index job."""
-    org = _org(sessions, "Kept")
+    org = new_org(sessions, "Kept")
     first, indexed = _run_chunks(sessions, bulk_settings, org, _csv(PEOPLE))
     by_email = {e: i for e, i in _ids_by_email(sessions, org)}
     # Rows 2-3, 4-7, 8-11 (the header is row 1): PEOPLE[0:2], [2:6], [6:10].
@@ -323,8 +302,10 @@ def test_a_chunk_upserts_without_jit(
 ) -> None:
     """JIT compiling the upsert cost more than it saved on rows touched once (0040): the
     chunk's transaction turns it off for itself, and only for itself."""
-    org = _org(sessions, "NoJit")
-    import_id = _create(sessions, bulk_settings, org, _csv(PEOPLE[:3]))
+    org = new_org(sessions, "NoJit")
+    import_id = uploaded(
+        sessions, bulk_settings, org, _csv(PEOPLE[:3]), key="email", chunk_rows=CHUNK_ROWS
+    )
     chunks: list[int] = []
     with session_scope(sessions) as s:
         scope_to_org(s, org)
@@ -370,7 +351,7 @@ def test_deleting_a_company_still_unlinks_its_contacts(
 ) -> None:
     """ON DELETE SET NULL through the partial index: linked contacts lose the link, others
     are untouched."""
-    org = _org(sessions, "Unlink")
+    org = new_org(sessions, "Unlink")
     with session_scope(sessions) as s:
         company = Company(org_id=org, name="Acme")
         s.add(company)
