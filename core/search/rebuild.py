@@ -23,8 +23,9 @@ from psycopg.rows import dict_row
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.search import documents, store
+from core.search import documents, parallel, store
 from core.search.documents import TABLES
+from core.search.parallel import NO_LIMIT, Ranges
 from models.db import ORG_ROLE
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,13 @@ _COUNTS = {
     kind: text(f"SELECT count(*) FROM {table} WHERE org_id = :org")  # noqa: S608  # nosec B608  # constants
     for kind, table in TABLES.items()
 }
-# psycopg placeholders for the statements of ``documents._BY_RANGE``.
+# ``documents._SELECT`` between two ids, psycopg placeholders.
 _RANGE_SQL = {
-    kind: sql.text.replace(":org", "%(org)s").replace(":after", "%(after)s").replace(":n", "%(n)s")
-    for kind, sql in documents._BY_RANGE.items()
+    kind: f"{sql} WHERE s.org_id = %(org)s AND s.id > %(after)s AND s.id <= %(last)s "
+    "ORDER BY s.id LIMIT %(n)s"
+    for kind, sql in documents._SELECT.items()
 }
+ALL: Ranges = {kind: (0, NO_LIMIT) for kind in TABLES}
 _SCOPE = "SELECT set_config('role', %s, true), set_config('app.org_id', %s, true)"
 _NEXT_VERSION = "SELECT nextval('search_doc_version')"
 
@@ -61,11 +64,13 @@ class _Reader:
         read under, if the session has one.
       org_id: the org rebuilt.
       batch: records per batch.
+      ranges: per type, the ids to read: above the first, up to the second.
     """
 
-    def __init__(self, session: Session, org_id: int, batch: int) -> None:
+    def __init__(self, session: Session, org_id: int, batch: int, ranges: Ranges = ALL) -> None:
         self.org_id = org_id
         self.batch = batch
+        self.ranges = ranges
         self.scope = session.info.get("org_id")
         self.conn = _connect(session)
         self.out: queue.Queue[tuple[str, int, list[dict[str, Any]]] | BaseException | None]
@@ -74,7 +79,7 @@ class _Reader:
         self.thread = threading.Thread(target=self._run, name="search-reindex-read", daemon=True)
         self.thread.start()
 
-    def _read(self, raw: Any, kind: str, after: int) -> tuple[int, list[dict[str, Any]]]:
+    def _read(self, raw: Any, kind: str, after: int, last: int) -> tuple[int, list[dict[str, Any]]]:
         with raw.cursor(row_factory=dict_row) as cur:
             if self.scope is not None:
                 cur.execute(_SCOPE, (ORG_ROLE, str(self.scope)))
@@ -82,7 +87,7 @@ class _Reader:
             cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             # The version is taken before the read it describes (see core.search.store).
             version = int(cur.execute(_NEXT_VERSION).fetchone()["nextval"])
-            params = {"org": self.org_id, "after": after, "n": self.batch}
+            params = {"org": self.org_id, "after": after, "last": last, "n": self.batch}
             rows = cur.execute(_RANGE_SQL[kind], params).fetchall()
         raw.commit()
         return version, rows
@@ -90,10 +95,9 @@ class _Reader:
     def _run(self) -> None:
         raw = self.conn.driver_connection
         try:
-            for kind in TABLES:
-                after = 0
+            for kind, (after, last) in self.ranges.items():
                 while not self.stop.is_set():
-                    version, rows = self._read(raw, kind, after)
+                    version, rows = self._read(raw, kind, after, last)
                     if not rows:
                         break
                     self.out.put((kind, version, rows))
@@ -185,6 +189,33 @@ def _totals(session: Session, org_id: int) -> dict[str, int]:
     }
 
 
+def build_part(
+    session: Session,
+    org_id: int,
+    terms: Counter[str],
+    batch_done: Callable[[int], None],
+    *,
+    batch: int = BATCH,
+    ranges: Ranges = ALL,
+) -> None:
+    """Read, build and write the documents of ``ranges``, counting their words in ``terms``."""
+    writer = _Writer(session, org_id)
+    reader = _Reader(session, org_id, batch, ranges)
+    try:
+        for kind, version, records in reader:
+            docs = [documents.build(kind, r) for r in records]
+            rows = [doc.row(version) for doc in docs]
+            # One C-level count per batch, not one Counter.update per document.
+            terms.update(chain.from_iterable([doc.terms() for doc in docs]))
+            writer.submit(kind, rows)
+            batch_done(len(docs))
+        writer.wait()
+    finally:
+        reader.close()
+        writer.close()
+    log.info("search rebuild of org %s: %d batches written directly", org_id, writer.direct)
+
+
 def reindex_org(
     session: Session, org_id: int, *, progress: Progress | None = None, batch: int = BATCH
 ) -> dict[str, Any]:
@@ -197,24 +228,27 @@ def reindex_org(
     grand = max(1, sum(totals.values()))
     start_version = store.next_version(session)
     session.commit()
-    done = 0
     terms: Counter[str] = Counter()
-    writer = _Writer(session, org_id)
-    reader = _Reader(session, org_id, batch)
+    ranges: Ranges = ALL
+    helper_ranges: Ranges | None = None
+    if grand >= parallel.FROM:
+        ranges, helper_ranges = parallel.split(session, org_id, totals)
+    helper = parallel.Helper(session, org_id, helper_ranges, batch) if helper_ranges else None
+    done = 0
+
+    def batch_done(n: int) -> None:
+        nonlocal done
+        done += n + (helper.poll() if helper is not None else 0)
+        if progress is not None:
+            progress(min(99, done * 100 // grand))
+
     try:
-        for kind, version, records in reader:
-            docs = [documents.build(kind, r) for r in records]
-            rows = [doc.row(version) for doc in docs]
-            # One C-level count per batch, not one Counter.update per document.
-            terms.update(chain.from_iterable([doc.terms() for doc in docs]))
-            writer.submit(kind, rows)
-            done += len(docs)
-            if progress is not None:
-                progress(min(99, done * 100 // grand))
-        writer.wait()
+        build_part(session, org_id, terms, batch_done, batch=batch, ranges=ranges)
+        if helper is not None:
+            done += helper.finish(terms)
     finally:
-        reader.close()
-        writer.close()
+        if helper is not None:
+            helper.close()
     removed = session.execute(
         text("DELETE FROM search_documents WHERE org_id = :org AND version < :v"),
         {"org": org_id, "v": start_version},
@@ -225,5 +259,4 @@ def reindex_org(
     session.commit()
     if progress is not None:
         progress(100)
-    log.info("search rebuild of org %s: %d batches written directly", org_id, writer.direct)
     return {"org_id": org_id, "documents": done, "removed": removed, "terms": n_terms}

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import search
-from core.search import documents, rebuild, store
+from core.search import documents, parallel, rebuild, store
 from models import Lead, SearchDocument
 from models.db import session_scope
 from tests.support.factories import Tenant
@@ -140,3 +140,25 @@ def test_rebuild_keeps_a_newer_document_and_a_retry_rebuilds_over_the_first(
         )
         counts: dict[str, int] = {term: n for term, n in rows}
     assert counts["person"] == 18 and counts["rebuilt"] == 18 and counts["renamed"] == 1
+
+
+def test_a_large_rebuild_shares_the_work_with_a_helper_process(
+    sessions: sessionmaker[Session], tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = tenant.org_id
+    ids = _leads(sessions, org, 40)
+    monkeypatch.setattr(parallel, "FROM", 1)  # any org is large enough
+    progress: list[int] = []
+    with session_scope(sessions) as s:
+        report = search.reindex_org(s, org, progress=progress.append, batch=7)
+    assert report["documents"] == 40 and progress[-1] == 100
+    assert progress == sorted(progress)
+    assert [_title(sessions, org, i) for i in ids] == [f"Rebuilt Person {n:03d}" for n in range(40)]
+    with sessions() as s:
+        rows = s.execute(
+            text("SELECT term, doc_count FROM search_terms WHERE org_id = :o AND doc_count > 0"),
+            {"o": org},
+        )
+        counts: dict[str, int] = {term: n for term, n in rows}
+    # Both halves' words, each counted once per document.
+    assert counts == {"rebuilt": 40, "person": 40}
