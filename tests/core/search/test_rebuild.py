@@ -162,3 +162,22 @@ def test_a_large_rebuild_shares_the_work_with_a_helper_process(
         counts: dict[str, int] = {term: n for term, n in rows}
     # Both halves' words, each counted once per document.
     assert counts == {"rebuilt": 40, "person": 40}
+
+
+def test_rebuild_refreshes_the_statistics_of_an_org_just_loaded(
+    sessions: sessionmaker[Session], tenant: Tenant, other_tenant: Tenant
+) -> None:
+    """Else the planner takes the new org's records for one row and joins quadratically."""
+    plan_rows = text("EXPLAIN (FORMAT JSON) SELECT 1 FROM leads WHERE org_id = :o")
+    _leads(sessions, other_tenant.org_id, 600)
+    with session_scope(sessions) as s:
+        s.execute(text("ANALYZE leads"))
+    _leads(sessions, tenant.org_id, 400)
+    with sessions() as s:
+        before = s.execute(plan_rows, {"o": tenant.org_id}).scalar_one()[0]["Plan"]["Plan Rows"]
+    assert before * store.STALE_FACTOR < 400  # the statistics do not know the new org
+    with session_scope(sessions) as s:
+        search.reindex_org(s, tenant.org_id)
+    with sessions() as s:
+        after = s.execute(plan_rows, {"o": tenant.org_id}).scalar_one()[0]["Plan"]["Plan Rows"]
+    assert after * store.STALE_FACTOR >= 400
