@@ -74,7 +74,8 @@ class Helper:
             cwd=_ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            # Its errors go where the caller's go; a pipe nobody reads could fill and block it.
+            stderr=None,
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(orjson.dumps(args))
@@ -110,10 +111,7 @@ class Helper:
         done = self.poll()
         code = self.proc.wait()
         if code != 0:
-            assert self.proc.stderr is not None
-            raise RuntimeError(
-                f"search rebuild helper failed ({code}): {self.proc.stderr.read()!r}"
-            )
+            raise RuntimeError(f"search rebuild helper failed with exit code {code}")
         terms.update(self.terms)
         return done
 
@@ -122,6 +120,5 @@ class Helper:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
