@@ -2,8 +2,10 @@
 
 A reader thread takes a version and reads the next batch of records (keyset, in id order)
 while the main thread builds the documents of the batch before it and two writer threads
-write the ones before that. Python (building documents) keeps one core busy and
-PostgreSQL (reading, writing, the GIN pending list) the other; see docs/decisions/0042.
+write the ones before that. A batch goes straight into ``search_documents`` by COPY when
+the org has no document in its id range, else through the guarded upsert. A large org's
+lower half of ids is rebuilt the same way by a helper process (``core.search.parallel``),
+so Python (building documents) and PostgreSQL share both cores; see docs/decisions/0042.
 """
 
 from __future__ import annotations
