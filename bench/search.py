@@ -1,7 +1,7 @@
 """Search latency, reindex throughput and write->searchable lag, against naive baselines.
 
-Run as ``.venv/bin/python bench/search.py [--contacts N] [--queries Q] [--no-lag]``; prints
-one JSON object per figure.
+Run as ``.venv/bin/python bench/search.py [--contacts N] [--queries Q] [--no-lag]
+[--reindex-only]``; prints one JSON object per figure.
 
 Isolation: its own PostgreSQL database ``saleshub_bench_search`` (created and migrated if
 missing; one org per size, seeded once with ``core.seed`` from ten Faker locales and kept
@@ -323,6 +323,7 @@ def main() -> int:
     parser.add_argument("--lag-writes", type=int, default=40)
     parser.add_argument("--no-lag", action="store_true")
     parser.add_argument("--no-reindex", action="store_true", help="reuse the existing index")
+    parser.add_argument("--reindex-only", action="store_true", help="only the full reindex figure")
     args = parser.parse_args()
     bench = Bench(args)
     procs = Processes(Path(tempfile.mkdtemp(prefix="bench-search-")))
@@ -332,6 +333,8 @@ def main() -> int:
         emit("contacts", args.contacts, "rows")
         if not args.no_reindex:
             bench.reindex()
+        if args.reindex_only:
+            return 0
         sets = bench.queries()
         typo, recall = bench.latency(sets)
         bench.baselines(sets, typo)

@@ -101,7 +101,7 @@ class Doc:
 
     def keys(self) -> str:
         """``field tok tok`` lines: the normalized fields re-ranking reads."""
-        return "\n".join(f"{name} {' '.join(toks)}" for name, toks in self.field_tokens())
+        return "\n".join([f"{name} {' '.join(toks)}" for name, toks in self.field_tokens()])
 
     def tsvector(self) -> str:
         """A ``tsvector`` literal of every token with its position and weight."""
@@ -111,7 +111,8 @@ class Doc:
             weight = weights[name]
             start = len(parts) + 1
             room = MAX_POSITIONS - len(parts)
-            parts.extend(f"'{tok}':{i}{weight}" for i, tok in enumerate(toks[:room], start))
+            # A list, not a generator, for extend: this runs for every field indexed.
+            parts += [f"'{tok}':{i}{weight}" for i, tok in enumerate(toks[:room], start)]
         return " ".join(parts)
 
     def terms(self) -> set[str]:
@@ -155,7 +156,12 @@ def terms_of_keys(keys: str) -> set[str]:
 
 
 def _join(*parts: Any, sep: str = " ") -> str:
-    return sep.join(str(p).strip() for p in parts if p is not None and str(p).strip())
+    # A loop, not a generator: this runs several times for every document indexed.
+    out = []
+    for part in parts:
+        if part is not None and (stripped := str(part).strip()):
+            out.append(stripped)
+    return sep.join(out)
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, str]:

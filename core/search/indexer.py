@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -13,13 +12,12 @@ from sqlalchemy.orm import Session
 
 from core.search import documents, store
 from core.search.documents import TABLES, terms_of_keys
+from core.search.rebuild import reindex_org
+
+__all__ = ["check_health", "dependents", "fanout", "index_many", "reindex_org"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int], None]
-BATCH = 5_000
-# Connections writing a rebuild's batches while the next ones are read and built.
-WRITERS = 2
 FANOUT_BATCH = 500
 TOMBSTONE_TTL = "1 day"
 # Which documents carry the name of a record of this type.
@@ -39,12 +37,6 @@ _DEPENDENT_SQL = {
         "SELECT entity_id FROM search_documents WHERE org_id = :org AND entity_type = :dep "
         "AND contact_id = :id UNION SELECT id FROM deals WHERE org_id = :org AND contact_id = :id"
     ),
-}
-_COUNTS = {
-    "company": text("SELECT count(*) FROM companies WHERE org_id = :org"),
-    "contact": text("SELECT count(*) FROM contacts WHERE org_id = :org"),
-    "deal": text("SELECT count(*) FROM deals WHERE org_id = :org"),
-    "lead": text("SELECT count(*) FROM leads WHERE org_id = :org"),
 }
 
 
@@ -100,108 +92,6 @@ def fanout(session: Session, org_id: int, kind: str, entity_id: int) -> dict[str
             session.commit()
         counts[dep] = len(ids)
     return counts
-
-
-def _totals(session: Session, org_id: int) -> dict[str, int]:
-    return {
-        kind: int(session.execute(sql, {"org": org_id}).scalar_one())
-        for kind, sql in _COUNTS.items()
-    }
-
-
-class _Writer:
-    """Writes batches on a connection of its own in a thread, so the next batch is read and
-    built (Python, one core) while this one is written (PostgreSQL, the other core)."""
-
-    def __init__(self, session: Session, org_id: int, threads: int = WRITERS) -> None:
-        self.org_id = org_id
-        engine = session.get_bind()
-        self.conns = [engine.raw_connection() for _ in range(threads)]  # type: ignore[union-attr]
-        self.free = list(self.conns)
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="search-reindex")
-        self.pending: list[Future[None]] = []
-
-    def _write(self, rows: list[tuple[Any, ...]]) -> None:
-        conn = self.free.pop()
-        try:
-            self._write_on(conn, rows)
-        finally:
-            self.free.append(conn)
-
-    def _write_on(self, conn: Any, rows: list[tuple[Any, ...]]) -> None:
-        raw = conn.driver_connection
-        assert raw is not None
-        try:
-            # A lost batch after a crash is rebuilt by the retry: no need to wait for fsync.
-            raw.execute("SET LOCAL synchronous_commit = off")
-            store.copy_rows(raw, self.org_id, rows, pending_kb=store.BULK_PENDING_LIST_KB)
-            raw.commit()
-        except BaseException:
-            raw.rollback()
-            raise
-
-    def submit(self, rows: list[tuple[Any, ...]]) -> None:
-        while len(self.pending) >= len(self.conns):
-            self.pending.pop(0).result()
-        self.pending.append(self.pool.submit(self._write, rows))
-
-    def wait(self) -> None:
-        while self.pending:
-            self.pending.pop(0).result()
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True)
-        for conn in self.conns:
-            conn.close()
-
-
-def reindex_org(
-    session: Session, org_id: int, *, progress: Progress | None = None, batch: int = BATCH
-) -> dict[str, Any]:
-    """Rebuild every document and the vocabulary of ``org_id``, committing each batch.
-
-    Documents that no write touched since the rebuild started and whose record is gone
-    are deleted at the end; concurrent writes keep their (newer) versions.
-    """
-    totals = _totals(session, org_id)
-    grand = max(1, sum(totals.values()))
-    start_version = store.next_version(session)
-    session.commit()
-    done = 0
-    terms: Counter[str] = Counter()
-    writer = _Writer(session, org_id)
-    try:
-        for kind in TABLES:
-            after = 0
-            while True:
-                # The version is taken before the read it describes (see core.search.store).
-                version = store.next_version(session)
-                docs = documents.load_range(session, org_id, kind, after, batch)
-                session.commit()
-                if not docs:
-                    break
-                rows = [doc.row(version) for doc in docs]
-                for doc in docs:
-                    terms.update(doc.terms())
-                writer.submit(rows)
-                after = docs[-1].entity_id
-                done += len(docs)
-                if progress is not None:
-                    progress(min(99, done * 100 // grand))
-        writer.wait()
-    finally:
-        writer.close()
-    removed = session.execute(
-        text("DELETE FROM search_documents WHERE org_id = :org AND version < :v"),
-        {"org": org_id, "v": start_version},
-    ).rowcount  # type: ignore[attr-defined]
-    n_terms = store.set_terms(session, org_id, terms)
-    session.commit()
-    store.flush_pending(session)
-    session.commit()
-    if progress is not None:
-        progress(100)
-    return {"org_id": org_id, "documents": done, "removed": removed, "terms": n_terms}
 
 
 _MISSING = """

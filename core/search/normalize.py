@@ -69,8 +69,10 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=65_536)
 def tokens(text: str) -> tuple[str, ...]:
     """The search tokens of ``text`` (at most ``MAX_TOKENS``, each at most ``MAX_TOKEN``)."""
-    found = _TOKEN.findall(fold(text))
-    return tuple(t[:MAX_TOKEN] for t in found[:MAX_TOKENS])
+    found = _TOKEN.findall(fold(text))[:MAX_TOKENS]
+    if found and max(map(len, found)) > MAX_TOKEN:  # rare: truncate only then
+        return tuple([t[:MAX_TOKEN] for t in found])
+    return tuple(found)
 
 
 def key(text: str) -> str:

@@ -147,6 +147,34 @@ def copy_rows(
     return written
 
 
+_ANY_IN_RANGE = (
+    "SELECT EXISTS (SELECT 1 FROM search_documents WHERE org_id = %s AND entity_type = %s "
+    "AND entity_id BETWEEN %s AND %s)"
+)
+
+
+def copy_new(conn: Any, org_id: int, kind: str, rows: Sequence[tuple[Any, ...]]) -> bool:
+    """COPY ``Doc.row`` tuples of ``kind`` straight into ``search_documents`` through
+    psycopg connection ``conn`` (in its transaction) when the org has no document in their
+    id range; whether it did.
+
+    No document there, so none can be newer: the version guard has nothing to compare. A
+    document written by a concurrent job between the check and the COPY makes the COPY
+    fail (``UniqueViolation``, waiting for that job's commit if needed); the caller then
+    rolls back and takes the guarded path, :func:`copy_rows`.
+    """
+    ids = [row[1] for row in rows]
+    with conn.cursor() as cur:
+        cur.execute(f"SET LOCAL gin_pending_list_limit = {BULK_PENDING_LIST_KB}")
+        cur.execute(_ANY_IN_RANGE, (org_id, kind, min(ids), max(ids)))
+        if cur.fetchone()[0]:
+            return False
+        with cur.copy("COPY search_documents (org_id, " + COLUMNS + ") FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row((org_id, *row))
+    return True
+
+
 def _copy_upsert(session: Session, org_id: int, docs: Sequence[Doc], version: int) -> set[int]:
     raw = session.connection().connection.driver_connection
     return copy_rows(raw, org_id, (doc.row(version) for doc in docs))
