@@ -671,6 +671,9 @@ class Bench:
             "pub0",
             "pub1",
             "heard",
+            "next",
+            "f0",
+            "f1",
             "fetched",
             "deq",
             "lq",
@@ -681,7 +684,8 @@ class Bench:
         spans: dict[str, list[float]] = {}
         for job_id, commit, dispatch, start in self.quiet_rows:
             at = {**events.get(job_id, {}), "commit": commit, "dispatch": dispatch, "start": start}
-            for a, b in itertools.pairwise(steps):
+            pairs = [*itertools.pairwise(steps), ("pub1", "rc"), ("rc", "go"), ("commit", "go")]
+            for a, b in pairs:
                 if a in at and b in at:
                     spans.setdefault(f"{a}_to_{b}", []).append((at[b] - at[a]) * 1000)
         for name, values in spans.items():

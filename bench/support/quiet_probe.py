@@ -5,8 +5,12 @@ and the relay process (``bench/support/relay_proc.py`` when ``BENCH_PROBE_DIR`` 
 dramatiq CLI only imports modules, so importing this one wraps, in this process only:
 
 - ``RedisPublisher.publish`` (relay): ``pub0`` before the pipeline is sent, ``pub1`` after;
+  ``Relay.drain_once``: ``rc``, when the relay's transaction committed (the job's row lock,
+  which the ledger's start waits for, is released);
 - ``WakingConsumer._read`` and ``__next__`` (worker): ``heard``, when the wake-up that
-  preceded the fetch was read, and ``fetched``, when the consumer hands the message over;
+  preceded the fetch was read, ``next``, when Dramatiq's consumer thread asked for the
+  message, ``f0``/``f1`` around the fetch's round trip (``do_fetch``), and ``fetched``, when
+  the consumer hands the message over;
 - ``_WorkerThread.process_message``: ``deq``, when a worker thread took the message;
 - ``LedgerStore.start``: ``lq``, when the start was handed to the ledger's writer;
 - ``LedgerStore._write``: ``wx``, when the writer sends the batch holding the start;
@@ -47,8 +51,10 @@ def _flusher(directory: Path) -> None:
 
 def _install_relay() -> None:
     from core.queueing.brokers.redis import RedisPublisher
+    from core.queueing.relay import Relay
 
-    publish = RedisPublisher.publish
+    publish, drain_once = RedisPublisher.publish, Relay.drain_once
+    published = threading.local()
 
     def probed(self: Any, messages: list[Any]) -> Any:
         t0 = time.time()
@@ -57,15 +63,25 @@ def _install_relay() -> None:
         for m in messages:
             _note("pub0", m.message_id, t0)
             _note("pub1", m.message_id, t1)
+        published.ids = [m.message_id for m in messages]
         return sent
 
+    def probed_drain_once(self: Any, conn: Any) -> int:
+        published.ids = []
+        taken = drain_once(self, conn)
+        now = time.time()
+        for job_id in published.ids:
+            _note("rc", job_id, now)
+        return taken
+
     RedisPublisher.publish = probed  # type: ignore[method-assign]
+    Relay.drain_once = probed_drain_once  # type: ignore[method-assign]
 
 
 def _install_worker() -> None:
     from dramatiq.worker import _WorkerThread
 
-    from core.queueing.consumer import WakingConsumer
+    from core.queueing.consumer import WakingConsumer, WakingRedisBroker
     from core.queueing.ledger import Ledger
     from core.queueing.ledger_store import LedgerStore
 
@@ -83,12 +99,27 @@ def _install_worker() -> None:
         return heard
 
     def probed_next(self: Any) -> Any:
+        entered = time.time()
         message = next_(self)
-        if message is not None:
-            now = time.time()
-            _note("heard", message.message_id, getattr(self, "_probe_heard", now))
-            _note("fetched", message.message_id, now)
+        if message is None:
+            return message
+        now = time.time()
+        _note("heard", message.message_id, getattr(self, "_probe_heard", now))
+        _note("next", message.message_id, entered)
+        _note("f0", message.message_id, getattr(fetching, "f0", now))
+        _note("f1", message.message_id, getattr(fetching, "f1", now))
+        _note("fetched", message.message_id, now)
         return message
+
+    fetching = threading.local()
+    do_fetch = WakingRedisBroker.do_fetch
+
+    def probed_fetch(self: Any, *args: Any) -> Any:
+        fetching.f0 = time.time()
+        try:
+            return do_fetch(self, *args)
+        finally:
+            fetching.f1 = time.time()
 
     def probed_process(self: Any, message: Any) -> None:
         _note("deq", message.message_id)
@@ -110,6 +141,7 @@ def _install_worker() -> None:
 
     WakingConsumer._read = probed_read  # type: ignore[method-assign]
     WakingConsumer.__next__ = probed_next  # type: ignore[method-assign]
+    WakingRedisBroker.do_fetch = probed_fetch  # type: ignore[method-assign]
     _WorkerThread.process_message = probed_process  # type: ignore[method-assign]
     LedgerStore.start = probed_start  # type: ignore[method-assign]
     LedgerStore._write = staticmethod(probed_write)  # type: ignore[method-assign,assignment]
