@@ -112,12 +112,11 @@ def _install_worker() -> None:
         return message
 
     fetching = threading.local()
-    do_fetch = WakingRedisBroker.do_fetch
 
-    def probed_fetch(self: Any, *args: Any) -> Any:
+    def probed_fetch(self: Any, *args: Any) -> Any:  # Dramatiq's do_fetch is a __getattr__
         fetching.f0 = time.time()
         try:
-            return do_fetch(self, *args)
+            return self._dispatch("fetch")(*args)
         finally:
             fetching.f1 = time.time()
 
