@@ -78,7 +78,7 @@ WITH claimed AS (
   LIMIT %s
   FOR UPDATE SKIP LOCKED
 ), unstaged AS (
-  DELETE FROM job_outbox WHERE job_id IN (SELECT job_id FROM claimed)
+  DELETE FROM job_outbox WHERE job_id = ANY(ARRAY(SELECT job_id FROM claimed))
 )
 SELECT job_id, message, staged FROM claimed ORDER BY due_at
 """  # noqa: S608  # nosec B608  # a JobStatus value only, no input
