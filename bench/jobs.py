@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -82,8 +84,9 @@ TABLES = "jobs, analytics_snapshots, idempotency_keys, api_keys, users, organiza
 
 
 class Bench:
-    def __init__(self, n: int, m: int, log_dir: Path) -> None:
+    def __init__(self, n: int, m: int, log_dir: Path, probe: bool = False) -> None:
         self.n, self.m = n, m
+        self.probe_dir: Path | None = None
         self.deadline = Deadline(BUDGET_S)
         self.procs = Processes(log_dir)
         self.log_dir = log_dir
@@ -98,7 +101,12 @@ class Bench:
         self.not_ours_s = 0.0
         self.ours_rate = self.ours_drain_rate = 0.0
         self.quiet_c2s: list[float] = []
+        self.quiet_rows: list[tuple[str, float, float, float]] = []
         self.metered_s = 0.0
+        if probe:
+            self.probe_dir = log_dir / "probe"
+            self.probe_dir.mkdir()
+            self.env["BENCH_PROBE_DIR"] = str(self.probe_dir)
 
     # ------------------------------------------------------------------ setup / teardown
     def timeout(self, seconds: float) -> float:
@@ -603,6 +611,7 @@ class Bench:
         ).fetchall()
         c2s = sorted((float(r[1]) - committed[r[0]]) * 1000 for r in rows)
         self.quiet_c2s = c2s
+        self.quiet_rows = [(r[0], committed[r[0]], float(r[2]), float(r[1])) for r in rows]
         c2d = sorted((float(r[2]) - committed[r[0]]) * 1000 for r in rows)
         target = {0.5: "<= 2", 0.99: "<= 10"}
         for q, name in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99")):
@@ -631,8 +640,10 @@ class Bench:
         self.broker = configure(self.settings)
         self.engine = make_engine(self.settings.database.url, pool_size=2)
         self.sessions = make_sessionmaker(self.engine)
-        argv = self.worker_argv("worker.entry:setup", "bench.support.noop_actors")
-        self.procs.start("worker", argv, self.env)
+        modules = ["worker.entry:setup", "bench.support.noop_actors"]
+        if self.probe_dir is not None:
+            modules.append("bench.support.quiet_probe")
+        self.procs.start("worker", self.worker_argv(*modules), self.env)
         self.procs.start(
             "relay", [sys.executable, str(ROOT / "bench/support/relay_proc.py")], self.env
         )
@@ -645,6 +656,42 @@ class Bench:
             return
         note(f"quiet system: {QUIET_JOBS} no-op jobs {QUIET_GAP_S}s apart")
         self.quiet()
+        if self.probe_dir is not None:
+            self.report_probe(self.probe_dir)
+
+    def report_probe(self, directory: Path) -> None:
+        """The quiet jobs' path, step by step (p50 and p90 of each step, in ms)."""
+        from bench.support.quiet_probe import read_all
+
+        time.sleep(0.5)  # the probes' flushers write every 0.2 s
+        events = read_all(directory)
+        steps = (
+            "commit",
+            "dispatch",
+            "pub0",
+            "pub1",
+            "heard",
+            "next",
+            "f0",
+            "f1",
+            "fetched",
+            "deq",
+            "lq",
+            "wx",
+            "start",
+            "go",
+        )
+        spans: dict[str, list[float]] = {}
+        for job_id, commit, dispatch, start in self.quiet_rows:
+            at = {**events.get(job_id, {}), "commit": commit, "dispatch": dispatch, "start": start}
+            pairs = [*itertools.pairwise(steps), ("pub1", "rc"), ("rc", "go"), ("commit", "go")]
+            for a, b in pairs:
+                if a in at and b in at:
+                    spans.setdefault(f"{a}_to_{b}", []).append((at[b] - at[a]) * 1000)
+        for name, values in spans.items():
+            values.sort()
+            emit(f"quiet_probe_{name}_p50_ms", percentile(values, 0.5), "ms")
+            emit(f"quiet_probe_{name}_p90_ms", percentile(values, 0.9), "ms")
 
     def run(self) -> None:
         emit("machine_loadavg_1m_at_start", os.getloadavg()[0], "runnable", "<= 0.5 (quiet)")
@@ -683,6 +730,11 @@ def main() -> int:
     parser.add_argument(
         "--detail", action="store_true", help="also print breakdowns (CPU per job, latency split)"
     )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="with --only quiet: time each step of a job's path (bench/support/quiet_probe.py)",
+    )
     args = parser.parse_args()
     if args.detail:
         show_detail()
@@ -694,7 +746,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     log_dir = Path(tempfile.mkdtemp(prefix="saleshub-bench-"))
-    bench = Bench(n, m, log_dir)
+    bench = Bench(n, m, log_dir, probe=args.probe)
     ok = False
     try:
         if args.only:
@@ -705,9 +757,7 @@ def main() -> int:
     finally:
         bench.teardown()
         if ok and not args.keep_logs:
-            for f in log_dir.iterdir():
-                f.unlink()
-            log_dir.rmdir()
+            shutil.rmtree(log_dir)
         else:
             note(f"subprocess logs in {log_dir}")
     return 0

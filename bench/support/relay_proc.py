@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -21,6 +22,11 @@ from core.settings import Settings
 
 
 def main() -> int:
+    if os.environ.get("BENCH_PROBE_DIR"):  # bench/jobs.py --probe
+        os.environ["BENCH_PROBE_ROLE"] = "relay"
+        from bench.support import quiet_probe
+
+        quiet_probe.install("relay")
     settings = Settings.from_env()
     relay = Relay(settings, configure(settings))  # type: ignore[arg-type]
     signal.signal(signal.SIGTERM, lambda *_: relay.stop())

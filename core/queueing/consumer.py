@@ -116,6 +116,8 @@ class WakingConsumer(_RedisConsumer):
         self._acks = AckSender(broker, queue_name, self._book.take_unsent())
         self._reconciled = time.monotonic()
         self._closed = False
+        #: The last fetch got fewer messages than it asked for (the queue was emptied).
+        self._drained = False
 
     def ack(self, message: Any) -> None:
         """Queue the ack for :class:`AckSender` (Dramatiq sends it from this thread).
@@ -247,26 +249,39 @@ class WakingConsumer(_RedisConsumer):
             self._book.suspect = True
             raise ConnectionClosed(exc) from None
         self._reconcile_if_due()
-        if pubsub is not None:
-            self._read(pubsub, 0)  # the fetch below serves wake-ups already sent
+        # The fetch below serves wake-ups already sent.
+        heard = pubsub is not None and self._read(pubsub, 0)
         if self._is_paused():
             time.sleep(PAUSED_SLEEP_S)
             return None
         wanted = self.prefetch - self.outstanding_message_count
         if wanted <= 0:
             return super().__next__()  # prefetch full: Dramatiq's own backoff until an ack
+        if self._drained and pubsub is not None and not heard:
+            # The last fetch emptied the queue, and we were subscribed before it ran: what
+            # came since has a wake-up on our socket. So no second fetch straight after the
+            # hand-off to a worker thread (on a quiet system it finds nothing, and its
+            # round trip and GIL time delay that thread's start); a wait for the wake-up,
+            # or Dramatiq's first backoff (a few ms), then the fetch, as after a miss.
+            return self._idle(pubsub)
         try:
             self.message_cache = self.broker.do_fetch(self.queue_name, wanted)
         except redis.ConnectionError as exc:
             self._book.suspect = True  # the fetch may have run and its reply been lost
             raise ConnectionClosed(exc) from None
+        self._drained = 0 < len(self.message_cache) < wanted
         if self.message_cache and self.broker.on_fetch is not None:
             self.message_cache = self.broker.on_fetch(self.queue_name, self.message_cache)
             if not self.message_cache:  # all parked: the queue may hold more, fetch again
-                self.misses = 0
+                self.misses, self._drained = 0, False
                 return None
         if self.message_cache:
             return self._track(super().__next__())
+        return self._idle(pubsub)
+
+    def _idle(self, pubsub: PubSub | None) -> None:
+        """Wait Dramatiq's next backoff, or less if a wake-up comes; the consumer's None."""
+        self._drained = False
         self.misses, backoff_ms = compute_backoff(self.misses, max_backoff=self.timeout)
         self._wait(pubsub, backoff_ms / 1000)
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,6 +196,46 @@ def test_a_pause_notice_stops_the_next_fetch(broker: WakingRedisBroker) -> None:
         assert broker.client.llen(f"{broker.namespace}:default") == 1
     finally:
         resume(broker.client, "default")
+        consumer.close()
+
+
+def _enqueue_silently(broker: WakingRedisBroker, message: Message[Any]) -> None:
+    """Into the queue as Dramatiq's script puts it, with no wake-up (as maintenance does)."""
+    message = message.copy(options={"redis_message_id": str(uuid.uuid4())})
+    rid = message.options["redis_message_id"]
+    broker._dispatch("enqueue")(message.queue_name, rid, message.encode())
+
+
+def test_after_a_fetch_that_emptied_the_queue_it_waits_before_fetching_again(
+    broker: WakingRedisBroker,
+) -> None:
+    # A second fetch straight after handing over the last message would find nothing on a
+    # quiet system, and its round trip delays the worker thread that took the message
+    # (docs/decisions/0043): the consumer waits for a wake-up or its first backoff first.
+    consumer = waking(broker.consume("default", prefetch=4, timeout=LONG_POLL_MS))
+    try:
+        broker.enqueue(_message())
+        take(consumer, 1)  # one of the four it asked for: the queue is empty
+        _enqueue_silently(broker, _message())
+        assert next(consumer) is None  # waited, did not fetch
+        assert broker.client.llen(f"{broker.namespace}:default") == 1
+        take(consumer, 1)  # then polled, as after an empty fetch
+    finally:
+        consumer.close()
+
+
+def test_a_wake_up_after_a_fetch_that_emptied_the_queue_is_served(
+    broker: WakingRedisBroker,
+) -> None:
+    consumer = waking(broker.consume("default", prefetch=4, timeout=LONG_POLL_MS))
+    try:
+        broker.enqueue(_message())
+        take(consumer, 1)
+        consumer.misses = 30  # its wait would now last a minute without a wake-up
+        sent = broker.enqueue(_message())
+        (got,) = take(consumer, 1)
+        assert got.message_id == sent.message_id
+    finally:
         consumer.close()
 
 
