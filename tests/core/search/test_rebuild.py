@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -181,3 +182,30 @@ def test_rebuild_refreshes_the_statistics_of_an_org_just_loaded(
     with sessions() as s:
         after = s.execute(plan_rows, {"o": tenant.org_id}).scalar_one()[0]["Plan"]["Plan Rows"]
     assert after * store.STALE_FACTOR >= 400
+
+
+def test_a_helper_process_that_fails_fails_the_rebuild_and_adds_no_words(
+    sessions: sessionmaker[Session], tenant: Tenant
+) -> None:
+    # A type the helper does not know: its reader raises and the process exits non-zero.
+    with sessions() as s:
+        helper = parallel.Helper(s, tenant.org_id, {"no-such-type": (0, 10)}, 5)
+        terms: Counter[str] = Counter()
+        try:
+            with pytest.raises(RuntimeError, match="exit code 1"):
+                helper.finish(terms)
+        finally:
+            helper.close()
+    assert terms == Counter()
+    assert helper.proc.returncode == 1
+
+
+def test_closing_a_running_helper_process_stops_it(
+    sessions: sessionmaker[Session], tenant: Tenant
+) -> None:
+    _leads(sessions, tenant.org_id, 3)
+    with sessions() as s:
+        helper = parallel.Helper(s, tenant.org_id, {"lead": (0, parallel.NO_LIMIT)}, 1)
+        helper.close()  # at once, as when the caller fails: killed if it still runs
+    assert helper.proc.returncode is not None
+    assert helper.proc.stdout is not None and helper.proc.stdout.closed
