@@ -32,8 +32,9 @@ FIELD_RANK = {
     (kind, name): WEIGHT_RANK[weight] for kind, spec in FIELDS.items() for name, weight in spec
 }
 
-# One statement per type, by ids or by keyset; ``:ids`` NULL selects by ``:after``/``:n``.
-_SELECT = {
+# Each type's document columns and joins, without a WHERE; the statements below (and
+# core.search.rebuild's range reads) add their own.
+SOURCE_SELECT = {
     "company": """
         SELECT s.id, s.owner_id, s.updated_at, s.name, s.domain, s.industry, s.city,
                s.country, NULL::bigint AS company_id, NULL::bigint AS contact_id
@@ -56,11 +57,11 @@ _SELECT = {
 }
 _BY_IDS = {
     kind: text(f"{sql} WHERE s.org_id = :org AND s.id = ANY(CAST(:ids AS bigint[]))")
-    for kind, sql in _SELECT.items()
+    for kind, sql in SOURCE_SELECT.items()
 }
 _BY_RANGE = {
     kind: text(f"{sql} WHERE s.org_id = :org AND s.id > :after ORDER BY s.id LIMIT :n")
-    for kind, sql in _SELECT.items()
+    for kind, sql in SOURCE_SELECT.items()
 }
 
 
@@ -170,7 +171,7 @@ def _clean(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def build(kind: str, r: Any) -> Doc:
-    """The document of one source row (a mapping from the ``_SELECT`` statement)."""
+    """The document of one source row (a mapping from the ``SOURCE_SELECT`` statement)."""
     doc = Doc(
         kind,
         r["id"],

@@ -42,11 +42,11 @@ _COUNTS = {
     kind: text(f"SELECT count(*) FROM {table} WHERE org_id = :org")  # noqa: S608  # nosec B608  # constants
     for kind, table in TABLES.items()
 }
-# ``documents._SELECT`` between two ids, psycopg placeholders.
+# ``documents.SOURCE_SELECT`` between two ids, psycopg placeholders.
 _RANGE_SQL = {
     kind: f"{sql} WHERE s.org_id = %(org)s AND s.id > %(after)s AND s.id <= %(last)s "
     "ORDER BY s.id LIMIT %(n)s"
-    for kind, sql in documents._SELECT.items()
+    for kind, sql in documents.SOURCE_SELECT.items()
 }
 ALL: Ranges = {kind: (0, NO_LIMIT) for kind in TABLES}
 _SCOPE = "SELECT set_config('role', %s, true), set_config('app.org_id', %s, true)"

@@ -185,6 +185,14 @@ class WorkerProcess:
                     os.kill(pid, signal.SIGKILL)
             self.proc.wait(5)
         self.proc = None
+        # pytest shows what a test printed only when it failed: then this log's end is there.
+        print(f"--- last lines of {self.log.name} ---\n{self.tail()}")
+
+    def tail(self, lines: int = 80) -> str:
+        """The last ``lines`` lines of this process's log."""
+        if not self.log.exists():
+            return "(no log)"
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 class RelayThread:

@@ -40,6 +40,17 @@ def _stage(sessions: sessionmaker[Session], actor: Actor[Any, Any], *args: objec
     return job_id
 
 
+def _queues(broker: RedisBroker) -> dict[str, int]:
+    """Each default-queue key's length, and the worker heartbeats (for a failure's report)."""
+    c, ns = broker.client, broker.namespace
+    return {
+        "default": c.llen(f"{ns}:default"),
+        "default.msgs": c.hlen(f"{ns}:default.msgs"),
+        "default.XQ": c.zcard(f"{ns}:default.XQ"),
+        "heartbeats": c.zcard(f"{ns}:__heartbeats__"),
+    }
+
+
 def _status(sessions: sessionmaker[Session], job_id: uuid.UUID, status: str) -> bool:
     return _job(sessions, job_id).status == status
 
@@ -137,8 +148,12 @@ def test_message_that_keeps_killing_its_worker_is_dead(
     cache = redis.Redis.from_url(settings.cache.url)
     job_id = _stage(sessions, crasher, "poison")
     with RelayThread(settings, broker):
-        wait_for(lambda: _status(sessions, job_id, "dead"), timeout=90)
-    job = _job(sessions, job_id)
+        try:
+            wait_for(lambda: _status(sessions, job_id, "dead"), timeout=90)
+        finally:  # shown only if the test fails
+            job = _job(sessions, job_id)
+            print(f"job: {job.status}, {job.attempts} attempts, error {job.error!r}")
+            print(f"starts: {cache.get('poison:started')!r}; queues: {_queues(broker)}")
     assert int(cache.get("poison:started") or 0) == settings.worker.max_attempts
     assert "crashes" in (job.error or "")
     # It sits in the dead-letter queue, where an operator can find it.
