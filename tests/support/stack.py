@@ -21,6 +21,11 @@ from core.queueing.relay import Relay
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+#: How long a test gives each cold start of a worker (a new interpreter importing the app):
+#: 1.3-2.7 s alone, 2.5-7 s under coverage, and up to 30 s under coverage beside the other
+#: test process on the 2-core box (measured 2026-12-07). A wait that spans restarts allows
+#: this for each of them.
+BOOT_S = 60.0
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ from tests.conftest import auth
 from tests.support.actors import batch_done, member, spawner
 from tests.support.client import JsonClient
 from tests.support.factories import Tenant
-from tests.support.stack import RelayThread, WorkerProcess, wait_for
+from tests.support.stack import BOOT_S, RelayThread, WorkerProcess, wait_for
 
 
 def _batch(sessions: sessionmaker[Session], batch_id: uuid.UUID) -> JobBatch:
@@ -57,7 +57,7 @@ def test_callback_runs_once_with_right_counts_across_a_worker_kill(
         for pid in worker_proc.dramatiq_children():
             os.kill(pid, signal.SIGKILL)
         # The supervisor restarts the worker; the killed member's message comes back.
-        wait_for(lambda: cache.get("b1:blk:started") == b"2", timeout=40)
+        wait_for(lambda: cache.get("b1:blk:started") == b"2", timeout=BOOT_S)
         assert cache.get("b1:callback") is None
         got = client.get(f"/api/v1/jobs/{batch_id}", headers=auth(tenant.member)).json
         assert got["status"] == "running" and got["batch"]["pending"] == 1

@@ -23,7 +23,7 @@ from tests.conftest import auth
 from tests.support.actors import blocker, crasher, effect, flaky
 from tests.support.client import JsonClient
 from tests.support.factories import Tenant
-from tests.support.stack import RedisServer, RelayThread, WorkerProcess, wait_for
+from tests.support.stack import BOOT_S, RedisServer, RelayThread, WorkerProcess, wait_for
 
 
 def _job(sessions: sessionmaker[Session], job_id: uuid.UUID) -> Job:
@@ -128,11 +128,11 @@ def test_worker_killed_mid_job_runs_it_again_with_one_effect(
     cache = redis.Redis.from_url(settings.cache.url)
     job_id = _stage(sessions, blocker, "kill")
     with RelayThread(settings, broker):
-        wait_for(lambda: cache.get("kill:started") == b"1", timeout=30)
+        wait_for(lambda: cache.get("kill:started") == b"1", timeout=BOOT_S)
         for pid in worker_proc.dramatiq_children():
             os.kill(pid, signal.SIGKILL)
         # The supervisor restarts the worker; the dead worker's message comes back.
-        wait_for(lambda: cache.get("kill:started") == b"2", timeout=30)
+        wait_for(lambda: cache.get("kill:started") == b"2", timeout=BOOT_S)
         cache.set("kill:release", 1)
         wait_for(lambda: _status(sessions, job_id, "succeeded"), timeout=30)
     assert cache.get("kill:effect") == b"1"
@@ -149,7 +149,9 @@ def test_message_that_keeps_killing_its_worker_is_dead(
     job_id = _stage(sessions, crasher, "poison")
     with RelayThread(settings, broker):
         try:
-            wait_for(lambda: _status(sessions, job_id, "dead"), timeout=90)
+            # The first start and one restart per crash: max_attempts + 1 cold starts.
+            boots = settings.worker.max_attempts + 1
+            wait_for(lambda: _status(sessions, job_id, "dead"), timeout=boots * BOOT_S)
         finally:  # shown only if the test fails
             job = _job(sessions, job_id)
             print(f"job: {job.status}, {job.attempts} attempts, error {job.error!r}")
