@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import socket
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 # No TTL: a relay silent since its last beat is told from one that never ran.
 HEARTBEAT_KEY = "saleshub:relay:heartbeat"
 HEARTBEAT_EVERY_S = 1.0
+# How long the relay trusts the broker's last "under its limits" answer, one batch a pass.
+CLEAR_REUSE_S = 1.0
 # How many malformed staged messages relays have set aside (``/metrics``); an integer.
 SET_ASIDE_KEY = "saleshub:relay:set_aside"
 # Age of the oldest due staged job not yet sent, in seconds. A row of a job canceled
@@ -123,6 +126,7 @@ class Relay:
         self._last_maintenance = 0.0
         self._last_beat = 0.0
         self._last_ready = 0.0
+        self._clear_at = -math.inf  # when the broker last said it was under its limits
         self._helpers: ThreadPoolExecutor | None = None
 
     @property
@@ -278,13 +282,20 @@ class Relay:
     def tick(
         self, conn: psycopg.Connection[Any], helpers: Sequence[psycopg.Connection[Any]] = ()
     ) -> None:
-        """One pass: drain (unless the broker is over its limit), re-send and maintain."""
+        """One pass: drain (unless the broker is over its limit), re-send and maintain.
+
+        The broker's "not over its limit" answer is reused for ``CLEAR_REUSE_S``, for one
+        batch a pass: a quiet job does not wait for the overload check's round trip
+        (docs/decisions/0045). A batch that comes back full (a backlog) is followed by a
+        fresh check before anything more is sent, so a reused answer lets at most one
+        batch a pass past what a fresh check would have held.
+        """
         self.sample_ready()
-        overload = platform_overload(self.client, self.settings)
-        if overload is None:
-            self.drain(conn, helpers)
+        if time.monotonic() - self._clear_at < CLEAR_REUSE_S:
+            if self.drain_once(conn) >= self.settings.broker.relay_batch_size:
+                self._check_and_drain(conn, helpers)
         else:
-            log.warning("relay holding staged jobs: %s", overload.message)
+            self._check_and_drain(conn, helpers)
         now = time.monotonic()
         if now - self._last_maintenance >= self.settings.worker.maintenance_interval_s:
             self.maintain()
@@ -292,6 +303,17 @@ class Relay:
         if now - self._last_resend >= min(self.settings.broker.resend_after_s / 2, 30.0):
             self.resend_lost(conn)
             self._last_resend = now
+
+    def _check_and_drain(
+        self, conn: psycopg.Connection[Any], helpers: Sequence[psycopg.Connection[Any]]
+    ) -> None:
+        overload = platform_overload(self.client, self.settings)
+        if overload is None:
+            self._clear_at = time.monotonic()
+            self.drain(conn, helpers)
+        else:
+            self._clear_at = -math.inf  # over the limit: ask again on the next pass
+            log.warning("relay holding staged jobs: %s", overload.message)
 
     def run(self) -> None:
         """Relay until :meth:`stop`; survive PostgreSQL and Redis outages with backoff.

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import worker.entry  # noqa: F401
 from core.queueing import job_state
+from core.queueing import relay as relay_module
 from core.queueing.broker import configure
 from core.queueing.outbox import stage
 from core.queueing.relay import LAG_SQL, Relay, read_heartbeat
@@ -257,3 +258,65 @@ def test_lag_is_the_age_of_the_oldest_undispatched_job(
         # Not yet due (a debounced job): not late.
         conn.execute("UPDATE job_outbox SET due_at = now() + interval '5 seconds'")
         assert conn.execute(LAG_SQL).fetchone() == (None,)
+
+
+def _info_calls(client: Any) -> int:
+    stats = client.info("commandstats").get("cmdstat_info", {})
+    return int(stats.get("calls", 0)) if isinstance(stats, dict) else 0
+
+
+def test_a_recent_under_limit_answer_is_reused_without_asking_the_broker(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    relay = Relay(settings, broker)
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
+        _stage_many(sessions, 2)
+        before = _info_calls(broker.client)
+        relay.tick(conn)  # the first pass asks (INFO memory; the count's own INFO is +1)
+        assert _info_calls(broker.client) - before == 2
+        _stage_many(sessions, 2)
+        before = _info_calls(broker.client)
+        relay.tick(conn)  # within a second of a clear answer: sent without asking
+        assert _info_calls(broker.client) - before == 1  # only the count's own INFO
+    assert broker.client.llen(f"{broker.namespace}:default") == 4
+
+
+def test_a_reused_answer_lets_one_batch_through_then_a_fresh_check_holds_the_rest(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    local = settings.replace(broker={"relay_batch_size": 4, "queue_max_depth": 3})
+    broker = configure(local)
+    assert isinstance(broker, RedisBroker)
+    relay = Relay(local, broker)
+    queue = f"{broker.namespace}:default"
+    with psycopg.connect(local.database.psycopg_dsn, autocommit=True) as conn:
+        _stage_many(sessions, 2)
+        relay.tick(conn)  # an empty broker: a clear answer, both sent
+        assert broker.client.llen(queue) == 2
+        _stage_many(sessions, 10)
+        relay.tick(conn)  # reused: one full batch, then a fresh check finds 6 ≥ 3 and holds
+        assert broker.client.llen(queue) == 6
+        relay.tick(conn)  # over the limit: the next pass asks again, and sends nothing
+        assert broker.client.llen(queue) == 6
+        assert len(_outbox(conn)) == 6
+
+
+def test_an_answer_older_than_the_reuse_window_is_asked_again(
+    settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(relay_module, "CLEAR_REUSE_S", 0.0)
+    local = settings.replace(broker={"queue_max_depth": 3})
+    broker = configure(local)
+    assert isinstance(broker, RedisBroker)
+    relay = Relay(local, broker)
+    queue = f"{broker.namespace}:default"
+    with psycopg.connect(local.database.psycopg_dsn, autocommit=True) as conn:
+        _stage_many(sessions, 3)
+        relay.tick(conn)
+        assert broker.client.llen(queue) == 3
+        _stage_many(sessions, 1)
+        relay.tick(conn)  # no reuse: the check sees 3 ready and holds the new one
+        assert broker.client.llen(queue) == 3
+        assert len(_outbox(conn)) == 1
