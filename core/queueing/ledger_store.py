@@ -5,7 +5,11 @@ docs/decisions/0002-ledger-writes.md), so a writer thread takes whatever writes 
 and sends them as few statements as it can:
 
 - **starts** are awaited: the caller blocks until its attempt is counted (the crash count
-  must be in PostgreSQL before the actor runs). A lone start is not delayed.
+  must be in PostgreSQL before the actor runs). A lone start is not delayed: when the
+  writer idles (nothing queued, no success waiting), the caller sends its start itself on
+  the writer's connection, under the connection's lock, which saves the hand-off to the
+  writer thread and back (docs/decisions/0045); a busy writer or a connection that is not
+  ready sends the start through the writer as before.
 - **successes** are not awaited (:meth:`LedgerStore.succeeded`): they wait, at most
   ``linger_s``, for the next starts and go in the same statement, so a busy worker sends
   one statement (one commit) per batch of starts and successes. A success still waiting
@@ -107,6 +111,11 @@ class LedgerStore:
         self._done_results: list[str | None] = []
         self._done_since = 0.0
         self._writer_idle = False
+        # The writer's connection, shared with callers that send a start themselves while
+        # the writer idles; whoever holds the lock owns it (psycopg's pgconn calls are not
+        # safe from two threads at once).
+        self._conn: psycopg.Connection[Any] | None = None
+        self._conn_lock = threading.Lock()
 
     def open(self) -> None:
         """Start this process's writer (and its connection) now rather than on first use."""
@@ -122,6 +131,7 @@ class LedgerStore:
                 self._done_lock = threading.Lock()
                 self._done_ids, self._done_results = [], []
                 self._writer_idle = False
+                self._conn, self._conn_lock = None, threading.Lock()  # the parent's socket
                 q = self._queue
                 self._thread = threading.Thread(
                     target=run_supervised,
@@ -143,8 +153,39 @@ class LedgerStore:
     def start(self, job_id: str) -> int | None:
         """Mark the job running and count the attempt; return its crash count, or None
         if the job is finished, canceled or unknown."""
+        if self._pid != os.getpid():
+            self._ensure_writer()
+        direct = self._start_here(job_id)
+        if direct is not _MISSING:
+            return direct  # type: ignore[no-any-return]
         result: int | None = self._await(_START, job_id)
         return result
+
+    def _start_here(self, job_id: str) -> Any:
+        """Send a start from the calling thread while the writer idles; ``_MISSING`` when
+        the writer is busy or its connection is not ready (the writer then sends it,
+        connecting first). An idle writer has no success waiting and none kept after a failure, so
+        no success of this job can be in flight beside the start."""
+        if not self._writer_idle or not self._conn_lock.acquire(blocking=False):
+            return _MISSING
+        try:
+            conn = self._conn
+            with self._done_lock:
+                if not self._writer_idle or self._done_ids:
+                    return _MISSING
+            if conn is None or conn.closed or conn.pgconn.status != ConnStatus.OK:
+                return _MISSING
+            # From here on, as through the writer: an error reaches the caller (the start
+            # may have been counted, so it is not sent again), and the writer finds the
+            # connection broken and reconnects before its next batch.
+            waiter = _Waiter()
+            self._write(conn, [], [(job_id, waiter)], [], [], worker=self._worker_bytes())
+            return waiter.wait(0)  # answered (or rejected: a refused row raises)
+        finally:
+            self._conn_lock.release()
+
+    def _worker_bytes(self) -> bytes:
+        return (self.worker_id or "").encode()
 
     def succeeded(self, job_id: str, result_json: str | None) -> None:
         """Record a success with its JSON result, soon (within ``linger_s`` when idle);
@@ -186,7 +227,7 @@ class LedgerStore:
         failures = 0
         stop = False
         try:
-            conn = _connect(self.dsn)
+            conn = self._conn = _connect(self.dsn)
         except Exception as exc:  # the first batch reports it to its callers and retries
             log.warning("ledger writer cannot connect yet: %s", exc)
         while True:
@@ -205,6 +246,7 @@ class LedgerStore:
             except queue.Empty:
                 item = None
             if item is not None:
+                self._writer_idle = False  # callers stop sending their own starts
                 # Let the other threads that are ready run first: their starts join this
                 # batch (fewer, larger statements; measured in 0002-ledger-writes.md).
                 time.sleep(0)
@@ -233,29 +275,35 @@ class LedgerStore:
                 due = True
             if not due:
                 continue
+            self._conn_lock.acquire()  # a caller may be sending its own start on it
             try:
                 if conn is None or conn.closed or conn.pgconn.status != ConnStatus.OK:
                     if conn is not None:
                         conn.close()
+                    self._conn = None
                     conn = _connect(self.dsn)
-                worker = (self.worker_id or "").encode()
-                self._write(conn, sqls, starts, done_ids, done_results, worker=worker)
+                    self._conn = conn
+                self._write(conn, sqls, starts, done_ids, done_results, worker=self._worker_bytes())
                 failures = 0
             except Exception as exc:  # waiting callers get the error; successes are kept
                 failures += 1
                 log.warning("ledger write failed (%d outcomes kept): %s", len(done_ids), exc)
                 if conn is not None:
                     conn.close()
-                conn = None
+                conn = self._conn = None
                 for _, waiter in (*sqls, *starts):
                     waiter.reject(exc)
                 sqls.clear()
                 starts.clear()
                 retry_at = time.monotonic() + min(0.1 * 2**failures, 5.0)
+            finally:
+                self._conn_lock.release()
             if stop and (not done_ids or failures >= 3):
                 break
-        if conn is not None:
-            conn.close()
+        with self._conn_lock:
+            self._conn = None
+            if conn is not None:
+                conn.close()
         if done_ids:
             log.error("ledger writer stopped with %d outcomes unwritten", len(done_ids))
 

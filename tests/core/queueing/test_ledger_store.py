@@ -258,3 +258,54 @@ def test_a_writer_that_crashes_is_restarted_and_counted(
     wait_for(lambda: restarts("ledger-writer") == before + 1, timeout=5, interval=0.01)
     assert store.start(second) == 0  # the restarted writer serves the next start
     assert store._thread is not None and store._thread.is_alive()
+
+
+class _Spy(LedgerStore):
+    """Records which thread sent each batch (the write itself is the real one)."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__(dsn)
+        self.senders: list[str] = []
+
+    def _write(self, conn: Any, sqls: Any, starts: Any, *rest: Any, **kw: Any) -> None:  # type: ignore[override]
+        if starts:
+            self.senders.append(threading.current_thread().name)
+        LedgerStore._write(conn, sqls, starts, *rest, **kw)
+
+
+def test_a_start_on_an_idle_writer_is_sent_by_its_caller(
+    settings: Settings, engine: Engine, conn: psycopg.Connection[Any]
+) -> None:
+    store = _Spy(settings.database.psycopg_dsn)
+    try:
+        store.open()
+        wait_for(lambda: store._writer_idle, timeout=5, interval=0.005)
+        first, second = _jobs(conn, 2)
+        assert store.start(first) == 0
+        assert store.senders == [threading.current_thread().name]
+        # A success waiting for its statement: the next start goes through the writer,
+        # which sends both in one statement.
+        store.linger_s = 60.0
+        store.succeeded(first, None)
+        assert store.start(second) == 0
+        assert store.senders[-1] == "ledger-writer"
+        assert _row(conn, first)[0] == "succeeded" and _row(conn, second)[:2] == ("running", 1)
+    finally:
+        store.close()
+
+
+def test_a_callers_start_on_a_lost_connection_fails_it_and_the_writer_reconnects(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    first, second = _jobs(conn, 2)
+    assert store.start(first) == 0
+    wait_for(lambda: store._writer_idle, timeout=5, interval=0.005)
+    conn.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND query LIKE '%%attempts = attempts + 1%%'"
+    )
+    with pytest.raises(psycopg.OperationalError):
+        store.start(second)  # sent from here, on the writer's dead connection
+    assert store.start(second) == 0  # through the writer, which connects again
+    assert _row(conn, second)[:2] == ("running", 1)
