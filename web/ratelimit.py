@@ -10,6 +10,9 @@ The caller has to be known before the limiter runs, so :func:`identify` (an app-
 ``before_request`` registered ahead of the limiter's) authenticates API requests and keeps
 a 401 for the API blueprint to raise.
 
+Its storage (:mod:`web.ratelimit_storage`) costs one round trip to Redis per limit checked,
+the headers' window included.
+
 When the limiter's Redis fails, the request goes through (fail open): Flask-Limiter
 swallows the error, :class:`_FailureCounter` counts it for ``/metrics`` and lets one
 warning a minute through to the log. See docs/decisions/0012 for why not 503.
@@ -29,6 +32,7 @@ from prometheus_client.registry import Collector
 from core.settings import LimitSettings, Settings
 from web.auth import Principal, authenticate
 from web.errors import ApiError
+from web.ratelimit_storage import storage_uri
 
 log = logging.getLogger(__name__)
 CLASSES = ("reads", "writes", "search", "jobs", "tickets")
@@ -193,7 +197,8 @@ def install(app: Flask, settings: Settings) -> Limiter | None:
         headers_enabled=True,
         header_name_mapping=_HEADERS,
         strategy="sliding-window-counter",
-        storage_uri=cfg.storage_url or settings.broker.url,
+        # Our storage subclass: two round trips per request instead of three (0046).
+        storage_uri=storage_uri(cfg.storage_url or settings.broker.url),
         # Typed str | int by Flask-Limiter, passed through to redis-py, which takes floats.
         storage_options={"socket_timeout": cfg.timeout_s, "socket_connect_timeout": cfg.timeout_s},  # type: ignore[dict-item]
         swallow_errors=True,
