@@ -75,7 +75,8 @@ class Lane:
     Parameters:
       argv: the command.
       copies: how many to run side by side, each restarted on its own.
-      nice: added to the copies' niceness (``os.nice``) before they start; 0 leaves it.
+      nice: added to the copies' niceness (``os.nice``) before they start, and the nice of
+        their session's autogroup when they have a session of their own; 0 leaves both.
     """
 
     argv: list[str]
@@ -128,7 +129,9 @@ def supervise_lanes(
     envs = [_fresh(metrics_folder(lane.argv, metrics_root)) for lane in lanes]
     stopping: float | None = None
     slots = [
-        _Slot(lane, env) for lane, env in zip(lanes, envs, strict=True) for _ in range(lane.copies)
+        _Slot(lane, env, own_session=own_session)
+        for lane, env in zip(lanes, envs, strict=True)
+        for _ in range(lane.copies)
     ]
     copies = len(slots)
 
@@ -193,9 +196,10 @@ def supervise_lanes(
 class _Slot:
     """One supervised copy: its process, when it started, and its restart backoff."""
 
-    def __init__(self, lane: Lane, env: dict[str, str]) -> None:
+    def __init__(self, lane: Lane, env: dict[str, str], *, own_session: bool) -> None:
         self.lane = lane
         self.env = env
+        self.own_session = own_session
         self.child: subprocess.Popen[bytes] | None = None
         self.started = 0.0
         self.restart_at = 0.0
@@ -206,7 +210,29 @@ class _Slot:
         """In the child, before exec: its niceness, and its death with the supervisor."""
         if self.lane.nice:
             os.nice(self.lane.nice)
+            if self.own_session:
+                _nice_autogroup(self.lane.nice)
         _die_with_parent()
+
+
+def _nice_autogroup(nice: int) -> None:
+    """In the child, after ``setsid``: give its new autogroup the lane's niceness.
+
+    With ``kernel.sched_autogroup_enabled`` (most desktop and many server kernels) a new
+    session is a new autogroup, and CFS shares the CPU between autogroups first, each at
+    its own nice (0 when created): a process's own niceness then weighs only against the
+    processes of its session, so a niced lane in a session of its own would still take
+    as much CPU as the API's session. The lane's value, not the process's niceness, since
+    the sibling sessions' autogroups start at 0 whatever the supervisor's niceness.
+    Kernels without autogroups have no such file (nothing to do); lowering the nice of
+    an autogroup needs ``CAP_SYS_NICE``, as ``os.nice`` does (the error is ignored here).
+    """
+    with contextlib.suppress(OSError):
+        fd = os.open("/proc/self/autogroup", os.O_WRONLY)
+        try:
+            os.write(fd, str(max(-20, min(nice, 19))).encode())
+        finally:
+            os.close(fd)
 
 
 def _die_with_parent() -> None:

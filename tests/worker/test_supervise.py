@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.stack import ROOT, wait_for
 
 # Appends its pid to a file; the first run dies at once, later runs wait to be stopped.
@@ -286,3 +288,33 @@ def test_lanes_run_their_copies_at_their_own_niceness(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     assert all(not _alive(int(p)) or _zombie(int(p)) for _, _, p in seen())
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no scheduler autogroups")
+def test_a_niced_lane_in_its_own_session_gets_a_niced_autogroup(tmp_path: Path) -> None:
+    """With autogroups, a session's CPU share is its autogroup's nice, not its processes'."""
+    log = tmp_path / "lanes"
+    ours = Path("/proc/self/autogroup").read_text()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LANES, REPORTING, str(log)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+    def seen() -> list[list[str]]:
+        return [line.split(":") for line in log.read_text().split()] if log.exists() else []
+
+    def autogroup(pid: str) -> tuple[str, str]:
+        name, _, nice = Path(f"/proc/{pid}/autogroup").read_text().split()
+        return name, nice
+
+    try:
+        wait_for(lambda: len(seen()) == 3, timeout=30)
+        groups = {lane: autogroup(pid) for lane, _, pid in seen()}
+        assert groups["bulk"][1] == "7"
+        assert groups["urgent"][1] == "0"
+        assert groups["bulk"][0] != groups["urgent"][0]
+        assert Path("/proc/self/autogroup").read_text() == ours  # the supervisor's: untouched
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
