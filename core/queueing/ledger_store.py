@@ -157,7 +157,7 @@ class LedgerStore:
             self._ensure_writer()
         direct = self._start_here(job_id)
         if direct is not _MISSING:
-            return direct  # type: ignore[no-any-return]
+            return direct
         result: int | None = self._await(_START, job_id)
         return result
 
