@@ -19,6 +19,7 @@ import worker.entry  # noqa: F401
 from core.queueing import job_state
 from core.queueing import relay as relay_module
 from core.queueing.broker import configure
+from core.queueing.brokers import BrokerUnavailable
 from core.queueing.outbox import stage
 from core.queueing.relay import LAG_SQL, Relay, read_heartbeat
 from core.queueing.supervisor import restarts
@@ -320,3 +321,27 @@ def test_an_answer_older_than_the_reuse_window_is_asked_again(
         relay.tick(conn)  # no reuse: the check sees 3 ready and holds the new one
         assert broker.client.llen(queue) == 3
         assert len(_outbox(conn)) == 1
+
+
+def test_a_batch_the_broker_refuses_stays_staged_and_the_connection_is_left_idle(
+    settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker = configure(settings)
+    assert isinstance(broker, RedisBroker)
+    ids = _stage_many(sessions, 3)
+    relay = Relay(settings, broker)
+
+    def refuse(messages: Any) -> Any:
+        raise BrokerUnavailable("the broker is down")
+
+    with psycopg.connect(settings.database.psycopg_dsn, autocommit=True) as conn:
+        monkeypatch.setattr(relay.publisher, "publish", refuse)
+        with pytest.raises(BrokerUnavailable):
+            relay.drain_once(conn)
+        # Rolled back: not in a transaction, the claimed rows back in the outbox.
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert sorted(_outbox(conn)) == sorted(ids)
+        monkeypatch.undo()
+        assert relay.drain_once(conn) == 3  # the same connection, its claim still prepared
+        assert _outbox(conn) == []
+    assert broker.client.llen(f"{broker.namespace}:default") == 3
