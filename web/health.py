@@ -8,7 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 
-from core.queueing.relay import LAG_SQL, read_heartbeat
+from core.queueing.relay import read_heartbeat
+from core.queueing.relay_sql import LAG_SQL
 from core.settings import VERSION
 from web.ext import resources
 from web.http import json_response

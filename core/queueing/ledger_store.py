@@ -30,51 +30,27 @@ import os
 import queue
 import threading
 import time
-import uuid
 from typing import Any
 
 import psycopg
 from psycopg.pq import ConnStatus, ExecStatus
 
-from core.queueing.job_state import SUCCEED_AND_START_SQL, UNSTORABLE_RESULT_SQL
+from core.queueing.job_state import UNSTORABLE_RESULT_SQL
+from core.queueing.ledger_conn import (
+    FLUSH_NAME,
+    Waiter,
+    canonical,
+    connect,
+    raise_if_disconnected,
+    text_array,
+)
 from core.queueing.supervisor import run_supervised
 
 log = logging.getLogger(__name__)
 
-# The one statement of a batch: successes and starts (core.queueing.job_state owns it).
-FLUSH = SUCCEED_AND_START_SQL
-_FLUSH_NAME = b"saleshub_ledger_flush"
-
 _START, _SQL, _STOP, _WAKE_KIND = range(4)
 _WAKE = (_WAKE_KIND, None, None)
 _MISSING = object()
-
-
-class _Waiter:
-    """A caller blocked on one write: a held lock the writer releases when it is done."""
-
-    __slots__ = ("error", "lock", "value")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.lock.acquire()
-        self.value: Any = None
-        self.error: BaseException | None = None
-
-    def wait(self, timeout: float) -> Any:
-        if not self.lock.acquire(timeout=timeout):
-            raise TimeoutError(f"ledger write not done after {timeout:.0f}s")
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-    def resolve(self, value: Any) -> None:
-        self.value = value
-        self.lock.release()
-
-    def reject(self, error: BaseException) -> None:
-        self.error = error
-        self.lock.release()
 
 
 class LedgerStore:
@@ -146,7 +122,7 @@ class LedgerStore:
     def _await(self, kind: int, data: Any) -> Any:
         if self._pid != os.getpid():
             self._ensure_writer()
-        waiter = _Waiter()
+        waiter = Waiter()
         self._queue.put((kind, data, waiter))
         return waiter.wait(30)
 
@@ -178,7 +154,7 @@ class LedgerStore:
             # From here on, as through the writer: an error reaches the caller (the start
             # may have been counted, so it is not sent again), and the writer finds the
             # connection broken and reconnects before its next batch.
-            waiter = _Waiter()
+            waiter = Waiter()
             self._write(conn, [], [(job_id, waiter)], [], [], worker=self._worker_bytes())
             return waiter.wait(0)  # answered (or rejected: a refused row raises)
         finally:
@@ -219,15 +195,15 @@ class LedgerStore:
     # ------------------------------------------------------------------ writer thread
     def _run(self, q: queue.SimpleQueue[tuple[int, Any, Any]]) -> None:
         conn: psycopg.Connection[Any] | None = None
-        sqls: list[tuple[Any, _Waiter]] = []
-        starts: list[tuple[str, _Waiter]] = []
+        sqls: list[tuple[Any, Waiter]] = []
+        starts: list[tuple[str, Waiter]] = []
         done_ids: list[str] = []  # taken from the shared lists, or kept after a failure
         done_results: list[str | None] = []
         retry_at = 0.0
         failures = 0
         stop = False
         try:
-            conn = self._conn = _connect(self.dsn)
+            conn = self._conn = connect(self.dsn)
         except Exception as exc:  # the first batch reports it to its callers and retries
             log.warning("ledger writer cannot connect yet: %s", exc)
         while True:
@@ -281,7 +257,7 @@ class LedgerStore:
                     if conn is not None:
                         conn.close()
                     self._conn = None
-                    conn = _connect(self.dsn)
+                    conn = connect(self.dsn)
                     self._conn = conn
                 self._write(conn, sqls, starts, done_ids, done_results, worker=self._worker_bytes())
                 failures = 0
@@ -310,8 +286,8 @@ class LedgerStore:
     @staticmethod
     def _write(
         conn: psycopg.Connection[Any],
-        sqls: list[tuple[Any, _Waiter]],
-        starts: list[tuple[str, _Waiter]],
+        sqls: list[tuple[Any, Waiter]],
+        starts: list[tuple[str, Waiter]],
         done_ids: list[str],
         done_results: list[str | None],
         *,
@@ -333,14 +309,14 @@ class LedgerStore:
         # for the whole round trip.
         pgconn = conn.pgconn
         params = [
-            _text_array(done_ids),
-            _text_array(done_results),
-            _text_array([job_id for job_id, _ in starts]),
+            text_array(done_ids),
+            text_array(done_results),
+            text_array([job_id for job_id, _ in starts]),
             worker,
         ]
-        res = pgconn.exec_prepared(_FLUSH_NAME, params)
+        res = pgconn.exec_prepared(FLUSH_NAME, params)
         if res.status != ExecStatus.TUPLES_OK:
-            _raise_if_disconnected(conn)
+            raise_if_disconnected(conn)
             # PostgreSQL refused the statement, not the connection: one row is poison.
             LedgerStore._write_one_by_one(conn, starts, done_ids, done_results, worker)
             return
@@ -356,14 +332,14 @@ class LedgerStore:
         for job_id, waiter in starts:
             value = crashes.get(job_id, _MISSING)
             if value is _MISSING:  # not the canonical spelling, or not started
-                value = crashes.get(_canonical(job_id))
+                value = crashes.get(canonical(job_id))
             waiter.resolve(value)
         starts.clear()
 
     @staticmethod
     def _write_one_by_one(
         conn: psycopg.Connection[Any],
-        starts: list[tuple[str, _Waiter]],
+        starts: list[tuple[str, Waiter]],
         done_ids: list[str],
         done_results: list[str | None],
         worker: bytes,
@@ -373,10 +349,10 @@ class LedgerStore:
         pgconn = conn.pgconn
         while done_ids:
             job_id, result = done_ids[0], done_results[0]
-            alone = [_text_array([job_id]), _text_array([result]), b"{}", b""]
-            res = pgconn.exec_prepared(_FLUSH_NAME, alone)
+            alone = [text_array([job_id]), text_array([result]), b"{}", b""]
+            res = pgconn.exec_prepared(FLUSH_NAME, alone)
             if res.status != ExecStatus.TUPLES_OK:
-                _raise_if_disconnected(conn)
+                raise_if_disconnected(conn)
                 error = psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
                 log.error("ledger: job %s succeeded but its result was refused: %s", job_id, error)
                 message = f"the job's result could not be stored: {type(error).__name__}: {error}"
@@ -384,45 +360,11 @@ class LedgerStore:
             del done_ids[0], done_results[0]
         while starts:
             job_id, waiter = starts[0]
-            one = [b"{}", b"{}", _text_array([job_id]), worker]
-            res = pgconn.exec_prepared(_FLUSH_NAME, one)
+            one = [b"{}", b"{}", text_array([job_id]), worker]
+            res = pgconn.exec_prepared(FLUSH_NAME, one)
             if res.status != ExecStatus.TUPLES_OK:
-                _raise_if_disconnected(conn)
+                raise_if_disconnected(conn)
                 waiter.reject(psycopg.errors.error_from_result(res, encoding=conn.info.encoding))
             else:
                 waiter.resolve(int(res.get_value(0, 1)) if res.ntuples else None)  # type: ignore[arg-type]
             del starts[0]
-
-
-def _raise_if_disconnected(conn: psycopg.Connection[Any]) -> None:
-    pgconn = conn.pgconn
-    if pgconn.status != ConnStatus.OK:  # the connection is gone, not the statement
-        message = (pgconn.error_message or b"connection lost").decode(errors="replace")
-        raise psycopg.OperationalError(message.strip())
-
-
-def _connect(dsn: str) -> psycopg.Connection[Any]:
-    conn = psycopg.connect(
-        dsn, autocommit=True, options="-c synchronous_commit=off", connect_timeout=5
-    )
-    res = conn.pgconn.prepare(_FLUSH_NAME, FLUSH.encode())
-    if res.status != ExecStatus.COMMAND_OK:
-        conn.close()
-        raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
-    return conn
-
-
-def _text_array(values: list[str] | list[str | None]) -> bytes:
-    """A PostgreSQL text array literal of ``values`` (``None`` is NULL)."""
-    parts = [
-        "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        for v in values
-    ]
-    return ("{" + ",".join(parts) + "}").encode()
-
-
-def _canonical(job_id: str) -> str:
-    try:
-        return str(uuid.UUID(job_id))
-    except ValueError:
-        return job_id

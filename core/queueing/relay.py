@@ -37,14 +37,19 @@ from dramatiq import Broker, Message
 from redis.exceptions import RedisError
 
 from core.ops.backpressure import platform_overload
-from core.queueing.batches import BATCH_ACTOR
 from core.queueing.brokers import BrokerUnavailable, Sent, publisher_for
 from core.queueing.brokers.depths import write_ready
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
+from core.queueing.relay_sql import (
+    CLAIM_NAME,
+    MARK,
+    PREPARE_CLAIM,
+    SET_ASIDE_SQL,
+    SUSPECTS,
+)
 from core.queueing.supervisor import flush_restarts, restarts, run_supervised
 from core.settings import Settings
-from models.job import ACTIVE_STATUSES, JobStatus, sql_list
 
 log = logging.getLogger(__name__)
 
@@ -56,61 +61,6 @@ HEARTBEAT_EVERY_S = 1.0
 CLEAR_REUSE_S = 1.0
 # How many malformed staged messages relays have set aside (``/metrics``); an integer.
 SET_ASIDE_KEY = "saleshub:relay:set_aside"
-# Age of the oldest due staged job not yet sent, in seconds. A row of a job canceled
-# before it was sent stays until the next claim takes it out (a pass at most a second away).
-LAG_SQL = """
-SELECT extract(epoch FROM now() - min(due_at)) FROM job_outbox WHERE due_at <= now()
-"""
-
-# The staged jobs are the rows of ``job_outbox`` (kept by triggers on ``jobs``, migration
-# 0013), due first; their jobs are locked with them, so a cancel waits for the batch's
-# commit. A debounced job (``run_after``, core.queueing.outbox.stage_unique) is due at that
-# time; the relay's once-a-second poll sends it. A row whose job is no longer staged (it
-# was canceled, or sent some other way) is only deleted: ``staged`` is false.
-# The message as text, parsed here row by row (orjson, a row that fails set aside alone):
-# psycopg's JSONB loader would parse the whole batch with the json module, and fail it all.
-# The claimed rows leave the outbox in the same statement (one round trip fewer before the
-# publish: a quiet system's commit → start, docs/decisions/0043), in the same transaction
-# as before: rolled back with it if the broker refuses the batch.
-_CLAIM = f"""
-WITH claimed AS (
-  SELECT o.job_id, o.due_at, j.message::text AS message,
-         (j.dispatched_at IS NULL AND j.status = '{JobStatus.QUEUED}') IS TRUE AS staged
-  FROM job_outbox o JOIN jobs j ON j.id = o.job_id
-  WHERE o.due_at <= now()
-  ORDER BY o.due_at
-  LIMIT %s
-  FOR UPDATE SKIP LOCKED
-), unstaged AS (
-  DELETE FROM job_outbox WHERE job_id = ANY(ARRAY(SELECT job_id FROM claimed))
-)
-SELECT job_id, message, staged FROM claimed ORDER BY due_at
-"""  # noqa: S608  # nosec B608  # a JobStatus value only, no input
-# The claim, prepared once per connection with SQL ``PREPARE`` so that ``BEGIN`` and its
-# ``EXECUTE`` go in one simple-query round trip (psycopg sends a transaction's ``BEGIN``
-# alone): 0.16 ms a pass where it was 0.25 (docs/decisions/0045).
-_CLAIM_NAME = "saleshub_relay_claim"
-_PREPARE_CLAIM = f"PREPARE {_CLAIM_NAME}(int) AS {_CLAIM.replace('%s', '$1')}".encode()
-# Sets no indexed column: a heap-only (HOT) update (docs/decisions/0034-job-outbox-table.md).
-_MARK = """
-UPDATE jobs SET dispatched_at = now(), updated_at = now(), redis_id = v.rid, redis_queue = v.q
-FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(id, rid, q)
-WHERE jobs.id = v.id
-"""
-_SET_ASIDE = f"""
-UPDATE jobs SET status = '{JobStatus.DEAD}', error = v.reason, finished_at = now(),
-  updated_at = now()
-FROM unnest(%s::uuid[], %s::text[]) AS v(id, reason)
-WHERE jobs.id = v.id
-"""  # noqa: S608  # nosec B608  # a JobStatus value only, no input
-_SUSPECTS = f"""
-SELECT id, message::text, redis_id, redis_queue FROM jobs
-WHERE status IN ({sql_list(ACTIVE_STATUSES)}) AND dispatched_at IS NOT NULL
-  AND updated_at < now() - make_interval(secs => %s) AND actor <> '{BATCH_ACTOR}'
-ORDER BY updated_at
-LIMIT %s
-FOR UPDATE SKIP LOCKED
-"""  # noqa: S608  # nosec B608  # JobStatus values only, no input
 
 
 class Relay:
@@ -136,7 +86,7 @@ class Relay:
         self._helpers: ThreadPoolExecutor | None = None
         self._prepared: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
         size = int(settings.broker.relay_batch_size)
-        self._begin_and_claim = f"BEGIN; EXECUTE {_CLAIM_NAME}({size})".encode()
+        self._begin_and_claim = f"BEGIN; EXECUTE {CLAIM_NAME}({size})".encode()
 
     @property
     def width(self) -> int:
@@ -187,7 +137,7 @@ class Relay:
             else:
                 good.append((job_id, message))
         if bad:
-            cur.execute(_SET_ASIDE, ([b[0] for b in bad], [b[1] for b in bad]))
+            cur.execute(SET_ASIDE_SQL, ([b[0] for b in bad], [b[1] for b in bad]))
             self.client.incrby(SET_ASIDE_KEY, len(bad))
         return good
 
@@ -198,7 +148,7 @@ class Relay:
         own round trip; anything raised rolls it back, so the claimed rows stay staged.
         """
         if conn not in self._prepared:
-            conn.execute(_PREPARE_CLAIM)
+            conn.execute(PREPARE_CLAIM)
             self._prepared.add(conn)
         with conn.cursor() as cur:
             try:
@@ -209,7 +159,7 @@ class Relay:
                 good = self._parse(cur, rows)
                 if good:
                     ids, rids, queues = self._push(good)
-                    cur.execute(_MARK, (ids, rids, queues))
+                    cur.execute(MARK, (ids, rids, queues))
                 cur.execute(b"COMMIT")
             except BaseException:
                 # A connection that is gone cannot roll back; the server already has.
@@ -255,7 +205,7 @@ class Relay:
     def resend_lost(self, conn: psycopg.Connection[Any]) -> int:
         """Re-send queued or running jobs whose message the broker no longer holds."""
         with conn.transaction(), conn.cursor() as cur:
-            cur.execute(_SUSPECTS, (self.settings.broker.resend_after_s, 1000))
+            cur.execute(SUSPECTS, (self.settings.broker.resend_after_s, 1000))
             rows = cur.fetchall()
             if not rows:
                 return 0
@@ -268,7 +218,7 @@ class Relay:
             if not good:
                 return 0
             ids, rids, queues = self._push(good)
-            cur.execute(_MARK, (ids, rids, queues))
+            cur.execute(MARK, (ids, rids, queues))
         return len(lost)
 
     def maintain(self) -> None:

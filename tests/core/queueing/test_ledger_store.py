@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from core.queueing import job_state
-from core.queueing.ledger_store import FLUSH, LedgerStore, _text_array, _Waiter
+from core.queueing.ledger_conn import FLUSH, Waiter, text_array
+from core.queueing.ledger_store import LedgerStore
 from core.queueing.supervisor import restarts
 from core.settings import Settings
 from tests.support.stack import wait_for
@@ -160,12 +161,12 @@ def test_execute_returns_the_first_row(store: LedgerStore) -> None:
 
 def test_waiter_times_out() -> None:
     with pytest.raises(TimeoutError):
-        _Waiter().wait(0.01)
+        Waiter().wait(0.01)
 
 
 def test_text_array_literals_round_trip(conn: psycopg.Connection[Any]) -> None:
     values = ['{"a": "b\\"c"}', None, "x,y}", "", "NULL", "\\"]
-    got = conn.execute("SELECT %s::text::text[]", (_text_array(values).decode(),)).fetchone()
+    got = conn.execute("SELECT %s::text::text[]", (text_array(values).decode(),)).fetchone()
     assert got is not None and got[0] == values
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import tests.support.actors  # noqa: F401
 from core.queueing.outbox import stage_unique
-from core.queueing.relay import _CLAIM
+from core.queueing.relay_sql import CLAIM as _CLAIM
 from core.settings import Settings
 from models import Job, JobStatus
 from models.db import session_scope

@@ -21,7 +21,8 @@ from core.queueing import relay as relay_module
 from core.queueing.broker import configure
 from core.queueing.brokers import BrokerUnavailable
 from core.queueing.outbox import stage
-from core.queueing.relay import LAG_SQL, Relay, read_heartbeat
+from core.queueing.relay import Relay, read_heartbeat
+from core.queueing.relay_sql import LAG_SQL
 from core.queueing.supervisor import restarts
 from core.settings import Settings
 from models import Job

@@ -1,0 +1,79 @@
+"""The ledger writer's connection and wire helpers: its prepared statement, array literals
+and the waiter a caller blocks on. Kept apart from :mod:`core.queueing.ledger_store`, which
+holds the group-commit logic."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import psycopg
+from psycopg.pq import ConnStatus, ExecStatus
+
+from core.queueing.job_state import SUCCEED_AND_START_SQL
+
+# The one statement of a batch: successes and starts (core.queueing.job_state owns it).
+FLUSH = SUCCEED_AND_START_SQL
+FLUSH_NAME = b"saleshub_ledger_flush"
+
+
+class Waiter:
+    """A caller blocked on one write: a held lock the writer releases when it is done."""
+
+    __slots__ = ("error", "lock", "value")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def wait(self, timeout: float) -> Any:
+        if not self.lock.acquire(timeout=timeout):
+            raise TimeoutError(f"ledger write not done after {timeout:.0f}s")
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def resolve(self, value: Any) -> None:
+        self.value = value
+        self.lock.release()
+
+    def reject(self, error: BaseException) -> None:
+        self.error = error
+        self.lock.release()
+
+
+def raise_if_disconnected(conn: psycopg.Connection[Any]) -> None:
+    pgconn = conn.pgconn
+    if pgconn.status != ConnStatus.OK:  # the connection is gone, not the statement
+        message = (pgconn.error_message or b"connection lost").decode(errors="replace")
+        raise psycopg.OperationalError(message.strip())
+
+
+def connect(dsn: str) -> psycopg.Connection[Any]:
+    conn = psycopg.connect(
+        dsn, autocommit=True, options="-c synchronous_commit=off", connect_timeout=5
+    )
+    res = conn.pgconn.prepare(FLUSH_NAME, FLUSH.encode())
+    if res.status != ExecStatus.COMMAND_OK:
+        conn.close()
+        raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
+    return conn
+
+
+def text_array(values: list[str] | list[str | None]) -> bytes:
+    """A PostgreSQL text array literal of ``values`` (``None`` is NULL)."""
+    parts = [
+        "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    ]
+    return ("{" + ",".join(parts) + "}").encode()
+
+
+def canonical(job_id: str) -> str:
+    try:
+        return str(uuid.UUID(job_id))
+    except ValueError:
+        return job_id
