@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import Any
+from typing import Any, TypeGuard
 
 import psycopg
 from psycopg.pq import ConnStatus, ExecStatus
@@ -43,6 +43,11 @@ class Waiter:
     def reject(self, error: BaseException) -> None:
         self.error = error
         self.lock.release()
+
+
+def usable(conn: psycopg.Connection[Any] | None) -> TypeGuard[psycopg.Connection[Any]]:
+    """Whether ``conn`` is open and its session alive, as far as the client knows."""
+    return conn is not None and not conn.closed and conn.pgconn.status == ConnStatus.OK
 
 
 def raise_if_disconnected(conn: psycopg.Connection[Any]) -> None:

@@ -33,7 +33,7 @@ import time
 from typing import Any
 
 import psycopg
-from psycopg.pq import ConnStatus, ExecStatus
+from psycopg.pq import ExecStatus
 
 from core.queueing.job_state import UNSTORABLE_RESULT_SQL
 from core.queueing.ledger_conn import (
@@ -43,6 +43,7 @@ from core.queueing.ledger_conn import (
     connect,
     raise_if_disconnected,
     text_array,
+    usable,
 )
 from core.queueing.supervisor import run_supervised
 
@@ -140,8 +141,8 @@ class LedgerStore:
     def _start_here(self, job_id: str) -> Any:
         """Send a start from the calling thread while the writer idles; ``_MISSING`` when
         the writer is busy or its connection is not ready (the writer then sends it,
-        connecting first). An idle writer has no success waiting and none kept after a failure, so
-        no success of this job can be in flight beside the start."""
+        connecting first). An idle writer has no success waiting and none kept after a
+        failure, so no success of this job can be in flight beside the start."""
         if not self._writer_idle or not self._conn_lock.acquire(blocking=False):
             return _MISSING
         try:
@@ -149,7 +150,7 @@ class LedgerStore:
             with self._done_lock:
                 if not self._writer_idle or self._done_ids:
                     return _MISSING
-            if conn is None or conn.closed or conn.pgconn.status != ConnStatus.OK:
+            if not usable(conn):
                 return _MISSING
             # From here on, as through the writer: an error reaches the caller (the start
             # may have been counted, so it is not sent again), and the writer finds the
@@ -253,12 +254,10 @@ class LedgerStore:
                 continue
             self._conn_lock.acquire()  # a caller may be sending its own start on it
             try:
-                if conn is None or conn.closed or conn.pgconn.status != ConnStatus.OK:
+                if not usable(conn):
                     if conn is not None:
                         conn.close()
-                    self._conn = None
-                    conn = connect(self.dsn)
-                    self._conn = conn
+                    conn = self._conn = connect(self.dsn)
                 self._write(conn, sqls, starts, done_ids, done_results, worker=self._worker_bytes())
                 failures = 0
             except Exception as exc:  # waiting callers get the error; successes are kept
