@@ -14,7 +14,10 @@ Figures:
      the workers start, drained by ``dramatiq worker.entry:setup`` (ledger on), until every
      job row is ``succeeded``.
   3. ``Relay.drain()`` moving those N staged rows to Redis.
-  4. ``POST /api/v1/jobs`` (analytics.rollup) through gunicorn, relay and workers; and the
+  4. ``POST /api/v1/jobs`` (``cache.invalidate`` of one tag: a cheap job, never deduplicated,
+     unlike ``analytics.rollup``, whose requests coalesce into one queued job per org)
+     through gunicorn, relay and workers, HTTP request to ``succeeded``, with the API's rate
+     limits and per-org queue cap raised above the run (the limiter still runs); and the
      same path with a no-op job staged in single-row transactions from threads.
   5. Quiet system: one no-op job at a time, QUIET_GAP_S apart, each staged in its own
      transaction; commit (client clock, after COMMIT returned) to ``started_at``. This is
@@ -80,6 +83,13 @@ PACED_API_RATE = 100
 PACED_NOOP_RATE = 200
 QUIET_JOBS = 60
 QUIET_GAP_S = 0.25
+#: A throughput run, not a limits test: the limiter still counts every request.
+API_LIMITS = {
+    "RATE_LIMIT_JOBS": "1000000/minute",
+    "RATE_LIMIT_ORG_JOBS": "1000000/minute",
+    "ORG_MAX_ACTIVE_JOBS": "1000000",
+}
+API_JOB = {"type": "cache.invalidate", "params": {"tags": ["contacts"]}}
 TABLES = "jobs, analytics_snapshots, idempotency_keys, api_keys, users, organizations"
 
 
@@ -90,7 +100,7 @@ class Bench:
         self.deadline = Deadline(BUDGET_S)
         self.procs = Processes(log_dir)
         self.log_dir = log_dir
-        stack = bench_stack(NS_OURS, BENCH_DB, REDIS_DB, BENCH_BARE_NAMESPACE=NS_BARE)
+        stack = bench_stack(NS_OURS, BENCH_DB, REDIS_DB, BENCH_BARE_NAMESPACE=NS_BARE, **API_LIMITS)
         self.broker_url, self.cache_url = stack.broker_url, stack.cache_url
         self.database_url, self.env = stack.database_url, stack.env
         self.env["BENCH_BARE_BROKER_URL"] = self.broker_url
@@ -374,7 +384,7 @@ class Bench:
                 org = Organization(name=f"bench-org-{i}")
                 s.add(org)
                 s.flush()
-                user = User(org_id=org.id, email=f"bench{i}@bench.local", role="member")
+                user = User(org_id=org.id, email=f"bench{i}@bench.local", role="admin")
                 s.add(user)
                 s.flush()
                 keys.append(mint_key(s, user))
@@ -389,7 +399,7 @@ class Bench:
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
-        body = json.dumps({"type": "analytics.rollup"})
+        body = json.dumps(API_JOB)
         start = threading.Barrier(CLIENT_THREADS)
 
         def client(k: int) -> None:
@@ -527,15 +537,15 @@ class Bench:
         emit(
             "api_post_latency_p99_ms", (percentile(latencies, 0.99) or 0) * 1000, "ms", detail=True
         )
-        self.report("api_rollup", self.timings(ids, t_first), ">= 1000")
-        self.emit_cpu("api_rollup", usage, len(ids))
+        self.report("api_invalidate", self.timings(ids, t_first), ">= 1000")
+        self.emit_cpu("api_invalidate", usage, len(ids))
 
         # The same path below saturation: latency without a backlog.
         rate, total = PACED_API_RATE, self.m // 6
         t_first = time.time()
         ids, _ = self.post_jobs(port, keys, total, rate=rate)
         self.wait_finished(ids, "paced API jobs finished")
-        self.report(f"api_rollup_paced{rate}", self.timings(ids, t_first), None, brief=True)
+        self.report(f"api_invalidate_paced{rate}", self.timings(ids, t_first), None, brief=True)
 
     # ------------------------------------------------------------------ 4b. no-op, staged
     def staged_noop(self, prefix: str, total: int, rate: float | None = None) -> None:
@@ -623,7 +633,7 @@ class Bench:
         emit("quiet_dispatch_to_start_p50_ms", percentile(d2s, 0.5), "ms", detail=True)
 
     def run_only(self, figure: str) -> None:
-        """Only the quiet-system (or paced no-op) figure: worker and relay, no bare, no web."""
+        """One figure alone: quiet or paced no-op jobs (worker and relay), relay, or the API."""
         from core.queueing.broker import configure
         from core.settings import Settings
         from models.db import make_engine, make_sessionmaker
@@ -635,6 +645,16 @@ class Bench:
             for _ in range(3):  # the spread of a few rounds, each N staged then relayed
                 self.reset()
                 self.stage_and_relay()
+            return
+        if figure == "drain":
+            self.ours()
+            return
+        if figure == "api":
+            self.init_stack()
+            argv = self.worker_argv("worker.entry:setup", "bench.support.noop_actors")
+            self.procs.start("worker", argv, self.env)
+            note(f"API: {self.m} POST /api/v1/jobs cache.invalidate")
+            self.api()
             return
         self.settings = Settings.from_env()
         self.broker = configure(self.settings)
@@ -702,7 +722,7 @@ class Bench:
         note(f"our stack: stage, relay, drain {self.n} no-op jobs")
         self.ours()
         self.deadline.check("ours")
-        note(f"API: {self.m} POST /api/v1/jobs analytics.rollup")
+        note(f"API: {self.m} POST /api/v1/jobs cache.invalidate")
         self.api()
         self.deadline.check("api")
         note(f"no-op jobs staged in single-row transactions: {self.m}")
@@ -722,9 +742,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="N=2,000 and M=500")
     parser.add_argument(
         "--only",
-        choices=["quiet", "paced", "relay"],
-        help=f"one figure alone: quiet (commit->start, idle), paced ({PACED_NOOP_RATE}/s) or "
-        "relay (N staged, then relayed, three times)",
+        choices=["quiet", "paced", "relay", "api", "drain"],
+        help=f"one figure alone: quiet (commit->start, idle), paced ({PACED_NOOP_RATE}/s), "
+        "relay (N staged, then relayed, three times), api (POST /jobs to succeeded) or drain "
+        "(our stack's drain of N no-op jobs, no bare run)",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep subprocess logs")
     parser.add_argument(

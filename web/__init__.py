@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.routing import BaseConverter
 
 from core.logs import setup_logging
+from core.ops.admission import Admission
 from core.ops.brokerops import broker_ops
 from core.queueing.supervisor import report_restarts_to
 from core.redis_clients import check_broker_policy, connect
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, *, websockets: bool = True) -> 
         broker=broker,
         cache=connect(settings.cache.url),
         ops=broker_ops(settings, broker, sessions),
+        admission=Admission(settings),
     )
     init_cache(app, settings, app.extensions["saleshub"].sessions)
     vocabularies.configure(max_terms=settings.search.vocab_max_terms)

@@ -10,6 +10,7 @@ from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.ops.admission import Admission
 from core.ops.brokerops import BrokerOps
 from core.settings import Settings
 
@@ -25,6 +26,7 @@ class Resources:
       broker: client of the broker Redis.
       cache: client of the cache Redis.
       ops: the job broker as operators see it (queue figures, dead letters, pause).
+      admission: this process's backpressure checks for new jobs.
     """
 
     settings: Settings
@@ -33,6 +35,7 @@ class Resources:
     broker: redis.Redis
     cache: redis.Redis
     ops: BrokerOps
+    admission: Admission
     started: float = field(default_factory=time.time)
 
 

@@ -17,13 +17,11 @@ from typing import Annotated, Any
 import orjson
 from flask import Blueprint, Response, request, send_file, url_for
 from pydantic import BaseModel, ConfigDict, Field
-from redis.exceptions import RedisError
 from spectree import Response as SpecResponse
 from sqlalchemy import select
 
 from core.bulk import files, imports
 from core.bulk.fields import TYPES
-from core.ops.backpressure import org_overload, platform_overload
 from core.queueing import batches
 from jobs import bulk
 from models import Import
@@ -96,12 +94,9 @@ def _flag(raw: str | None) -> bool:
 
 
 def _check_load(org_id: int) -> None:
-    settings = resources().settings
-    try:
-        overload = platform_overload(resources().broker, settings)
-    except RedisError:
-        overload = None  # the jobs wait safely in the outbox
-    overload = overload or org_overload(db(), org_id, settings)
+    # Always a fresh check: an import stages many jobs (the broker down counts as clear: the
+    # jobs wait safely in the outbox).
+    overload = resources().admission.check(resources().broker, db(), org_id, fresh=True)
     if overload is not None:
         raise ApiError(
             overload.status, overload.message, headers={"Retry-After": str(overload.retry_after)}

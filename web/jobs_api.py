@@ -8,11 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from pydantic import ValidationError
-from redis.exceptions import RedisError
 from spectree import Response as SpecResponse
 from sqlalchemy import select
 
-from core.ops.backpressure import org_overload, platform_overload
 from core.queueing import batches, job_state
 from core.queueing.outbox import stage_unique
 from jobs.registry import CONTRACT_TYPES, JOB_TYPES
@@ -86,13 +84,8 @@ def create_job() -> Response:
     who = principal()
     if ROLE_RANK[who.role] < ROLE_RANK[job_type.role]:
         raise ApiError(403, f"starting {body.type} needs the {job_type.role} role")
-    settings = resources().settings
-    try:
-        overload = platform_overload(resources().broker, settings)
-    except RedisError:
-        # The broker is down: the job waits safely in the outbox, so take it.
-        overload = None
-    overload = overload or org_overload(db(), who.org_id, settings)
+    # The broker down counts as clear: the job waits safely in the outbox.
+    overload = resources().admission.check(resources().broker, db(), who.org_id)
     if overload is not None:
         raise ApiError(
             overload.status, overload.message, headers={"Retry-After": str(overload.retry_after)}

@@ -37,6 +37,12 @@ class Overload:
 
 def platform_overload(client: redis.Redis, settings: Settings) -> Overload | None:
     """An :class:`Overload` when the broker is too deep or too full, else None."""
+    return platform_reading(client, settings)[0]
+
+
+def platform_reading(client: redis.Redis, settings: Settings) -> tuple[Overload | None, bool]:
+    """:func:`platform_overload`'s answer, and whether depth and memory were both at most
+    half their limits (an answer core.ops.admission may reuse for a moment)."""
     pipe = client.pipeline(transaction=False)
     for q in NAMES:
         pipe.llen(f"{settings.broker.namespace}:{q}")
@@ -45,29 +51,34 @@ def platform_overload(client: redis.Redis, settings: Settings) -> Overload | Non
     depth = sum(depths)
     if settings.broker.kind == "rabbitmq":  # counted by RabbitMQ, sampled by the relay
         depth = sum(read_ready(client).values())
-    if depth >= settings.broker.queue_max_depth:
-        return Overload(
-            503, f"queues hold {depth} ready jobs (limit {settings.broker.queue_max_depth})", 30
-        )
+    limit = settings.broker.queue_max_depth
+    if depth >= limit:
+        return Overload(503, f"queues hold {depth} ready jobs (limit {limit})", 30), False
     maxmemory = int(memory.get("maxmemory") or 0)
-    if maxmemory and memory["used_memory"] / maxmemory >= settings.broker.max_memory_ratio:
-        used = memory["used_memory"] / maxmemory
-        return Overload(503, f"the broker is {used:.0%} full", 30)
-    return None
+    used = memory["used_memory"] / maxmemory if maxmemory else 0.0
+    if used >= settings.broker.max_memory_ratio:
+        return Overload(503, f"the broker is {used:.0%} full", 30), False
+    return None, depth <= limit / 2 and used <= settings.broker.max_memory_ratio / 2
 
 
-def org_overload(session: Session, org_id: int, settings: Settings) -> Overload | None:
-    """An :class:`Overload` when ``org_id`` has too many unfinished jobs, else None."""
+def count_active(session: Session, org_id: int) -> int:
+    """How many queued or running jobs ``org_id`` has."""
     active = session.scalar(
         select(func.count())
         .select_from(Job)
         .where(Job.org_id == org_id, Job.status.in_(ACTIVE_STATUSES))
     )
-    if active is not None and active >= settings.broker.org_max_active_jobs:
-        return Overload(
-            429,
-            f"this organization has {active} unfinished jobs "
-            f"(limit {settings.broker.org_max_active_jobs})",
-            10,
-        )
+    return int(active or 0)
+
+
+def org_overload_of(active: int, settings: Settings) -> Overload | None:
+    """The 429 for an org with ``active`` unfinished jobs, if that is at its cap."""
+    cap = settings.broker.org_max_active_jobs
+    if active >= cap:
+        return Overload(429, f"this organization has {active} unfinished jobs (limit {cap})", 10)
     return None
+
+
+def org_overload(session: Session, org_id: int, settings: Settings) -> Overload | None:
+    """An :class:`Overload` when ``org_id`` has too many unfinished jobs, else None."""
+    return org_overload_of(count_active(session, org_id), settings)
