@@ -14,11 +14,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.queueing import job_state
-from core.queueing.outbox import LEDGER_OPTION, NOTIFY_CHANNEL
+from core.queueing.outbox import LEDGER_OPTION
 from models import Job, JobStatus
 
 
@@ -123,8 +122,6 @@ def retry(session: Session, store: DeadLetterStore, letters: list[DeadLetter]) -
                     status=JobStatus.QUEUED,
                 )
             )
-    if letters:
-        session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
-    session.commit()
+    session.commit()  # the outbox trigger wakes the relay (0016)
     store.remove(letters)
     return len(letters)

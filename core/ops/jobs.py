@@ -14,13 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.ops import batches as ops_batches
 from core.ops.deadletters import fresh_message
 from core.queueing import job_state
-from core.queueing.outbox import NOTIFY_CHANNEL
 from models import Job, JobAttempt, JobStatus
 
 # A finished job an operator may run again; a succeeded one too (e.g. a rollup to redo).
@@ -157,8 +156,8 @@ def retry(session: Session, job: Job) -> bool:
     :func:`forget_dead_letter` so the same message cannot be retried twice."""
     if job.status not in RETRYABLE:
         return False
+    # Staged again: the outbox trigger wakes the relay when this commits (0016).
     job_state.requeue(session, job.id, fresh_message(job.message, job.queue))
-    session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
     return True
 
 

@@ -25,7 +25,7 @@ from dramatiq import Actor
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from core.queueing.outbox import LEDGER_OPTION, NOTIFY_CHANNEL, stage_job
+from core.queueing.outbox import LEDGER_OPTION, stage_job
 from core.queueing.status_feed import ORG_OPTION
 from models import Job, JobBatch, JobStatus
 
@@ -117,9 +117,8 @@ def add(session: Session, batch_id: uuid.UUID, actor: Actor[Any, Any], **kwargs:
 
 def seal(session: Session, batch_id: uuid.UUID) -> None:
     """Finish the batch now if it has no pending member (an empty batch fires at once)."""
+    # A callback this stages wakes the relay at commit (the outbox trigger's NOTIFY, 0016).
     session.execute(_SEAL, {"id": str(batch_id)})
-    # The trigger may have staged the callback: wake the relay when this commits.
-    session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
 
 
 def cancel(session: Session, batch_id: uuid.UUID) -> int:

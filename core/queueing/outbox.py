@@ -2,7 +2,9 @@
 
 A job is staged in the caller's transaction: it exists exactly when the write that caused
 it commits, and the relay sends it only after that commit, so it never runs before the
-write is visible and is never lost once the write is.
+write is visible and is never lost once the write is. The trigger that puts a staged row
+in ``job_outbox`` also sends ``NOTIFY`` on :data:`NOTIFY_CHANNEL` (migration 0016): the
+relay wakes when the transaction commits, with no round trip of the stager's own.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ _INSERT_UNIQUE = (
     )
     .returning(Job)
 )
-_NOTIFY = text("SELECT pg_notify(:channel, '')")
 
 
 def stage_job(
@@ -62,10 +63,7 @@ def stage_job(
     values["batch_id"] = batch_id
     # Values go as bind parameters of one cached statement (not baked into a new one).
     stmt = _INSERT_DEDUPED if dedupe_key is not None else _INSERT
-    job = session.scalars(stmt, [values]).one_or_none()
-    if job is not None:
-        _notify(session)
-    return job
+    return session.scalars(stmt, [values]).one_or_none()
 
 
 def stage_unique(
@@ -93,10 +91,7 @@ def stage_unique(
         datetime.now(UTC) + timedelta(seconds=debounce_s) if debounce_s > 0 else None
     )
     job = session.scalars(_INSERT_UNIQUE, [values]).one()
-    deduplicated = job.id != values["id"]
-    if not deduplicated:
-        _notify(session)
-    return job, deduplicated
+    return job, job.id != values["id"]
 
 
 def _values(
@@ -130,14 +125,6 @@ def _values(
         "schedule_id": schedule_id,
         "batch_id": None,
     }
-
-
-def _notify(session: Session) -> None:
-    transaction = session.get_transaction()
-    if session.info.get("outbox_notified") is not transaction:
-        # NOTIFY is transactional: the relay wakes only if and when this commits.
-        session.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL})
-        session.info["outbox_notified"] = transaction
 
 
 def stage(session: Session, actor: Actor[Any, Any], **kwargs: Any) -> uuid.UUID | None:

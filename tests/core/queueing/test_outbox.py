@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 from dramatiq import Message
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import tests.support.actors  # noqa: F401
@@ -120,19 +120,33 @@ def test_notify_is_sent_once_per_transaction_and_only_on_commit(
                 stage(s, actor, job_type="t", org_id=None, args=(f"k{i}",))
             assert _notified(listener) == 0  # not before commit
             s.commit()
-            assert _notified(listener) == 1
-            assert len(statements) == 1  # one NOTIFY for three jobs
+            assert _notified(listener) == 1  # one wake-up for three jobs
             # The next transaction of the same session wakes the relay again.
             stage(s, actor, job_type="t", org_id=None, args=("k3",))
             s.commit()
             assert _notified(listener) == 1
-            assert len(statements) == 2
             # A rolled-back transaction wakes nobody.
             stage(s, actor, job_type="t", org_id=None, args=("k4",))
             s.rollback()
             assert _notified(listener) == 0
+        # The outbox trigger sends it (migration 0016): no round trip of the stager's own.
+        assert statements == []
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_job_staged_again_by_an_update_wakes_the_relay(
+    sessions: sessionmaker[Session], listener: psycopg.Connection[Any]
+) -> None:
+    with session_scope(sessions) as s:
+        job_id = stage(s, effect, job_type="t", org_id=None, args=("a",))
+    assert _notified(listener) == 1
+    with session_scope(sessions) as s:  # as the relay marks it sent: not staged
+        s.execute(update(Job).where(Job.id == job_id).values(dispatched_at=func.now()))
+    assert _notified(listener) == 0
+    with session_scope(sessions) as s:  # as a retry queues it again
+        s.execute(update(Job).where(Job.id == job_id).values(dispatched_at=None))
+    assert _notified(listener) == 1
 
 
 def test_a_deduplicated_staging_does_not_notify(
