@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core import channels
 from core.notify.routing import Preferences, route
 from core.notify.triggers import Event
-from core.queueing.outbox import stage
+from core.queueing.outbox import stage_many
 from core.settings import Settings
 from models import Notification, NotificationPreferences, PushSubscription, User
 
@@ -222,25 +222,18 @@ def fanout_batch(
             "send_afters": [d["send_after"] for d in deliveries],
         },
     ).all()
+    due: dict[str, list[tuple[Any, ...]]] = {"email": [], "push": []}
     for did, channel, status, send_after in staged:
-        if status != "pending" or send_after is not None:
-            continue  # skipped, or due later (the ``notifications.due`` sweep stages it)
-        if channel == "email":
-            stage(
-                session,
-                senders.email,
-                job_type="notifications.email",
-                org_id=event.org_id,
-                args=(did,),
-            )
-        elif channel == "push" and senders.push is not None:
-            stage(
-                session,
-                senders.push,
-                job_type="notifications.push",
-                org_id=event.org_id,
-                args=(did,),
-            )
+        # Skipped, or due later (the ``notifications.due`` sweep stages those).
+        if status == "pending" and send_after is None and channel in due:
+            due[channel].append((did,))
+    # One statement per channel however many recipients (core.queueing.outbox.stage_many).
+    for channel, target in (("email", senders.email), ("push", senders.push)):
+        if target is not None:
+            stage_many(
+                session, target, job_type=f"notifications.{channel}", org_id=event.org_id,
+                args=due[channel],
+            )  # fmt: skip
     return result
 
 

@@ -10,6 +10,7 @@ relay wakes when the transaction commits, with no round trip of the stager's own
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from models.job import UNIQUE_QUEUED
 LEDGER_OPTION = "saleshub_job"
 NOTIFY_CHANNEL = "saleshub_outbox"
 _INSERT = insert(Job).returning(Job)
+_INSERT_IDS = insert(Job).returning(Job.id, sort_by_parameter_order=True)
 _INSERT_DEDUPED = insert(Job).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job)
 # A repeat under a uniqueness key takes the queued job's row lock (a no-op update, not DO
 # NOTHING) until the repeat's transaction ends: the worker's start of that job waits for the
@@ -64,6 +66,27 @@ def stage_job(
     # Values go as bind parameters of one cached statement (not baked into a new one).
     stmt = _INSERT_DEDUPED if dedupe_key is not None else _INSERT
     return session.scalars(stmt, [values]).one_or_none()
+
+
+def stage_many(
+    session: Session,
+    actor: Actor[Any, Any],
+    *,
+    job_type: str,
+    org_id: int | None,
+    args: Sequence[tuple[Any, ...]],
+    created_by: int | None = None,
+) -> list[uuid.UUID]:
+    """Stage ``actor(*a)`` for each ``a`` of ``args`` in ``session``'s transaction; the ids.
+
+    One ``INSERT … VALUES`` of up to 1,000 rows a statement (SQLAlchemy's insertmanyvalues),
+    so the outbox triggers run once per statement and the stager pays one round trip, not
+    one per job (a notification's fan-out, a producer's burst).
+    """
+    rows = [_values(actor, job_type, org_id, a, None, created_by, None, None) for a in args]
+    if not rows:
+        return []
+    return list(session.scalars(_INSERT_IDS, rows))
 
 
 def stage_unique(

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event, func, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import tests.support.actors  # noqa: F401
-from core.queueing.outbox import LEDGER_OPTION, NOTIFY_CHANNEL, stage, stage_job
+from core.queueing.outbox import LEDGER_OPTION, NOTIFY_CHANNEL, stage, stage_job, stage_many
 from core.queueing.status_feed import ORG_OPTION
 from core.settings import Settings
 from models import Job, JobStatus
@@ -183,3 +183,47 @@ def test_the_staged_message_round_trips_through_json(
     assert list(decoded.args) == ["key", 2]
     assert decoded.options[LEDGER_OPTION] is True
     assert decoded.options[ORG_OPTION] == tenant.org_id
+
+
+def test_stage_many_stages_each_job_in_one_statement_and_wakes_the_relay_once(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    tenant: Tenant,
+    listener: psycopg.Connection[Any],
+) -> None:
+    inserts: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO JOBS"):
+            inserts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with session_scope(sessions) as s:
+            ids = stage_many(
+                s,
+                effect,
+                job_type="test.effect",
+                org_id=tenant.org_id,
+                args=[(f"k{i}",) for i in range(250)],
+                created_by=tenant.member_id,
+            )
+            assert stage_many(s, effect, job_type="t", org_id=None, args=[]) == []
+            assert _notified(listener) == 0
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(inserts) == 1
+    assert _notified(listener) == 1
+    with sessions() as s:
+        rows = {r.id: r for r in s.query(Job).filter(Job.id.in_(ids))}
+    assert len(ids) == len(set(ids)) == len(rows) == 250
+    for i, job_id in enumerate(ids):  # the ids come back in the order of the args
+        row = rows[job_id]
+        assert row.message["args"] == [f"k{i}"] and row.message["message_id"] == str(job_id)
+        assert (row.org_id, row.type, row.status, row.created_by) == (
+            tenant.org_id,
+            "test.effect",
+            JobStatus.QUEUED,
+            tenant.member_id,
+        )
+        assert row.message["options"] == {LEDGER_OPTION: True, ORG_OPTION: tenant.org_id}
