@@ -61,6 +61,8 @@ HEARTBEAT_EVERY_S = 1.0
 CLEAR_REUSE_S = 1.0
 # How many malformed staged messages relays have set aside (``/metrics``); an integer.
 SET_ASIDE_KEY = "saleshub:relay:set_aside"
+#: The relay's sessions commit without waiting for the WAL flush (see ``Relay.connections``).
+ASYNC_COMMIT = "-c synchronous_commit=off"
 
 
 class Relay:
@@ -97,13 +99,22 @@ class Relay:
     def connections(
         self,
     ) -> Iterator[tuple[psycopg.Connection[Any], list[psycopg.Connection[Any]]]]:
-        """The relay's connection and its helpers' (:attr:`width` in all), closed after."""
+        """The relay's connection and its helpers' (:attr:`width` in all), closed after.
+
+        Their commits do not wait for the WAL flush (``synchronous_commit = off``, as the
+        ledger's, 0002): a commit lost with PostgreSQL's crash leaves its rows staged, and
+        they are sent again, as after a relay killed between the publish and the commit.
+        A pass no longer waits for a disk flush (0.5 ms at p50 here, 4 ms at p90) before
+        the next claim (docs/decisions/0047).
+        """
         dsn = self.settings.database.psycopg_dsn
         with ExitStack() as stack:
             conns = [
-                stack.enter_context(psycopg.connect(dsn, autocommit=True))
+                stack.enter_context(
+                    psycopg.connect(dsn, autocommit=True, options=ASYNC_COMMIT)
+                )
                 for _ in range(self.width)
-            ]
+            ]  # fmt: skip
             yield conns[0], conns[1:]
 
     def _push(self, messages: list[tuple[uuid.UUID, Message[Any]]]) -> tuple[list[str], ...]:

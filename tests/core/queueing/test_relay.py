@@ -346,3 +346,16 @@ def test_a_batch_the_broker_refuses_stays_staged_and_the_connection_is_left_idle
         assert relay.drain_once(conn) == 3  # the same connection, its claim still prepared
         assert _outbox(conn) == []
     assert broker.client.llen(f"{broker.namespace}:default") == 3
+
+
+def test_the_relays_commits_do_not_wait_for_the_wal_flush(settings: Settings) -> None:
+    wide = settings.replace(broker={"relay_connections": 2})
+    relay = Relay(wide, configure(wide))
+    with relay.connections() as (conn, helpers):
+        for c in (conn, *helpers):
+            row = c.execute("SHOW synchronous_commit").fetchone()
+            assert row == ("off",)
+        assert len(helpers) == 1
+    # Anything else on the database keeps PostgreSQL's default.
+    with psycopg.connect(settings.database.psycopg_dsn) as other:
+        assert other.execute("SHOW synchronous_commit").fetchone() == ("on",)
