@@ -77,8 +77,3 @@ def org_overload_of(active: int, settings: Settings) -> Overload | None:
     if active >= cap:
         return Overload(429, f"this organization has {active} unfinished jobs (limit {cap})", 10)
     return None
-
-
-def org_overload(session: Session, org_id: int, settings: Settings) -> Overload | None:
-    """An :class:`Overload` when ``org_id`` has too many unfinished jobs, else None."""
-    return org_overload_of(count_active(session, org_id), settings)

@@ -16,6 +16,9 @@ from core.queueing.job_state import SUCCEED_AND_START_SQL
 # The one statement of a batch: successes and starts (core.queueing.job_state owns it).
 FLUSH = SUCCEED_AND_START_SQL
 FLUSH_NAME = b"saleshub_ledger_flush"
+#: Sessions whose commits do not wait for the WAL flush: the ledger's (0002) and the relay's
+#: (0047); each record says why a commit lost with PostgreSQL's crash is safe for it.
+ASYNC_COMMIT = "-c synchronous_commit=off"
 
 
 class Waiter:
@@ -58,9 +61,7 @@ def raise_if_disconnected(conn: psycopg.Connection[Any]) -> None:
 
 
 def connect(dsn: str) -> psycopg.Connection[Any]:
-    conn = psycopg.connect(
-        dsn, autocommit=True, options="-c synchronous_commit=off", connect_timeout=5
-    )
+    conn = psycopg.connect(dsn, autocommit=True, options=ASYNC_COMMIT, connect_timeout=5)
     res = conn.pgconn.prepare(FLUSH_NAME, FLUSH.encode())
     if res.status != ExecStatus.COMMAND_OK:
         conn.close()

@@ -39,6 +39,7 @@ from redis.exceptions import RedisError
 from core.ops.backpressure import platform_overload
 from core.queueing.brokers import BrokerUnavailable, Sent, publisher_for
 from core.queueing.brokers.depths import write_ready
+from core.queueing.ledger_conn import ASYNC_COMMIT
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
 from core.queueing.relay_sql import (
@@ -61,8 +62,6 @@ HEARTBEAT_EVERY_S = 1.0
 CLEAR_REUSE_S = 1.0
 # How many malformed staged messages relays have set aside (``/metrics``); an integer.
 SET_ASIDE_KEY = "saleshub:relay:set_aside"
-#: The relay's sessions commit without waiting for the WAL flush (see ``Relay.connections``).
-ASYNC_COMMIT = "-c synchronous_commit=off"
 
 
 class Relay:
@@ -110,11 +109,9 @@ class Relay:
         dsn = self.settings.database.psycopg_dsn
         with ExitStack() as stack:
             conns = [
-                stack.enter_context(
-                    psycopg.connect(dsn, autocommit=True, options=ASYNC_COMMIT)
-                )
+                stack.enter_context(psycopg.connect(dsn, autocommit=True, options=ASYNC_COMMIT))
                 for _ in range(self.width)
-            ]  # fmt: skip
+            ]
             yield conns[0], conns[1:]
 
     def _push(self, messages: list[tuple[uuid.UUID, Message[Any]]]) -> tuple[list[str], ...]:
