@@ -5,13 +5,16 @@ Two writes per attempt, grouped with other threads' writes by
 counts attempts, so a message that kills its worker is stopped after ``max_attempts``
 crashes, which Dramatiq alone never does, #213), one when it ends. A success is written
 without waiting (within milliseconds, with the next starts); a failure is awaited. A
-message whose job already finished or was canceled is skipped, so a redelivered message
+failure that Dramatiq's ``Retries`` will run again is written before the retry reaches the
+broker (:meth:`Ledger.before_enqueue`), so the retry never starts on an attempt still open.
+A message whose job already finished or was canceled is skipped, so a redelivered message
 (#692) does not run a finished job twice. See docs/decisions/0002-ledger-writes.md.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import traceback
 from typing import Any
@@ -74,11 +77,13 @@ class Ledger(Middleware):
         message_id = message.message_id
         local = self._local
         local.skipped = None
+        local.running = local.failure_written = None
         crashes = store.start(message_id)
         if crashes is None:
             log.info("skipping message %s: its job is finished or unknown", message_id)
             local.skipped = message_id
             raise SkipMessage()
+        local.running = message_id  # its attempt is open (before_enqueue)
         assert self.settings is not None
         if crashes >= self.settings.worker.max_attempts:
             error = f"stopped after {crashes} attempts that ended without an outcome (crashes)"
@@ -91,6 +96,7 @@ class Ledger(Middleware):
     def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
         if self.store is None or not _is_ledgered(message):
             return
+        self._local.running = None
         if getattr(self._local, "skipped", None) == message.message_id:
             return
         if message.options.get(DEFERRED_OPTION):
@@ -114,11 +120,48 @@ class Ledger(Middleware):
             payload = None if result is None else orjson.dumps(result).decode()
             store.succeeded(message.message_id, payload)
             return
+        local = self._local
+        local.running = None
+        if getattr(local, "failure_written", None) == message.message_id:
+            local.failure_written = None
+            return  # written when Retries sent the retry (before_enqueue)
         # Retries runs before us on the way out: a message it gave up on is marked failed.
-        status = failure_status(gave_up=getattr(message, "failed", False))
+        self._write_failure(message, exception, gave_up=getattr(message, "failed", False))
+
+    def _write_failure(
+        self, message: Message[Any] | MessageProxy, exception: BaseException, *, gave_up: bool
+    ) -> None:
+        status = failure_status(gave_up=gave_up)
         assert self.settings is not None
         full = traceback_text(exception, self.settings.worker.traceback_max_chars)
         self._write(FAIL_SQL, (status, _error_text(exception), status, message.message_id, full))
+
+    def before_enqueue(self, broker: Broker, message: Message[Any], delay: int | None) -> None:
+        """Write the failure of the attempt that raised before its retry reaches the broker.
+
+        Dramatiq's ``Retries`` sends the retry from its ``after_process_message``, which runs
+        before ours, while the worker handles the exception (as ``Retries`` itself reads it,
+        ``sys.exc_info``). Written only in our own hook, the failure could land after a
+        retry with a short backoff had started: that start would close the attempt still
+        open as a crash, and the late failure would then end the retry's attempt (seen as a
+        flaky end-to-end test). A write that fails here is left to ``after_process_message``,
+        as before, so the retry is still sent.
+        """
+        local = self._local
+        exception = sys.exc_info()[1]
+        if (
+            self.store is None
+            or exception is None
+            or getattr(local, "running", None) != message.message_id
+            or not _is_ledgered(message)
+        ):
+            return
+        try:
+            self._write_failure(message, exception, gave_up=False)
+        except Exception:
+            log.exception("job %s: recording the failure before its retry", message.message_id)
+            return
+        local.failure_written = message.message_id
 
     def after_enqueue(self, broker: Broker, message: Message[Any], delay: int | None) -> None:
         # Retries and delay queues re-enqueue under a new Redis id; keep it for the relay's

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from dramatiq import Broker, Message, Worker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import Middleware
+from dramatiq.middleware import Middleware, Retries
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -167,3 +167,125 @@ def test_a_message_taken_while_the_boot_ends_is_recorded_under_its_worker(
     finally:
         worker.stop()
     assert _attempts(conn, job_id) == [(1, "worker-early", "succeeded", True, None)]
+
+
+class _RetrySnapshot(Middleware):
+    """Reads, the moment a retry is in the broker, what the ledger recorded of its job."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.seen: list[tuple[Any, ...]] = []
+
+    def after_enqueue(self, broker: Broker, message: Message[Any], delay: int | None) -> None:
+        if delay is None:  # not Retries' send (the delay queue moving it on, say)
+            return
+        with psycopg.connect(self.dsn, autocommit=True) as c:
+            row = c.execute(
+                "SELECT status, completed_attempts, (SELECT array_agg(outcome ORDER BY attempt)"
+                " FROM job_attempts WHERE job_id = jobs.id) FROM jobs WHERE id = %s",
+                (message.message_id,),
+            ).fetchone()
+        assert row is not None
+        self.seen.append(tuple(row))
+
+
+def test_a_retry_reaches_the_broker_only_after_its_failure_is_recorded(
+    settings: Settings, sessions: sessionmaker[Session], conn: psycopg.Connection[Any]
+) -> None:
+    # Retries sends the retry before the ledger's after-hook runs: with a short backoff the
+    # retry could start on the attempt still open, count it as a crash, and the failure,
+    # written late, would then end the retry's attempt.
+    broker = StubBroker(middleware=[])
+    broker.broker_id = "worker-r"  # type: ignore[attr-defined]
+    broker.add_middleware(Ledger(settings))  # first, as in build_middleware: Retries'
+    broker.add_middleware(Retries())  # after-hook runs before the ledger's
+    snapshot = _RetrySnapshot(settings.database.psycopg_dsn)
+    broker.add_middleware(snapshot)
+    runs: list[int] = []
+
+    def fails_once_fn() -> int:
+        runs.append(len(runs) + 1)
+        if len(runs) == 1:
+            raise RuntimeError("the first run fails")
+        return len(runs)
+
+    fails_once = dramatiq.actor(  # type: ignore[call-overload]
+        fails_once_fn,
+        actor_name="attempts_fails_once",
+        broker=broker,
+        max_retries=1,
+        min_backoff=1,
+        max_backoff=1,
+    )
+    with session_scope(sessions) as s:
+        job = stage_job(s, fails_once, job_type="test.fails_once", org_id=None)
+        assert job is not None
+        job_id, message = str(job.id), job.message
+    broker.enqueue(Message(**message))
+    worker = Worker(broker, worker_threads=1, worker_timeout=20)
+    worker.start()
+    try:
+        wait_for(lambda: len(runs) == 2, timeout=10, interval=0.01)
+        broker.join("default", fail_fast=True)
+        worker.join()
+        wait_for(lambda: _attempts(conn, job_id)[-1][2] is not None, timeout=5, interval=0.01)
+    finally:
+        worker.stop()
+    assert snapshot.seen == [("queued", 1, ["failed"])]
+    assert [a[2] for a in _attempts(conn, job_id)] == ["failed", "succeeded"]
+    assert "RuntimeError: the first run fails" in _attempts(conn, job_id)[0][4]
+
+
+def test_a_failure_the_early_write_could_not_record_is_written_after_and_the_retry_still_sent(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    conn: psycopg.Connection[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broker = StubBroker(middleware=[])
+    broker.broker_id = "worker-r2"  # type: ignore[attr-defined]
+    ledger = Ledger(settings)
+    broker.add_middleware(ledger)
+    broker.add_middleware(Retries())
+    assert ledger.store is not None
+    execute = ledger.store.execute
+    refused: list[str] = []
+
+    def refuse_the_first_failure(sql: str, params: tuple[Any, ...]) -> Any:
+        if sql == job_state.FAIL_SQL and not refused:
+            refused.append(params[0])
+            raise psycopg.OperationalError("injected: the connection dropped")
+        return execute(sql, params)
+
+    monkeypatch.setattr(ledger.store, "execute", refuse_the_first_failure)
+    runs: list[int] = []
+
+    def fails_once_fn() -> None:
+        runs.append(len(runs) + 1)
+        if len(runs) == 1:
+            raise RuntimeError("the first run fails")
+
+    fails_once = dramatiq.actor(  # type: ignore[call-overload]
+        fails_once_fn,
+        actor_name="attempts_fails_once_refused",
+        broker=broker,
+        max_retries=1,
+        min_backoff=200,
+        max_backoff=200,
+    )
+    with session_scope(sessions) as s:
+        job = stage_job(s, fails_once, job_type="test.fails_once", org_id=None)
+        assert job is not None
+        job_id, message = str(job.id), job.message
+    broker.enqueue(Message(**message))
+    worker = Worker(broker, worker_threads=1, worker_timeout=20)
+    worker.start()
+    try:
+        wait_for(lambda: len(runs) == 2, timeout=10, interval=0.01)
+        broker.join("default", fail_fast=True)
+        worker.join()
+        wait_for(lambda: _attempts(conn, job_id)[-1][2] is not None, timeout=5, interval=0.01)
+    finally:
+        worker.stop()
+    assert refused == ["queued"]  # the early write, refused; the late one recorded it
+    assert [a[2] for a in _attempts(conn, job_id)] == ["failed", "succeeded"]
