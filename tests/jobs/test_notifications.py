@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.notify import email as mail
@@ -243,3 +243,49 @@ def _task(tenant: Tenant, subject: str, due_at: datetime) -> Activity:
         due_at=due_at,
         done=False,
     )
+
+
+def test_due_deliveries_are_staged_once_each_under_their_own_org(
+    mailbox: tuple[Settings, Inbox],
+    tenant: Tenant,
+    other_tenant: Tenant,
+    sessions: sessionmaker[Session],
+) -> None:
+    for who, key in ((tenant, "due-a"), (tenant, "due-b"), (other_tenant, "due-c")):
+        jobs_notify.fanout_event.fn(_event(who, "high", key=key).as_json())  # email escalates
+    assert _email_jobs(sessions) == []  # deferred: nothing staged yet
+    with session_scope(sessions) as s:
+        s.execute(
+            update(Delivery)
+            .where(Delivery.channel == "email")
+            .values(send_after=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    inserts: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("INSERT INTO jobs"):
+            inserts.append(statement)
+
+    engine = sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert jobs_notify.send_due.fn() == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(inserts) == 2  # one statement per org, not one per delivery
+    with sessions() as s:
+        staged = {
+            message["args"][0]: org_id
+            for message, org_id in s.execute(
+                select(Job.message, Job.org_id).where(Job.type == "notifications.email")
+            )
+        }
+        due = dict(
+            s.execute(
+                select(Delivery.id, Notification.org_id)
+                .join(Notification, Notification.id == Delivery.notification_id)
+                .where(Delivery.channel == "email")
+            ).all()
+        )
+    assert staged == due
+    assert sorted(due.values()) == sorted([tenant.org_id] * 2 + [other_tenant.org_id])
