@@ -189,33 +189,28 @@ class _RetrySnapshot(Middleware):
         self.seen.append(tuple(row))
 
 
-def test_a_retry_reaches_the_broker_only_after_its_failure_is_recorded(
-    settings: Settings, sessions: sessionmaker[Session], conn: psycopg.Connection[Any]
-) -> None:
-    # Retries sends the retry before the ledger's after-hook runs: with a short backoff the
-    # retry could start on the attempt still open, count it as a crash, and the failure,
-    # written late, would then end the retry's attempt.
-    broker = StubBroker(middleware=[])
-    broker.broker_id = "worker-r"  # type: ignore[attr-defined]
-    broker.add_middleware(Ledger(settings))  # first, as in build_middleware: Retries'
-    broker.add_middleware(Retries())  # after-hook runs before the ledger's
-    snapshot = _RetrySnapshot(settings.database.psycopg_dsn)
-    broker.add_middleware(snapshot)
+def _fail_once_then_succeed(
+    broker: StubBroker,
+    sessions: sessionmaker[Session],
+    conn: psycopg.Connection[Any],
+    *,
+    backoff_ms: int,
+) -> str:
+    """Stage a job whose first run raises, run it and its retry; return the job's id."""
     runs: list[int] = []
 
-    def fails_once_fn() -> int:
+    def fails_once_fn() -> None:
         runs.append(len(runs) + 1)
         if len(runs) == 1:
             raise RuntimeError("the first run fails")
-        return len(runs)
 
     fails_once = dramatiq.actor(  # type: ignore[call-overload]
         fails_once_fn,
-        actor_name="attempts_fails_once",
+        actor_name=f"attempts_fails_once_{backoff_ms}",
         broker=broker,
         max_retries=1,
-        min_backoff=1,
-        max_backoff=1,
+        min_backoff=backoff_ms,
+        max_backoff=backoff_ms,
     )
     with session_scope(sessions) as s:
         job = stage_job(s, fails_once, job_type="test.fails_once", org_id=None)
@@ -231,6 +226,22 @@ def test_a_retry_reaches_the_broker_only_after_its_failure_is_recorded(
         wait_for(lambda: _attempts(conn, job_id)[-1][2] is not None, timeout=5, interval=0.01)
     finally:
         worker.stop()
+    return job_id
+
+
+def test_a_retry_reaches_the_broker_only_after_its_failure_is_recorded(
+    settings: Settings, sessions: sessionmaker[Session], conn: psycopg.Connection[Any]
+) -> None:
+    # Retries sends the retry before the ledger's after-hook runs: with a short backoff the
+    # retry could start on the attempt still open, count it as a crash, and the failure,
+    # written late, would then end the retry's attempt.
+    broker = StubBroker(middleware=[])
+    broker.broker_id = "worker-r"  # type: ignore[attr-defined]
+    broker.add_middleware(Ledger(settings))  # first, as in build_middleware: Retries'
+    broker.add_middleware(Retries())  # after-hook runs before the ledger's
+    snapshot = _RetrySnapshot(settings.database.psycopg_dsn)
+    broker.add_middleware(snapshot)
+    job_id = _fail_once_then_succeed(broker, sessions, conn, backoff_ms=1)
     assert snapshot.seen == [("queued", 1, ["failed"])]
     assert [a[2] for a in _attempts(conn, job_id)] == ["failed", "succeeded"]
     assert "RuntimeError: the first run fails" in _attempts(conn, job_id)[0][4]
@@ -258,34 +269,7 @@ def test_a_failure_the_early_write_could_not_record_is_written_after_and_the_ret
         return execute(sql, params)
 
     monkeypatch.setattr(ledger.store, "execute", refuse_the_first_failure)
-    runs: list[int] = []
-
-    def fails_once_fn() -> None:
-        runs.append(len(runs) + 1)
-        if len(runs) == 1:
-            raise RuntimeError("the first run fails")
-
-    fails_once = dramatiq.actor(  # type: ignore[call-overload]
-        fails_once_fn,
-        actor_name="attempts_fails_once_refused",
-        broker=broker,
-        max_retries=1,
-        min_backoff=200,
-        max_backoff=200,
-    )
-    with session_scope(sessions) as s:
-        job = stage_job(s, fails_once, job_type="test.fails_once", org_id=None)
-        assert job is not None
-        job_id, message = str(job.id), job.message
-    broker.enqueue(Message(**message))
-    worker = Worker(broker, worker_threads=1, worker_timeout=20)
-    worker.start()
-    try:
-        wait_for(lambda: len(runs) == 2, timeout=10, interval=0.01)
-        broker.join("default", fail_fast=True)
-        worker.join()
-        wait_for(lambda: _attempts(conn, job_id)[-1][2] is not None, timeout=5, interval=0.01)
-    finally:
-        worker.stop()
+    # A backoff long enough for the late write to land before the retry starts.
+    job_id = _fail_once_then_succeed(broker, sessions, conn, backoff_ms=200)
     assert refused == ["queued"]  # the early write, refused; the late one recorded it
     assert [a[2] for a in _attempts(conn, job_id)] == ["failed", "succeeded"]
