@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dramatiq
@@ -153,19 +153,7 @@ def test_a_message_taken_while_the_boot_ends_is_recorded_under_its_worker(
         return None
 
     noop = dramatiq.actor(noop_fn, actor_name="attempts_noop", broker=broker)  # type: ignore[call-overload]
-    with session_scope(sessions) as s:
-        job = stage_job(s, noop, job_type="test.noop", org_id=None)
-        assert job is not None
-        job_id, message = str(job.id), job.message
-    broker.enqueue(Message(**message))
-    worker = Worker(broker, worker_threads=1, worker_timeout=20)
-    worker.start()
-    try:
-        broker.join("default", fail_fast=True)
-        worker.join()
-        wait_for(lambda: _attempts(conn, job_id)[0][2] is not None, timeout=5, interval=0.01)
-    finally:
-        worker.stop()
+    job_id = _stage_and_work(broker, noop, sessions, conn, until=lambda: True)
     assert _attempts(conn, job_id) == [(1, "worker-early", "succeeded", True, None)]
 
 
@@ -212,15 +200,27 @@ def _fail_once_then_succeed(
         min_backoff=backoff_ms,
         max_backoff=backoff_ms,
     )
+    return _stage_and_work(broker, fails_once, sessions, conn, until=lambda: len(runs) == 2)
+
+
+def _stage_and_work(
+    broker: StubBroker,
+    actor: Any,
+    sessions: sessionmaker[Session],
+    conn: psycopg.Connection[Any],
+    *,
+    until: Callable[[], bool],
+) -> str:
+    """Stage ``actor``'s job, run a worker until ``until()`` and the last attempt ends."""
     with session_scope(sessions) as s:
-        job = stage_job(s, fails_once, job_type="test.fails_once", org_id=None)
+        job = stage_job(s, actor, job_type="test.attempts", org_id=None)
         assert job is not None
         job_id, message = str(job.id), job.message
     broker.enqueue(Message(**message))
     worker = Worker(broker, worker_threads=1, worker_timeout=20)
     worker.start()
     try:
-        wait_for(lambda: len(runs) == 2, timeout=10, interval=0.01)
+        wait_for(until, timeout=10, interval=0.01)
         broker.join("default", fail_fast=True)
         worker.join()
         wait_for(lambda: _attempts(conn, job_id)[-1][2] is not None, timeout=5, interval=0.01)
