@@ -159,6 +159,8 @@ class Ledger(Middleware):
         try:
             self._write_failure(message, exception, gave_up=False)
         except Exception:
+            # Swallowed on purpose: raising here would stop Retries from sending the retry.
+            # after_process_message then writes the failure, as it did before this hook.
             log.exception("job %s: recording the failure before its retry", message.message_id)
             return
         local.failure_written = message.message_id
