@@ -16,7 +16,7 @@ from core.notify import triggers, webhooks
 from core.notify.fanout import Senders, fanout
 from core.notify.triggers import Event
 from core.queueing.broker import actor, current_broker
-from core.queueing.outbox import stage, stage_many
+from core.queueing.outbox import stage
 from jobs import notify_channels
 from jobs.runtime import current_settings, session_factory, session_scope
 
@@ -109,16 +109,12 @@ def send_due() -> int:
     senders = _senders()
     with session_scope() as session:
         due = mail.due_deliveries(session, datetime.now(UTC))
-        # One statement per channel and org, not one per delivery (stage_many).
-        batches: dict[tuple[str, int], list[tuple[Any, ...]]] = defaultdict(list)
+        # One statement per channel and org, not one per delivery.
+        batches: dict[tuple[str, int], list[int]] = defaultdict(list)
         for did, channel, org_id in due:
-            batches[channel, org_id].append((did,))
-        for (channel, org_id), args in batches.items():
-            target = senders.email if channel == "email" else senders.push
-            if target is not None:
-                stage_many(
-                    session, target, job_type=f"notifications.{channel}", org_id=org_id, args=args
-                )
+            batches[channel, org_id].append(did)
+        for (channel, org_id), deliveries in batches.items():
+            senders.stage(session, channel, org_id, deliveries)
         return len(due)
 
 

@@ -8,7 +8,7 @@ after the commit, so no client hears of a row it cannot read yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,6 +70,16 @@ class Senders:
 
     email: Actor[Any, Any]
     push: Actor[Any, Any] | None = None
+
+    def stage(self, session: Session, channel: str, org_id: int, deliveries: Sequence[int]) -> None:
+        """Stage ``notifications.<channel>`` for each delivery id, in one statement
+        (:func:`core.queueing.outbox.stage_many`); nothing for push if it is not wired."""
+        target = self.email if channel == "email" else self.push
+        if target is not None:
+            stage_many(
+                session, target, job_type=f"notifications.{channel}", org_id=org_id,
+                args=[(d,) for d in deliveries],
+            )  # fmt: skip
 
 
 @dataclass
@@ -222,18 +232,14 @@ def fanout_batch(
             "send_afters": [d["send_after"] for d in deliveries],
         },
     ).all()
-    due: dict[str, list[tuple[Any, ...]]] = {"email": [], "push": []}
+    due: dict[str, list[int]] = {"email": [], "push": []}
     for did, channel, status, send_after in staged:
         # Skipped, or due later (the ``notifications.due`` sweep stages those).
         if status == "pending" and send_after is None and channel in due:
-            due[channel].append((did,))
-    # One statement per channel however many recipients (core.queueing.outbox.stage_many).
-    for channel, target in (("email", senders.email), ("push", senders.push)):
-        if target is not None:
-            stage_many(
-                session, target, job_type=f"notifications.{channel}", org_id=event.org_id,
-                args=due[channel],
-            )  # fmt: skip
+            due[channel].append(did)
+    # One statement per channel however many recipients.
+    for channel, ids in due.items():
+        senders.stage(session, channel, event.org_id, ids)
     return result
 
 

@@ -8,7 +8,7 @@ Every transaction that staged a job sent ``SELECT pg_notify('saleshub_outbox', '
 its insert: one more round trip on every write that causes a job, and on every ``POST
 /jobs``. The triggers that put a staged row in ``job_outbox`` (0013) now send it: NOTIFY
 is transactional, delivered at commit and folded into one per transaction, exactly as the
-statement was. See docs/decisions/0047-admission-reuse-and-trigger-notify.md.
+statement was. See docs/decisions/0047-admission-reuse-trigger-notify-stage-many.md.
 """
 
 from collections.abc import Sequence
