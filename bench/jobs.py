@@ -18,7 +18,8 @@ Figures:
      unlike ``analytics.rollup``, whose requests coalesce into one queued job per org)
      through gunicorn, relay and workers, HTTP request to ``succeeded``, with the API's rate
      limits and per-org queue cap raised above the run (the limiter still runs); and the
-     same path with a no-op job staged in single-row transactions from threads.
+     same path with a no-op job staged in single-row transactions from threads; then
+     ``POST /api/v1/jobs/bulk`` of API_BULK_JOBS such jobs a request.
   5. Quiet system: one no-op job at a time, QUIET_GAP_S apart, each staged in its own
      transaction; commit (client clock, after COMMIT returned) to ``started_at``. This is
      the latency a user waits for after a quiet moment (docs/decisions/0009).
@@ -90,6 +91,8 @@ API_LIMITS = {
     "ORG_MAX_ACTIVE_JOBS": "1000000",
 }
 API_JOB = {"type": "cache.invalidate", "params": {"tags": ["contacts"]}}
+#: Jobs a ``POST /api/v1/jobs/bulk`` of the bulk API figure.
+API_BULK_JOBS = 50
 TABLES = "jobs, analytics_snapshots, idempotency_keys, api_keys, users, organizations"
 
 
@@ -391,15 +394,17 @@ class Bench:
         return keys
 
     def post_jobs(
-        self, port: int, keys: list[str], total: int, rate: float | None = None
+        self, port: int, keys: list[str], total: int, rate: float | None = None, bulk: int = 1
     ) -> tuple[list[str], list[float]]:
         """``total`` POSTs from CLIENT_THREADS keep-alive connections, as fast as they go or
-        paced at ``rate`` per second in all; return (job ids, request latencies)."""
+        paced at ``rate`` per second in all; return (job ids, request latencies). With
+        ``bulk`` > 1, each POST is a ``/jobs/bulk`` of that many jobs."""
         ids: list[str] = []
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
-        body = json.dumps(API_JOB)
+        path = "/api/v1/jobs" if bulk == 1 else "/api/v1/jobs/bulk"
+        body = json.dumps(API_JOB if bulk == 1 else {"jobs": [API_JOB] * bulk})
         start = threading.Barrier(CLIENT_THREADS)
 
         def client(k: int) -> None:
@@ -422,19 +427,20 @@ class Bench:
                             time.sleep(pause)
                     t = time.perf_counter()
                     try:
-                        conn.request("POST", "/api/v1/jobs", body, headers)
+                        conn.request("POST", path, body, headers)
                         resp = conn.getresponse()
                         data = resp.read()
                     except (OSError, http.client.HTTPException):
                         conn.close()
                         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                        conn.request("POST", "/api/v1/jobs", body, headers)
+                        conn.request("POST", path, body, headers)
                         resp = conn.getresponse()
                         data = resp.read()
                     lat.append(time.perf_counter() - t)
                     if resp.status != 202:
-                        raise RuntimeError(f"POST /api/v1/jobs: {resp.status} {data[:300]!r}")
-                    mine.append(json.loads(data)["id"])
+                        raise RuntimeError(f"POST {path}: {resp.status} {data[:300]!r}")
+                    out = json.loads(data)
+                    mine.extend([out["id"]] if bulk == 1 else [j["id"] for j in out["jobs"]])
             except Exception as exc:
                 with lock:
                     errors.append(repr(exc))
@@ -546,6 +552,22 @@ class Bench:
         ids, _ = self.post_jobs(port, keys, total, rate=rate)
         self.wait_finished(ids, "paced API jobs finished")
         self.report(f"api_invalidate_paced{rate}", self.timings(ids, t_first), None, brief=True)
+
+        # Many jobs a request (POST /jobs/bulk): what the API's per-request cost leaves.
+        posts = max(self.m * 4 // API_BULK_JOBS, CLIENT_THREADS)
+        warm, _ = self.post_jobs(port, keys, CLIENT_THREADS, bulk=API_BULK_JOBS)
+        self.wait_finished(warm, "warm-up bulk jobs finished")
+        meter = self.meter("worker", "web", "relay")
+        t_first = time.time()
+        ids, latencies = self.post_jobs(port, keys, posts, bulk=API_BULK_JOBS)
+        self.wait_finished(ids, "bulk API jobs finished")
+        usage = meter.stop()
+        latencies.sort()
+        prefix = f"api_bulk{API_BULK_JOBS}_invalidate"
+        emit(f"{prefix}_post_latency_p50_ms", (percentile(latencies, 0.5) or 0) * 1000, "ms",
+             detail=True)  # fmt: skip
+        self.report(prefix, self.timings(ids, t_first), ">= 1000")
+        self.emit_cpu(prefix, usage, len(ids))
 
     # ------------------------------------------------------------------ 4b. no-op, staged
     def staged_noop(self, prefix: str, total: int, rate: float | None = None) -> None:

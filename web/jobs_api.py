@@ -1,4 +1,4 @@
-"""``/api/v1/jobs``: start a job, list and read the org's jobs, cancel one not yet running."""
+"""``/api/v1/jobs``: start jobs (one, or many at once), list and read them, cancel a queued one."""
 
 from __future__ import annotations
 
@@ -7,22 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
-from pydantic import ValidationError
 from spectree import Response as SpecResponse
 from sqlalchemy import select
 
 from core.queueing import batches, job_state
-from core.queueing.outbox import stage_unique
-from jobs.registry import CONTRACT_TYPES, JOB_TYPES
 from models import Job
 from web import responses
 from web.auth import ROLE_RANK, owned, principal
 from web.errors import ApiError
-from web.ext import db, resources
+from web.ext import db
 from web.http import json_response
 from web.idempotency import transactional
+from web.jobs_start import admit, prepare, stage_all
 from web.pagination import paginate
-from web.schemas import JobIn, JobListQuery
+from web.schemas import JobIn, JobListQuery, JobsIn
 from web.spec import may_answer, returns, spec
 
 bp = Blueprint("jobs", __name__)
@@ -72,53 +70,39 @@ def _own_job(job_id: uuid.UUID, *, any_org_for_operator: bool = False) -> Job:
 @transactional
 def create_job() -> Response:
     body: JobIn = request.context.json  # type: ignore[attr-defined]
-    job_type = JOB_TYPES.get(body.type)
-    if job_type is None:
-        known = sorted(JOB_TYPES)
-        state = "is not available yet" if body.type in CONTRACT_TYPES else "is unknown"
-        raise ApiError(
-            422,
-            f"job type {body.type!r} {state}; known types: {', '.join(known)}",
-            details={"known_types": known},
-        )
     who = principal()
-    if ROLE_RANK[who.role] < ROLE_RANK[job_type.role]:
-        raise ApiError(403, f"starting {body.type} needs the {job_type.role} role")
-    # The broker down counts as clear: the job waits safely in the outbox.
-    overload = resources().admission.check(resources().broker, db(), who.org_id)
-    if overload is not None:
-        raise ApiError(
-            overload.status, overload.message, headers={"Retry-After": str(overload.retry_after)}
-        )
-    try:
-        params = job_type.params.model_validate(body.params)
-    except ValidationError as exc:
-        details = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise ApiError(422, "invalid params", details=details) from None
-    staging: dict[str, Any] = {
-        "job_type": job_type.name,
-        "org_id": who.org_id,
-        "args": job_type.args(who.org_id, params),
-        "params": params.model_dump(),
-        "created_by": who.user_id,
-    }
-    deduplicated = False
-    if job_type.unique:
-        job, deduplicated = stage_unique(
-            db(),
-            job_type.actor,
-            unique_key=job_type.unique_key(who.org_id, params),
-            debounce_s=job_type.debounce_s,
-            **staging,
-        )
-    else:
-        staged = job_state.stage(db(), job_type.actor, **staging)
-        assert staged is not None
-        job = staged
+    prepared = prepare(body, who)
+    admit(who, 1)
+    ((job, deduplicated),) = stage_all([prepared], who)
     out = job_to_dict(job)
     if deduplicated:
         out["deduplicated"] = True
     return json_response(out, 202, {"Location": out["links"]["self"]})
+
+
+@bp.post("/jobs/bulk")
+@may_answer(429)
+@returns(responses.JobsStarted, status=202)
+@spec.validate(json=JobsIn, tags=["jobs"], resp=SpecResponse(HTTP_202=None))
+@transactional
+def create_jobs() -> Response:
+    """Start up to 100 jobs in one request: all of them, or none.
+
+    Each job is checked as ``POST /jobs`` checks it; the first bad one answers (422 or 403,
+    naming its index) and nothing is staged. The org's queue cap and the jobs rate limits
+    count every job of the request.
+    """
+    body: JobsIn = request.context.json  # type: ignore[attr-defined]
+    who = principal()
+    prepared = [prepare(item, who, index=i) for i, item in enumerate(body.jobs)]
+    admit(who, len(prepared))
+    out = []
+    for job, deduplicated in stage_all(prepared, who):
+        view = job_to_dict(job)
+        if deduplicated:
+            view["deduplicated"] = True
+        out.append(view)
+    return json_response({"jobs": out}, 202)
 
 
 @bp.get("/jobs")

@@ -1,7 +1,8 @@
 """HTTP rate limits: Flask-Limiter, counted on the broker Redis, per key, org and address.
 
 Every ``/api/v1`` request falls in one class (:func:`request_class`) with two limits: one
-per API key and a larger one per org. A request whose key is missing or bad counts against
+per API key and a larger one per org. The ``jobs`` limits count jobs: a bulk start counts
+each job it asks for. A request whose key is missing or bad counts against
 its client address instead; past ``RATE_LIMIT_AUTH_FAILURES`` such requests answer 429
 without touching the database, while valid keys from the same address are unaffected.
 ``/health``, ``/metrics`` and the console are outside ``/api/v1`` and never limited.
@@ -33,6 +34,7 @@ from core.settings import LimitSettings, Settings
 from web.auth import Principal, authenticate
 from web.errors import ApiError
 from web.ratelimit_storage import storage_uri
+from web.schemas import MAX_BULK_JOBS
 
 log = logging.getLogger(__name__)
 CLASSES = ("reads", "writes", "search", "jobs", "tickets")
@@ -94,7 +96,7 @@ def request_class() -> str:
     endpoint = request.endpoint or ""
     if request.blueprint == "api.search":
         return "search"
-    if endpoint == "api.jobs.create_job":
+    if endpoint in ("api.jobs.create_job", "api.jobs.create_jobs"):
         return "jobs"
     if request.blueprint == "api.ws_tickets":
         return "tickets"
@@ -136,6 +138,19 @@ def _by_address() -> str:
     return f"addr:{request.remote_addr or 'unknown'}"
 
 
+def _jobs_asked() -> int:
+    """What a request costs against the jobs limits: the jobs it asks for, else 1.
+
+    A bulk start's count is read from its body before validation; a list validation will
+    refuse (empty, or over MAX_BULK_JOBS) costs 1, as any bad request, and gets its 422.
+    """
+    if request.endpoint != "api.jobs.create_jobs":
+        return 1
+    body = request.get_json(silent=True)
+    jobs = body.get("jobs") if isinstance(body, dict) else None
+    return len(jobs) if isinstance(jobs, list) and 0 < len(jobs) <= MAX_BULK_JOBS else 1
+
+
 def _exempt_unless(cls: str) -> Callable[[], bool]:
     return lambda: _caller() is None or request_class() != cls
 
@@ -150,7 +165,7 @@ def _limits(cfg: LimitSettings) -> list[Limit]:
         ):
             out.append(
                 Limit(value, key_function=key_fn, scope=f"{cls}:{who}", shared=True,
-                      exempt_when=exempt)
+                      exempt_when=exempt, cost=_jobs_asked if cls == "jobs" else 1)
             )  # fmt: skip
     out.append(
         Limit(

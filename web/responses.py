@@ -284,6 +284,12 @@ class Job(BaseModel):
     deduplicated: bool = Field(default=False, description="a queued job of the same key")
 
 
+class JobsStarted(BaseModel):
+    """The jobs one ``POST /jobs/bulk`` started, in the order they were asked for."""
+
+    jobs: list[Job]
+
+
 class Webhook(BaseModel):
     """A webhook endpoint (never its secret)."""
 

@@ -246,6 +246,27 @@ class JobIn(Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+#: The most jobs one ``POST /jobs/bulk`` may start.
+MAX_BULK_JOBS = 100
+
+
+class JobsIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "jobs": [
+                        {"type": "cache.invalidate", "params": {"tags": ["companies"]}},
+                        {"type": "analytics.rollup", "params": {}},
+                    ]
+                }
+            ]
+        }
+    )
+
+    jobs: Annotated[list[JobIn], Field(min_length=1, max_length=MAX_BULK_JOBS)]
+
+
 class JobListQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     cursor: Annotated[Str, Field(max_length=512)] | None = None

@@ -88,7 +88,7 @@ class Admission:
                 self._orgs[org_id] = (seen[0], seen[1] + jobs)
                 return None
         active = count_active(session, org_id)
-        overload = org_overload_of(active, self._settings)
+        overload = org_overload_of(active, self._settings, jobs)
         if overload is None and not fresh:
             with self._lock:
                 if len(self._orgs) >= MAX_ORGS:

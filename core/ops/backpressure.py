@@ -71,9 +71,12 @@ def count_active(session: Session, org_id: int) -> int:
     return int(active or 0)
 
 
-def org_overload_of(active: int, settings: Settings) -> Overload | None:
-    """The 429 for an org with ``active`` unfinished jobs, if that is at its cap."""
+def org_overload_of(active: int, settings: Settings, jobs: int = 1) -> Overload | None:
+    """The 429 for an org with ``active`` unfinished jobs, if ``jobs`` more would pass its cap."""
     cap = settings.broker.org_max_active_jobs
-    if active >= cap:
-        return Overload(429, f"this organization has {active} unfinished jobs (limit {cap})", 10)
+    if active + jobs > cap:
+        more = "" if jobs == 1 else f"; {jobs} more would pass it"
+        return Overload(
+            429, f"this organization has {active} unfinished jobs (limit {cap}){more}", 10
+        )
     return None

@@ -28,6 +28,7 @@ LEDGER_OPTION = "saleshub_job"
 NOTIFY_CHANNEL = "saleshub_outbox"
 _INSERT = insert(Job).returning(Job)
 _INSERT_IDS = insert(Job).returning(Job.id, sort_by_parameter_order=True)
+_INSERT_ROWS = insert(Job).returning(Job, sort_by_parameter_order=True)
 _INSERT_DEDUPED = insert(Job).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job)
 # A repeat under a uniqueness key takes the queued job's row lock (a no-op update, not DO
 # NOTHING) until the repeat's transaction ends: the worker's start of that job waits for the
@@ -75,18 +76,50 @@ def stage_many(
     job_type: str,
     org_id: int | None,
     args: Sequence[tuple[Any, ...]],
+    params: Sequence[dict[str, Any]] | None = None,
     created_by: int | None = None,
 ) -> list[uuid.UUID]:
     """Stage ``actor(*a)`` for each ``a`` of ``args`` in ``session``'s transaction; the ids.
 
     One ``INSERT … VALUES`` of up to 1,000 rows a statement (SQLAlchemy's insertmanyvalues),
     so the outbox triggers run once per statement and the stager pays one round trip, not
-    one per job (a notification's fan-out, a producer's burst).
+    one per job (a notification's fan-out, a producer's burst). ``params``, when given, is
+    each job's public parameters, in the order of ``args``.
     """
-    rows = [_values(actor, job_type, org_id, a, None, created_by, None, None) for a in args]
-    if not rows:
-        return []
-    return list(session.scalars(_INSERT_IDS, rows))
+    rows = _many(actor, job_type, org_id, args, params, created_by)
+    return list(session.scalars(_INSERT_IDS, rows)) if rows else []
+
+
+def stage_many_jobs(
+    session: Session,
+    actor: Actor[Any, Any],
+    *,
+    job_type: str,
+    org_id: int | None,
+    args: Sequence[tuple[Any, ...]],
+    params: Sequence[dict[str, Any]] | None = None,
+    created_by: int | None = None,
+) -> list[Job]:
+    """Like :func:`stage_many`, returning the new rows, in the order of ``args``."""
+    rows = _many(actor, job_type, org_id, args, params, created_by)
+    return list(session.scalars(_INSERT_ROWS, rows)) if rows else []
+
+
+def _many(
+    actor: Actor[Any, Any],
+    job_type: str,
+    org_id: int | None,
+    args: Sequence[tuple[Any, ...]],
+    params: Sequence[dict[str, Any]] | None,
+    created_by: int | None,
+) -> list[dict[str, Any]]:
+    if params is not None and len(params) != len(args):
+        raise ValueError(f"{len(params)} params for {len(args)} jobs")
+    each = params if params is not None else [None] * len(args)
+    return [
+        _values(actor, job_type, org_id, a, p, created_by, None, None)
+        for a, p in zip(args, each, strict=True)
+    ]
 
 
 def stage_unique(

@@ -79,6 +79,26 @@ def test_api_job_runs_after_commit(
     assert got["status"] == "succeeded" and got["started_at"] and got["finished_at"]
 
 
+def test_a_bulk_start_runs_every_job_after_commit(
+    client: JsonClient,
+    tenant: Tenant,
+    broker: RedisBroker,
+    sessions: sessionmaker[Session],
+    worker_proc: WorkerProcess,
+    settings: Settings,
+) -> None:
+    invalidate = {"type": "cache.invalidate", "params": {"tags": ["contacts"]}}
+    body = {"jobs": [invalidate, {"type": "analytics.rollup"}, invalidate]}
+    resp = client.post("/api/v1/jobs/bulk", json=body, headers=auth(tenant.admin))
+    assert resp.status_code == 202
+    ids = [uuid.UUID(j["id"]) for j in resp.json["jobs"]]
+    with RelayThread(settings, broker):
+        wait_for(lambda: all(_status(sessions, i, "succeeded") for i in ids), timeout=30)
+    jobs = [_job(sessions, i) for i in ids]
+    assert all(j.attempts == 1 and j.org_id == tenant.org_id for j in jobs)
+    assert jobs[1].result == {"org_id": tenant.org_id, "deals": 0, "win_rate": None}
+
+
 def test_rolled_back_job_never_reaches_the_broker(
     broker: RedisBroker, sessions: sessionmaker[Session], settings: Settings
 ) -> None:
