@@ -92,7 +92,7 @@ API_LIMITS = {
 }
 API_JOB = {"type": "cache.invalidate", "params": {"tags": ["contacts"]}}
 #: Jobs a ``POST /api/v1/jobs/bulk`` of the bulk API figure.
-API_BULK_JOBS = 50
+API_BULK_JOBS = 100
 TABLES = "jobs, analytics_snapshots, idempotency_keys, api_keys, users, organizations"
 
 

@@ -60,13 +60,45 @@ def raise_if_disconnected(conn: psycopg.Connection[Any]) -> None:
         raise psycopg.OperationalError(message.strip())
 
 
+#: Longest the flush's plan is kept before it is prepared again, in seconds.
+#:
+#: PostgreSQL keeps the generic plan it makes at a prepared statement's sixth run until
+#: the table's next ``ANALYZE``. Made while ``jobs`` was tiny (a new install, a bench or a
+#: test after ``TRUNCATE``), it scans the whole table and hash-joins; when a backlog then
+#: grows the table, every flush scans it, and autovacuum's ``ANALYZE`` can come minutes
+#: later, behind its throttled ``VACUUM`` of the same busy table. Measured: 3 ms of
+#: PostgreSQL's CPU a job where a keyed plan costs 0.65 (docs/decisions/0049). Preparing
+#: again bounds a stale plan to this long, for a round trip and five custom plans (0.3 ms
+#: of PostgreSQL's CPU each) every period; planning every run instead
+#: (``plan_cache_mode = force_custom_plan``) costs those 0.3 ms on every statement,
+#: the quiet job's start included.
+REPLAN_S = 5.0
+
+
 def connect(dsn: str) -> psycopg.Connection[Any]:
     conn = psycopg.connect(dsn, autocommit=True, options=ASYNC_COMMIT, connect_timeout=5)
+    try:
+        _prepare(conn)
+    except psycopg.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def replan(conn: psycopg.Connection[Any]) -> None:
+    """Prepare the flush again on ``conn``: its next plans are made from the table as it is."""
+    res = conn.pgconn.exec_(b"DEALLOCATE " + FLUSH_NAME)
+    if res.status != ExecStatus.COMMAND_OK:
+        raise_if_disconnected(conn)
+        raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
+    _prepare(conn)
+
+
+def _prepare(conn: psycopg.Connection[Any]) -> None:
     res = conn.pgconn.prepare(FLUSH_NAME, FLUSH.encode())
     if res.status != ExecStatus.COMMAND_OK:
-        conn.close()
+        raise_if_disconnected(conn)
         raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
-    return conn
 
 
 def text_array(values: list[str] | list[str | None]) -> bytes:

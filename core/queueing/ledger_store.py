@@ -38,10 +38,12 @@ from psycopg.pq import ExecStatus
 from core.queueing.job_state import UNSTORABLE_RESULT_SQL
 from core.queueing.ledger_conn import (
     FLUSH_NAME,
+    REPLAN_S,
     Waiter,
     canonical,
     connect,
     raise_if_disconnected,
+    replan,
     text_array,
     usable,
 )
@@ -63,6 +65,8 @@ class LedgerStore:
       linger_s: longest a success waits for a start to share its statement.
       worker_id: the id the attempts it opens are recorded under (the broker's id,
         which the worker's heartbeat registers); set by the ledger when its worker boots.
+      replan_s: longest the flush's plan is kept before the writer prepares it again
+        (:data:`~core.queueing.ledger_conn.REPLAN_S`).
     """
 
     def __init__(
@@ -72,11 +76,14 @@ class LedgerStore:
         max_batch: int = 256,
         linger_s: float = 0.002,
         worker_id: str | None = None,
+        replan_s: float = REPLAN_S,
     ) -> None:
         self.dsn = dsn
         self.worker_id = worker_id
         self.max_batch = max_batch
         self.linger_s = linger_s
+        self.replan_s = replan_s
+        self._planned_at = 0.0  # when the writer's connection last prepared the flush
         self._lock = threading.Lock()
         self._pid = 0
         self._thread: threading.Thread | None = None
@@ -204,7 +211,7 @@ class LedgerStore:
         failures = 0
         stop = False
         try:
-            conn = self._conn = connect(self.dsn)
+            conn = self._conn = self._connect()
         except Exception as exc:  # the first batch reports it to its callers and retries
             log.warning("ledger writer cannot connect yet: %s", exc)
         while True:
@@ -257,7 +264,10 @@ class LedgerStore:
                 if not usable(conn):
                     if conn is not None:
                         conn.close()
-                    conn = self._conn = connect(self.dsn)
+                    conn = self._conn = self._connect()
+                elif time.monotonic() - self._planned_at >= self.replan_s:
+                    replan(conn)
+                    self._planned_at = time.monotonic()
                 self._write(conn, sqls, starts, done_ids, done_results, worker=self._worker_bytes())
                 failures = 0
             except Exception as exc:  # waiting callers get the error; successes are kept
@@ -281,6 +291,11 @@ class LedgerStore:
                 conn.close()
         if done_ids:
             log.error("ledger writer stopped with %d outcomes unwritten", len(done_ids))
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = connect(self.dsn)
+        self._planned_at = time.monotonic()
+        return conn
 
     @staticmethod
     def _write(

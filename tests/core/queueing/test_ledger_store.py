@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from core.queueing import job_state
-from core.queueing.ledger_conn import FLUSH, Waiter, text_array
+from core.queueing.ledger_conn import FLUSH, FLUSH_NAME, Waiter, text_array
 from core.queueing.ledger_store import LedgerStore
 from core.queueing.supervisor import restarts
 from core.settings import Settings
@@ -203,6 +203,42 @@ def test_plans_use_the_primary_key_when_statistics_say_few_jobs_are_active(
     conn.execute("DEALLOCATE ledger_plan")
     assert "pk_jobs" in plan, plan
     assert "Seq Scan on jobs" not in plan, plan
+
+
+def _flush_scans(store: LedgerStore) -> set[tuple[str, str]]:
+    """The scans of ``jobs`` in the plan the store's connection would run its flush with."""
+    sql = f"EXPLAIN (FORMAT JSON) EXECUTE {FLUSH_NAME.decode()}('{{}}', '{{}}', '{{{uuid.uuid4()}}}', 'w')"
+    row = store.execute(sql, ())
+    assert row is not None
+    scans: set[tuple[str, str]] = set()
+
+    def walk(node: dict[str, Any]) -> None:
+        if node.get("Relation Name") == "jobs" and "Scan" in node["Node Type"]:
+            scans.add((node["Node Type"], node.get("Index Name", "")))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(row[0][0]["Plan"])
+    return scans
+
+
+def test_a_plan_made_while_the_table_was_tiny_is_made_again_after_a_backlog_grew_it(
+    store: LedgerStore, conn: psycopg.Connection[Any]
+) -> None:
+    conn.execute("TRUNCATE jobs CASCADE")  # a new install, or a bench's fresh start
+    store.replan_s = 3600.0
+    for _ in range(8):  # PostgreSQL keeps a generic plan from the sixth run on
+        assert store.start(str(uuid.uuid4())) is None
+    _jobs(conn, 3000)  # a backlog arrives; no ANALYZE has run yet
+    stale = _flush_scans(store)
+    assert ("Seq Scan", "") in stale, stale  # what every flush would scan until then
+    store.replan_s = 0.0
+    assert store.execute("SELECT 1", ()) == (1,)  # the writer's next write prepares it again
+    store.replan_s = 3600.0
+    for _ in range(8):
+        assert store.start(str(uuid.uuid4())) is None
+    fresh = _flush_scans(store)
+    assert fresh and all(index == "pk_jobs" for _, index in fresh), fresh
 
 
 def test_a_result_postgresql_refuses_fails_its_own_job_and_nothing_behind_it(
