@@ -207,7 +207,8 @@ def test_plans_use_the_primary_key_when_statistics_say_few_jobs_are_active(
 
 def _flush_scans(store: LedgerStore) -> set[tuple[str, str]]:
     """The scans of ``jobs`` in the plan the store's connection would run its flush with."""
-    sql = f"EXPLAIN (FORMAT JSON) EXECUTE {FLUSH_NAME.decode()}('{{}}', '{{}}', '{{{uuid.uuid4()}}}', 'w')"
+    args = f"'{{}}', '{{}}', '{{{uuid.uuid4()}}}', 'w'"
+    sql = f"EXPLAIN (FORMAT JSON) EXECUTE {FLUSH_NAME.decode()}({args})"
     row = store.execute(sql, ())
     assert row is not None
     scans: set[tuple[str, str]] = set()
