@@ -234,8 +234,15 @@ def test_a_plan_made_while_the_table_was_tiny_is_made_again_after_a_backlog_grew
     stale = _flush_scans(store)
     assert ("Seq Scan", "") in stale, stale  # what every flush would scan until then
     store.replan_s = 0.0
-    assert store.execute("SELECT 1", ()) == (1,)  # the writer's next write prepares it again
-    store.replan_s = 3600.0
+    for _ in range(3):  # lone writes (a quiet system) keep the plan
+        assert store.start(str(uuid.uuid4())) is None
+    assert _flush_scans(store) == stale
+    # A batch of more than one write (load) finds it old and prepares it again.
+    store.linger_s = 60.0
+    store.succeeded(str(uuid.uuid4()), None)
+    store.succeeded(str(uuid.uuid4()), None)
+    assert store.execute("SELECT 1", ()) == (1,)  # sent with the two successes
+    store.replan_s, store.linger_s = 3600.0, 0.002
     for _ in range(8):
         assert store.start(str(uuid.uuid4())) is None
     fresh = _flush_scans(store)
