@@ -250,6 +250,11 @@ class JobIn(Strict):
 MAX_BULK_JOBS = 100
 
 
+class BulkJob(JobIn):
+    """One job of ``POST /jobs/bulk`` (its own name: the OpenAPI client generator would
+    see two models named ``JobIn``)."""
+
+
 class JobsIn(Strict):
     model_config = ConfigDict(
         json_schema_extra={
@@ -264,7 +269,7 @@ class JobsIn(Strict):
         }
     )
 
-    jobs: Annotated[list[JobIn], Field(min_length=1, max_length=MAX_BULK_JOBS)]
+    jobs: Annotated[list[BulkJob], Field(min_length=1, max_length=MAX_BULK_JOBS)]
 
 
 class JobListQuery(Strict):

@@ -20,6 +20,8 @@ from .audit_page import AuditPage
 from .audit_query import AuditQuery
 from .batch import Batch
 from .batch_members import BatchMembers
+from .bulk_job import BulkJob
+from .bulk_job_params import BulkJobParams
 from .bulk_outcome import BulkOutcome
 from .cache_analytics import CacheAnalytics
 from .cache_analytics_latency_ms_type_0 import CacheAnalyticsLatencyMsType0
@@ -133,6 +135,8 @@ from .job_list_query import JobListQuery
 from .job_page import JobPage
 from .job_params import JobParams
 from .job_status import JobStatus
+from .jobs_in import JobsIn
+from .jobs_started import JobsStarted
 from .key_in import KeyIn
 from .key_list_query import KeyListQuery
 from .latency import Latency
@@ -264,6 +268,8 @@ __all__ = (
     "AuditQuery",
     "Batch",
     "BatchMembers",
+    "BulkJob",
+    "BulkJobParams",
     "BulkOutcome",
     "CacheAnalytics",
     "CacheAnalyticsLatencyMsType0",
@@ -376,6 +382,8 @@ __all__ = (
     "JobListQuery",
     "JobPage",
     "JobParams",
+    "JobsIn",
+    "JobsStarted",
     "JobStatus",
     "KeyIn",
     "KeyListQuery",
