@@ -69,11 +69,12 @@ def raise_if_disconnected(conn: psycopg.Connection[Any]) -> None:
 #: later, behind its throttled ``VACUUM`` of the same busy table. Measured: 3 ms of
 #: PostgreSQL's CPU a job where a keyed plan costs 0.65 (docs/decisions/0049). Preparing
 #: again when a batch of more than one write finds the plan this old bounds a stale plan
-#: under load to this long, for a round trip and five custom plans (0.3 ms of PostgreSQL's
-#: CPU each) every period; planning every run instead (``plan_cache_mode =
+#: under load to this long (a bench's 10 s burst ran half on plans made before it at
+#: 5 s), for a round trip and five custom plans (0.3 ms of PostgreSQL's CPU each) every
+#: period; planning every run instead (``plan_cache_mode =
 #: force_custom_plan``) costs those 0.3 ms on every statement, a quiet job's start
 #: included.
-REPLAN_S = 5.0
+REPLAN_S = 1.0
 
 
 def connect(dsn: str) -> psycopg.Connection[Any]:
