@@ -1,4 +1,4 @@
-"""Starting jobs from the API: one (``POST /jobs``) or up to :data:`MAX_BULK_JOBS` at once.
+"""Starting jobs from the API: one (``POST /jobs``) or many at once (``POST /jobs/bulk``).
 
 Every job of a request is checked (its type, the caller's role, its params) before anything
 is staged, so a bad one answers 4xx and stages nothing. The org's and the platform's limits
@@ -20,9 +20,7 @@ from models import Job
 from web.auth import ROLE_RANK, Principal
 from web.errors import ApiError
 from web.ext import db, resources
-from web.schemas import MAX_BULK_JOBS, JobIn
-
-__all__ = ["MAX_BULK_JOBS", "Prepared", "admit", "prepare", "stage_all"]
+from web.schemas import JobIn
 
 
 @dataclass(frozen=True)

@@ -76,17 +76,15 @@ def stage_many(
     job_type: str,
     org_id: int | None,
     args: Sequence[tuple[Any, ...]],
-    params: Sequence[dict[str, Any]] | None = None,
     created_by: int | None = None,
 ) -> list[uuid.UUID]:
     """Stage ``actor(*a)`` for each ``a`` of ``args`` in ``session``'s transaction; the ids.
 
     One ``INSERT … VALUES`` of up to 1,000 rows a statement (SQLAlchemy's insertmanyvalues),
     so the outbox triggers run once per statement and the stager pays one round trip, not
-    one per job (a notification's fan-out, a producer's burst). ``params``, when given, is
-    each job's public parameters, in the order of ``args``.
+    one per job (a notification's fan-out, a producer's burst).
     """
-    rows = _many(actor, job_type, org_id, args, params, created_by)
+    rows = _many(actor, job_type, org_id, args, None, created_by)
     return list(session.scalars(_INSERT_IDS, rows)) if rows else []
 
 
@@ -100,7 +98,8 @@ def stage_many_jobs(
     params: Sequence[dict[str, Any]] | None = None,
     created_by: int | None = None,
 ) -> list[Job]:
-    """Like :func:`stage_many`, returning the new rows, in the order of ``args``."""
+    """Like :func:`stage_many`, returning the new rows, in the order of ``args``; ``params``,
+    when given, is each job's public parameters, in the same order."""
     rows = _many(actor, job_type, org_id, args, params, created_by)
     return list(session.scalars(_INSERT_ROWS, rows)) if rows else []
 
@@ -113,8 +112,6 @@ def _many(
     params: Sequence[dict[str, Any]] | None,
     created_by: int | None,
 ) -> list[dict[str, Any]]:
-    if params is not None and len(params) != len(args):
-        raise ValueError(f"{len(params)} params for {len(args)} jobs")
     each = params if params is not None else [None] * len(args)
     return [
         _values(actor, job_type, org_id, a, p, created_by, None, None)

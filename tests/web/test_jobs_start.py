@@ -10,7 +10,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine, event, text
 
-from core.settings import Settings
 from tests.conftest import auth
 from tests.support.client import JsonClient, client_for
 from tests.support.factories import Tenant
@@ -142,9 +141,8 @@ def test_the_most_jobs_a_request_may_start_are_staged(
 
 
 def test_the_orgs_cap_counts_every_job_of_the_request(
-    settings: Settings, make_app: Callable[..., Flask], engine: Engine, tenant: Tenant,
-    other_tenant: Tenant,
-) -> None:  # fmt: skip
+    make_app: Callable[..., Flask], engine: Engine, tenant: Tenant, other_tenant: Tenant
+) -> None:
     small = client_for(make_app(broker={"org_max_active_jobs": 5}))
     assert (
         small.post(BULK, json={"jobs": [BROADCAST] * 3}, headers=auth(tenant.admin)).status_code
