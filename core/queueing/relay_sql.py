@@ -38,17 +38,29 @@ WITH claimed AS (
 )
 SELECT job_id, message, staged FROM claimed ORDER BY due_at
 """  # noqa: S608  # nosec B608  # a JobStatus value only, no input
-# The claim, prepared once per connection with SQL ``PREPARE`` so that ``BEGIN`` and its
-# ``EXECUTE`` go in one simple-query round trip (psycopg sends a transaction's ``BEGIN``
-# alone): 0.16 ms a pass where it was 0.25 (docs/decisions/0045).
+# The claim and the stamp, prepared once per connection with SQL ``PREPARE`` so that
+# ``BEGIN`` and the claim's ``EXECUTE`` go in one simple-query round trip (psycopg sends a
+# transaction's ``BEGIN`` alone): 0.16 ms a pass where it was 0.25 (docs/decisions/0045).
+# Under load they are prepared again (:data:`PREPARE`, in the same round trip), so a
+# plan made while ``jobs`` was tiny does not outlive a backlog (docs/decisions/0050).
 CLAIM_NAME = "saleshub_relay_claim"
-PREPARE_CLAIM = f"PREPARE {CLAIM_NAME}(int) AS {CLAIM.replace('%s', '$1')}".encode()
+MARK_NAME = b"saleshub_relay_mark"
 # Sets no indexed column: a heap-only (HOT) update (docs/decisions/0034-job-outbox-table.md).
 MARK = """
 UPDATE jobs SET dispatched_at = now(), updated_at = now(), redis_id = v.rid, redis_queue = v.q
 FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(id, rid, q)
 WHERE jobs.id = v.id
 """
+_MARK_PREPARED = MARK.replace("%s", "$1", 1).replace("%s", "$2", 1).replace("%s", "$3", 1)
+# Sent before a pass's ``BEGIN`` in the same round trip: on a new connection, after an
+# error, and under load once its plans are ``Relay.replan_s`` old. ``DEALLOCATE ALL``
+# makes it safe whatever an earlier, failed pass left prepared; the relay's connections
+# have psycopg's own preparing off, so nothing else of theirs is prepared.
+PREPARE = (
+    "DEALLOCATE ALL;"
+    f" PREPARE {CLAIM_NAME}(int) AS {CLAIM.replace('%s', '$1')};"
+    f" PREPARE {MARK_NAME.decode()}(text, text, text) AS {_MARK_PREPARED}"
+).encode()
 SET_ASIDE_SQL = f"""
 UPDATE jobs SET status = '{JobStatus.DEAD}', error = v.reason, finished_at = now(),
   updated_at = now()

@@ -343,7 +343,7 @@ def test_a_batch_the_broker_refuses_stays_staged_and_the_connection_is_left_idle
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         assert sorted(_outbox(conn)) == sorted(ids)
         monkeypatch.undo()
-        assert relay.drain_once(conn) == 3  # the same connection, its claim still prepared
+        assert relay.drain_once(conn) == 3  # the same connection, its statements prepared again
         assert _outbox(conn) == []
     assert broker.client.llen(f"{broker.namespace}:default") == 3
 
