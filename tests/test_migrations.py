@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -190,3 +191,36 @@ def test_0013_moves_the_staged_jobs_to_the_outbox_and_back(
             assert conn.execute(text("SELECT to_regclass('job_outbox')")).scalar_one() is None
     finally:
         command.upgrade(cfg, "head")
+
+
+def _batch_counts(conn: Any, batch: str) -> tuple[int, ...]:
+    row = conn.execute(
+        text("SELECT total, pending, succeeded FROM job_batches WHERE id = :b"), {"b": batch}
+    ).one()
+    return tuple(row)
+
+
+def test_0017_batch_counters_skip_statements_without_members_and_count_the_rest(
+    engine: Engine,
+) -> None:
+    insert = (
+        "INSERT INTO jobs (id, type, actor, queue, params, message, status, attempts,"
+        " completed_attempts, progress, batch_id) SELECT x, 't', 't', 'default', '{}', '{}',"
+        " 'queued', 0, 0, 0, CAST(:batch AS uuid) FROM unnest(CAST(:ids AS uuid[])) AS x"
+    )
+    parent, first, second, other = (f"00000000-0000-4000-8000-00000000017{i}" for i in range(4))
+    with engine.begin() as conn:
+        conn.execute(text(insert), {"batch": None, "ids": [parent]})
+        conn.execute(text("INSERT INTO job_batches (id) VALUES (:b)"), {"b": parent})
+        conn.execute(text(insert), {"batch": parent, "ids": [first, second]})
+        conn.execute(text(insert), {"batch": None, "ids": [other]})  # no member: skipped
+        assert _batch_counts(conn, parent) == (2, 2, 0)
+        done = "UPDATE jobs SET status = 'succeeded' WHERE id = ANY(CAST(:ids AS uuid[]))"
+        conn.execute(text(done), {"ids": [other]})
+        assert _batch_counts(conn, parent) == (2, 2, 0)
+        conn.execute(text(done), {"ids": [other, first]})  # one member among others
+        assert _batch_counts(conn, parent) == (2, 1, 1)
+        # A member leaving its batch is in the old rows only: still counted.
+        leave = "UPDATE jobs SET batch_id = NULL WHERE id = CAST(:id AS uuid)"
+        conn.execute(text(leave), {"id": second})
+        assert _batch_counts(conn, parent) == (1, 0, 1)
