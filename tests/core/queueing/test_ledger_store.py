@@ -16,6 +16,7 @@ from core.queueing.ledger_conn import FLUSH, FLUSH_NAME, Waiter, text_array
 from core.queueing.ledger_store import LedgerStore
 from core.queueing.supervisor import restarts
 from core.settings import Settings
+from tests.support.plans import scans_of
 from tests.support.stack import wait_for
 
 _INSERT = """
@@ -211,16 +212,7 @@ def _flush_scans(store: LedgerStore) -> set[tuple[str, str]]:
     sql = f"EXPLAIN (FORMAT JSON) EXECUTE {FLUSH_NAME.decode()}({args})"
     row = store.execute(sql, ())
     assert row is not None
-    scans: set[tuple[str, str]] = set()
-
-    def walk(node: dict[str, Any]) -> None:
-        if node.get("Relation Name") == "jobs" and "Scan" in node["Node Type"]:
-            scans.add((node["Node Type"], node.get("Index Name", "")))
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(row[0][0]["Plan"])
-    return scans
+    return scans_of(row[0], "jobs")
 
 
 def test_a_plan_made_while_the_table_was_tiny_is_made_again_after_a_backlog_grew_it(

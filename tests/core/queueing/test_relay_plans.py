@@ -19,6 +19,7 @@ from core.settings import Settings
 from models.db import session_scope
 from tests.support.actors import effect
 from tests.support.factories import stage_id
+from tests.support.plans import scans_of
 
 _GROW = """
 INSERT INTO jobs (id, type, actor, queue, params, message, status, attempts,
@@ -55,16 +56,7 @@ def _mark_scans(conn: psycopg.Connection[Any]) -> set[tuple[str, str]]:
     args = f"'{{{uuid.uuid4()}}}', '{{r}}', '{{default}}'"
     row = conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {MARK_NAME.decode()}({args})").fetchone()
     assert row is not None
-    scans: set[tuple[str, str]] = set()
-
-    def walk(node: dict[str, Any]) -> None:
-        if node.get("Relation Name") == "jobs" and "Scan" in node["Node Type"]:
-            scans.add((node["Node Type"], node.get("Index Name", "")))
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(row[0][0]["Plan"])
-    return scans
+    return scans_of(row[0], "jobs")
 
 
 def test_a_stamp_planned_while_jobs_was_tiny_is_planned_again_once_a_backlog_grew_it(
