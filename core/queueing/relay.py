@@ -34,27 +34,21 @@ from typing import Any
 import orjson
 import psycopg
 from dramatiq import Broker, Message
-from psycopg.pq import ExecStatus
 from redis.exceptions import RedisError
 
 from core.ops.backpressure import platform_overload
 from core.queueing.brokers import BrokerUnavailable, Sent, publisher_for
 from core.queueing.brokers.depths import write_ready
-from core.queueing.ledger_conn import (
-    ASYNC_COMMIT,
-    REPLAN_S,
-    raise_if_disconnected,
-    text_array,
-)
+from core.queueing.ledger_conn import ASYNC_COMMIT, REPLAN_S
 from core.queueing.outbox import NOTIFY_CHANNEL
 from core.queueing.queues import NAMES
 from core.queueing.relay_sql import (
     CLAIM_NAME,
     MARK,
-    MARK_NAME,
     PREPARE,
     SET_ASIDE_SQL,
     SUSPECTS,
+    mark,
 )
 from core.queueing.supervisor import flush_restarts, restarts, run_supervised
 from core.settings import Settings
@@ -187,7 +181,7 @@ class Relay:
                 rows = [(job_id, message) for job_id, message, staged in claimed if staged]
                 good = self._parse(cur, rows)
                 if good:
-                    self._mark(conn, *self._push(good))
+                    mark(conn, *self._push(good))
                 cur.execute(b"COMMIT")
             except BaseException:
                 # A connection that is gone cannot roll back; the server already has.
@@ -196,17 +190,6 @@ class Relay:
                 raise  # and the connection's statements are prepared again on its next pass
         self._planned[conn] = (planned_at, len(claimed) > 1)
         return len(claimed)
-
-    @staticmethod
-    def _mark(
-        conn: psycopg.Connection[Any], ids: list[str], rids: list[str], queues: list[str]
-    ) -> None:
-        """Stamp the sent rows (the prepared :data:`MARK`), in the pass's transaction."""
-        params = [text_array(ids), text_array(rids), text_array(queues)]
-        res = conn.pgconn.exec_prepared(MARK_NAME, params)
-        if res.status != ExecStatus.COMMAND_OK:
-            raise_if_disconnected(conn)
-            raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
 
     def drain(
         self, conn: psycopg.Connection[Any], helpers: Sequence[psycopg.Connection[Any]] = ()

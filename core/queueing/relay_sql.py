@@ -5,7 +5,13 @@ Kept apart from :mod:`core.queueing.relay` so that module holds the loop alone.
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
+from psycopg.pq import ExecStatus
+
 from core.queueing.batches import BATCH_ACTOR
+from core.queueing.ledger_conn import raise_if_disconnected, text_array
 from models.job import ACTIVE_STATUSES, JobStatus, sql_list
 
 # Age of the oldest due staged job not yet sent, in seconds. A row of a job canceled
@@ -75,3 +81,12 @@ ORDER BY updated_at
 LIMIT %s
 FOR UPDATE SKIP LOCKED
 """  # noqa: S608  # nosec B608  # JobStatus values only, no input
+
+
+def mark(conn: psycopg.Connection[Any], ids: list[str], rids: list[str], queues: list[str]) -> None:
+    """Stamp the sent rows with the prepared :data:`MARK`, in the pass's transaction."""
+    params = [text_array(ids), text_array(rids), text_array(queues)]
+    res = conn.pgconn.exec_prepared(MARK_NAME, params)
+    if res.status != ExecStatus.COMMAND_OK:
+        raise_if_disconnected(conn)
+        raise psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
