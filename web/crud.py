@@ -96,13 +96,34 @@ def _run_hooks(resource: Resource, row: Any, action: str) -> None:
         hook(db(), principal().org_id, row, action)
 
 
+# The views of each resource, built once per process: every app (a test builds hundreds)
+# registers the same functions. Building them makes pydantic models and their JSON schemas:
+# ``create_app`` took 177 ms (median of 8) with them, 68 ms without (2026-12-08). Keyed by
+# ``id`` with the resource kept beside its views: a ``Resource`` holds dicts, so it cannot
+# be hashed.
+_VIEWS: dict[int, tuple[Resource, tuple[Callable[..., Response], ...]]] = {}
+
+
 def register(bp: Blueprint, resource: Resource) -> None:
     """Add the five routes of ``resource`` to ``bp``."""
+    cached_views = _VIEWS.get(id(resource))
+    if cached_views is None or cached_views[0] is not resource:
+        cached_views = _VIEWS[id(resource)] = (resource, _views(resource))
+    list_items, create_item, get_item, update_item, delete_item = cached_views[1]
+    n, base = resource.name, f"/{resource.name}"
+    bp.add_url_rule(base, f"{n}_list", list_items, methods=["GET"])
+    bp.add_url_rule(base, f"{n}_create", create_item, methods=["POST"])
+    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_get", get_item, methods=["GET"])
+    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_update", update_item, methods=["PATCH"])
+    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_delete", delete_item, methods=["DELETE"])
+
+
+def _views(resource: Resource) -> tuple[Callable[..., Response], ...]:
+    """The list, create, get, update and delete views of ``resource``, validated."""
     patch_model = update_model(resource.create)
     query_model = list_model(f"{resource.create.__name__}List", resource.sorts, resource.filters)
     tags = [resource.name]
     table = resource.model.__tablename__
-    base = f"/{resource.name}"
     item_model, page = resource_models(resource)
 
     @returns(page)
@@ -166,9 +187,4 @@ def register(bp: Blueprint, resource: Resource) -> None:
         db().delete(row)
         return Response(status=204)
 
-    n = resource.name
-    bp.add_url_rule(base, f"{n}_list", list_items, methods=["GET"])
-    bp.add_url_rule(base, f"{n}_create", create_item, methods=["POST"])
-    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_get", get_item, methods=["GET"])
-    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_update", update_item, methods=["PATCH"])
-    bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_delete", delete_item, methods=["DELETE"])
+    return list_items, create_item, get_item, update_item, delete_item

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import pytest
+from flask import Blueprint, Flask
 
 from tests.conftest import auth
 from tests.support.client import JsonClient
 from tests.support.factories import Tenant
 from tests.web.helpers import MINIMAL, UPDATES
+from web import IdConverter
+from web.crud import Resource, register
+from web.resources import RESOURCES
+
+OPS = ("list", "create", "get", "update", "delete")
 
 
 @pytest.mark.parametrize("name", list(MINIMAL))
@@ -95,3 +104,23 @@ def test_patch_cannot_null_a_required_field(client: JsonClient, tenant: Tenant) 
     resp = client.patch(f"/api/v1/companies/{cid}", json={"name": None}, headers=h)
     assert resp.status_code == 422
     assert client.get(f"/api/v1/companies/{cid}", headers=h).json["name"] == "A"
+
+
+def _views_of(resource: Resource) -> list[Callable[..., object]]:
+    """The five view functions ``register`` gives an app of its own for ``resource``."""
+    bp = Blueprint("api", __name__)
+    register(bp, resource)
+    app = Flask(__name__)
+    app.url_map.converters["id"] = IdConverter
+    app.register_blueprint(bp)
+    return [app.view_functions[f"api.{resource.name}_{op}"] for op in OPS]
+
+
+def test_each_resource_views_are_built_once_and_serve_every_app() -> None:
+    """A second app gets the same view functions (no new models, schemas or validators);
+    a resource that is another object, even with equal fields, gets views of its own."""
+    companies = RESOURCES[0]
+    views = _views_of(companies)
+    assert _views_of(companies) == views
+    other = _views_of(dataclasses.replace(companies))
+    assert all(mine is not theirs for mine, theirs in zip(views, other, strict=True))
