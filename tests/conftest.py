@@ -78,7 +78,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # The files that took a minute or more of `make test` (its junit report, 2026-12-08), dealt
 # out first. With `--dist loadfile` a file runs whole on one xdist worker, and files are
 # dealt in collection order as workers free up: one of these dealt last kept a worker busy
-# for its whole length while the other sat idle. The rest keep their order after them.
+# for its whole length while the others sat idle. The rest keep their order after them.
 SLOW_FIRST = (
     "tests/web/test_bad_input.py",
     "tests/web/test_contract_fuzz.py",
@@ -117,7 +117,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = settings.database.url
     cfg.attributes["configure_logger"] = False
-    # The migrations create a cluster-wide role; two xdist workers must not race on it.
+    # The migrations create a cluster-wide role; xdist workers must not race on it.
     with exclusive("migrate"):
         command.upgrade(cfg, "head")
     yield eng

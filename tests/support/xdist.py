@@ -1,4 +1,4 @@
-"""Services of its own for each pytest-xdist worker past the first (``make test`` runs two).
+"""Services of its own for each pytest-xdist worker past the first (``make test`` runs three).
 
 Worker ``gw0`` (and a run without xdist) uses the private services of ``make test`` as they
 are. Worker ``gwN`` (N ≥ 1) gets, before any fixture runs:
