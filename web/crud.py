@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +29,10 @@ from web.spec import returns, spec
 WriteHook = Callable[[Session, int, Any, str], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Resource:
-    """How one resource is exposed.
+    """How one resource is exposed; compared and hashed as an object (its views are built
+    once per resource, :func:`_views`).
 
     Parameters:
       name: plural path segment, e.g. ``companies``.
@@ -96,20 +98,9 @@ def _run_hooks(resource: Resource, row: Any, action: str) -> None:
         hook(db(), principal().org_id, row, action)
 
 
-# The views of each resource, built once per process: every app (a test builds hundreds)
-# registers the same functions. Building them makes pydantic models and their JSON schemas:
-# ``create_app`` took 177 ms (median of 8) with them, 68 ms without (2026-12-08). Keyed by
-# ``id`` with the resource kept beside its views: a ``Resource`` holds dicts, so it cannot
-# be hashed.
-_VIEWS: dict[int, tuple[Resource, tuple[Callable[..., Response], ...]]] = {}
-
-
 def register(bp: Blueprint, resource: Resource) -> None:
     """Add the five routes of ``resource`` to ``bp``."""
-    cached_views = _VIEWS.get(id(resource))
-    if cached_views is None or cached_views[0] is not resource:
-        cached_views = _VIEWS[id(resource)] = (resource, _views(resource))
-    list_items, create_item, get_item, update_item, delete_item = cached_views[1]
+    list_items, create_item, get_item, update_item, delete_item = _views(resource)
     n, base = resource.name, f"/{resource.name}"
     bp.add_url_rule(base, f"{n}_list", list_items, methods=["GET"])
     bp.add_url_rule(base, f"{n}_create", create_item, methods=["POST"])
@@ -118,6 +109,10 @@ def register(bp: Blueprint, resource: Resource) -> None:
     bp.add_url_rule(f"{base}/<id:item_id>", f"{n}_delete", delete_item, methods=["DELETE"])
 
 
+# Built once per resource and process: every app (a test builds hundreds) registers the
+# same functions. Building them makes pydantic models and their JSON schemas: ``create_app``
+# took 177 ms (median of 8) with them, 68 ms without (2026-12-08).
+@functools.cache
 def _views(resource: Resource) -> tuple[Callable[..., Response], ...]:
     """The list, create, get, update and delete views of ``resource``, validated."""
     patch_model = update_model(resource.create)
